@@ -42,3 +42,101 @@ pub fn leaf_hash(feature_count: usize, features: impl Iterator<Item = Fe>, label
     }
     poseidon::hash2(&acc, &label)
 }
+
+/// Implements the governance surface every zkMLTrack contract shares, for a
+/// contract struct with `ownable: Ownable2Step` and `pausable: Pausable` fields
+/// and an `Error` enum with `UnauthorizedAccount`, `InvalidOwner`,
+/// `EnforcedPause` and `ExpectedPause` variants:
+///
+/// - `From` conversions from the OpenZeppelin errors into that `Error`;
+/// - the public `IOwnable2Step` (two-step ownership transfer) and `IPausable`
+///   (`paused()`) entrypoints, delegated to the OpenZeppelin components.
+///
+/// The contract lists both traits in its `#[implements(..)]` and exposes its own
+/// owner-only `pause`/`unpause`.
+#[macro_export]
+macro_rules! governance {
+    ($contract:ty, $error:ident) => {
+        impl From<openzeppelin_stylus::access::ownable::Error> for $error {
+            fn from(err: openzeppelin_stylus::access::ownable::Error) -> Self {
+                match err {
+                    openzeppelin_stylus::access::ownable::Error::UnauthorizedAccount(e) => {
+                        $error::UnauthorizedAccount(e)
+                    }
+                    openzeppelin_stylus::access::ownable::Error::InvalidOwner(e) => {
+                        $error::InvalidOwner(e)
+                    }
+                }
+            }
+        }
+
+        impl From<openzeppelin_stylus::utils::pausable::Error> for $error {
+            fn from(err: openzeppelin_stylus::utils::pausable::Error) -> Self {
+                match err {
+                    openzeppelin_stylus::utils::pausable::Error::EnforcedPause(e) => {
+                        $error::EnforcedPause(e)
+                    }
+                    openzeppelin_stylus::utils::pausable::Error::ExpectedPause(e) => {
+                        $error::ExpectedPause(e)
+                    }
+                }
+            }
+        }
+
+        #[stylus_sdk::prelude::public]
+        impl openzeppelin_stylus::access::ownable_two_step::IOwnable2Step for $contract {
+            type Error = $error;
+
+            fn owner(&self) -> alloy_primitives::Address {
+                self.ownable.owner()
+            }
+
+            fn pending_owner(&self) -> alloy_primitives::Address {
+                self.ownable.pending_owner()
+            }
+
+            fn transfer_ownership(
+                &mut self,
+                new_owner: alloy_primitives::Address,
+            ) -> Result<(), $error> {
+                Ok(self.ownable.transfer_ownership(new_owner)?)
+            }
+
+            fn accept_ownership(&mut self) -> Result<(), $error> {
+                Ok(self.ownable.accept_ownership()?)
+            }
+
+            fn renounce_ownership(&mut self) -> Result<(), $error> {
+                Ok(self.ownable.renounce_ownership()?)
+            }
+        }
+
+        #[stylus_sdk::prelude::public]
+        impl openzeppelin_stylus::utils::pausable::IPausable for $contract {
+            fn paused(&self) -> bool {
+                self.pausable.paused()
+            }
+        }
+    };
+}
+
+/// keccak256 of empty code, the code hash of an account without code.
+pub const EMPTY_CODE_HASH: [u8; 32] = [
+    0xc5, 0xd2, 0x46, 0x01, 0x86, 0xf7, 0x23, 0x3c, 0x92, 0x7e, 0x7d, 0xb2, 0xdc, 0xc7, 0x03, 0xc0,
+    0xe5, 0x00, 0xb6, 0x53, 0xca, 0x82, 0x27, 0x3b, 0x7b, 0xfa, 0xd8, 0x04, 0x5d, 0x85, 0xa4, 0x70,
+];
+
+/// Whether an `EXTCODEHASH` result belongs to an account that holds code
+/// (not a missing account, hash 0, and not an account without code).
+pub fn is_contract_codehash(hash: [u8; 32]) -> bool {
+    hash != [0u8; 32] && hash != EMPTY_CODE_HASH
+}
+
+/// Aborts the program on panic. A Stylus program is a `no_std` WASM binary and
+/// must bring its own handler; the `panic-handler` feature provides this one
+/// (a trap, which the chain turns into a revert with empty data).
+#[cfg(all(feature = "panic-handler", target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}

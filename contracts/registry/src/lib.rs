@@ -1,1 +1,491 @@
-#![no_std]
+//! # ModelRegistry
+//!
+//! The on-chain record of model versions. A *lineage* is a model family owned
+//! by the account that created it; each version appended to it records:
+//!
+//! - the keccak256 of the ONNX file (what was proven),
+//! - the verifying-key digest (EZKL bakes the weights into the verifying key
+//!   with `param_visibility = "fixed"`, so this is the commitment to the weights
+//!   that never reveals them),
+//! - the `VerifierRouter` route whose verifier checks the version's proofs,
+//! - a metadata URI, the submitter and the block timestamp.
+//!
+//! Registration asks the router for the route's digest and refuses a version
+//! whose digest differs, so a version can only point at a verifier for its own
+//! key. Versions are never overwritten; the contract owner or the submitter may
+//! revoke one. Governance: OpenZeppelin `Ownable2Step` and `Pausable`.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
+extern crate alloc;
+
+use alloc::{string::String, vec, vec::Vec};
+
+use alloy_primitives::{Address, B256, U64};
+use openzeppelin_stylus::{
+    access::{
+        ownable::{OwnableInvalidOwner, OwnableUnauthorizedAccount},
+        ownable_two_step::{IOwnable2Step, Ownable2Step},
+    },
+    utils::pausable::{EnforcedPause, ExpectedPause, IPausable, Pausable},
+};
+use stylus_sdk::{
+    prelude::*,
+    storage::{StorageAddress, StorageB256, StorageBool, StorageU32, StorageU64, StorageVec},
+};
+
+pub use sol::*;
+
+mod sol {
+    use alloy_sol_types::sol;
+
+    sol! {
+        /// Emitted when a lineage is created.
+        ///
+        /// * `lineage_id` - Id of the new lineage.
+        /// * `owner` - Account that owns it and may append versions.
+        /// * `name` - Human-readable model name.
+        #[derive(Debug)]
+        event LineageCreated(uint64 indexed lineage_id, address indexed owner, string name);
+
+        /// Emitted when a version is appended to a lineage.
+        ///
+        /// * `version_id` - Global id of the version.
+        /// * `lineage_id` - Lineage it belongs to.
+        /// * `number` - Its number within the lineage (1, 2, ...).
+        /// * `submitter` - Account that registered it.
+        /// * `onnx_hash` - keccak256 of the ONNX file.
+        /// * `vk_digest` - Digest of the verifying key (the weights commitment).
+        /// * `route_id` - VerifierRouter route that verifies its proofs.
+        /// * `uri` - Metadata URI.
+        #[derive(Debug)]
+        event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 vk_digest, uint64 route_id, string uri);
+
+        /// Emitted when a version is revoked.
+        ///
+        /// * `version_id` - Revoked version.
+        /// * `by` - Account that revoked it (owner or submitter).
+        #[derive(Debug)]
+        event VersionRevoked(uint64 indexed version_id, address indexed by);
+
+        /// Emitted when the owner points the registry at another router.
+        ///
+        /// * `previous` - Former router.
+        /// * `router` - New router.
+        #[derive(Debug)]
+        event RouterUpdated(address previous, address router);
+    }
+
+    sol! {
+        /// The lineage does not exist.
+        ///
+        /// * `lineage_id` - Requested id.
+        #[derive(Debug)]
+        error UnknownLineage(uint64 lineage_id);
+
+        /// The version does not exist.
+        ///
+        /// * `version_id` - Requested id.
+        #[derive(Debug)]
+        error UnknownVersion(uint64 version_id);
+
+        /// Only the lineage owner may append versions.
+        ///
+        /// * `account` - Caller.
+        /// * `owner` - Lineage owner.
+        #[derive(Debug)]
+        error NotLineageOwner(address account, address owner);
+
+        /// Only the contract owner or the submitter may revoke a version.
+        ///
+        /// * `account` - Caller.
+        #[derive(Debug)]
+        error NotVersionAdmin(address account);
+
+        /// The version was already revoked.
+        ///
+        /// * `version_id` - The version.
+        #[derive(Debug)]
+        error VersionAlreadyRevoked(uint64 version_id);
+
+        /// A required hash or digest was zero.
+        #[derive(Debug)]
+        error EmptyCommitment();
+
+        /// The lineage name was empty.
+        #[derive(Debug)]
+        error EmptyName();
+
+        /// The router refused the route (unknown or disabled) or could not be called.
+        ///
+        /// * `route_id` - The route.
+        #[derive(Debug)]
+        error RouteUnavailable(uint64 route_id);
+
+        /// The route verifies another verifying key than the version declares.
+        ///
+        /// * `route_id` - The route.
+        /// * `declared` - Digest given for the version.
+        /// * `routed` - Digest the route verifies against.
+        #[derive(Debug)]
+        error VkDigestMismatch(uint64 route_id, bytes32 declared, bytes32 routed);
+
+        /// The router address is not a contract.
+        ///
+        /// * `router` - The address given.
+        #[derive(Debug)]
+        error InvalidRouter(address router);
+    }
+}
+
+stylus_sdk::prelude::sol_interface! {
+    /// The part of the VerifierRouter the registry uses.
+    interface IVerifierRouter {
+        /// Digest of the verifying key a route verifies against; reverts if the
+        /// route is unknown or disabled.
+        function routeDigest(uint64 route_id) external view returns (bytes32);
+    }
+}
+
+/// Every way a registry call can fail.
+#[derive(SolidityError, Debug)]
+pub enum Error {
+    /// See [`UnknownLineage`].
+    UnknownLineage(UnknownLineage),
+    /// See [`UnknownVersion`].
+    UnknownVersion(UnknownVersion),
+    /// See [`NotLineageOwner`].
+    NotLineageOwner(NotLineageOwner),
+    /// See [`NotVersionAdmin`].
+    NotVersionAdmin(NotVersionAdmin),
+    /// See [`VersionAlreadyRevoked`].
+    VersionAlreadyRevoked(VersionAlreadyRevoked),
+    /// See [`EmptyCommitment`].
+    EmptyCommitment(EmptyCommitment),
+    /// See [`EmptyName`].
+    EmptyName(EmptyName),
+    /// See [`RouteUnavailable`].
+    RouteUnavailable(RouteUnavailable),
+    /// See [`VkDigestMismatch`].
+    VkDigestMismatch(VkDigestMismatch),
+    /// See [`InvalidRouter`].
+    InvalidRouter(InvalidRouter),
+    /// The caller is not the contract owner (OpenZeppelin `Ownable`).
+    UnauthorizedAccount(OwnableUnauthorizedAccount),
+    /// The new owner is the zero address (OpenZeppelin `Ownable`).
+    InvalidOwner(OwnableInvalidOwner),
+    /// The contract is paused (OpenZeppelin `Pausable`).
+    EnforcedPause(EnforcedPause),
+    /// The contract is not paused (OpenZeppelin `Pausable`).
+    ExpectedPause(ExpectedPause),
+}
+
+/// A model family.
+#[storage]
+pub struct Lineage {
+    /// Account that created the lineage and may append versions.
+    owner: StorageAddress,
+    /// Global version ids, in version order (number `n` at index `n - 1`).
+    versions: StorageVec<StorageU64>,
+}
+
+/// One registered model version.
+#[storage]
+pub struct Version {
+    /// Lineage the version belongs to.
+    lineage_id: StorageU64,
+    /// Version number within the lineage, from 1.
+    number: StorageU32,
+    /// Account that registered it.
+    submitter: StorageAddress,
+    /// keccak256 of the ONNX file.
+    onnx_hash: StorageB256,
+    /// Verifying-key digest, the commitment to the weights.
+    vk_digest: StorageB256,
+    /// VerifierRouter route that verifies its proofs.
+    route_id: StorageU64,
+    /// Block timestamp of the registration.
+    registered_at: StorageU64,
+    /// Whether it was revoked.
+    revoked: StorageBool,
+}
+
+/// State of the ModelRegistry.
+#[entrypoint]
+#[storage]
+pub struct ModelRegistry {
+    /// Two-step ownership (governance).
+    ownable: Ownable2Step,
+    /// Emergency stop for registrations.
+    pausable: Pausable,
+    /// VerifierRouter consulted at registration.
+    router: StorageAddress,
+    /// Lineages; id `n` is at index `n - 1`.
+    lineages: StorageVec<Lineage>,
+    /// Versions; id `n` is at index `n - 1`.
+    versions: StorageVec<Version>,
+}
+
+zkmltrack_common::governance!(ModelRegistry, Error);
+
+/// What `version(id)` returns: lineage id, number, submitter, ONNX hash,
+/// VK digest, route id, registration timestamp, revoked.
+pub type VersionInfo = (u64, u32, Address, B256, B256, u64, u64, bool);
+
+#[public]
+#[implements(IOwnable2Step<Error = Error>, IPausable)]
+impl ModelRegistry {
+    /// Sets the owner and the router.
+    ///
+    /// # Errors
+    /// * [`Error::InvalidOwner`] - `owner` is zero.
+    #[constructor]
+    pub fn constructor(&mut self, owner: Address, router: Address) -> Result<(), Error> {
+        self.ownable.constructor(owner)?;
+        self.router.set(router);
+        Ok(())
+    }
+
+    /// Creates a lineage owned by the caller and returns its id.
+    ///
+    /// # Errors
+    /// * [`Error::EmptyName`] - `name` is empty.
+    /// * [`Error::EnforcedPause`] - the registry is paused.
+    ///
+    /// # Events
+    /// * [`LineageCreated`].
+    pub fn create_lineage(&mut self, name: String) -> Result<u64, Error> {
+        self.pausable.when_not_paused()?;
+        if name.is_empty() {
+            return Err(Error::EmptyName(EmptyName {}));
+        }
+        let owner = self.vm().msg_sender();
+        let mut lineage = self.lineages.grow();
+        lineage.owner.set(owner);
+        let lineage_id = self.lineages.len() as u64;
+        log(self.vm(), LineageCreated { lineage_id, owner, name });
+        Ok(lineage_id)
+    }
+
+    /// Appends a version to a lineage the caller owns and returns its global id.
+    ///
+    /// # Errors
+    /// * [`Error::UnknownLineage`] - no such lineage.
+    /// * [`Error::NotLineageOwner`] - the caller does not own it.
+    /// * [`Error::EmptyCommitment`] - `onnx_hash` or `vk_digest` is zero.
+    /// * [`Error::RouteUnavailable`] - the router refused the route.
+    /// * [`Error::VkDigestMismatch`] - the route verifies another key.
+    /// * [`Error::EnforcedPause`] - the registry is paused.
+    ///
+    /// # Events
+    /// * [`VersionRegistered`].
+    pub fn register_version(
+        &mut self,
+        lineage_id: u64,
+        onnx_hash: B256,
+        vk_digest: B256,
+        route_id: u64,
+        uri: String,
+    ) -> Result<u64, Error> {
+        self.pausable.when_not_paused()?;
+        let sender = self.vm().msg_sender();
+        let owner = self.lineage_ref(lineage_id)?.owner.get();
+        if owner != sender {
+            return Err(Error::NotLineageOwner(NotLineageOwner { account: sender, owner }));
+        }
+        if onnx_hash.is_zero() || vk_digest.is_zero() {
+            return Err(Error::EmptyCommitment(EmptyCommitment {}));
+        }
+        let router = IVerifierRouter::new(self.router.get());
+        let routed = router
+            .route_digest(&*self, route_id)
+            .map_err(|_| Error::RouteUnavailable(RouteUnavailable { route_id }))?;
+        if routed != vk_digest {
+            return Err(Error::VkDigestMismatch(VkDigestMismatch {
+                route_id,
+                declared: vk_digest,
+                routed,
+            }));
+        }
+
+        let timestamp = self.vm().block_timestamp();
+        let version_id = self.versions.len() as u64 + 1;
+        let mut lineage = self.lineages.setter(lineage_id - 1).expect("checked above");
+        lineage.versions.push(U64::from(version_id));
+        let number = lineage.versions.len() as u32;
+        let mut version = self.versions.grow();
+        version.lineage_id.set(U64::from(lineage_id));
+        version.number.set(alloy_primitives::U32::from(number));
+        version.submitter.set(sender);
+        version.onnx_hash.set(onnx_hash);
+        version.vk_digest.set(vk_digest);
+        version.route_id.set(U64::from(route_id));
+        version.registered_at.set(U64::from(timestamp));
+        log(
+            self.vm(),
+            VersionRegistered {
+                version_id,
+                lineage_id,
+                number,
+                submitter: sender,
+                onnx_hash,
+                vk_digest,
+                route_id,
+                uri,
+            },
+        );
+        Ok(version_id)
+    }
+
+    /// Revokes a version. Allowed to the contract owner and the submitter, also
+    /// while paused (revocation is a safety action).
+    ///
+    /// # Errors
+    /// * [`Error::UnknownVersion`] - no such version.
+    /// * [`Error::NotVersionAdmin`] - the caller is neither owner nor submitter.
+    /// * [`Error::VersionAlreadyRevoked`] - it was revoked before.
+    ///
+    /// # Events
+    /// * [`VersionRevoked`].
+    pub fn revoke_version(&mut self, version_id: u64) -> Result<(), Error> {
+        let sender = self.vm().msg_sender();
+        let owner = self.ownable.owner();
+        let mut version = self.version_mut(version_id)?;
+        if sender != owner && sender != version.submitter.get() {
+            return Err(Error::NotVersionAdmin(NotVersionAdmin { account: sender }));
+        }
+        if version.revoked.get() {
+            return Err(Error::VersionAlreadyRevoked(VersionAlreadyRevoked { version_id }));
+        }
+        version.revoked.set(true);
+        log(self.vm(), VersionRevoked { version_id, by: sender });
+        Ok(())
+    }
+
+    /// Points the registry at another VerifierRouter. Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::InvalidRouter`] - `router` has no code.
+    ///
+    /// # Events
+    /// * [`RouterUpdated`].
+    pub fn set_router(&mut self, router: Address) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        if !zkmltrack_common::is_contract_codehash(self.vm().code_hash(router).0) {
+            return Err(Error::InvalidRouter(InvalidRouter { router }));
+        }
+        let previous = self.router.get();
+        self.router.set(router);
+        log(self.vm(), RouterUpdated { previous, router });
+        Ok(())
+    }
+
+    /// Stops registrations. Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::EnforcedPause`] - already paused.
+    ///
+    /// # Events
+    /// * `Paused`.
+    pub fn pause(&mut self) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        Ok(self.pausable.pause()?)
+    }
+
+    /// Resumes registrations. Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::ExpectedPause`] - not paused.
+    ///
+    /// # Events
+    /// * `Unpaused`.
+    pub fn unpause(&mut self) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        Ok(self.pausable.unpause()?)
+    }
+
+    /// The VerifierRouter consulted at registration.
+    pub fn router(&self) -> Address {
+        self.router.get()
+    }
+
+    /// Number of lineages (ids run from 1 to this).
+    pub fn lineage_count(&self) -> u64 {
+        self.lineages.len() as u64
+    }
+
+    /// Number of versions (ids run from 1 to this).
+    pub fn version_count(&self) -> u64 {
+        self.versions.len() as u64
+    }
+
+    /// A lineage's owner and number of versions (its name is in `LineageCreated`).
+    ///
+    /// # Errors
+    /// * [`Error::UnknownLineage`] - no such lineage.
+    pub fn lineage(&self, lineage_id: u64) -> Result<(Address, u32), Error> {
+        let lineage = self.lineage_ref(lineage_id)?;
+        Ok((lineage.owner.get(), lineage.versions.len() as u32))
+    }
+
+    /// Global id of version `number` (from 1) of a lineage.
+    ///
+    /// # Errors
+    /// * [`Error::UnknownLineage`] - no such lineage.
+    /// * [`Error::UnknownVersion`] - the lineage has no such version (reported as id 0).
+    pub fn lineage_version(&self, lineage_id: u64, number: u32) -> Result<u64, Error> {
+        let lineage = self.lineage_ref(lineage_id)?;
+        lineage
+            .versions
+            .get((number as usize).wrapping_sub(1))
+            .map(|id| id.to::<u64>())
+            .ok_or(Error::UnknownVersion(UnknownVersion { version_id: 0 }))
+    }
+
+    /// A version's lineage id, number, submitter, ONNX hash, VK digest, route id,
+    /// registration timestamp and revocation flag.
+    ///
+    /// # Errors
+    /// * [`Error::UnknownVersion`] - no such version.
+    pub fn version(&self, version_id: u64) -> Result<VersionInfo, Error> {
+        let v = self
+            .versions
+            .get(version_index(version_id))
+            .ok_or(Error::UnknownVersion(UnknownVersion { version_id }))?;
+        Ok((
+            v.lineage_id.get().to(),
+            v.number.get().to(),
+            v.submitter.get(),
+            v.onnx_hash.get(),
+            v.vk_digest.get(),
+            v.route_id.get().to(),
+            v.registered_at.get().to(),
+            v.revoked.get(),
+        ))
+    }
+
+}
+
+/// Storage index of a 1-based id (`usize::MAX`, never present, for 0).
+fn version_index(id: u64) -> usize {
+    (id as usize).wrapping_sub(1)
+}
+
+impl ModelRegistry {
+    fn lineage_ref(&self, lineage_id: u64) -> Result<stylus_sdk::storage::StorageGuard<'_, Lineage>, Error> {
+        self.lineages
+            .get(version_index(lineage_id))
+            .ok_or(Error::UnknownLineage(UnknownLineage { lineage_id }))
+    }
+
+    fn version_mut(
+        &mut self,
+        version_id: u64,
+    ) -> Result<stylus_sdk::storage::StorageGuardMut<'_, Version>, Error> {
+        self.versions
+            .setter(version_index(version_id))
+            .ok_or(Error::UnknownVersion(UnknownVersion { version_id }))
+    }
+}
+

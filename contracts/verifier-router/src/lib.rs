@@ -1,1 +1,517 @@
-#![no_std]
+//! # VerifierRouter
+//!
+//! Maps route ids to EZKL verifiers, so that a proof is always checked by
+//! verifier code the owner trusts and against the verifying key a model version
+//! registered. It is how zkMLTrack gets around the 24 KB contract size limit:
+//! one EZKL *reusable* verifier serves every model, and each model brings only
+//! its verifying-key artifact (VKA, ~5 KB of words) as data.
+//!
+//! Route kinds:
+//! - [`KIND_REUSABLE_STORED`]: reusable verifier + VKA kept as the code of a data
+//!   contract (`0x00 ++ words`); the router reads it on each verification.
+//! - [`KIND_REUSABLE_CALLDATA`]: reusable verifier + VKA passed with each call.
+//! - [`KIND_PLAIN`]: a per-model verifier with the key baked in (owner only).
+//!
+//! A route's digest is what a model version commits to: `keccak256` of the VKA
+//! words (EZKL's own VKA digest) for reusable routes, the verifier's code hash
+//! for plain ones. Anyone may add a reusable route, but only on verifier code
+//! whose hash the owner allow-listed; nobody can plug in a fake verifier.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
+extern crate alloc;
+
+use alloc::{vec, vec::Vec};
+
+use alloy_primitives::{Address, Bytes, B256, U256, U8};
+use alloy_sol_types::SolCall;
+use openzeppelin_stylus::{
+    access::{
+        ownable::{OwnableInvalidOwner, OwnableUnauthorizedAccount},
+        ownable_two_step::{IOwnable2Step, Ownable2Step},
+    },
+    utils::pausable::{EnforcedPause, ExpectedPause, IPausable, Pausable},
+};
+use stylus_sdk::{
+    call::RawCall,
+    prelude::*,
+    storage::{StorageAddress, StorageB256, StorageBool, StorageMap, StorageU8, StorageVec},
+};
+
+pub use sol::*;
+
+/// Route kind: reusable verifier, VKA stored as a data contract's code.
+pub const KIND_REUSABLE_STORED: u8 = 1;
+/// Route kind: reusable verifier, VKA passed as calldata with each verification.
+pub const KIND_REUSABLE_CALLDATA: u8 = 2;
+/// Route kind: plain per-model verifier.
+pub const KIND_PLAIN: u8 = 3;
+
+mod sol {
+    use alloy_sol_types::sol;
+
+    sol! {
+        /// Emitted when the owner allows or disallows verifier code.
+        ///
+        /// * `code_hash` - keccak256 of the verifier's runtime code.
+        /// * `allowed` - Whether routes may use it.
+        #[derive(Debug)]
+        event VerifierCodeAllowed(bytes32 indexed code_hash, bool allowed);
+
+        /// Emitted when a route is added.
+        ///
+        /// * `route_id` - Id of the route.
+        /// * `kind` - Route kind (1 stored VKA, 2 calldata VKA, 3 plain).
+        /// * `verifier` - Verifier contract.
+        /// * `vka_store` - Data contract holding the VKA (zero unless kind 1).
+        /// * `digest` - Verifying-key digest the route verifies against.
+        /// * `creator` - Account that added it.
+        #[derive(Debug)]
+        event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address creator);
+
+        /// Emitted when the owner enables or disables a route.
+        ///
+        /// * `route_id` - The route.
+        /// * `active` - Its new status.
+        #[derive(Debug)]
+        event RouteStatusChanged(uint64 indexed route_id, bool active);
+    }
+
+    sol! {
+        /// The verifier's code hash is not allow-listed.
+        ///
+        /// * `verifier` - The verifier.
+        /// * `code_hash` - Its code hash.
+        #[derive(Debug)]
+        error VerifierNotAllowed(address verifier, bytes32 code_hash);
+
+        /// The route does not exist.
+        ///
+        /// * `route_id` - Requested id.
+        #[derive(Debug)]
+        error UnknownRoute(uint64 route_id);
+
+        /// The route was disabled by the owner.
+        ///
+        /// * `route_id` - The route.
+        #[derive(Debug)]
+        error RouteDisabled(uint64 route_id);
+
+        /// The VKA does not hash to the expected digest.
+        ///
+        /// * `expected` - Digest the route or caller expects.
+        /// * `actual` - keccak256 of the VKA words given or stored.
+        #[derive(Debug)]
+        error VkaDigestMismatch(bytes32 expected, bytes32 actual);
+
+        /// The caller expects another verifying key than the route's.
+        ///
+        /// * `route_id` - The route.
+        /// * `expected` - Digest the caller expects (the model version's).
+        /// * `routed` - Digest of the route.
+        #[derive(Debug)]
+        error RouteDigestMismatch(uint64 route_id, bytes32 expected, bytes32 routed);
+
+        /// The VKA data contract holds no well-formed VKA (`0x00` then whole words).
+        ///
+        /// * `vka_store` - The data contract.
+        #[derive(Debug)]
+        error InvalidVkaStore(address vka_store);
+
+        /// A VKA passed as calldata must be given for kind-2 routes only.
+        ///
+        /// * `route_id` - The route.
+        #[derive(Debug)]
+        error UnexpectedVka(uint64 route_id);
+
+        /// The address holds no code.
+        ///
+        /// * `account` - The address.
+        #[derive(Debug)]
+        error NotAContract(address account);
+
+        /// The verifier refused to register the VKA.
+        ///
+        /// * `verifier` - The verifier.
+        #[derive(Debug)]
+        error VkaRegistrationFailed(address verifier);
+    }
+
+    sol! {
+        /// EZKL reusable verifier: register a VKA (digest = keccak256 of its words).
+        function registerVka(bytes32[] vka) returns (bytes32);
+        /// EZKL reusable verifier: verify a proof against a registered VKA.
+        function verifyProof(bytes proof, uint256[] instances, bytes32[] vka) returns (bool);
+    }
+
+    /// The plain verifier's entrypoint, in a module of its own (same name).
+    pub mod plain {
+        alloy_sol_types::sol! {
+            /// EZKL plain verifier: verify a proof against the baked-in key.
+            function verifyProof(bytes proof, uint256[] instances) returns (bool);
+        }
+    }
+}
+
+/// Every way a router call can fail.
+#[derive(SolidityError, Debug)]
+pub enum Error {
+    /// See [`VerifierNotAllowed`].
+    VerifierNotAllowed(VerifierNotAllowed),
+    /// See [`UnknownRoute`].
+    UnknownRoute(UnknownRoute),
+    /// See [`RouteDisabled`].
+    RouteDisabled(RouteDisabled),
+    /// See [`VkaDigestMismatch`].
+    VkaDigestMismatch(VkaDigestMismatch),
+    /// See [`RouteDigestMismatch`].
+    RouteDigestMismatch(RouteDigestMismatch),
+    /// See [`InvalidVkaStore`].
+    InvalidVkaStore(InvalidVkaStore),
+    /// See [`UnexpectedVka`].
+    UnexpectedVka(UnexpectedVka),
+    /// See [`NotAContract`].
+    NotAContract(NotAContract),
+    /// See [`VkaRegistrationFailed`].
+    VkaRegistrationFailed(VkaRegistrationFailed),
+    /// The caller is not the contract owner (OpenZeppelin `Ownable`).
+    UnauthorizedAccount(OwnableUnauthorizedAccount),
+    /// The new owner is the zero address (OpenZeppelin `Ownable`).
+    InvalidOwner(OwnableInvalidOwner),
+    /// The contract is paused (OpenZeppelin `Pausable`).
+    EnforcedPause(EnforcedPause),
+    /// The contract is not paused (OpenZeppelin `Pausable`).
+    ExpectedPause(ExpectedPause),
+}
+
+/// One route.
+#[storage]
+pub struct Route {
+    /// Route kind (see the `KIND_*` constants).
+    kind: StorageU8,
+    /// Verifier contract.
+    verifier: StorageAddress,
+    /// Data contract holding the VKA (kind 1 only).
+    vka_store: StorageAddress,
+    /// Verifying-key digest the route verifies against.
+    digest: StorageB256,
+    /// False once the owner disabled the route.
+    disabled: StorageBool,
+}
+
+/// State of the VerifierRouter.
+#[entrypoint]
+#[storage]
+pub struct VerifierRouter {
+    /// Two-step ownership (governance).
+    ownable: Ownable2Step,
+    /// Emergency stop for routing and verification.
+    pausable: Pausable,
+    /// Verifier code hashes the owner allows routes to use.
+    allowed_code: StorageMap<B256, StorageBool>,
+    /// Routes; id `n` is at index `n - 1`.
+    routes: StorageVec<Route>,
+}
+
+zkmltrack_common::governance!(VerifierRouter, Error);
+
+/// What `route(id)` returns: kind, verifier, VKA store, digest, active.
+pub type RouteInfo = (u8, Address, Address, B256, bool);
+
+#[public]
+#[implements(IOwnable2Step<Error = Error>, IPausable)]
+impl VerifierRouter {
+    /// Sets the owner.
+    ///
+    /// # Errors
+    /// * [`Error::InvalidOwner`] - `owner` is zero.
+    #[constructor]
+    pub fn constructor(&mut self, owner: Address) -> Result<(), Error> {
+        Ok(self.ownable.constructor(owner)?)
+    }
+
+    /// Allows or disallows verifier code by its hash. Owner only. Disallowing
+    /// also stops verification on every route backed by that code.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    ///
+    /// # Events
+    /// * [`VerifierCodeAllowed`].
+    pub fn set_verifier_allowed(&mut self, code_hash: B256, allowed: bool) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        self.allowed_code.setter(code_hash).set(allowed);
+        log(self.vm(), VerifierCodeAllowed { code_hash, allowed });
+        Ok(())
+    }
+
+    /// Adds a reusable-verifier route and returns its id. Open to anyone.
+    ///
+    /// With a `vka_store`, the VKA is read from that data contract's code,
+    /// must hash to `vka_digest`, and is registered with the verifier. With a
+    /// zero `vka_store`, callers pass the VKA with each verification and the
+    /// route only remembers `vka_digest`.
+    ///
+    /// # Errors
+    /// * [`Error::VerifierNotAllowed`] - the verifier's code is not allow-listed.
+    /// * [`Error::InvalidVkaStore`] - the store holds no well-formed VKA.
+    /// * [`Error::VkaDigestMismatch`] - the stored VKA hashes to another digest.
+    /// * [`Error::VkaRegistrationFailed`] - the verifier refused the VKA.
+    /// * [`Error::EnforcedPause`] - the router is paused.
+    ///
+    /// # Events
+    /// * [`RouteAdded`].
+    pub fn add_reusable_route(
+        &mut self,
+        verifier: Address,
+        vka_store: Address,
+        vka_digest: B256,
+    ) -> Result<u64, Error> {
+        self.pausable.when_not_paused()?;
+        self.check_allowed(verifier)?;
+        let kind = if vka_store.is_zero() {
+            if vka_digest.is_zero() {
+                return Err(Error::VkaDigestMismatch(VkaDigestMismatch {
+                    expected: vka_digest,
+                    actual: vka_digest,
+                }));
+            }
+            KIND_REUSABLE_CALLDATA
+        } else {
+            let words = self.stored_vka(vka_store)?;
+            let actual = self.vm().native_keccak256(&words);
+            if actual != vka_digest {
+                return Err(Error::VkaDigestMismatch(VkaDigestMismatch {
+                    expected: vka_digest,
+                    actual,
+                }));
+            }
+            let calldata = registerVkaCall { vka: to_words(&words) }.abi_encode();
+            unsafe { RawCall::new().call(verifier, &calldata) }
+                .map_err(|_| Error::VkaRegistrationFailed(VkaRegistrationFailed { verifier }))?;
+            KIND_REUSABLE_STORED
+        };
+        Ok(self.push_route(kind, verifier, vka_store, vka_digest))
+    }
+
+    /// Adds a route to a plain per-model verifier (key baked into its code) and
+    /// returns its id; the route's digest is the verifier's code hash. Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::NotAContract`] - `verifier` holds no code.
+    ///
+    /// # Events
+    /// * [`RouteAdded`].
+    pub fn add_plain_route(&mut self, verifier: Address) -> Result<u64, Error> {
+        self.ownable.ownable.only_owner()?;
+        let code_hash = self.vm().code_hash(verifier);
+        if !zkmltrack_common::is_contract_codehash(code_hash.0) {
+            return Err(Error::NotAContract(NotAContract { account: verifier }));
+        }
+        Ok(self.push_route(KIND_PLAIN, verifier, Address::ZERO, code_hash))
+    }
+
+    /// Enables or disables a route. Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::UnknownRoute`] - no such route.
+    ///
+    /// # Events
+    /// * [`RouteStatusChanged`].
+    pub fn set_route_active(&mut self, route_id: u64, active: bool) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        let mut route = self
+            .routes
+            .setter(index(route_id))
+            .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
+        route.disabled.set(!active);
+        log(self.vm(), RouteStatusChanged { route_id, active });
+        Ok(())
+    }
+
+    /// Verifies an EZKL proof through a route. Returns the verifier's verdict:
+    /// `false` when the verifier rejects the proof (EZKL verifiers revert).
+    ///
+    /// `vk_digest` is the digest the caller expects (a model version's); `vka`
+    /// must be empty except on calldata-VKA routes, where it carries the VKA.
+    ///
+    /// # Errors
+    /// * [`Error::UnknownRoute`], [`Error::RouteDisabled`] - no usable route.
+    /// * [`Error::RouteDigestMismatch`] - the route verifies another key.
+    /// * [`Error::VerifierNotAllowed`] - the verifier's code is no longer allowed.
+    /// * [`Error::VkaDigestMismatch`] - the calldata VKA is not the route's.
+    /// * [`Error::UnexpectedVka`] - a VKA was passed to another kind of route.
+    /// * [`Error::InvalidVkaStore`] - the VKA data contract changed or vanished.
+    /// * [`Error::EnforcedPause`] - the router is paused.
+    pub fn verify(
+        &self,
+        route_id: u64,
+        vk_digest: B256,
+        proof: stylus_sdk::abi::Bytes,
+        instances: Vec<U256>,
+        vka: Vec<B256>,
+    ) -> Result<bool, Error> {
+        let proof = Bytes::from(proof.0);
+        self.pausable.when_not_paused()?;
+        let routed = self.route_digest(route_id)?;
+        if routed != vk_digest {
+            return Err(Error::RouteDigestMismatch(RouteDigestMismatch {
+                route_id,
+                expected: vk_digest,
+                routed,
+            }));
+        }
+        let route = self.routes.get(index(route_id)).expect("route_digest checked it");
+        let verifier = route.verifier.get();
+        let kind = route.kind.get().to::<u8>();
+        if kind != KIND_REUSABLE_CALLDATA && !vka.is_empty() {
+            return Err(Error::UnexpectedVka(UnexpectedVka { route_id }));
+        }
+        let calldata = if kind == KIND_PLAIN {
+            plain::verifyProofCall { proof, instances }.abi_encode()
+        } else {
+            self.check_allowed(verifier)?;
+            let vka = if kind == KIND_REUSABLE_STORED {
+                let words = self.stored_vka(route.vka_store.get())?;
+                to_words(&words)
+            } else {
+                vka
+            };
+            let actual = keccak_words(self, &vka);
+            if actual != routed {
+                return Err(Error::VkaDigestMismatch(VkaDigestMismatch {
+                    expected: routed,
+                    actual,
+                }));
+            }
+            verifyProofCall { proof, instances, vka }.abi_encode()
+        };
+        // EZKL verifiers revert on a bad proof and answer with a first word of 1
+        // on success (the reusable one returns raw words, not ABI-encoded data).
+        // SAFETY: a static call cannot write this contract's storage.
+        let verdict = unsafe { RawCall::new_static().call(verifier, &calldata) }
+            .map(|out| out.len() >= 32 && U256::from_be_slice(&out[..32]) == U256::from(1u8))
+            .unwrap_or(false);
+        Ok(verdict)
+    }
+
+    /// The digest a route verifies against.
+    ///
+    /// # Errors
+    /// * [`Error::UnknownRoute`] - no such route.
+    /// * [`Error::RouteDisabled`] - the route is disabled.
+    pub fn route_digest(&self, route_id: u64) -> Result<B256, Error> {
+        let route = self
+            .routes
+            .get(index(route_id))
+            .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
+        if route.disabled.get() {
+            return Err(Error::RouteDisabled(RouteDisabled { route_id }));
+        }
+        Ok(route.digest.get())
+    }
+
+    /// A route's kind, verifier, VKA store, digest and whether it is active.
+    ///
+    /// # Errors
+    /// * [`Error::UnknownRoute`] - no such route.
+    pub fn route(&self, route_id: u64) -> Result<RouteInfo, Error> {
+        let route = self
+            .routes
+            .get(index(route_id))
+            .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
+        Ok((
+            route.kind.get().to(),
+            route.verifier.get(),
+            route.vka_store.get(),
+            route.digest.get(),
+            !route.disabled.get(),
+        ))
+    }
+
+    /// Number of routes (ids run from 1 to this).
+    pub fn route_count(&self) -> u64 {
+        self.routes.len() as u64
+    }
+
+    /// Whether verifier code with this hash may back routes.
+    pub fn is_verifier_allowed(&self, code_hash: B256) -> bool {
+        self.allowed_code.get(code_hash)
+    }
+
+    /// Stops route creation and verification. Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::EnforcedPause`] - already paused.
+    ///
+    /// # Events
+    /// * `Paused`.
+    pub fn pause(&mut self) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        Ok(self.pausable.pause()?)
+    }
+
+    /// Resumes route creation and verification. Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::ExpectedPause`] - not paused.
+    ///
+    /// # Events
+    /// * `Unpaused`.
+    pub fn unpause(&mut self) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        Ok(self.pausable.unpause()?)
+    }
+}
+
+/// Storage index of a 1-based id (`usize::MAX`, never present, for 0).
+fn index(id: u64) -> usize {
+    (id as usize).wrapping_sub(1)
+}
+
+/// Splits packed 32-byte words.
+fn to_words(bytes: &[u8]) -> Vec<B256> {
+    bytes.chunks_exact(32).map(B256::from_slice).collect()
+}
+
+/// keccak256 of words packed end to end (EZKL's VKA digest).
+fn keccak_words(router: &VerifierRouter, words: &[B256]) -> B256 {
+    let packed: Vec<u8> = words.iter().flat_map(|w| w.0).collect();
+    router.vm().native_keccak256(&packed)
+}
+
+impl VerifierRouter {
+    fn check_allowed(&self, verifier: Address) -> Result<(), Error> {
+        let code_hash = self.vm().code_hash(verifier);
+        if !self.allowed_code.get(code_hash) {
+            return Err(Error::VerifierNotAllowed(VerifierNotAllowed { verifier, code_hash }));
+        }
+        Ok(())
+    }
+
+    /// The VKA words of a data contract whose code is `0x00 ++ words`.
+    fn stored_vka(&self, vka_store: Address) -> Result<Vec<u8>, Error> {
+        let code = self.vm().code(vka_store);
+        match code.split_first() {
+            Some((0, words)) if !words.is_empty() && words.len() % 32 == 0 => Ok(words.to_vec()),
+            _ => Err(Error::InvalidVkaStore(InvalidVkaStore { vka_store })),
+        }
+    }
+
+    fn push_route(&mut self, kind: u8, verifier: Address, vka_store: Address, digest: B256) -> u64 {
+        let mut route = self.routes.grow();
+        route.kind.set(U8::from(kind));
+        route.verifier.set(verifier);
+        route.vka_store.set(vka_store);
+        route.digest.set(digest);
+        let route_id = self.routes.len() as u64;
+        let creator = self.vm().msg_sender();
+        log(
+            self.vm(),
+            RouteAdded { route_id, kind, verifier, vka_store, digest, creator },
+        );
+        route_id
+    }
+}
