@@ -32,13 +32,13 @@ pub fn proof_length(index: u64, leaves: u64) -> usize {
 
 /// Walks a proof from `leaf` (at `index` of a `leaves`-leaf tree) to the root.
 ///
-/// Reads as many hashes from `proof` as the path needs and returns the root and
-/// that count, so several proofs can be packed back to back.
-pub fn root_from_proof(
+/// Reads as many 32-byte big-endian hashes from `proof` as the path needs and
+/// returns the root and that count, so several proofs can be packed back to back.
+pub fn root_from_proof<H: AsRef<[u8]>>(
     leaf: Fe,
     index: u64,
     leaves: u64,
-    proof: &[[u8; 32]],
+    proof: &[H],
 ) -> Result<(Fe, usize), MerkleError> {
     if index >= leaves {
         return Err(MerkleError::IndexOutOfRange);
@@ -48,7 +48,10 @@ pub fn root_from_proof(
         let is_right = index % 2 == 1;
         if is_right || index + 1 < len {
             let bytes = proof.get(used).ok_or(MerkleError::ProofTooShort)?;
-            let sibling = Fe::from_be_bytes(bytes).ok_or(MerkleError::NotAFieldElement)?;
+            let sibling = <&[u8; 32]>::try_from(bytes.as_ref())
+                .ok()
+                .and_then(Fe::from_be_bytes)
+                .ok_or(MerkleError::NotAFieldElement)?;
             used += 1;
             node = if is_right {
                 hash2(&sibling, &node)

@@ -489,3 +489,6 @@ impl ModelRegistry {
     }
 }
 
+
+#[cfg(test)]
+mod tests;

@@ -40,13 +40,15 @@ use openzeppelin_stylus::{
 };
 use stylus_sdk::{
     abi::Bytes,
+    call::RawCall,
     prelude::*,
     storage::{
         StorageAddress, StorageB256, StorageBool, StorageMap, StorageU256, StorageU32, StorageU64,
         StorageU8, StorageVec,
     },
 };
-use zkmltrack_common::{felt, field::Fe, leaf_hash, merkle};
+use alloy_sol_types::SolCall;
+use zkmltrack_common::{felt, field::Fe};
 
 pub use sol::*;
 
@@ -56,6 +58,13 @@ pub const LEADERBOARD_SIZE: usize = 10;
 pub const BLOCK_HASH_WINDOW: u64 = 256;
 /// ArbSys precompile (L2 block number and hashes).
 pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+
+/// ModelRegistry `version(uint64)` selector.
+const REGISTRY_VERSION: [u8; 4] = [0x57, 0x54, 0x73, 0x2c];
+/// ArbSys `arbBlockNumber()` selector.
+const ARB_BLOCK_NUMBER: [u8; 4] = [0xa3, 0xb1, 0xb3, 0x1d];
+/// ArbSys `arbBlockHash(uint256)` selector.
+const ARB_BLOCK_HASH: [u8; 4] = [0x2b, 0x40, 0x7a, 0x82];
 
 /// Evaluation status: committed, waiting for its seed.
 pub const STATUS_COMMITTED: u8 = 1;
@@ -154,12 +163,23 @@ mod sol {
         #[derive(Debug)]
         event EvaluationFinalized(uint64 indexed evaluation_id, uint64 indexed task_id, uint64 indexed version_id, uint32 correct, uint32 samples, uint32 accuracy_bps, uint32 rank);
 
-        /// Emitted when the owner points the controller at other contracts.
+        /// Emitted when the controller is pointed at its contracts.
         ///
         /// * `registry` - ModelRegistry.
         /// * `router` - VerifierRouter.
+        /// * `dataset_verifier` - DatasetVerifier.
         #[derive(Debug)]
-        event ContractsUpdated(address registry, address router);
+        event ContractsUpdated(address registry, address router, address dataset_verifier);
+    }
+
+    sol! {
+        /// VerifierRouter: verifies an EZKL proof through a route.
+        function verify(uint64 route_id, bytes32 vk_digest, bytes proof, uint256[] instances, bytes32[] vka) returns (bool);
+        /// Randomness provider (e.g. a VRF adapter): must later call
+        /// `fulfillRandomness(evaluationId, randomness)` on the controller.
+        function requestRandomness(uint64 evaluation_id);
+        /// DatasetVerifier: checks rows against a dataset root (status word).
+        function verifyRows(bytes32 root, uint64 dataset_size, uint32 feature_count, uint64[] indices, uint32[] labels, uint256[] features, bytes32[] proofs) returns (uint256);
     }
 
     sol! {
@@ -299,30 +319,6 @@ mod sol {
     }
 }
 
-stylus_sdk::prelude::sol_interface! {
-    /// The part of the ModelRegistry the controller reads.
-    interface IModelRegistry {
-        function version(uint64 version_id) external view returns (uint64, uint32, address, bytes32, bytes32, uint64, uint64, bool);
-    }
-
-    /// The part of the VerifierRouter the controller calls.
-    interface IVerifierRouter {
-        function verify(uint64 route_id, bytes32 vk_digest, bytes calldata proof, uint256[] calldata instances, bytes32[] calldata vka) external view returns (bool);
-    }
-
-    /// Arbitrum's ArbSys precompile (L2 block numbers and hashes).
-    interface IArbSys {
-        function arbBlockNumber() external view returns (uint256);
-        function arbBlockHash(uint256 block_number) external view returns (bytes32);
-    }
-
-    /// A randomness provider (e.g. a VRF adapter): must later call
-    /// `fulfillRandomness(evaluationId, randomness)` on the controller.
-    interface IRandomnessProvider {
-        function requestRandomness(uint64 evaluation_id) external;
-    }
-}
-
 /// Every way a controller call can fail.
 #[derive(SolidityError, Debug)]
 pub enum Error {
@@ -444,6 +440,8 @@ pub struct TaskController {
     registry: StorageAddress,
     /// VerifierRouter verifying the proofs.
     router: StorageAddress,
+    /// DatasetVerifier checking rows against dataset roots.
+    dataset_verifier: StorageAddress,
     /// Tasks; id `n` is at index `n - 1`.
     tasks: StorageVec<Task>,
     /// Evaluations; id `n` is at index `n - 1`.
@@ -469,15 +467,21 @@ pub type Leaderboard = (Vec<u64>, Vec<u64>, Vec<u32>);
 #[public]
 #[implements(IOwnable2Step<Error = Error>, IPausable)]
 impl TaskController {
-    /// Sets the owner and the registry and router the controller trusts.
+    /// Sets the owner and the registry, router and dataset verifier the
+    /// controller trusts.
     ///
     /// # Errors
     /// * [`Error::InvalidOwner`] - `owner` is zero.
     #[constructor]
-    pub fn constructor(&mut self, owner: Address, registry: Address, router: Address) -> Result<(), Error> {
+    pub fn constructor(
+        &mut self,
+        owner: Address,
+        registry: Address,
+        router: Address,
+        dataset_verifier: Address,
+    ) -> Result<(), Error> {
         self.ownable.constructor(owner)?;
-        self.registry.set(registry);
-        self.router.set(router);
+        self.set_addresses(registry, router, dataset_verifier);
         Ok(())
     }
 
@@ -638,8 +642,8 @@ impl TaskController {
             EvaluationOpened { evaluation_id, task_id, version_id, participant: sender, commit_block },
         );
         if !provider.is_zero() {
-            IRandomnessProvider::new(provider)
-                .request_randomness(&mut *self, evaluation_id)
+            let calldata = requestRandomnessCall { evaluation_id }.abi_encode();
+            unsafe { RawCall::new().call(provider, &calldata) }
                 .map_err(|_| Error::RandomnessRequestFailed(RandomnessRequestFailed { provider }))?;
         }
         Ok(evaluation_id)
@@ -677,10 +681,8 @@ impl TaskController {
             log(self.vm(), EvaluationExpired { evaluation_id });
             return Ok(());
         }
-        let hash = IArbSys::new(ARB_SYS)
-            .arb_block_hash(&*self, U256::from(beacon_block))
-            .unwrap_or_default();
-        self.set_seed(evaluation_id, hash.0)
+        let hash = self.arb_sys(ARB_BLOCK_HASH, Some(beacon_block));
+        self.set_seed(evaluation_id, hash.to_be_bytes())
     }
 
     /// Fixes the seed of a provider-drawn evaluation. Only the task's provider.
@@ -779,47 +781,25 @@ impl TaskController {
         }
         self.live_version(version_id)?;
 
-        let mut cursor = 0;
+        let mut indices = Vec::with_capacity(count);
         let mut correct = 0u32;
         for (j, &label) in labels.iter().enumerate() {
             if label as usize >= classes {
                 return Err(Error::InvalidLabel(InvalidLabel { label }));
             }
-            let dataset_index = self.take_index(evaluation_id, seed, first_slot + j as u32, size)?;
-            let row = &instances[j * features..(j + 1) * features];
-            let mut felts = Vec::with_capacity(features);
-            for (k, value) in row.iter().enumerate() {
-                let fe = Fe::from_be_bytes(&value.to_be_bytes()).ok_or(Error::InstanceNotAFieldElement(
-                    InstanceNotAFieldElement { position: (j * features + k) as u32 },
-                ))?;
-                felts.push(fe);
-            }
-            let leaf = leaf_hash(features, felts.into_iter(), Fe::from_u64(label as u64));
-            let bad_path = Error::InvalidMerkleProof(InvalidMerkleProof { dataset_index });
-            let path = merkle_proofs.get(cursor..).unwrap_or_default();
-            // SAFETY of the cast: B256 is a transparent [u8; 32].
-            let path: &[[u8; 32]] =
-                unsafe { core::slice::from_raw_parts(path.as_ptr().cast(), path.len()) };
-            let (computed, used) =
-                merkle::root_from_proof(leaf, dataset_index, size, path).map_err(|_| bad_path)?;
-            if computed.to_be_bytes() != root.0 {
-                return Err(Error::InvalidMerkleProof(InvalidMerkleProof { dataset_index }));
-            }
-            cursor += used;
+            indices.push(self.take_index(evaluation_id, seed, first_slot + j as u32, size)?);
             let outputs_at = count * features + j * classes;
             if felt::argmax(&instances[outputs_at..outputs_at + classes]) == Some(label as usize) {
                 correct += 1;
             }
         }
-        if cursor != merkle_proofs.len() {
-            return Err(Error::InvalidMerkleProof(InvalidMerkleProof { dataset_index: u64::MAX }));
-        }
+        self.check_rows(root, size, features, indices, labels, &instances, merkle_proofs)?;
 
-        let router = IVerifierRouter::new(self.router.get());
-        let verdict = router
-            .verify(&*self, route_id, vk_digest, proof.0.into(), instances, vka)
+        let calldata =
+            verifyCall { route_id, vk_digest, proof: proof.0.into(), instances, vka }.abi_encode();
+        let verdict = unsafe { RawCall::new_static().call(self.router.get(), &calldata) }
             .map_err(|_| Error::VerificationUnavailable(VerificationUnavailable { route_id }))?;
-        if !verdict {
+        if word(&verdict, 0) != U256::from(1u8) {
             return Err(Error::ProofRejected(ProofRejected { evaluation_id }));
         }
 
@@ -855,43 +835,6 @@ impl TaskController {
             );
         }
         Ok(correct)
-    }
-
-    /// The dataset indices the next `count` submissions-slots will draw (what
-    /// `submit_samples` expects next), computed from the seed and the indices
-    /// drawn so far.
-    ///
-    /// # Errors
-    /// * [`Error::UnknownEvaluation`], [`Error::WrongEvaluationStatus`] - not drawn.
-    /// * [`Error::BadSampleCount`] - more than remain.
-    pub fn next_sample_indices(&self, evaluation_id: u64, count: u32) -> Result<Vec<u64>, Error> {
-        let evaluation = self.evaluation_ref(evaluation_id)?;
-        let status = evaluation.status.get().to::<u8>();
-        if status != STATUS_DRAWN {
-            return Err(Error::WrongEvaluationStatus(WrongEvaluationStatus { evaluation_id, status }));
-        }
-        let task = self.task_ref(evaluation.task_id.get().to())?;
-        let size = task.dataset_size.get().to::<u64>();
-        let first = evaluation.next_slot.get().to::<u32>();
-        let remaining = task.samples.get().to::<u32>() - first;
-        if count > remaining {
-            return Err(Error::BadSampleCount(BadSampleCount { evaluation_id, remaining }));
-        }
-        let seed = evaluation.seed.get();
-        let mut picked: Vec<u64> = Vec::with_capacity(count as usize);
-        for slot in first..first + count {
-            let mut attempt = 0u32;
-            loop {
-                let candidate = candidate_index(self, seed, slot, attempt, size);
-                let used = picked.contains(&candidate) || is_set(&evaluation.drawn, candidate);
-                if !used {
-                    picked.push(candidate);
-                    break;
-                }
-                attempt += 1;
-            }
-        }
-        Ok(picked)
     }
 
     /// A task's parameters (see [`TaskInfo`]).
@@ -965,23 +908,26 @@ impl TaskController {
         self.evaluations.len() as u64
     }
 
-    /// The ModelRegistry and VerifierRouter the controller trusts.
-    pub fn contracts(&self) -> (Address, Address) {
-        (self.registry.get(), self.router.get())
+    /// The ModelRegistry, VerifierRouter and DatasetVerifier the controller trusts.
+    pub fn contracts(&self) -> (Address, Address, Address) {
+        (self.registry.get(), self.router.get(), self.dataset_verifier.get())
     }
 
-    /// Points the controller at another registry and router. Owner only.
+    /// Points the controller at other contracts. Owner only.
     ///
     /// # Errors
     /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
     ///
     /// # Events
     /// * [`ContractsUpdated`].
-    pub fn set_contracts(&mut self, registry: Address, router: Address) -> Result<(), Error> {
+    pub fn set_contracts(
+        &mut self,
+        registry: Address,
+        router: Address,
+        dataset_verifier: Address,
+    ) -> Result<(), Error> {
         self.ownable.ownable.only_owner()?;
-        self.registry.set(registry);
-        self.router.set(router);
-        log(self.vm(), ContractsUpdated { registry, router });
+        self.set_addresses(registry, router, dataset_verifier);
         Ok(())
     }
 
@@ -1036,8 +982,17 @@ fn candidate_index(controller: &TaskController, seed: U256, slot: u32, attempt: 
     buf[..32].copy_from_slice(&seed.to_be_bytes::<32>());
     buf[32..36].copy_from_slice(&slot.to_be_bytes());
     buf[36..].copy_from_slice(&attempt.to_be_bytes());
-    let hash = U256::from_be_bytes(controller.vm().native_keccak256(&buf).0);
-    (hash % U256::from(size)).to::<u64>()
+    let hash = controller.vm().native_keccak256(&buf).0;
+    // Big-endian 256-bit value mod a 64-bit size, limb by limb.
+    hash.chunks_exact(8).fold(0u64, |rem, limb| {
+        let limb = u64::from_be_bytes(limb.try_into().unwrap_or_default());
+        ((((rem as u128) << 64) | limb as u128) % size as u128) as u64
+    })
+}
+
+/// Word `i` of ABI-encoded return data, or zero when it is shorter.
+fn word(data: &[u8], i: usize) -> U256 {
+    data.get(32 * i..32 * i + 32).map(U256::from_be_slice).unwrap_or_default()
 }
 
 fn is_set(bitmap: &StorageMap<U64, StorageU256>, index: u64) -> bool {
@@ -1045,6 +1000,13 @@ fn is_set(bitmap: &StorageMap<U64, StorageU256>, index: u64) -> bool {
 }
 
 impl TaskController {
+    fn set_addresses(&mut self, registry: Address, router: Address, dataset_verifier: Address) {
+        self.registry.set(registry);
+        self.router.set(router);
+        self.dataset_verifier.set(dataset_verifier);
+        log(self.vm(), ContractsUpdated { registry, router, dataset_verifier });
+    }
+
     fn task_ref(&self, task_id: u64) -> Result<stylus_sdk::storage::StorageGuard<'_, Task>, Error> {
         self.tasks.get(index(task_id)).ok_or(Error::UnknownTask(UnknownTask { task_id }))
     }
@@ -1091,21 +1053,71 @@ impl TaskController {
 
     /// Submitter, VK digest and route of a registered, unrevoked version.
     fn live_version(&mut self, version_id: u64) -> Result<(Address, B256, u64), Error> {
-        let registry = IModelRegistry::new(self.registry.get());
-        let (_, _, submitter, _, vk_digest, route_id, _, revoked) = registry
-            .version(&*self, version_id)
-            .map_err(|_| Error::VersionUnavailable(VersionUnavailable { version_id }))?;
-        if revoked {
+        // ModelRegistry.version(uint64): eight static words, decoded in place.
+        let mut calldata = REGISTRY_VERSION.to_vec();
+        calldata.extend_from_slice(&U256::from(version_id).to_be_bytes::<32>());
+        let out = unsafe { RawCall::new_static().call(self.registry.get(), &calldata) }
+            .ok()
+            .filter(|out| out.len() >= 256)
+            .ok_or(Error::VersionUnavailable(VersionUnavailable { version_id }))?;
+        if !word(&out, 7).is_zero() {
             return Err(Error::VersionIsRevoked(VersionIsRevoked { version_id }));
         }
-        Ok((submitter, vk_digest, route_id))
+        Ok((
+            Address::from_word(word(&out, 2).into()),
+            word(&out, 4).into(),
+            word(&out, 5).saturating_to(),
+        ))
     }
 
-    fn arb_block_number(&mut self) -> u64 {
-        IArbSys::new(ARB_SYS)
-            .arb_block_number(&*self)
-            .map(|n| n.saturating_to::<u64>())
+    /// ArbSys call without arguments or with one word, returning its first word.
+    fn arb_sys(&self, selector: [u8; 4], argument: Option<u64>) -> U256 {
+        let mut calldata = selector.to_vec();
+        if let Some(arg) = argument {
+            calldata.extend_from_slice(&U256::from(arg).to_be_bytes::<32>());
+        }
+        unsafe { RawCall::new_static().call(ARB_SYS, &calldata) }
+            .map(|out| word(&out, 0))
             .unwrap_or_default()
+    }
+
+    /// Current L2 block number (ArbSys `arbBlockNumber()`).
+    fn arb_block_number(&self) -> u64 {
+        self.arb_sys(ARB_BLOCK_NUMBER, None).saturating_to()
+    }
+
+    /// Asks the DatasetVerifier whether the rows (features from the proof's
+    /// inputs, labels) sit at the drawn indices of the task's tree.
+    #[allow(clippy::too_many_arguments)]
+    fn check_rows(
+        &self,
+        root: B256,
+        size: u64,
+        features: usize,
+        indices: Vec<u64>,
+        labels: Vec<u32>,
+        instances: &[U256],
+        proofs: Vec<B256>,
+    ) -> Result<(), Error> {
+        let calldata = verifyRowsCall {
+            root,
+            dataset_size: size,
+            feature_count: features as u32,
+            features: instances[..indices.len() * features].to_vec(),
+            indices,
+            labels,
+            proofs,
+        }
+        .abi_encode();
+        let status = unsafe { RawCall::new_static().call(self.dataset_verifier.get(), &calldata) }
+            .map(|out| word(&out, 0))
+            .unwrap_or(U256::MAX);
+        let [detail, code, ..] = *status.as_limbs();
+        match code {
+            0 => Ok(()),
+            1 => Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement { position: detail as u32 })),
+            _ => Err(Error::InvalidMerkleProof(InvalidMerkleProof { dataset_index: detail })),
+        }
     }
 
     /// Draws the dataset index of a slot and marks it used.
@@ -1169,3 +1181,6 @@ impl TaskController {
         position as u32 + 1
     }
 }
+
+#[cfg(test)]
+mod tests;

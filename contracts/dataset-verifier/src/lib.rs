@@ -1,0 +1,108 @@
+//! # DatasetVerifier
+//!
+//! A stateless Stylus program that checks dataset rows against a task's
+//! Poseidon Merkle root: it hashes each row's quantized features and label
+//! into its leaf (`zkmltrack_common::leaf_hash`) and walks the row's Merkle
+//! path (`rs_merkle` tree shape).
+//!
+//! It is a program of its own, like a Solidity library contract, because the
+//! Poseidon constants (6.5 KB of field elements that do not compress) would
+//! push the TaskController over Stylus' 24 KB code limit. It has no storage, no
+//! owner and no upgrade path: its code hash pins its behaviour.
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
+extern crate alloc;
+
+use alloc::{vec, vec::Vec};
+
+use alloy_primitives::{B256, U256};
+use stylus_sdk::prelude::*;
+use zkmltrack_common::{field::Fe, leaf_hash, merkle, poseidon};
+
+/// Status code: every row is in the tree.
+pub const ROWS_VALID: u64 = 0;
+/// Status code: a feature is not a field element (detail: its position).
+pub const FEATURE_NOT_A_FIELD_ELEMENT: u64 = 1;
+/// Status code: a row's path does not lead to the root (detail: dataset index).
+pub const ROW_NOT_IN_TREE: u64 = 2;
+/// Status code: the argument lengths disagree (detail: 0).
+pub const MALFORMED_ROWS: u64 = 3;
+
+/// State of the DatasetVerifier: none.
+#[entrypoint]
+#[storage]
+pub struct DatasetVerifier {}
+
+#[public]
+impl DatasetVerifier {
+    /// Checks that rows are leaves of a tree.
+    ///
+    /// Row `j` sits at `indices[j]` of a `dataset_size`-leaf tree with root
+    /// `root`; its features are `features[j * feature_count..][..feature_count]`
+    /// and its label `labels[j]`; the rows' Merkle paths are packed back to back
+    /// in `proofs`, each as long as its index needs.
+    ///
+    /// Returns a status word: `code << 64 | detail`, with `code` one of
+    /// [`ROWS_VALID`] (0), [`FEATURE_NOT_A_FIELD_ELEMENT`],
+    /// [`ROW_NOT_IN_TREE`] or [`MALFORMED_ROWS`].
+    pub fn verify_rows(
+        &self,
+        root: B256,
+        dataset_size: u64,
+        feature_count: u32,
+        indices: Vec<u64>,
+        labels: Vec<u32>,
+        features: Vec<U256>,
+        proofs: Vec<B256>,
+    ) -> U256 {
+        let status = |code: u64, detail: u64| U256::from(code) << 64 | U256::from(detail);
+        let width = feature_count as usize;
+        if indices.len() != labels.len() || features.len() != indices.len() * width {
+            return status(MALFORMED_ROWS, 0);
+        }
+        let mut row = Vec::with_capacity(width);
+        let mut cursor = 0;
+        for (j, (&index, &label)) in indices.iter().zip(&labels).enumerate() {
+            row.clear();
+            for (k, value) in features[j * width..(j + 1) * width].iter().enumerate() {
+                match Fe::from_be_bytes(&value.to_be_bytes()) {
+                    Some(fe) => row.push(fe),
+                    None => return status(FEATURE_NOT_A_FIELD_ELEMENT, (j * width + k) as u64),
+                }
+            }
+            let leaf = leaf_hash(width, row.iter().copied(), Fe::from_u64(label as u64));
+            let path = proofs.get(cursor..).unwrap_or_default();
+            match merkle::root_from_proof(leaf, index, dataset_size, path) {
+                Ok((computed, used)) if computed.to_be_bytes() == root.0 => cursor += used,
+                _ => return status(ROW_NOT_IN_TREE, index),
+            }
+        }
+        if cursor != proofs.len() {
+            return status(MALFORMED_ROWS, 0);
+        }
+        status(ROWS_VALID, 0)
+    }
+
+    /// The dataset leaf of a row (zero if a feature is not a field element).
+    pub fn leaf_hash(&self, features: Vec<U256>, label: u32) -> B256 {
+        let mut row = Vec::with_capacity(features.len());
+        for value in &features {
+            match Fe::from_be_bytes(&value.to_be_bytes()) {
+                Some(fe) => row.push(fe),
+                None => return B256::ZERO,
+            }
+        }
+        B256::from(leaf_hash(row.len(), row.into_iter(), Fe::from_u64(label as u64)).to_be_bytes())
+    }
+
+    /// circom Poseidon of two field elements, the Merkle node hash (zero if an
+    /// input is not a field element).
+    pub fn poseidon2(&self, left: B256, right: B256) -> B256 {
+        match (Fe::from_be_bytes(&left.0), Fe::from_be_bytes(&right.0)) {
+            (Some(l), Some(r)) => B256::from(poseidon::hash2(&l, &r).to_be_bytes()),
+            _ => B256::ZERO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
