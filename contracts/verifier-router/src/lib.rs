@@ -515,3 +515,6 @@ impl VerifierRouter {
         route_id
     }
 }
+
+#[cfg(test)]
+mod tests;

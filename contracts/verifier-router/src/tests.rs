@@ -1,0 +1,151 @@
+//! Unit tests (motsu); the verifier is a mock that accepts the proof `0x01`.
+//! motsu gives every contract the same code hash and no readable code, so the
+//! stored-VKA path is covered by the devnet integration tests instead.
+
+use alloy_primitives::{Address, B256, U256};
+use motsu::prelude::*;
+use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageBool};
+
+use super::*;
+
+/// An EZKL verifier stand-in: accepts exactly the proof `[1]`, reverts otherwise.
+#[storage]
+struct MockVerifier {
+    registered: StorageBool,
+}
+
+unsafe impl TopLevelStorage for MockVerifier {}
+
+#[public]
+impl MockVerifier {
+    fn register_vka(&mut self, _vka: Vec<B256>) -> B256 {
+        self.registered.set(true);
+        B256::ZERO
+    }
+
+    #[selector(name = "verifyProof")]
+    fn verify_reusable(&self, proof: Bytes, _instances: Vec<U256>, _vka: Vec<B256>) -> Result<bool, Vec<u8>> {
+        if proof.0 == [1u8] { Ok(true) } else { Err(b"invalid proof".to_vec()) }
+    }
+}
+
+/// Code hash motsu reports for every contract.
+fn contract_code_hash(router: &Contract<VerifierRouter>, account: Address) -> B256 {
+    router.sender(account).vm().code_hash(account)
+}
+
+fn vka() -> Vec<B256> {
+    vec![B256::repeat_byte(7), B256::repeat_byte(9)]
+}
+
+fn vka_digest() -> B256 {
+    alloy_primitives::keccak256([[7u8; 32], [9u8; 32]].concat())
+}
+
+#[motsu::test]
+fn only_allow_listed_code_backs_reusable_routes(
+    router: Contract<VerifierRouter>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    router.sender(owner).constructor(owner).motsu_unwrap();
+    let err = router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap_err();
+    assert!(matches!(err, Error::VerifierNotAllowed(VerifierNotAllowed { verifier: v, .. }) if v == verifier.address()));
+    assert_eq!(router.sender(alice).route_count(), 0);
+
+    let code_hash = contract_code_hash(&router, verifier.address());
+    assert!(matches!(router.sender(alice).set_verifier_allowed(code_hash, true).motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
+    router.sender(owner).set_verifier_allowed(code_hash, true).motsu_unwrap();
+    router.assert_emitted(&VerifierCodeAllowed { code_hash, allowed: true });
+    assert!(router.sender(alice).is_verifier_allowed(code_hash));
+
+    let route = router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap();
+    assert_eq!(route, 1);
+    router.assert_emitted(&RouteAdded {
+        route_id: 1,
+        kind: KIND_REUSABLE_CALLDATA,
+        verifier: verifier.address(),
+        vka_store: Address::ZERO,
+        digest: vka_digest(),
+        creator: alice,
+    });
+    assert_eq!(
+        router.sender(alice).route(1).motsu_unwrap(),
+        (KIND_REUSABLE_CALLDATA, verifier.address(), Address::ZERO, vka_digest(), true)
+    );
+    assert_eq!(router.sender(alice).route_digest(1).motsu_unwrap(), vka_digest());
+
+    // A VKA store without code is refused.
+    let err = router.sender(alice).add_reusable_route(verifier.address(), alice, vka_digest()).motsu_unwrap_err();
+    assert!(matches!(err, Error::InvalidVkaStore(InvalidVkaStore { vka_store }) if vka_store == alice));
+    let err = router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, B256::ZERO).motsu_unwrap_err();
+    assert!(matches!(err, Error::VkaDigestMismatch(_)));
+}
+
+#[motsu::test]
+fn verifies_through_a_route_and_checks_every_binding(
+    router: Contract<VerifierRouter>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    router.sender(owner).constructor(owner).motsu_unwrap();
+    let code_hash = contract_code_hash(&router, verifier.address());
+    router.sender(owner).set_verifier_allowed(code_hash, true).motsu_unwrap();
+    router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap();
+    let instances = vec![U256::from(1u8), U256::from(2u8)];
+    let verify = |digest: B256, proof: u8, vka: Vec<B256>| {
+        router.sender(alice).verify(1, digest, Bytes(vec![proof]), instances.clone(), vka)
+    };
+
+    assert!(verify(vka_digest(), 1, vka()).motsu_unwrap());
+    assert!(!verify(vka_digest(), 2, vka()).motsu_unwrap(), "a rejected proof is a false verdict");
+
+    let other = B256::repeat_byte(1);
+    assert!(matches!(verify(other, 1, vka()).motsu_unwrap_err(), Error::RouteDigestMismatch(RouteDigestMismatch { route_id: 1, .. })));
+    let wrong_vka = vec![B256::repeat_byte(7)];
+    assert!(matches!(verify(vka_digest(), 1, wrong_vka).motsu_unwrap_err(), Error::VkaDigestMismatch(_)));
+    assert!(matches!(
+        router.sender(alice).verify(2, vka_digest(), Bytes(vec![1]), vec![], vec![]).motsu_unwrap_err(),
+        Error::UnknownRoute(UnknownRoute { route_id: 2 })
+    ));
+
+    // Disabling the route or the code stops verification.
+    assert!(matches!(router.sender(alice).set_route_active(1, false).motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
+    router.sender(owner).set_route_active(1, false).motsu_unwrap();
+    router.assert_emitted(&RouteStatusChanged { route_id: 1, active: false });
+    assert!(matches!(verify(vka_digest(), 1, vka()).motsu_unwrap_err(), Error::RouteDisabled(RouteDisabled { route_id: 1 })));
+    router.sender(owner).set_route_active(1, true).motsu_unwrap();
+    router.sender(owner).set_verifier_allowed(code_hash, false).motsu_unwrap();
+    assert!(matches!(verify(vka_digest(), 1, vka()).motsu_unwrap_err(), Error::VerifierNotAllowed(_)));
+    router.sender(owner).set_verifier_allowed(code_hash, true).motsu_unwrap();
+
+    // Paused: no verification, no new routes.
+    router.sender(owner).pause().motsu_unwrap();
+    assert!(matches!(verify(vka_digest(), 1, vka()).motsu_unwrap_err(), Error::EnforcedPause(_)));
+    assert!(matches!(
+        router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
+    router.sender(owner).unpause().motsu_unwrap();
+    assert!(verify(vka_digest(), 1, vka()).motsu_unwrap());
+}
+
+#[motsu::test]
+fn plain_routes_are_owner_only_and_pin_the_code_hash(
+    router: Contract<VerifierRouter>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    router.sender(owner).constructor(owner).motsu_unwrap();
+    assert!(matches!(router.sender(alice).add_plain_route(verifier.address()).motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
+    assert!(matches!(router.sender(owner).add_plain_route(alice).motsu_unwrap_err(), Error::NotAContract(_)));
+    let route = router.sender(owner).add_plain_route(verifier.address()).motsu_unwrap();
+    let code_hash = contract_code_hash(&router, verifier.address());
+    assert_eq!(router.sender(alice).route(route).motsu_unwrap(), (KIND_PLAIN, verifier.address(), Address::ZERO, code_hash, true));
+    // A plain route refuses a calldata VKA.
+    let err = router.sender(alice).verify(route, code_hash, Bytes(vec![1]), vec![], vka()).motsu_unwrap_err();
+    assert!(matches!(err, Error::UnexpectedVka(UnexpectedVka { route_id: 1 })));
+}
