@@ -27,7 +27,10 @@ fn main() -> ExitCode {
             }
         };
         let size = program_size(&wasm);
-        let name = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or(path);
+        let name = Path::new(path)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(path);
         let headroom = MAX_CODE_SIZE as i64 - size.code as i64;
         println!(
             "| {name} | {} | {} | {headroom} | {} |",

@@ -9,7 +9,7 @@
 
 use std::{env, fs, process::ExitCode};
 
-use ff_ce::{Field, PrimeField, PrimeFieldRepr};
+use ff_ce::{Field, PrimeField};
 use poseidon_rs::{load_constants, Fr};
 use serde_json::{json, Value};
 use zkmltrack::hashing::{leaf_hash, poseidon, DatasetTree, Felt};
@@ -36,7 +36,9 @@ fn main() -> ExitCode {
 
 /// `x * 2^256 mod p` as little-endian 32-bit limbs (Montgomery form).
 fn montgomery_limbs(x: &Fr) -> [u32; 8] {
-    let r = Fr::from_str("2").expect("2 is a field element").pow([256u64]);
+    let r = Fr::from_str("2")
+        .expect("2 is a field element")
+        .pow([256u64]);
     let mut m = *x;
     m.mul_assign(&r);
     let mut limbs = [0u32; 8];
@@ -48,7 +50,10 @@ fn montgomery_limbs(x: &Fr) -> [u32; 8] {
 }
 
 fn fe_literal(x: &Fr) -> String {
-    let limbs: Vec<String> = montgomery_limbs(x).iter().map(|l| format!("0x{l:08x}")).collect();
+    let limbs: Vec<String> = montgomery_limbs(x)
+        .iter()
+        .map(|l| format!("0x{l:08x}"))
+        .collect();
     format!("Fe([{}])", limbs.join(", "))
 }
 
@@ -97,7 +102,10 @@ fn hex(x: &Felt) -> Value {
 /// Leaf `i` of every vector tree: two features (one of them negative) and a label.
 fn vector_leaf(i: usize) -> Felt {
     let i = i as i64;
-    leaf_hash(&[Felt::from_i64(i), Felt::from_i64(-3 * i - 1)], Felt::from_i64(i % 3))
+    leaf_hash(
+        &[Felt::from_i64(i), Felt::from_i64(-3 * i - 1)],
+        Felt::from_i64(i % 3),
+    )
 }
 
 fn vectors_json() -> String {

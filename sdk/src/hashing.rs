@@ -100,7 +100,8 @@ impl Felt {
     /// Parses 32 big-endian bytes, refusing values not below the modulus.
     pub fn from_be_bytes(bytes: &[u8; 32]) -> Result<Felt, HashingError> {
         let mut repr = FrRepr::default();
-        repr.read_be(&bytes[..]).expect("32 bytes fit the representation");
+        repr.read_be(&bytes[..])
+            .expect("32 bytes fit the representation");
         Fr::from_repr(repr)
             .map(Felt)
             .map_err(|_| HashingError::NotAFieldElement(hex(bytes)))
@@ -310,7 +311,9 @@ mod tests {
     #[test]
     fn proofs_verify_for_every_index_of_odd_and_even_trees() {
         for n in [1usize, 2, 3, 5, 8, 13] {
-            let leaves: Vec<Felt> = (0..n as u64).map(|i| leaf_hash(&[Felt::from_u64(i)], Felt::zero())).collect();
+            let leaves: Vec<Felt> = (0..n as u64)
+                .map(|i| leaf_hash(&[Felt::from_u64(i)], Felt::zero()))
+                .collect();
             let tree = DatasetTree::new(&leaves).unwrap();
             for (i, leaf) in leaves.iter().enumerate() {
                 let proof = tree.proof(i).unwrap();

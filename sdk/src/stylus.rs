@@ -39,7 +39,9 @@ pub fn program_code(wasm: &[u8]) -> Vec<u8> {
     {
         let mut writer =
             brotli::CompressorWriter::new(&mut code, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
-        writer.write_all(wasm).expect("writing to a Vec cannot fail");
+        writer
+            .write_all(wasm)
+            .expect("writing to a Vec cannot fail");
     }
     code
 }
@@ -59,15 +61,23 @@ mod tests {
 
     #[test]
     fn code_is_prefixed_brotli_that_decompresses_to_the_wasm() {
-        let wasm: Vec<u8> = (0..10_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let wasm: Vec<u8> = (0..10_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
         let code = program_code(&wasm);
         assert_eq!(code[..4], PROGRAM_PREFIX);
         let mut out = Vec::new();
-        brotli::Decompressor::new(&code[4..], 4096).read_to_end(&mut out).unwrap();
+        brotli::Decompressor::new(&code[4..], 4096)
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, wasm);
         let size = program_size(&wasm);
         assert_eq!(size.wasm, wasm.len());
         assert!(size.fits());
-        assert!(!ProgramSize { wasm: 10, code: MAX_CODE_SIZE + 1 }.fits());
+        assert!(!ProgramSize {
+            wasm: 10,
+            code: MAX_CODE_SIZE + 1
+        }
+        .fits());
     }
 }

@@ -12,7 +12,9 @@ use crate::field::MODULUS_BE;
 pub const MODULUS: U256 = U256::from_be_bytes(MODULUS_BE);
 
 /// `(p - 1) / 2`, the largest element that reads as non-negative.
-pub const HALF_MODULUS: U256 = MODULUS.wrapping_sub(U256::from_limbs([1, 0, 0, 0])).wrapping_shr(1);
+pub const HALF_MODULUS: U256 = MODULUS
+    .wrapping_sub(U256::from_limbs([1, 0, 0, 0]))
+    .wrapping_shr(1);
 
 /// A key whose unsigned order is the signed order of the decoded elements.
 ///

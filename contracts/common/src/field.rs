@@ -5,6 +5,8 @@
 //! 32-bit limbs keep every partial product inside a native 64-bit multiply, which
 //! is what `wasm32` offers, so the code is both small and fast on Stylus.
 
+#![allow(clippy::needless_range_loop)] // limb loops index several arrays in lockstep
+
 /// The field modulus `p = 21888242871839275222246405745257275088548364400416034343698204186575808495617`
 /// as little-endian 32-bit limbs.
 pub const MODULUS: [u32; 8] = [
@@ -218,7 +220,12 @@ mod tests {
 
     #[test]
     fn round_trips_canonical_values_and_rejects_non_canonical() {
-        for v in [U256::ZERO, U256::from(1u8), U256::from(12345u64), p() - U256::from(1u8)] {
+        for v in [
+            U256::ZERO,
+            U256::from(1u8),
+            U256::from(12345u64),
+            p() - U256::from(1u8),
+        ] {
             assert_eq!(val(fe(v)), v);
         }
         assert!(Fe::from_be_bytes(&p().to_be_bytes()).is_none());

@@ -4,9 +4,7 @@
 
 use alloy_primitives::U256;
 use serde_json::Value;
-use zkmltrack_common::{
-    felt, field::Fe, leaf_hash, merkle, merkle::MerkleError, poseidon,
-};
+use zkmltrack_common::{felt, field::Fe, leaf_hash, merkle, merkle::MerkleError, poseidon};
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("../vectors.json")).expect("vectors.json parses")
@@ -27,11 +25,16 @@ fn fe(v: &Value) -> Fe {
 
 /// Leaf `i` of every vector tree (see the `about` field of vectors.json).
 fn vector_leaf(i: u64) -> Fe {
-    let features = [felt::from_i128(i as i128), felt::from_i128(-3 * i as i128 - 1)];
+    let features = [
+        felt::from_i128(i as i128),
+        felt::from_i128(-3 * i as i128 - 1),
+    ];
     let label = Fe::from_u64(i % 3);
     leaf_hash(
         2,
-        features.iter().map(|f| Fe::from_be_bytes(&f.to_be_bytes()).unwrap()),
+        features
+            .iter()
+            .map(|f| Fe::from_be_bytes(&f.to_be_bytes()).unwrap()),
         label,
     )
 }
@@ -48,7 +51,12 @@ fn poseidon_matches_poseidon_rs_for_one_and_two_inputs() {
             [a, b] => poseidon::hash2(a, b),
             _ => unreachable!("vectors hold 1 or 2 inputs"),
         };
-        assert_eq!(got.to_be_bytes(), bytes(&case["output"]), "inputs {:?}", case["inputs"]);
+        assert_eq!(
+            got.to_be_bytes(),
+            bytes(&case["output"]),
+            "inputs {:?}",
+            case["inputs"]
+        );
     }
 }
 
@@ -56,7 +64,12 @@ fn poseidon_matches_poseidon_rs_for_one_and_two_inputs() {
 fn leaf_hash_matches_the_sdk() {
     let v = vectors();
     for case in v["leaves"].as_array().unwrap() {
-        let features: Vec<Fe> = case["features"].as_array().unwrap().iter().map(fe).collect();
+        let features: Vec<Fe> = case["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(fe)
+            .collect();
         let leaf = leaf_hash(features.len(), features.iter().copied(), fe(&case["label"]));
         assert_eq!(leaf.to_be_bytes(), bytes(&case["leaf"]));
     }
@@ -77,19 +90,30 @@ fn signed_felt_decoding_matches_the_sdk() {
 fn merkle_proofs_match_rs_merkle_for_every_tree_size() {
     let v = vectors();
     let trees = v["trees"].as_array().unwrap();
-    let sizes: Vec<u64> = trees.iter().map(|t| t["leaves_count"].as_u64().unwrap()).collect();
+    let sizes: Vec<u64> = trees
+        .iter()
+        .map(|t| t["leaves_count"].as_u64().unwrap())
+        .collect();
     assert_eq!(sizes, [1, 2, 3, 7, 8, 1000]);
     for tree in trees {
         let n = tree["leaves_count"].as_u64().unwrap();
         let root = bytes(&tree["root"]);
         for proof in tree["proofs"].as_array().unwrap() {
             let index = proof["index"].as_u64().unwrap();
-            let hashes: Vec<[u8; 32]> =
-                proof["hashes"].as_array().unwrap().iter().map(bytes).collect();
+            let hashes: Vec<[u8; 32]> = proof["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(bytes)
+                .collect();
             let (got, used) = merkle::root_from_proof(vector_leaf(index), index, n, &hashes)
                 .unwrap_or_else(|e| panic!("n={n} index={index}: {e:?}"));
             assert_eq!(got.to_be_bytes(), root, "n={n} index={index}");
-            assert_eq!(used, hashes.len(), "n={n} index={index} consumes the whole proof");
+            assert_eq!(
+                used,
+                hashes.len(),
+                "n={n} index={index} consumes the whole proof"
+            );
             assert_eq!(merkle::proof_length(index, n), hashes.len());
 
             // Any other leaf, index or sibling gives another root.
@@ -110,15 +134,25 @@ fn merkle_proofs_match_rs_merkle_for_every_tree_size() {
 #[test]
 fn merkle_rejects_bad_indices_short_and_non_canonical_proofs() {
     let leaf = vector_leaf(0);
-    assert_eq!(merkle::root_from_proof(leaf, 3, 3, &[]), Err(MerkleError::IndexOutOfRange));
-    assert_eq!(merkle::root_from_proof(leaf, 0, 0, &[]), Err(MerkleError::IndexOutOfRange));
-    assert_eq!(merkle::root_from_proof(leaf, 0, 4, &[[0; 32]]), Err(MerkleError::ProofTooShort));
+    let none: &[[u8; 32]] = &[];
+    assert_eq!(
+        merkle::root_from_proof(leaf, 3, 3, none),
+        Err(MerkleError::IndexOutOfRange)
+    );
+    assert_eq!(
+        merkle::root_from_proof(leaf, 0, 0, none),
+        Err(MerkleError::IndexOutOfRange)
+    );
+    assert_eq!(
+        merkle::root_from_proof(leaf, 0, 4, &[[0; 32]]),
+        Err(MerkleError::ProofTooShort)
+    );
     assert_eq!(
         merkle::root_from_proof(leaf, 0, 2, &[[0xff; 32]]),
         Err(MerkleError::NotAFieldElement)
     );
     // A one-leaf tree's root is the leaf itself and needs no proof.
-    assert_eq!(merkle::root_from_proof(leaf, 0, 1, &[]), Ok((leaf, 0)));
+    assert_eq!(merkle::root_from_proof(leaf, 0, 1, none), Ok((leaf, 0)));
 }
 
 #[test]
@@ -127,8 +161,15 @@ fn argmax_orders_negative_values_below_positive_ones() {
     assert_eq!(felt::argmax(&[enc(-5), enc(-1), enc(-3)]), Some(1));
     assert_eq!(felt::argmax(&[enc(-5), enc(0), enc(3), enc(3)]), Some(2));
     assert_eq!(felt::argmax(&[enc(i128::MIN + 1), enc(-1)]), Some(1));
-    assert_eq!(felt::argmax(&[felt::HALF_MODULUS, felt::HALF_MODULUS + U256::from(1u8)]), Some(0));
+    assert_eq!(
+        felt::argmax(&[felt::HALF_MODULUS, felt::HALF_MODULUS + U256::from(1u8)]),
+        Some(0)
+    );
     assert_eq!(felt::argmax(&[]), None);
     assert_eq!(felt::to_i128(felt::MODULUS), None);
-    assert_eq!(felt::to_i128(felt::HALF_MODULUS), None, "too large for i128");
+    assert_eq!(
+        felt::to_i128(felt::HALF_MODULUS),
+        None,
+        "too large for i128"
+    );
 }

@@ -44,6 +44,7 @@ impl DatasetVerifier {
     /// Returns a status word: `code << 64 | detail`, with `code` one of
     /// [`ROWS_VALID`] (0), [`FEATURE_NOT_A_FIELD_ELEMENT`],
     /// [`ROW_NOT_IN_TREE`] or [`MALFORMED_ROWS`].
+    #[allow(clippy::too_many_arguments)]
     pub fn verify_rows(
         &self,
         root: B256,

@@ -17,7 +17,10 @@ fn row(i: u64) -> (Vec<U256>, u32) {
 }
 
 #[motsu::test]
-fn verifies_single_and_batched_rows_of_every_vector_tree(contract: Contract<DatasetVerifier>, alice: Address) {
+fn verifies_single_and_batched_rows_of_every_vector_tree(
+    contract: Contract<DatasetVerifier>,
+    alice: Address,
+) {
     let vectors: Value = serde_json::from_str(include_str!("../../common/vectors.json")).unwrap();
     for tree in vectors["trees"].as_array().unwrap() {
         let n = tree["leaves_count"].as_u64().unwrap();
@@ -25,35 +28,97 @@ fn verifies_single_and_batched_rows_of_every_vector_tree(contract: Contract<Data
         let (mut indices, mut labels, mut features, mut proofs) = (vec![], vec![], vec![], vec![]);
         for proof in tree["proofs"].as_array().unwrap() {
             let index = proof["index"].as_u64().unwrap();
-            let hashes: Vec<B256> = proof["hashes"].as_array().unwrap().iter().map(word).collect();
+            let hashes: Vec<B256> = proof["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(word)
+                .collect();
             let (f, label) = row(index);
-            let one = contract.sender(alice).verify_rows(root, n, 2, vec![index], vec![label], f.clone(), hashes.clone());
+            let one = contract.sender(alice).verify_rows(
+                root,
+                n,
+                2,
+                vec![index],
+                vec![label],
+                f.clone(),
+                hashes.clone(),
+            );
             assert_eq!(one, U256::ZERO, "n={n} index={index}");
             indices.push(index);
             labels.push(label);
             features.extend(f);
             proofs.extend(hashes);
         }
-        let batch = contract.sender(alice).verify_rows(root, n, 2, indices.clone(), labels.clone(), features.clone(), proofs.clone());
+        let batch = contract.sender(alice).verify_rows(
+            root,
+            n,
+            2,
+            indices.clone(),
+            labels.clone(),
+            features.clone(),
+            proofs.clone(),
+        );
         assert_eq!(batch, U256::ZERO, "batch of n={n}");
 
         // A wrong label names the dataset index; a trailing hash is malformed.
         let mut wrong = labels.clone();
         wrong[0] += 1;
-        let status = contract.sender(alice).verify_rows(root, n, 2, indices.clone(), wrong, features.clone(), proofs.clone());
-        assert_eq!(status, U256::from(ROW_NOT_IN_TREE) << 64 | U256::from(indices[0]));
+        let status = contract.sender(alice).verify_rows(
+            root,
+            n,
+            2,
+            indices.clone(),
+            wrong,
+            features.clone(),
+            proofs.clone(),
+        );
+        assert_eq!(
+            status,
+            U256::from(ROW_NOT_IN_TREE) << 64 | U256::from(indices[0])
+        );
         let mut longer = proofs.clone();
         longer.push(root);
-        let status = contract.sender(alice).verify_rows(root, n, 2, indices.clone(), labels.clone(), features.clone(), longer);
+        let status = contract.sender(alice).verify_rows(
+            root,
+            n,
+            2,
+            indices.clone(),
+            labels.clone(),
+            features.clone(),
+            longer,
+        );
         assert_eq!(status, U256::from(MALFORMED_ROWS) << 64);
     }
 }
 
 #[motsu::test]
-fn reports_non_field_features_and_length_mismatches(contract: Contract<DatasetVerifier>, alice: Address) {
-    let status = contract.sender(alice).verify_rows(B256::ZERO, 1, 2, vec![0], vec![0], vec![U256::ZERO, U256::MAX], vec![]);
-    assert_eq!(status, U256::from(FEATURE_NOT_A_FIELD_ELEMENT) << 64 | U256::from(1u8));
-    let status = contract.sender(alice).verify_rows(B256::ZERO, 1, 2, vec![0], vec![0], vec![U256::ZERO], vec![]);
+fn reports_non_field_features_and_length_mismatches(
+    contract: Contract<DatasetVerifier>,
+    alice: Address,
+) {
+    let status = contract.sender(alice).verify_rows(
+        B256::ZERO,
+        1,
+        2,
+        vec![0],
+        vec![0],
+        vec![U256::ZERO, U256::MAX],
+        vec![],
+    );
+    assert_eq!(
+        status,
+        U256::from(FEATURE_NOT_A_FIELD_ELEMENT) << 64 | U256::from(1u8)
+    );
+    let status = contract.sender(alice).verify_rows(
+        B256::ZERO,
+        1,
+        2,
+        vec![0],
+        vec![0],
+        vec![U256::ZERO],
+        vec![],
+    );
     assert_eq!(status, U256::from(MALFORMED_ROWS) << 64);
 }
 
@@ -61,15 +126,33 @@ fn reports_non_field_features_and_length_mismatches(contract: Contract<DatasetVe
 fn exposes_the_leaf_and_node_hashes(contract: Contract<DatasetVerifier>, alice: Address) {
     let vectors: Value = serde_json::from_str(include_str!("../../common/vectors.json")).unwrap();
     for case in vectors["leaves"].as_array().unwrap() {
-        let features: Vec<U256> = case["features"].as_array().unwrap().iter().map(|v| word(v).into()).collect();
+        let features: Vec<U256> = case["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| word(v).into())
+            .collect();
         let label = U256::from_be_bytes(word(&case["label"]).0).to::<u32>();
-        assert_eq!(contract.sender(alice).leaf_hash(features, label), word(&case["leaf"]));
+        assert_eq!(
+            contract.sender(alice).leaf_hash(features, label),
+            word(&case["leaf"])
+        );
     }
     for case in vectors["poseidon"].as_array().unwrap() {
         let inputs = case["inputs"].as_array().unwrap();
         if inputs.len() == 2 {
-            assert_eq!(contract.sender(alice).poseidon2(word(&inputs[0]), word(&inputs[1])), word(&case["output"]));
+            assert_eq!(
+                contract
+                    .sender(alice)
+                    .poseidon2(word(&inputs[0]), word(&inputs[1])),
+                word(&case["output"])
+            );
         }
     }
-    assert_eq!(contract.sender(alice).poseidon2(B256::repeat_byte(0xff), B256::ZERO), B256::ZERO);
+    assert_eq!(
+        contract
+            .sender(alice)
+            .poseidon2(B256::repeat_byte(0xff), B256::ZERO),
+        B256::ZERO
+    );
 }

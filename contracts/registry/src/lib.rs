@@ -261,7 +261,14 @@ impl ModelRegistry {
         let mut lineage = self.lineages.grow();
         lineage.owner.set(owner);
         let lineage_id = self.lineages.len() as u64;
-        log(self.vm(), LineageCreated { lineage_id, owner, name });
+        log(
+            self.vm(),
+            LineageCreated {
+                lineage_id,
+                owner,
+                name,
+            },
+        );
         Ok(lineage_id)
     }
 
@@ -289,7 +296,10 @@ impl ModelRegistry {
         let sender = self.vm().msg_sender();
         let owner = self.lineage_ref(lineage_id)?.owner.get();
         if owner != sender {
-            return Err(Error::NotLineageOwner(NotLineageOwner { account: sender, owner }));
+            return Err(Error::NotLineageOwner(NotLineageOwner {
+                account: sender,
+                owner,
+            }));
         }
         if onnx_hash.is_zero() || vk_digest.is_zero() {
             return Err(Error::EmptyCommitment(EmptyCommitment {}));
@@ -353,10 +363,18 @@ impl ModelRegistry {
             return Err(Error::NotVersionAdmin(NotVersionAdmin { account: sender }));
         }
         if version.revoked.get() {
-            return Err(Error::VersionAlreadyRevoked(VersionAlreadyRevoked { version_id }));
+            return Err(Error::VersionAlreadyRevoked(VersionAlreadyRevoked {
+                version_id,
+            }));
         }
         version.revoked.set(true);
-        log(self.vm(), VersionRevoked { version_id, by: sender });
+        log(
+            self.vm(),
+            VersionRevoked {
+                version_id,
+                by: sender,
+            },
+        );
         Ok(())
     }
 
@@ -464,7 +482,6 @@ impl ModelRegistry {
             v.revoked.get(),
         ))
     }
-
 }
 
 /// Storage index of a 1-based id (`usize::MAX`, never present, for 0).
@@ -473,7 +490,10 @@ fn version_index(id: u64) -> usize {
 }
 
 impl ModelRegistry {
-    fn lineage_ref(&self, lineage_id: u64) -> Result<stylus_sdk::storage::StorageGuard<'_, Lineage>, Error> {
+    fn lineage_ref(
+        &self,
+        lineage_id: u64,
+    ) -> Result<stylus_sdk::storage::StorageGuard<'_, Lineage>, Error> {
         self.lineages
             .get(version_index(lineage_id))
             .ok_or(Error::UnknownLineage(UnknownLineage { lineage_id }))
@@ -488,7 +508,6 @@ impl ModelRegistry {
             .ok_or(Error::UnknownVersion(UnknownVersion { version_id }))
     }
 }
-
 
 #[cfg(test)]
 mod tests;

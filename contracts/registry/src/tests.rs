@@ -37,7 +37,10 @@ const ONNX: B256 = B256::repeat_byte(0x11);
 const DIGEST: B256 = B256::repeat_byte(0x22);
 
 fn setup(registry: &Contract<ModelRegistry>, router: &Contract<MockRouter>, owner: Address) {
-    registry.sender(owner).constructor(owner, router.address()).motsu_unwrap();
+    registry
+        .sender(owner)
+        .constructor(owner, router.address())
+        .motsu_unwrap();
     router.sender(owner).set_digest(1, DIGEST);
 }
 
@@ -49,12 +52,25 @@ fn registers_versions_in_a_lineage(
     alice: Address,
 ) {
     setup(&registry, &router, owner);
-    let lineage = registry.sender(alice).create_lineage("iris-mlp".into()).motsu_unwrap();
+    let lineage = registry
+        .sender(alice)
+        .create_lineage("iris-mlp".into())
+        .motsu_unwrap();
     assert_eq!(lineage, 1);
-    registry.assert_emitted(&LineageCreated { lineage_id: 1, owner: alice, name: "iris-mlp".into() });
+    registry.assert_emitted(&LineageCreated {
+        lineage_id: 1,
+        owner: alice,
+        name: "iris-mlp".into(),
+    });
 
-    let v1 = registry.sender(alice).register_version(1, ONNX, DIGEST, 1, "ipfs://v1".into()).motsu_unwrap();
-    let v2 = registry.sender(alice).register_version(1, ONNX, DIGEST, 1, "ipfs://v2".into()).motsu_unwrap();
+    let v1 = registry
+        .sender(alice)
+        .register_version(1, ONNX, DIGEST, 1, "ipfs://v1".into())
+        .motsu_unwrap();
+    let v2 = registry
+        .sender(alice)
+        .register_version(1, ONNX, DIGEST, 1, "ipfs://v2".into())
+        .motsu_unwrap();
     assert_eq!((v1, v2), (1, 2));
     registry.assert_emitted(&VersionRegistered {
         version_id: 2,
@@ -68,9 +84,15 @@ fn registers_versions_in_a_lineage(
     });
     let (lineage_id, number, submitter, onnx, digest, route, _timestamp, revoked) =
         registry.sender(alice).version(2).motsu_unwrap();
-    assert_eq!((lineage_id, number, submitter, onnx, digest, route, revoked), (1, 2, alice, ONNX, DIGEST, 1, false));
+    assert_eq!(
+        (lineage_id, number, submitter, onnx, digest, route, revoked),
+        (1, 2, alice, ONNX, DIGEST, 1, false)
+    );
     assert_eq!(registry.sender(alice).lineage(1).motsu_unwrap(), (alice, 2));
-    assert_eq!(registry.sender(alice).lineage_version(1, 2).motsu_unwrap(), 2);
+    assert_eq!(
+        registry.sender(alice).lineage_version(1, 2).motsu_unwrap(),
+        2
+    );
     assert_eq!(registry.sender(alice).version_count(), 2);
     assert_eq!(registry.sender(alice).lineage_count(), 1);
 }
@@ -84,27 +106,67 @@ fn rejects_bad_registrations_and_leaves_state_unchanged(
     mallory: Address,
 ) {
     setup(&registry, &router, owner);
-    registry.sender(alice).create_lineage("m".into()).motsu_unwrap();
+    registry
+        .sender(alice)
+        .create_lineage("m".into())
+        .motsu_unwrap();
 
-    let err = registry.sender(mallory).register_version(1, ONNX, DIGEST, 1, String::new()).motsu_unwrap_err();
-    assert!(matches!(err, Error::NotLineageOwner(NotLineageOwner { account, owner }) if account == mallory && owner == alice));
-    let err = registry.sender(alice).register_version(9, ONNX, DIGEST, 1, String::new()).motsu_unwrap_err();
-    assert!(matches!(err, Error::UnknownLineage(UnknownLineage { lineage_id: 9 })));
-    let err = registry.sender(alice).register_version(1, B256::ZERO, DIGEST, 1, String::new()).motsu_unwrap_err();
+    let err = registry
+        .sender(mallory)
+        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::NotLineageOwner(NotLineageOwner { account, owner }) if account == mallory && owner == alice)
+    );
+    let err = registry
+        .sender(alice)
+        .register_version(9, ONNX, DIGEST, 1, String::new())
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::UnknownLineage(UnknownLineage { lineage_id: 9 })
+    ));
+    let err = registry
+        .sender(alice)
+        .register_version(1, B256::ZERO, DIGEST, 1, String::new())
+        .motsu_unwrap_err();
     assert!(matches!(err, Error::EmptyCommitment(_)));
-    let err = registry.sender(alice).register_version(1, ONNX, DIGEST, 7, String::new()).motsu_unwrap_err();
-    assert!(matches!(err, Error::RouteUnavailable(RouteUnavailable { route_id: 7 })));
+    let err = registry
+        .sender(alice)
+        .register_version(1, ONNX, DIGEST, 7, String::new())
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::RouteUnavailable(RouteUnavailable { route_id: 7 })
+    ));
     let other = B256::repeat_byte(0x33);
-    let err = registry.sender(alice).register_version(1, ONNX, other, 1, String::new()).motsu_unwrap_err();
-    assert!(matches!(err, Error::VkDigestMismatch(VkDigestMismatch { route_id: 1, declared, routed }) if declared == other && routed == DIGEST));
-    let err = registry.sender(alice).create_lineage(String::new()).motsu_unwrap_err();
+    let err = registry
+        .sender(alice)
+        .register_version(1, ONNX, other, 1, String::new())
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::VkDigestMismatch(VkDigestMismatch { route_id: 1, declared, routed }) if declared == other && routed == DIGEST)
+    );
+    let err = registry
+        .sender(alice)
+        .create_lineage(String::new())
+        .motsu_unwrap_err();
     assert!(matches!(err, Error::EmptyName(_)));
 
     assert_eq!(registry.sender(alice).version_count(), 0);
     assert_eq!(registry.sender(alice).lineage_count(), 1);
     assert_eq!(registry.sender(alice).lineage(1).motsu_unwrap(), (alice, 0));
-    assert!(matches!(registry.sender(alice).version(1).motsu_unwrap_err(), Error::UnknownVersion(_)));
-    assert!(matches!(registry.sender(alice).lineage_version(1, 1).motsu_unwrap_err(), Error::UnknownVersion(_)));
+    assert!(matches!(
+        registry.sender(alice).version(1).motsu_unwrap_err(),
+        Error::UnknownVersion(_)
+    ));
+    assert!(matches!(
+        registry
+            .sender(alice)
+            .lineage_version(1, 1)
+            .motsu_unwrap_err(),
+        Error::UnknownVersion(_)
+    ));
 }
 
 #[motsu::test]
@@ -116,23 +178,49 @@ fn submitter_or_owner_revokes_once(
     mallory: Address,
 ) {
     setup(&registry, &router, owner);
-    registry.sender(alice).create_lineage("m".into()).motsu_unwrap();
-    registry.sender(alice).register_version(1, ONNX, DIGEST, 1, String::new()).motsu_unwrap();
-    registry.sender(alice).register_version(1, ONNX, DIGEST, 1, String::new()).motsu_unwrap();
+    registry
+        .sender(alice)
+        .create_lineage("m".into())
+        .motsu_unwrap();
+    registry
+        .sender(alice)
+        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .motsu_unwrap();
+    registry
+        .sender(alice)
+        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .motsu_unwrap();
 
-    let err = registry.sender(mallory).revoke_version(1).motsu_unwrap_err();
-    assert!(matches!(err, Error::NotVersionAdmin(NotVersionAdmin { account }) if account == mallory));
+    let err = registry
+        .sender(mallory)
+        .revoke_version(1)
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::NotVersionAdmin(NotVersionAdmin { account }) if account == mallory)
+    );
     assert!(!registry.sender(alice).version(1).motsu_unwrap().7);
 
     registry.sender(alice).revoke_version(1).motsu_unwrap();
-    registry.assert_emitted(&VersionRevoked { version_id: 1, by: alice });
+    registry.assert_emitted(&VersionRevoked {
+        version_id: 1,
+        by: alice,
+    });
     assert!(registry.sender(alice).version(1).motsu_unwrap().7);
     let err = registry.sender(owner).revoke_version(1).motsu_unwrap_err();
-    assert!(matches!(err, Error::VersionAlreadyRevoked(VersionAlreadyRevoked { version_id: 1 })));
+    assert!(matches!(
+        err,
+        Error::VersionAlreadyRevoked(VersionAlreadyRevoked { version_id: 1 })
+    ));
 
     registry.sender(owner).revoke_version(2).motsu_unwrap();
-    registry.assert_emitted(&VersionRevoked { version_id: 2, by: owner });
-    assert!(matches!(registry.sender(owner).revoke_version(3).motsu_unwrap_err(), Error::UnknownVersion(_)));
+    registry.assert_emitted(&VersionRevoked {
+        version_id: 2,
+        by: owner,
+    });
+    assert!(matches!(
+        registry.sender(owner).revoke_version(3).motsu_unwrap_err(),
+        Error::UnknownVersion(_)
+    ));
 }
 
 #[motsu::test]
@@ -143,22 +231,49 @@ fn pause_stops_registration_but_not_revocation(
     alice: Address,
 ) {
     setup(&registry, &router, owner);
-    registry.sender(alice).create_lineage("m".into()).motsu_unwrap();
-    registry.sender(alice).register_version(1, ONNX, DIGEST, 1, String::new()).motsu_unwrap();
+    registry
+        .sender(alice)
+        .create_lineage("m".into())
+        .motsu_unwrap();
+    registry
+        .sender(alice)
+        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .motsu_unwrap();
 
-    assert!(matches!(registry.sender(alice).pause().motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
+    assert!(matches!(
+        registry.sender(alice).pause().motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
     registry.sender(owner).pause().motsu_unwrap();
     assert!(registry.sender(alice).paused());
-    assert!(matches!(registry.sender(alice).create_lineage("x".into()).motsu_unwrap_err(), Error::EnforcedPause(_)));
     assert!(matches!(
-        registry.sender(alice).register_version(1, ONNX, DIGEST, 1, String::new()).motsu_unwrap_err(),
+        registry
+            .sender(alice)
+            .create_lineage("x".into())
+            .motsu_unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
+    assert!(matches!(
+        registry
+            .sender(alice)
+            .register_version(1, ONNX, DIGEST, 1, String::new())
+            .motsu_unwrap_err(),
         Error::EnforcedPause(_)
     ));
     registry.sender(alice).revoke_version(1).motsu_unwrap();
-    assert!(matches!(registry.sender(owner).pause().motsu_unwrap_err(), Error::EnforcedPause(_)));
+    assert!(matches!(
+        registry.sender(owner).pause().motsu_unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
     registry.sender(owner).unpause().motsu_unwrap();
-    assert!(matches!(registry.sender(owner).unpause().motsu_unwrap_err(), Error::ExpectedPause(_)));
-    registry.sender(alice).create_lineage("x".into()).motsu_unwrap();
+    assert!(matches!(
+        registry.sender(owner).unpause().motsu_unwrap_err(),
+        Error::ExpectedPause(_)
+    ));
+    registry
+        .sender(alice)
+        .create_lineage("x".into())
+        .motsu_unwrap();
 }
 
 #[motsu::test]
@@ -169,15 +284,33 @@ fn governance_is_owner_only_and_two_step(
     alice: Address,
 ) {
     setup(&registry, &router, owner);
-    assert!(matches!(registry.sender(alice).set_router(alice).motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
-    assert!(matches!(registry.sender(owner).set_router(alice).motsu_unwrap_err(), Error::InvalidRouter(_)));
-    registry.sender(owner).set_router(router.address()).motsu_unwrap();
-    registry.assert_emitted(&RouterUpdated { previous: router.address(), router: router.address() });
+    assert!(matches!(
+        registry.sender(alice).set_router(alice).motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
+    assert!(matches!(
+        registry.sender(owner).set_router(alice).motsu_unwrap_err(),
+        Error::InvalidRouter(_)
+    ));
+    registry
+        .sender(owner)
+        .set_router(router.address())
+        .motsu_unwrap();
+    registry.assert_emitted(&RouterUpdated {
+        previous: router.address(),
+        router: router.address(),
+    });
 
-    registry.sender(owner).transfer_ownership(alice).motsu_unwrap();
+    registry
+        .sender(owner)
+        .transfer_ownership(alice)
+        .motsu_unwrap();
     assert_eq!(registry.sender(owner).owner(), owner);
     assert_eq!(registry.sender(owner).pending_owner(), alice);
     registry.sender(alice).accept_ownership().motsu_unwrap();
     assert_eq!(registry.sender(owner).owner(), alice);
-    assert!(matches!(registry.sender(owner).pause().motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
+    assert!(matches!(
+        registry.sender(owner).pause().motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
 }

@@ -31,6 +31,7 @@ extern crate alloc;
 use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{address, Address, B256, U256, U32, U64, U8};
+use alloy_sol_types::SolCall;
 use openzeppelin_stylus::{
     access::{
         ownable::{OwnableInvalidOwner, OwnableUnauthorizedAccount},
@@ -47,7 +48,6 @@ use stylus_sdk::{
         StorageU8, StorageVec,
     },
 };
-use alloy_sol_types::SolCall;
 use zkmltrack_common::{felt, field::Fe};
 
 pub use sol::*;
@@ -507,7 +507,11 @@ impl TaskController {
         metadata: B256,
     ) -> Result<u64, Error> {
         self.pausable.when_not_paused()?;
-        let invalid = |parameter| Err(Error::InvalidTaskParameter(InvalidTaskParameter { parameter }));
+        let invalid = |parameter| {
+            Err(Error::InvalidTaskParameter(InvalidTaskParameter {
+                parameter,
+            }))
+        };
         if root.is_zero() || Fe::from_be_bytes(&root.0).is_none() {
             return invalid(parameter::ROOT);
         }
@@ -615,7 +619,10 @@ impl TaskController {
         let (submitter, vk_digest, route_id) = self.live_version(version_id)?;
         let sender = self.vm().msg_sender();
         if sender != submitter {
-            return Err(Error::NotVersionSubmitter(NotVersionSubmitter { account: sender, submitter }));
+            return Err(Error::NotVersionSubmitter(NotVersionSubmitter {
+                account: sender,
+                submitter,
+            }));
         }
         let key = evaluated_key(self, task_id, vk_digest);
         let previous = self.evaluated.get(key).to::<u64>();
@@ -639,12 +646,19 @@ impl TaskController {
         self.evaluated.setter(key).set(U64::from(evaluation_id));
         log(
             self.vm(),
-            EvaluationOpened { evaluation_id, task_id, version_id, participant: sender, commit_block },
+            EvaluationOpened {
+                evaluation_id,
+                task_id,
+                version_id,
+                participant: sender,
+                commit_block,
+            },
         );
         if !provider.is_zero() {
             let calldata = requestRandomnessCall { evaluation_id }.abi_encode();
-            unsafe { RawCall::new().call(provider, &calldata) }
-                .map_err(|_| Error::RandomnessRequestFailed(RandomnessRequestFailed { provider }))?;
+            unsafe { RawCall::new().call(provider, &calldata) }.map_err(|_| {
+                Error::RandomnessRequestFailed(RandomnessRequestFailed { provider })
+            })?;
         }
         Ok(evaluation_id)
     }
@@ -669,15 +683,22 @@ impl TaskController {
             (task.randomness.get(), task.draw_delay.get().to::<u64>())
         };
         if !provider.is_zero() {
-            return Err(Error::NotRandomnessSource(NotRandomnessSource { account: self.vm().msg_sender() }));
+            return Err(Error::NotRandomnessSource(NotRandomnessSource {
+                account: self.vm().msg_sender(),
+            }));
         }
         let beacon_block = commit_block + delay;
         let now = self.arb_block_number();
         if now <= beacon_block {
-            return Err(Error::DrawTooEarly(DrawTooEarly { evaluation_id, beacon_block }));
+            return Err(Error::DrawTooEarly(DrawTooEarly {
+                evaluation_id,
+                beacon_block,
+            }));
         }
         if now - beacon_block > BLOCK_HASH_WINDOW {
-            self.evaluation_mut(evaluation_id)?.status.set(U8::from(STATUS_EXPIRED));
+            self.evaluation_mut(evaluation_id)?
+                .status
+                .set(U8::from(STATUS_EXPIRED));
             log(self.vm(), EvaluationExpired { evaluation_id });
             return Ok(());
         }
@@ -694,12 +715,18 @@ impl TaskController {
     ///
     /// # Events
     /// * [`SamplesDrawn`].
-    pub fn fulfill_randomness(&mut self, evaluation_id: u64, randomness: U256) -> Result<(), Error> {
+    pub fn fulfill_randomness(
+        &mut self,
+        evaluation_id: u64,
+        randomness: U256,
+    ) -> Result<(), Error> {
         let (task_id, _) = self.committed(evaluation_id)?;
         let provider = self.task_ref(task_id)?.randomness.get();
         let sender = self.vm().msg_sender();
         if provider.is_zero() || sender != provider {
-            return Err(Error::NotRandomnessSource(NotRandomnessSource { account: sender }));
+            return Err(Error::NotRandomnessSource(NotRandomnessSource {
+                account: sender,
+            }));
         }
         self.set_seed(evaluation_id, randomness.to_be_bytes())
     }
@@ -743,7 +770,10 @@ impl TaskController {
             let evaluation = self.evaluation_ref(evaluation_id)?;
             let status = evaluation.status.get().to::<u8>();
             if status != STATUS_DRAWN {
-                return Err(Error::WrongEvaluationStatus(WrongEvaluationStatus { evaluation_id, status }));
+                return Err(Error::WrongEvaluationStatus(WrongEvaluationStatus {
+                    evaluation_id,
+                    status,
+                }));
             }
             if sender != evaluation.participant.get() {
                 return Err(Error::NotParticipant(NotParticipant { account: sender }));
@@ -770,7 +800,10 @@ impl TaskController {
         let count = labels.len();
         let remaining = samples - first_slot;
         if count == 0 || count > remaining as usize {
-            return Err(Error::BadSampleCount(BadSampleCount { evaluation_id, remaining }));
+            return Err(Error::BadSampleCount(BadSampleCount {
+                evaluation_id,
+                remaining,
+            }));
         }
         let expected = count * (features + classes);
         if instances.len() != expected {
@@ -793,10 +826,24 @@ impl TaskController {
                 correct += 1;
             }
         }
-        self.check_rows(root, size, features, indices, labels, &instances, merkle_proofs)?;
+        self.check_rows(
+            root,
+            size,
+            features,
+            indices,
+            labels,
+            &instances,
+            merkle_proofs,
+        )?;
 
-        let calldata =
-            verifyCall { route_id, vk_digest, proof: proof.0.into(), instances, vka }.abi_encode();
+        let calldata = verifyCall {
+            route_id,
+            vk_digest,
+            proof: proof.0.into(),
+            instances,
+            vka,
+        }
+        .abi_encode();
         let verdict = unsafe { RawCall::new_static().call(self.router.get(), &calldata) }
             .map_err(|_| Error::VerificationUnavailable(VerificationUnavailable { route_id }))?;
         if word(&verdict, 0) != U256::from(1u8) {
@@ -816,7 +863,12 @@ impl TaskController {
         };
         log(
             self.vm(),
-            SamplesSubmitted { evaluation_id, first_slot, count: count as u32, correct },
+            SamplesSubmitted {
+                evaluation_id,
+                first_slot,
+                count: count as u32,
+                correct,
+            },
         );
         if next_slot == samples {
             let accuracy_bps = accuracy_bps(total_correct, samples);
@@ -895,7 +947,9 @@ impl TaskController {
 
     /// The evaluation of a model (by verifying-key digest) on a task, 0 if none.
     pub fn evaluation_of(&self, task_id: u64, vk_digest: B256) -> u64 {
-        self.evaluated.get(evaluated_key(self, task_id, vk_digest)).to()
+        self.evaluated
+            .get(evaluated_key(self, task_id, vk_digest))
+            .to()
     }
 
     /// Number of tasks (ids run from 1 to this).
@@ -910,7 +964,11 @@ impl TaskController {
 
     /// The ModelRegistry, VerifierRouter and DatasetVerifier the controller trusts.
     pub fn contracts(&self) -> (Address, Address, Address) {
-        (self.registry.get(), self.router.get(), self.dataset_verifier.get())
+        (
+            self.registry.get(),
+            self.router.get(),
+            self.dataset_verifier.get(),
+        )
     }
 
     /// Points the controller at other contracts. Owner only.
@@ -977,7 +1035,13 @@ fn evaluated_key(controller: &TaskController, task_id: u64, vk_digest: B256) -> 
 }
 
 /// Candidate dataset index of a slot: `keccak256(seed, slot, attempt) mod size`.
-fn candidate_index(controller: &TaskController, seed: U256, slot: u32, attempt: u32, size: u64) -> u64 {
+fn candidate_index(
+    controller: &TaskController,
+    seed: U256,
+    slot: u32,
+    attempt: u32,
+    size: u64,
+) -> u64 {
     let mut buf = [0u8; 40];
     buf[..32].copy_from_slice(&seed.to_be_bytes::<32>());
     buf[32..36].copy_from_slice(&slot.to_be_bytes());
@@ -992,11 +1056,9 @@ fn candidate_index(controller: &TaskController, seed: U256, slot: u32, attempt: 
 
 /// Word `i` of ABI-encoded return data, or zero when it is shorter.
 fn word(data: &[u8], i: usize) -> U256 {
-    data.get(32 * i..32 * i + 32).map(U256::from_be_slice).unwrap_or_default()
-}
-
-fn is_set(bitmap: &StorageMap<U64, StorageU256>, index: u64) -> bool {
-    bitmap.get(U64::from(index / 256)).bit((index % 256) as usize)
+    data.get(32 * i..32 * i + 32)
+        .map(U256::from_be_slice)
+        .unwrap_or_default()
 }
 
 impl TaskController {
@@ -1004,11 +1066,20 @@ impl TaskController {
         self.registry.set(registry);
         self.router.set(router);
         self.dataset_verifier.set(dataset_verifier);
-        log(self.vm(), ContractsUpdated { registry, router, dataset_verifier });
+        log(
+            self.vm(),
+            ContractsUpdated {
+                registry,
+                router,
+                dataset_verifier,
+            },
+        );
     }
 
     fn task_ref(&self, task_id: u64) -> Result<stylus_sdk::storage::StorageGuard<'_, Task>, Error> {
-        self.tasks.get(index(task_id)).ok_or(Error::UnknownTask(UnknownTask { task_id }))
+        self.tasks
+            .get(index(task_id))
+            .ok_or(Error::UnknownTask(UnknownTask { task_id }))
     }
 
     fn evaluation_ref(
@@ -1017,7 +1088,9 @@ impl TaskController {
     ) -> Result<stylus_sdk::storage::StorageGuard<'_, Evaluation>, Error> {
         self.evaluations
             .get(index(evaluation_id))
-            .ok_or(Error::UnknownEvaluation(UnknownEvaluation { evaluation_id }))
+            .ok_or(Error::UnknownEvaluation(UnknownEvaluation {
+                evaluation_id,
+            }))
     }
 
     fn evaluation_mut(
@@ -1026,7 +1099,9 @@ impl TaskController {
     ) -> Result<stylus_sdk::storage::StorageGuardMut<'_, Evaluation>, Error> {
         self.evaluations
             .setter(index(evaluation_id))
-            .ok_or(Error::UnknownEvaluation(UnknownEvaluation { evaluation_id }))
+            .ok_or(Error::UnknownEvaluation(UnknownEvaluation {
+                evaluation_id,
+            }))
     }
 
     /// Task id and commit block of an evaluation waiting for its seed.
@@ -1034,9 +1109,15 @@ impl TaskController {
         let evaluation = self.evaluation_ref(evaluation_id)?;
         let status = evaluation.status.get().to::<u8>();
         if status != STATUS_COMMITTED {
-            return Err(Error::WrongEvaluationStatus(WrongEvaluationStatus { evaluation_id, status }));
+            return Err(Error::WrongEvaluationStatus(WrongEvaluationStatus {
+                evaluation_id,
+                status,
+            }));
         }
-        Ok((evaluation.task_id.get().to(), evaluation.commit_block.get().to()))
+        Ok((
+            evaluation.task_id.get().to(),
+            evaluation.commit_block.get().to(),
+        ))
     }
 
     fn set_seed(&mut self, evaluation_id: u64, entropy: [u8; 32]) -> Result<(), Error> {
@@ -1047,7 +1128,13 @@ impl TaskController {
         let mut evaluation = self.evaluation_mut(evaluation_id)?;
         evaluation.seed.set(seed);
         evaluation.status.set(U8::from(STATUS_DRAWN));
-        log(self.vm(), SamplesDrawn { evaluation_id, seed });
+        log(
+            self.vm(),
+            SamplesDrawn {
+                evaluation_id,
+                seed,
+            },
+        );
         Ok(())
     }
 
@@ -1115,13 +1202,23 @@ impl TaskController {
         let [detail, code, ..] = *status.as_limbs();
         match code {
             0 => Ok(()),
-            1 => Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement { position: detail as u32 })),
-            _ => Err(Error::InvalidMerkleProof(InvalidMerkleProof { dataset_index: detail })),
+            1 => Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement {
+                position: detail as u32,
+            })),
+            _ => Err(Error::InvalidMerkleProof(InvalidMerkleProof {
+                dataset_index: detail,
+            })),
         }
     }
 
     /// Draws the dataset index of a slot and marks it used.
-    fn take_index(&mut self, evaluation_id: u64, seed: U256, slot: u32, size: u64) -> Result<u64, Error> {
+    fn take_index(
+        &mut self,
+        evaluation_id: u64,
+        seed: U256,
+        slot: u32,
+        size: u64,
+    ) -> Result<u64, Error> {
         let mut attempt = 0u32;
         loop {
             let candidate = candidate_index(self, seed, slot, attempt, size);
@@ -1173,7 +1270,10 @@ impl TaskController {
         let mut task = self.tasks.setter(index(task_id)).expect("checked above");
         for (i, id) in updated.iter().enumerate() {
             if i < task.leaderboard.len() {
-                task.leaderboard.setter(i).expect("in range").set(U64::from(*id));
+                task.leaderboard
+                    .setter(i)
+                    .expect("in range")
+                    .set(U64::from(*id));
             } else {
                 task.leaderboard.push(U64::from(*id));
             }

@@ -7,6 +7,10 @@ fn raw_call_selectors_match_their_signatures() {
         (ARB_BLOCK_NUMBER, "arbBlockNumber()"),
         (ARB_BLOCK_HASH, "arbBlockHash(uint256)"),
     ] {
-        assert_eq!(selector, alloy_primitives::keccak256(signature)[..4], "{signature}");
+        assert_eq!(
+            selector,
+            alloy_primitives::keccak256(signature)[..4],
+            "{signature}"
+        );
     }
 }

@@ -284,7 +284,10 @@ impl VerifierRouter {
                     actual,
                 }));
             }
-            let calldata = registerVkaCall { vka: to_words(&words) }.abi_encode();
+            let calldata = registerVkaCall {
+                vka: to_words(&words),
+            }
+            .abi_encode();
             unsafe { RawCall::new().call(verifier, &calldata) }
                 .map_err(|_| Error::VkaRegistrationFailed(VkaRegistrationFailed { verifier }))?;
             KIND_REUSABLE_STORED
@@ -361,7 +364,10 @@ impl VerifierRouter {
                 routed,
             }));
         }
-        let route = self.routes.get(index(route_id)).expect("route_digest checked it");
+        let route = self
+            .routes
+            .get(index(route_id))
+            .expect("route_digest checked it");
         let verifier = route.verifier.get();
         let kind = route.kind.get().to::<u8>();
         if kind != KIND_REUSABLE_CALLDATA && !vka.is_empty() {
@@ -384,7 +390,12 @@ impl VerifierRouter {
                     actual,
                 }));
             }
-            verifyProofCall { proof, instances, vka }.abi_encode()
+            verifyProofCall {
+                proof,
+                instances,
+                vka,
+            }
+            .abi_encode()
         };
         // EZKL verifiers revert on a bad proof and answer with a first word of 1
         // on success (the reusable one returns raw words, not ABI-encoded data).
@@ -486,7 +497,10 @@ impl VerifierRouter {
     fn check_allowed(&self, verifier: Address) -> Result<(), Error> {
         let code_hash = self.vm().code_hash(verifier);
         if !self.allowed_code.get(code_hash) {
-            return Err(Error::VerifierNotAllowed(VerifierNotAllowed { verifier, code_hash }));
+            return Err(Error::VerifierNotAllowed(VerifierNotAllowed {
+                verifier,
+                code_hash,
+            }));
         }
         Ok(())
     }
@@ -510,7 +524,14 @@ impl VerifierRouter {
         let creator = self.vm().msg_sender();
         log(
             self.vm(),
-            RouteAdded { route_id, kind, verifier, vka_store, digest, creator },
+            RouteAdded {
+                route_id,
+                kind,
+                verifier,
+                vka_store,
+                digest,
+                creator,
+            },
         );
         route_id
     }

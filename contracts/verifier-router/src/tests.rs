@@ -24,8 +24,17 @@ impl MockVerifier {
     }
 
     #[selector(name = "verifyProof")]
-    fn verify_reusable(&self, proof: Bytes, _instances: Vec<U256>, _vka: Vec<B256>) -> Result<bool, Vec<u8>> {
-        if proof.0 == [1u8] { Ok(true) } else { Err(b"invalid proof".to_vec()) }
+    fn verify_reusable(
+        &self,
+        proof: Bytes,
+        _instances: Vec<U256>,
+        _vka: Vec<B256>,
+    ) -> Result<bool, Vec<u8>> {
+        if proof.0 == [1u8] {
+            Ok(true)
+        } else {
+            Err(b"invalid proof".to_vec())
+        }
     }
 }
 
@@ -50,17 +59,37 @@ fn only_allow_listed_code_backs_reusable_routes(
     alice: Address,
 ) {
     router.sender(owner).constructor(owner).motsu_unwrap();
-    let err = router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap_err();
-    assert!(matches!(err, Error::VerifierNotAllowed(VerifierNotAllowed { verifier: v, .. }) if v == verifier.address()));
+    let err = router
+        .sender(alice)
+        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::VerifierNotAllowed(VerifierNotAllowed { verifier: v, .. }) if v == verifier.address())
+    );
     assert_eq!(router.sender(alice).route_count(), 0);
 
     let code_hash = contract_code_hash(&router, verifier.address());
-    assert!(matches!(router.sender(alice).set_verifier_allowed(code_hash, true).motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
-    router.sender(owner).set_verifier_allowed(code_hash, true).motsu_unwrap();
-    router.assert_emitted(&VerifierCodeAllowed { code_hash, allowed: true });
+    assert!(matches!(
+        router
+            .sender(alice)
+            .set_verifier_allowed(code_hash, true)
+            .motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
+    router
+        .sender(owner)
+        .set_verifier_allowed(code_hash, true)
+        .motsu_unwrap();
+    router.assert_emitted(&VerifierCodeAllowed {
+        code_hash,
+        allowed: true,
+    });
     assert!(router.sender(alice).is_verifier_allowed(code_hash));
 
-    let route = router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap();
+    let route = router
+        .sender(alice)
+        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .motsu_unwrap();
     assert_eq!(route, 1);
     router.assert_emitted(&RouteAdded {
         route_id: 1,
@@ -72,14 +101,31 @@ fn only_allow_listed_code_backs_reusable_routes(
     });
     assert_eq!(
         router.sender(alice).route(1).motsu_unwrap(),
-        (KIND_REUSABLE_CALLDATA, verifier.address(), Address::ZERO, vka_digest(), true)
+        (
+            KIND_REUSABLE_CALLDATA,
+            verifier.address(),
+            Address::ZERO,
+            vka_digest(),
+            true
+        )
     );
-    assert_eq!(router.sender(alice).route_digest(1).motsu_unwrap(), vka_digest());
+    assert_eq!(
+        router.sender(alice).route_digest(1).motsu_unwrap(),
+        vka_digest()
+    );
 
     // A VKA store without code is refused.
-    let err = router.sender(alice).add_reusable_route(verifier.address(), alice, vka_digest()).motsu_unwrap_err();
-    assert!(matches!(err, Error::InvalidVkaStore(InvalidVkaStore { vka_store }) if vka_store == alice));
-    let err = router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, B256::ZERO).motsu_unwrap_err();
+    let err = router
+        .sender(alice)
+        .add_reusable_route(verifier.address(), alice, vka_digest())
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidVkaStore(InvalidVkaStore { vka_store }) if vka_store == alice)
+    );
+    let err = router
+        .sender(alice)
+        .add_reusable_route(verifier.address(), Address::ZERO, B256::ZERO)
+        .motsu_unwrap_err();
     assert!(matches!(err, Error::VkaDigestMismatch(_)));
 }
 
@@ -92,40 +138,93 @@ fn verifies_through_a_route_and_checks_every_binding(
 ) {
     router.sender(owner).constructor(owner).motsu_unwrap();
     let code_hash = contract_code_hash(&router, verifier.address());
-    router.sender(owner).set_verifier_allowed(code_hash, true).motsu_unwrap();
-    router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap();
+    router
+        .sender(owner)
+        .set_verifier_allowed(code_hash, true)
+        .motsu_unwrap();
+    router
+        .sender(alice)
+        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .motsu_unwrap();
     let instances = vec![U256::from(1u8), U256::from(2u8)];
     let verify = |digest: B256, proof: u8, vka: Vec<B256>| {
-        router.sender(alice).verify(1, digest, Bytes(vec![proof]), instances.clone(), vka)
+        router
+            .sender(alice)
+            .verify(1, digest, Bytes(vec![proof]), instances.clone(), vka)
     };
 
     assert!(verify(vka_digest(), 1, vka()).motsu_unwrap());
-    assert!(!verify(vka_digest(), 2, vka()).motsu_unwrap(), "a rejected proof is a false verdict");
+    assert!(
+        !verify(vka_digest(), 2, vka()).motsu_unwrap(),
+        "a rejected proof is a false verdict"
+    );
 
     let other = B256::repeat_byte(1);
-    assert!(matches!(verify(other, 1, vka()).motsu_unwrap_err(), Error::RouteDigestMismatch(RouteDigestMismatch { route_id: 1, .. })));
-    let wrong_vka = vec![B256::repeat_byte(7)];
-    assert!(matches!(verify(vka_digest(), 1, wrong_vka).motsu_unwrap_err(), Error::VkaDigestMismatch(_)));
     assert!(matches!(
-        router.sender(alice).verify(2, vka_digest(), Bytes(vec![1]), vec![], vec![]).motsu_unwrap_err(),
+        verify(other, 1, vka()).motsu_unwrap_err(),
+        Error::RouteDigestMismatch(RouteDigestMismatch { route_id: 1, .. })
+    ));
+    let wrong_vka = vec![B256::repeat_byte(7)];
+    assert!(matches!(
+        verify(vka_digest(), 1, wrong_vka).motsu_unwrap_err(),
+        Error::VkaDigestMismatch(_)
+    ));
+    assert!(matches!(
+        router
+            .sender(alice)
+            .verify(2, vka_digest(), Bytes(vec![1]), vec![], vec![])
+            .motsu_unwrap_err(),
         Error::UnknownRoute(UnknownRoute { route_id: 2 })
     ));
 
     // Disabling the route or the code stops verification.
-    assert!(matches!(router.sender(alice).set_route_active(1, false).motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
-    router.sender(owner).set_route_active(1, false).motsu_unwrap();
-    router.assert_emitted(&RouteStatusChanged { route_id: 1, active: false });
-    assert!(matches!(verify(vka_digest(), 1, vka()).motsu_unwrap_err(), Error::RouteDisabled(RouteDisabled { route_id: 1 })));
-    router.sender(owner).set_route_active(1, true).motsu_unwrap();
-    router.sender(owner).set_verifier_allowed(code_hash, false).motsu_unwrap();
-    assert!(matches!(verify(vka_digest(), 1, vka()).motsu_unwrap_err(), Error::VerifierNotAllowed(_)));
-    router.sender(owner).set_verifier_allowed(code_hash, true).motsu_unwrap();
+    assert!(matches!(
+        router
+            .sender(alice)
+            .set_route_active(1, false)
+            .motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
+    router
+        .sender(owner)
+        .set_route_active(1, false)
+        .motsu_unwrap();
+    router.assert_emitted(&RouteStatusChanged {
+        route_id: 1,
+        active: false,
+    });
+    assert!(matches!(
+        verify(vka_digest(), 1, vka()).motsu_unwrap_err(),
+        Error::RouteDisabled(RouteDisabled { route_id: 1 })
+    ));
+    router
+        .sender(owner)
+        .set_route_active(1, true)
+        .motsu_unwrap();
+    router
+        .sender(owner)
+        .set_verifier_allowed(code_hash, false)
+        .motsu_unwrap();
+    assert!(matches!(
+        verify(vka_digest(), 1, vka()).motsu_unwrap_err(),
+        Error::VerifierNotAllowed(_)
+    ));
+    router
+        .sender(owner)
+        .set_verifier_allowed(code_hash, true)
+        .motsu_unwrap();
 
     // Paused: no verification, no new routes.
     router.sender(owner).pause().motsu_unwrap();
-    assert!(matches!(verify(vka_digest(), 1, vka()).motsu_unwrap_err(), Error::EnforcedPause(_)));
     assert!(matches!(
-        router.sender(alice).add_reusable_route(verifier.address(), Address::ZERO, vka_digest()).motsu_unwrap_err(),
+        verify(vka_digest(), 1, vka()).motsu_unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
+    assert!(matches!(
+        router
+            .sender(alice)
+            .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+            .motsu_unwrap_err(),
         Error::EnforcedPause(_)
     ));
     router.sender(owner).unpause().motsu_unwrap();
@@ -140,12 +239,42 @@ fn plain_routes_are_owner_only_and_pin_the_code_hash(
     alice: Address,
 ) {
     router.sender(owner).constructor(owner).motsu_unwrap();
-    assert!(matches!(router.sender(alice).add_plain_route(verifier.address()).motsu_unwrap_err(), Error::UnauthorizedAccount(_)));
-    assert!(matches!(router.sender(owner).add_plain_route(alice).motsu_unwrap_err(), Error::NotAContract(_)));
-    let route = router.sender(owner).add_plain_route(verifier.address()).motsu_unwrap();
+    assert!(matches!(
+        router
+            .sender(alice)
+            .add_plain_route(verifier.address())
+            .motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
+    assert!(matches!(
+        router
+            .sender(owner)
+            .add_plain_route(alice)
+            .motsu_unwrap_err(),
+        Error::NotAContract(_)
+    ));
+    let route = router
+        .sender(owner)
+        .add_plain_route(verifier.address())
+        .motsu_unwrap();
     let code_hash = contract_code_hash(&router, verifier.address());
-    assert_eq!(router.sender(alice).route(route).motsu_unwrap(), (KIND_PLAIN, verifier.address(), Address::ZERO, code_hash, true));
+    assert_eq!(
+        router.sender(alice).route(route).motsu_unwrap(),
+        (
+            KIND_PLAIN,
+            verifier.address(),
+            Address::ZERO,
+            code_hash,
+            true
+        )
+    );
     // A plain route refuses a calldata VKA.
-    let err = router.sender(alice).verify(route, code_hash, Bytes(vec![1]), vec![], vka()).motsu_unwrap_err();
-    assert!(matches!(err, Error::UnexpectedVka(UnexpectedVka { route_id: 1 })));
+    let err = router
+        .sender(alice)
+        .verify(route, code_hash, Bytes(vec![1]), vec![], vka())
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::UnexpectedVka(UnexpectedVka { route_id: 1 })
+    ));
 }
