@@ -11,6 +11,10 @@ interface IModelRegistry  {
 
     function registerVersion(uint64 lineage_id, bytes32 onnx_hash, bytes32 vk_digest, uint64 route_id, string calldata uri) external returns (uint64);
 
+    function createTask(bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata) external returns (uint64);
+
+    function closeTask(uint64 task_id) external;
+
     function revokeVersion(uint64 version_id) external;
 
     function setRouter(address router) external;
@@ -28,6 +32,10 @@ interface IModelRegistry  {
     function lineage(uint64 lineage_id) external view returns (address, uint32);
 
     function lineageVersion(uint64 lineage_id, uint32 number) external view returns (uint64);
+
+    function task(uint64 task_id) external view returns (address, bytes32, uint64, uint32, uint32, uint32, uint32, uint32, address, bool);
+
+    function taskCount() external view returns (uint64);
 
     function version(uint64 version_id) external view returns (uint64, uint32, address, bytes32, bytes32, uint64, uint64, bool);
 
@@ -50,6 +58,14 @@ interface IModelRegistry  {
     error VkDigestMismatch(uint64, bytes32, bytes32);
 
     error InvalidRouter(address);
+
+    error InvalidTaskParameter(uint8);
+
+    error UnknownTask(uint64);
+
+    error TaskIsClosed(uint64);
+
+    error NotTaskAdmin(address);
 
     error OwnableUnauthorizedAccount(address);
 

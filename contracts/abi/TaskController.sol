@@ -7,10 +7,6 @@
 pragma solidity ^0.8.23;
 
 interface ITaskController  {
-    function createTask(bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata) external returns (uint64);
-
-    function closeTask(uint64 task_id) external;
-
     function openEvaluation(uint64 task_id, uint64 version_id) external returns (uint64);
 
     function draw(uint64 evaluation_id) external;
@@ -19,33 +15,19 @@ interface ITaskController  {
 
     function submitSamples(uint64 evaluation_id, uint32[] memory labels, bytes32[] memory merkle_proofs, bytes calldata proof, uint256[] memory instances, bytes32[] memory vka) external returns (uint32);
 
-    function task(uint64 task_id) external view returns (address, bytes32, uint64, uint32, uint32, uint32, uint32, uint32, address, bool);
-
     function evaluation(uint64 evaluation_id) external view returns (uint64, uint64, address, uint8, uint64, uint256, uint32, uint32);
 
     function leaderboard(uint64 task_id) external view returns (uint64[] memory, uint64[] memory, uint32[] memory);
 
     function evaluationOf(uint64 task_id, bytes32 vk_digest) external view returns (uint64);
 
-    function taskCount() external view returns (uint64);
-
     function evaluationCount() external view returns (uint64);
 
     function contracts() external view returns (address, address, address);
 
-    function setContracts(address registry, address router, address dataset_verifier) external;
-
-    function pause() external;
-
-    function unpause() external;
-
-    error InvalidTaskParameter(uint8);
-
     error UnknownTask(uint64);
 
     error TaskIsClosed(uint64);
-
-    error NotTaskAdmin(address);
 
     error UnknownEvaluation(uint64);
 
@@ -53,7 +35,7 @@ interface ITaskController  {
 
     error VersionIsRevoked(uint64);
 
-    error NotVersionSubmitter(address, address);
+    error NotAuthorized(address, address);
 
     error AlreadyEvaluated(uint64, bytes32, uint64);
 
@@ -61,11 +43,7 @@ interface ITaskController  {
 
     error DrawTooEarly(uint64, uint64);
 
-    error NotRandomnessSource(address);
-
     error RandomnessRequestFailed(address);
-
-    error NotParticipant(address);
 
     error BadSampleCount(uint64, uint32);
 
@@ -81,11 +59,5 @@ interface ITaskController  {
 
     error ProofRejected(uint64);
 
-    error OwnableUnauthorizedAccount(address);
-
-    error OwnableInvalidOwner(address);
-
     error EnforcedPause();
-
-    error ExpectedPause();
 }

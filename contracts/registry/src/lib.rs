@@ -19,7 +19,7 @@ extern crate alloc;
 
 use alloc::{string::String, vec, vec::Vec};
 
-use alloy_primitives::{Address, B256, U64};
+use alloy_primitives::{Address, B256, U256, U32, U64};
 use openzeppelin_stylus::{
     access::{
         ownable::{OwnableInvalidOwner, OwnableUnauthorizedAccount},
@@ -33,6 +33,27 @@ use stylus_sdk::{
 };
 
 pub use sol::*;
+
+/// Largest draw delay: the beacon block's hash must stay within ArbSys' 256-block window.
+pub const MAX_DRAW_DELAY: u32 = 255;
+
+/// Task parameter codes carried by [`InvalidTaskParameter`].
+pub mod parameter {
+    /// The root is zero or not a field element.
+    pub const ROOT: u8 = 1;
+    /// The dataset size is zero.
+    pub const DATASET_SIZE: u8 = 2;
+    /// The feature count is 0 or above 256.
+    pub const FEATURE_COUNT: u8 = 3;
+    /// The class count is below 2 or above 256.
+    pub const CLASS_COUNT: u8 = 4;
+    /// The scale is above 64 bits.
+    pub const SCALE: u8 = 5;
+    /// The sample count is 0, above the dataset size or above 1024.
+    pub const SAMPLES: u8 = 6;
+    /// The draw delay is 0 or above [`MAX_DRAW_DELAY`].
+    pub const DRAW_DELAY: u8 = 7;
+}
 
 mod sol {
     use alloy_sol_types::sol;
@@ -65,6 +86,28 @@ mod sol {
         /// * `by` - Account that revoked it (owner or submitter).
         #[derive(Debug)]
         event VersionRevoked(uint64 indexed version_id, address indexed by);
+
+        /// Emitted when a task is created.
+        ///
+        /// * `task_id` - Id of the task.
+        /// * `creator` - Task owner (may close it).
+        /// * `root` - Poseidon Merkle root of the dataset.
+        /// * `dataset_size` - Number of rows (leaves).
+        /// * `feature_count` - Features per row.
+        /// * `class_count` - Number of classes (labels are 0..class_count).
+        /// * `scale` - Fixed-point scale (bits) of the quantized features.
+        /// * `samples` - Samples drawn per evaluation.
+        /// * `draw_delay` - Blocks between commitment and beacon block.
+        /// * `randomness` - Randomness provider, zero for the block beacon.
+        /// * `metadata` - Digest of the task's off-chain description.
+        #[derive(Debug)]
+        event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata);
+
+        /// Emitted when a task is closed to new evaluations.
+        ///
+        /// * `task_id` - The task.
+        #[derive(Debug)]
+        event TaskClosed(uint64 indexed task_id);
 
         /// Emitted when the owner points the registry at another router.
         ///
@@ -128,6 +171,31 @@ mod sol {
         #[derive(Debug)]
         error VkDigestMismatch(uint64 route_id, bytes32 declared, bytes32 routed);
 
+        /// A task parameter is out of range.
+        ///
+        /// * `parameter` - Which one (1 root, 2 dataset size, 3 feature count,
+        ///   4 class count, 5 scale, 6 samples, 7 draw delay).
+        #[derive(Debug)]
+        error InvalidTaskParameter(uint8 parameter);
+
+        /// The task does not exist.
+        ///
+        /// * `task_id` - Requested id.
+        #[derive(Debug)]
+        error UnknownTask(uint64 task_id);
+
+        /// The task is closed to new evaluations.
+        ///
+        /// * `task_id` - The task.
+        #[derive(Debug)]
+        error TaskIsClosed(uint64 task_id);
+
+        /// Only the task creator or the contract owner may do this.
+        ///
+        /// * `account` - Caller.
+        #[derive(Debug)]
+        error NotTaskAdmin(address account);
+
         /// The router address is not a contract.
         ///
         /// * `router` - The address given.
@@ -168,6 +236,14 @@ pub enum Error {
     VkDigestMismatch(VkDigestMismatch),
     /// See [`InvalidRouter`].
     InvalidRouter(InvalidRouter),
+    /// See [`InvalidTaskParameter`].
+    InvalidTaskParameter(InvalidTaskParameter),
+    /// See [`UnknownTask`].
+    UnknownTask(UnknownTask),
+    /// See [`TaskIsClosed`].
+    TaskIsClosed(TaskIsClosed),
+    /// See [`NotTaskAdmin`].
+    NotTaskAdmin(NotTaskAdmin),
     /// The caller is not the contract owner (OpenZeppelin `Ownable`).
     UnauthorizedAccount(OwnableUnauthorizedAccount),
     /// The new owner is the zero address (OpenZeppelin `Ownable`).
@@ -208,6 +284,31 @@ pub struct Version {
     revoked: StorageBool,
 }
 
+/// An evaluation dataset and its evaluation rules.
+#[storage]
+pub struct Task {
+    /// Task owner: may close the task.
+    creator: StorageAddress,
+    /// Poseidon Merkle root of the dataset rows.
+    root: StorageB256,
+    /// Number of rows.
+    dataset_size: StorageU64,
+    /// Features per row (model inputs per sample).
+    feature_count: StorageU32,
+    /// Number of classes (model outputs per sample).
+    class_count: StorageU32,
+    /// Fixed-point scale (bits) of the quantized features.
+    scale: StorageU32,
+    /// Samples drawn per evaluation.
+    samples: StorageU32,
+    /// Blocks between commitment and beacon block.
+    draw_delay: StorageU32,
+    /// Randomness provider; zero selects the block-hash beacon.
+    randomness: StorageAddress,
+    /// Closed to new evaluations.
+    closed: StorageBool,
+}
+
 /// State of the ModelRegistry.
 #[entrypoint]
 #[storage]
@@ -222,6 +323,8 @@ pub struct ModelRegistry {
     lineages: StorageVec<Lineage>,
     /// Versions; id `n` is at index `n - 1`.
     versions: StorageVec<Version>,
+    /// Evaluation tasks; id `n` is at index `n - 1`.
+    tasks: StorageVec<Task>,
 }
 
 zkmltrack_common::governance!(ModelRegistry, Error);
@@ -229,6 +332,10 @@ zkmltrack_common::governance!(ModelRegistry, Error);
 /// What `version(id)` returns: lineage id, number, submitter, ONNX hash,
 /// VK digest, route id, registration timestamp, revoked.
 pub type VersionInfo = (u64, u32, Address, B256, B256, u64, u64, bool);
+
+/// What `task(id)` returns: creator, root, dataset size, feature count, class
+/// count, scale, samples, draw delay, randomness provider, closed.
+pub type TaskInfo = (Address, B256, u64, u32, u32, u32, u32, u32, Address, bool);
 
 #[public]
 #[implements(IOwnable2Step<Error = Error>, IPausable)]
@@ -323,7 +430,7 @@ impl ModelRegistry {
         let number = lineage.versions.len() as u32;
         let mut version = self.versions.grow();
         version.lineage_id.set(U64::from(lineage_id));
-        version.number.set(alloy_primitives::U32::from(number));
+        version.number.set(U32::from(number));
         version.submitter.set(sender);
         version.onnx_hash.set(onnx_hash);
         version.vk_digest.set(vk_digest);
@@ -343,6 +450,113 @@ impl ModelRegistry {
             },
         );
         Ok(version_id)
+    }
+
+    /// Creates a task owned by the caller and returns its id.
+    ///
+    /// # Errors
+    /// * [`Error::InvalidTaskParameter`] - a parameter is out of range.
+    /// * [`Error::EnforcedPause`] - the controller is paused.
+    ///
+    /// # Events
+    /// * [`TaskCreated`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn create_task(
+        &mut self,
+        root: B256,
+        dataset_size: u64,
+        feature_count: u32,
+        class_count: u32,
+        scale: u32,
+        samples: u32,
+        draw_delay: u32,
+        randomness: Address,
+        metadata: B256,
+    ) -> Result<u64, Error> {
+        self.pausable.when_not_paused()?;
+        let invalid = |parameter| {
+            Err(Error::InvalidTaskParameter(InvalidTaskParameter {
+                parameter,
+            }))
+        };
+        if root.is_zero() || U256::from_be_bytes(root.0) >= zkmltrack_common::felt::MODULUS {
+            return invalid(parameter::ROOT);
+        }
+        if dataset_size == 0 {
+            return invalid(parameter::DATASET_SIZE);
+        }
+        if feature_count == 0 || feature_count > 256 {
+            return invalid(parameter::FEATURE_COUNT);
+        }
+        if !(2..=256).contains(&class_count) {
+            return invalid(parameter::CLASS_COUNT);
+        }
+        if scale > 64 {
+            return invalid(parameter::SCALE);
+        }
+        if samples == 0 || samples as u64 > dataset_size || samples > 1024 {
+            return invalid(parameter::SAMPLES);
+        }
+        if draw_delay == 0 || draw_delay > MAX_DRAW_DELAY {
+            return invalid(parameter::DRAW_DELAY);
+        }
+        let creator = self.vm().msg_sender();
+        let mut task = self.tasks.grow();
+        task.creator.set(creator);
+        task.root.set(root);
+        task.dataset_size.set(U64::from(dataset_size));
+        task.feature_count.set(U32::from(feature_count));
+        task.class_count.set(U32::from(class_count));
+        task.scale.set(U32::from(scale));
+        task.samples.set(U32::from(samples));
+        task.draw_delay.set(U32::from(draw_delay));
+        task.randomness.set(randomness);
+        let task_id = self.tasks.len() as u64;
+        log(
+            self.vm(),
+            TaskCreated {
+                task_id,
+                creator,
+                root,
+                dataset_size,
+                feature_count,
+                class_count,
+                scale,
+                samples,
+                draw_delay,
+                randomness,
+                metadata,
+            },
+        );
+        Ok(task_id)
+    }
+
+    /// Closes a task to new evaluations (open ones may finish). Task creator
+    /// or contract owner.
+    ///
+    /// # Errors
+    /// * [`Error::UnknownTask`] - no such task.
+    /// * [`Error::NotTaskAdmin`] - the caller is neither creator nor owner.
+    /// * [`Error::TaskIsClosed`] - already closed.
+    ///
+    /// # Events
+    /// * [`TaskClosed`].
+    pub fn close_task(&mut self, task_id: u64) -> Result<(), Error> {
+        let sender = self.vm().msg_sender();
+        let owner = self.ownable.owner();
+        let mut task = self
+            .tasks
+            .setter(id_index(task_id))
+            .ok_or(Error::UnknownTask(UnknownTask { task_id }))?;
+        if sender != task.creator.get() && sender != owner {
+            return Err(Error::NotTaskAdmin(NotTaskAdmin { account: sender }));
+        }
+        if task.closed.get() {
+            return Err(Error::TaskIsClosed(TaskIsClosed { task_id }));
+        }
+        task.closed.set(true);
+        log(self.vm(), TaskClosed { task_id });
+        Ok(())
     }
 
     /// Revokes a version. Allowed to the contract owner and the submitter, also
@@ -461,6 +675,31 @@ impl ModelRegistry {
             .ok_or(Error::UnknownVersion(UnknownVersion { version_id: 0 }))
     }
 
+    /// A task's parameters (see [`TaskInfo`]).
+    ///
+    /// # Errors
+    /// * [`Error::UnknownTask`] - no such task.
+    pub fn task(&self, task_id: u64) -> Result<TaskInfo, Error> {
+        let t = self.task_ref(task_id)?;
+        Ok((
+            t.creator.get(),
+            t.root.get(),
+            t.dataset_size.get().to(),
+            t.feature_count.get().to(),
+            t.class_count.get().to(),
+            t.scale.get().to(),
+            t.samples.get().to(),
+            t.draw_delay.get().to(),
+            t.randomness.get(),
+            t.closed.get(),
+        ))
+    }
+
+    /// Number of tasks (ids run from 1 to this).
+    pub fn task_count(&self) -> u64 {
+        self.tasks.len() as u64
+    }
+
     /// A version's lineage id, number, submitter, ONNX hash, VK digest, route id,
     /// registration timestamp and revocation flag.
     ///
@@ -469,7 +708,7 @@ impl ModelRegistry {
     pub fn version(&self, version_id: u64) -> Result<VersionInfo, Error> {
         let v = self
             .versions
-            .get(version_index(version_id))
+            .get(id_index(version_id))
             .ok_or(Error::UnknownVersion(UnknownVersion { version_id }))?;
         Ok((
             v.lineage_id.get().to(),
@@ -485,7 +724,7 @@ impl ModelRegistry {
 }
 
 /// Storage index of a 1-based id (`usize::MAX`, never present, for 0).
-fn version_index(id: u64) -> usize {
+fn id_index(id: u64) -> usize {
     (id as usize).wrapping_sub(1)
 }
 
@@ -495,8 +734,14 @@ impl ModelRegistry {
         lineage_id: u64,
     ) -> Result<stylus_sdk::storage::StorageGuard<'_, Lineage>, Error> {
         self.lineages
-            .get(version_index(lineage_id))
+            .get(id_index(lineage_id))
             .ok_or(Error::UnknownLineage(UnknownLineage { lineage_id }))
+    }
+
+    fn task_ref(&self, task_id: u64) -> Result<stylus_sdk::storage::StorageGuard<'_, Task>, Error> {
+        self.tasks
+            .get(id_index(task_id))
+            .ok_or(Error::UnknownTask(UnknownTask { task_id }))
     }
 
     fn version_mut(
@@ -504,7 +749,7 @@ impl ModelRegistry {
         version_id: u64,
     ) -> Result<stylus_sdk::storage::StorageGuardMut<'_, Version>, Error> {
         self.versions
-            .setter(version_index(version_id))
+            .setter(id_index(version_id))
             .ok_or(Error::UnknownVersion(UnknownVersion { version_id }))
     }
 }

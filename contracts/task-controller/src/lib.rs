@@ -32,23 +32,16 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{address, Address, B256, U256, U32, U64, U8};
 use alloy_sol_types::SolCall;
-use openzeppelin_stylus::{
-    access::{
-        ownable::{OwnableInvalidOwner, OwnableUnauthorizedAccount},
-        ownable_two_step::{IOwnable2Step, Ownable2Step},
-    },
-    utils::pausable::{EnforcedPause, ExpectedPause, IPausable, Pausable},
-};
+use openzeppelin_stylus::utils::pausable::EnforcedPause;
 use stylus_sdk::{
     abi::Bytes,
     call::RawCall,
     prelude::*,
     storage::{
-        StorageAddress, StorageB256, StorageBool, StorageMap, StorageU256, StorageU32, StorageU64,
-        StorageU8, StorageVec,
+        StorageAddress, StorageMap, StorageU256, StorageU32, StorageU64, StorageU8, StorageVec,
     },
 };
-use zkmltrack_common::{felt, field::Fe};
+use zkmltrack_common::felt;
 
 pub use sol::*;
 
@@ -61,6 +54,10 @@ pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064"
 
 /// ModelRegistry `version(uint64)` selector.
 const REGISTRY_VERSION: [u8; 4] = [0x57, 0x54, 0x73, 0x2c];
+/// ModelRegistry `paused()` selector.
+const REGISTRY_PAUSED: [u8; 4] = [0x5c, 0x97, 0x5a, 0xbb];
+/// ModelRegistry `task(uint64)` selector.
+const REGISTRY_TASK: [u8; 4] = [0x63, 0xcb, 0xcb, 0x4f];
 /// ArbSys `arbBlockNumber()` selector.
 const ARB_BLOCK_NUMBER: [u8; 4] = [0xa3, 0xb1, 0xb3, 0x1d];
 /// ArbSys `arbBlockHash(uint256)` selector.
@@ -75,50 +72,10 @@ pub const STATUS_FINALIZED: u8 = 3;
 /// Evaluation status: the beacon block left the hash window before anyone drew.
 pub const STATUS_EXPIRED: u8 = 4;
 
-/// Task parameter codes carried by [`InvalidTaskParameter`].
-pub mod parameter {
-    /// The root is zero or not a field element.
-    pub const ROOT: u8 = 1;
-    /// The dataset size is zero.
-    pub const DATASET_SIZE: u8 = 2;
-    /// The feature count is 0 or above 256.
-    pub const FEATURE_COUNT: u8 = 3;
-    /// The class count is below 2 or above 256.
-    pub const CLASS_COUNT: u8 = 4;
-    /// The scale is above 64 bits.
-    pub const SCALE: u8 = 5;
-    /// The sample count is 0, above the dataset size or above 1024.
-    pub const SAMPLES: u8 = 6;
-    /// The draw delay is 0 or not below the 256-block hash window.
-    pub const DRAW_DELAY: u8 = 7;
-}
-
 mod sol {
     use alloy_sol_types::sol;
 
     sol! {
-        /// Emitted when a task is created.
-        ///
-        /// * `task_id` - Id of the task.
-        /// * `creator` - Task owner (may close it).
-        /// * `root` - Poseidon Merkle root of the dataset.
-        /// * `dataset_size` - Number of rows (leaves).
-        /// * `feature_count` - Features per row.
-        /// * `class_count` - Number of classes (labels are 0..class_count).
-        /// * `scale` - Fixed-point scale (bits) of the quantized features.
-        /// * `samples` - Samples drawn per evaluation.
-        /// * `draw_delay` - Blocks between commitment and beacon block.
-        /// * `randomness` - Randomness provider, zero for the block beacon.
-        /// * `metadata` - Digest of the task's off-chain description.
-        #[derive(Debug)]
-        event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata);
-
-        /// Emitted when a task is closed to new evaluations.
-        ///
-        /// * `task_id` - The task.
-        #[derive(Debug)]
-        event TaskClosed(uint64 indexed task_id);
-
         /// Emitted when an evaluation is opened (the commitment).
         ///
         /// * `evaluation_id` - Id of the evaluation.
@@ -163,7 +120,8 @@ mod sol {
         #[derive(Debug)]
         event EvaluationFinalized(uint64 indexed evaluation_id, uint64 indexed task_id, uint64 indexed version_id, uint32 correct, uint32 samples, uint32 accuracy_bps, uint32 rank);
 
-        /// Emitted when the controller is pointed at its contracts.
+        /// Emitted at deployment: the contracts the controller trusts, fixed for
+        /// its lifetime (a new suite means a new controller).
         ///
         /// * `registry` - ModelRegistry.
         /// * `router` - VerifierRouter.
@@ -183,13 +141,6 @@ mod sol {
     }
 
     sol! {
-        /// A task parameter is out of range.
-        ///
-        /// * `parameter` - Which one (1 root, 2 dataset size, 3 feature count,
-        ///   4 class count, 5 scale, 6 samples, 7 draw delay).
-        #[derive(Debug)]
-        error InvalidTaskParameter(uint8 parameter);
-
         /// The task does not exist.
         ///
         /// * `task_id` - Requested id.
@@ -201,12 +152,6 @@ mod sol {
         /// * `task_id` - The task.
         #[derive(Debug)]
         error TaskIsClosed(uint64 task_id);
-
-        /// Only the task creator or the contract owner may do this.
-        ///
-        /// * `account` - Caller.
-        #[derive(Debug)]
-        error NotTaskAdmin(address account);
 
         /// The evaluation does not exist.
         ///
@@ -226,12 +171,14 @@ mod sol {
         #[derive(Debug)]
         error VersionIsRevoked(uint64 version_id);
 
-        /// Only the version's submitter may evaluate it.
+        /// Only one account may take this step: the version's submitter opens
+        /// and submits, the task's randomness provider fulfils (zero when the
+        /// task draws from the block beacon instead).
         ///
         /// * `account` - Caller.
-        /// * `submitter` - The version's submitter.
+        /// * `expected` - The account allowed to take the step.
         #[derive(Debug)]
-        error NotVersionSubmitter(address account, address submitter);
+        error NotAuthorized(address account, address expected);
 
         /// This model (verifying key) was already evaluated on this task.
         ///
@@ -255,23 +202,11 @@ mod sol {
         #[derive(Debug)]
         error DrawTooEarly(uint64 evaluation_id, uint64 beacon_block);
 
-        /// The task draws from a provider, or the caller is not that provider.
-        ///
-        /// * `account` - Caller.
-        #[derive(Debug)]
-        error NotRandomnessSource(address account);
-
         /// The randomness provider refused the request.
         ///
         /// * `provider` - The provider.
         #[derive(Debug)]
         error RandomnessRequestFailed(address provider);
-
-        /// Only the evaluation's participant may submit samples.
-        ///
-        /// * `account` - Caller.
-        #[derive(Debug)]
-        error NotParticipant(address account);
 
         /// The submission holds no samples or more than remain.
         ///
@@ -322,34 +257,26 @@ mod sol {
 /// Every way a controller call can fail.
 #[derive(SolidityError, Debug)]
 pub enum Error {
-    /// See [`InvalidTaskParameter`].
-    InvalidTaskParameter(InvalidTaskParameter),
     /// See [`UnknownTask`].
     UnknownTask(UnknownTask),
     /// See [`TaskIsClosed`].
     TaskIsClosed(TaskIsClosed),
-    /// See [`NotTaskAdmin`].
-    NotTaskAdmin(NotTaskAdmin),
     /// See [`UnknownEvaluation`].
     UnknownEvaluation(UnknownEvaluation),
     /// See [`VersionUnavailable`].
     VersionUnavailable(VersionUnavailable),
     /// See [`VersionIsRevoked`].
     VersionIsRevoked(VersionIsRevoked),
-    /// See [`NotVersionSubmitter`].
-    NotVersionSubmitter(NotVersionSubmitter),
+    /// See [`NotAuthorized`].
+    NotAuthorized(NotAuthorized),
     /// See [`AlreadyEvaluated`].
     AlreadyEvaluated(AlreadyEvaluated),
     /// See [`WrongEvaluationStatus`].
     WrongEvaluationStatus(WrongEvaluationStatus),
     /// See [`DrawTooEarly`].
     DrawTooEarly(DrawTooEarly),
-    /// See [`NotRandomnessSource`].
-    NotRandomnessSource(NotRandomnessSource),
     /// See [`RandomnessRequestFailed`].
     RandomnessRequestFailed(RandomnessRequestFailed),
-    /// See [`NotParticipant`].
-    NotParticipant(NotParticipant),
     /// See [`BadSampleCount`].
     BadSampleCount(BadSampleCount),
     /// See [`InstanceCountMismatch`].
@@ -364,41 +291,29 @@ pub enum Error {
     VerificationUnavailable(VerificationUnavailable),
     /// See [`ProofRejected`].
     ProofRejected(ProofRejected),
-    /// The caller is not the contract owner (OpenZeppelin `Ownable`).
-    UnauthorizedAccount(OwnableUnauthorizedAccount),
-    /// The new owner is the zero address (OpenZeppelin `Ownable`).
-    InvalidOwner(OwnableInvalidOwner),
-    /// The contract is paused (OpenZeppelin `Pausable`).
+    /// The suite is paused: the ModelRegistry's owner paused it (OpenZeppelin
+    /// `Pausable`'s error).
     EnforcedPause(EnforcedPause),
-    /// The contract is not paused (OpenZeppelin `Pausable`).
-    ExpectedPause(ExpectedPause),
 }
 
-/// An evaluation dataset and its evaluation rules.
-#[storage]
-pub struct Task {
-    /// Task owner: may close the task.
-    creator: StorageAddress,
-    /// Poseidon Merkle root of the dataset rows.
-    root: StorageB256,
+/// The task parameters the controller uses (ModelRegistry `task(id)`).
+struct TaskParams {
+    /// Poseidon Merkle root of the dataset.
+    root: B256,
     /// Number of rows.
-    dataset_size: StorageU64,
-    /// Features per row (model inputs per sample).
-    feature_count: StorageU32,
-    /// Number of classes (model outputs per sample).
-    class_count: StorageU32,
-    /// Fixed-point scale (bits) of the quantized features.
-    scale: StorageU32,
-    /// Samples drawn per evaluation.
-    samples: StorageU32,
+    size: u64,
+    /// Features per row.
+    features: usize,
+    /// Number of classes.
+    classes: usize,
+    /// Samples per evaluation.
+    samples: u32,
     /// Blocks between commitment and beacon block.
-    draw_delay: StorageU32,
-    /// Randomness provider; zero selects the block-hash beacon.
-    randomness: StorageAddress,
+    draw_delay: u64,
+    /// Randomness provider, zero for the beacon.
+    randomness: Address,
     /// Closed to new evaluations.
-    closed: StorageBool,
-    /// Finalized evaluation ids, best accuracy first (ties: earliest first).
-    leaderboard: StorageVec<StorageU64>,
+    closed: bool,
 }
 
 /// One model version's evaluation on one task.
@@ -410,10 +325,6 @@ pub struct Evaluation {
     version_id: StorageU64,
     /// The version's submitter.
     participant: StorageAddress,
-    /// The version's verifying-key digest.
-    vk_digest: StorageB256,
-    /// The version's VerifierRouter route.
-    route_id: StorageU64,
     /// L2 block number at the commitment.
     commit_block: StorageU64,
     /// Seed of the draw (valid from status drawn).
@@ -424,6 +335,8 @@ pub struct Evaluation {
     next_slot: StorageU32,
     /// Correct predictions so far.
     correct: StorageU32,
+    /// Final accuracy in basis points (set when finalized).
+    accuracy_bps: StorageU32,
     /// Dataset indices drawn so far, as a bitmap of 256-bit words.
     drawn: StorageMap<U64, StorageU256>,
 }
@@ -432,29 +345,19 @@ pub struct Evaluation {
 #[entrypoint]
 #[storage]
 pub struct TaskController {
-    /// Two-step ownership (governance).
-    ownable: Ownable2Step,
-    /// Emergency stop for tasks and evaluations.
-    pausable: Pausable,
     /// ModelRegistry holding the versions.
     registry: StorageAddress,
     /// VerifierRouter verifying the proofs.
     router: StorageAddress,
     /// DatasetVerifier checking rows against dataset roots.
     dataset_verifier: StorageAddress,
-    /// Tasks; id `n` is at index `n - 1`.
-    tasks: StorageVec<Task>,
+    /// Finalized evaluation ids per task, best accuracy first (ties: earliest first).
+    leaderboards: StorageMap<U64, StorageVec<StorageU64>>,
     /// Evaluations; id `n` is at index `n - 1`.
     evaluations: StorageVec<Evaluation>,
     /// Evaluation id per `keccak256(task_id, vk_digest)`: one per model and task.
     evaluated: StorageMap<B256, StorageU64>,
 }
-
-zkmltrack_common::governance!(TaskController, Error);
-
-/// What `task(id)` returns: creator, root, dataset size, feature count, class
-/// count, scale, samples, draw delay, randomness provider, closed.
-pub type TaskInfo = (Address, B256, u64, u32, u32, u32, u32, u32, Address, bool);
 
 /// What `evaluation(id)` returns: task id, version id, participant, status,
 /// commit block, seed, samples scored, correct predictions.
@@ -465,131 +368,25 @@ pub type EvaluationInfo = (u64, u64, Address, u8, u64, U256, u32, u32);
 pub type Leaderboard = (Vec<u64>, Vec<u64>, Vec<u32>);
 
 #[public]
-#[implements(IOwnable2Step<Error = Error>, IPausable)]
 impl TaskController {
-    /// Sets the owner and the registry, router and dataset verifier the
-    /// controller trusts.
-    ///
-    /// # Errors
-    /// * [`Error::InvalidOwner`] - `owner` is zero.
-    #[constructor]
-    pub fn constructor(
-        &mut self,
-        owner: Address,
-        registry: Address,
-        router: Address,
-        dataset_verifier: Address,
-    ) -> Result<(), Error> {
-        self.ownable.constructor(owner)?;
-        self.set_addresses(registry, router, dataset_verifier);
-        Ok(())
-    }
-
-    /// Creates a task owned by the caller and returns its id.
-    ///
-    /// # Errors
-    /// * [`Error::InvalidTaskParameter`] - a parameter is out of range.
-    /// * [`Error::EnforcedPause`] - the controller is paused.
+    /// Fixes the registry, router and dataset verifier the controller trusts,
+    /// for its lifetime.
     ///
     /// # Events
-    /// * [`TaskCreated`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn create_task(
-        &mut self,
-        root: B256,
-        dataset_size: u64,
-        feature_count: u32,
-        class_count: u32,
-        scale: u32,
-        samples: u32,
-        draw_delay: u32,
-        randomness: Address,
-        metadata: B256,
-    ) -> Result<u64, Error> {
-        self.pausable.when_not_paused()?;
-        let invalid = |parameter| {
-            Err(Error::InvalidTaskParameter(InvalidTaskParameter {
-                parameter,
-            }))
-        };
-        if root.is_zero() || Fe::from_be_bytes(&root.0).is_none() {
-            return invalid(parameter::ROOT);
-        }
-        if dataset_size == 0 {
-            return invalid(parameter::DATASET_SIZE);
-        }
-        if feature_count == 0 || feature_count > 256 {
-            return invalid(parameter::FEATURE_COUNT);
-        }
-        if !(2..=256).contains(&class_count) {
-            return invalid(parameter::CLASS_COUNT);
-        }
-        if scale > 64 {
-            return invalid(parameter::SCALE);
-        }
-        if samples == 0 || samples as u64 > dataset_size || samples > 1024 {
-            return invalid(parameter::SAMPLES);
-        }
-        if draw_delay == 0 || draw_delay as u64 >= BLOCK_HASH_WINDOW {
-            return invalid(parameter::DRAW_DELAY);
-        }
-        let creator = self.vm().msg_sender();
-        let mut task = self.tasks.grow();
-        task.creator.set(creator);
-        task.root.set(root);
-        task.dataset_size.set(U64::from(dataset_size));
-        task.feature_count.set(U32::from(feature_count));
-        task.class_count.set(U32::from(class_count));
-        task.scale.set(U32::from(scale));
-        task.samples.set(U32::from(samples));
-        task.draw_delay.set(U32::from(draw_delay));
-        task.randomness.set(randomness);
-        let task_id = self.tasks.len() as u64;
+    /// * [`ContractsUpdated`].
+    #[constructor]
+    pub fn constructor(&mut self, registry: Address, router: Address, dataset_verifier: Address) {
+        self.registry.set(registry);
+        self.router.set(router);
+        self.dataset_verifier.set(dataset_verifier);
         log(
             self.vm(),
-            TaskCreated {
-                task_id,
-                creator,
-                root,
-                dataset_size,
-                feature_count,
-                class_count,
-                scale,
-                samples,
-                draw_delay,
-                randomness,
-                metadata,
+            ContractsUpdated {
+                registry,
+                router,
+                dataset_verifier,
             },
         );
-        Ok(task_id)
-    }
-
-    /// Closes a task to new evaluations (open ones may finish). Task creator
-    /// or contract owner.
-    ///
-    /// # Errors
-    /// * [`Error::UnknownTask`] - no such task.
-    /// * [`Error::NotTaskAdmin`] - the caller is neither creator nor owner.
-    /// * [`Error::TaskIsClosed`] - already closed.
-    ///
-    /// # Events
-    /// * [`TaskClosed`].
-    pub fn close_task(&mut self, task_id: u64) -> Result<(), Error> {
-        let sender = self.vm().msg_sender();
-        let owner = self.ownable.owner();
-        let mut task = self
-            .tasks
-            .setter(index(task_id))
-            .ok_or(Error::UnknownTask(UnknownTask { task_id }))?;
-        if sender != task.creator.get() && sender != owner {
-            return Err(Error::NotTaskAdmin(NotTaskAdmin { account: sender }));
-        }
-        if task.closed.get() {
-            return Err(Error::TaskIsClosed(TaskIsClosed { task_id }));
-        }
-        task.closed.set(true);
-        log(self.vm(), TaskClosed { task_id });
-        Ok(())
     }
 
     /// Opens an evaluation of a model version on a task (the commitment) and
@@ -600,28 +397,25 @@ impl TaskController {
     /// * [`Error::UnknownTask`], [`Error::TaskIsClosed`] - no open task.
     /// * [`Error::VersionUnavailable`] - the registry does not know the version.
     /// * [`Error::VersionIsRevoked`] - the version was revoked.
-    /// * [`Error::NotVersionSubmitter`] - the caller did not submit the version.
+    /// * [`Error::NotAuthorized`] - the caller did not submit the version.
     /// * [`Error::AlreadyEvaluated`] - the model was evaluated on the task before.
     /// * [`Error::RandomnessRequestFailed`] - the task's provider refused.
-    /// * [`Error::EnforcedPause`] - the controller is paused.
+    /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `paused()`).
     ///
     /// # Events
     /// * [`EvaluationOpened`].
     pub fn open_evaluation(&mut self, task_id: u64, version_id: u64) -> Result<u64, Error> {
-        self.pausable.when_not_paused()?;
-        let (closed, provider) = {
-            let task = self.task_ref(task_id)?;
-            (task.closed.get(), task.randomness.get())
-        };
-        if closed {
+        self.when_not_paused()?;
+        let task = self.task_params(task_id)?;
+        if task.closed {
             return Err(Error::TaskIsClosed(TaskIsClosed { task_id }));
         }
-        let (submitter, vk_digest, route_id) = self.live_version(version_id)?;
+        let (submitter, vk_digest, _) = self.live_version(version_id)?;
         let sender = self.vm().msg_sender();
         if sender != submitter {
-            return Err(Error::NotVersionSubmitter(NotVersionSubmitter {
+            return Err(Error::NotAuthorized(NotAuthorized {
                 account: sender,
-                submitter,
+                expected: submitter,
             }));
         }
         let key = evaluated_key(self, task_id, vk_digest);
@@ -638,8 +432,6 @@ impl TaskController {
         evaluation.task_id.set(U64::from(task_id));
         evaluation.version_id.set(U64::from(version_id));
         evaluation.participant.set(sender);
-        evaluation.vk_digest.set(vk_digest);
-        evaluation.route_id.set(U64::from(route_id));
         evaluation.commit_block.set(U64::from(commit_block));
         evaluation.status.set(U8::from(STATUS_COMMITTED));
         let evaluation_id = self.evaluations.len() as u64;
@@ -654,6 +446,7 @@ impl TaskController {
                 commit_block,
             },
         );
+        let provider = task.randomness;
         if !provider.is_zero() {
             let calldata = requestRandomnessCall { evaluation_id }.abi_encode();
             unsafe { RawCall::new().call(provider, &calldata) }.map_err(|_| {
@@ -671,23 +464,21 @@ impl TaskController {
     /// # Errors
     /// * [`Error::UnknownEvaluation`] - no such evaluation.
     /// * [`Error::WrongEvaluationStatus`] - not waiting for its seed.
-    /// * [`Error::NotRandomnessSource`] - the task draws from a provider.
+    /// * [`Error::NotAuthorized`] - the task draws from a provider (`expected`).
     /// * [`Error::DrawTooEarly`] - the beacon block is not mined yet.
     ///
     /// # Events
     /// * [`SamplesDrawn`] or [`EvaluationExpired`].
     pub fn draw(&mut self, evaluation_id: u64) -> Result<(), Error> {
         let (task_id, commit_block) = self.committed(evaluation_id)?;
-        let (provider, delay) = {
-            let task = self.task_ref(task_id)?;
-            (task.randomness.get(), task.draw_delay.get().to::<u64>())
-        };
-        if !provider.is_zero() {
-            return Err(Error::NotRandomnessSource(NotRandomnessSource {
+        let task = self.task_params(task_id)?;
+        if !task.randomness.is_zero() {
+            return Err(Error::NotAuthorized(NotAuthorized {
                 account: self.vm().msg_sender(),
+                expected: task.randomness,
             }));
         }
-        let beacon_block = commit_block + delay;
+        let beacon_block = commit_block + task.draw_delay;
         let now = self.arb_block_number();
         if now <= beacon_block {
             return Err(Error::DrawTooEarly(DrawTooEarly {
@@ -711,7 +502,7 @@ impl TaskController {
     /// # Errors
     /// * [`Error::UnknownEvaluation`] - no such evaluation.
     /// * [`Error::WrongEvaluationStatus`] - not waiting for its seed.
-    /// * [`Error::NotRandomnessSource`] - the caller is not the task's provider.
+    /// * [`Error::NotAuthorized`] - the caller is not the task's provider.
     ///
     /// # Events
     /// * [`SamplesDrawn`].
@@ -721,11 +512,12 @@ impl TaskController {
         randomness: U256,
     ) -> Result<(), Error> {
         let (task_id, _) = self.committed(evaluation_id)?;
-        let provider = self.task_ref(task_id)?.randomness.get();
+        let provider = self.task_params(task_id)?.randomness;
         let sender = self.vm().msg_sender();
         if provider.is_zero() || sender != provider {
-            return Err(Error::NotRandomnessSource(NotRandomnessSource {
+            return Err(Error::NotAuthorized(NotAuthorized {
                 account: sender,
+                expected: provider,
             }));
         }
         self.set_seed(evaluation_id, randomness.to_be_bytes())
@@ -742,7 +534,7 @@ impl TaskController {
     ///
     /// # Errors
     /// * [`Error::UnknownEvaluation`], [`Error::WrongEvaluationStatus`] - not drawn.
-    /// * [`Error::NotParticipant`] - the caller is not the participant.
+    /// * [`Error::NotAuthorized`] - the caller is not the participant.
     /// * [`Error::BadSampleCount`] - no samples, or more than remain.
     /// * [`Error::InstanceCountMismatch`] - wrong number of instances.
     /// * [`Error::InstanceNotAFieldElement`] - an instance is not below the modulus.
@@ -751,7 +543,7 @@ impl TaskController {
     /// * [`Error::VersionIsRevoked`] - the version was revoked meanwhile.
     /// * [`Error::VerificationUnavailable`] - the router could not verify.
     /// * [`Error::ProofRejected`] - the verifier rejected the proof.
-    /// * [`Error::EnforcedPause`] - the controller is paused.
+    /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `paused()`).
     ///
     /// # Events
     /// * [`SamplesSubmitted`]; [`EvaluationFinalized`] after the last sample.
@@ -764,9 +556,9 @@ impl TaskController {
         instances: Vec<U256>,
         vka: Vec<B256>,
     ) -> Result<u32, Error> {
-        self.pausable.when_not_paused()?;
+        self.when_not_paused()?;
         let sender = self.vm().msg_sender();
-        let (task_id, version_id, vk_digest, route_id, seed, first_slot) = {
+        let (task_id, version_id, seed, first_slot) = {
             let evaluation = self.evaluation_ref(evaluation_id)?;
             let status = evaluation.status.get().to::<u8>();
             if status != STATUS_DRAWN {
@@ -775,28 +567,28 @@ impl TaskController {
                     status,
                 }));
             }
-            if sender != evaluation.participant.get() {
-                return Err(Error::NotParticipant(NotParticipant { account: sender }));
+            let participant = evaluation.participant.get();
+            if sender != participant {
+                return Err(Error::NotAuthorized(NotAuthorized {
+                    account: sender,
+                    expected: participant,
+                }));
             }
             (
                 evaluation.task_id.get().to::<u64>(),
                 evaluation.version_id.get().to::<u64>(),
-                evaluation.vk_digest.get(),
-                evaluation.route_id.get().to::<u64>(),
                 evaluation.seed.get(),
                 evaluation.next_slot.get().to::<u32>(),
             )
         };
-        let (root, size, features, classes, samples) = {
-            let task = self.task_ref(task_id)?;
-            (
-                task.root.get(),
-                task.dataset_size.get().to::<u64>(),
-                task.feature_count.get().to::<usize>(),
-                task.class_count.get().to::<usize>(),
-                task.samples.get().to::<u32>(),
-            )
-        };
+        let TaskParams {
+            root,
+            size,
+            features,
+            classes,
+            samples,
+            ..
+        } = self.task_params(task_id)?;
         let count = labels.len();
         let remaining = samples - first_slot;
         if count == 0 || count > remaining as usize {
@@ -812,7 +604,7 @@ impl TaskController {
                 actual: instances.len() as u32,
             }));
         }
-        self.live_version(version_id)?;
+        let (_, vk_digest, route_id) = self.live_version(version_id)?;
 
         let mut indices = Vec::with_capacity(count);
         let mut correct = 0u32;
@@ -858,6 +650,9 @@ impl TaskController {
             evaluation.correct.set(U32::from(total));
             if next_slot == samples {
                 evaluation.status.set(U8::from(STATUS_FINALIZED));
+                evaluation
+                    .accuracy_bps
+                    .set(U32::from(accuracy_bps(total, samples)));
             }
             total
         };
@@ -889,26 +684,6 @@ impl TaskController {
         Ok(correct)
     }
 
-    /// A task's parameters (see [`TaskInfo`]).
-    ///
-    /// # Errors
-    /// * [`Error::UnknownTask`] - no such task.
-    pub fn task(&self, task_id: u64) -> Result<TaskInfo, Error> {
-        let t = self.task_ref(task_id)?;
-        Ok((
-            t.creator.get(),
-            t.root.get(),
-            t.dataset_size.get().to(),
-            t.feature_count.get().to(),
-            t.class_count.get().to(),
-            t.scale.get().to(),
-            t.samples.get().to(),
-            t.draw_delay.get().to(),
-            t.randomness.get(),
-            t.closed.get(),
-        ))
-    }
-
     /// An evaluation's state (see [`EvaluationInfo`]).
     ///
     /// # Errors
@@ -927,22 +702,20 @@ impl TaskController {
         ))
     }
 
-    /// A task's leaderboard, best first (see [`Leaderboard`]).
-    ///
-    /// # Errors
-    /// * [`Error::UnknownTask`] - no such task.
-    pub fn leaderboard(&self, task_id: u64) -> Result<Leaderboard, Error> {
-        let task = self.task_ref(task_id)?;
-        let samples = task.samples.get().to::<u32>();
+    /// A task's leaderboard, best first (see [`Leaderboard`]); empty for a
+    /// task without finalized evaluations.
+    pub fn leaderboard(&self, task_id: u64) -> Leaderboard {
+        let entries = self.leaderboards.get(U64::from(task_id));
         let mut board: Leaderboard = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..task.leaderboard.len() {
-            let evaluation_id = task.leaderboard.get(i).unwrap_or_default().to::<u64>();
-            let e = self.evaluation_ref(evaluation_id)?;
-            board.0.push(evaluation_id);
-            board.1.push(e.version_id.get().to());
-            board.2.push(accuracy_bps(e.correct.get().to(), samples));
+        for i in 0..entries.len() {
+            let evaluation_id = entries.get(i).unwrap_or_default().to::<u64>();
+            if let Some(e) = self.evaluations.get(index(evaluation_id)) {
+                board.0.push(evaluation_id);
+                board.1.push(e.version_id.get().to());
+                board.2.push(e.accuracy_bps.get().to());
+            }
         }
-        Ok(board)
+        board
     }
 
     /// The evaluation of a model (by verifying-key digest) on a task, 0 if none.
@@ -950,11 +723,6 @@ impl TaskController {
         self.evaluated
             .get(evaluated_key(self, task_id, vk_digest))
             .to()
-    }
-
-    /// Number of tasks (ids run from 1 to this).
-    pub fn task_count(&self) -> u64 {
-        self.tasks.len() as u64
     }
 
     /// Number of evaluations (ids run from 1 to this).
@@ -969,50 +737,6 @@ impl TaskController {
             self.router.get(),
             self.dataset_verifier.get(),
         )
-    }
-
-    /// Points the controller at other contracts. Owner only.
-    ///
-    /// # Errors
-    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
-    ///
-    /// # Events
-    /// * [`ContractsUpdated`].
-    pub fn set_contracts(
-        &mut self,
-        registry: Address,
-        router: Address,
-        dataset_verifier: Address,
-    ) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
-        self.set_addresses(registry, router, dataset_verifier);
-        Ok(())
-    }
-
-    /// Stops task creation, evaluations and submissions. Owner only.
-    ///
-    /// # Errors
-    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
-    /// * [`Error::EnforcedPause`] - already paused.
-    ///
-    /// # Events
-    /// * `Paused`.
-    pub fn pause(&mut self) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
-        Ok(self.pausable.pause()?)
-    }
-
-    /// Resumes the controller. Owner only.
-    ///
-    /// # Errors
-    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
-    /// * [`Error::ExpectedPause`] - not paused.
-    ///
-    /// # Events
-    /// * `Unpaused`.
-    pub fn unpause(&mut self) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
-        Ok(self.pausable.unpause()?)
     }
 }
 
@@ -1062,24 +786,36 @@ fn word(data: &[u8], i: usize) -> U256 {
 }
 
 impl TaskController {
-    fn set_addresses(&mut self, registry: Address, router: Address, dataset_verifier: Address) {
-        self.registry.set(registry);
-        self.router.set(router);
-        self.dataset_verifier.set(dataset_verifier);
-        log(
-            self.vm(),
-            ContractsUpdated {
-                registry,
-                router,
-                dataset_verifier,
-            },
-        );
+    /// Refuses while the ModelRegistry, the suite's governance anchor, is paused.
+    fn when_not_paused(&self) -> Result<(), Error> {
+        let paused = unsafe { RawCall::new_static().call(self.registry.get(), &REGISTRY_PAUSED) }
+            .map(|out| !word(&out, 0).is_zero())
+            .unwrap_or(false);
+        if paused {
+            return Err(Error::EnforcedPause(EnforcedPause {}));
+        }
+        Ok(())
     }
 
-    fn task_ref(&self, task_id: u64) -> Result<stylus_sdk::storage::StorageGuard<'_, Task>, Error> {
-        self.tasks
-            .get(index(task_id))
-            .ok_or(Error::UnknownTask(UnknownTask { task_id }))
+    /// A task's parameters, read from the ModelRegistry.
+    fn task_params(&self, task_id: u64) -> Result<TaskParams, Error> {
+        // ModelRegistry.task(uint64): ten static words, decoded in place.
+        let mut calldata = REGISTRY_TASK.to_vec();
+        calldata.extend_from_slice(&U256::from(task_id).to_be_bytes::<32>());
+        let out = unsafe { RawCall::new_static().call(self.registry.get(), &calldata) }
+            .ok()
+            .filter(|out| out.len() >= 320)
+            .ok_or(Error::UnknownTask(UnknownTask { task_id }))?;
+        Ok(TaskParams {
+            root: word(&out, 1).into(),
+            size: word(&out, 2).saturating_to(),
+            features: word(&out, 3).saturating_to(),
+            classes: word(&out, 4).saturating_to(),
+            samples: word(&out, 6).saturating_to(),
+            draw_delay: word(&out, 7).saturating_to(),
+            randomness: Address::from_word(word(&out, 8).into()),
+            closed: !word(&out, 9).is_zero(),
+        })
     }
 
     fn evaluation_ref(
@@ -1239,26 +975,22 @@ impl TaskController {
     /// Inserts a finalized evaluation into its task's leaderboard and returns
     /// its rank from 1 (0 if it does not make the top [`LEADERBOARD_SIZE`]).
     fn rank(&mut self, task_id: u64, evaluation_id: u64, accuracy: u32) -> u32 {
-        let samples = match self.task_ref(task_id) {
-            Ok(task) => task.samples.get().to::<u32>(),
-            Err(_) => return 0,
-        };
         let board: Vec<u64> = {
-            let task = self.tasks.get(index(task_id)).expect("checked above");
-            (0..task.leaderboard.len())
-                .map(|i| task.leaderboard.get(i).unwrap_or_default().to())
+            let entries = self.leaderboards.get(U64::from(task_id));
+            (0..entries.len())
+                .map(|i| entries.get(i).unwrap_or_default().to())
                 .collect()
         };
         // Ties keep the earlier evaluation ahead.
         let position = board
             .iter()
             .position(|&other| {
-                let correct = self
+                let other_accuracy = self
                     .evaluations
                     .get(index(other))
-                    .map(|e| e.correct.get().to::<u32>())
+                    .map(|e| e.accuracy_bps.get().to::<u32>())
                     .unwrap_or_default();
-                accuracy_bps(correct, samples) < accuracy
+                other_accuracy < accuracy
             })
             .unwrap_or(board.len());
         if position >= LEADERBOARD_SIZE {
@@ -1267,15 +999,11 @@ impl TaskController {
         let mut updated = board;
         updated.insert(position, evaluation_id);
         updated.truncate(LEADERBOARD_SIZE);
-        let mut task = self.tasks.setter(index(task_id)).expect("checked above");
+        let mut entries = self.leaderboards.setter(U64::from(task_id));
         for (i, id) in updated.iter().enumerate() {
-            if i < task.leaderboard.len() {
-                task.leaderboard
-                    .setter(i)
-                    .expect("in range")
-                    .set(U64::from(*id));
-            } else {
-                task.leaderboard.push(U64::from(*id));
+            match entries.setter(i) {
+                Some(mut slot) => slot.set(U64::from(*id)),
+                None => entries.push(U64::from(*id)),
             }
         }
         position as u32 + 1

@@ -4,6 +4,8 @@ use super::*;
 fn raw_call_selectors_match_their_signatures() {
     for (selector, signature) in [
         (REGISTRY_VERSION, "version(uint64)"),
+        (REGISTRY_TASK, "task(uint64)"),
+        (REGISTRY_PAUSED, "paused()"),
         (ARB_BLOCK_NUMBER, "arbBlockNumber()"),
         (ARB_BLOCK_HASH, "arbBlockHash(uint256)"),
     ] {
