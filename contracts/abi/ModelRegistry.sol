@@ -74,4 +74,15 @@ interface IModelRegistry  {
     error EnforcedPause();
 
     error ExpectedPause();
+
+    event LineageCreated(uint64 indexed lineage_id, address indexed owner, string name);
+    event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 vk_digest, uint64 route_id, string uri);
+    event VersionRevoked(uint64 indexed version_id, address indexed by);
+    event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata);
+    event TaskClosed(uint64 indexed task_id);
+    event RouterUpdated(address previous, address router);
+    event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
+    event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
+    event Paused(address account);
+    event Unpaused(address account);
 }

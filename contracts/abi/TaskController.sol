@@ -60,4 +60,11 @@ interface ITaskController  {
     error ProofRejected(uint64);
 
     error EnforcedPause();
+
+    event EvaluationOpened(uint64 indexed evaluation_id, uint64 indexed task_id, uint64 indexed version_id, address participant, uint64 commit_block);
+    event SamplesDrawn(uint64 indexed evaluation_id, uint256 seed);
+    event EvaluationExpired(uint64 indexed evaluation_id);
+    event SamplesSubmitted(uint64 indexed evaluation_id, uint32 first_slot, uint32 count, uint32 correct);
+    event EvaluationFinalized(uint64 indexed evaluation_id, uint64 indexed task_id, uint64 indexed version_id, uint32 correct, uint32 samples, uint32 accuracy_bps, uint32 rank);
+    event ContractsUpdated(address registry, address router, address dataset_verifier);
 }

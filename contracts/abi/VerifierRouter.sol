@@ -54,4 +54,12 @@ interface IVerifierRouter  {
     error EnforcedPause();
 
     error ExpectedPause();
+
+    event VerifierCodeAllowed(bytes32 indexed code_hash, bool allowed);
+    event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address creator);
+    event RouteStatusChanged(uint64 indexed route_id, bool active);
+    event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
+    event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
+    event Paused(address account);
+    event Unpaused(address account);
 }

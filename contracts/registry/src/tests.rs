@@ -314,3 +314,137 @@ fn governance_is_owner_only_and_two_step(
         Error::UnauthorizedAccount(_)
     ));
 }
+
+const ROOT: B256 = B256::repeat_byte(0x01);
+
+#[motsu::test]
+fn creates_tasks_and_refuses_out_of_range_parameters(
+    registry: Contract<ModelRegistry>,
+    router: Contract<MockRouter>,
+    owner: Address,
+    alice: Address,
+) {
+    setup(&registry, &router, owner);
+    let provider = Address::repeat_byte(0x77);
+    let id = registry
+        .sender(alice)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, provider, B256::repeat_byte(9))
+        .motsu_unwrap();
+    assert_eq!(id, 1);
+    registry.assert_emitted(&TaskCreated {
+        task_id: 1,
+        creator: alice,
+        root: ROOT,
+        dataset_size: 45,
+        feature_count: 4,
+        class_count: 3,
+        scale: 7,
+        samples: 16,
+        draw_delay: 2,
+        randomness: provider,
+        metadata: B256::repeat_byte(9),
+    });
+    assert_eq!(
+        registry.sender(alice).task(1).motsu_unwrap(),
+        (alice, ROOT, 45, 4, 3, 7, 16, 2, provider, false)
+    );
+    assert_eq!(registry.sender(alice).task_count(), 1);
+
+    let p = Address::ZERO;
+    let non_field_root = B256::repeat_byte(0xff);
+    for (args, code) in [
+        ((B256::ZERO, 45, 4, 3, 7, 16, 2), parameter::ROOT),
+        ((non_field_root, 45, 4, 3, 7, 16, 2), parameter::ROOT),
+        ((ROOT, 0, 4, 3, 7, 1, 2), parameter::DATASET_SIZE),
+        ((ROOT, 45, 0, 3, 7, 16, 2), parameter::FEATURE_COUNT),
+        ((ROOT, 45, 257, 3, 7, 16, 2), parameter::FEATURE_COUNT),
+        ((ROOT, 45, 4, 1, 7, 16, 2), parameter::CLASS_COUNT),
+        ((ROOT, 45, 4, 257, 7, 16, 2), parameter::CLASS_COUNT),
+        ((ROOT, 45, 4, 3, 65, 16, 2), parameter::SCALE),
+        ((ROOT, 45, 4, 3, 7, 0, 2), parameter::SAMPLES),
+        ((ROOT, 45, 4, 3, 7, 46, 2), parameter::SAMPLES),
+        ((ROOT, 5000, 4, 3, 7, 1025, 2), parameter::SAMPLES),
+        ((ROOT, 45, 4, 3, 7, 16, 0), parameter::DRAW_DELAY),
+        (
+            (ROOT, 45, 4, 3, 7, 16, MAX_DRAW_DELAY + 1),
+            parameter::DRAW_DELAY,
+        ),
+    ] {
+        let (root, size, features, classes, scale, samples, delay) = args;
+        let err = registry
+            .sender(alice)
+            .create_task(
+                root,
+                size,
+                features,
+                classes,
+                scale,
+                samples,
+                delay,
+                p,
+                B256::ZERO,
+            )
+            .motsu_unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidTaskParameter(InvalidTaskParameter { parameter }) if parameter == code),
+            "{args:?}"
+        );
+    }
+    // Edge values that are allowed: one row, one sample, all rows sampled.
+    registry
+        .sender(alice)
+        .create_task(ROOT, 1, 1, 2, 0, 1, 1, p, B256::ZERO)
+        .motsu_unwrap();
+    registry
+        .sender(alice)
+        .create_task(ROOT, 45, 256, 256, 64, 45, MAX_DRAW_DELAY, p, B256::ZERO)
+        .motsu_unwrap();
+    assert_eq!(registry.sender(alice).task_count(), 3);
+
+    registry.sender(owner).pause().motsu_unwrap();
+    let err = registry
+        .sender(alice)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, p, B256::ZERO)
+        .motsu_unwrap_err();
+    assert!(matches!(err, Error::EnforcedPause(_)));
+}
+
+#[motsu::test]
+fn creator_or_owner_closes_a_task_once(
+    registry: Contract<ModelRegistry>,
+    router: Contract<MockRouter>,
+    owner: Address,
+    alice: Address,
+    mallory: Address,
+) {
+    setup(&registry, &router, owner);
+    registry
+        .sender(alice)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, B256::ZERO)
+        .motsu_unwrap();
+    registry
+        .sender(alice)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, B256::ZERO)
+        .motsu_unwrap();
+
+    let err = registry.sender(mallory).close_task(1).motsu_unwrap_err();
+    assert!(matches!(err, Error::NotTaskAdmin(NotTaskAdmin { account }) if account == mallory));
+    assert!(!registry.sender(alice).task(1).motsu_unwrap().9);
+    registry.sender(alice).close_task(1).motsu_unwrap();
+    registry.assert_emitted(&TaskClosed { task_id: 1 });
+    assert!(registry.sender(alice).task(1).motsu_unwrap().9);
+    let err = registry.sender(owner).close_task(1).motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::TaskIsClosed(TaskIsClosed { task_id: 1 })
+    ));
+    registry.sender(owner).close_task(2).motsu_unwrap();
+    assert!(matches!(
+        registry.sender(owner).close_task(3).motsu_unwrap_err(),
+        Error::UnknownTask(UnknownTask { task_id: 3 })
+    ));
+    assert!(matches!(
+        registry.sender(owner).task(3).motsu_unwrap_err(),
+        Error::UnknownTask(_)
+    ));
+}

@@ -1,3 +1,21 @@
+//! Unit tests (motsu) of the TaskController wired to the real ModelRegistry,
+//! VerifierRouter and DatasetVerifier. Only the EZKL verifier (accepts the
+//! proof `0x01`), ArbSys (settable block number) and a randomness provider are
+//! mocks. The dataset is the 8-row tree of `common/vectors.json`.
+
+use alloy_primitives::{keccak256, Address, B256, U256};
+use motsu::prelude::*;
+use serde_json::Value;
+use stylus_sdk::{
+    abi::Bytes,
+    prelude::*,
+    storage::{StorageBool, StorageU256},
+};
+use zkmltrack_common::felt;
+use zkmltrack_dataset_verifier::DatasetVerifier;
+use zkmltrack_registry::ModelRegistry;
+use zkmltrack_verifier_router::VerifierRouter;
+
 use super::*;
 
 #[test]
@@ -9,10 +27,837 @@ fn raw_call_selectors_match_their_signatures() {
         (ARB_BLOCK_NUMBER, "arbBlockNumber()"),
         (ARB_BLOCK_HASH, "arbBlockHash(uint256)"),
     ] {
-        assert_eq!(
-            selector,
-            alloy_primitives::keccak256(signature)[..4],
-            "{signature}"
-        );
+        assert_eq!(selector, keccak256(signature)[..4], "{signature}");
     }
+}
+
+/// ArbSys stand-in: a settable L2 block number, hash(n) = keccak256(n).
+#[storage]
+struct MockArbSys {
+    block: StorageU256,
+}
+
+unsafe impl TopLevelStorage for MockArbSys {}
+
+#[public]
+impl MockArbSys {
+    fn set_block(&mut self, block: U256) {
+        self.block.set(block);
+    }
+
+    fn arb_block_number(&self) -> U256 {
+        self.block.get()
+    }
+
+    fn arb_block_hash(&self, block: U256) -> B256 {
+        keccak256(block.to_be_bytes::<32>())
+    }
+}
+
+/// EZKL reusable verifier stand-in: accepts exactly the proof `[1]`.
+#[storage]
+struct MockVerifier {
+    registered: StorageBool,
+}
+
+unsafe impl TopLevelStorage for MockVerifier {}
+
+#[public]
+impl MockVerifier {
+    fn register_vka(&mut self, _vka: Vec<B256>) -> B256 {
+        self.registered.set(true);
+        B256::ZERO
+    }
+
+    #[selector(name = "verifyProof")]
+    fn verify_proof(
+        &self,
+        proof: Bytes,
+        _instances: Vec<U256>,
+        _vka: Vec<B256>,
+    ) -> Result<bool, Vec<u8>> {
+        if proof.0 == [1u8] {
+            Ok(true)
+        } else {
+            Err(Vec::new())
+        }
+    }
+}
+
+/// Randomness provider stand-in: remembers the last request.
+#[storage]
+struct MockProvider {
+    last_request: StorageU256,
+}
+
+unsafe impl TopLevelStorage for MockProvider {}
+
+#[public]
+impl MockProvider {
+    fn request_randomness(&mut self, evaluation_id: u64) {
+        self.last_request.set(U256::from(evaluation_id));
+    }
+
+    fn last_request(&self) -> U256 {
+        self.last_request.get()
+    }
+}
+
+const FEATURES: u32 = 2;
+const CLASSES: u32 = 3;
+const SAMPLES: u32 = 4;
+const DELAY: u32 = 2;
+const ONNX: B256 = B256::repeat_byte(0x11);
+
+fn vka() -> Vec<B256> {
+    vec![B256::repeat_byte(7), B256::repeat_byte(9)]
+}
+
+fn vka_digest() -> B256 {
+    keccak256([[7u8; 32], [9u8; 32]].concat())
+}
+
+fn tree() -> Value {
+    let vectors: Value = serde_json::from_str(include_str!("../../common/vectors.json")).unwrap();
+    vectors["trees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["leaves_count"] == 8)
+        .unwrap()
+        .clone()
+}
+
+fn root() -> B256 {
+    tree()["root"].as_str().unwrap().parse().unwrap()
+}
+
+fn merkle_proof(index: u64) -> Vec<B256> {
+    tree()["proofs"][index as usize]["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Row `i` of the vector dataset: features `[i, -3i-1]`, label `i mod 3`.
+fn row(i: u64) -> ([U256; 2], u32) {
+    (
+        [
+            felt::from_i128(i as i128),
+            felt::from_i128(-3 * i as i128 - 1),
+        ],
+        (i % 3) as u32,
+    )
+}
+
+/// Model outputs whose argmax is `class` (negative elsewhere, as EZKL encodes them).
+fn outputs(class: u32) -> Vec<U256> {
+    (0..CLASSES)
+        .map(|c| felt::from_i128(if c == class { 5 } else { -2 }))
+        .collect()
+}
+
+/// Arguments of `submit_samples` for rows at `indices`, predicting correctly
+/// except at positions listed in `wrong`.
+fn submission(indices: &[u64], wrong: &[usize]) -> (Vec<u32>, Vec<B256>, Vec<U256>) {
+    let (mut labels, mut proofs, mut inputs, mut outs) = (vec![], vec![], vec![], vec![]);
+    for (j, &index) in indices.iter().enumerate() {
+        let (features, label) = row(index);
+        labels.push(label);
+        proofs.extend(merkle_proof(index));
+        inputs.extend(features);
+        let predicted = if wrong.contains(&j) {
+            (label + 1) % CLASSES
+        } else {
+            label
+        };
+        outs.extend(outputs(predicted));
+    }
+    inputs.extend(outs);
+    (labels, proofs, inputs)
+}
+
+/// The sample indices an evaluation draws, recomputed independently.
+fn drawn_indices(seed: U256, size: u64) -> Vec<u64> {
+    let mut picked = Vec::new();
+    for slot in 0..SAMPLES {
+        for attempt in 0u32.. {
+            let mut buf = [0u8; 40];
+            buf[..32].copy_from_slice(&seed.to_be_bytes::<32>());
+            buf[32..36].copy_from_slice(&slot.to_be_bytes());
+            buf[36..].copy_from_slice(&attempt.to_be_bytes());
+            let candidate = (U256::from_be_bytes(keccak256(buf).0) % U256::from(size)).to::<u64>();
+            if !picked.contains(&candidate) {
+                picked.push(candidate);
+                break;
+            }
+        }
+    }
+    picked
+}
+
+struct Suite {
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    arbsys: Contract<MockArbSys>,
+    owner: Address,
+    alice: Address,
+}
+
+impl Suite {
+    /// Deploys and wires the suite, creates the task (beacon or `provider`
+    /// randomness) and registers alice's model version 1 on route 1.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        controller: Contract<TaskController>,
+        registry: Contract<ModelRegistry>,
+        router: Contract<VerifierRouter>,
+        dataset: &Contract<DatasetVerifier>,
+        verifier: &Contract<MockVerifier>,
+        provider: Address,
+        owner: Address,
+        alice: Address,
+    ) -> Suite {
+        let arbsys = Contract::<MockArbSys>::new_at(ARB_SYS);
+        arbsys.sender(owner).set_block(U256::from(10));
+        router.sender(owner).constructor(owner).motsu_unwrap();
+        registry
+            .sender(owner)
+            .constructor(owner, router.address())
+            .motsu_unwrap();
+        controller.sender(owner).constructor(
+            registry.address(),
+            router.address(),
+            dataset.address(),
+        );
+        let code_hash = router.sender(owner).vm().code_hash(verifier.address());
+        router
+            .sender(owner)
+            .set_verifier_allowed(code_hash, true)
+            .motsu_unwrap();
+        router
+            .sender(alice)
+            .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+            .motsu_unwrap();
+        registry
+            .sender(owner)
+            .create_task(
+                root(),
+                8,
+                FEATURES,
+                CLASSES,
+                7,
+                SAMPLES,
+                DELAY,
+                provider,
+                B256::ZERO,
+            )
+            .motsu_unwrap();
+        registry
+            .sender(alice)
+            .create_lineage("iris".into())
+            .motsu_unwrap();
+        registry
+            .sender(alice)
+            .register_version(1, ONNX, vka_digest(), 1, String::new())
+            .motsu_unwrap();
+        Suite {
+            controller,
+            registry,
+            router,
+            arbsys,
+            owner,
+            alice,
+        }
+    }
+
+    fn set_block(&self, block: u64) {
+        self.arbsys.sender(self.owner).set_block(U256::from(block));
+    }
+
+    fn submit(
+        &self,
+        evaluation: u64,
+        indices: &[u64],
+        wrong: &[usize],
+        proof: u8,
+    ) -> Result<u32, Error> {
+        let (labels, proofs, instances) = submission(indices, wrong);
+        self.controller
+            .sender(self.alice)
+            .submit_samples(
+                evaluation,
+                labels,
+                proofs,
+                Bytes(vec![proof]),
+                instances,
+                vka(),
+            )
+            .motsu_res()
+    }
+
+    /// Opens evaluation 1 at block 10 and draws it at block 13; returns its indices.
+    fn open_and_draw(&self) -> Vec<u64> {
+        assert_eq!(
+            self.controller
+                .sender(self.alice)
+                .open_evaluation(1, 1)
+                .motsu_unwrap(),
+            1
+        );
+        self.set_block(10 + DELAY as u64 + 1);
+        self.controller.sender(self.alice).draw(1).motsu_unwrap();
+        let seed = self
+            .controller
+            .sender(self.alice)
+            .evaluation(1)
+            .motsu_unwrap()
+            .5;
+        drawn_indices(seed, 8)
+    }
+}
+
+#[motsu::test]
+fn evaluates_a_model_end_to_end_and_ranks_it(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        &verifier,
+        Address::ZERO,
+        owner,
+        alice,
+    );
+    assert_eq!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(1, 1)
+            .motsu_unwrap(),
+        1
+    );
+    s.controller.assert_emitted(&EvaluationOpened {
+        evaluation_id: 1,
+        task_id: 1,
+        version_id: 1,
+        participant: alice,
+        commit_block: 10,
+    });
+
+    // The beacon block (10 + 2) must be mined before the draw.
+    s.set_block(12);
+    let err = s.controller.sender(owner).draw(1).motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::DrawTooEarly(DrawTooEarly {
+            evaluation_id: 1,
+            beacon_block: 12
+        })
+    ));
+    s.set_block(13);
+    s.controller.sender(owner).draw(1).motsu_unwrap();
+    let seed = {
+        let mut buf = [0u8; 40];
+        buf[..32].copy_from_slice(&keccak256(U256::from(12).to_be_bytes::<32>()).0);
+        buf[32..].copy_from_slice(&1u64.to_be_bytes());
+        U256::from_be_bytes(keccak256(buf).0)
+    };
+    s.controller.assert_emitted(&SamplesDrawn {
+        evaluation_id: 1,
+        seed,
+    });
+    let indices = drawn_indices(seed, 8);
+
+    // One sample alone, then a batch of three with one wrong prediction.
+    assert_eq!(s.submit(1, &indices[..1], &[], 1).unwrap(), 1);
+    s.controller.assert_emitted(&SamplesSubmitted {
+        evaluation_id: 1,
+        first_slot: 0,
+        count: 1,
+        correct: 1,
+    });
+    assert_eq!(s.submit(1, &indices[1..], &[1], 1).unwrap(), 2);
+    s.controller.assert_emitted(&EvaluationFinalized {
+        evaluation_id: 1,
+        task_id: 1,
+        version_id: 1,
+        correct: 3,
+        samples: SAMPLES,
+        accuracy_bps: 7500,
+        rank: 1,
+    });
+    let (task, version, participant, status, commit, _, scored, correct) =
+        s.controller.sender(alice).evaluation(1).motsu_unwrap();
+    assert_eq!(
+        (task, version, participant, status, commit, scored, correct),
+        (1, 1, alice, STATUS_FINALIZED, 10, 4, 3)
+    );
+    assert_eq!(
+        s.controller.sender(alice).leaderboard(1),
+        (vec![1], vec![1], vec![7500])
+    );
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 1);
+
+    // Finalized: nothing more is accepted, and the model cannot be evaluated again.
+    let err = s.submit(1, &indices[..1], &[], 1).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::WrongEvaluationStatus(WrongEvaluationStatus {
+            evaluation_id: 1,
+            status: STATUS_FINALIZED
+        })
+    ));
+    let err = s
+        .controller
+        .sender(alice)
+        .open_evaluation(1, 1)
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::AlreadyEvaluated(AlreadyEvaluated {
+            task_id: 1,
+            evaluation_id: 1,
+            ..
+        })
+    ));
+}
+
+#[motsu::test]
+fn rejects_bad_submissions_without_changing_state(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+    mallory: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        &verifier,
+        Address::ZERO,
+        owner,
+        alice,
+    );
+    let indices = s.open_and_draw();
+    let before = s.controller.sender(alice).evaluation(1).motsu_unwrap();
+
+    // Tampered proof.
+    assert!(matches!(
+        s.submit(1, &indices[..1], &[], 2).unwrap_err(),
+        Error::ProofRejected(ProofRejected { evaluation_id: 1 })
+    ));
+    // A valid row, but not the drawn one (out of order / foreign index).
+    let other = (0..8).find(|i| *i != indices[0]).unwrap();
+    let err = s.submit(1, &[other], &[], 1).unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidMerkleProof(InvalidMerkleProof { dataset_index }) if dataset_index == indices[0])
+    );
+    // Inputs that are not the leaf's features.
+    let (labels, proofs, mut instances) = submission(&indices[..1], &[]);
+    instances[0] += U256::from(1u8);
+    let err = s
+        .controller
+        .sender(alice)
+        .submit_samples(
+            1,
+            labels.clone(),
+            proofs.clone(),
+            Bytes(vec![1]),
+            instances,
+            vka(),
+        )
+        .motsu_unwrap_err();
+    assert!(matches!(err, Error::InvalidMerkleProof(_)));
+    // Wrong instance count, bad label, too many samples, wrong sender.
+    let (_, _, instances) = submission(&indices[..1], &[]);
+    let err = s
+        .controller
+        .sender(alice)
+        .submit_samples(
+            1,
+            labels.clone(),
+            proofs.clone(),
+            Bytes(vec![1]),
+            instances[..4].to_vec(),
+            vka(),
+        )
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InstanceCountMismatch(InstanceCountMismatch {
+            expected: 5,
+            actual: 4
+        })
+    ));
+    let err = s
+        .controller
+        .sender(alice)
+        .submit_samples(
+            1,
+            vec![CLASSES],
+            proofs.clone(),
+            Bytes(vec![1]),
+            instances.clone(),
+            vka(),
+        )
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidLabel(InvalidLabel { label: CLASSES })
+    ));
+    let five = [indices.clone(), vec![indices[0]]].concat();
+    assert!(matches!(
+        s.submit(1, &five, &[], 1).unwrap_err(),
+        Error::BadSampleCount(BadSampleCount {
+            remaining: SAMPLES,
+            ..
+        })
+    ));
+    let err = s
+        .controller
+        .sender(mallory)
+        .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::NotAuthorized(NotAuthorized { account, expected }) if account == mallory && expected == alice)
+    );
+
+    // A disabled route makes verification unavailable.
+    s.router
+        .sender(owner)
+        .set_route_active(1, false)
+        .motsu_unwrap();
+    let err = s.submit(1, &indices[..1], &[], 1).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::VerificationUnavailable(VerificationUnavailable { route_id: 1 })
+    ));
+    s.router
+        .sender(owner)
+        .set_route_active(1, true)
+        .motsu_unwrap();
+
+    assert_eq!(
+        s.controller.sender(alice).evaluation(1).motsu_unwrap(),
+        before
+    );
+    assert_eq!(
+        s.controller.sender(alice).leaderboard(1),
+        (vec![], vec![], vec![])
+    );
+    // The drawn indices did not move: a valid submission still goes through.
+    assert_eq!(s.submit(1, &indices[..2], &[], 1).unwrap(), 2);
+}
+
+#[motsu::test]
+fn revocation_pause_and_closing_stop_evaluations(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+    mallory: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        &verifier,
+        Address::ZERO,
+        owner,
+        alice,
+    );
+    // Only the version's submitter may open an evaluation.
+    let err = s
+        .controller
+        .sender(mallory)
+        .open_evaluation(1, 1)
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::NotAuthorized(NotAuthorized { expected, .. }) if expected == alice)
+    );
+    assert!(matches!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(9, 1)
+            .motsu_unwrap_err(),
+        Error::UnknownTask(UnknownTask { task_id: 9 })
+    ));
+    assert!(matches!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(1, 9)
+            .motsu_unwrap_err(),
+        Error::VersionUnavailable(VersionUnavailable { version_id: 9 })
+    ));
+
+    let indices = s.open_and_draw();
+    // Pausing the registry pauses the suite.
+    s.registry.sender(owner).pause().motsu_unwrap();
+    assert!(matches!(
+        s.submit(1, &indices[..1], &[], 1).unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
+    s.registry.sender(owner).unpause().motsu_unwrap();
+    // A revoked version cannot finish its evaluation.
+    s.registry.sender(alice).revoke_version(1).motsu_unwrap();
+    assert!(matches!(
+        s.submit(1, &indices[..1], &[], 1).unwrap_err(),
+        Error::VersionIsRevoked(VersionIsRevoked { version_id: 1 })
+    ));
+
+    // A closed task takes no new evaluations.
+    s.registry
+        .sender(alice)
+        .register_version(1, ONNX, vka_digest(), 1, String::new())
+        .motsu_unwrap();
+    s.registry.sender(owner).close_task(1).motsu_unwrap();
+    let err = s
+        .controller
+        .sender(alice)
+        .open_evaluation(1, 2)
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::TaskIsClosed(TaskIsClosed { task_id: 1 })
+    ));
+}
+
+#[motsu::test]
+fn beacon_expires_after_the_hash_window_without_retry(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        &verifier,
+        Address::ZERO,
+        owner,
+        alice,
+    );
+    s.controller
+        .sender(alice)
+        .open_evaluation(1, 1)
+        .motsu_unwrap();
+    s.set_block(10 + DELAY as u64 + BLOCK_HASH_WINDOW + 1);
+    s.controller.sender(owner).draw(1).motsu_unwrap();
+    s.controller
+        .assert_emitted(&EvaluationExpired { evaluation_id: 1 });
+    assert_eq!(
+        s.controller.sender(alice).evaluation(1).motsu_unwrap().3,
+        STATUS_EXPIRED
+    );
+    let err = s.controller.sender(owner).draw(1).motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::WrongEvaluationStatus(WrongEvaluationStatus {
+            status: STATUS_EXPIRED,
+            ..
+        })
+    ));
+    // Abandoning does not buy a new draw for the same model.
+    assert!(matches!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(1, 1)
+            .motsu_unwrap_err(),
+        Error::AlreadyEvaluated(_)
+    ));
+}
+
+#[motsu::test]
+fn a_randomness_provider_draws_instead_of_the_beacon(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    verifier: Contract<MockVerifier>,
+    provider: Contract<MockProvider>,
+    owner: Address,
+    alice: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        &verifier,
+        provider.address(),
+        owner,
+        alice,
+    );
+    s.controller
+        .sender(alice)
+        .open_evaluation(1, 1)
+        .motsu_unwrap();
+    assert_eq!(provider.sender(alice).last_request(), U256::from(1));
+
+    // Nobody else may fulfil, and the beacon path is closed.
+    s.set_block(20);
+    let err = s.controller.sender(alice).draw(1).motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::NotAuthorized(NotAuthorized { expected, .. }) if expected == provider.address())
+    );
+    let err = s
+        .controller
+        .sender(alice)
+        .fulfill_randomness(1, U256::from(42))
+        .motsu_unwrap_err();
+    assert!(matches!(err, Error::NotAuthorized(NotAuthorized { account, .. }) if account == alice));
+
+    s.controller
+        .sender(provider.address())
+        .fulfill_randomness(1, U256::from(42))
+        .motsu_unwrap();
+    let seed = s.controller.sender(alice).evaluation(1).motsu_unwrap().5;
+    let mut buf = [0u8; 40];
+    buf[..32].copy_from_slice(&U256::from(42).to_be_bytes::<32>());
+    buf[32..].copy_from_slice(&1u64.to_be_bytes());
+    assert_eq!(seed, U256::from_be_bytes(keccak256(buf).0));
+    let err = s
+        .controller
+        .sender(provider.address())
+        .fulfill_randomness(1, U256::from(7))
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::WrongEvaluationStatus(WrongEvaluationStatus {
+            status: STATUS_DRAWN,
+            ..
+        })
+    ));
+
+    let indices = drawn_indices(seed, 8);
+    assert_eq!(s.submit(1, &indices, &[], 1).unwrap(), SAMPLES);
+    assert_eq!(
+        s.controller.sender(alice).leaderboard(1),
+        (vec![1], vec![1], vec![10_000])
+    );
+}
+
+#[motsu::test]
+fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        &verifier,
+        Address::ZERO,
+        owner,
+        alice,
+    );
+    // Twelve models (distinct keys, hence routes); model k gets k mod 5 wrong answers.
+    let mut expected: Vec<(u64, u32)> = Vec::new();
+    for k in 0..12u64 {
+        let words = vec![B256::from(U256::from(k + 100))];
+        let digest = keccak256(words[0].0);
+        let route = if k == 0 {
+            1
+        } else {
+            s.router
+                .sender(alice)
+                .add_reusable_route(verifier.address(), Address::ZERO, digest)
+                .motsu_unwrap()
+        };
+        let (words, digest) = if k == 0 {
+            (vka(), vka_digest())
+        } else {
+            (words, digest)
+        };
+        let version = if k == 0 {
+            1
+        } else {
+            s.registry
+                .sender(alice)
+                .register_version(1, ONNX, digest, route, String::new())
+                .motsu_unwrap()
+        };
+        let block = 100 * (k + 1);
+        s.set_block(block);
+        let evaluation = s
+            .controller
+            .sender(alice)
+            .open_evaluation(1, version)
+            .motsu_unwrap();
+        s.set_block(block + DELAY as u64 + 1);
+        s.controller.sender(alice).draw(evaluation).motsu_unwrap();
+        let seed = s
+            .controller
+            .sender(alice)
+            .evaluation(evaluation)
+            .motsu_unwrap()
+            .5;
+        let indices = drawn_indices(seed, 8);
+        let wrong: Vec<usize> = (0..(k % 5) as usize).collect();
+        let (labels, proofs, instances) = submission(&indices, &wrong);
+        s.controller
+            .sender(alice)
+            .submit_samples(evaluation, labels, proofs, Bytes(vec![1]), instances, words)
+            .motsu_unwrap();
+        let accuracy = (SAMPLES - (k % 5) as u32) * 10_000 / SAMPLES;
+        expected.push((evaluation, accuracy));
+    }
+    // Best first; equal accuracies keep the earlier evaluation ahead; ten kept.
+    expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    expected.truncate(LEADERBOARD_SIZE);
+    let (evaluations, versions, accuracies) = s.controller.sender(alice).leaderboard(1);
+    assert_eq!(
+        evaluations,
+        expected.iter().map(|e| e.0).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        versions, evaluations,
+        "evaluation k evaluates version k here"
+    );
+    assert_eq!(accuracies, expected.iter().map(|e| e.1).collect::<Vec<_>>());
+    // The twelfth model (4 wrong, 0%) did not make the board.
+    s.controller.assert_emitted(&EvaluationFinalized {
+        evaluation_id: 12,
+        task_id: 1,
+        version_id: 12,
+        correct: 3,
+        samples: SAMPLES,
+        accuracy_bps: 7500,
+        rank: 6,
+    });
+    assert!(
+        !evaluations.contains(&10),
+        "a 0% evaluation falls off a full board"
+    );
 }
