@@ -84,6 +84,19 @@ impl MockVerifier {
     }
 }
 
+/// Randomness provider that refuses every request.
+#[storage]
+struct RefusingProvider {}
+
+unsafe impl TopLevelStorage for RefusingProvider {}
+
+#[public]
+impl RefusingProvider {
+    fn request_randomness(&mut self, _evaluation_id: u64) -> Result<(), Vec<u8>> {
+        Err(b"no".to_vec())
+    }
+}
+
 /// Randomness provider stand-in: remembers the last request.
 #[storage]
 struct MockProvider {
@@ -538,6 +551,22 @@ fn rejects_bad_submissions_without_changing_state(
         matches!(err, Error::NotAuthorized(NotAuthorized { account, expected }) if account == mallory && expected == alice)
     );
 
+    // An input that is not a field element.
+    let (labels, proofs, mut instances) = submission(&indices[..1], &[]);
+    instances[1] = U256::MAX;
+    let err = s
+        .controller
+        .sender(alice)
+        .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InstanceNotAFieldElement(InstanceNotAFieldElement { position: 1 })
+    ));
+    assert!(matches!(
+        s.submit(2, &indices[..1], &[], 1).unwrap_err(),
+        Error::UnknownEvaluation(UnknownEvaluation { evaluation_id: 2 })
+    ));
     // A disabled route makes verification unavailable.
     s.router
         .sender(owner)
@@ -860,4 +889,37 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
         !evaluations.contains(&10),
         "a 0% evaluation falls off a full board"
     );
+}
+
+#[motsu::test]
+fn a_refusing_provider_reverts_the_opening(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    verifier: Contract<MockVerifier>,
+    provider: Contract<RefusingProvider>,
+    owner: Address,
+    alice: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        &verifier,
+        provider.address(),
+        owner,
+        alice,
+    );
+    let err = s
+        .controller
+        .sender(alice)
+        .open_evaluation(1, 1)
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::RandomnessRequestFailed(RandomnessRequestFailed { provider: p }) if p == provider.address())
+    );
+    assert_eq!(s.controller.sender(alice).evaluation_count(), 0);
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 0);
 }

@@ -38,6 +38,23 @@ impl MockVerifier {
     }
 }
 
+/// A plain EZKL verifier stand-in (key baked in): accepts exactly the proof `[1]`.
+#[storage]
+struct MockPlainVerifier {}
+
+unsafe impl TopLevelStorage for MockPlainVerifier {}
+
+#[public]
+impl MockPlainVerifier {
+    fn verify_proof(&self, proof: Bytes, _instances: Vec<U256>) -> Result<bool, Vec<u8>> {
+        if proof.0 == [1u8] {
+            Ok(true)
+        } else {
+            Err(Vec::new())
+        }
+    }
+}
+
 /// Code hash motsu reports for every contract.
 fn contract_code_hash(router: &Contract<VerifierRouter>, account: Address) -> B256 {
     router.sender(account).vm().code_hash(account)
@@ -234,7 +251,7 @@ fn verifies_through_a_route_and_checks_every_binding(
 #[motsu::test]
 fn plain_routes_are_owner_only_and_pin_the_code_hash(
     router: Contract<VerifierRouter>,
-    verifier: Contract<MockVerifier>,
+    verifier: Contract<MockPlainVerifier>,
     owner: Address,
     alice: Address,
 ) {
