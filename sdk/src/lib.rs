@@ -4,9 +4,15 @@
 //! dataset hashing compatible with the on-chain contracts (this release), with
 //! the EZKL prover, dataset quantization and the chain client to follow.
 //!
+//! - [`dataset`]: CSV datasets quantized as EZKL quantizes inputs, with their Merkle trees;
 //! - [`hashing`]: circom-compatible Poseidon, dataset leaves and `rs_merkle` trees.
+//! - [`prover`]: the EZKL pipeline (settings, calibration, keys, proofs, verification);
+//! - [`python`]: the project-managed Python environment running the pinned `ezkl`;
 //! - [`stylus`]: packaging compiled Stylus programs (prefix, brotli) and their size limits.
 #![warn(missing_docs)]
 
+pub mod dataset;
 pub mod hashing;
+pub mod prover;
+pub mod python;
 pub mod stylus;

@@ -1,0 +1,796 @@
+//! EZKL proving: ONNX model -> circuit -> proofs, through the pinned `ezkl`
+//! Python package (see [`crate::python`]).
+//!
+//! A [`Prover`] turns a model into a [`Circuit`] in a content-addressed
+//! workspace (`<workspace>/<sha256 of ONNX + options>/`): check the ONNX,
+//! generate settings (inputs and outputs public, weights fixed into the
+//! verifying key by default), calibrate, compile, obtain the SRS, set up keys.
+//! Each step is recorded in an atomically written `status.json` (state,
+//! seconds, error) and skipped when a re-run finds it done, so an interrupted
+//! run resumes where it stopped. A [`Circuit`] then proves rows (one sample, or
+//! a batch for a model exported with a batch dimension) and verifies proofs.
+//!
+//! ```no_run
+//! use zkmltrack::prover::{Prover, ProverConfig, SrsSource};
+//!
+//! let config = ProverConfig::new("work/circuits", SrsSource::TestOnly);
+//! let prover = Prover::new(config)?;
+//! let rows = vec![vec![5.1, 3.5, 1.4, 0.2]];
+//! let circuit = prover.circuit("examples/iris/model.onnx".as_ref(), &rows, &|_| {})?;
+//! let proof = circuit.prove(&rows, &|_| {})?;
+//! assert!(circuit.verify(&proof)?);
+//! # Ok::<(), zkmltrack::prover::ProverError>(())
+//! ```
+
+mod status;
+
+use std::{
+    fmt, fs,
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::Instant,
+};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    hashing::Felt,
+    python::{zkmltrack_home, PythonEnv, PythonError},
+};
+pub use status::{Status, StepRecord, StepState};
+
+/// The driver script run by the environment's Python, one step per process.
+const DRIVER: &str = include_str!("driver.py");
+
+/// Errors of the proving pipeline.
+#[derive(Debug, thiserror::Error)]
+pub enum ProverError {
+    /// The Python environment could not be prepared.
+    #[error(transparent)]
+    Python(#[from] PythonError),
+    /// The model file is missing or is not ONNX.
+    #[error("{path}: {reason}")]
+    InvalidModel {
+        /// The file.
+        path: PathBuf,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Input rows do not match the model's input shape.
+    #[error(
+        "the model takes {expected} values per proof (input shape {shape:?}) but got {actual}"
+    )]
+    InputShape {
+        /// Values the model takes.
+        expected: usize,
+        /// Values given.
+        actual: usize,
+        /// The model's input shape.
+        shape: Vec<i64>,
+    },
+    /// A pipeline step failed.
+    #[error("EZKL step `{step}` failed: {message}")]
+    Step {
+        /// The step.
+        step: String,
+        /// EZKL's message.
+        message: String,
+    },
+    /// A user-supplied SRS file is missing.
+    #[error("SRS file {0} does not exist: pass an existing KZG SRS for the circuit's logrows, or SrsSource::TestOnly for tests")]
+    MissingSrs(PathBuf),
+    /// An artifact could not be read or written.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+    /// An artifact has an unexpected format.
+    #[error("cannot read {0}: {1}")]
+    Artifact(PathBuf, String),
+}
+
+fn io_err(what: impl fmt::Display) -> impl FnOnce(std::io::Error) -> ProverError {
+    let what = what.to_string();
+    move |e| ProverError::Io(what, e)
+}
+
+/// Where the structured reference string comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum SrsSource {
+    /// A KZG SRS file supplied by the user (e.g. from a trusted ceremony).
+    File(PathBuf),
+    /// `ezkl.gen_srs`: a locally generated SRS whose toxic waste is known.
+    /// UNSAFE outside tests: anyone holding it can forge proofs.
+    TestOnly,
+}
+
+/// Visibility of a circuit part, as EZKL names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Visibility {
+    /// Part of the public instances.
+    Public,
+    /// Witness only.
+    Private,
+    /// Baked into the verifying key (weights: the on-chain commitment).
+    Fixed,
+    /// Committed by a Poseidon hash in the instances.
+    Hashed,
+}
+
+impl Visibility {
+    fn as_ezkl(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+            Visibility::Fixed => "fixed",
+            Visibility::Hashed => "hashed",
+        }
+    }
+}
+
+/// What calibration optimizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CalibrationTarget {
+    /// Smallest circuit (fastest proving).
+    Resources,
+    /// Highest numeric fidelity.
+    Accuracy,
+}
+
+/// Options of a [`Prover`]; the defaults suit on-chain evaluation.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProverConfig {
+    /// Directory holding one sub-directory per circuit.
+    pub workspace: PathBuf,
+    /// zkMLTrack home (Python environment); [`zkmltrack_home`] by default.
+    #[serde(skip)]
+    pub home: PathBuf,
+    /// SRS source.
+    pub srs: SrsSource,
+    /// Model inputs' visibility (public: the controller checks them against the dataset).
+    pub input_visibility: Visibility,
+    /// Model outputs' visibility (public: the controller scores them).
+    pub output_visibility: Visibility,
+    /// Weights' visibility (fixed: committed by the verifying key, never revealed).
+    pub param_visibility: Visibility,
+    /// Calibration target, or `None` to keep the generated settings.
+    pub calibration: Option<CalibrationTarget>,
+    /// Fixed input scale (bits); calibration may change it when `None`.
+    pub input_scale: Option<u32>,
+    /// Fixed weight scale (bits).
+    pub param_scale: Option<u32>,
+}
+
+impl ProverConfig {
+    /// Defaults: public inputs and outputs, fixed weights, resource calibration.
+    pub fn new(workspace: impl Into<PathBuf>, srs: SrsSource) -> ProverConfig {
+        ProverConfig {
+            workspace: workspace.into(),
+            home: zkmltrack_home(),
+            srs,
+            input_visibility: Visibility::Public,
+            output_visibility: Visibility::Public,
+            param_visibility: Visibility::Fixed,
+            calibration: Some(CalibrationTarget::Resources),
+            input_scale: None,
+            param_scale: None,
+        }
+    }
+}
+
+/// A long step starting or finishing, for progress bars.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Progress {
+    /// A step started.
+    Started(String),
+    /// A step finished after this many seconds.
+    Finished(String, f64),
+    /// A step was found done in the workspace.
+    Skipped(String),
+}
+
+/// The parts of EZKL's `settings.json` the SDK uses.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct Settings {
+    /// Circuit size: 2^logrows rows.
+    pub logrows: u32,
+    /// Scale (bits) of each model input.
+    pub input_scales: Vec<u32>,
+    /// Scale (bits) of each model output.
+    pub output_scales: Vec<u32>,
+    /// Shapes of the instance tensors (inputs then outputs).
+    pub instance_shapes: Vec<Vec<usize>>,
+    /// EZKL version that wrote the settings.
+    pub version: String,
+}
+
+impl Settings {
+    fn read(path: &Path) -> Result<Settings, ProverError> {
+        let bad = |m: &str| ProverError::Artifact(path.into(), m.into());
+        let text = fs::read_to_string(path).map_err(io_err(path.display()))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| bad(&e.to_string()))?;
+        let u32s = |key: &str| -> Result<Vec<u32>, ProverError> {
+            v[key]
+                .as_array()
+                .ok_or_else(|| bad(key))?
+                .iter()
+                .map(|x| x.as_u64().map(|x| x as u32).ok_or_else(|| bad(key)))
+                .collect()
+        };
+        let instance_shapes = v["model_instance_shapes"]
+            .as_array()
+            .ok_or_else(|| bad("model_instance_shapes"))?
+            .iter()
+            .map(|s| {
+                s.as_array()
+                    .map(|d| {
+                        d.iter()
+                            .filter_map(|x| x.as_u64())
+                            .map(|x| x as usize)
+                            .collect()
+                    })
+                    .ok_or_else(|| bad("model_instance_shapes"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Settings {
+            logrows: v["run_args"]["logrows"]
+                .as_u64()
+                .ok_or_else(|| bad("logrows"))? as u32,
+            input_scales: u32s("model_input_scales")?,
+            output_scales: u32s("model_output_scales")?,
+            instance_shapes,
+            version: v["version"].as_str().unwrap_or_default().to_string(),
+        })
+    }
+}
+
+/// Paths of a circuit's artifacts.
+#[derive(Clone, Debug)]
+pub struct CircuitPaths {
+    /// The circuit's directory.
+    pub dir: PathBuf,
+    /// Copy of the ONNX model.
+    pub model: PathBuf,
+    /// EZKL settings.
+    pub settings: PathBuf,
+    /// Compiled circuit.
+    pub compiled: PathBuf,
+    /// SRS used.
+    pub srs: PathBuf,
+    /// Verifying key.
+    pub vk: PathBuf,
+    /// Proving key.
+    pub pk: PathBuf,
+    /// Step status.
+    pub status: PathBuf,
+}
+
+/// A proof with its public instances.
+#[derive(Clone, Debug)]
+pub struct Proof {
+    /// The proof file (EZKL JSON).
+    pub path: PathBuf,
+    /// Proof bytes, as the EVM verifier takes them.
+    pub bytes: Vec<u8>,
+    /// Public instances as field elements, in EZKL's order (inputs, then outputs).
+    pub instances: Vec<Felt>,
+    /// Number of input instances (the first ones).
+    pub input_count: usize,
+    /// Instances decoded to real numbers with the circuit's scales.
+    pub decoded: Vec<f64>,
+}
+
+impl Proof {
+    /// The public inputs.
+    pub fn inputs(&self) -> &[Felt] {
+        &self.instances[..self.input_count]
+    }
+
+    /// The public outputs.
+    pub fn outputs(&self) -> &[Felt] {
+        &self.instances[self.input_count..]
+    }
+}
+
+/// Drives EZKL in the project-managed Python environment.
+pub struct Prover {
+    config: ProverConfig,
+    env: PythonEnv,
+    driver: PathBuf,
+}
+
+impl Prover {
+    /// Prepares the Python environment (first use creates it).
+    pub fn new(config: ProverConfig) -> Result<Prover, ProverError> {
+        let env = PythonEnv::ensure(&config.home)?;
+        let driver = config.home.join("ezkl_driver.py");
+        if fs::read_to_string(&driver).ok().as_deref() != Some(DRIVER) {
+            write_atomic(&driver, DRIVER.as_bytes())?;
+        }
+        if config.srs == SrsSource::TestOnly {
+            eprintln!(
+                "zkmltrack: WARNING: using a locally generated TEST-ONLY SRS (ezkl.gen_srs). \
+                 Its secret is known to this machine: proofs are forgeable. Never use it on a real chain."
+            );
+        }
+        Ok(Prover {
+            config,
+            env,
+            driver,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ProverConfig {
+        &self.config
+    }
+
+    /// Builds (or resumes) the circuit of an ONNX model. `calibration_rows` are
+    /// representative inputs: rows whose values, flattened, make one or more
+    /// proofs' worth of model input.
+    pub fn circuit(
+        &self,
+        model: &Path,
+        calibration_rows: &[Vec<f64>],
+        progress: &dyn Fn(Progress),
+    ) -> Result<Circuit<'_>, ProverError> {
+        let onnx = fs::read(model).map_err(|e| ProverError::InvalidModel {
+            path: model.into(),
+            reason: format!("cannot read the model: {e}"),
+        })?;
+        let mut hasher = Sha256::new();
+        hasher.update(&onnx);
+        hasher.update(serde_json::to_vec(&self.config).expect("config serializes"));
+        hasher.update(serde_json::to_vec(calibration_rows).expect("rows serialize"));
+        let id: String = hasher
+            .finalize()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let dir = self.config.workspace.join(&id);
+        fs::create_dir_all(&dir).map_err(io_err(format!("cannot create {}", dir.display())))?;
+        let paths = CircuitPaths {
+            model: dir.join("model.onnx"),
+            settings: dir.join("settings.json"),
+            compiled: dir.join("model.compiled"),
+            srs: match &self.config.srs {
+                SrsSource::File(path) => path.clone(),
+                SrsSource::TestOnly => dir.join("test-only.srs"),
+            },
+            vk: dir.join("vk.key"),
+            pk: dir.join("pk.key"),
+            status: dir.join("status.json"),
+            dir,
+        };
+        let mut status = Status::load(&paths.status)?;
+
+        self.run_step(&mut status, &paths, "check_model", progress, &[], || {
+            write_atomic(&paths.model, &onnx)?;
+            let shapes = self.call("check_model", json!({ "model": paths.model }))?;
+            Ok(Some(shapes))
+        })
+        .map_err(|e| match e {
+            ProverError::Step { message, .. } => ProverError::InvalidModel {
+                path: model.into(),
+                reason: message,
+            },
+            other => other,
+        })?;
+        let input_shape: Vec<i64> = status.result("check_model")["inputs"][0]
+            .as_array()
+            .map(|d| d.iter().filter_map(Value::as_i64).collect())
+            .unwrap_or_default();
+        let per_proof = input_shape.iter().product::<i64>().max(0) as usize;
+        // Calibration data may hold several proofs' worth of rows (EZKL splits it).
+        let total: usize = calibration_rows.iter().map(Vec::len).sum();
+        if total == 0 || per_proof == 0 || !total.is_multiple_of(per_proof) {
+            return Err(ProverError::InputShape {
+                expected: per_proof,
+                actual: total,
+                shape: input_shape,
+            });
+        }
+
+        let data = paths.dir.join("calibration.json");
+        self.run_step(
+            &mut status,
+            &paths,
+            "gen_settings",
+            progress,
+            &[&paths.settings],
+            || {
+                write_atomic(&data, input_json(calibration_rows).as_bytes())?;
+                self.call(
+                "gen_settings",
+                json!({
+                    "model": paths.model, "settings": paths.settings,
+                    "input_visibility": self.config.input_visibility.as_ezkl(),
+                    "output_visibility": self.config.output_visibility.as_ezkl(),
+                    "param_visibility": self.config.param_visibility.as_ezkl(),
+                    "input_scale": self.config.input_scale, "param_scale": self.config.param_scale,
+                }),
+            )?;
+                Ok(None)
+            },
+        )?;
+        if let Some(target) = self.config.calibration {
+            self.run_step(
+                &mut status,
+                &paths,
+                "calibrate",
+                progress,
+                &[&paths.settings],
+                || {
+                    let target = match target {
+                        CalibrationTarget::Resources => "resources",
+                        CalibrationTarget::Accuracy => "accuracy",
+                    };
+                    self.call(
+                        "calibrate",
+                        json!({ "data": data, "model": paths.model, "settings": paths.settings,
+                            "target": target, "lookup_safety_margin": 2.0 }),
+                    )?;
+                    Ok(None)
+                },
+            )?;
+        }
+        self.run_step(&mut status, &paths, "compile", progress, &[&paths.compiled], || {
+            self.call(
+                "compile",
+                json!({ "model": paths.model, "compiled": paths.compiled, "settings": paths.settings }),
+            )?;
+            Ok(None)
+        })?;
+        let settings = Settings::read(&paths.settings)?;
+        match &self.config.srs {
+            SrsSource::File(path) if !path.exists() => {
+                return Err(ProverError::MissingSrs(path.clone()))
+            }
+            SrsSource::File(_) => {}
+            SrsSource::TestOnly => {
+                self.run_step(
+                    &mut status,
+                    &paths,
+                    "gen_srs",
+                    progress,
+                    &[&paths.srs],
+                    || {
+                        self.call(
+                            "gen_srs",
+                            json!({ "srs": paths.srs, "logrows": settings.logrows }),
+                        )?;
+                        Ok(None)
+                    },
+                )?;
+            }
+        }
+        self.run_step(&mut status, &paths, "setup", progress, &[&paths.vk, &paths.pk], || {
+            self.call(
+                "setup",
+                json!({ "compiled": paths.compiled, "vk": paths.vk, "pk": paths.pk, "srs": paths.srs }),
+            )?;
+            Ok(None)
+        })?;
+        Ok(Circuit {
+            prover: self,
+            paths,
+            settings,
+            input_shape,
+            per_proof,
+        })
+    }
+
+    /// Runs a step unless `status.json` says it is done and its outputs exist.
+    fn run_step(
+        &self,
+        status: &mut Status,
+        paths: &CircuitPaths,
+        step: &str,
+        progress: &dyn Fn(Progress),
+        outputs: &[&Path],
+        work: impl FnOnce() -> Result<Option<Value>, ProverError>,
+    ) -> Result<(), ProverError> {
+        if status.is_done(step) && outputs.iter().all(|p| p.exists()) {
+            progress(Progress::Skipped(step.into()));
+            return Ok(());
+        }
+        progress(Progress::Started(step.into()));
+        let started = Instant::now();
+        let outcome = work();
+        let seconds = started.elapsed().as_secs_f64();
+        match outcome {
+            Ok(result) => {
+                status.record(step, StepState::Done, seconds, None, result);
+                status.save(&paths.status)?;
+                progress(Progress::Finished(step.into(), seconds));
+                Ok(())
+            }
+            Err(err) => {
+                status.record(
+                    step,
+                    StepState::Failed,
+                    seconds,
+                    Some(err.to_string()),
+                    None,
+                );
+                status.save(&paths.status)?;
+                Err(err)
+            }
+        }
+    }
+
+    /// Runs one driver step and returns its JSON result.
+    fn call(&self, step: &str, args: Value) -> Result<Value, ProverError> {
+        let mut child = Command::new(self.env.python())
+            .arg(&self.driver)
+            .arg(step)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(io_err("cannot start the EZKL driver"))?;
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(args.to_string().as_bytes())
+            .map_err(io_err("cannot send arguments to the EZKL driver"))?;
+        let out = child.wait_with_output().map_err(io_err("EZKL driver"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let result: Option<Value> = stdout
+            .lines()
+            .rev()
+            .find_map(|l| serde_json::from_str(l).ok());
+        match result {
+            Some(v) if v["ok"] == true => Ok(v),
+            Some(v) => Err(ProverError::Step {
+                step: step.into(),
+                message: v["error"].as_str().unwrap_or("unknown error").to_string(),
+            }),
+            None => {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
+                Err(ProverError::Step {
+                    step: step.into(),
+                    message: format!(
+                        "the EZKL process ended without a result ({}): {}",
+                        out.status,
+                        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// A model's circuit, ready to prove.
+pub struct Circuit<'a> {
+    prover: &'a Prover,
+    /// Artifact paths.
+    pub paths: CircuitPaths,
+    /// Settings chosen by EZKL (after calibration).
+    pub settings: Settings,
+    input_shape: Vec<i64>,
+    per_proof: usize,
+}
+
+impl Circuit<'_> {
+    /// The model's input shape (batch dimension first).
+    pub fn input_shape(&self) -> &[i64] {
+        &self.input_shape
+    }
+
+    /// Values one proof takes (all samples of a batch, flattened).
+    pub fn values_per_proof(&self) -> usize {
+        self.per_proof
+    }
+
+    /// Computes a witness for `rows` and returns the circuit's quantized public
+    /// inputs, in order (the values a proof would expose).
+    pub fn witness_inputs(&self, rows: &[Vec<f64>]) -> Result<Vec<Felt>, ProverError> {
+        let witness = self.witness(rows, "witness-inputs")?;
+        let v = read_json(&witness)?;
+        felts(&v["inputs"], &witness)
+    }
+
+    fn witness(&self, rows: &[Vec<f64>], name: &str) -> Result<PathBuf, ProverError> {
+        check_rows(rows, self.per_proof, &self.input_shape)?;
+        let tag = content_tag(rows);
+        let data = self.paths.dir.join(format!("{name}-{tag}.input.json"));
+        let witness = self.paths.dir.join(format!("{name}-{tag}.witness.json"));
+        write_atomic(&data, input_json(rows).as_bytes())?;
+        self.prover.call(
+            "witness",
+            json!({ "data": data, "compiled": self.paths.compiled, "witness": witness }),
+        )?;
+        Ok(witness)
+    }
+
+    /// Proves the model on `rows` (one row per sample; as many as the model's
+    /// batch dimension).
+    pub fn prove(
+        &self,
+        rows: &[Vec<f64>],
+        progress: &dyn Fn(Progress),
+    ) -> Result<Proof, ProverError> {
+        progress(Progress::Started("witness".into()));
+        let started = Instant::now();
+        let witness = self.witness(rows, "proof")?;
+        progress(Progress::Finished(
+            "witness".into(),
+            started.elapsed().as_secs_f64(),
+        ));
+        let path = witness.with_file_name(
+            witness
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .replace(".witness.json", ".proof.json"),
+        );
+        progress(Progress::Started("prove".into()));
+        let started = Instant::now();
+        self.prover.call(
+            "prove",
+            json!({ "witness": witness, "compiled": self.paths.compiled, "pk": self.paths.pk,
+                    "proof": path, "srs": self.paths.srs }),
+        )?;
+        progress(Progress::Finished(
+            "prove".into(),
+            started.elapsed().as_secs_f64(),
+        ));
+        self.read_proof(&path)
+    }
+
+    /// Reads an EZKL proof file of this circuit.
+    pub fn read_proof(&self, path: &Path) -> Result<Proof, ProverError> {
+        let v = read_json(path)?;
+        let hex = v["hex_proof"]
+            .as_str()
+            .ok_or_else(|| ProverError::Artifact(path.into(), "no hex_proof".into()))?;
+        let bytes = decode_hex(hex.trim_start_matches("0x"))
+            .ok_or_else(|| ProverError::Artifact(path.into(), "hex_proof is not hex".into()))?;
+        let instances = felts(&v["instances"], path)?;
+        let input_count = self.per_proof;
+        let decoded = instances
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let scale = if i < input_count {
+                    self.settings.input_scales.first()
+                } else {
+                    self.settings.output_scales.first()
+                };
+                decode_felt(f, scale.copied().unwrap_or(0))
+            })
+            .collect();
+        Ok(Proof {
+            path: path.into(),
+            bytes,
+            instances,
+            input_count,
+            decoded,
+        })
+    }
+
+    /// Verifies a proof off-chain with the circuit's verifying key. A proof
+    /// whose bytes or instances were altered verifies as `false`.
+    pub fn verify(&self, proof: &Proof) -> Result<bool, ProverError> {
+        let file = proof.path.with_file_name(format!(
+            "verify-{}.proof.json",
+            content_tag(&(
+                &proof.bytes,
+                proof.instances.iter().map(Felt::to_hex).collect::<Vec<_>>()
+            ))
+        ));
+        let mut v = read_json(&proof.path)?;
+        v["hex_proof"] = Value::String(format!("0x{}", encode_hex(&proof.bytes)));
+        v["proof"] = Value::Array(proof.bytes.iter().map(|b| json!(b)).collect());
+        v["instances"] = json!([proof
+            .instances
+            .iter()
+            .map(felt_to_le_hex)
+            .collect::<Vec<_>>()]);
+        write_atomic(&file, v.to_string().as_bytes())?;
+        let result = self.prover.call(
+            "verify",
+            json!({ "proof": file, "settings": self.paths.settings, "vk": self.paths.vk, "srs": self.paths.srs }),
+        );
+        let _ = fs::remove_file(&file);
+        Ok(result?["verified"] == true)
+    }
+}
+
+/// Checks that rows flatten to the values one proof takes.
+fn check_rows(rows: &[Vec<f64>], per_proof: usize, shape: &[i64]) -> Result<(), ProverError> {
+    let actual: usize = rows.iter().map(Vec::len).sum();
+    if actual != per_proof || rows.is_empty() {
+        return Err(ProverError::InputShape {
+            expected: per_proof,
+            actual,
+            shape: shape.to_vec(),
+        });
+    }
+    Ok(())
+}
+
+/// EZKL's input file: `{"input_data": [[v, ...]]}` with the rows flattened.
+fn input_json(rows: &[Vec<f64>]) -> String {
+    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
+    json!({ "input_data": [flat] }).to_string()
+}
+
+fn content_tag<T: Serialize + ?Sized>(value: &T) -> String {
+    let digest = Sha256::digest(serde_json::to_vec(value).expect("serializes"));
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+fn read_json(path: &Path) -> Result<Value, ProverError> {
+    let text = fs::read_to_string(path).map_err(io_err(path.display()))?;
+    serde_json::from_str(&text).map_err(|e| ProverError::Artifact(path.into(), e.to_string()))
+}
+
+/// Field elements from EZKL's little-endian hex strings (nested lists flattened).
+fn felts(v: &Value, path: &Path) -> Result<Vec<Felt>, ProverError> {
+    let mut out = Vec::new();
+    let mut stack = vec![v];
+    let bad = |m: String| ProverError::Artifact(path.into(), m);
+    while let Some(item) = stack.pop() {
+        match item {
+            Value::Array(items) => stack.extend(items.iter().rev()),
+            Value::String(s) => {
+                let mut bytes: [u8; 32] = decode_hex(s.trim_start_matches("0x"))
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| bad(format!("instance {s} is not 32 bytes of hex")))?;
+                bytes.reverse();
+                out.push(Felt::from_be_bytes(&bytes).map_err(|e| bad(e.to_string()))?);
+            }
+            other => return Err(bad(format!("unexpected instance {other}"))),
+        }
+    }
+    Ok(out)
+}
+
+fn felt_to_le_hex(f: &Felt) -> String {
+    let mut bytes = f.to_be_bytes();
+    bytes.reverse();
+    encode_hex(&bytes)
+}
+
+/// A field element read as a signed fixed-point number at `scale` bits.
+pub fn decode_felt(f: &Felt, scale: u32) -> f64 {
+    let bytes = f.to_be_bytes();
+    let negative = bytes[0] >= 0x18; // above (p - 1) / 2, which starts 0x1832..
+    let magnitude = if negative {
+        f.neg().to_be_bytes()
+    } else {
+        bytes
+    };
+    let value = magnitude
+        .iter()
+        .fold(0f64, |acc, b| acc * 256.0 + *b as f64);
+    let value = if negative { -value } else { value };
+    value / 2f64.powi(scale as i32)
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes a file atomically (temporary file, then rename).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProverError> {
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    fs::write(&tmp, bytes).map_err(io_err(format!("cannot write {}", tmp.display())))?;
+    fs::rename(&tmp, path).map_err(io_err(format!("cannot move {} into place", path.display())))
+}

@@ -1,0 +1,218 @@
+//! The EZKL pipeline for real: the bundled Iris model proves and verifies
+//! through the SDK (test-only SRS), tampering is caught, the SDK's dataset
+//! quantization equals the circuit's public inputs, and a batched model proves.
+//! Artifacts persist in `target/zkmltrack-circuits`, so re-runs resume.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::OnceLock,
+};
+
+use zkmltrack::{
+    dataset::Dataset,
+    hashing::Felt,
+    prover::{Circuit, Progress, Prover, ProverConfig, ProverError, SrsSource},
+};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn prover() -> &'static Prover {
+    static PROVER: OnceLock<Prover> = OnceLock::new();
+    PROVER.get_or_init(|| {
+        let config = ProverConfig::new(
+            repo().join("target/zkmltrack-circuits"),
+            SrsSource::TestOnly,
+        );
+        Prover::new(config).expect("the EZKL environment is ready")
+    })
+}
+
+fn eval_set() -> Dataset {
+    Dataset::from_csv(&repo().join("examples/iris/eval.csv")).unwrap()
+}
+
+fn rows(data: &Dataset) -> Vec<Vec<f64>> {
+    data.rows.iter().map(|r| r.features.clone()).collect()
+}
+
+fn log(p: Progress) {
+    eprintln!("  {p:?}");
+}
+
+fn iris() -> &'static Circuit<'static> {
+    static CIRCUIT: OnceLock<Circuit<'static>> = OnceLock::new();
+    CIRCUIT.get_or_init(|| {
+        let calibration = rows(&eval_set());
+        prover()
+            .circuit(
+                &repo().join("examples/iris/model.onnx"),
+                &calibration[..8],
+                &log,
+            )
+            .expect("the Iris circuit builds")
+    })
+}
+
+#[test]
+fn proves_and_verifies_iris_and_rejects_tampering() {
+    let circuit = iris();
+    assert_eq!(circuit.input_shape(), [1, 4]);
+    let data = eval_set();
+    let row = vec![data.rows[0].features.clone()];
+    let proof = circuit.prove(&row, &log).unwrap();
+    assert_eq!(
+        proof.instances.len(),
+        4 + 3,
+        "4 public inputs, 3 public outputs"
+    );
+    assert!(circuit.verify(&proof).unwrap());
+
+    // The decoded inputs are the row at the circuit's scale.
+    for (decoded, x) in proof.decoded.iter().zip(&row[0]) {
+        assert!(
+            (decoded - x).abs() <= 1.0 / 2f64.powi(circuit.settings.input_scales[0] as i32),
+            "{decoded} vs {x}"
+        );
+    }
+
+    let mut tampered = proof.clone();
+    let last = tampered.bytes.len() - 1;
+    tampered.bytes[last / 2] ^= 1;
+    assert!(
+        !circuit.verify(&tampered).unwrap(),
+        "a flipped proof bit must not verify"
+    );
+    let mut tampered = proof.clone();
+    tampered.instances[5] = Felt::from_i64(1);
+    assert!(
+        !circuit.verify(&tampered).unwrap(),
+        "altered outputs must not verify"
+    );
+    let mut truncated = proof.clone();
+    truncated.bytes.truncate(64);
+    assert!(
+        !circuit.verify(&truncated).unwrap(),
+        "a truncated proof must not verify"
+    );
+}
+
+#[test]
+fn quantized_features_equal_the_public_inputs_for_every_eval_row() {
+    let circuit = iris();
+    let data = eval_set();
+    let quantized = data.quantize(circuit.settings.input_scales[0]).unwrap();
+    for (i, row) in data.rows.iter().enumerate() {
+        let inputs = circuit.witness_inputs(&[row.features.clone()]).unwrap();
+        assert_eq!(inputs, quantized.rows[i].0, "row {i} {:?}", row.features);
+    }
+}
+
+#[test]
+fn a_batched_model_proves_four_samples_at_once() {
+    let data = eval_set();
+    let batch = rows(&data)[..4].to_vec();
+    let circuit = prover()
+        .circuit(
+            &repo().join("examples/iris/model_batch4.onnx"),
+            &batch,
+            &log,
+        )
+        .unwrap();
+    assert_eq!(circuit.input_shape(), [4, 4]);
+    let proof = circuit.prove(&batch, &log).unwrap();
+    assert_eq!((proof.inputs().len(), proof.outputs().len()), (16, 12));
+    assert!(circuit.verify(&proof).unwrap());
+    let err = circuit.prove(&batch[..3], &log).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            ProverError::InputShape {
+                expected: 16,
+                actual: 12,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn refuses_bad_models_shapes_and_srs_with_clear_errors() {
+    let dir = repo().join("target/zkmltrack-bad-inputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_onnx = dir.join("not-a-model.onnx");
+    std::fs::write(&not_onnx, b"this is not protobuf").unwrap();
+    let err = prover()
+        .circuit(&not_onnx, &[vec![1.0; 4]], &log)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(&err, ProverError::InvalidModel { reason, .. } if reason.contains("not a valid ONNX model")),
+        "{err}"
+    );
+
+    let missing = dir.join("missing.onnx");
+    let err = prover()
+        .circuit(&missing, &[vec![1.0; 4]], &log)
+        .err()
+        .unwrap();
+    assert!(matches!(err, ProverError::InvalidModel { .. }), "{err}");
+
+    let model = repo().join("examples/iris/model.onnx");
+    let err = prover()
+        .circuit(&model, &[vec![1.0; 5]], &log)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(
+            err,
+            ProverError::InputShape {
+                expected: 4,
+                actual: 5,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = prover().circuit(&model, &[], &log).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            ProverError::InputShape {
+                expected: 4,
+                actual: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = iris().prove(&[vec![1.0; 3]], &log).err().unwrap();
+    assert!(
+        matches!(
+            err,
+            ProverError::InputShape {
+                expected: 4,
+                actual: 3,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    let mut config = ProverConfig::new(
+        dir.join("circuits"),
+        SrsSource::File(dir.join("no-such.srs")),
+    );
+    config.home = prover().config().home.clone();
+    let with_missing_srs = Prover::new(config).unwrap();
+    let err = with_missing_srs
+        .circuit(&model, &[vec![5.0, 3.0, 1.5, 0.2]], &log)
+        .err()
+        .unwrap();
+    assert!(matches!(err, ProverError::MissingSrs(_)), "{err}");
+}
