@@ -107,7 +107,9 @@ fn quantized_features_equal_the_public_inputs_for_every_eval_row() {
     let data = eval_set();
     let quantized = data.quantize(circuit.settings.input_scales[0]).unwrap();
     for (i, row) in data.rows.iter().enumerate() {
-        let inputs = circuit.witness_inputs(&[row.features.clone()]).unwrap();
+        let inputs = circuit
+            .witness_inputs(std::slice::from_ref(&row.features))
+            .unwrap();
         assert_eq!(inputs, quantized.rows[i].0, "row {i} {:?}", row.features);
     }
 }
