@@ -8,6 +8,7 @@
 //! - [`hashing`]: circom-compatible Poseidon, dataset leaves and `rs_merkle` trees.
 //! - [`prover`]: the EZKL pipeline (settings, calibration, keys, proofs, verification);
 //! - [`python`]: the project-managed Python environment running the pinned `ezkl`;
+//! - [`solc`]: the project-managed Solidity compiler (npm solc) and EZKL's svm shim;
 //! - [`stylus`]: packaging compiled Stylus programs (prefix, brotli) and their size limits.
 #![warn(missing_docs)]
 
@@ -15,4 +16,5 @@ pub mod dataset;
 pub mod hashing;
 pub mod prover;
 pub mod python;
+pub mod solc;
 pub mod stylus;

@@ -1,16 +1,20 @@
-"""zkMLTrack's driver for the ezkl Python package: one step per process.
+"""zkMLTrack's driver for the ezkl Python package.
 
-Invoked by the Rust SDK as `python driver.py <step>` with the step's arguments
-as a JSON object on stdin. Prints one JSON object on the last line of stdout:
-`{"ok": true, ...result}` or `{"ok": false, "error": "..."}`. ezkl's EVM helpers
-return awaitables, so they run in an event loop. The process ends with
-`os._exit` after flushing: the ezkl extension can crash while the interpreter
-shuts down, after the work is done.
+`python driver.py serve` (what the Rust SDK runs) answers requests, one JSON
+line `{"step": ..., "args": {...}}` per step on stdin, with one line
+`@@zkmltrack@@ {"ok": true, ...result}` or `{"ok": false, "error": ...}` on
+stdout, so the interpreter and ezkl load once per prover. `python driver.py
+<step>` runs a single step with its arguments as JSON on stdin. An optional
+`home` argument sets HOME first (EZKL finds solc through svm under HOME).
+ezkl's EVM helpers return awaitables, so they run in an event loop. The
+process ends with `os._exit` after flushing: the ezkl extension can crash while
+the interpreter shuts down, after the work is done.
 """
 
 import asyncio
 import json
 import os
+import resource
 import sys
 import traceback
 
@@ -37,6 +41,18 @@ def await_if_needed(value):
             return await value
         return asyncio.run(wait())
     return value
+
+
+def in_loop(fn, *args):
+    """Calls `fn` inside a running event loop (ezkl's EVM helpers need one)."""
+
+    async def run():
+        result = fn(*args)
+        if asyncio.iscoroutine(result) or isinstance(result, asyncio.Future):
+            result = await result
+        return result
+
+    return asyncio.run(run())
 
 
 def step(name, a):
@@ -90,23 +106,43 @@ def step(name, a):
             return {"verified": False, "reason": str(err)}
         return {"verified": verified}
     if name == "evm_verifier":
-        done = ezkl.create_evm_verifier(a["vk"], a["settings"], a["sol"], a["abi"], a["srs"], a["reusable"])
-        return {"done": bool(await_if_needed(done))}
+        done = in_loop(ezkl.create_evm_verifier, a["vk"], a["settings"], a["sol"], a["abi"], a["srs"], a["reusable"])
+        return {"done": bool(done)}
     if name == "evm_vka":
-        done = ezkl.create_evm_vka(a["vk"], a["settings"], a["vka"], a["srs"])
-        return {"done": bool(await_if_needed(done))}
+        done = in_loop(ezkl.create_evm_vka, a["vk"], a["settings"], a["vka"], a["srs"])
+        return {"done": bool(done)}
     raise ValueError(f"unknown step {name!r}")
 
 
-def main():
-    name = sys.argv[1]
+MARKER = "@@zkmltrack@@ "
+
+
+def answer(name, args):
     try:
-        args = json.loads(sys.stdin.read() or "{}")
+        if args.get("home"):
+            os.environ["HOME"] = args["home"]
         result = {"ok": True, **step(name, args)}
     except Exception as err:
         detail = traceback.format_exc(limit=3)
         result = {"ok": False, "error": f"{type(err).__name__}: {err}", "detail": detail}
-    sys.stdout.write("\n" + json.dumps(result) + "\n")
+    result["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return result
+
+
+def main():
+    if sys.argv[1:] == ["serve"]:
+        # One request per stdin line: {"step": ..., "args": {...}}; one marked
+        # answer line per request on stdout (ezkl may print there too).
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            request = json.loads(line)
+            result = answer(request["step"], request.get("args", {}))
+            sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
+            sys.stdout.flush()
+    else:
+        result = answer(sys.argv[1], json.loads(sys.stdin.read() or "{}"))
+        sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

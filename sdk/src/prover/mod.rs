@@ -26,9 +26,10 @@ mod status;
 
 use std::{
     fmt, fs,
-    io::Write,
+    io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio},
+    sync::Mutex,
     time::Instant,
 };
 
@@ -41,6 +42,11 @@ use crate::{
     python::{zkmltrack_home, PythonEnv, PythonError},
 };
 pub use status::{Status, StepRecord, StepState};
+
+thread_local! {
+    /// Peak RSS reported by the last driver process this thread ran.
+    static LAST_PEAK_RSS_KB: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
 
 /// The driver script run by the environment's Python, one step per process.
 const DRIVER: &str = include_str!("driver.py");
@@ -184,8 +190,16 @@ impl ProverConfig {
 pub enum Progress {
     /// A step started.
     Started(String),
-    /// A step finished after this many seconds.
-    Finished(String, f64),
+    /// A step finished.
+    Finished {
+        /// The step.
+        step: String,
+        /// Wall time in seconds.
+        seconds: f64,
+        /// Peak resident memory of the EZKL process so far (it serves every
+        /// step of a prover), in KiB.
+        peak_rss_kb: Option<u64>,
+    },
     /// A step was found done in the workspace.
     Skipped(String),
 }
@@ -298,6 +312,8 @@ pub struct Prover {
     config: ProverConfig,
     env: PythonEnv,
     driver: PathBuf,
+    /// The EZKL process, started on the first step and reused.
+    worker: Mutex<Option<Worker>>,
 }
 
 impl Prover {
@@ -318,6 +334,7 @@ impl Prover {
             config,
             env,
             driver,
+            worker: Mutex::new(None),
         })
     }
 
@@ -368,7 +385,9 @@ impl Prover {
 
         self.run_step(&mut status, &paths, "check_model", progress, &[], || {
             write_atomic(&paths.model, &onnx)?;
-            let shapes = self.call("check_model", json!({ "model": paths.model }))?;
+            // A process of its own: loading the `onnx` package costs ~40 MiB
+            // the long-lived worker should not carry through setup and proving.
+            let shapes = self.call_once("check_model", json!({ "model": paths.model }))?;
             Ok(Some(shapes))
         })
         .map_err(|e| match e {
@@ -500,11 +519,16 @@ impl Prover {
         let started = Instant::now();
         let outcome = work();
         let seconds = started.elapsed().as_secs_f64();
+        let peak_rss_kb = LAST_PEAK_RSS_KB.take();
         match outcome {
             Ok(result) => {
-                status.record(step, StepState::Done, seconds, None, result);
+                status.record(step, StepState::Done, seconds, None, result, peak_rss_kb);
                 status.save(&paths.status)?;
-                progress(Progress::Finished(step.into(), seconds));
+                progress(Progress::Finished {
+                    step: step.into(),
+                    seconds,
+                    peak_rss_kb,
+                });
                 Ok(())
             }
             Err(err) => {
@@ -514,6 +538,7 @@ impl Prover {
                     seconds,
                     Some(err.to_string()),
                     None,
+                    peak_rss_kb,
                 );
                 status.save(&paths.status)?;
                 Err(err)
@@ -523,6 +548,66 @@ impl Prover {
 
     /// Runs one driver step and returns its JSON result.
     fn call(&self, step: &str, args: Value) -> Result<Value, ProverError> {
+        self.call_with_home(step, args, None)
+    }
+
+    /// Runs one driver step, with `HOME` overridden when given (EZKL's solc lookup).
+    fn call_with_home(
+        &self,
+        step: &str,
+        mut args: Value,
+        home: Option<&Path>,
+    ) -> Result<Value, ProverError> {
+        if let Some(home) = home {
+            args["home"] = json!(home);
+        }
+        let request = json!({ "step": step, "args": args }).to_string();
+        let mut guard = self.worker.lock().unwrap_or_else(|p| p.into_inner());
+        let outcome = match guard.as_mut() {
+            Some(worker) => worker.request(&request),
+            None => Err(None),
+        };
+        // Start a worker if there was none, or retry once on a fresh one if it
+        // had died since the last step (an answer it never gave is lost work).
+        let outcome = match outcome {
+            Ok(answer) => Ok(answer),
+            Err(_) => {
+                *guard = Some(Worker::start(&self.env, &self.driver, &self.config.home)?);
+                guard.as_mut().expect("just started").request(&request)
+            }
+        };
+        let result = match outcome {
+            Ok(answer) => answer,
+            Err(exit) => {
+                let tail = guard.take().map(|w| w.log_tail()).unwrap_or_default();
+                return Err(ProverError::Step {
+                    step: step.into(),
+                    message: format!(
+                        "the EZKL process ended without a result ({}): {tail}",
+                        exit.map(|s| s.to_string())
+                            .unwrap_or_else(|| "no answer".into())
+                    ),
+                });
+            }
+        };
+        LAST_PEAK_RSS_KB.set(result["max_rss_kb"].as_u64());
+        if result["ok"] == true {
+            Ok(result)
+        } else {
+            Err(ProverError::Step {
+                step: step.into(),
+                message: result["error"]
+                    .as_str()
+                    .unwrap_or("unknown error")
+                    .to_string(),
+            })
+        }
+    }
+}
+
+impl Prover {
+    /// Runs one step in a short-lived driver process of its own.
+    fn call_once(&self, step: &str, args: Value) -> Result<Value, ProverError> {
         let mut child = Command::new(self.env.python())
             .arg(&self.driver)
             .arg(step)
@@ -539,29 +624,104 @@ impl Prover {
             .map_err(io_err("cannot send arguments to the EZKL driver"))?;
         let out = child.wait_with_output().map_err(io_err("EZKL driver"))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
-        let result: Option<Value> = stdout
-            .lines()
-            .rev()
-            .find_map(|l| serde_json::from_str(l).ok());
-        match result {
+        let answer = stdout.lines().rev().find_map(|l| {
+            l.strip_prefix(ANSWER_MARKER)
+                .and_then(|a| serde_json::from_str::<Value>(a).ok())
+        });
+        match answer {
             Some(v) if v["ok"] == true => Ok(v),
             Some(v) => Err(ProverError::Step {
                 step: step.into(),
                 message: v["error"].as_str().unwrap_or("unknown error").to_string(),
             }),
-            None => {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let tail: Vec<&str> = stderr.lines().rev().take(8).collect();
-                Err(ProverError::Step {
-                    step: step.into(),
-                    message: format!(
-                        "the EZKL process ended without a result ({}): {}",
-                        out.status,
-                        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-                    ),
-                })
+            None => Err(ProverError::Step {
+                step: step.into(),
+                message: format!(
+                    "the EZKL process ended without a result ({}): {}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                ),
+            }),
+        }
+    }
+}
+
+/// Prefix of the driver's answer lines.
+const ANSWER_MARKER: &str = "@@zkmltrack@@ ";
+
+/// A long-lived `driver.py serve` process: Python and ezkl load once.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    log: PathBuf,
+}
+
+impl Worker {
+    fn start(env: &PythonEnv, driver: &Path, home: &Path) -> Result<Worker, ProverError> {
+        static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let log = home.join(format!("ezkl-worker-{}-{n}.log", std::process::id()));
+        let log_file =
+            fs::File::create(&log).map_err(io_err(format!("cannot create {}", log.display())))?;
+        let mut child = Command::new(env.python())
+            .arg(driver)
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log_file)
+            .spawn()
+            .map_err(io_err("cannot start the EZKL driver"))?;
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        Ok(Worker {
+            child,
+            stdin,
+            stdout,
+            log,
+        })
+    }
+
+    /// Sends one request and reads its answer; `Err` carries the exit status
+    /// when the process is gone.
+    fn request(&mut self, request: &str) -> Result<Value, Option<ExitStatus>> {
+        if writeln!(self.stdin, "{request}")
+            .and_then(|()| self.stdin.flush())
+            .is_err()
+        {
+            return Err(self.child.try_wait().ok().flatten());
+        }
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match self.stdout.read_line(&mut line) {
+                Ok(0) | Err(_) => return Err(self.child.wait().ok()),
+                Ok(_) => {
+                    if let Some(answer) = line.trim_end().strip_prefix(ANSWER_MARKER) {
+                        return serde_json::from_str(answer).map_err(|_| None);
+                    }
+                }
             }
         }
+    }
+
+    /// The last lines the process wrote to stderr.
+    fn log_tail(&self) -> String {
+        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(8).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Every answer has been read by now: nothing is lost by ending it.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_file(&self.log);
     }
 }
 
@@ -618,10 +778,11 @@ impl Circuit<'_> {
         progress(Progress::Started("witness".into()));
         let started = Instant::now();
         let witness = self.witness(rows, "proof")?;
-        progress(Progress::Finished(
-            "witness".into(),
-            started.elapsed().as_secs_f64(),
-        ));
+        progress(Progress::Finished {
+            step: "witness".into(),
+            seconds: started.elapsed().as_secs_f64(),
+            peak_rss_kb: LAST_PEAK_RSS_KB.take(),
+        });
         let path = witness.with_file_name(
             witness
                 .file_name()
@@ -636,10 +797,11 @@ impl Circuit<'_> {
             json!({ "witness": witness, "compiled": self.paths.compiled, "pk": self.paths.pk,
                     "proof": path, "srs": self.paths.srs }),
         )?;
-        progress(Progress::Finished(
-            "prove".into(),
-            started.elapsed().as_secs_f64(),
-        ));
+        progress(Progress::Finished {
+            step: "prove".into(),
+            seconds: started.elapsed().as_secs_f64(),
+            peak_rss_kb: LAST_PEAK_RSS_KB.take(),
+        });
         self.read_proof(&path)
     }
 
@@ -700,6 +862,97 @@ impl Circuit<'_> {
         let _ = fs::remove_file(&file);
         Ok(result?["verified"] == true)
     }
+}
+
+/// Which EZKL verifier to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifierKind {
+    /// EZKL's reusable verifier (the same code for every model) plus this
+    /// circuit's verifying-key artifact (VKA).
+    Reusable,
+    /// A verifier with this circuit's key baked into its code.
+    Plain,
+}
+
+/// EZKL's Solidity verifier for a circuit, before compilation.
+#[derive(Clone, Debug)]
+pub struct EvmArtifacts {
+    /// Kind of verifier.
+    pub kind: VerifierKind,
+    /// Solidity source file.
+    pub source: PathBuf,
+    /// Contract name in the source.
+    pub contract: String,
+    /// VKA words (reusable verifiers only).
+    pub vka: Option<Vec<[u8; 32]>>,
+}
+
+impl Circuit<'_> {
+    /// Generates the circuit's Solidity verifier with EZKL (solc through the
+    /// project-managed shim) and, for the reusable kind, its VKA.
+    pub fn evm_artifacts(
+        &self,
+        kind: VerifierKind,
+        solc: &crate::solc::Solc,
+    ) -> Result<EvmArtifacts, ProverError> {
+        let (name, contract) = match kind {
+            VerifierKind::Reusable => ("ReusableVerifier", "Halo2VerifierReusable"),
+            VerifierKind::Plain => ("Verifier", "Halo2Verifier"),
+        };
+        let source = self.paths.dir.join(format!("{name}.sol"));
+        let abi = self.paths.dir.join(format!("{name}.abi"));
+        let home = solc.svm_home();
+        if !source.exists() {
+            self.prover.call_with_home(
+                "evm_verifier",
+                json!({ "vk": self.paths.vk, "settings": self.paths.settings, "sol": source, "abi": abi,
+                        "srs": self.paths.srs, "reusable": kind == VerifierKind::Reusable }),
+                Some(&home),
+            )?;
+        }
+        let vka = match kind {
+            VerifierKind::Plain => None,
+            VerifierKind::Reusable => {
+                let path = self.paths.dir.join("vka.bytes");
+                if !path.exists() {
+                    self.prover.call_with_home(
+                        "evm_vka",
+                        json!({ "vk": self.paths.vk, "settings": self.paths.settings, "vka": path, "srs": self.paths.srs }),
+                        Some(&home),
+                    )?;
+                }
+                Some(read_vka(&path)?)
+            }
+        };
+        Ok(EvmArtifacts {
+            kind,
+            source,
+            contract: contract.into(),
+            vka,
+        })
+    }
+}
+
+/// Reads EZKL's VKA file: a little-endian u64 word count, then 32-byte words.
+fn read_vka(path: &Path) -> Result<Vec<[u8; 32]>, ProverError> {
+    let bytes = fs::read(path).map_err(io_err(path.display()))?;
+    let bad = |m: &str| ProverError::Artifact(path.into(), m.into());
+    let count = u64::from_le_bytes(
+        bytes
+            .get(..8)
+            .ok_or_else(|| bad("shorter than its header"))?
+            .try_into()
+            .expect("8 bytes"),
+    );
+    let words = &bytes[8..];
+    if words.len() as u64 != count * 32 || count == 0 {
+        return Err(bad("word count does not match the file length"));
+    }
+    Ok(words
+        .chunks_exact(32)
+        .map(|w| w.try_into().expect("32 bytes"))
+        .collect())
 }
 
 /// Checks that rows flatten to the values one proof takes.
@@ -790,7 +1043,9 @@ fn encode_hex(bytes: &[u8]) -> String {
 
 /// Writes a file atomically (temporary file, then rename).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProverError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     fs::write(&tmp, bytes).map_err(io_err(format!("cannot write {}", tmp.display())))?;
     fs::rename(&tmp, path).map_err(io_err(format!("cannot move {} into place", path.display())))
 }

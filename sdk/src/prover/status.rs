@@ -30,6 +30,9 @@ pub struct StepRecord {
     /// Error message of a failed step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Peak resident memory of the EZKL process up to the end of the step, in KiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kb: Option<u64>,
     /// Step result worth keeping (e.g. the model's shapes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
@@ -80,6 +83,7 @@ impl Status {
         seconds: f64,
         error: Option<String>,
         result: Option<Value>,
+        peak_rss_kb: Option<u64>,
     ) {
         let finished_at = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -92,6 +96,7 @@ impl Status {
                 seconds,
                 finished_at,
                 error,
+                peak_rss_kb,
                 result,
             },
         );

@@ -1,0 +1,205 @@
+//! # zkmltrack-verifier-gen
+//!
+//! Turns a circuit's EZKL artifacts into the parts that go on-chain, compiled
+//! and size-checked, as one JSON [`VerifierBundle`] the SDK's deploy step reads:
+//!
+//! - **reusable** (default): EZKL's reusable verifier, identical for every
+//!   model (deploy once, allow-list its code hash in the VerifierRouter), and
+//!   the model's verifying-key artifact (VKA words and their keccak256 digest,
+//!   which the ModelRegistry records as the model's commitment);
+//! - **plain**: a verifier with the key baked in (owner-approved routes only).
+//!
+//! Solidity is compiled with the project-managed solc-js 0.8.20 (legacy
+//! pipeline, optimizer on: EZKL's verifiers do not compile without it).
+//! Runtime code must fit EIP-170 (24,576 bytes) and init code EIP-3860
+//! (49,152 bytes); a part over a limit is refused, not written.
+
+use std::{fs, path::Path};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tiny_keccak::{Hasher, Keccak};
+use zkmltrack::{
+    prover::{Circuit, ProverError, VerifierKind},
+    solc::{Solc, SolcError, SOLC_VERSION},
+};
+
+/// EIP-170: largest runtime code.
+pub const MAX_RUNTIME_SIZE: usize = 24_576;
+/// EIP-3860: largest init code.
+pub const MAX_INITCODE_SIZE: usize = 49_152;
+/// Optimizer runs used for verifiers (size is the binding constraint).
+pub const OPTIMIZER_RUNS: u32 = 1;
+
+/// Errors of verifier generation.
+#[derive(Debug, thiserror::Error)]
+pub enum GenError {
+    /// EZKL could not produce the Solidity or the VKA.
+    #[error(transparent)]
+    Prover(#[from] ProverError),
+    /// Compilation failed.
+    #[error(transparent)]
+    Solc(#[from] SolcError),
+    /// A compiled part is over its limit.
+    #[error("{contract}: {part} is {size} bytes, over the {limit}-byte limit ({eip}); it cannot be deployed")]
+    TooLarge {
+        /// Contract name.
+        contract: String,
+        /// `runtime code` or `init code`.
+        part: &'static str,
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+        /// The EIP that sets it.
+        eip: &'static str,
+    },
+    /// The compiler output lacks the contract.
+    #[error("solc produced no bytecode for {0}")]
+    MissingOutput(String),
+    /// Reading or writing a file failed.
+    #[error("{0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+/// A verifying-key artifact for EZKL's reusable verifier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vka {
+    /// The words, `0x`-prefixed hex.
+    pub words: Vec<String>,
+    /// keccak256 of the words packed end to end (EZKL's VKA digest), `0x` hex.
+    pub digest: String,
+}
+
+/// A compiled, size-checked verifier and, for the reusable kind, the model's VKA.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifierBundle {
+    /// Kind of verifier.
+    pub kind: VerifierKind,
+    /// Contract name.
+    pub contract: String,
+    /// ABI (JSON, as solc emits it).
+    pub abi: Value,
+    /// Init code, `0x` hex.
+    pub bytecode: String,
+    /// Runtime code, `0x` hex.
+    pub deployed_bytecode: String,
+    /// Runtime code size in bytes.
+    pub runtime_size: usize,
+    /// Init code size in bytes.
+    pub initcode_size: usize,
+    /// The model's VKA (reusable kind).
+    pub vka: Option<Vka>,
+    /// Compiler version.
+    pub solc_version: String,
+    /// Optimizer runs.
+    pub optimizer_runs: u32,
+}
+
+impl VerifierBundle {
+    /// Writes the bundle as pretty JSON.
+    pub fn write(&self, path: &Path) -> Result<(), GenError> {
+        let text = serde_json::to_string_pretty(self).expect("bundle serializes");
+        fs::write(path, text + "\n").map_err(|e| GenError::Io(path.display().to_string(), e))
+    }
+
+    /// Reads a bundle.
+    pub fn read(path: &Path) -> Result<VerifierBundle, GenError> {
+        let text =
+            fs::read_to_string(path).map_err(|e| GenError::Io(path.display().to_string(), e))?;
+        serde_json::from_str(&text)
+            .map_err(|e| GenError::Io(path.display().to_string(), std::io::Error::other(e)))
+    }
+}
+
+/// Generates, compiles and size-checks a circuit's verifier.
+pub fn generate(
+    circuit: &Circuit<'_>,
+    kind: VerifierKind,
+    solc: &Solc,
+) -> Result<VerifierBundle, GenError> {
+    let artifacts = circuit.evm_artifacts(kind, solc)?;
+    let source = fs::read_to_string(&artifacts.source)
+        .map_err(|e| GenError::Io(artifacts.source.display().to_string(), e))?;
+    let compiled = compile(solc, &source, &artifacts.contract)?;
+    let vka = artifacts.vka.map(|words| Vka {
+        digest: hex(&keccak(&words.concat())),
+        words: words.iter().map(|w| hex(w)).collect(),
+    });
+    Ok(VerifierBundle {
+        kind,
+        vka,
+        ..compiled
+    })
+}
+
+/// Compiles one contract of a source and checks its sizes.
+pub fn compile(solc: &Solc, source: &str, contract: &str) -> Result<VerifierBundle, GenError> {
+    let input = json!({
+        "language": "Solidity",
+        "sources": { "Verifier.sol": { "content": source } },
+        "settings": {
+            "optimizer": { "enabled": true, "runs": OPTIMIZER_RUNS },
+            "evmVersion": "shanghai",
+            "outputSelection": { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } }
+        }
+    });
+    let output = solc.compile(&input)?;
+    let out = &output["contracts"]["Verifier.sol"][contract];
+    let code = |key: &str| {
+        out["evm"][key]["object"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let (bytecode, deployed) = code("bytecode")
+        .zip(code("deployedBytecode"))
+        .ok_or_else(|| GenError::MissingOutput(contract.into()))?;
+    let runtime_size = deployed.len() / 2;
+    let initcode_size = bytecode.len() / 2;
+    if runtime_size > MAX_RUNTIME_SIZE {
+        return Err(GenError::TooLarge {
+            contract: contract.into(),
+            part: "runtime code",
+            size: runtime_size,
+            limit: MAX_RUNTIME_SIZE,
+            eip: "EIP-170",
+        });
+    }
+    if initcode_size > MAX_INITCODE_SIZE {
+        return Err(GenError::TooLarge {
+            contract: contract.into(),
+            part: "init code",
+            size: initcode_size,
+            limit: MAX_INITCODE_SIZE,
+            eip: "EIP-3860",
+        });
+    }
+    Ok(VerifierBundle {
+        kind: VerifierKind::Plain,
+        contract: contract.into(),
+        abi: out["abi"].clone(),
+        bytecode: format!("0x{bytecode}"),
+        deployed_bytecode: format!("0x{deployed}"),
+        runtime_size,
+        initcode_size,
+        vka: None,
+        solc_version: SOLC_VERSION.into(),
+        optimizer_runs: OPTIMIZER_RUNS,
+    })
+}
+
+fn keccak(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut k = Keccak::v256();
+    k.update(bytes);
+    k.finalize(&mut out);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    format!(
+        "0x{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
