@@ -158,6 +158,29 @@ fn refuses_bad_models_shapes_and_srs_with_clear_errors() {
         "{err}"
     );
 
+    // A valid ONNX graph whose only operation (Det) EZKL cannot prove.
+    let det = dir.join("determinant.onnx");
+    let python = zkmltrack::python::PythonEnv::ensure(&prover().config().home)
+        .unwrap()
+        .python();
+    let script = "import onnx, sys\nfrom onnx import helper, TensorProto\n\
+        g = helper.make_graph([helper.make_node('Det', ['input'], ['output'])], 'det',\n\
+        [helper.make_tensor_value_info('input', TensorProto.FLOAT, [1, 2, 2])],\n\
+        [helper.make_tensor_value_info('output', TensorProto.FLOAT, [1])])\n\
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)]); m.ir_version = 8\n\
+        open(sys.argv[1], 'wb').write(m.SerializeToString())\n";
+    let status = std::process::Command::new(python)
+        .args(["-c", script])
+        .arg(&det)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = prover().circuit(&det, &[vec![1.0; 4]], &log).err().unwrap();
+    assert!(
+        matches!(&err, ProverError::UnsupportedOperation { op, .. } if op == "Det"),
+        "{err}"
+    );
+
     let missing = dir.join("missing.onnx");
     let err = prover()
         .circuit(&missing, &[vec![1.0; 4]], &log)
@@ -217,4 +240,41 @@ fn refuses_bad_models_shapes_and_srs_with_clear_errors() {
         .err()
         .unwrap();
     assert!(matches!(err, ProverError::MissingSrs(_)), "{err}");
+}
+
+#[test]
+fn a_rerun_skips_finished_steps_and_status_records_each_step() {
+    let circuit = iris();
+    let events = std::sync::Mutex::new(Vec::new());
+    let calibration = rows(&eval_set());
+    let again = prover()
+        .circuit(
+            &repo().join("examples/iris/model.onnx"),
+            &calibration[..8],
+            &|p| events.lock().unwrap().push(p),
+        )
+        .unwrap();
+    assert_eq!(
+        again.paths.dir, circuit.paths.dir,
+        "same model and options, same workspace"
+    );
+    let events = events.into_inner().unwrap();
+    assert!(!events.is_empty());
+    assert!(
+        events.iter().all(|e| matches!(e, Progress::Skipped(_))),
+        "{events:?}"
+    );
+
+    let status = zkmltrack::prover::Status::load(&circuit.paths.status).unwrap();
+    for step in [
+        "check_model",
+        "gen_settings",
+        "calibrate",
+        "compile",
+        "gen_srs",
+        "setup",
+    ] {
+        assert!(status.is_done(step), "{step} is recorded as done");
+        assert!(status.steps[step].seconds >= 0.0);
+    }
 }

@@ -65,6 +65,14 @@ pub enum ProverError {
         /// Why it was refused.
         reason: String,
     },
+    /// The model uses an operation EZKL cannot turn into a circuit.
+    #[error("{path}: EZKL does not support the ONNX operation `{op}`; re-export the model without it (see EZKL's supported operations)")]
+    UnsupportedOperation {
+        /// The model.
+        path: PathBuf,
+        /// The operation.
+        op: String,
+    },
     /// Input rows do not match the model's input shape.
     #[error(
         "the model takes {expected} values per proof (input shape {shape:?}) but got {actual}"
@@ -433,7 +441,8 @@ impl Prover {
             )?;
                 Ok(None)
             },
-        )?;
+        )
+        .map_err(|e| unsupported_operation(e, model))?;
         if let Some(target) = self.config.calibration {
             self.run_step(
                 &mut status,
@@ -862,6 +871,20 @@ impl Circuit<'_> {
         let _ = fs::remove_file(&file);
         Ok(result?["verified"] == true)
     }
+}
+
+/// Turns EZKL's "Unimplemented(Op)" failure into [`ProverError::UnsupportedOperation`].
+fn unsupported_operation(err: ProverError, model: &Path) -> ProverError {
+    if let ProverError::Step { message, .. } = &err {
+        if let Some(rest) = message.split("Unimplemented(").nth(1) {
+            let op = rest.split(')').next().unwrap_or(rest).to_string();
+            return ProverError::UnsupportedOperation {
+                path: model.into(),
+                op,
+            };
+        }
+    }
+    err
 }
 
 /// Which EZKL verifier to generate.
