@@ -20,7 +20,7 @@ use std::{
 use serde_json::Value;
 use zkmltrack::{
     dataset::Dataset,
-    prover::{Progress, Prover, ProverConfig, SrsSource},
+    prover::{input_json, Progress, Prover, ProverConfig, SrsSource},
     python::{zkmltrack_home, PythonEnv},
 };
 
@@ -46,11 +46,6 @@ fn repo() -> PathBuf {
         .parent()
         .unwrap()
         .to_path_buf()
-}
-
-fn input_json(rows: &[Vec<f64>]) -> String {
-    let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-    serde_json::json!({ "input_data": [flat] }).to_string()
 }
 
 fn sdk_run(dir: &Path, model: &Path, calibration: &[Vec<f64>], sample: &[Vec<f64>]) -> Run {

@@ -600,17 +600,7 @@ impl Prover {
             }
         };
         LAST_PEAK_RSS_KB.set(result["max_rss_kb"].as_u64());
-        if result["ok"] == true {
-            Ok(result)
-        } else {
-            Err(ProverError::Step {
-                step: step.into(),
-                message: result["error"]
-                    .as_str()
-                    .unwrap_or("unknown error")
-                    .to_string(),
-            })
-        }
+        step_result(step, result)
     }
 }
 
@@ -638,11 +628,7 @@ impl Prover {
                 .and_then(|a| serde_json::from_str::<Value>(a).ok())
         });
         match answer {
-            Some(v) if v["ok"] == true => Ok(v),
-            Some(v) => Err(ProverError::Step {
-                step: step.into(),
-                message: v["error"].as_str().unwrap_or("unknown error").to_string(),
-            }),
+            Some(v) => step_result(step, v),
             None => Err(ProverError::Step {
                 step: step.into(),
                 message: format!(
@@ -656,6 +642,20 @@ impl Prover {
             }),
         }
     }
+}
+
+/// A driver answer as a step outcome: the answer, or its error as [`ProverError::Step`].
+fn step_result(step: &str, answer: Value) -> Result<Value, ProverError> {
+    if answer["ok"] == true {
+        return Ok(answer);
+    }
+    Err(ProverError::Step {
+        step: step.into(),
+        message: answer["error"]
+            .as_str()
+            .unwrap_or("unknown error")
+            .to_string(),
+    })
 }
 
 /// Prefix of the driver's answer lines.
@@ -992,7 +992,7 @@ fn check_rows(rows: &[Vec<f64>], per_proof: usize, shape: &[i64]) -> Result<(), 
 }
 
 /// EZKL's input file: `{"input_data": [[v, ...]]}` with the rows flattened.
-fn input_json(rows: &[Vec<f64>]) -> String {
+pub fn input_json(rows: &[Vec<f64>]) -> String {
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
     json!({ "input_data": [flat] }).to_string()
 }
