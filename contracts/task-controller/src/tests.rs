@@ -6,15 +6,13 @@
 use alloy_primitives::{keccak256, Address, B256, U256};
 use motsu::prelude::*;
 use serde_json::Value;
-use stylus_sdk::{
-    abi::Bytes,
-    prelude::*,
-    storage::{StorageBool, StorageU256},
-};
+use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageU256};
 use zkmltrack_common::felt;
 use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_verifier_router::VerifierRouter;
+
+use zkmltrack_test_mocks::MockVerifier;
 
 use super::*;
 
@@ -51,36 +49,6 @@ impl MockArbSys {
 
     fn arb_block_hash(&self, block: U256) -> B256 {
         keccak256(block.to_be_bytes::<32>())
-    }
-}
-
-/// EZKL reusable verifier stand-in: accepts exactly the proof `[1]`.
-#[storage]
-struct MockVerifier {
-    registered: StorageBool,
-}
-
-unsafe impl TopLevelStorage for MockVerifier {}
-
-#[public]
-impl MockVerifier {
-    fn register_vka(&mut self, _vka: Vec<B256>) -> B256 {
-        self.registered.set(true);
-        B256::ZERO
-    }
-
-    #[selector(name = "verifyProof")]
-    fn verify_proof(
-        &self,
-        proof: Bytes,
-        _instances: Vec<U256>,
-        _vka: Vec<B256>,
-    ) -> Result<bool, Vec<u8>> {
-        if proof.0 == [1u8] {
-            Ok(true)
-        } else {
-            Err(Vec::new())
-        }
     }
 }
 

@@ -4,39 +4,11 @@
 
 use alloy_primitives::{Address, B256, U256};
 use motsu::prelude::*;
-use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageBool};
+use stylus_sdk::{abi::Bytes, prelude::*};
+
+use zkmltrack_test_mocks::MockVerifier;
 
 use super::*;
-
-/// An EZKL verifier stand-in: accepts exactly the proof `[1]`, reverts otherwise.
-#[storage]
-struct MockVerifier {
-    registered: StorageBool,
-}
-
-unsafe impl TopLevelStorage for MockVerifier {}
-
-#[public]
-impl MockVerifier {
-    fn register_vka(&mut self, _vka: Vec<B256>) -> B256 {
-        self.registered.set(true);
-        B256::ZERO
-    }
-
-    #[selector(name = "verifyProof")]
-    fn verify_reusable(
-        &self,
-        proof: Bytes,
-        _instances: Vec<U256>,
-        _vka: Vec<B256>,
-    ) -> Result<bool, Vec<u8>> {
-        if proof.0 == [1u8] {
-            Ok(true)
-        } else {
-            Err(b"invalid proof".to_vec())
-        }
-    }
-}
 
 /// A plain EZKL verifier stand-in (key baked in): accepts exactly the proof `[1]`.
 #[storage]
