@@ -1036,13 +1036,10 @@ fn felt_to_le_hex(f: &Felt) -> String {
 
 /// A field element read as a signed fixed-point number at `scale` bits.
 pub fn decode_felt(f: &Felt, scale: u32) -> f64 {
-    let bytes = f.to_be_bytes();
-    let negative = bytes[0] >= 0x18; // above (p - 1) / 2, which starts 0x1832..
-    let magnitude = if negative {
-        f.neg().to_be_bytes()
-    } else {
-        bytes
-    };
+    // Negative exactly when above (p - 1) / 2, i.e. when p - f is the smaller of the two.
+    let (bytes, negated) = (f.to_be_bytes(), f.neg().to_be_bytes());
+    let negative = negated < bytes;
+    let magnitude = if negative { negated } else { bytes };
     let value = magnitude
         .iter()
         .fold(0f64, |acc, b| acc * 256.0 + *b as f64);
@@ -1071,4 +1068,30 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProverError>
     let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
     fs::write(&tmp, bytes).map_err(io_err(format!("cannot write {}", tmp.display())))?;
     fs::rename(&tmp, path).map_err(io_err(format!("cannot move {} into place", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_signed_fixed_point_around_half_the_modulus() {
+        assert_eq!(decode_felt(&Felt::from_i64(-384), 7), -3.0);
+        assert_eq!(decode_felt(&Felt::from_i64(64), 7), 0.5);
+        assert_eq!(decode_felt(&Felt::zero(), 3), 0.0);
+        // 0x18 00.. is below (p - 1) / 2 = 0x1832..: positive, although it starts with 0x18.
+        let mut just_below_half = [0u8; 32];
+        just_below_half[0] = 0x18;
+        assert!(decode_felt(&Felt::from_be_bytes(&just_below_half).unwrap(), 0) > 0.0);
+        // (p - 1) / 2 is the largest positive value; p minus it is the most negative.
+        let half: Vec<u8> = (0..32)
+            .map(|i| {
+                let hex = "183227397098d014dc2822db40c0ac2e9419f4243cdcb848a1f0fac9f8000000";
+                u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()
+            })
+            .collect();
+        let half = Felt::from_be_bytes(&half.try_into().unwrap()).unwrap();
+        assert!(decode_felt(&half, 0) > 1e75);
+        assert!(decode_felt(&half.neg(), 0) < -1e75);
+    }
 }
