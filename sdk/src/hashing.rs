@@ -134,7 +134,8 @@ impl fmt::Debug for Felt {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of bytes, without a prefix.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -120,6 +120,11 @@ macro_rules! governance {
     };
 }
 
+/// Storage index of a 1-based id: `id - 1`, and `usize::MAX` (never present) for 0.
+pub fn id_index(id: u64) -> usize {
+    (id as usize).wrapping_sub(1)
+}
+
 /// keccak256 of empty code, the code hash of an account without code.
 pub const EMPTY_CODE_HASH: [u8; 32] = [
     0xc5, 0xd2, 0x46, 0x01, 0x86, 0xf7, 0x23, 0x3c, 0x92, 0x7e, 0x7d, 0xb2, 0xdc, 0xc7, 0x03, 0xc0,

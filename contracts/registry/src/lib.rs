@@ -33,6 +33,7 @@ use stylus_sdk::{
 };
 
 pub use sol::*;
+use zkmltrack_common::id_index;
 
 /// Largest draw delay: the beacon block's hash must stay within ArbSys' 256-block window.
 pub const MAX_DRAW_DELAY: u32 = 255;
@@ -670,7 +671,7 @@ impl ModelRegistry {
         let lineage = self.lineage_ref(lineage_id)?;
         lineage
             .versions
-            .get((number as usize).wrapping_sub(1))
+            .get(id_index(number as u64))
             .map(|id| id.to::<u64>())
             .ok_or(Error::UnknownVersion(UnknownVersion { version_id: 0 }))
     }
@@ -721,11 +722,6 @@ impl ModelRegistry {
             v.revoked.get(),
         ))
     }
-}
-
-/// Storage index of a 1-based id (`usize::MAX`, never present, for 0).
-fn id_index(id: u64) -> usize {
-    (id as usize).wrapping_sub(1)
 }
 
 impl ModelRegistry {

@@ -44,6 +44,7 @@ use stylus_sdk::{
 use zkmltrack_common::felt;
 
 pub use sol::*;
+use zkmltrack_common::id_index;
 
 /// Leaderboard length per task.
 pub const LEADERBOARD_SIZE: usize = 10;
@@ -709,7 +710,7 @@ impl TaskController {
         let mut board: Leaderboard = (Vec::new(), Vec::new(), Vec::new());
         for i in 0..entries.len() {
             let evaluation_id = entries.get(i).unwrap_or_default().to::<u64>();
-            if let Some(e) = self.evaluations.get(index(evaluation_id)) {
+            if let Some(e) = self.evaluations.get(id_index(evaluation_id)) {
                 board.0.push(evaluation_id);
                 board.1.push(e.version_id.get().to());
                 board.2.push(e.accuracy_bps.get().to());
@@ -738,11 +739,6 @@ impl TaskController {
             self.dataset_verifier.get(),
         )
     }
-}
-
-/// Storage index of a 1-based id (`usize::MAX`, never present, for 0).
-fn index(id: u64) -> usize {
-    (id as usize).wrapping_sub(1)
 }
 
 /// Accuracy in basis points.
@@ -823,7 +819,7 @@ impl TaskController {
         evaluation_id: u64,
     ) -> Result<stylus_sdk::storage::StorageGuard<'_, Evaluation>, Error> {
         self.evaluations
-            .get(index(evaluation_id))
+            .get(id_index(evaluation_id))
             .ok_or(Error::UnknownEvaluation(UnknownEvaluation {
                 evaluation_id,
             }))
@@ -834,7 +830,7 @@ impl TaskController {
         evaluation_id: u64,
     ) -> Result<stylus_sdk::storage::StorageGuardMut<'_, Evaluation>, Error> {
         self.evaluations
-            .setter(index(evaluation_id))
+            .setter(id_index(evaluation_id))
             .ok_or(Error::UnknownEvaluation(UnknownEvaluation {
                 evaluation_id,
             }))
@@ -987,7 +983,7 @@ impl TaskController {
             .position(|&other| {
                 let other_accuracy = self
                     .evaluations
-                    .get(index(other))
+                    .get(id_index(other))
                     .map(|e| e.accuracy_bps.get().to::<u32>())
                     .unwrap_or_default();
                 other_accuracy < accuracy

@@ -37,6 +37,7 @@ use stylus_sdk::{
 };
 
 pub use sol::*;
+use zkmltrack_common::id_index;
 
 /// Route kind: reusable verifier, VKA stored as a data contract's code.
 pub const KIND_REUSABLE_STORED: u8 = 1;
@@ -325,7 +326,7 @@ impl VerifierRouter {
         self.ownable.ownable.only_owner()?;
         let mut route = self
             .routes
-            .setter(index(route_id))
+            .setter(id_index(route_id))
             .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
         route.disabled.set(!active);
         log(self.vm(), RouteStatusChanged { route_id, active });
@@ -366,7 +367,7 @@ impl VerifierRouter {
         }
         let route = self
             .routes
-            .get(index(route_id))
+            .get(id_index(route_id))
             .expect("route_digest checked it");
         let verifier = route.verifier.get();
         let kind = route.kind.get().to::<u8>();
@@ -414,7 +415,7 @@ impl VerifierRouter {
     pub fn route_digest(&self, route_id: u64) -> Result<B256, Error> {
         let route = self
             .routes
-            .get(index(route_id))
+            .get(id_index(route_id))
             .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
         if route.disabled.get() {
             return Err(Error::RouteDisabled(RouteDisabled { route_id }));
@@ -429,7 +430,7 @@ impl VerifierRouter {
     pub fn route(&self, route_id: u64) -> Result<RouteInfo, Error> {
         let route = self
             .routes
-            .get(index(route_id))
+            .get(id_index(route_id))
             .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
         Ok((
             route.kind.get().to(),
@@ -475,11 +476,6 @@ impl VerifierRouter {
         self.ownable.ownable.only_owner()?;
         Ok(self.pausable.unpause()?)
     }
-}
-
-/// Storage index of a 1-based id (`usize::MAX`, never present, for 0).
-fn index(id: u64) -> usize {
-    (id as usize).wrapping_sub(1)
 }
 
 /// Splits packed 32-byte words.

@@ -38,7 +38,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::{
-    hashing::Felt,
+    hashing::{self, Felt},
     python::{zkmltrack_home, PythonEnv, PythonError},
 };
 pub use status::{Status, StepRecord, StepState};
@@ -856,7 +856,7 @@ impl Circuit<'_> {
             ))
         ));
         let mut v = read_json(&proof.path)?;
-        v["hex_proof"] = Value::String(format!("0x{}", encode_hex(&proof.bytes)));
+        v["hex_proof"] = Value::String(format!("0x{}", hashing::hex(&proof.bytes)));
         v["proof"] = Value::Array(proof.bytes.iter().map(|b| json!(b)).collect());
         v["instances"] = json!([proof
             .instances
@@ -1031,7 +1031,7 @@ fn felts(v: &Value, path: &Path) -> Result<Vec<Felt>, ProverError> {
 fn felt_to_le_hex(f: &Felt) -> String {
     let mut bytes = f.to_be_bytes();
     bytes.reverse();
-    encode_hex(&bytes)
+    hashing::hex(&bytes)
 }
 
 /// A field element read as a signed fixed-point number at `scale` bits.
@@ -1055,10 +1055,6 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes a file atomically (temporary file, then rename).
