@@ -12,7 +12,7 @@ use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_verifier_router::VerifierRouter;
 
-use zkmltrack_test_mocks::MockVerifier;
+use zkmltrack_test_mocks::{vka, vka_digest, MockVerifier};
 
 use super::*;
 
@@ -89,14 +89,6 @@ const CLASSES: u32 = 3;
 const SAMPLES: u32 = 4;
 const DELAY: u32 = 2;
 const ONNX: B256 = B256::repeat_byte(0x11);
-
-fn vka() -> Vec<B256> {
-    vec![B256::repeat_byte(7), B256::repeat_byte(9)]
-}
-
-fn vka_digest() -> B256 {
-    keccak256([[7u8; 32], [9u8; 32]].concat())
-}
 
 fn tree() -> Value {
     let vectors: Value = serde_json::from_str(include_str!("../../common/vectors.json")).unwrap();

@@ -5,6 +5,8 @@ extern crate alloc;
 
 use alloc::{vec, vec::Vec};
 
+use alloy_primitives::keccak256;
+
 use alloy_primitives::{B256, U256};
 use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageBool};
 
@@ -40,4 +42,14 @@ impl MockVerifier {
             Err(Vec::new())
         }
     }
+}
+
+/// A small stand-in VKA (two words) for routes in unit tests.
+pub fn vka() -> Vec<B256> {
+    vec![B256::repeat_byte(7), B256::repeat_byte(9)]
+}
+
+/// Its digest: keccak256 of the words packed end to end, as EZKL computes it.
+pub fn vka_digest() -> B256 {
+    keccak256([[7u8; 32], [9u8; 32]].concat())
 }

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, U256};
 use motsu::prelude::*;
 use stylus_sdk::{abi::Bytes, prelude::*};
 
-use zkmltrack_test_mocks::MockVerifier;
+use zkmltrack_test_mocks::{vka, vka_digest, MockVerifier};
 
 use super::*;
 
@@ -30,14 +30,6 @@ impl MockPlainVerifier {
 /// Code hash motsu reports for every contract.
 fn contract_code_hash(router: &Contract<VerifierRouter>, account: Address) -> B256 {
     router.sender(account).vm().code_hash(account)
-}
-
-fn vka() -> Vec<B256> {
-    vec![B256::repeat_byte(7), B256::repeat_byte(9)]
-}
-
-fn vka_digest() -> B256 {
-    alloy_primitives::keccak256([[7u8; 32], [9u8; 32]].concat())
 }
 
 #[motsu::test]
