@@ -1,0 +1,463 @@
+//! The ArbOS precompiles the devnet implements: ArbWasm (0x71, program activation and the
+//! getters cargo-stylus reads) and the basics of ArbSys (0x64, L2 block number and hashes).
+
+use alloy_primitives::keccak256;
+use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
+use revm::{
+    context::{ContextTr, JournalTr},
+    interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
+    primitives::{address, Address, Bytes, Log, U256},
+};
+
+use crate::{
+    chain::DevContext,
+    stylus::{
+        ink,
+        program::{activation_slot, is_program, ActivationInfo, STYLUS_VERSION},
+        StylusPrecompiles,
+    },
+};
+
+/// ArbSys precompile address.
+pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+/// ArbWasm precompile address.
+pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
+/// ArbOS version reported by `ArbSys.arbOSVersion()` (minus Nitro's offset of 55).
+pub const ARBOS_VERSION: u64 = 40;
+/// Days an activation stays valid (ArbWasm `expiryDays()`).
+pub const EXPIRY_DAYS: u16 = 365;
+/// Days before an activation may be kept alive again (ArbWasm `keepaliveDays()`).
+pub const KEEPALIVE_DAYS: u16 = 31;
+/// Gas charged by a precompile getter.
+const VIEW_GAS: u64 = 800;
+
+sol! {
+    /// ArbWasm (0x71) as the devnet implements it.
+    interface IArbWasm {
+        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
+        function stylusVersion() external view returns (uint16 version);
+        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
+        function codehashAsmSize(bytes32 codehash) external view returns (uint32 size);
+        function codehashKeepalive(bytes32 codehash) external payable;
+        function programVersion(address program) external view returns (uint16 version);
+        function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
+        function programMemoryFootprint(address program) external view returns (uint16 footprint);
+        function programTimeLeft(address program) external view returns (uint64 secs);
+        function inkPrice() external view returns (uint32 price);
+        function maxStackDepth() external view returns (uint32 depth);
+        function freePages() external view returns (uint16 pages);
+        function pageGas() external view returns (uint16 gas);
+        function pageRamp() external view returns (uint64 ramp);
+        function pageLimit() external view returns (uint16 limit);
+        function minInitGas() external view returns (uint64 gas, uint64 cached);
+        function initCostScalar() external view returns (uint64 percent);
+        function expiryDays() external view returns (uint16 _days);
+        function keepaliveDays() external view returns (uint16 _days);
+        function blockCacheSize() external view returns (uint16 count);
+
+        event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
+
+        error ProgramNotWasm();
+        error ProgramNotActivated();
+        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
+        error ProgramExpired(uint64 ageInSeconds);
+        error ProgramUpToDate();
+        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
+        error ProgramInsufficientValue(uint256 have, uint256 want);
+    }
+
+    /// ArbSys (0x64), the subset the devnet implements.
+    interface IArbSys {
+        function arbBlockNumber() external view returns (uint256 number);
+        function arbBlockHash(uint256 arbBlockNum) external view returns (bytes32 hash);
+        function arbChainID() external view returns (uint256 id);
+        function arbOSVersion() external view returns (uint256 version);
+        function wasMyCallersAddressAliased() external view returns (bool aliased);
+
+        error InvalidBlockNumber(uint256 requested, uint256 current);
+    }
+}
+
+/// Revert data of calling a program that is not activated.
+pub(crate) fn program_not_activated() -> Bytes {
+    IArbWasm::ProgramNotActivated {}.abi_encode().into()
+}
+
+/// Revert data of calling a program activated with an older Stylus version.
+pub(crate) fn program_needs_upgrade(version: u16, current: u16) -> Bytes {
+    IArbWasm::ProgramNeedsUpgrade {
+        version,
+        stylusVersion: current,
+    }
+    .abi_encode()
+    .into()
+}
+
+/// Revert data of calling a program whose activation expired.
+pub(crate) fn program_expired(age: u64) -> Bytes {
+    IArbWasm::ProgramExpired { ageInSeconds: age }
+        .abi_encode()
+        .into()
+}
+
+fn done(result: InstructionResult, gas_limit: u64, cost: u64, output: Bytes) -> InterpreterResult {
+    let mut gas = Gas::new(gas_limit);
+    if !gas.record_regular_cost(cost) {
+        let mut gas = Gas::new(gas_limit);
+        gas.spend_all();
+        return InterpreterResult::new(InstructionResult::OutOfGas, Bytes::new(), gas);
+    }
+    InterpreterResult::new(result, output, gas)
+}
+
+fn ok(inputs: &CallInputs, cost: u64, output: Vec<u8>) -> InterpreterResult {
+    done(
+        InstructionResult::Return,
+        inputs.gas_limit,
+        cost,
+        output.into(),
+    )
+}
+
+fn fail(inputs: &CallInputs, output: Vec<u8>) -> InterpreterResult {
+    done(
+        InstructionResult::Revert,
+        inputs.gas_limit,
+        VIEW_GAS,
+        output.into(),
+    )
+}
+
+fn err(e: impl std::fmt::Debug) -> String {
+    format!("database error: {e:?}")
+}
+
+/// Reads the raw activation record of `codehash` from ArbWasm's storage.
+pub(crate) fn activation_record(
+    ctx: &mut DevContext,
+    codehash: alloy_primitives::B256,
+) -> Result<Option<ActivationInfo>, String> {
+    ctx.journal_mut().load_account(ARB_WASM).map_err(err)?;
+    let word = ctx
+        .journal_mut()
+        .sload(ARB_WASM, activation_slot(codehash))
+        .map_err(err)?
+        .data;
+    Ok(ActivationInfo::from_word(word))
+}
+
+fn store_record(
+    ctx: &mut DevContext,
+    codehash: alloy_primitives::B256,
+    info: ActivationInfo,
+) -> Result<(), String> {
+    ctx.journal_mut().load_account(ARB_WASM).map_err(err)?;
+    ctx.journal_mut()
+        .sstore(ARB_WASM, activation_slot(codehash), info.to_word())
+        .map_err(err)?;
+    Ok(())
+}
+
+/// The activation record of `codehash`, checked for version and expiry.
+fn active(
+    ctx: &mut DevContext,
+    codehash: alloy_primitives::B256,
+) -> Result<Result<ActivationInfo, Vec<u8>>, String> {
+    let Some(info) = activation_record(ctx, codehash)? else {
+        return Ok(Err(IArbWasm::ProgramNotActivated {}.abi_encode()));
+    };
+    if info.version != STYLUS_VERSION {
+        return Ok(Err(IArbWasm::ProgramNeedsUpgrade {
+            version: info.version,
+            stylusVersion: STYLUS_VERSION,
+        }
+        .abi_encode()));
+    }
+    let age = now(ctx).saturating_sub(info.activated_at);
+    if age > u64::from(EXPIRY_DAYS) * 86_400 {
+        return Ok(Err(
+            IArbWasm::ProgramExpired { ageInSeconds: age }.abi_encode()
+        ));
+    }
+    Ok(Ok(info))
+}
+
+fn now(ctx: &DevContext) -> u64 {
+    ctx.block.timestamp.saturating_to()
+}
+
+fn program_codehash(
+    ctx: &mut DevContext,
+    program: Address,
+) -> Result<alloy_primitives::B256, String> {
+    Ok(ctx.journal_mut().code_hash(program).map_err(err)?.data)
+}
+
+/// ArbWasm: activation and getters.
+pub(crate) fn arb_wasm(
+    provider: &mut StylusPrecompiles,
+    ctx: &mut DevContext,
+    inputs: &CallInputs,
+) -> Result<InterpreterResult, String> {
+    use IArbWasm::IArbWasmCalls as Call;
+    let data = inputs.input.bytes(ctx);
+    let Ok(call) = Call::abi_decode(&data) else {
+        return Ok(fail(inputs, Vec::new()));
+    };
+    let view = |v: Vec<u8>| Ok(ok(inputs, VIEW_GAS, v));
+    match call {
+        Call::activateProgram(c) => activate(provider, ctx, inputs, c.program),
+        Call::stylusVersion(_) => view(IArbWasm::stylusVersionCall::abi_encode_returns(
+            &STYLUS_VERSION,
+        )),
+        Call::inkPrice(_) => view(IArbWasm::inkPriceCall::abi_encode_returns(
+            &(ink::INK_PRICE as u32),
+        )),
+        Call::maxStackDepth(_) => view(IArbWasm::maxStackDepthCall::abi_encode_returns(
+            &ink::MAX_STACK_DEPTH,
+        )),
+        Call::freePages(_) => view(IArbWasm::freePagesCall::abi_encode_returns(
+            &ink::FREE_PAGES,
+        )),
+        Call::pageGas(_) => view(IArbWasm::pageGasCall::abi_encode_returns(&ink::PAGE_GAS)),
+        Call::pageRamp(_) => view(IArbWasm::pageRampCall::abi_encode_returns(&ink::PAGE_RAMP)),
+        Call::pageLimit(_) => view(IArbWasm::pageLimitCall::abi_encode_returns(
+            &ink::PAGE_LIMIT,
+        )),
+        Call::minInitGas(_) => view(IArbWasm::minInitGasCall::abi_encode_returns(
+            &IArbWasm::minInitGasReturn {
+                gas: ink::CALL_INIT_GAS,
+                cached: ink::CALL_INIT_GAS,
+            },
+        )),
+        Call::initCostScalar(_) => view(IArbWasm::initCostScalarCall::abi_encode_returns(&100u64)),
+        Call::expiryDays(_) => view(IArbWasm::expiryDaysCall::abi_encode_returns(&EXPIRY_DAYS)),
+        Call::keepaliveDays(_) => view(IArbWasm::keepaliveDaysCall::abi_encode_returns(
+            &KEEPALIVE_DAYS,
+        )),
+        Call::blockCacheSize(_) => view(IArbWasm::blockCacheSizeCall::abi_encode_returns(&32u16)),
+        Call::codehashVersion(c) => Ok(match active(ctx, c.codehash)? {
+            Ok(info) => ok(
+                inputs,
+                VIEW_GAS,
+                IArbWasm::codehashVersionCall::abi_encode_returns(&info.version),
+            ),
+            Err(e) => fail(inputs, e),
+        }),
+        Call::codehashAsmSize(c) => Ok(match active(ctx, c.codehash)? {
+            Ok(info) => ok(
+                inputs,
+                VIEW_GAS,
+                IArbWasm::codehashAsmSizeCall::abi_encode_returns(&info.wasm_size),
+            ),
+            Err(e) => fail(inputs, e),
+        }),
+        Call::codehashKeepalive(c) => keepalive(ctx, inputs, c.codehash),
+        Call::programVersion(c) => {
+            let hash = program_codehash(ctx, c.program)?;
+            Ok(match active(ctx, hash)? {
+                Ok(info) => ok(
+                    inputs,
+                    VIEW_GAS,
+                    IArbWasm::programVersionCall::abi_encode_returns(&info.version),
+                ),
+                Err(e) => fail(inputs, e),
+            })
+        }
+        Call::programInitGas(c) => {
+            let hash = program_codehash(ctx, c.program)?;
+            Ok(match active(ctx, hash)? {
+                Ok(_) => ok(
+                    inputs,
+                    VIEW_GAS,
+                    IArbWasm::programInitGasCall::abi_encode_returns(
+                        &IArbWasm::programInitGasReturn {
+                            gas: ink::CALL_INIT_GAS,
+                            gasWhenCached: ink::CALL_INIT_GAS,
+                        },
+                    ),
+                ),
+                Err(e) => fail(inputs, e),
+            })
+        }
+        Call::programMemoryFootprint(c) => {
+            let hash = program_codehash(ctx, c.program)?;
+            Ok(match active(ctx, hash)? {
+                Ok(info) => ok(
+                    inputs,
+                    VIEW_GAS,
+                    IArbWasm::programMemoryFootprintCall::abi_encode_returns(&info.footprint),
+                ),
+                Err(e) => fail(inputs, e),
+            })
+        }
+        Call::programTimeLeft(c) => {
+            let hash = program_codehash(ctx, c.program)?;
+            let now = now(ctx);
+            Ok(match active(ctx, hash)? {
+                Ok(info) => {
+                    let left =
+                        (info.activated_at + u64::from(EXPIRY_DAYS) * 86_400).saturating_sub(now);
+                    ok(
+                        inputs,
+                        VIEW_GAS,
+                        IArbWasm::programTimeLeftCall::abi_encode_returns(&left),
+                    )
+                }
+                Err(e) => fail(inputs, e),
+            })
+        }
+    }
+}
+
+fn activate(
+    provider: &mut StylusPrecompiles,
+    ctx: &mut DevContext,
+    inputs: &CallInputs,
+    program: Address,
+) -> Result<InterpreterResult, String> {
+    if inputs.is_static {
+        return Ok(fail(inputs, Vec::new()));
+    }
+    let code = ctx.journal_mut().code(program).map_err(err)?.data;
+    if !is_program(&code) {
+        return Ok(fail(inputs, IArbWasm::ProgramNotWasm {}.abi_encode()));
+    }
+    let codehash = keccak256(&code);
+    if active(ctx, codehash)?.is_ok() {
+        return Ok(fail(inputs, IArbWasm::ProgramUpToDate {}.abi_encode()));
+    }
+    let (wasm_size, footprint) = match provider.programs.compile(codehash, &code) {
+        Ok((_, size, pages)) => (size, pages),
+        Err(e) => {
+            let reason = format!("program activation failed: {e}");
+            return Ok(fail(
+                inputs,
+                alloy_sol_types::Revert::from(reason).abi_encode(),
+            ));
+        }
+    };
+    let cost = ink::ACTIVATION_BASE_GAS + ink::ACTIVATION_GAS_PER_BYTE * u64::from(wasm_size);
+    let fee = U256::from(wasm_size) * U256::from(ink::DATA_FEE_PER_BYTE);
+    let value = inputs.call_value();
+    if value < fee {
+        let e = IArbWasm::ProgramInsufficientValue {
+            have: value,
+            want: fee,
+        }
+        .abi_encode();
+        return Ok(done(
+            InstructionResult::Revert,
+            inputs.gas_limit,
+            cost.min(inputs.gas_limit),
+            e.into(),
+        ));
+    }
+    if value > fee {
+        if let Some(e) = ctx
+            .journal_mut()
+            .transfer(ARB_WASM, inputs.caller, value - fee)
+            .map_err(err)?
+        {
+            return Err(format!("refund of excess activation value failed: {e:?}"));
+        }
+    }
+    let info = ActivationInfo {
+        version: STYLUS_VERSION,
+        wasm_size,
+        footprint,
+        activated_at: now(ctx),
+    };
+    store_record(ctx, codehash, info)?;
+    let module_hash = keccak256(crate::stylus::program::decompress(&code).unwrap_or_default());
+    let event = IArbWasm::ProgramActivated {
+        codehash,
+        moduleHash: module_hash,
+        program,
+        dataFee: fee,
+        version: STYLUS_VERSION,
+    };
+    ctx.journal_mut().log(Log {
+        address: ARB_WASM,
+        data: event.encode_log_data(),
+    });
+    let out = IArbWasm::activateProgramCall::abi_encode_returns(&IArbWasm::activateProgramReturn {
+        version: STYLUS_VERSION,
+        dataFee: fee,
+    });
+    Ok(done(
+        InstructionResult::Return,
+        inputs.gas_limit,
+        cost,
+        out.into(),
+    ))
+}
+
+fn keepalive(
+    ctx: &mut DevContext,
+    inputs: &CallInputs,
+    codehash: alloy_primitives::B256,
+) -> Result<InterpreterResult, String> {
+    if inputs.is_static {
+        return Ok(fail(inputs, Vec::new()));
+    }
+    let mut info = match active(ctx, codehash)? {
+        Ok(info) => info,
+        Err(e) => return Ok(fail(inputs, e)),
+    };
+    let age = now(ctx).saturating_sub(info.activated_at);
+    if age < u64::from(KEEPALIVE_DAYS) * 86_400 {
+        return Ok(fail(
+            inputs,
+            IArbWasm::ProgramKeepaliveTooSoon { ageInSeconds: age }.abi_encode(),
+        ));
+    }
+    info.activated_at = now(ctx);
+    store_record(ctx, codehash, info)?;
+    Ok(ok(inputs, VIEW_GAS, Vec::new()))
+}
+
+/// ArbSys: L2 block number and hashes, chain id, ArbOS version.
+pub(crate) fn arb_sys(
+    provider: &mut StylusPrecompiles,
+    ctx: &mut DevContext,
+    inputs: &CallInputs,
+) -> Result<InterpreterResult, String> {
+    use IArbSys::IArbSysCalls as Call;
+    let data = inputs.input.bytes(ctx);
+    let Ok(call) = Call::abi_decode(&data) else {
+        return Ok(fail(inputs, Vec::new()));
+    };
+    let current = provider.l2.number;
+    let out = match call {
+        Call::arbBlockNumber(_) => {
+            IArbSys::arbBlockNumberCall::abi_encode_returns(&U256::from(current))
+        }
+        Call::arbBlockHash(c) => {
+            let n = c.arbBlockNum;
+            let hash = (n < U256::from(current) && U256::from(current) <= n + U256::from(256))
+                .then(|| provider.l2.hashes.get(n.saturating_to::<usize>()).copied())
+                .flatten();
+            match hash {
+                Some(h) => IArbSys::arbBlockHashCall::abi_encode_returns(&h),
+                None => {
+                    let e = IArbSys::InvalidBlockNumber {
+                        requested: n,
+                        current: U256::from(current),
+                    };
+                    return Ok(fail(inputs, e.abi_encode()));
+                }
+            }
+        }
+        Call::arbChainID(_) => {
+            IArbSys::arbChainIDCall::abi_encode_returns(&U256::from(ctx.cfg.chain_id))
+        }
+        Call::arbOSVersion(_) => {
+            IArbSys::arbOSVersionCall::abi_encode_returns(&U256::from(55 + ARBOS_VERSION))
+        }
+        Call::wasMyCallersAddressAliased(_) => {
+            IArbSys::wasMyCallersAddressAliasedCall::abi_encode_returns(&false)
+        }
+    };
+    Ok(ok(inputs, VIEW_GAS, out))
+}

