@@ -101,6 +101,8 @@ pub struct BlockRecord {
     pub transactions: Vec<B256>,
     /// Bloom of the block's logs.
     pub logs_bloom: Bloom,
+    /// The header the hash is computed from.
+    pub header: alloy_consensus::Header,
 }
 
 /// A log with where it was emitted.
@@ -473,6 +475,7 @@ impl Devnet {
         let block = BlockRecord {
             number,
             hash: header.hash_slow(),
+            header: header.clone(),
             parent_hash,
             timestamp,
             l1_number: self.l1_number(timestamp),

@@ -19,7 +19,7 @@ pub fn account_keys(n: usize) -> Vec<B256> {
 
 /// Contracts present at genesis.
 pub fn contracts() -> Vec<(Address, Bytes)> {
-    Vec::new()
+    vec![(crate::deployer::STYLUS_DEPLOYER, Bytes::from_static(crate::deployer::DEPLOYER_MARKER_CODE))]
 }
 
 /// EVM init code that deploys `code` verbatim: copy the bytes after this 43-byte prologue

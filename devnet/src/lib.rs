@@ -12,6 +12,7 @@
 
 pub mod arbos;
 pub mod chain;
+pub mod deployer;
 pub mod error;
 pub mod genesis;
 pub mod rpc;

@@ -1,1 +1,132 @@
-//! JSON-RPC (later)
+//! Ethereum JSON-RPC over HTTP for the devnet (instamine: every accepted transaction is mined
+//! in its own block before the call returns).
+
+mod methods;
+
+use std::{
+    io::Read,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    thread::JoinHandle,
+};
+
+use serde_json::{json, Value};
+
+use crate::Devnet;
+
+pub use methods::RpcError;
+
+/// Largest request body accepted (raw transactions carry WASM programs of up to 24 KB code,
+/// constructor data and batches).
+const MAX_BODY: u64 = 16 << 20;
+
+/// A running JSON-RPC server; dropping it stops the server.
+pub struct RpcServer {
+    addr: SocketAddr,
+    server: Arc<tiny_http::Server>,
+    handle: Option<JoinHandle<()>>,
+    chain: Arc<Mutex<Devnet>>,
+}
+
+impl std::fmt::Debug for RpcServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcServer").field("addr", &self.addr).finish()
+    }
+}
+
+impl RpcServer {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port` of the server.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The chain behind the server, for in-process inspection.
+    pub fn chain(&self) -> Arc<Mutex<Devnet>> {
+        self.chain.clone()
+    }
+
+    /// Blocks until the server stops.
+    pub fn join(mut self) {
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        self.server.unblock();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Serves `chain` on `addr` (port 0 picks a free port) from a background thread.
+pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
+    let server = Arc::new(tiny_http::Server::http(addr).map_err(std::io::Error::other)?);
+    let addr = server
+        .server_addr()
+        .to_ip()
+        .ok_or_else(|| std::io::Error::other("server is not on an IP socket"))?;
+    let chain = Arc::new(Mutex::new(chain));
+    let (srv, ch) = (server.clone(), chain.clone());
+    let handle = std::thread::Builder::new().name("devnet-rpc".into()).spawn(move || {
+        for mut request in srv.incoming_requests() {
+            let mut body = String::new();
+            let read = request.as_reader().take(MAX_BODY).read_to_string(&mut body);
+            let answer = match read {
+                Ok(_) => handle_body(&ch, &body),
+                Err(e) => error_response(Value::Null, &RpcError::parse(format!("unreadable request body: {e}"))),
+            };
+            let header = tiny_http::Header::from_bytes("Content-Type", "application/json").expect("static header");
+            let _ = request.respond(tiny_http::Response::from_string(answer.to_string()).with_header(header));
+        }
+    })?;
+    Ok(RpcServer { addr, server, handle: Some(handle), chain })
+}
+
+/// Answers one HTTP body: a request object or a batch array.
+pub fn handle_body(chain: &Mutex<Devnet>, body: &str) -> Value {
+    let parsed: Value = match serde_json::from_str(body) {
+        Ok(v) => v,
+        Err(e) => return error_response(Value::Null, &RpcError::parse(format!("invalid JSON: {e}"))),
+    };
+    match parsed {
+        Value::Array(batch) if batch.is_empty() => {
+            error_response(Value::Null, &RpcError::invalid_request("empty batch".into()))
+        }
+        Value::Array(batch) => Value::Array(batch.into_iter().map(|r| handle_one(chain, r)).collect()),
+        single => handle_one(chain, single),
+    }
+}
+
+fn handle_one(chain: &Mutex<Devnet>, request: Value) -> Value {
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    let Some(method) = request.get("method").and_then(Value::as_str) else {
+        return error_response(id, &RpcError::invalid_request("missing \"method\"".into()));
+    };
+    let params = match request.get("params") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a.clone(),
+        Some(_) => return error_response(id, &RpcError::invalid_params("params must be an array".into())),
+    };
+    let mut chain = chain.lock().unwrap_or_else(|p| p.into_inner());
+    match methods::dispatch(&mut chain, method, &params) {
+        Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
+        Err(e) => error_response(id, &e),
+    }
+}
+
+fn error_response(id: Value, e: &RpcError) -> Value {
+    let mut error = json!({"code": e.code, "message": e.message});
+    if let Some(data) = &e.data {
+        error["data"] = Value::String(data.clone());
+    }
+    json!({"jsonrpc": "2.0", "id": id, "error": error})
+}

@@ -10,9 +10,10 @@ use revm::{
     context_interface::{context::ContextError, local::OutFrame},
     handler::{instructions::EthInstructions, EthFrame, FrameResult, ItemOrResult},
     interpreter::{
-        interpreter::EthInterpreter, interpreter_action::FrameInit, FrameInput, SharedMemory,
+        interpreter::EthInterpreter, interpreter_action::FrameInit, CallInput, CallInputs, CallOutcome, CallScheme,
+        CallValue, CreateInputs, CreateOutcome, CreateScheme, FrameInput, SharedMemory,
     },
-    primitives::hardfork::SpecId,
+    primitives::{hardfork::SpecId, Address, Bytes, U256},
 };
 
 use super::StylusPrecompiles;
@@ -86,4 +87,67 @@ pub(crate) fn run_nested(
     };
     root.free_child_context();
     Ok(result)
+}
+
+/// A message call made from native code (a program's host or a native contract).
+pub(crate) struct SubCall {
+    /// Account whose code runs.
+    pub code_address: Address,
+    /// Account whose storage and balance the code acts on (differs for delegate calls).
+    pub target: Address,
+    /// `msg.sender` of the callee.
+    pub caller: Address,
+    /// Value transferred (or apparent, for delegate calls).
+    pub value: CallValue,
+    /// Call flavour.
+    pub scheme: CallScheme,
+    /// Static context.
+    pub is_static: bool,
+    /// Calldata.
+    pub data: Bytes,
+    /// Gas given to the callee.
+    pub gas: u64,
+}
+
+/// Runs a message call to completion.
+pub(crate) fn call(ctx: &mut DevContext, precompiles: &mut StylusPrecompiles, c: SubCall) -> Result<CallOutcome, String> {
+    let known_bytecode = {
+        let acc = ctx.journal_mut().load_account_with_code(c.code_address).map_err(|e| format!("{e:?}"))?;
+        (acc.data.info.code_hash, acc.data.info.code.clone().unwrap_or_default())
+    };
+    let inputs = CallInputs {
+        input: CallInput::Bytes(c.data),
+        return_memory_offset: 0..0,
+        gas_limit: c.gas,
+        reservoir: 0,
+        bytecode_address: c.code_address,
+        known_bytecode,
+        target_address: c.target,
+        caller: c.caller,
+        value: c.value,
+        scheme: c.scheme,
+        is_static: c.is_static,
+        charged_new_account_state_gas: false,
+    };
+    match run_nested(ctx, precompiles, FrameInput::Call(Box::new(inputs)))? {
+        FrameResult::Call(o) => Ok(o),
+        _ => Err("a call frame returned a create result".into()),
+    }
+}
+
+/// Runs a contract creation to completion.
+pub(crate) fn create(
+    ctx: &mut DevContext,
+    precompiles: &mut StylusPrecompiles,
+    caller: Address,
+    scheme: CreateScheme,
+    value: U256,
+    init_code: Bytes,
+    gas: u64,
+) -> Result<CreateOutcome, String> {
+    let inputs = CreateInputs::new(caller, scheme, value, init_code, gas, 0);
+    match run_nested(ctx, precompiles, FrameInput::Create(Box::new(inputs)))? {
+        FrameResult::Create(o) => Ok(o),
+        _ => Err("a create frame returned a call result".into()),
+    }
 }

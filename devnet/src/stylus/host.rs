@@ -7,9 +7,8 @@ use alloy_primitives::keccak256;
 use revm::{
     context::{Block, Cfg, ContextTr, JournalTr, Transaction},
     context_interface::context::SStoreResult,
-    handler::FrameResult,
     interpreter::{
-        CallInput, CallInputs, CallScheme, CallValue, CreateInputs, CreateScheme, FrameInput, Gas,
+        CallInputs, CallScheme, CallValue, CreateScheme, Gas,
         InstructionResult, InterpreterResult,
     },
     primitives::{Address, Bytes, Log, LogData, B256, U256},
@@ -17,7 +16,7 @@ use revm::{
 use wasmi::{Caller, Error, Linker, Memory, Store, TrapCode};
 
 use super::{
-    frames::run_nested,
+    frames::{self, SubCall},
     ink::{self, HOSTIO_INK},
     program::STYLUS_VERSION,
     StylusPrecompiles,
@@ -502,57 +501,26 @@ fn do_call(
     let stipend = if value.is_zero() { 0 } else { CALL_STIPEND };
     give += stipend;
 
-    let r = c
-        .data_mut()
-        .ctx
-        .journal_mut()
-        .load_account_with_code(to)
-        .map(|a| {
-            (
-                a.data.info.code_hash,
-                a.data.info.code.clone().unwrap_or_default(),
-            )
-        });
-    let known_bytecode = db(c, r)?;
     let (target, caller, call_value, scheme) = match kind {
-        CallKind::Call => (
-            to,
-            parent.target_address,
-            CallValue::Transfer(value),
-            CallScheme::Call,
-        ),
-        CallKind::Static => (
-            to,
-            parent.target_address,
-            CallValue::Transfer(U256::ZERO),
-            CallScheme::StaticCall,
-        ),
-        CallKind::Delegate => (
-            parent.target_address,
-            parent.caller,
-            CallValue::Apparent(parent.call_value()),
-            CallScheme::DelegateCall,
-        ),
+        CallKind::Call => (to, parent.target_address, CallValue::Transfer(value), CallScheme::Call),
+        CallKind::Static => (to, parent.target_address, CallValue::Transfer(U256::ZERO), CallScheme::StaticCall),
+        CallKind::Delegate => {
+            (parent.target_address, parent.caller, CallValue::Apparent(parent.call_value()), CallScheme::DelegateCall)
+        }
     };
-    let inputs = CallInputs {
-        input: CallInput::Bytes(data),
-        return_memory_offset: 0..0,
-        gas_limit: give,
-        reservoir: 0,
-        bytecode_address: to,
-        known_bytecode,
-        target_address: target,
+    let sub = SubCall {
+        code_address: to,
+        target,
         caller,
         value: call_value,
         scheme,
         is_static: parent.is_static || kind == CallKind::Static,
-        charged_new_account_state_gas: false,
+        data,
+        gas: give,
     };
     let host = c.data_mut();
-    let result = run_nested(host.ctx, host.provider, FrameInput::Call(Box::new(inputs)));
-    let outcome = match result {
-        Ok(FrameResult::Call(o)) => o,
-        Ok(_) => return Err(trap("unexpected frame result")),
+    let outcome = match frames::call(host.ctx, host.provider, sub) {
+        Ok(o) => o,
         Err(e) => {
             host.fatal = Some(e.clone());
             return Err(trap(&e));
@@ -600,15 +568,9 @@ fn do_create(
         Some(s) => CreateScheme::Create2 { salt: s.into() },
         None => CreateScheme::Create,
     };
-    let inputs = CreateInputs::new(me, scheme, value, code.into(), give, 0);
     let host = c.data_mut();
-    let outcome = match run_nested(
-        host.ctx,
-        host.provider,
-        FrameInput::Create(Box::new(inputs)),
-    ) {
-        Ok(FrameResult::Create(o)) => o,
-        Ok(_) => return Err(trap("unexpected frame result")),
+    let outcome = match frames::create(host.ctx, host.provider, me, scheme, value, code.into(), give) {
+        Ok(o) => o,
         Err(e) => {
             host.fatal = Some(e.clone());
             return Err(trap(&e));

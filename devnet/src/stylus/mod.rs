@@ -16,7 +16,7 @@ use revm::{
     primitives::{hardfork::SpecId, Address, AddressSet, B256},
 };
 
-use crate::{arbos, chain::DevContext};
+use crate::{arbos, chain::DevContext, deployer};
 use program::ProgramCache;
 
 /// L2 block facts ArbSys answers from (the EVM's `NUMBER` is the L1 estimate on Arbitrum).
@@ -69,6 +69,7 @@ impl PrecompileProvider<DevContext> for StylusPrecompiles {
         match inputs.bytecode_address {
             arbos::ARB_WASM => return arbos::arb_wasm(self, ctx, inputs).map(Some),
             arbos::ARB_SYS => return arbos::arb_sys(self, ctx, inputs).map(Some),
+            deployer::STYLUS_DEPLOYER => return deployer::stylus_deployer(self, ctx, inputs).map(Some),
             _ => {}
         }
         if program::is_program(inputs.known_bytecode.1.original_byte_slice()) {
