@@ -7,7 +7,9 @@ use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
-    interpreter::{CallInputs, CallScheme, CallValue, CreateScheme, Gas, InstructionResult, InterpreterResult},
+    interpreter::{
+        CallInputs, CallScheme, CallValue, CreateScheme, Gas, InstructionResult, InterpreterResult,
+    },
     primitives::Log,
 };
 
@@ -65,11 +67,16 @@ fn panic_underflow() -> Vec<u8> {
 }
 
 fn requires_activation(ctx: &mut DevContext, addr: Address) -> Result<bool, String> {
-    let code = ctx.journal_mut().code(addr).map_err(|e| format!("{e:?}"))?.data;
+    let code = ctx
+        .journal_mut()
+        .code(addr)
+        .map_err(|e| format!("{e:?}"))?
+        .data;
     if !is_program(&code) {
         return Ok(false);
     }
-    Ok(arbos::activation_record(ctx, keccak256(&code))?.is_none_or(|i| i.version != crate::stylus::program::STYLUS_VERSION))
+    Ok(arbos::activation_record(ctx, keccak256(&code))?
+        .is_none_or(|i| i.version != crate::stylus::program::STYLUS_VERSION))
 }
 
 /// Answers a call to the StylusDeployer.
@@ -82,20 +89,29 @@ pub(crate) fn stylus_deployer(
     let limit = inputs.gas_limit;
     let data = inputs.input.bytes(ctx);
     let Ok(call) = Call::abi_decode(&data) else {
-        return Ok(finish(limit, BASE_GAS, InstructionResult::Revert, Vec::new()));
+        return Ok(finish(
+            limit,
+            BASE_GAS,
+            InstructionResult::Revert,
+            Vec::new(),
+        ));
     };
     let d = match call {
         Call::initSalt(c) => {
-            let out = IStylusDeployer::initSaltCall::abi_encode_returns(&init_salt(c.salt, &c.initData));
+            let out =
+                IStylusDeployer::initSaltCall::abi_encode_returns(&init_salt(c.salt, &c.initData));
             return Ok(finish(limit, BASE_GAS, InstructionResult::Return, out));
         }
         Call::requiresActivation(c) => {
-            let out = IStylusDeployer::requiresActivationCall::abi_encode_returns(&requires_activation(ctx, c.addr)?);
+            let out = IStylusDeployer::requiresActivationCall::abi_encode_returns(
+                &requires_activation(ctx, c.addr)?,
+            );
             return Ok(finish(limit, BASE_GAS, InstructionResult::Return, out));
         }
         Call::deploy(d) => d,
     };
-    let revert = |spent: u64, out: Vec<u8>| Ok(finish(limit, spent, InstructionResult::Revert, out));
+    let revert =
+        |spent: u64, out: Vec<u8>| Ok(finish(limit, spent, InstructionResult::Revert, out));
     if inputs.is_static {
         return revert(BASE_GAS, Vec::new());
     }
@@ -111,19 +127,39 @@ pub(crate) fn stylus_deployer(
     let scheme = if d.salt == B256::ZERO {
         CreateScheme::Create
     } else {
-        CreateScheme::Create2 { salt: init_salt(d.salt, &d.initData).into() }
+        CreateScheme::Create2 {
+            salt: init_salt(d.salt, &d.initData).into(),
+        }
     };
     let gas = give(spent);
-    let created = frames::create(ctx, provider, me, scheme, U256::ZERO, d.bytecode.clone(), gas)?;
+    let created = frames::create(
+        ctx,
+        provider,
+        me,
+        scheme,
+        U256::ZERO,
+        d.bytecode.clone(),
+        gas,
+    )?;
     spent += gas - created.result.gas.remaining();
     let new = match (created.result.result.is_ok(), created.address) {
         (true, Some(a)) => a,
-        _ => return revert(spent, IStylusDeployer::ContractDeploymentError { bytecode: d.bytecode }.abi_encode()),
+        _ => {
+            return revert(
+                spent,
+                IStylusDeployer::ContractDeploymentError {
+                    bytecode: d.bytecode,
+                }
+                .abi_encode(),
+            )
+        }
     };
 
     let mut data_fee = U256::ZERO;
     if requires_activation(ctx, new)? {
-        let Some(available) = value.checked_sub(d.initValue) else { return revert(spent, panic_underflow()) };
+        let Some(available) = value.checked_sub(d.initValue) else {
+            return revert(spent, panic_underflow());
+        };
         let gas = give(spent);
         let sub = SubCall {
             code_address: ARB_WASM,
@@ -132,7 +168,9 @@ pub(crate) fn stylus_deployer(
             value: CallValue::Transfer(available),
             scheme: CallScheme::Call,
             is_static: false,
-            data: IArbWasm::activateProgramCall { program: new }.abi_encode().into(),
+            data: IArbWasm::activateProgramCall { program: new }
+                .abi_encode()
+                .into(),
             gas,
         };
         let out = frames::call(ctx, provider, sub)?;
@@ -147,7 +185,10 @@ pub(crate) fn stylus_deployer(
 
     if d.initData.is_empty() {
         if !d.initValue.is_zero() {
-            return revert(spent, IStylusDeployer::InitValueButNotInitData {}.abi_encode());
+            return revert(
+                spent,
+                IStylusDeployer::InitValueButNotInitData {}.abi_encode(),
+            );
         }
     } else {
         let gas = give(spent);
@@ -164,12 +205,18 @@ pub(crate) fn stylus_deployer(
         let out = frames::call(ctx, provider, sub)?;
         spent += gas - out.result.gas.remaining();
         if !out.result.result.is_ok() {
-            let e = IStylusDeployer::ContractInitializationError { newContract: new, data: d.initData };
+            let e = IStylusDeployer::ContractInitializationError {
+                newContract: new,
+                data: d.initData,
+            };
             return revert(spent, e.abi_encode());
         }
     }
 
-    let Some(excess) = value.checked_sub(data_fee).and_then(|v| v.checked_sub(d.initValue)) else {
+    let Some(excess) = value
+        .checked_sub(data_fee)
+        .and_then(|v| v.checked_sub(d.initValue))
+    else {
         return revert(spent, panic_underflow());
     };
     if !excess.is_zero() {
@@ -187,12 +234,28 @@ pub(crate) fn stylus_deployer(
         let out = frames::call(ctx, provider, sub)?;
         spent += gas - out.result.gas.remaining();
         if !out.result.result.is_ok() {
-            return revert(spent, IStylusDeployer::RefundExcessValueError { excessValue: excess }.abi_encode());
+            return revert(
+                spent,
+                IStylusDeployer::RefundExcessValueError {
+                    excessValue: excess,
+                }
+                .abi_encode(),
+            );
         }
     }
-    let event = IStylusDeployer::ContractDeployed { deployedContract: new };
-    ctx.journal_mut().log(Log { address: me, data: event.encode_log_data() });
-    Ok(finish(limit, spent + 1_000, InstructionResult::Return, IStylusDeployer::deployCall::abi_encode_returns(&new)))
+    let event = IStylusDeployer::ContractDeployed {
+        deployedContract: new,
+    };
+    ctx.journal_mut().log(Log {
+        address: me,
+        data: event.encode_log_data(),
+    });
+    Ok(finish(
+        limit,
+        spent + 1_000,
+        InstructionResult::Return,
+        IStylusDeployer::deployCall::abi_encode_returns(&new),
+    ))
 }
 
 /// CREATE2 salt the deployer uses for a non-zero `salt`.

@@ -19,7 +19,10 @@ pub fn account_keys(n: usize) -> Vec<B256> {
 
 /// Contracts present at genesis.
 pub fn contracts() -> Vec<(Address, Bytes)> {
-    vec![(crate::deployer::STYLUS_DEPLOYER, Bytes::from_static(crate::deployer::DEPLOYER_MARKER_CODE))]
+    vec![(
+        crate::deployer::STYLUS_DEPLOYER,
+        Bytes::from_static(crate::deployer::DEPLOYER_MARKER_CODE),
+    )]
 }
 
 /// EVM init code that deploys `code` verbatim: copy the bytes after this 43-byte prologue

@@ -61,7 +61,6 @@ fn registry_deploys_activates_and_answers() {
         })
         .unwrap();
     assert!(r.success, "{:?}", r.output);
-    println!("createLineage gas {}", r.gas_used);
     assert_eq!(r.logs.len(), 1);
     let count = chain
         .call(&CallRequest {
@@ -82,8 +81,76 @@ fn registry_deploys_activates_and_answers() {
         err,
         DevnetError::Reverted(Bytes::from(UnknownLineage(9).abi_encode()))
     );
-    let _ = LineageCreated::SIGNATURE_HASH;
-    let _ = ownerCall {};
-    let _ = pauseCall {};
-    let _ = OwnableUnauthorizedAccount(Address::ZERO);
+    let created = LineageCreated::decode_log(&r.logs[0].log).unwrap();
+    assert_eq!(
+        (created.lineage_id, created.owner, created.name.as_str()),
+        (1, DEV_ACCOUNT, "iris")
+    );
+}
+
+#[test]
+fn stylus_deployer_deploys_activates_and_constructs_in_one_transaction() {
+    use zkmltrack_devnet::deployer::{IStylusDeployer, STYLUS_DEPLOYER};
+    let mut chain = Devnet::default();
+    let code = zkmltrack_devnet::stylus::program::encode(&wasm("registry"));
+    let init_data =
+        constructor_calldata(&(DEV_ACCOUNT, Address::repeat_byte(0x22)).abi_encode_params());
+    let deploy = IStylusDeployer::deployCall {
+        bytecode: zkmltrack_devnet::genesis::init_code_for(&code),
+        initData: init_data.into(),
+        initValue: U256::ZERO,
+        salt: Default::default(),
+    };
+    let before = chain.balance(DEV_ACCOUNT);
+    let value = U256::from(10u128.pow(17));
+    let r = chain
+        .send(TxRequest {
+            from: DEV_ACCOUNT,
+            to: Some(STYLUS_DEPLOYER),
+            value,
+            data: deploy.abi_encode().into(),
+            gas: None,
+        })
+        .unwrap();
+    assert!(r.success, "{:?}", r.output);
+    let deployed = r
+        .logs
+        .iter()
+        .find_map(|l| IStylusDeployer::ContractDeployed::decode_log(&l.log).ok())
+        .expect("ContractDeployed")
+        .deployedContract;
+    let owner = chain
+        .call(&CallRequest {
+            to: Some(deployed),
+            data: ownerCall {}.abi_encode().into(),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(Address::from_slice(&owner.output[12..]), DEV_ACCOUNT);
+    // Only the data fee and gas were spent: the rest of the 0.1 ETH came back.
+    assert!(before - chain.balance(DEV_ACCOUNT) < U256::from(10u128.pow(16)));
+    // The constructor cannot run twice.
+    let again =
+        constructor_calldata(&(Address::repeat_byte(0x33), Address::ZERO).abi_encode_params());
+    assert!(chain
+        .call(&CallRequest {
+            to: Some(deployed),
+            data: again.into(),
+            ..Default::default()
+        })
+        .is_err());
+    // Non-owner governance is refused with the custom error.
+    let attacker = chain.accounts()[1];
+    let err = chain
+        .call(&CallRequest {
+            from: Some(attacker),
+            to: Some(deployed),
+            data: pauseCall {}.abi_encode().into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        DevnetError::Reverted(OwnableUnauthorizedAccount(attacker).abi_encode().into())
+    );
 }

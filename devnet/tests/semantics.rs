@@ -5,18 +5,24 @@
 use alloy_sol_types::SolError;
 use revm::primitives::{Address, Bytes, U256};
 use zkmltrack_devnet::{
-    arbos::IArbWasm, genesis::init_code_for, stylus::program::encode, CallRequest, Devnet, DevnetError, TxRequest,
-    DEV_ACCOUNT,
+    arbos::IArbWasm, genesis::init_code_for, stylus::program::encode, CallRequest, Devnet,
+    DevnetError, TxRequest, DEV_ACCOUNT,
 };
 
 fn probe_wasm() -> Vec<u8> {
-    wat::parse_file(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs/probe.wat")).expect("probe.wat parses")
+    wat::parse_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/programs/probe.wat"
+    ))
+    .expect("probe.wat parses")
 }
 
 /// EVM contract: forwards its calldata to `target` with `op` (0xf1 CALL or 0xfa STATICCALL)
 /// and returns (first 32 bytes of the answer, success flag).
 fn forwarder(op: u8, target: Address) -> Bytes {
-    let mut c = vec![0x36, 0x60, 0x00, 0x60, 0x00, 0x37, 0x60, 0x20, 0x60, 0x00, 0x36, 0x60, 0x00];
+    let mut c = vec![
+        0x36, 0x60, 0x00, 0x60, 0x00, 0x37, 0x60, 0x20, 0x60, 0x00, 0x36, 0x60, 0x00,
+    ];
     if op == 0xf1 {
         c.extend([0x60, 0x00]);
     }
@@ -36,11 +42,25 @@ fn word(v: u8) -> Vec<u8> {
 /// call succeeds, which for forwarders can be a limit at which the inner call runs out of gas.
 fn send(chain: &mut Devnet, to: Address, data: Vec<u8>) -> zkmltrack_devnet::Receipt {
     let gas = Some(3_000_000);
-    chain.send(TxRequest { from: DEV_ACCOUNT, to: Some(to), data: data.into(), gas, ..Default::default() }).unwrap()
+    chain
+        .send(TxRequest {
+            from: DEV_ACCOUNT,
+            to: Some(to),
+            data: data.into(),
+            gas,
+            ..Default::default()
+        })
+        .unwrap()
 }
 
 fn call(chain: &Devnet, to: Address, data: Vec<u8>) -> Result<Bytes, DevnetError> {
-    chain.call(&CallRequest { to: Some(to), data: data.into(), ..Default::default() }).map(|r| r.output)
+    chain
+        .call(&CallRequest {
+            to: Some(to),
+            data: data.into(),
+            ..Default::default()
+        })
+        .map(|r| r.output)
 }
 
 #[test]
@@ -62,9 +82,17 @@ fn static_calls_cannot_write_but_can_read() {
     let s = chain.deploy(DEV_ACCOUNT, forwarder(0xfa, p)).unwrap();
     assert!(send(&mut chain, p, [vec![1], word(5)].concat()).success);
     let out = call(&chain, s, [vec![1], word(6)].concat()).unwrap();
-    assert_eq!(out[32..].to_vec(), word(0), "a write under STATICCALL must fail");
+    assert_eq!(
+        out[32..].to_vec(),
+        word(0),
+        "a write under STATICCALL must fail"
+    );
     let r = send(&mut chain, s, [vec![1], word(6)].concat());
-    assert!(r.success && r.console.iter().any(|l| l.contains("static")), "{:?}", r.console);
+    assert!(
+        r.success && r.console.iter().any(|l| l.contains("static")),
+        "{:?}",
+        r.console
+    );
     assert_eq!(chain.storage(p, U256::ZERO), U256::from(5));
     let out = call(&chain, s, vec![3]).unwrap();
     assert_eq!(out.to_vec(), [word(5), word(1)].concat());
@@ -76,10 +104,16 @@ fn reentrancy_flag_and_calls_both_ways() {
     let p = chain.deploy_stylus(DEV_ACCOUNT, &probe_wasm()).unwrap();
     let e = chain.deploy(DEV_ACCOUNT, forwarder(0xf1, p)).unwrap();
     // EVM -> Stylus: not reentrant.
-    assert_eq!(call(&chain, e, vec![4]).unwrap().to_vec(), [word(0), word(1)].concat());
+    assert_eq!(
+        call(&chain, e, vec![4]).unwrap().to_vec(),
+        [word(0), word(1)].concat()
+    );
     // Stylus -> EVM -> same Stylus program: the inner frame is reentrant.
     let data = [vec![5], e.to_vec(), vec![4]].concat();
-    assert_eq!(call(&chain, p, data).unwrap().to_vec(), [word(1), word(1)].concat());
+    assert_eq!(
+        call(&chain, p, data).unwrap().to_vec(),
+        [word(1), word(1)].concat()
+    );
     // Stylus -> EVM -> Stylus write, committed in one transaction.
     let data = [vec![5], e.to_vec(), vec![1], word(3)].concat();
     assert!(send(&mut chain, p, data).success);
@@ -92,14 +126,28 @@ fn programs_must_be_activated_and_valid() {
     let code = encode(&probe_wasm());
     let p = chain.deploy(DEV_ACCOUNT, init_code_for(&code)).unwrap();
     let err = call(&chain, p, vec![3]).unwrap_err();
-    assert_eq!(err, DevnetError::Reverted(IArbWasm::ProgramNotActivated {}.abi_encode().into()));
+    assert_eq!(
+        err,
+        DevnetError::Reverted(IArbWasm::ProgramNotActivated {}.abi_encode().into())
+    );
     chain.activate(DEV_ACCOUNT, p).unwrap();
     assert_eq!(call(&chain, p, vec![3]).unwrap().to_vec(), word(0));
     let again = chain.activate(DEV_ACCOUNT, p).unwrap_err();
-    assert_eq!(again, DevnetError::Reverted(IArbWasm::ProgramUpToDate {}.abi_encode().into()));
+    assert_eq!(
+        again,
+        DevnetError::Reverted(IArbWasm::ProgramUpToDate {}.abi_encode().into())
+    );
     // Not WASM behind the prefix: activation refuses with a reason.
-    let junk = chain.deploy(DEV_ACCOUNT, init_code_for(&[0xEF, 0xF0, 0x00, 0x00, 1, 2, 3])).unwrap();
-    assert!(matches!(chain.activate(DEV_ACCOUNT, junk), Err(DevnetError::Reverted(_))));
+    let junk = chain
+        .deploy(
+            DEV_ACCOUNT,
+            init_code_for(&[0xEF, 0xF0, 0x00, 0x00, 1, 2, 3]),
+        )
+        .unwrap();
+    assert!(matches!(
+        chain.activate(DEV_ACCOUNT, junk),
+        Err(DevnetError::Reverted(_))
+    ));
     // A module without the Stylus entrypoint is refused.
     let no_entry = wat::parse_str("(module (memory (export \"memory\") 1))").unwrap();
     assert!(chain.deploy_stylus(DEV_ACCOUNT, &no_entry).is_err());
@@ -114,8 +162,14 @@ fn out_of_ink_is_out_of_gas_and_reverts_leave_no_trace() {
     )
     .unwrap();
     let p = chain.deploy_stylus(DEV_ACCOUNT, &spin).unwrap();
-    let r = chain.send(TxRequest { from: DEV_ACCOUNT, to: Some(p), gas: Some(200_000), ..Default::default() }).unwrap();
+    let r = chain
+        .send(TxRequest {
+            from: DEV_ACCOUNT,
+            to: Some(p),
+            gas: Some(200_000),
+            ..Default::default()
+        })
+        .unwrap();
     assert!(!r.success);
     assert_eq!(r.gas_used, 200_000, "out of ink consumes all gas");
 }
-

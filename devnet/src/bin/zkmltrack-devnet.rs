@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 
 use zkmltrack_devnet::{rpc, Devnet, DevnetConfig};
 
-const USAGE: &str = "usage: zkmltrack-devnet [--host 127.0.0.1] [--port 8547] [--chain-id 412346] [--accounts 9]
+const USAGE: &str =
+    "usage: zkmltrack-devnet [--host 127.0.0.1] [--port 8547] [--chain-id 412346] [--accounts 9]
 
 Serves Ethereum JSON-RPC for a local chain that runs Stylus programs (wasmi) and EVM code (revm).
 The Nitro dev account 0x3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E and the listed test accounts are
@@ -23,13 +24,26 @@ fn run() -> Result<(), String> {
     let mut config = DevnetConfig::default();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--host" => host = value("--host")?,
-            "--port" => port = value("--port")?.parse().map_err(|e| format!("--port: {e}"))?,
-            "--chain-id" => config.chain_id = value("--chain-id")?.parse().map_err(|e| format!("--chain-id: {e}"))?,
+            "--port" => {
+                port = value("--port")?
+                    .parse()
+                    .map_err(|e| format!("--port: {e}"))?
+            }
+            "--chain-id" => {
+                config.chain_id = value("--chain-id")?
+                    .parse()
+                    .map_err(|e| format!("--chain-id: {e}"))?
+            }
             "--accounts" => {
-                config.test_accounts = value("--accounts")?.parse().map_err(|e| format!("--accounts: {e}"))?
+                config.test_accounts = value("--accounts")?
+                    .parse()
+                    .map_err(|e| format!("--accounts: {e}"))?
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -38,7 +52,9 @@ fn run() -> Result<(), String> {
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    let addr: SocketAddr = format!("{host}:{port}").parse().map_err(|e| format!("bad --host/--port: {e}"))?;
+    let addr: SocketAddr = format!("{host}:{port}")
+        .parse()
+        .map_err(|e| format!("bad --host/--port: {e}"))?;
     let chain = Devnet::new(config);
     println!("zkmltrack-devnet: chain id {}", chain.chain_id());
     println!("funded accounts (public dev keys, local use only):");

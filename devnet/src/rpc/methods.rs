@@ -1,11 +1,13 @@
 //! The JSON-RPC methods and the conversions between chain records and alloy's RPC types.
 
-use alloy_consensus::{Eip658Value, Receipt as ConsensusReceipt, ReceiptEnvelope, ReceiptWithBloom};
+use alloy_consensus::{
+    Eip658Value, Receipt as ConsensusReceipt, ReceiptEnvelope, ReceiptWithBloom,
+};
 use alloy_eips::BlockNumberOrTag;
 use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
 use alloy_rpc_types_eth::{
-    state::StateOverride, Block, BlockTransactions, Filter, FilterBlockOption, Header, Log, Transaction,
-    TransactionReceipt, TransactionRequest,
+    state::StateOverride, Block, BlockTransactions, Filter, FilterBlockOption, Header, Log,
+    Transaction, TransactionReceipt, TransactionRequest,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -28,7 +30,11 @@ pub struct RpcError {
 
 impl RpcError {
     fn new(code: i64, message: String) -> Self {
-        Self { code, message, data: None }
+        Self {
+            code,
+            message,
+            data: None,
+        }
     }
     pub(crate) fn parse(message: String) -> Self {
         Self::new(-32700, message)
@@ -44,7 +50,11 @@ impl RpcError {
 impl From<DevnetError> for RpcError {
     fn from(e: DevnetError) -> Self {
         match &e {
-            DevnetError::Reverted(data) => Self { code: 3, message: e.to_string(), data: Some(data.to_string()) },
+            DevnetError::Reverted(data) => Self {
+                code: 3,
+                message: e.to_string(),
+                data: Some(data.to_string()),
+            },
             _ => Self::new(-32000, e.to_string()),
         }
     }
@@ -54,7 +64,8 @@ type Result<T> = std::result::Result<T, RpcError>;
 
 fn param<T: DeserializeOwned>(params: &[Value], i: usize, name: &str) -> Result<T> {
     let v = params.get(i).cloned().unwrap_or(Value::Null);
-    serde_json::from_value(v).map_err(|e| RpcError::invalid_params(format!("parameter {i} ({name}): {e}")))
+    serde_json::from_value(v)
+        .map_err(|e| RpcError::invalid_params(format!("parameter {i} ({name}): {e}")))
 }
 
 fn opt_param<T: DeserializeOwned>(params: &[Value], i: usize, name: &str) -> Result<Option<T>> {
@@ -115,7 +126,10 @@ fn call_request(req: TransactionRequest, overrides: Option<StateOverride>) -> Ca
 /// Runs one method.
 pub(crate) fn dispatch(chain: &mut Devnet, method: &str, params: &[Value]) -> Result<Value> {
     match method {
-        "web3_clientVersion" => Ok(json!(format!("zkmltrack-devnet/{}", env!("CARGO_PKG_VERSION")))),
+        "web3_clientVersion" => Ok(json!(format!(
+            "zkmltrack-devnet/{}",
+            env!("CARGO_PKG_VERSION")
+        ))),
         "net_version" => Ok(json!(chain.chain_id().to_string())),
         "net_listening" => Ok(json!(true)),
         "eth_chainId" => Ok(hex_u64(chain.chain_id())),
@@ -216,7 +230,10 @@ pub(crate) fn dispatch(chain: &mut Devnet, method: &str, params: &[Value]) -> Re
             chain.increase_time(secs.saturating_to());
             Ok(hex_u64(secs.saturating_to()))
         }
-        other => Err(RpcError::new(-32601, format!("method not found: {other} is not served by the devnet"))),
+        other => Err(RpcError::new(
+            -32601,
+            format!("method not found: {other} is not served by the devnet"),
+        )),
     }
 }
 
@@ -246,7 +263,10 @@ fn get_logs(chain: &Devnet, filter: &Filter) -> Result<Value> {
             Some(b) => (b.number, b.number),
             None => return Err(RpcError::new(-32000, format!("unknown block hash {h}"))),
         },
-        FilterBlockOption::Range { from_block, to_block } => {
+        FilterBlockOption::Range {
+            from_block,
+            to_block,
+        } => {
             let head = chain.block_number();
             let resolve = |b: &Option<BlockNumberOrTag>| match b {
                 Some(BlockNumberOrTag::Number(n)) => *n,
@@ -257,8 +277,16 @@ fn get_logs(chain: &Devnet, filter: &Filter) -> Result<Value> {
         }
     };
     let addresses: Vec<Address> = filter.address.iter().copied().collect();
-    let topics: Vec<Vec<B256>> = filter.topics.iter().map(|t| t.iter().copied().collect()).collect();
-    let logs: Vec<Log> = chain.logs(from, to, &addresses, &topics).iter().map(|l| rpc_log(chain, l)).collect();
+    let topics: Vec<Vec<B256>> = filter
+        .topics
+        .iter()
+        .map(|t| t.iter().copied().collect())
+        .collect();
+    let logs: Vec<Log> = chain
+        .logs(from, to, &addresses, &topics)
+        .iter()
+        .map(|l| rpc_log(chain, l))
+        .collect();
     to_value(logs)
 }
 
@@ -277,9 +305,16 @@ fn rpc_log(chain: &Devnet, l: &LogRecord) -> Log {
 
 fn rpc_receipt(chain: &Devnet, r: &Receipt) -> TransactionReceipt {
     let logs: Vec<Log> = r.logs.iter().map(|l| rpc_log(chain, l)).collect();
-    let logs_bloom = chain.block(r.block_number).map(|b| b.logs_bloom).unwrap_or_default();
+    let logs_bloom = chain
+        .block(r.block_number)
+        .map(|b| b.logs_bloom)
+        .unwrap_or_default();
     let receipt = ReceiptWithBloom {
-        receipt: ConsensusReceipt { status: Eip658Value::Eip658(r.success), cumulative_gas_used: r.gas_used, logs },
+        receipt: ConsensusReceipt {
+            status: Eip658Value::Eip658(r.success),
+            cumulative_gas_used: r.gas_used,
+            logs,
+        },
         logs_bloom,
     };
     let inner = match r.tx_type {
@@ -317,12 +352,22 @@ fn rpc_transaction(chain: &Devnet, hash: B256) -> Option<Transaction> {
 
 fn rpc_block(chain: &Devnet, b: &BlockRecord, full: bool) -> Block {
     let transactions = if full {
-        BlockTransactions::Full(b.transactions.iter().filter_map(|h| rpc_transaction(chain, *h)).collect())
+        BlockTransactions::Full(
+            b.transactions
+                .iter()
+                .filter_map(|h| rpc_transaction(chain, *h))
+                .collect(),
+        )
     } else {
         BlockTransactions::Hashes(b.transactions.clone())
     };
     Block {
-        header: Header { hash: b.hash, inner: b.header.clone(), total_difficulty: Some(U256::ZERO), size: None },
+        header: Header {
+            hash: b.hash,
+            inner: b.header.clone(),
+            total_difficulty: Some(U256::ZERO),
+            size: None,
+        },
         uncles: Vec::new(),
         transactions,
         withdrawals: None,

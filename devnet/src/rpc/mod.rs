@@ -30,7 +30,9 @@ pub struct RpcServer {
 
 impl std::fmt::Debug for RpcServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RpcServer").field("addr", &self.addr).finish()
+        f.debug_struct("RpcServer")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -76,32 +78,50 @@ pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
         .ok_or_else(|| std::io::Error::other("server is not on an IP socket"))?;
     let chain = Arc::new(Mutex::new(chain));
     let (srv, ch) = (server.clone(), chain.clone());
-    let handle = std::thread::Builder::new().name("devnet-rpc".into()).spawn(move || {
-        for mut request in srv.incoming_requests() {
-            let mut body = String::new();
-            let read = request.as_reader().take(MAX_BODY).read_to_string(&mut body);
-            let answer = match read {
-                Ok(_) => handle_body(&ch, &body),
-                Err(e) => error_response(Value::Null, &RpcError::parse(format!("unreadable request body: {e}"))),
-            };
-            let header = tiny_http::Header::from_bytes("Content-Type", "application/json").expect("static header");
-            let _ = request.respond(tiny_http::Response::from_string(answer.to_string()).with_header(header));
-        }
-    })?;
-    Ok(RpcServer { addr, server, handle: Some(handle), chain })
+    let handle = std::thread::Builder::new()
+        .name("devnet-rpc".into())
+        .spawn(move || {
+            for mut request in srv.incoming_requests() {
+                let mut body = String::new();
+                let read = request.as_reader().take(MAX_BODY).read_to_string(&mut body);
+                let answer = match read {
+                    Ok(_) => handle_body(&ch, &body),
+                    Err(e) => error_response(
+                        Value::Null,
+                        &RpcError::parse(format!("unreadable request body: {e}")),
+                    ),
+                };
+                let header = tiny_http::Header::from_bytes("Content-Type", "application/json")
+                    .expect("static header");
+                let _ = request.respond(
+                    tiny_http::Response::from_string(answer.to_string()).with_header(header),
+                );
+            }
+        })?;
+    Ok(RpcServer {
+        addr,
+        server,
+        handle: Some(handle),
+        chain,
+    })
 }
 
 /// Answers one HTTP body: a request object or a batch array.
 pub fn handle_body(chain: &Mutex<Devnet>, body: &str) -> Value {
     let parsed: Value = match serde_json::from_str(body) {
         Ok(v) => v,
-        Err(e) => return error_response(Value::Null, &RpcError::parse(format!("invalid JSON: {e}"))),
+        Err(e) => {
+            return error_response(Value::Null, &RpcError::parse(format!("invalid JSON: {e}")))
+        }
     };
     match parsed {
-        Value::Array(batch) if batch.is_empty() => {
-            error_response(Value::Null, &RpcError::invalid_request("empty batch".into()))
+        Value::Array(batch) if batch.is_empty() => error_response(
+            Value::Null,
+            &RpcError::invalid_request("empty batch".into()),
+        ),
+        Value::Array(batch) => {
+            Value::Array(batch.into_iter().map(|r| handle_one(chain, r)).collect())
         }
-        Value::Array(batch) => Value::Array(batch.into_iter().map(|r| handle_one(chain, r)).collect()),
         single => handle_one(chain, single),
     }
 }
@@ -114,7 +134,12 @@ fn handle_one(chain: &Mutex<Devnet>, request: Value) -> Value {
     let params = match request.get("params") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
-        Some(_) => return error_response(id, &RpcError::invalid_params("params must be an array".into())),
+        Some(_) => {
+            return error_response(
+                id,
+                &RpcError::invalid_params("params must be an array".into()),
+            )
+        }
     };
     let mut chain = chain.lock().unwrap_or_else(|p| p.into_inner());
     match methods::dispatch(&mut chain, method, &params) {

@@ -10,8 +10,9 @@ use revm::{
     context_interface::{context::ContextError, local::OutFrame},
     handler::{instructions::EthInstructions, EthFrame, FrameResult, ItemOrResult},
     interpreter::{
-        interpreter::EthInterpreter, interpreter_action::FrameInit, CallInput, CallInputs, CallOutcome, CallScheme,
-        CallValue, CreateInputs, CreateOutcome, CreateScheme, FrameInput, SharedMemory,
+        interpreter::EthInterpreter, interpreter_action::FrameInit, CallInput, CallInputs,
+        CallOutcome, CallScheme, CallValue, CreateInputs, CreateOutcome, CreateScheme, FrameInput,
+        SharedMemory,
     },
     primitives::{hardfork::SpecId, Address, Bytes, U256},
 };
@@ -110,10 +111,20 @@ pub(crate) struct SubCall {
 }
 
 /// Runs a message call to completion.
-pub(crate) fn call(ctx: &mut DevContext, precompiles: &mut StylusPrecompiles, c: SubCall) -> Result<CallOutcome, String> {
+pub(crate) fn call(
+    ctx: &mut DevContext,
+    precompiles: &mut StylusPrecompiles,
+    c: SubCall,
+) -> Result<CallOutcome, String> {
     let known_bytecode = {
-        let acc = ctx.journal_mut().load_account_with_code(c.code_address).map_err(|e| format!("{e:?}"))?;
-        (acc.data.info.code_hash, acc.data.info.code.clone().unwrap_or_default())
+        let acc = ctx
+            .journal_mut()
+            .load_account_with_code(c.code_address)
+            .map_err(|e| format!("{e:?}"))?;
+        (
+            acc.data.info.code_hash,
+            acc.data.info.code.clone().unwrap_or_default(),
+        )
     };
     let inputs = CallInputs {
         input: CallInput::Bytes(c.data),

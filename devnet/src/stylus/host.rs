@@ -8,8 +8,7 @@ use revm::{
     context::{Block, Cfg, ContextTr, JournalTr, Transaction},
     context_interface::context::SStoreResult,
     interpreter::{
-        CallInputs, CallScheme, CallValue, CreateScheme, Gas,
-        InstructionResult, InterpreterResult,
+        CallInputs, CallScheme, CallValue, CreateScheme, Gas, InstructionResult, InterpreterResult,
     },
     primitives::{Address, Bytes, Log, LogData, B256, U256},
 };
@@ -502,11 +501,24 @@ fn do_call(
     give += stipend;
 
     let (target, caller, call_value, scheme) = match kind {
-        CallKind::Call => (to, parent.target_address, CallValue::Transfer(value), CallScheme::Call),
-        CallKind::Static => (to, parent.target_address, CallValue::Transfer(U256::ZERO), CallScheme::StaticCall),
-        CallKind::Delegate => {
-            (parent.target_address, parent.caller, CallValue::Apparent(parent.call_value()), CallScheme::DelegateCall)
-        }
+        CallKind::Call => (
+            to,
+            parent.target_address,
+            CallValue::Transfer(value),
+            CallScheme::Call,
+        ),
+        CallKind::Static => (
+            to,
+            parent.target_address,
+            CallValue::Transfer(U256::ZERO),
+            CallScheme::StaticCall,
+        ),
+        CallKind::Delegate => (
+            parent.target_address,
+            parent.caller,
+            CallValue::Apparent(parent.call_value()),
+            CallScheme::DelegateCall,
+        ),
     };
     let sub = SubCall {
         code_address: to,
@@ -569,7 +581,15 @@ fn do_create(
         None => CreateScheme::Create,
     };
     let host = c.data_mut();
-    let outcome = match frames::create(host.ctx, host.provider, me, scheme, value, code.into(), give) {
+    let outcome = match frames::create(
+        host.ctx,
+        host.provider,
+        me,
+        scheme,
+        value,
+        code.into(),
+        give,
+    ) {
         Ok(o) => o,
         Err(e) => {
             host.fatal = Some(e.clone());

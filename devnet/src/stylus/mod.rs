@@ -69,7 +69,9 @@ impl PrecompileProvider<DevContext> for StylusPrecompiles {
         match inputs.bytecode_address {
             arbos::ARB_WASM => return arbos::arb_wasm(self, ctx, inputs).map(Some),
             arbos::ARB_SYS => return arbos::arb_sys(self, ctx, inputs).map(Some),
-            deployer::STYLUS_DEPLOYER => return deployer::stylus_deployer(self, ctx, inputs).map(Some),
+            deployer::STYLUS_DEPLOYER => {
+                return deployer::stylus_deployer(self, ctx, inputs).map(Some)
+            }
             _ => {}
         }
         if program::is_program(inputs.known_bytecode.1.original_byte_slice()) {
