@@ -78,29 +78,13 @@ sol! {
     }
 }
 
-/// Revert data of calling a program that is not activated.
-pub(crate) fn program_not_activated() -> Bytes {
-    IArbWasm::ProgramNotActivated {}.abi_encode().into()
-}
-
-/// Revert data of calling a program activated with an older Stylus version.
-pub(crate) fn program_needs_upgrade(version: u16, current: u16) -> Bytes {
-    IArbWasm::ProgramNeedsUpgrade {
-        version,
-        stylusVersion: current,
-    }
-    .abi_encode()
-    .into()
-}
-
-/// Revert data of calling a program whose activation expired.
-pub(crate) fn program_expired(age: u64) -> Bytes {
-    IArbWasm::ProgramExpired { ageInSeconds: age }
-        .abi_encode()
-        .into()
-}
-
-fn done(result: InstructionResult, gas_limit: u64, cost: u64, output: Bytes) -> InterpreterResult {
+/// A precompile result that charged `cost` gas out of `gas_limit` (out of gas when it cannot).
+pub(crate) fn done(
+    result: InstructionResult,
+    gas_limit: u64,
+    cost: u64,
+    output: Bytes,
+) -> InterpreterResult {
     let mut gas = Gas::new(gas_limit);
     if !gas.record_regular_cost(cost) {
         let mut gas = Gas::new(gas_limit);
@@ -158,8 +142,9 @@ fn store_record(
     Ok(())
 }
 
-/// The activation record of `codehash`, checked for version and expiry.
-fn active(
+/// The activation record of `codehash`, checked for version and expiry: the record, or the
+/// ArbWasm error (`ProgramNotActivated`, `ProgramNeedsUpgrade`, `ProgramExpired`) as revert data.
+pub(crate) fn active(
     ctx: &mut DevContext,
     codehash: alloy_primitives::B256,
 ) -> Result<Result<ActivationInfo, Vec<u8>>, String> {
@@ -253,61 +238,38 @@ pub(crate) fn arb_wasm(
             Err(e) => fail(inputs, e),
         }),
         Call::codehashKeepalive(c) => keepalive(ctx, inputs, c.codehash),
-        Call::programVersion(c) => {
-            let hash = program_codehash(ctx, c.program)?;
-            Ok(match active(ctx, hash)? {
-                Ok(info) => ok(
-                    inputs,
-                    VIEW_GAS,
-                    IArbWasm::programVersionCall::abi_encode_returns(&info.version),
-                ),
-                Err(e) => fail(inputs, e),
+        Call::programVersion(c) => program_getter(ctx, inputs, c.program, |info, _| {
+            IArbWasm::programVersionCall::abi_encode_returns(&info.version)
+        }),
+        Call::programInitGas(c) => program_getter(ctx, inputs, c.program, |_, _| {
+            IArbWasm::programInitGasCall::abi_encode_returns(&IArbWasm::programInitGasReturn {
+                gas: ink::CALL_INIT_GAS,
+                gasWhenCached: ink::CALL_INIT_GAS,
             })
-        }
-        Call::programInitGas(c) => {
-            let hash = program_codehash(ctx, c.program)?;
-            Ok(match active(ctx, hash)? {
-                Ok(_) => ok(
-                    inputs,
-                    VIEW_GAS,
-                    IArbWasm::programInitGasCall::abi_encode_returns(
-                        &IArbWasm::programInitGasReturn {
-                            gas: ink::CALL_INIT_GAS,
-                            gasWhenCached: ink::CALL_INIT_GAS,
-                        },
-                    ),
-                ),
-                Err(e) => fail(inputs, e),
-            })
-        }
-        Call::programMemoryFootprint(c) => {
-            let hash = program_codehash(ctx, c.program)?;
-            Ok(match active(ctx, hash)? {
-                Ok(info) => ok(
-                    inputs,
-                    VIEW_GAS,
-                    IArbWasm::programMemoryFootprintCall::abi_encode_returns(&info.footprint),
-                ),
-                Err(e) => fail(inputs, e),
-            })
-        }
-        Call::programTimeLeft(c) => {
-            let hash = program_codehash(ctx, c.program)?;
-            let now = now(ctx);
-            Ok(match active(ctx, hash)? {
-                Ok(info) => {
-                    let left =
-                        (info.activated_at + u64::from(EXPIRY_DAYS) * 86_400).saturating_sub(now);
-                    ok(
-                        inputs,
-                        VIEW_GAS,
-                        IArbWasm::programTimeLeftCall::abi_encode_returns(&left),
-                    )
-                }
-                Err(e) => fail(inputs, e),
-            })
-        }
+        }),
+        Call::programMemoryFootprint(c) => program_getter(ctx, inputs, c.program, |info, _| {
+            IArbWasm::programMemoryFootprintCall::abi_encode_returns(&info.footprint)
+        }),
+        Call::programTimeLeft(c) => program_getter(ctx, inputs, c.program, |info, now| {
+            let left = (info.activated_at + u64::from(EXPIRY_DAYS) * 86_400).saturating_sub(now);
+            IArbWasm::programTimeLeftCall::abi_encode_returns(&left)
+        }),
     }
+}
+
+/// A getter about the program at `program`: its answer when active, else the ArbWasm error.
+fn program_getter(
+    ctx: &mut DevContext,
+    inputs: &CallInputs,
+    program: Address,
+    answer: impl FnOnce(ActivationInfo, u64) -> Vec<u8>,
+) -> Result<InterpreterResult, String> {
+    let hash = program_codehash(ctx, program)?;
+    let now = now(ctx);
+    Ok(match active(ctx, hash)? {
+        Ok(info) => ok(inputs, VIEW_GAS, answer(info, now)),
+        Err(e) => fail(inputs, e),
+    })
 }
 
 fn activate(

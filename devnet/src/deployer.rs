@@ -7,9 +7,7 @@ use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
-    interpreter::{
-        CallInputs, CallScheme, CallValue, CreateScheme, Gas, InstructionResult, InterpreterResult,
-    },
+    interpreter::{CallInputs, CreateScheme, InstructionResult, InterpreterResult},
     primitives::Log,
 };
 
@@ -50,13 +48,7 @@ sol! {
 const BASE_GAS: u64 = 5_000;
 
 fn finish(limit: u64, spent: u64, result: InstructionResult, out: Vec<u8>) -> InterpreterResult {
-    let mut gas = Gas::new(limit);
-    if !gas.record_regular_cost(spent.min(limit)) || spent > limit {
-        let mut gas = Gas::new(limit);
-        gas.spend_all();
-        return InterpreterResult::new(InstructionResult::OutOfGas, Bytes::new(), gas);
-    }
-    InterpreterResult::new(result, out.into(), gas)
+    arbos::done(result, limit, spent, out.into())
 }
 
 fn panic_underflow() -> Vec<u8> {
@@ -75,8 +67,8 @@ fn requires_activation(ctx: &mut DevContext, addr: Address) -> Result<bool, Stri
     if !is_program(&code) {
         return Ok(false);
     }
-    Ok(arbos::activation_record(ctx, keccak256(&code))?
-        .is_none_or(|i| i.version != crate::stylus::program::STYLUS_VERSION))
+    // As the deployer's `codehashVersion` probe: not activated, outdated or expired.
+    Ok(arbos::active(ctx, keccak256(&code))?.is_err())
 }
 
 /// Answers a call to the StylusDeployer.
@@ -161,18 +153,15 @@ pub(crate) fn stylus_deployer(
             return revert(spent, panic_underflow());
         };
         let gas = give(spent);
-        let sub = SubCall {
-            code_address: ARB_WASM,
-            target: ARB_WASM,
-            caller: me,
-            value: CallValue::Transfer(available),
-            scheme: CallScheme::Call,
-            is_static: false,
-            data: IArbWasm::activateProgramCall { program: new }
+        let sub = SubCall::plain(
+            me,
+            ARB_WASM,
+            available,
+            IArbWasm::activateProgramCall { program: new }
                 .abi_encode()
                 .into(),
             gas,
-        };
+        );
         let out = frames::call(ctx, provider, sub)?;
         spent += gas - out.result.gas.remaining();
         if !out.result.result.is_ok() {
@@ -192,16 +181,7 @@ pub(crate) fn stylus_deployer(
         }
     } else {
         let gas = give(spent);
-        let sub = SubCall {
-            code_address: new,
-            target: new,
-            caller: me,
-            value: CallValue::Transfer(d.initValue),
-            scheme: CallScheme::Call,
-            is_static: false,
-            data: d.initData.clone(),
-            gas,
-        };
+        let sub = SubCall::plain(me, new, d.initValue, d.initData.clone(), gas);
         let out = frames::call(ctx, provider, sub)?;
         spent += gas - out.result.gas.remaining();
         if !out.result.result.is_ok() {
@@ -221,16 +201,7 @@ pub(crate) fn stylus_deployer(
     };
     if !excess.is_zero() {
         let gas = give(spent);
-        let sub = SubCall {
-            code_address: inputs.caller,
-            target: inputs.caller,
-            caller: me,
-            value: CallValue::Transfer(excess),
-            scheme: CallScheme::Call,
-            is_static: false,
-            data: Bytes::new(),
-            gas,
-        };
+        let sub = SubCall::plain(me, inputs.caller, excess, Bytes::new(), gas);
         let out = frames::call(ctx, provider, sub)?;
         spent += gas - out.result.gas.remaining();
         if !out.result.result.is_ok() {

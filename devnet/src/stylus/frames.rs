@@ -110,6 +110,22 @@ pub(crate) struct SubCall {
     pub gas: u64,
 }
 
+impl SubCall {
+    /// A plain CALL from `caller` to `to`, transferring `value`, outside any static context.
+    pub(crate) fn plain(caller: Address, to: Address, value: U256, data: Bytes, gas: u64) -> Self {
+        Self {
+            code_address: to,
+            target: to,
+            caller,
+            value: CallValue::Transfer(value),
+            scheme: CallScheme::Call,
+            is_static: false,
+            data,
+            gas,
+        }
+    }
+}
+
 /// Runs a message call to completion.
 pub(crate) fn call(
     ctx: &mut DevContext,

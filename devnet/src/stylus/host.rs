@@ -17,7 +17,6 @@ use wasmi::{Caller, Error, Linker, Memory, Store, TrapCode};
 use super::{
     frames::{self, SubCall},
     ink::{self, HOSTIO_INK},
-    program::STYLUS_VERSION,
     StylusPrecompiles,
 };
 use crate::{arbos, chain::DevContext};
@@ -120,24 +119,10 @@ pub(crate) fn run_program(
         inputs.known_bytecode.0,
         inputs.known_bytecode.1.original_byte_slice(),
     );
-    let info = match arbos::activation_record(ctx, codehash)? {
-        None => return Ok(revert(gas, arbos::program_not_activated())),
-        Some(info) if info.version != STYLUS_VERSION => {
-            return Ok(revert(
-                gas,
-                arbos::program_needs_upgrade(info.version, STYLUS_VERSION),
-            ))
-        }
-        Some(info) => info,
+    let info = match arbos::active(ctx, codehash)? {
+        Ok(info) => info,
+        Err(error) => return Ok(revert(gas, error.into())),
     };
-    let age = ctx
-        .block
-        .timestamp
-        .saturating_to::<u64>()
-        .saturating_sub(info.activated_at);
-    if age > u64::from(arbos::EXPIRY_DAYS) * 86_400 {
-        return Ok(revert(gas, arbos::program_expired(age)));
-    }
     let module = match provider.programs.module(codehash, bytecode) {
         Ok(m) => m,
         Err(_) => return Ok(revert(gas, Bytes::new())),
@@ -374,12 +359,15 @@ fn gas_left(c: &C<'_, '_>) -> Result<u64, Error> {
     Ok(ink::fuel_to_gas(c.get_fuel()?))
 }
 
+/// Records a failure that must abort the whole transaction and traps the program.
+fn fatal(c: &mut C<'_, '_>, msg: String) -> Error {
+    let error = trap(&msg);
+    c.data_mut().fatal = Some(msg);
+    error
+}
+
 fn db<T, E: std::fmt::Debug>(c: &mut C<'_, '_>, r: Result<T, E>) -> Result<T, Error> {
-    r.map_err(|e| {
-        let msg = format!("database error: {e:?}");
-        c.data_mut().fatal = Some(msg.clone());
-        trap(&msg)
-    })
+    r.map_err(|e| fatal(c, format!("database error: {e:?}")))
 }
 
 fn static_violation(c: &C<'_, '_>, what: &str) -> Result<(), Error> {
@@ -387,6 +375,14 @@ fn static_violation(c: &C<'_, '_>, what: &str) -> Result<(), Error> {
         return Err(trap(&format!("{what} in a static context")));
     }
     Ok(())
+}
+
+/// Reads the address at `ptr` and charges its access (EIP-2929).
+fn read_and_access(c: &mut C<'_, '_>, ptr: i32) -> Result<Address, Error> {
+    let address = read_address(c, ptr)?;
+    let cost = access(c, address)?;
+    charge_gas(c, cost)?;
+    Ok(address)
 }
 
 /// Account access cost (EIP-2929) after loading `address`.
@@ -531,13 +527,7 @@ fn do_call(
         gas: give,
     };
     let host = c.data_mut();
-    let outcome = match frames::call(host.ctx, host.provider, sub) {
-        Ok(o) => o,
-        Err(e) => {
-            host.fatal = Some(e.clone());
-            return Err(trap(&e));
-        }
-    };
+    let outcome = frames::call(host.ctx, host.provider, sub).map_err(|e| fatal(c, e))?;
     // Give back what the callee did not use (the stipend was free).
     let unused = outcome.result.gas.remaining().saturating_sub(stipend);
     let fuel = c.get_fuel()?;
@@ -581,7 +571,7 @@ fn do_create(
         None => CreateScheme::Create,
     };
     let host = c.data_mut();
-    let outcome = match frames::create(
+    let outcome = frames::create(
         host.ctx,
         host.provider,
         me,
@@ -589,13 +579,8 @@ fn do_create(
         value,
         code.into(),
         give,
-    ) {
-        Ok(o) => o,
-        Err(e) => {
-            host.fatal = Some(e.clone());
-            return Err(trap(&e));
-        }
-    };
+    )
+    .map_err(|e| fatal(c, e))?;
     let fuel = c.get_fuel()?;
     c.set_fuel(fuel + ink::gas_to_fuel(outcome.result.gas.remaining()))?;
     let ok = outcome.result.result.is_ok();
@@ -881,9 +866,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                               dest: i32|
      -> Result<(), Error> {
         begin(&mut c, 0)?;
-        let address = read_address(&c, address)?;
-        let cost = access(&mut c, address)?;
-        charge_gas(&mut c, cost)?;
+        let address = read_and_access(&mut c, address)?;
         let r = c
             .data_mut()
             .ctx
@@ -900,9 +883,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                            dest: i32|
      -> Result<i32, Error> {
         begin(&mut c, 0)?;
-        let address = read_address(&c, address)?;
-        let cost = access(&mut c, address)?;
-        charge_gas(&mut c, cost)?;
+        let address = read_and_access(&mut c, address)?;
         let r = c.data_mut().ctx.journal_mut().code(address).map(|a| a.data);
         let code = db(&mut c, r)?;
         let start = (offset as u32 as usize).min(code.len());
@@ -915,9 +896,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                                 address: i32|
      -> Result<i32, Error> {
         begin(&mut c, 0)?;
-        let address = read_address(&c, address)?;
-        let cost = access(&mut c, address)?;
-        charge_gas(&mut c, cost)?;
+        let address = read_and_access(&mut c, address)?;
         let r = c
             .data_mut()
             .ctx
@@ -931,9 +910,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                                dest: i32|
      -> Result<(), Error> {
         begin(&mut c, 0)?;
-        let address = read_address(&c, address)?;
-        let cost = access(&mut c, address)?;
-        charge_gas(&mut c, cost)?;
+        let address = read_and_access(&mut c, address)?;
         let r = c
             .data_mut()
             .ctx

@@ -43,11 +43,14 @@ pub enum ProgramError {
     Rule(String),
 }
 
-/// Deployable code of a WASM program: the prefix with dictionary byte 0, then the WASM
-/// brotli-compressed at quality 11, window 22 (what cargo-stylus writes).
+/// Prefix of program code written without a compression dictionary (what cargo-stylus writes).
+pub const PROGRAM_PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
+
+/// Deployable code of a WASM program: [`PROGRAM_PREFIX`], then the WASM brotli-compressed at
+/// quality 11, window 22 (cargo-stylus' settings).
 pub fn encode(wasm: &[u8]) -> Vec<u8> {
     use std::io::Write;
-    let mut code = vec![0xEF, 0xF0, 0x00, 0x00];
+    let mut code = PROGRAM_PREFIX.to_vec();
     {
         let mut writer = brotli::CompressorWriter::new(&mut code, 4096, 11, 22);
         writer
