@@ -4,18 +4,10 @@
 //! no dictionary), then the brotli-compressed WASM. Arbitrum limits the code to
 //! 24,576 bytes (EIP-170) and the decompressed WASM to 128 KiB.
 
-use std::io::Write;
+pub use zkmltrack_devnet::stylus::program::{MAX_WASM_SIZE, PROGRAM_PREFIX};
 
-/// Code prefix of a Stylus program compressed without a dictionary.
-pub const PROGRAM_PREFIX: [u8; 4] = [0xef, 0xf0, 0x00, 0x00];
 /// Largest deployable code, prefix included (EIP-170).
 pub const MAX_CODE_SIZE: usize = 24_576;
-/// Largest WASM a program may decompress to.
-pub const MAX_WASM_SIZE: usize = 128 * 1024;
-
-/// brotli quality and window cargo-stylus uses.
-const BROTLI_QUALITY: u32 = 11;
-const BROTLI_WINDOW: u32 = 22;
 
 /// Size figures of one program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,17 +25,10 @@ impl ProgramSize {
     }
 }
 
-/// The deployable code of a WASM program: prefix and brotli-compressed WASM.
+/// The deployable code of a WASM program: prefix and brotli-compressed WASM (the devnet's
+/// encoder, so what the SDK deploys is byte for byte what the devnet tests run).
 pub fn program_code(wasm: &[u8]) -> Vec<u8> {
-    let mut code = PROGRAM_PREFIX.to_vec();
-    {
-        let mut writer =
-            brotli::CompressorWriter::new(&mut code, 4096, BROTLI_QUALITY, BROTLI_WINDOW);
-        writer
-            .write_all(wasm)
-            .expect("writing to a Vec cannot fail");
-    }
-    code
+    zkmltrack_devnet::stylus::program::encode(wasm)
 }
 
 /// The size figures of a WASM program.
