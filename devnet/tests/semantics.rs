@@ -173,3 +173,58 @@ fn out_of_ink_is_out_of_gas_and_reverts_leave_no_trace() {
     assert!(!r.success);
     assert_eq!(r.gas_used, 200_000, "out of ink consumes all gas");
 }
+
+#[test]
+fn invalid_transactions_are_refused_with_nothing_changed() {
+    use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+    use alloy_eips::eip2718::Encodable2718;
+    use alloy_signer::SignerSync;
+    use alloy_signer_local::PrivateKeySigner;
+    use revm::primitives::TxKind;
+
+    let mut chain = Devnet::default();
+    let raw = |key: &PrivateKeySigner, chain_id: u64, nonce: u64| {
+        let tx = TxEip1559 {
+            chain_id,
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 1_000_000_000,
+            to: TxKind::Call(Address::repeat_byte(1)),
+            value: U256::from(1),
+            ..Default::default()
+        };
+        let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
+        TxEnvelope::Eip1559(tx.into_signed(sig)).encoded_2718()
+    };
+    let dev = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
+    let head = chain.block_number();
+    assert_eq!(
+        chain.send_raw(&raw(&dev, 1, 0)),
+        Err(DevnetError::WrongChain {
+            expected: 412_346,
+            got: 1
+        })
+    );
+    assert_eq!(
+        chain.send_raw(&raw(&dev, 412_346, 5)),
+        Err(DevnetError::NonceTooHigh {
+            expected: 0,
+            got: 5
+        })
+    );
+    let broke = PrivateKeySigner::random();
+    assert!(matches!(
+        chain.send_raw(&raw(&broke, 412_346, 0)),
+        Err(DevnetError::InsufficientFunds { .. })
+    ));
+    assert!(matches!(
+        chain.send_raw(&[0x02, 0xc0]),
+        Err(DevnetError::MalformedTransaction(_))
+    ));
+    assert_eq!(
+        chain.block_number(),
+        head,
+        "refused transactions mine nothing"
+    );
+    assert_eq!(chain.nonce(DEV_ACCOUNT), 0);
+}
