@@ -75,6 +75,18 @@ interface IModelRegistry  {
 
     error ExpectedPause();
 
+    function owner() external view returns (address);
+
+    function pendingOwner() external view returns (address);
+
+    function transferOwnership(address new_owner) external;
+
+    function acceptOwnership() external;
+
+    function renounceOwnership() external;
+
+    function paused() external view returns (bool);
+
     event LineageCreated(uint64 indexed lineage_id, address indexed owner, string name);
     event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 vk_digest, uint64 route_id, string uri);
     event VersionRevoked(uint64 indexed version_id, address indexed by);

@@ -55,6 +55,18 @@ interface IVerifierRouter  {
 
     error ExpectedPause();
 
+    function owner() external view returns (address);
+
+    function pendingOwner() external view returns (address);
+
+    function transferOwnership(address new_owner) external;
+
+    function acceptOwnership() external;
+
+    function renounceOwnership() external;
+
+    function paused() external view returns (bool);
+
     event VerifierCodeAllowed(bytes32 indexed code_hash, bool allowed);
     event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address creator);
     event RouteStatusChanged(uint64 indexed route_id, bool active);
