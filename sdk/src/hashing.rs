@@ -250,14 +250,35 @@ impl DatasetTree {
 
     /// Checks a proof with `rs_merkle`'s own verifier.
     pub fn verify(&self, index: usize, leaf: Felt, proof: &[Felt]) -> bool {
-        let hashes = proof.iter().map(Felt::to_be_bytes).collect();
-        rs_merkle::MerkleProof::<PoseidonHasher>::new(hashes).verify(
-            self.root().to_be_bytes(),
-            &[index],
-            &[leaf.to_be_bytes()],
-            self.len,
-        )
+        verify_path(self.root(), index, self.len, leaf, proof)
     }
+}
+
+/// Checks that `proof` leads `leaf` at `index` of a `len`-leaf tree to `root`
+/// (`rs_merkle`'s verifier; no tree needed).
+pub fn verify_path(root: Felt, index: usize, len: usize, leaf: Felt, proof: &[Felt]) -> bool {
+    let hashes = proof.iter().map(Felt::to_be_bytes).collect();
+    rs_merkle::MerkleProof::<PoseidonHasher>::new(hashes).verify(
+        root.to_be_bytes(),
+        &[index],
+        &[leaf.to_be_bytes()],
+        len,
+    )
+}
+
+/// Number of sibling hashes in the proof of leaf `index` of a `len`-leaf
+/// tree: one per level where the node has a sibling (a promoted odd last
+/// node has none).
+pub fn path_length(index: usize, len: usize) -> usize {
+    let (mut index, mut len, mut count) = (index, len, 0);
+    while len > 1 {
+        if (index ^ 1) < len {
+            count += 1;
+        }
+        index /= 2;
+        len = len.div_ceil(2);
+    }
+    count
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
 //! # zkMLTrack SDK
 //!
-//! Off-chain half of zkMLTrack, verifiable ML model versioning on Arbitrum:
-//! dataset hashing compatible with the on-chain contracts (this release), with
-//! the EZKL prover, dataset quantization and the chain client to follow.
+//! Off-chain half of zkMLTrack, verifiable ML model versioning on Arbitrum.
 //!
+//! - [`chain`]: an alloy connection to any RPC endpoint; deploys Stylus programs,
+//!   EVM verifiers and VKA data contracts; reverts decoded into words;
+//! - [`suite`]: the contract suite as typed calls (tasks, versions, evaluations,
+//!   leaderboards, governance) and its deployment file;
+//! - [`evaluation`]: the participant's side of commit-draw-submit, end to end;
 //! - [`dataset`]: CSV datasets quantized as EZKL quantizes inputs, with their Merkle trees;
 //! - [`hashing`]: circom-compatible Poseidon, dataset leaves and `rs_merkle` trees.
 //! - [`prover`]: the EZKL pipeline (settings, calibration, keys, proofs, verification);
@@ -12,9 +15,12 @@
 //! - [`stylus`]: packaging compiled Stylus programs (prefix, brotli) and their size limits.
 #![warn(missing_docs)]
 
+pub mod chain;
 pub mod dataset;
+pub mod evaluation;
 pub mod hashing;
 pub mod prover;
 pub mod python;
 pub mod solc;
 pub mod stylus;
+pub mod suite;

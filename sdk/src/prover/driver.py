@@ -82,8 +82,11 @@ def step(name, a):
     if name == "gen_settings":
         return {"done": bool(ezkl.gen_settings(a["model"], a["settings"], py_run_args=run_args(a)))}
     if name == "calibrate":
+        # A fixed input scale (a task's) is the only scale calibration may try.
+        scales = [a["input_scale"]] if a.get("input_scale") is not None else None
         done = ezkl.calibrate_settings(
-            a["data"], a["model"], a["settings"], a["target"], lookup_safety_margin=a["lookup_safety_margin"]
+            a["data"], a["model"], a["settings"], a["target"],
+            lookup_safety_margin=a["lookup_safety_margin"], scales=scales,
         )
         return {"done": bool(await_if_needed(done))}
     if name == "compile":

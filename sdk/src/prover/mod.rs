@@ -458,7 +458,8 @@ impl Prover {
                     self.call(
                         "calibrate",
                         json!({ "data": data, "model": paths.model, "settings": paths.settings,
-                            "target": target, "lookup_safety_margin": 2.0 }),
+                            "target": target, "lookup_safety_margin": 2.0,
+                            "input_scale": self.config.input_scale }),
                     )?;
                     Ok(None)
                 },

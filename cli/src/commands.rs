@@ -1,0 +1,812 @@
+//! The commands other than `demo` and `audit`.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::{keccak256, Address, B256};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use zkmltrack::{
+    dataset::Dataset,
+    evaluation::{evaluate as run_evaluation, EvaluationReport},
+    prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
+    solc::Solc,
+    suite::{Suite, SuitePrograms, TaskSpec},
+};
+use zkmltrack_verifier_gen::{generate, VerifierBundle};
+
+use crate::{
+    context::Global,
+    output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
+};
+
+/// `deploy` options.
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// Directory of the optimised Stylus programs (scripts/build-contracts output).
+    #[arg(long)]
+    pub contracts: Option<PathBuf>,
+    /// Verifier bundle (`model prove` output) whose reusable verifier to deploy;
+    /// default: generated from the bundled Iris model (needs --srs or --test-srs).
+    #[arg(long)]
+    pub verifier_bundle: Option<PathBuf>,
+}
+
+/// `task` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum TaskCommand {
+    /// Create a task anchored to a dataset's Poseidon root.
+    Create {
+        /// Evaluation dataset (CSV: features..., label).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Fixed-point scale (bits) the models' circuits quantize inputs at.
+        #[arg(long, default_value_t = DEFAULT_SCALE)]
+        scale: u32,
+        /// Samples drawn per evaluation.
+        #[arg(long, default_value_t = 16)]
+        samples: u32,
+        /// L2 blocks between opening an evaluation and its beacon block.
+        #[arg(long, default_value_t = 2)]
+        draw_delay: u32,
+    },
+    /// Show a task.
+    Show {
+        /// Task id.
+        #[arg(long)]
+        task: u64,
+    },
+}
+
+/// `dataset` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DatasetCommand {
+    /// The dataset's Poseidon Merkle root at a scale.
+    Root {
+        /// Dataset CSV.
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Fixed-point scale (bits).
+        #[arg(long, default_value_t = DEFAULT_SCALE)]
+        scale: u32,
+    },
+    /// The Merkle proof of one row.
+    Proof {
+        /// Dataset CSV.
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Fixed-point scale (bits).
+        #[arg(long, default_value_t = DEFAULT_SCALE)]
+        scale: u32,
+        /// Row index (0-based).
+        #[arg(long)]
+        index: usize,
+    },
+}
+
+/// Where a model comes from and how its circuit is built.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// ONNX model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Representative inputs for calibration (CSV; default: the task's dataset).
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
+    /// Input scale (bits); default: the task's (with --task) or 13.
+    #[arg(long)]
+    pub scale: Option<u32>,
+    /// Task whose scale and feature count the model must match.
+    #[arg(long)]
+    pub task: Option<u64>,
+}
+
+/// `model` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Build the circuit, keys and verifier bundle of a model.
+    Prove {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Where to write the verifier bundle (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Register a model version (VKA stored on-chain, verifier route, version).
+    Register {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Existing lineage to add the version to.
+        #[arg(long, conflicts_with = "name")]
+        lineage: Option<u64>,
+        /// Name of a new lineage to create.
+        #[arg(long)]
+        name: Option<String>,
+        /// Metadata URI recorded in the event.
+        #[arg(long, default_value = "")]
+        uri: String,
+    },
+    /// List a lineage's versions.
+    Versions {
+        /// Lineage id.
+        #[arg(long)]
+        lineage: u64,
+    },
+}
+
+/// `evaluate` options.
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// Task id.
+    #[arg(long)]
+    pub task: u64,
+    /// Model version id.
+    #[arg(long)]
+    pub version: u64,
+    /// The version's ONNX model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The task's dataset CSV.
+    #[arg(long)]
+    pub dataset: PathBuf,
+    /// Calibration CSV used at registration (default: the dataset).
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
+}
+
+/// `admin` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Pause registrations and evaluations.
+    Pause,
+    /// Resume them.
+    Unpause,
+    /// Allow-list (or with --revoke, disallow) verifier code on the router.
+    AllowVerifier {
+        /// A deployed verifier whose code to allow.
+        #[arg(long, required_unless_present = "code_hash")]
+        address: Option<Address>,
+        /// The code hash to allow.
+        #[arg(long)]
+        code_hash: Option<B256>,
+        /// Disallow instead.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Revoke a model version.
+    Revoke {
+        /// Version id.
+        #[arg(long)]
+        version: u64,
+    },
+    /// Start a two-step ownership transfer of the registry and the router.
+    TransferOwnership {
+        /// The new owner.
+        #[arg(long)]
+        to: Address,
+    },
+    /// Accept a pending ownership transfer (run by the new owner).
+    AcceptOwnership,
+}
+
+/// Scale of the bundled Iris circuits (EZKL's calibration picks it).
+pub const DEFAULT_SCALE: u32 = 13;
+
+/// `devnet`: serve a local chain until interrupted.
+pub fn devnet(host: &str, port: u16) -> Result<(), CliError> {
+    let addr = format!("{host}:{port}")
+        .parse()
+        .map_err(|e| CliError::input(format!("bad --host/--port: {e}")))?;
+    let chain = zkmltrack_devnet::Devnet::default();
+    eprintln!(
+        "zkmltrack devnet: chain id {}; dev account {} (public key, local use only)",
+        chain.chain_id(),
+        zkmltrack_devnet::DEV_ACCOUNT
+    );
+    let server = zkmltrack_devnet::rpc::serve(chain, addr).map_err(|e| CliError {
+        code: EXIT_FAILURE,
+        message: format!("cannot listen on {addr}: {e}"),
+    })?;
+    println!("listening on {}", server.url());
+    server.join();
+    Ok(())
+}
+
+/// The Stylus programs: --contracts, else `contracts/target/stylus` here or in the source tree.
+pub fn programs(dir: Option<&Path>) -> Result<SuitePrograms, CliError> {
+    let dir = dir.map(Path::to_path_buf).unwrap_or_else(|| {
+        let local = PathBuf::from("contracts/target/stylus");
+        if local.is_dir() {
+            local
+        } else {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/target/stylus")
+        }
+    });
+    SuitePrograms::from_dir(&dir).map_err(CliError::input)
+}
+
+/// A model made ready for the chain: circuit, reusable-verifier bundle, ONNX hash.
+pub struct PreparedModel<'p> {
+    /// The EZKL circuit (keys included).
+    pub circuit: Circuit<'p>,
+    /// Reusable verifier and the model's VKA.
+    pub bundle: VerifierBundle,
+    /// keccak256 of the ONNX file.
+    pub onnx_hash: B256,
+}
+
+impl PreparedModel<'_> {
+    /// The VKA words.
+    pub fn vka(&self) -> Vec<B256> {
+        self.bundle
+            .vka
+            .as_ref()
+            .map(|v| {
+                v.words
+                    .iter()
+                    .map(|w| w.parse().expect("bundle words are hex"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Builds (or resumes) a model's circuit and its reusable-verifier bundle.
+/// Calibration rows are trimmed to a whole number of proofs.
+pub fn prepare_model<'p>(
+    prover: &'p Prover,
+    model: &Path,
+    calibration: &Dataset,
+    step: &Step,
+) -> Result<PreparedModel<'p>, CliError> {
+    let onnx = std::fs::read(model)
+        .map_err(|e| CliError::input(format!("cannot read {}: {e}", model.display())))?;
+    let mut rows: Vec<Vec<f64>> = calibration
+        .rows
+        .iter()
+        .map(|r| r.features.clone())
+        .collect();
+    let progress = |p: Progress| match p {
+        Progress::Started(s) => step.note(&format!("{s} ...")),
+        Progress::Finished {
+            step: s, seconds, ..
+        } => step.note(&format!("{s} done in {seconds:.1} s")),
+        Progress::Skipped(s) => step.note(&format!("{s} already done")),
+    };
+    let circuit = match prover.circuit(model, &rows, &progress) {
+        Err(ProverError::InputShape { expected, .. })
+            if expected > 0
+                && calibration.feature_count() > 0
+                && expected % calibration.feature_count() == 0 =>
+        {
+            let per_proof = expected / calibration.feature_count();
+            rows.truncate(rows.len() / per_proof * per_proof);
+            if rows.is_empty() {
+                return Err(CliError::input(format!(
+                    "{} proves {per_proof} rows at a time; the calibration set has fewer",
+                    model.display()
+                )));
+            }
+            prover.circuit(model, &rows, &progress)?
+        }
+        other => other?,
+    };
+    let solc = Solc::ensure(&prover.config().home).map_err(|e| CliError {
+        code: EXIT_FAILURE,
+        message: e.to_string(),
+    })?;
+    step.note("reusable verifier and VKA");
+    let bundle = generate(&circuit, VerifierKind::Reusable, &solc)?;
+    Ok(PreparedModel {
+        circuit,
+        bundle,
+        onnx_hash: keccak256(&onnx),
+    })
+}
+
+fn read_dataset(path: &Path) -> Result<Dataset, CliError> {
+    Ok(Dataset::from_csv(path)?)
+}
+
+/// `deploy`.
+pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
+    let programs = programs(args.contracts.as_deref())?;
+    let verifier = match &args.verifier_bundle {
+        Some(path) => VerifierBundle::read(path)?,
+        None => {
+            let step = Step::start("EZKL reusable verifier (from the bundled Iris model)");
+            let example = crate::demo::Example::unpack(&global.work_dir("example")?)?;
+            let prover = global.prover(DEFAULT_SCALE)?;
+            let prepared = prepare_model(
+                &prover,
+                &example.model,
+                &read_dataset(&example.eval)?,
+                &step,
+            )?;
+            step.done(format!(
+                "{} bytes of runtime code",
+                prepared.bundle.runtime_size
+            ));
+            prepared.bundle
+        }
+    };
+    let chain = global.chain().await?;
+    let suite = deploy_suite(chain, &programs, &verifier).await?;
+    suite
+        .deployment
+        .write(&global.args.deployment)
+        .map_err(CliError::input)?;
+    let d = &suite.deployment;
+    emit(
+        global.json(),
+        &serde_json::to_value(d).expect("serializes"),
+        &format!(
+            "deployed on chain {}:\n  ModelRegistry    {}\n  VerifierRouter   {}\n  TaskController   {}\n  DatasetVerifier  {}\n  reusable verifier {}\nwritten to {}",
+            d.chain_id,
+            d.registry,
+            d.router,
+            d.controller,
+            d.dataset_verifier,
+            d.reusable_verifier.unwrap_or_default(),
+            global.args.deployment.display()
+        ),
+    );
+    Ok(())
+}
+
+/// Deploys the suite with a spinner per program.
+pub async fn deploy_suite(
+    chain: zkmltrack::chain::Chain,
+    programs: &SuitePrograms,
+    verifier: &VerifierBundle,
+) -> Result<Suite, CliError> {
+    let init_code: Vec<u8> = alloy::primitives::hex::decode(&verifier.bytecode)
+        .map_err(|e| CliError::input(format!("verifier bundle bytecode is not hex: {e}")))?;
+    let step = Step::start("deploying the contract suite");
+    let suite = Suite::deploy(chain, programs, Some(&init_code), &|what| step.note(what)).await?;
+    step.done(format!("registry {}", suite.deployment.registry));
+    Ok(suite)
+}
+
+/// `task ...`.
+pub async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
+    match cmd {
+        TaskCommand::Create {
+            dataset,
+            scale,
+            samples,
+            draw_delay,
+        } => {
+            let suite = global.suite().await?;
+            let spec = task_spec(&dataset, scale, samples, draw_delay)?;
+            let id = suite.create_task(&spec).await?;
+            emit(
+                global.json(),
+                &json!({ "task_id": id, "spec": spec }),
+                &format!(
+                    "created task {id} (root {}, {} rows)",
+                    spec.root, spec.dataset_size
+                ),
+            );
+        }
+        TaskCommand::Show { task } => {
+            let suite = global.suite().await?;
+            let t = suite.task(task).await?;
+            let s = &t.spec;
+            emit(
+                global.json(),
+                &serde_json::to_value(&t).expect("serializes"),
+                &format!(
+                    "task {}: creator {}\n  root {}\n  {} rows x {} features, {} classes, scale {}\n  {} samples per evaluation, draw delay {} blocks, randomness {}\n  {}",
+                    t.id,
+                    t.creator,
+                    s.root,
+                    s.dataset_size,
+                    s.feature_count,
+                    s.class_count,
+                    s.scale,
+                    s.samples,
+                    s.draw_delay,
+                    if s.randomness.is_zero() { "block-hash beacon".to_string() } else { s.randomness.to_string() },
+                    if t.closed { "closed" } else { "open" }
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A task's parameters from its dataset CSV (metadata: keccak256 of the file).
+pub fn task_spec(
+    dataset: &Path,
+    scale: u32,
+    samples: u32,
+    draw_delay: u32,
+) -> Result<TaskSpec, CliError> {
+    let data = read_dataset(dataset)?;
+    let quantized = data.quantize(scale)?;
+    let bytes = std::fs::read(dataset)
+        .map_err(|e| CliError::input(format!("{}: {e}", dataset.display())))?;
+    Ok(TaskSpec {
+        root: B256::from(quantized.root().to_be_bytes()),
+        dataset_size: data.rows.len() as u64,
+        feature_count: data.feature_count() as u32,
+        class_count: data.class_count().max(2),
+        scale,
+        samples,
+        draw_delay,
+        randomness: Address::ZERO,
+        metadata: keccak256(&bytes),
+    })
+}
+
+/// `dataset ...` (off-chain).
+pub fn dataset(global: &Global, cmd: DatasetCommand) -> Result<(), CliError> {
+    match cmd {
+        DatasetCommand::Root { dataset, scale } => {
+            let data = read_dataset(&dataset)?;
+            let q = data.quantize(scale)?;
+            let root = q.root().to_hex();
+            emit(
+                global.json(),
+                &json!({ "root": root, "rows": q.len(), "features": data.feature_count(), "scale": scale }),
+                &format!(
+                    "{root} ({} rows, {} features, scale {scale})",
+                    q.len(),
+                    data.feature_count()
+                ),
+            );
+        }
+        DatasetCommand::Proof {
+            dataset,
+            scale,
+            index,
+        } => {
+            let data = read_dataset(&dataset)?;
+            let q = data.quantize(scale)?;
+            let proof = q.proof(index)?;
+            let leaf = q.leaf(index).expect("index checked by proof()");
+            let hexes: Vec<String> = proof.iter().map(|f| f.to_hex()).collect();
+            emit(
+                global.json(),
+                &json!({ "index": index, "leaf": leaf.to_hex(), "root": q.root().to_hex(), "proof": hexes }),
+                &format!(
+                    "leaf {}\nproof (bottom-up):\n  {}",
+                    leaf.to_hex(),
+                    hexes.join("\n  ")
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The scale a model command uses: --scale, else the task's, else the default.
+async fn model_scale(global: &Global, args: &ModelArgs) -> Result<u32, CliError> {
+    if let Some(scale) = args.scale {
+        return Ok(scale);
+    }
+    match args.task {
+        Some(task) => Ok(global.suite().await?.task(task).await?.spec.scale),
+        None => Ok(DEFAULT_SCALE),
+    }
+}
+
+fn calibration_set(args: &ModelArgs, fallback: Option<&Path>) -> Result<Dataset, CliError> {
+    let path =
+        args.calibration.as_deref().or(fallback).ok_or_else(|| {
+            CliError::input("pass --calibration CSV (representative model inputs)")
+        })?;
+    read_dataset(path)
+}
+
+/// `model ...`.
+pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
+    match cmd {
+        ModelCommand::Prove { model, out } => {
+            let scale = model_scale(global, &model).await?;
+            let prover = global.prover(scale)?;
+            let step = Step::start(format!("circuit of {}", model.model.display()));
+            let prepared = prepare_model(
+                &prover,
+                &model.model,
+                &calibration_set(&model, None)?,
+                &step,
+            )?;
+            prepared.bundle.write(&out)?;
+            let digest = prepared
+                .bundle
+                .vka
+                .as_ref()
+                .map(|v| v.digest.clone())
+                .unwrap_or_default();
+            step.done(format!("VKA digest {digest}"));
+            emit(
+                global.json(),
+                &json!({ "bundle": out, "vk_digest": digest, "onnx_hash": prepared.onnx_hash,
+                         "logrows": prepared.circuit.settings.logrows, "scale": scale }),
+                &format!(
+                    "verifier bundle written to {} (VK digest {digest})",
+                    out.display()
+                ),
+            );
+        }
+        ModelCommand::Register {
+            model,
+            lineage,
+            name,
+            uri,
+        } => {
+            let suite = global.suite().await?;
+            let scale = model_scale(global, &model).await?;
+            if let Some(task) = model.task {
+                check_fits_task(&suite, task, &model).await?;
+            }
+            let prover = global.prover(scale)?;
+            let step = Step::start(format!("circuit of {}", model.model.display()));
+            let prepared = prepare_model(
+                &prover,
+                &model.model,
+                &calibration_set(&model, None)?,
+                &step,
+            )?;
+            step.done("");
+            let registered = register(&suite, &prepared, lineage, name.as_deref(), &uri).await?;
+            emit(
+                global.json(),
+                &serde_json::to_value(registered).expect("serializes"),
+                &format!(
+                    "registered version {} (number {} of lineage {}), route {}",
+                    registered.version_id,
+                    registered.number,
+                    registered.lineage_id,
+                    registered.route_id
+                ),
+            );
+        }
+        ModelCommand::Versions { lineage } => {
+            let suite = global.suite().await?;
+            let versions = suite.lineage_versions(lineage).await?;
+            let rows: Vec<Vec<String>> = versions
+                .iter()
+                .map(|v| {
+                    vec![
+                        v.number.to_string(),
+                        v.id.to_string(),
+                        format!("{}", v.vk_digest),
+                        v.route_id.to_string(),
+                        v.timestamp.to_string(),
+                        if v.revoked { "revoked" } else { "live" }.into(),
+                    ]
+                })
+                .collect();
+            emit(
+                global.json(),
+                &serde_json::to_value(&versions).expect("serializes"),
+                &table(
+                    &[
+                        "number",
+                        "version",
+                        "vk digest",
+                        "route",
+                        "timestamp",
+                        "status",
+                    ],
+                    &rows,
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a model whose input width does not match the task's features,
+/// before any proving.
+async fn check_fits_task(suite: &Suite, task: u64, model: &ModelArgs) -> Result<(), CliError> {
+    let spec = suite.task(task).await?.spec;
+    if let Some(path) = &model.calibration {
+        let data = read_dataset(path)?;
+        if data.feature_count() != spec.feature_count as usize {
+            return Err(CliError::input(format!(
+                "{} has {} features; task {task} takes {}",
+                path.display(),
+                data.feature_count(),
+                spec.feature_count
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Registers a prepared model: checks its verifier is the suite's, then VKA
+/// store, route and version.
+pub async fn register(
+    suite: &Suite,
+    prepared: &PreparedModel<'_>,
+    lineage: Option<u64>,
+    name: Option<&str>,
+    uri: &str,
+) -> Result<zkmltrack::suite::RegisteredVersion, CliError> {
+    let runtime = alloy::primitives::hex::decode(&prepared.bundle.deployed_bytecode)
+        .map_err(|e| CliError::input(format!("bundle runtime code is not hex: {e}")))?;
+    if !suite.is_verifier_allowed(keccak256(&runtime)).await? {
+        return Err(CliError::input(
+            "this model's EZKL reusable verifier is not the one the router allows; \
+             ask the owner to deploy and allow it (`zkmltrack admin allow-verifier`)",
+        ));
+    }
+    let lineage = match (lineage, name) {
+        (Some(id), _) => id,
+        (None, Some(name)) => suite.create_lineage(name).await?,
+        (None, None) => return Err(CliError::input("pass --lineage ID or --name NAME")),
+    };
+    let step = Step::start("registering the model version");
+    let registered = suite
+        .register_version(lineage, prepared.onnx_hash, &prepared.vka(), uri)
+        .await?;
+    step.done(format!("version {}", registered.version_id));
+    Ok(registered)
+}
+
+/// `evaluate`.
+pub async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliError> {
+    let suite = global.suite().await?;
+    let task = suite.task(args.task).await?;
+    let dataset = read_dataset(&args.dataset)?;
+    let calibration = match &args.calibration {
+        Some(path) => read_dataset(path)?,
+        None => dataset.clone(),
+    };
+    let prover = global.prover(task.spec.scale)?;
+    let step = Step::start(format!("circuit of {}", args.model.display()));
+    let prepared = prepare_model(&prover, &args.model, &calibration, &step)?;
+    step.done("");
+    let version = suite.version(args.version).await?;
+    if version.vk_digest != crate::demo::digest_of(&prepared) {
+        return Err(CliError::input(format!(
+            "{} is not the model registered as version {} (its VK digest differs); pass the same model and calibration set",
+            args.model.display(),
+            args.version
+        )));
+    }
+    let report =
+        evaluate_with_progress(&suite, args.task, args.version, &prepared, &dataset).await?;
+    emit(
+        global.json(),
+        &serde_json::to_value(&report).expect("serializes"),
+        &format!(
+            "evaluation {}: {}/{} correct ({}) with {} proofs",
+            report.evaluation_id,
+            report.correct,
+            report.samples.len(),
+            percent(report.accuracy_bps),
+            report.proofs
+        ),
+    );
+    Ok(())
+}
+
+/// Runs an evaluation with a spinner.
+pub async fn evaluate_with_progress(
+    suite: &Suite,
+    task: u64,
+    version: u64,
+    prepared: &PreparedModel<'_>,
+    dataset: &Dataset,
+) -> Result<EvaluationReport, CliError> {
+    let step = Step::start(format!("evaluating version {version} on task {task}"));
+    let report = run_evaluation(suite, task, version, &prepared.circuit, dataset, &|m| {
+        step.note(m)
+    })
+    .await?;
+    step.done(format!(
+        "{}/{} correct, {}",
+        report.correct,
+        report.samples.len(),
+        percent(report.accuracy_bps)
+    ));
+    Ok(report)
+}
+
+/// `leaderboard`.
+pub async fn leaderboard(global: &Global, task: u64) -> Result<(), CliError> {
+    let suite = global.suite().await?;
+    let text = leaderboard_text(&suite, task).await?;
+    let board = suite.leaderboard(task).await?;
+    emit(
+        global.json(),
+        &serde_json::to_value(&board).expect("serializes"),
+        &text,
+    );
+    Ok(())
+}
+
+/// The leaderboard as a table.
+pub async fn leaderboard_text(suite: &Suite, task: u64) -> Result<String, CliError> {
+    let board = suite.leaderboard(task).await?;
+    let mut rows = Vec::new();
+    for e in &board {
+        let v = suite.version(e.version_id).await?;
+        rows.push(vec![
+            e.rank.to_string(),
+            percent(e.accuracy_bps),
+            e.version_id.to_string(),
+            format!("{}#{}", v.lineage_id, v.number),
+            e.evaluation_id.to_string(),
+            v.submitter.to_string(),
+        ]);
+    }
+    Ok(format!(
+        "leaderboard of task {task}\n{}",
+        table(
+            &[
+                "rank",
+                "accuracy",
+                "version",
+                "lineage#n",
+                "evaluation",
+                "submitter"
+            ],
+            &rows
+        )
+    ))
+}
+
+/// `admin ...`.
+pub async fn admin(global: &Global, cmd: AdminCommand) -> Result<(), CliError> {
+    let suite = global.suite().await?;
+    let (what, value) = match cmd {
+        AdminCommand::Pause => {
+            suite.set_paused(true).await?;
+            ("paused the suite".to_string(), json!({ "paused": true }))
+        }
+        AdminCommand::Unpause => {
+            suite.set_paused(false).await?;
+            ("unpaused the suite".to_string(), json!({ "paused": false }))
+        }
+        AdminCommand::AllowVerifier {
+            address,
+            code_hash,
+            revoke,
+        } => {
+            let hash = match (address, code_hash) {
+                (_, Some(hash)) => {
+                    suite.allow_verifier_code(hash, !revoke).await?;
+                    hash
+                }
+                (Some(address), None) => suite.allow_verifier_at(address, !revoke).await?,
+                (None, None) => unreachable!("clap requires one"),
+            };
+            (
+                format!(
+                    "{} verifier code {hash}",
+                    if revoke { "disallowed" } else { "allowed" }
+                ),
+                json!({ "code_hash": hash, "allowed": !revoke }),
+            )
+        }
+        AdminCommand::Revoke { version } => {
+            suite.revoke_version(version).await?;
+            (
+                format!("revoked version {version}"),
+                json!({ "revoked": version }),
+            )
+        }
+        AdminCommand::TransferOwnership { to } => {
+            suite.transfer_ownership(to).await?;
+            (
+                format!("ownership transfer to {to} started; {to} must run `zkmltrack admin accept-ownership`"),
+                json!({ "pending_owner": to }),
+            )
+        }
+        AdminCommand::AcceptOwnership => {
+            suite.accept_ownership().await?;
+            let (registry, _) = suite.owners().await?;
+            (
+                format!("{registry} now owns the suite"),
+                json!({ "owner": registry }),
+            )
+        }
+    };
+    emit(global.json(), &value, &what);
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! What every command shares: the connection, the signing key, the suite's
+//! deployment, and the prover configuration.
+
+use std::{fs, path::PathBuf};
+
+use alloy::signers::local::PrivateKeySigner;
+use zkmltrack::{
+    chain::Chain,
+    prover::{Prover, ProverConfig, SrsSource},
+    suite::{Deployment, Suite},
+};
+use zkmltrack_devnet::{CHAIN_ID as DEV_CHAIN_ID, DEV_KEY};
+
+use crate::{
+    output::{CliError, EXIT_FAILURE},
+    GlobalArgs,
+};
+
+/// The global options, resolved lazily.
+pub struct Global {
+    /// The options as given.
+    pub args: GlobalArgs,
+}
+
+impl Global {
+    /// Wraps the parsed options.
+    pub fn new(args: GlobalArgs) -> Global {
+        Global { args }
+    }
+
+    /// Whether results are printed as JSON.
+    pub fn json(&self) -> bool {
+        self.args.json
+    }
+
+    /// The signing key from ZKMLTRACK_PRIVATE_KEY, --private-key-file or
+    /// --keystore, if one was given.
+    pub fn signer(&self) -> Result<Option<PrivateKeySigner>, CliError> {
+        let parse = |text: &str, from: &str| {
+            text.trim().parse::<PrivateKeySigner>().map_err(|_| {
+                CliError::input(format!("{from} does not hold a 32-byte hex private key"))
+            })
+        };
+        if let Some(path) = &self.args.keystore {
+            let password = std::env::var("ZKMLTRACK_KEYSTORE_PASSWORD").map_err(|_| {
+                CliError::input("--keystore needs its password in ZKMLTRACK_KEYSTORE_PASSWORD")
+            })?;
+            let signer = PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
+                CliError::input(format!("cannot open keystore {}: {e}", path.display()))
+            })?;
+            return Ok(Some(signer));
+        }
+        if let Some(path) = &self.args.private_key_file {
+            let text = fs::read_to_string(path).map_err(|e| {
+                CliError::input(format!("cannot read key file {}: {e}", path.display()))
+            })?;
+            return parse(&text, &path.display().to_string()).map(Some);
+        }
+        match std::env::var("ZKMLTRACK_PRIVATE_KEY") {
+            Ok(text) if !text.trim().is_empty() => parse(&text, "ZKMLTRACK_PRIVATE_KEY").map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Connects to the RPC endpoint with the configured key; on a dev chain
+    /// (chain id 412346) without one, with the public Nitro dev key.
+    pub async fn chain(&self) -> Result<Chain, CliError> {
+        self.chain_at(&self.args.rpc_url).await
+    }
+
+    /// Like [`Global::chain`] for another URL (the demo's embedded devnet).
+    pub async fn chain_at(&self, url: &str) -> Result<Chain, CliError> {
+        let signer = self.signer()?;
+        let given = signer.is_some();
+        let chain = Chain::connect(url, signer).await?;
+        if !given && chain.chain_id() == DEV_CHAIN_ID {
+            let dev = PrivateKeySigner::from_bytes(&DEV_KEY).expect("the dev key is valid");
+            return Ok(Chain::connect(url, Some(dev)).await?);
+        }
+        Ok(chain)
+    }
+
+    /// The suite named by the deployment file, checked on the chain.
+    pub async fn suite(&self) -> Result<Suite, CliError> {
+        let deployment = Deployment::read(&self.args.deployment).map_err(CliError::input)?;
+        let chain = self.chain().await?;
+        Ok(Suite::attach(chain, deployment).await?)
+    }
+
+    /// The SRS source: --srs FILE or --test-srs.
+    pub fn srs(&self) -> Result<SrsSource, CliError> {
+        match (&self.args.srs, self.args.test_srs) {
+            (Some(path), _) => Ok(SrsSource::File(path.clone())),
+            (None, true) => Ok(SrsSource::TestOnly),
+            (None, false) => Err(CliError::input(
+                "proving needs an SRS: pass --srs FILE (a trusted KZG ceremony file) or --test-srs (local tests only)",
+            )),
+        }
+    }
+
+    /// A prover whose circuits quantize inputs at `scale` (a task's scale).
+    pub fn prover(&self, scale: u32) -> Result<Prover, CliError> {
+        let mut config = ProverConfig::new(self.args.workspace.join("circuits"), self.srs()?);
+        config.input_scale = Some(scale);
+        Prover::new(config).map_err(CliError::from)
+    }
+
+    /// Directory for this run's generated files.
+    pub fn work_dir(&self, name: &str) -> Result<PathBuf, CliError> {
+        let dir = self.args.workspace.join(name);
+        fs::create_dir_all(&dir).map_err(|e| CliError {
+            code: EXIT_FAILURE,
+            message: format!("cannot create {}: {e}", dir.display()),
+        })?;
+        Ok(dir)
+    }
+}

@@ -1,0 +1,267 @@
+//! `zkmltrack demo`: the whole mission in one command, on embedded defaults.
+//!
+//! On an embedded devnet (or the chain at `--rpc-url` with `--external`):
+//! deploys the suite and EZKL's reusable verifier, anchors the bundled Iris
+//! evaluation set as a task, registers the Iris MLP (batch proofs of 4 samples)
+//! as version 1 and a deliberately weaker MLP (one proof per sample) as
+//! version 2 of the same lineage, evaluates both on randomly drawn,
+//! Merkle-proved samples, and prints the leaderboard, checked against the
+//! predictions the proofs carry.
+
+use std::path::{Path, PathBuf};
+
+use alloy::primitives::B256;
+use clap::Args;
+use serde_json::json;
+use zkmltrack::{dataset::Dataset, prover::SrsSource, suite::Suite};
+use zkmltrack_devnet::{rpc, Devnet};
+
+use crate::{
+    commands::{
+        deploy_suite, evaluate_with_progress, leaderboard_text, prepare_model, programs, register,
+        task_spec, PreparedModel, DEFAULT_SCALE,
+    },
+    context::Global,
+    output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
+};
+
+/// `demo` options.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Run on the chain at --rpc-url (a Nitro dev node, say) instead of an embedded devnet.
+    #[arg(long)]
+    pub external: bool,
+    /// Samples drawn per evaluation (a multiple of 4).
+    #[arg(long, default_value_t = 16)]
+    pub samples: u32,
+    /// Directory of the optimised Stylus programs.
+    #[arg(long)]
+    pub contracts: Option<PathBuf>,
+}
+
+/// The bundled Iris example, compiled into the binary.
+pub struct Example {
+    /// Iris MLP 4 -> 16 -> 3, one sample per proof.
+    pub model: PathBuf,
+    /// The same MLP proving 4 samples per proof.
+    pub model_batch4: PathBuf,
+    /// A weaker MLP (fewer training steps), one sample per proof.
+    pub model_weak: PathBuf,
+    /// The evaluation set (50 rows: 4 features, label).
+    pub eval: PathBuf,
+}
+
+impl Example {
+    /// Writes the bundled files into `dir` (unchanged files are left alone).
+    pub fn unpack(dir: &Path) -> Result<Example, CliError> {
+        let write = |name: &str, bytes: &[u8]| -> Result<PathBuf, CliError> {
+            let path = dir.join(name);
+            if std::fs::read(&path).ok().as_deref() != Some(bytes) {
+                std::fs::write(&path, bytes).map_err(|e| CliError {
+                    code: EXIT_FAILURE,
+                    message: format!("cannot write {}: {e}", path.display()),
+                })?;
+            }
+            Ok(path)
+        };
+        Ok(Example {
+            model: write(
+                "model.onnx",
+                include_bytes!("../../examples/iris/model.onnx"),
+            )?,
+            model_batch4: write(
+                "model_batch4.onnx",
+                include_bytes!("../../examples/iris/model_batch4.onnx"),
+            )?,
+            model_weak: write(
+                "model_weak.onnx",
+                include_bytes!("../../examples/iris/model_weak.onnx"),
+            )?,
+            eval: write("eval.csv", include_bytes!("../../examples/iris/eval.csv"))?,
+        })
+    }
+}
+
+/// The VKA digest a prepared model registers.
+pub fn digest_of(prepared: &PreparedModel<'_>) -> B256 {
+    prepared
+        .bundle
+        .vka
+        .as_ref()
+        .and_then(|v| v.digest.parse().ok())
+        .unwrap_or_default()
+}
+
+/// Runs the demo.
+pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
+    if args.samples == 0 || !args.samples.is_multiple_of(4) {
+        return Err(CliError::input(
+            "--samples must be a positive multiple of 4 (version 1 proves 4 samples at a time)",
+        ));
+    }
+    let programs = programs(args.contracts.as_deref())?;
+    let example = Example::unpack(&global.work_dir("example")?)?;
+    let eval = Dataset::from_csv(&example.eval)?;
+
+    // The chain: an embedded devnet unless --external.
+    let server = if args.external {
+        None
+    } else {
+        let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().expect("address"))
+            .map_err(|e| CliError {
+                code: EXIT_FAILURE,
+                message: format!("cannot start the embedded devnet: {e}"),
+            })?;
+        eprintln!("embedded devnet on {}", server.url());
+        Some(server)
+    };
+    let url = server
+        .as_ref()
+        .map(|s| s.url())
+        .unwrap_or_else(|| global.args.rpc_url.clone());
+    let chain = global.chain_at(&url).await?;
+
+    // Circuits, keys and verifier bundles (resumed from the workspace when done before).
+    let srs = global.srs().unwrap_or(SrsSource::TestOnly);
+    let mut config =
+        zkmltrack::prover::ProverConfig::new(global.args.workspace.join("circuits"), srs);
+    config.input_scale = Some(DEFAULT_SCALE);
+    let prover = zkmltrack::prover::Prover::new(config)?;
+    let step = Step::start("version 1: Iris MLP, 4 samples per proof");
+    let good = prepare_model(&prover, &example.model_batch4, &eval, &step)?;
+    step.done(format!("VK digest {}", digest_of(&good)));
+    let step = Step::start("version 2: weaker Iris MLP, 1 sample per proof");
+    let weak = prepare_model(&prover, &example.model_weak, &eval, &step)?;
+    step.done(format!("VK digest {}", digest_of(&weak)));
+    if weak.bundle.deployed_bytecode != good.bundle.deployed_bytecode {
+        return Err(CliError {
+            code: EXIT_FAILURE,
+            message: "EZKL generated different reusable verifiers for the two circuits; the demo expects one".into(),
+        });
+    }
+
+    // The suite.
+    let suite: Suite = deploy_suite(chain, &programs, &good.bundle).await?;
+    if args.external {
+        suite
+            .deployment
+            .write(&global.args.deployment)
+            .map_err(CliError::input)?;
+    }
+
+    // The task.
+    let step = Step::start("creating the Iris task");
+    let spec = task_spec(&example.eval, DEFAULT_SCALE, args.samples, 2)?;
+    let task_id = suite.create_task(&spec).await?;
+    step.done(format!(
+        "task {task_id}, root {}, {} rows",
+        spec.root, spec.dataset_size
+    ));
+
+    // Two versions of one lineage.
+    let v1 = register(
+        &suite,
+        &good,
+        None,
+        Some("iris-mlp"),
+        "bundled:model_batch4.onnx",
+    )
+    .await?;
+    let v2 = register(
+        &suite,
+        &weak,
+        Some(v1.lineage_id),
+        None,
+        "bundled:model_weak.onnx",
+    )
+    .await?;
+
+    // Evaluations.
+    let r1 = evaluate_with_progress(&suite, task_id, v1.version_id, &good, &eval).await?;
+    let r2 = evaluate_with_progress(&suite, task_id, v2.version_id, &weak, &eval).await?;
+
+    // What the leaderboard says against what the proofs predicted.
+    let board = suite.leaderboard(task_id).await?;
+    let mut mismatches = Vec::new();
+    for report in [&r1, &r2] {
+        let proved = report
+            .samples
+            .iter()
+            .filter(|s| s.predicted == s.label)
+            .count() as u32;
+        let on_board = board
+            .iter()
+            .find(|e| e.evaluation_id == report.evaluation_id);
+        let expected = zkmltrack::evaluation::accuracy_bps(proved, args.samples);
+        if on_board.map(|e| e.accuracy_bps) != Some(expected) {
+            mismatches.push(format!(
+                "evaluation {}: leaderboard {:?}, proofs say {}",
+                report.evaluation_id,
+                on_board.map(|e| percent(e.accuracy_bps)),
+                percent(expected)
+            ));
+        }
+    }
+    if !mismatches.is_empty() {
+        return Err(CliError {
+            code: EXIT_FAILURE,
+            message: format!("leaderboard mismatch: {}", mismatches.join("; ")),
+        });
+    }
+
+    let summary = table(
+        &[
+            "version",
+            "model",
+            "proofs",
+            "samples",
+            "correct",
+            "accuracy",
+            "proving s",
+        ],
+        &[(&v1, &r1, "Iris MLP (batch 4)"), (&v2, &r2, "weaker MLP")]
+            .iter()
+            .map(|(v, r, name)| {
+                vec![
+                    v.version_id.to_string(),
+                    name.to_string(),
+                    r.proofs.to_string(),
+                    r.samples.len().to_string(),
+                    r.correct.to_string(),
+                    percent(r.accuracy_bps),
+                    format!("{:.1}", r.proving_seconds),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    );
+    let text = format!(
+        "{}\n\n{summary}\n\nchain {} at {}{}",
+        leaderboard_text(&suite, task_id).await?,
+        suite.chain().chain_id(),
+        url,
+        if args.external {
+            format!(
+                "; deployment written to {}",
+                global.args.deployment.display()
+            )
+        } else {
+            " (embedded devnet, gone when the demo exits)".to_string()
+        }
+    );
+    emit(
+        global.json(),
+        &json!({
+            "chain_id": suite.chain().chain_id(),
+            "rpc_url": url,
+            "deployment": suite.deployment,
+            "task_id": task_id,
+            "task": spec,
+            "versions": [v1, v2],
+            "evaluations": [r1, r2],
+            "leaderboard": board,
+        }),
+        &text,
+    );
+    drop(server);
+    Ok(())
+}

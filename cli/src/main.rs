@@ -1,0 +1,158 @@
+//! `zkmltrack`: the command line of zkMLTrack.
+//!
+//! Every command talks to one RPC endpoint (`--rpc-url`, default the local
+//! devnet's `http://127.0.0.1:8547`) and, after `deploy`, reads the suite's
+//! addresses from the deployment file (`--deployment`). Keys come from
+//! `ZKMLTRACK_PRIVATE_KEY`, `--private-key-file` or `--keystore` (password in
+//! `ZKMLTRACK_KEYSTORE_PASSWORD`) and are never printed. On a dev chain
+//! (chain id 412346) the public Nitro dev key is used when no key is given.
+//!
+//! Exit codes: 0 done; 1 unexpected failure; 2 usage; 3 chain unavailable
+//! (unreachable, wrong chain, contract missing); 4 refused (revert, unfunded
+//! or missing key); 5 bad input (files, model, dataset, shapes); 6 the audit
+//! found mismatches.
+
+mod audit;
+mod commands;
+mod context;
+mod demo;
+mod output;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Args, Parser, Subcommand};
+
+use context::Global;
+use output::CliError;
+
+/// Verifiable ML model versioning on Arbitrum: EZKL proofs, Poseidon dataset
+/// roots, Stylus contracts.
+#[derive(Parser, Debug)]
+#[command(name = "zkmltrack", version, about, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Args, Debug, Clone)]
+struct GlobalArgs {
+    /// JSON-RPC endpoint (local devnet, Nitro dev node, Arbitrum Sepolia...).
+    #[arg(
+        long,
+        global = true,
+        env = "ZKMLTRACK_RPC_URL",
+        default_value = "http://127.0.0.1:8547"
+    )]
+    rpc_url: String,
+    /// Deployment file written by `deploy` and read by later commands.
+    #[arg(
+        long,
+        global = true,
+        env = "ZKMLTRACK_DEPLOYMENT",
+        default_value = "zkmltrack.deployment.json"
+    )]
+    deployment: PathBuf,
+    /// File holding a hex private key (instead of ZKMLTRACK_PRIVATE_KEY).
+    #[arg(long, global = true)]
+    private_key_file: Option<PathBuf>,
+    /// Encrypted JSON keystore; its password in ZKMLTRACK_KEYSTORE_PASSWORD.
+    #[arg(long, global = true)]
+    keystore: Option<PathBuf>,
+    /// Directory for EZKL circuits, keys and proofs.
+    #[arg(
+        long,
+        global = true,
+        env = "ZKMLTRACK_WORKSPACE",
+        default_value = "zkmltrack-work"
+    )]
+    workspace: PathBuf,
+    /// KZG SRS file from a trusted ceremony.
+    #[arg(long, global = true, conflicts_with = "test_srs")]
+    srs: Option<PathBuf>,
+    /// Generate a local TEST-ONLY SRS (its secret is known: proofs are forgeable; never on a real chain).
+    #[arg(long, global = true)]
+    test_srs: bool,
+    /// Print results as JSON on stdout (progress goes to stderr).
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// The whole flow on an embedded devnet (or --rpc-url with --external): deploy, task, two models, evaluations, leaderboard.
+    Demo(demo::DemoArgs),
+    /// Serve a local Stylus-capable dev chain on JSON-RPC.
+    Devnet {
+        /// Interface to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port (0 picks a free one).
+        #[arg(long, default_value_t = 8547)]
+        port: u16,
+    },
+    /// Deploy the contract suite and EZKL's reusable verifier; writes the deployment file.
+    Deploy(commands::DeployArgs),
+    /// Evaluation tasks.
+    #[command(subcommand)]
+    Task(commands::TaskCommand),
+    /// Dataset roots and Merkle proofs.
+    #[command(subcommand)]
+    Dataset(commands::DatasetCommand),
+    /// Models: prove, register versions, list versions.
+    #[command(subcommand)]
+    Model(commands::ModelCommand),
+    /// Evaluate a registered version on a task (open, draw, prove, submit).
+    Evaluate(commands::EvaluateArgs),
+    /// A task's leaderboard.
+    Leaderboard {
+        /// Task id.
+        #[arg(long)]
+        task: u64,
+    },
+    /// Recompute a task's leaderboard from chain data alone, re-verifying every proof off-chain.
+    Audit(audit::AuditArgs),
+    /// Governance (owner only).
+    #[command(subcommand)]
+    Admin(commands::AdminCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let global = Global::new(cli.global.clone());
+    let json = cli.global.json;
+    match runtime.block_on(run(cli.command, global)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "error": err.message, "exit_code": err.code })
+                );
+            }
+            eprintln!("error: {}", err.message);
+            ExitCode::from(err.code)
+        }
+    }
+}
+
+async fn run(command: Command, global: Global) -> Result<(), CliError> {
+    match command {
+        Command::Demo(args) => demo::run(&global, args).await,
+        Command::Devnet { host, port } => commands::devnet(&host, port),
+        Command::Deploy(args) => commands::deploy(&global, args).await,
+        Command::Task(cmd) => commands::task(&global, cmd).await,
+        Command::Dataset(cmd) => commands::dataset(&global, cmd),
+        Command::Model(cmd) => commands::model(&global, cmd).await,
+        Command::Evaluate(args) => commands::evaluate(&global, args).await,
+        Command::Leaderboard { task } => commands::leaderboard(&global, task).await,
+        Command::Audit(args) => audit::run(&global, args).await,
+        Command::Admin(cmd) => commands::admin(&global, cmd).await,
+    }
+}

@@ -1,0 +1,200 @@
+//! Errors with exit codes, progress spinners and result printing (tables for
+//! people, JSON for scripts).
+
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+use zkmltrack::{
+    chain::ChainError, dataset::DatasetError, evaluation::EvaluationError, prover::ProverError,
+};
+use zkmltrack_verifier_gen::GenError;
+
+/// Unexpected failure.
+pub const EXIT_FAILURE: u8 = 1;
+/// The chain is unavailable: unreachable, wrong chain id, contract missing.
+pub const EXIT_CHAIN: u8 = 3;
+/// The chain refused: a revert, an unfunded account, no key.
+pub const EXIT_REFUSED: u8 = 4;
+/// Bad input: files, models, datasets, shapes.
+pub const EXIT_INPUT: u8 = 5;
+/// The audit found mismatches.
+pub const EXIT_AUDIT: u8 = 6;
+
+/// A one-line error and the process exit code that goes with it.
+#[derive(Debug)]
+pub struct CliError {
+    /// Exit code.
+    pub code: u8,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl CliError {
+    /// Bad input.
+    pub fn input(message: impl Into<String>) -> CliError {
+        CliError {
+            code: EXIT_INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ChainError> for CliError {
+    fn from(err: ChainError) -> CliError {
+        let code = match &err {
+            ChainError::BadUrl(_)
+            | ChainError::Unreachable { .. }
+            | ChainError::WrongChain { .. }
+            | ChainError::NotDeployed { .. } => EXIT_CHAIN,
+            ChainError::Reverted { .. }
+            | ChainError::Failed { .. }
+            | ChainError::Unfunded { .. }
+            | ChainError::NoSigner(_) => EXIT_REFUSED,
+            ChainError::ProgramTooLarge { .. } => EXIT_INPUT,
+            ChainError::Rpc { .. } => EXIT_FAILURE,
+        };
+        CliError {
+            code,
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<ProverError> for CliError {
+    fn from(err: ProverError) -> CliError {
+        let code = match &err {
+            ProverError::InvalidModel { .. }
+            | ProverError::UnsupportedOperation { .. }
+            | ProverError::InputShape { .. } => EXIT_INPUT,
+            _ => EXIT_FAILURE,
+        };
+        CliError {
+            code,
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<DatasetError> for CliError {
+    fn from(err: DatasetError) -> CliError {
+        CliError::input(err.to_string())
+    }
+}
+
+impl From<GenError> for CliError {
+    fn from(err: GenError) -> CliError {
+        let code = match &err {
+            GenError::Prover(_) | GenError::TooLarge { .. } => EXIT_INPUT,
+            _ => EXIT_FAILURE,
+        };
+        CliError {
+            code,
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<EvaluationError> for CliError {
+    fn from(err: EvaluationError) -> CliError {
+        match err {
+            EvaluationError::Chain(e) => e.into(),
+            EvaluationError::Prover(e) => e.into(),
+            EvaluationError::Mismatch(m) => CliError::input(m),
+        }
+    }
+}
+
+/// A spinner on stderr for one long step (hidden when stderr is not a terminal,
+/// where the step is logged as a line instead).
+pub struct Step {
+    bar: ProgressBar,
+    name: String,
+}
+
+impl Step {
+    /// Starts a step.
+    pub fn start(name: impl Into<String>) -> Step {
+        let name = name.into();
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar.set_message(name.clone());
+        if bar.is_hidden() {
+            eprintln!("... {name}");
+        }
+        Step { bar, name }
+    }
+
+    /// Updates the step's message.
+    pub fn note(&self, message: &str) {
+        if self.bar.is_hidden() {
+            eprintln!("    {message}");
+        } else {
+            self.bar.set_message(format!("{}: {message}", self.name));
+        }
+    }
+
+    /// Ends the step with a line saying what it produced.
+    pub fn done(self, result: impl AsRef<str>) {
+        let seconds = self.bar.elapsed().as_secs_f64();
+        self.bar.finish_and_clear();
+        eprintln!("ok  {} ({seconds:.1} s){}", self.name, {
+            let r = result.as_ref();
+            if r.is_empty() {
+                String::new()
+            } else {
+                format!(": {r}")
+            }
+        });
+    }
+}
+
+/// Prints a result: `value` as JSON with `--json`, else `human`.
+pub fn emit(json: bool, value: &Value, human: &str) {
+    if json {
+        println!("{value}");
+    } else {
+        println!("{human}");
+    }
+}
+
+/// A plain text table with right-aligned numeric columns.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(c, s)| format!("{s:>w$}", w = widths[c]))
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    let mut out = vec![line(header.to_vec())];
+    out.push(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    for r in rows {
+        out.push(line(r.iter().map(String::as_str).collect()));
+    }
+    out.join("\n")
+}
+
+/// Basis points as a percentage with two decimals.
+pub fn percent(bps: u32) -> String {
+    format!("{}.{:02}%", bps / 100, bps % 100)
+}

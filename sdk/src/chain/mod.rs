@@ -1,0 +1,572 @@
+//! The chain client: an alloy provider (and optionally a signer) on any
+//! Ethereum JSON-RPC endpoint: the local devnet, a Nitro dev node, Arbitrum
+//! Sepolia or One.
+//!
+//! [`Chain`] sends transactions and reads views with every failure turned into
+//! a [`ChainError`] that says what happened in words: unreachable endpoint,
+//! wrong chain, missing key, unfunded account, missing contract, or a revert
+//! decoded into the contracts' custom errors ([`revert::describe`]). It also
+//! deploys the three kinds of code zkMLTrack puts on-chain: Stylus programs
+//! (through Arbitrum's StylusDeployer: create, activate with the quoted data fee
+//! and construct in one transaction), EVM verifiers, and data contracts holding
+//! verifying-key artifacts.
+
+pub mod bindings;
+pub mod revert;
+
+use std::time::Duration;
+
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    primitives::{address, Address, Bytes, B256, U256},
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::{
+        json_rpc::RpcError,
+        types::{state::StateOverridesBuilder, TransactionReceipt, TransactionRequest},
+    },
+    signers::local::PrivateKeySigner,
+    sol_types::{SolCall, SolEvent},
+    transports::TransportErrorKind,
+};
+
+use crate::stylus::{program_code, MAX_CODE_SIZE};
+use bindings::{IArbSys, IArbWasm, IStylusDeployer};
+
+/// ArbWasm precompile (program activation).
+pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
+/// ArbSys precompile (L2 block number and hashes).
+pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+/// Arbitrum's StylusDeployer, at the same address on Arbitrum One, Sepolia and
+/// the Nitro dev node (and the zkMLTrack devnet).
+pub use zkmltrack_devnet::deployer::STYLUS_DEPLOYER;
+
+/// Headroom added to gas estimates (percent): Stylus ink accounting differs
+/// slightly between a simulation and the mined transaction.
+const GAS_MARGIN_PERCENT: u64 = 20;
+/// Headroom added to the quoted activation data fee (percent); the excess is refunded.
+const DATA_FEE_MARGIN_PERCENT: u64 = 20;
+
+/// What went wrong talking to the chain, in words.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    /// The URL does not parse.
+    #[error("{0} is not a valid RPC URL (expected http://host:port)")]
+    BadUrl(String),
+    /// Nothing answers at the URL.
+    #[error("cannot reach the RPC endpoint {url} ({reason}); is the node running? (`zkmltrack devnet` starts a local one)")]
+    Unreachable {
+        /// The endpoint.
+        url: String,
+        /// The transport's error.
+        reason: String,
+    },
+    /// The endpoint serves another chain than expected.
+    #[error(
+        "{url} serves chain id {actual}, not {expected}; check the RPC URL or the deployment file"
+    )]
+    WrongChain {
+        /// The endpoint.
+        url: String,
+        /// Chain id expected.
+        expected: u64,
+        /// Chain id served.
+        actual: u64,
+    },
+    /// A transaction was requested without a key.
+    #[error("{0} sends a transaction and needs a key: set ZKMLTRACK_PRIVATE_KEY, or pass --private-key-file or --keystore")]
+    NoSigner(String),
+    /// The key's account cannot pay.
+    #[error("{action}: account {account} cannot pay (balance {balance} wei); fund it and retry")]
+    Unfunded {
+        /// What was attempted.
+        action: String,
+        /// The paying account.
+        account: Address,
+        /// Its balance.
+        balance: U256,
+    },
+    /// An address the flow relies on holds no code.
+    #[error("no contract at {address} ({what}) on chain {chain_id}; deploy the suite first (`zkmltrack deploy`) or check the deployment file")]
+    NotDeployed {
+        /// Which contract was expected.
+        what: String,
+        /// Where.
+        address: Address,
+        /// On which chain.
+        chain_id: u64,
+    },
+    /// A call or transaction reverted.
+    #[error("{action} reverted: {reason}")]
+    Reverted {
+        /// What was attempted.
+        action: String,
+        /// The decoded reason, in words.
+        reason: String,
+        /// The custom error's name, when known.
+        error: Option<&'static str>,
+        /// The raw revert data.
+        data: Bytes,
+    },
+    /// A mined transaction failed (status 0).
+    #[error("{action}: transaction {hash} was mined but failed ({reason})")]
+    Failed {
+        /// What was attempted.
+        action: String,
+        /// The transaction.
+        hash: B256,
+        /// What a replay says, in words.
+        reason: String,
+    },
+    /// A Stylus program is over Arbitrum's code size limit.
+    #[error("{what}: compressed program is {size} bytes, over the {limit}-byte limit")]
+    ProgramTooLarge {
+        /// Which program.
+        what: String,
+        /// Its code size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The node answered something unexpected.
+    #[error("{action}: {message}")]
+    Rpc {
+        /// What was attempted.
+        action: String,
+        /// The node's message.
+        message: String,
+    },
+}
+
+/// A connection to a chain, with an optional signing key.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    provider: DynProvider,
+    account: Option<Address>,
+    chain_id: u64,
+    url: String,
+}
+
+impl Chain {
+    /// Connects to `url` and reads its chain id. With a `signer`, transactions
+    /// are signed locally by that key; without, only views are possible.
+    pub async fn connect(url: &str, signer: Option<PrivateKeySigner>) -> Result<Chain, ChainError> {
+        let parsed = url
+            .parse::<alloy::transports::http::reqwest::Url>()
+            .map_err(|_| ChainError::BadUrl(url.into()))?;
+        let account = signer.as_ref().map(|s| s.address());
+        let provider = match signer {
+            Some(signer) => ProviderBuilder::new()
+                .wallet(EthereumWallet::from(signer))
+                .connect_http(parsed)
+                .erased(),
+            None => ProviderBuilder::new().connect_http(parsed).erased(),
+        };
+        let chain_id = provider
+            .get_chain_id()
+            .await
+            .map_err(|e| ChainError::Unreachable {
+                url: url.into(),
+                reason: transport_reason(&e),
+            })?;
+        Ok(Chain {
+            provider,
+            account,
+            chain_id,
+            url: url.into(),
+        })
+    }
+
+    /// Fails with [`ChainError::WrongChain`] unless the endpoint serves `expected`.
+    pub fn expect_chain_id(&self, expected: u64) -> Result<(), ChainError> {
+        if self.chain_id != expected {
+            return Err(ChainError::WrongChain {
+                url: self.url.clone(),
+                expected,
+                actual: self.chain_id,
+            });
+        }
+        Ok(())
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The RPC URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The alloy provider, for calls the SDK does not wrap.
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// The signing account, or [`ChainError::NoSigner`] naming `action`.
+    pub fn account(&self, action: &str) -> Result<Address, ChainError> {
+        self.account
+            .ok_or_else(|| ChainError::NoSigner(action.into()))
+    }
+
+    /// The signing account, if any.
+    pub fn signer_address(&self) -> Option<Address> {
+        self.account
+    }
+
+    /// An account's balance in wei.
+    pub async fn balance(&self, account: Address) -> Result<U256, ChainError> {
+        self.provider
+            .get_balance(account)
+            .await
+            .map_err(|e| rpc_error("eth_getBalance", e))
+    }
+
+    /// The latest block number (on Arbitrum, the L2 block).
+    pub async fn block_number(&self) -> Result<u64, ChainError> {
+        self.provider
+            .get_block_number()
+            .await
+            .map_err(|e| rpc_error("eth_blockNumber", e))
+    }
+
+    /// Fails with [`ChainError::NotDeployed`] unless `address` holds code.
+    pub async fn require_code(&self, what: &str, address: Address) -> Result<Bytes, ChainError> {
+        let code = self
+            .provider
+            .get_code_at(address)
+            .await
+            .map_err(|e| rpc_error("eth_getCode", e))?;
+        if code.is_empty() {
+            return Err(ChainError::NotDeployed {
+                what: what.into(),
+                address,
+                chain_id: self.chain_id,
+            });
+        }
+        Ok(code)
+    }
+
+    /// Calls a view and decodes its return value.
+    pub async fn view<C: SolCall>(
+        &self,
+        action: &str,
+        to: Address,
+        call: &C,
+    ) -> Result<C::Return, ChainError> {
+        let out = self.view_raw(action, to, call.abi_encode().into()).await?;
+        C::abi_decode_returns(&out).map_err(|e| undecodable(action, to, e))
+    }
+
+    /// Calls a view with raw calldata and returns the raw answer.
+    pub async fn view_raw(
+        &self,
+        action: &str,
+        to: Address,
+        calldata: Bytes,
+    ) -> Result<Bytes, ChainError> {
+        let mut tx = TransactionRequest::default()
+            .with_to(to)
+            .with_input(calldata);
+        if let Some(from) = self.account {
+            tx = tx.with_from(from);
+        }
+        self.provider
+            .call(tx)
+            .await
+            .map_err(|e| call_error(action, e))
+    }
+
+    /// Sends a contract call as a transaction and waits for its receipt.
+    /// Reverts are caught while estimating gas and decoded.
+    pub async fn transact<C: SolCall>(
+        &self,
+        action: &str,
+        to: Address,
+        call: &C,
+        value: U256,
+    ) -> Result<TransactionReceipt, ChainError> {
+        let tx = TransactionRequest::default()
+            .with_to(to)
+            .with_input(call.abi_encode())
+            .with_value(value);
+        self.send(action, tx).await
+    }
+
+    /// Sends a transaction request (from the signing account) and waits for its receipt.
+    pub async fn send(
+        &self,
+        action: &str,
+        tx: TransactionRequest,
+    ) -> Result<TransactionReceipt, ChainError> {
+        let from = self.account(action)?;
+        let tx = tx.with_from(from);
+        let estimate = self
+            .provider
+            .estimate_gas(tx.clone())
+            .await
+            .map_err(|e| call_error(action, e));
+        let estimate = match estimate {
+            Ok(gas) => gas,
+            Err(err) => return Err(self.unfunded_or(action, from, err).await),
+        };
+        let tx = tx.with_gas_limit(estimate + estimate * GAS_MARGIN_PERCENT / 100);
+        let pending = match self.provider.send_transaction(tx.clone()).await {
+            Ok(pending) => pending,
+            Err(e) => return Err(self.unfunded_or(action, from, call_error(action, e)).await),
+        };
+        let receipt = pending
+            .with_timeout(Some(Duration::from_secs(120)))
+            .get_receipt()
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: action.into(),
+                message: format!("waiting for the receipt: {e}"),
+            })?;
+        if !receipt.status() {
+            let reason = match self.provider.call(tx).await {
+                Err(e) => match call_error(action, e) {
+                    ChainError::Reverted { reason, .. } => reason,
+                    other => other.to_string(),
+                },
+                Ok(_) => "a replay now succeeds; the state changed in between".into(),
+            };
+            return Err(ChainError::Failed {
+                action: action.into(),
+                hash: receipt.transaction_hash,
+                reason,
+            });
+        }
+        Ok(receipt)
+    }
+
+    /// Turns a failure into [`ChainError::Unfunded`] when the account cannot
+    /// pay, else returns it unchanged.
+    async fn unfunded_or(&self, action: &str, from: Address, err: ChainError) -> ChainError {
+        let text = err.to_string().to_ascii_lowercase();
+        if text.contains("insufficient funds") || text.contains("gas required exceeds") {
+            if let Ok(balance) = self.balance(from).await {
+                return ChainError::Unfunded {
+                    action: action.into(),
+                    account: from,
+                    balance,
+                };
+            }
+        }
+        err
+    }
+
+    /// Deploys EVM init code and returns the new contract's address.
+    pub async fn deploy_evm(&self, action: &str, init_code: Bytes) -> Result<Address, ChainError> {
+        let receipt = self
+            .send(
+                action,
+                TransactionRequest::default().with_deploy_code(init_code),
+            )
+            .await?;
+        receipt.contract_address.ok_or_else(|| ChainError::Rpc {
+            action: action.into(),
+            message: "the receipt names no contract address".into(),
+        })
+    }
+
+    /// Deploys a data contract whose code is `0x00 ++ words` (the STOP byte
+    /// keeps it from being called), the form the VerifierRouter reads VKAs from.
+    pub async fn deploy_data(&self, action: &str, words: &[B256]) -> Result<Address, ChainError> {
+        let mut code = vec![0u8];
+        for w in words {
+            code.extend_from_slice(w.as_slice());
+        }
+        self.deploy_evm(action, zkmltrack_devnet::genesis::init_code_for(&code))
+            .await
+    }
+
+    /// The data fee ArbWasm asks to activate `code`, quoted by simulating
+    /// `activateProgram` with the code placed at a scratch address.
+    pub async fn quote_activation(&self, action: &str, code: &[u8]) -> Result<U256, ChainError> {
+        let from = self.account(action)?;
+        let balance = self.balance(from).await?;
+        if balance.is_zero() {
+            return Err(ChainError::Unfunded {
+                action: action.into(),
+                account: from,
+                balance,
+            });
+        }
+        let scratch = address!("00000000000000000000000000000000057a7c75");
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(ARB_WASM)
+            .with_value(balance)
+            .with_input(IArbWasm::activateProgramCall { program: scratch }.abi_encode());
+        let overrides = StateOverridesBuilder::default()
+            .with_code(scratch, Bytes::copy_from_slice(code))
+            .build();
+        let out = self
+            .provider
+            .call(tx)
+            .overrides(overrides)
+            .await
+            .map_err(|e| call_error(&format!("{action} (activation quote)"), e))?;
+        let quote = IArbWasm::activateProgramCall::abi_decode_returns(&out).map_err(|e| {
+            ChainError::Rpc {
+                action: action.into(),
+                message: format!("cannot decode ArbWasm's activation quote: {e}"),
+            }
+        })?;
+        Ok(quote.dataFee)
+    }
+
+    /// Deploys a compiled Stylus program through the StylusDeployer: creates
+    /// it, activates it (paying the quoted data fee plus a margin, the excess
+    /// is refunded) and runs its constructor with `constructor_calldata`
+    /// (empty: no constructor) in one transaction. Returns its address.
+    pub async fn deploy_stylus(
+        &self,
+        what: &str,
+        wasm: &[u8],
+        constructor_calldata: Bytes,
+    ) -> Result<Address, ChainError> {
+        let action = format!("deploying {what}");
+        let code = program_code(wasm);
+        if code.len() > MAX_CODE_SIZE {
+            return Err(ChainError::ProgramTooLarge {
+                what: what.into(),
+                size: code.len(),
+                limit: MAX_CODE_SIZE,
+            });
+        }
+        self.require_code("Arbitrum's StylusDeployer", STYLUS_DEPLOYER)
+            .await?;
+        let fee = self.quote_activation(&action, &code).await?;
+        let value = fee + fee * U256::from(DATA_FEE_MARGIN_PERCENT) / U256::from(100);
+        // The deployer CREATEs from init code that returns the program.
+        let call = IStylusDeployer::deployCall {
+            bytecode: zkmltrack_devnet::genesis::init_code_for(&code),
+            initData: constructor_calldata,
+            initValue: U256::ZERO,
+            salt: B256::ZERO,
+        };
+        let receipt = self
+            .transact(&action, STYLUS_DEPLOYER, &call, value)
+            .await?;
+        let deployed: IStylusDeployer::ContractDeployed =
+            event(&receipt).ok_or_else(|| ChainError::Rpc {
+                action: action.clone(),
+                message: "the StylusDeployer emitted no ContractDeployed event".into(),
+            })?;
+        Ok(deployed.deployedContract)
+    }
+
+    /// The current L2 block number, as Stylus programs see it through ArbSys.
+    pub async fn arb_block_number(&self) -> Result<u64, ChainError> {
+        let n = self
+            .view(
+                "ArbSys.arbBlockNumber",
+                ARB_SYS,
+                &IArbSys::arbBlockNumberCall {},
+            )
+            .await?;
+        Ok(n.saturating_to())
+    }
+
+    /// Waits until ArbSys reports an L2 block above `block`. Local chains
+    /// (the devnet, anvil) are asked to mine (`evm_mine`); elsewhere blocks come
+    /// on their own or, after a few seconds, from a zero-value self-transfer.
+    pub async fn wait_past_block(&self, block: u64) -> Result<(), ChainError> {
+        let mut idle = 0;
+        while self.arb_block_number().await? <= block {
+            let mined: Result<serde_json::Value, _> =
+                self.provider.raw_request("evm_mine".into(), ()).await;
+            if mined.is_err() {
+                idle += 1;
+                if idle % 4 == 0 {
+                    let from = self.account("advancing the chain")?;
+                    self.send(
+                        "advancing the chain",
+                        TransactionRequest::default()
+                            .with_to(from)
+                            .with_value(U256::ZERO),
+                    )
+                    .await?;
+                } else {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first event of type `E` in a receipt.
+pub fn event<E: SolEvent>(receipt: &TransactionReceipt) -> Option<E> {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|log| E::decode_log(&log.inner).ok().map(|l| l.data))
+}
+
+/// All events of type `E` in a receipt.
+pub fn events<E: SolEvent>(receipt: &TransactionReceipt) -> Vec<E> {
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|log| E::decode_log(&log.inner).ok().map(|l| l.data))
+        .collect()
+}
+
+/// The error for an answer that does not decode as the call's return type.
+pub fn undecodable(action: &str, to: Address, err: impl std::fmt::Display) -> ChainError {
+    ChainError::Rpc {
+        action: action.into(),
+        message: format!("cannot decode the answer ({err}); is {to} the contract you think it is?"),
+    }
+}
+
+/// Maps a failed call or estimate: revert data decoded, else the node's message.
+fn call_error(action: &str, err: RpcError<TransportErrorKind>) -> ChainError {
+    if let Some(payload) = err.as_error_resp() {
+        if let Some(data) = payload.as_revert_data() {
+            return ChainError::Reverted {
+                action: action.into(),
+                reason: revert::describe(&data),
+                error: revert::error_name(&data),
+                data,
+            };
+        }
+        if payload.message.contains("revert") {
+            return ChainError::Reverted {
+                action: action.into(),
+                reason: revert::describe(&[]),
+                error: None,
+                data: Bytes::new(),
+            };
+        }
+    }
+    rpc_error(action, err)
+}
+
+fn rpc_error(action: &str, err: RpcError<TransportErrorKind>) -> ChainError {
+    ChainError::Rpc {
+        action: action.into(),
+        message: match err.as_error_resp() {
+            Some(payload) => payload.message.to_string(),
+            None => transport_reason(&err),
+        },
+    }
+}
+
+fn transport_reason(err: &RpcError<TransportErrorKind>) -> String {
+    let mut text = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text = format!("{text}: {s_text}");
+        }
+        source = s.source();
+    }
+    text
+}

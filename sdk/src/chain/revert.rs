@@ -1,0 +1,251 @@
+//! Revert data in words: every custom error of the suite, of the StylusDeployer
+//! and of ArbWasm, plus Solidity's `Error(string)` and `Panic(uint256)`.
+
+use alloy::{
+    primitives::{hex, Address, B256},
+    sol_types::{Panic, Revert, SolError, SolInterface},
+};
+
+use super::bindings::{
+    IArbWasm::IArbWasmErrors, IModelRegistry::IModelRegistryErrors,
+    IStylusDeployer::IStylusDeployerErrors, ITaskController::ITaskControllerErrors,
+    IVerifierRouter::IVerifierRouterErrors,
+};
+
+/// Evaluation status names, indexed by the controller's status codes.
+pub const EVALUATION_STATUS: [&str; 5] = ["none", "committed", "drawn", "finalized", "expired"];
+
+/// Task parameters named by `InvalidTaskParameter(code)`.
+const TASK_PARAMETERS: [&str; 8] = [
+    "unknown parameter",
+    "dataset root (zero or not a field element)",
+    "dataset size (zero)",
+    "feature count (0 or above 256)",
+    "class count (below 2 or above 256)",
+    "scale (above 64 bits)",
+    "sample count (0, above the dataset size or above 1024)",
+    "draw delay (0 or above 255 blocks)",
+];
+
+/// Describes revert data in one sentence, naming the error and its fields.
+/// Unknown data is shown as hex.
+pub fn describe(data: &[u8]) -> String {
+    if data.is_empty() {
+        return "reverted without a reason (out of gas, a trap in a Stylus program, or a failed assertion)".into();
+    }
+    if let Ok(e) = ITaskControllerErrors::abi_decode(data) {
+        return controller(e);
+    }
+    if let Ok(e) = IModelRegistryErrors::abi_decode(data) {
+        return registry(e);
+    }
+    if let Ok(e) = IVerifierRouterErrors::abi_decode(data) {
+        return router(e);
+    }
+    if let Ok(e) = IStylusDeployerErrors::abi_decode(data) {
+        return deployer(e);
+    }
+    if let Ok(e) = IArbWasmErrors::abi_decode(data) {
+        return arb_wasm(e);
+    }
+    if let Ok(r) = Revert::abi_decode(data) {
+        return format!("reverted: {}", r.reason);
+    }
+    if let Ok(p) = Panic::abi_decode(data) {
+        return format!("panicked: {p}");
+    }
+    format!("reverted with unrecognised data 0x{}", hex::encode(data))
+}
+
+/// The error's name (`UnknownTask`, ...) when the data starts with a known selector.
+pub fn error_name(data: &[u8]) -> Option<&'static str> {
+    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    ITaskControllerErrors::name_by_selector(selector)
+        .or_else(|| IModelRegistryErrors::name_by_selector(selector))
+        .or_else(|| IVerifierRouterErrors::name_by_selector(selector))
+        .or_else(|| IStylusDeployerErrors::name_by_selector(selector))
+        .or_else(|| IArbWasmErrors::name_by_selector(selector))
+}
+
+fn short(b: &B256) -> String {
+    format!("0x{}…", hex::encode(&b[..6]))
+}
+
+fn who(a: &Address) -> String {
+    a.to_checksum(None)
+}
+
+fn controller(e: ITaskControllerErrors) -> String {
+    use ITaskControllerErrors as E;
+    match e {
+        E::UnknownTask(e) => format!("task {} does not exist", e.0),
+        E::TaskIsClosed(e) => format!("task {} is closed", e.0),
+        E::UnknownEvaluation(e) => format!("evaluation {} does not exist", e.0),
+        E::VersionUnavailable(e) => format!("model version {} is not registered", e.0),
+        E::VersionIsRevoked(e) => format!("model version {} was revoked", e.0),
+        E::NotAuthorized(e) => format!(
+            "{} is not authorized: only {} may do this",
+            who(&e._0),
+            who(&e._1)
+        ),
+        E::AlreadyEvaluated(e) => format!(
+            "this model (VK digest {}) was already evaluated on task {} (evaluation {}); each model is evaluated once per task",
+            short(&e._1),
+            e._0,
+            e._2
+        ),
+        E::WrongEvaluationStatus(e) => format!(
+            "evaluation {} is {}, which does not allow this step",
+            e._0,
+            EVALUATION_STATUS.get(e._1 as usize).unwrap_or(&"in an unknown state")
+        ),
+        E::DrawTooEarly(e) => format!(
+            "evaluation {}: its samples can be drawn once L2 block {} is mined",
+            e._0, e._1
+        ),
+        E::RandomnessRequestFailed(e) => {
+            format!("the task's randomness provider {} refused the request", who(&e.0))
+        }
+        E::BadSampleCount(e) => format!(
+            "evaluation {}: a submission must cover 1 to {} remaining samples",
+            e._0, e._1
+        ),
+        E::InstanceCountMismatch(e) => format!(
+            "the proof carries {} public instances where the task expects {} (features + classes per sample): does the model match the task's input shape?",
+            e._1, e._0
+        ),
+        E::InstanceNotAFieldElement(e) => {
+            format!("public instance {} is not a BN254 field element", e.0)
+        }
+        E::InvalidLabel(e) => format!("label {} is not below the task's class count", e.0),
+        E::InvalidMerkleProof(e) => format!(
+            "the features or label at dataset index {} do not match the task's Merkle root (the proof's inputs must be that row, quantized at the task's scale)",
+            e.0
+        ),
+        E::VerificationUnavailable(e) => {
+            format!("the verifier router could not verify on route {}", e.0)
+        }
+        E::ProofRejected(e) => format!("evaluation {}: the verifier rejected the proof", e.0),
+        E::EnforcedPause(_) => "the suite is paused by its owner".into(),
+    }
+}
+
+fn registry(e: IModelRegistryErrors) -> String {
+    use IModelRegistryErrors as E;
+    match e {
+        E::UnknownLineage(e) => format!("lineage {} does not exist", e.0),
+        E::UnknownVersion(e) => format!("model version {} does not exist", e.0),
+        E::NotLineageOwner(e) => format!(
+            "{} does not own this lineage (its owner is {})",
+            who(&e._0),
+            who(&e._1)
+        ),
+        E::NotVersionAdmin(e) => format!(
+            "{} may not revoke this version (only its submitter or the registry owner)",
+            who(&e.0)
+        ),
+        E::VersionAlreadyRevoked(e) => format!("model version {} is already revoked", e.0),
+        E::EmptyCommitment(_) => "the ONNX hash and the VK digest must not be zero".into(),
+        E::EmptyName(_) => "the lineage name is empty".into(),
+        E::RouteUnavailable(e) => format!("verifier route {} is unknown or disabled", e.0),
+        E::VkDigestMismatch(e) => format!(
+            "the version declares VK digest {} but route {} verifies {}",
+            short(&e._1),
+            e._0,
+            short(&e._2)
+        ),
+        E::InvalidRouter(e) => format!("{} is not a router contract", who(&e.0)),
+        E::InvalidTaskParameter(e) => format!(
+            "invalid task parameter: {}",
+            TASK_PARAMETERS
+                .get(e.0 as usize)
+                .unwrap_or(&TASK_PARAMETERS[0])
+        ),
+        E::UnknownTask(e) => format!("task {} does not exist", e.0),
+        E::TaskIsClosed(e) => format!("task {} is closed", e.0),
+        E::NotTaskAdmin(e) => format!(
+            "{} may not administer this task (only its creator or the registry owner)",
+            who(&e.0)
+        ),
+        E::OwnableUnauthorizedAccount(e) => {
+            format!("{} is not the contract's owner", who(&e.0))
+        }
+        E::OwnableInvalidOwner(e) => format!("{} cannot be the owner", who(&e.0)),
+        E::EnforcedPause(_) => "the suite is paused by its owner".into(),
+        E::ExpectedPause(_) => "the contract is not paused".into(),
+    }
+}
+
+fn router(e: IVerifierRouterErrors) -> String {
+    use IVerifierRouterErrors as E;
+    match e {
+        E::VerifierNotAllowed(e) => format!(
+            "verifier {} (code hash {}) is not allow-listed by the router's owner",
+            who(&e._0),
+            short(&e._1)
+        ),
+        E::UnknownRoute(e) => format!("verifier route {} does not exist", e.0),
+        E::RouteDisabled(e) => format!("verifier route {} is disabled", e.0),
+        E::VkaDigestMismatch(e) => format!(
+            "the VKA hashes to {}, not the declared {}",
+            short(&e._1),
+            short(&e._0)
+        ),
+        E::RouteDigestMismatch(e) => format!(
+            "route {} verifies VK digest {}, not {}",
+            e._0,
+            short(&e._2),
+            short(&e._1)
+        ),
+        E::InvalidVkaStore(e) => format!("{} does not hold a VKA (0x00 ++ words)", who(&e.0)),
+        E::UnexpectedVka(e) => format!("route {} takes no VKA in calldata", e.0),
+        E::NotAContract(e) => format!("{} holds no code", who(&e.0)),
+        E::VkaRegistrationFailed(e) => {
+            format!("verifier {} refused to register the VKA", who(&e.0))
+        }
+        E::OwnableUnauthorizedAccount(e) => {
+            format!("{} is not the contract's owner", who(&e.0))
+        }
+        E::OwnableInvalidOwner(e) => format!("{} cannot be the owner", who(&e.0)),
+        E::EnforcedPause(_) => "the router is paused by its owner".into(),
+        E::ExpectedPause(_) => "the contract is not paused".into(),
+    }
+}
+
+fn deployer(e: IStylusDeployerErrors) -> String {
+    use IStylusDeployerErrors as E;
+    match e {
+        E::ContractDeploymentError(_) => "the StylusDeployer could not create the program".into(),
+        E::ContractInitializationError(e) => format!(
+            "the program's constructor reverted at {}: {}",
+            who(&e.newContract),
+            describe(&e.data)
+        ),
+        E::RefundExcessValueError(e) => format!("could not refund {} wei", e.excessValue),
+        E::EmptyBytecode(_) => "empty program bytecode".into(),
+        E::InitValueButNotInitData(_) => {
+            "a constructor value was given without constructor data".into()
+        }
+    }
+}
+
+fn arb_wasm(e: IArbWasmErrors) -> String {
+    use IArbWasmErrors as E;
+    match e {
+        E::ProgramNotWasm(_) => "the code is not a Stylus program".into(),
+        E::ProgramNotActivated(_) => "the Stylus program is not activated".into(),
+        E::ProgramNeedsUpgrade(e) => format!(
+            "the program was activated for Stylus v{}; the chain runs v{}",
+            e.version, e.stylusVersion
+        ),
+        E::ProgramExpired(e) => format!("the program expired ({} s old)", e.ageInSeconds),
+        E::ProgramUpToDate(_) => "the program is already activated".into(),
+        E::ProgramKeepaliveTooSoon(e) => {
+            format!("keepalive too soon ({} s since the last)", e.ageInSeconds)
+        }
+        E::ProgramInsufficientValue(e) => format!(
+            "activation needs a data fee of {} wei; {} was sent",
+            e.want, e.have
+        ),
+    }
+}

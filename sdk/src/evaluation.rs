@@ -1,0 +1,329 @@
+//! Evaluating a model version on a task: the off-chain half of the
+//! commit-draw-submit protocol.
+//!
+//! [`drawn_indices`] replays the TaskController's sampling (without
+//! replacement, `keccak256(seed ‖ slot ‖ attempt) mod size`), so a participant
+//! knows which rows to prove once the seed is fixed; [`submission`] turns an
+//! EZKL proof over those rows into the controller's call (labels, Merkle paths,
+//! instances); [`evaluate`] runs the whole flow: open, draw, prove each batch,
+//! submit, and reports what the controller scored next to what the proofs say.
+
+use alloy::primitives::{keccak256, B256, U256};
+use serde::Serialize;
+
+use crate::{
+    chain::ChainError,
+    dataset::{Dataset, QuantizedDataset},
+    hashing::Felt,
+    prover::{Circuit, Progress, Proof, ProverError},
+    suite::{EvaluationStatus, Submission, Suite},
+};
+
+/// What can stop an evaluation.
+#[derive(Debug, thiserror::Error)]
+pub enum EvaluationError {
+    /// The chain refused or could not be reached.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// EZKL failed.
+    #[error(transparent)]
+    Prover(#[from] ProverError),
+    /// The model, dataset and task do not fit together.
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+/// Candidate dataset index of a slot (the controller's formula).
+pub fn candidate_index(seed: U256, slot: u32, attempt: u32, size: u64) -> u64 {
+    let mut buf = [0u8; 40];
+    buf[..32].copy_from_slice(&seed.to_be_bytes::<32>());
+    buf[32..36].copy_from_slice(&slot.to_be_bytes());
+    buf[36..].copy_from_slice(&attempt.to_be_bytes());
+    let hash = U256::from_be_bytes(keccak256(buf).0);
+    (hash % U256::from(size)).to::<u64>()
+}
+
+/// The dataset indices an evaluation with `seed` draws for its `samples`
+/// slots, in slot order (distinct; a slot whose candidate was taken retries
+/// with the next attempt).
+pub fn drawn_indices(seed: U256, samples: u32, dataset_size: u64) -> Vec<u64> {
+    let mut taken = std::collections::HashSet::new();
+    (0..samples)
+        .map(|slot| {
+            (0u32..)
+                .map(|attempt| candidate_index(seed, slot, attempt, dataset_size))
+                .find(|&i| taken.insert(i))
+                .expect("fewer samples than rows")
+        })
+        .collect()
+}
+
+/// Accuracy in basis points, rounded down (the controller's formula).
+pub fn accuracy_bps(correct: u32, samples: u32) -> u32 {
+    (correct as u64 * 10_000 / samples.max(1) as u64) as u32
+}
+
+/// Index of the largest output read as a signed field element (negatives
+/// are `p - |x|`), the first on ties: the controller's argmax.
+pub fn predicted_class(outputs: &[Felt]) -> Option<usize> {
+    let signed = |f: &Felt| {
+        let negated = f.neg();
+        // Negative values are those whose negation is the smaller number.
+        if negated.to_be_bytes() < f.to_be_bytes() {
+            (0u8, negated.to_be_bytes())
+        } else {
+            (1u8, f.to_be_bytes())
+        }
+    };
+    let key = |f: &Felt| {
+        let (sign, magnitude) = signed(f);
+        // Order: negatives by decreasing magnitude, then non-negatives by magnitude.
+        if sign == 0 {
+            (0u8, magnitude.map(|b| !b))
+        } else {
+            (1u8, magnitude)
+        }
+    };
+    let mut best: Option<(usize, (u8, [u8; 32]))> = None;
+    for (i, f) in outputs.iter().enumerate() {
+        let k = key(f);
+        if best.is_none_or(|(_, b)| k > b) {
+            best = Some((i, k));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+fn word(f: &Felt) -> U256 {
+    U256::from_be_bytes(f.to_be_bytes())
+}
+
+/// The submission of rows `indices` (consecutive drawn slots) proved by
+/// `proof`: their labels, Merkle paths, and the proof's instances. Fails when
+/// the proof's inputs are not exactly those rows, quantized at the task's scale.
+pub fn submission(
+    dataset: &QuantizedDataset,
+    indices: &[u64],
+    proof: &Proof,
+) -> Result<Submission, EvaluationError> {
+    let mut labels = Vec::with_capacity(indices.len());
+    let mut merkle_proofs = Vec::new();
+    let mut features = Vec::new();
+    for &index in indices {
+        let (row, label) = dataset.rows.get(index as usize).ok_or_else(|| {
+            EvaluationError::Mismatch(format!(
+                "drawn index {index} is outside the dataset ({} rows): is this the task's dataset?",
+                dataset.len()
+            ))
+        })?;
+        labels.push(*label);
+        features.extend_from_slice(row);
+        let path = dataset
+            .proof(index as usize)
+            .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
+        merkle_proofs.extend(path.iter().map(|f| B256::from(f.to_be_bytes())));
+    }
+    if proof.inputs() != features.as_slice() {
+        return Err(EvaluationError::Mismatch(format!(
+            "the proof's {} public inputs are not the drawn rows quantized at scale {}; \
+             was the model proved at the task's scale?",
+            proof.inputs().len(),
+            dataset.scale
+        )));
+    }
+    Ok(Submission {
+        labels,
+        merkle_proofs,
+        proof: proof.bytes.clone().into(),
+        instances: proof.instances.iter().map(word).collect(),
+        vka: Vec::new(),
+    })
+}
+
+/// One scored sample.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScoredSample {
+    /// Dataset index.
+    pub index: u64,
+    /// Its label.
+    pub label: u32,
+    /// The class the proof's outputs predict.
+    pub predicted: u32,
+}
+
+/// What an evaluation did.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvaluationReport {
+    /// Evaluation id.
+    pub evaluation_id: u64,
+    /// Task.
+    pub task_id: u64,
+    /// Model version.
+    pub version_id: u64,
+    /// Each drawn sample, in slot order, with the proved prediction.
+    pub samples: Vec<ScoredSample>,
+    /// Correct predictions the controller counted.
+    pub correct: u32,
+    /// Accuracy the controller recorded (basis points).
+    pub accuracy_bps: u32,
+    /// Proofs submitted.
+    pub proofs: usize,
+    /// Wall time spent proving (seconds).
+    pub proving_seconds: f64,
+}
+
+/// Runs an evaluation end to end: checks that the circuit fits the task,
+/// opens the evaluation, waits for the draw, proves the drawn rows batch by
+/// batch (as many rows per proof as the model's batch dimension) and submits
+/// each proof. `progress` hears the steps.
+pub async fn evaluate(
+    suite: &Suite,
+    task_id: u64,
+    version_id: u64,
+    circuit: &Circuit<'_>,
+    dataset: &Dataset,
+    progress: &dyn Fn(&str),
+) -> Result<EvaluationReport, EvaluationError> {
+    let task = suite.task(task_id).await?;
+    let spec = &task.spec;
+    let features = spec.feature_count as usize;
+    let shape = circuit.input_shape();
+    if shape.last().copied() != Some(features as i64) {
+        return Err(EvaluationError::Mismatch(format!(
+            "the model takes inputs of shape {shape:?}; task {task_id} has {features} features per row"
+        )));
+    }
+    let batch = circuit.values_per_proof() / features;
+    if batch == 0 || !(spec.samples as usize).is_multiple_of(batch) {
+        return Err(EvaluationError::Mismatch(format!(
+            "the model proves {batch} rows per proof, which does not divide the task's {} samples",
+            spec.samples
+        )));
+    }
+    let scale = circuit.settings.input_scales.first().copied().unwrap_or(0);
+    if scale != spec.scale {
+        return Err(EvaluationError::Mismatch(format!(
+            "the circuit quantizes inputs at scale {scale}, task {task_id} at scale {}; \
+             build the circuit with input scale {}",
+            spec.scale, spec.scale
+        )));
+    }
+    if dataset.feature_count() != features || dataset.rows.len() as u64 != spec.dataset_size {
+        return Err(EvaluationError::Mismatch(format!(
+            "the dataset has {} rows of {} features; task {task_id} has {} rows of {features}",
+            dataset.rows.len(),
+            dataset.feature_count(),
+            spec.dataset_size
+        )));
+    }
+    let quantized = dataset
+        .quantize(spec.scale)
+        .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
+    if B256::from(quantized.root().to_be_bytes()) != spec.root {
+        return Err(EvaluationError::Mismatch(format!(
+            "the dataset's Poseidon root {} is not task {task_id}'s root {}: wrong CSV?",
+            quantized.root().to_hex(),
+            spec.root
+        )));
+    }
+
+    progress(&format!(
+        "opening an evaluation of version {version_id} on task {task_id}"
+    ));
+    let evaluation_id = suite.open_evaluation(task_id, version_id).await?;
+    progress(&format!(
+        "waiting for the draw of evaluation {evaluation_id}"
+    ));
+    let drawn = suite.draw(evaluation_id).await?;
+    if drawn.status != EvaluationStatus::Drawn {
+        return Err(EvaluationError::Mismatch(format!(
+            "evaluation {evaluation_id} is {:?} after the draw",
+            drawn.status
+        )));
+    }
+    let indices = drawn_indices(drawn.seed, spec.samples, spec.dataset_size);
+
+    let mut samples = Vec::with_capacity(indices.len());
+    let mut proving_seconds = 0.0;
+    let mut proofs = 0;
+    for (n, chunk) in indices.chunks(batch).enumerate() {
+        progress(&format!(
+            "proving samples {}-{} of {} (rows {chunk:?})",
+            n * batch + 1,
+            n * batch + chunk.len(),
+            indices.len()
+        ));
+        let rows: Vec<Vec<f64>> = chunk
+            .iter()
+            .map(|&i| dataset.rows[i as usize].features.clone())
+            .collect();
+        let seconds = std::cell::Cell::new(0.0);
+        let proof = circuit.prove(&rows, &|p| {
+            if let Progress::Finished { seconds: s, .. } = p {
+                seconds.set(seconds.get() + s);
+            }
+        })?;
+        proving_seconds += seconds.get();
+        let submission = submission(&quantized, chunk, &proof)?;
+        for (j, &index) in chunk.iter().enumerate() {
+            let outputs = &proof.outputs()
+                [j * spec.class_count as usize..(j + 1) * spec.class_count as usize];
+            samples.push(ScoredSample {
+                index,
+                label: submission.labels[j],
+                predicted: predicted_class(outputs).unwrap_or_default() as u32,
+            });
+        }
+        suite.submit(evaluation_id, &submission).await?;
+        proofs += 1;
+    }
+    let done = suite.evaluation(evaluation_id).await?;
+    Ok(EvaluationReport {
+        evaluation_id,
+        task_id,
+        version_id,
+        samples,
+        correct: done.correct,
+        accuracy_bps: accuracy_bps(done.correct, spec.samples),
+        proofs,
+        proving_seconds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_distinct_and_in_range() {
+        let seed = U256::from(12345u64);
+        let indices = drawn_indices(seed, 30, 30);
+        let mut sorted = indices.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..30).collect::<Vec<_>>());
+        assert!(drawn_indices(seed, 16, 1_000_000)
+            .iter()
+            .all(|&i| i < 1_000_000));
+    }
+
+    #[test]
+    fn candidate_index_is_keccak_of_seed_slot_attempt_mod_size() {
+        let seed = U256::from_be_bytes([7u8; 32]);
+        let mut buf = [7u8; 40];
+        buf[32..36].copy_from_slice(&3u32.to_be_bytes());
+        buf[36..].copy_from_slice(&1u32.to_be_bytes());
+        let expected = U256::from_be_bytes(keccak256(buf).0) % U256::from(97u64);
+        assert_eq!(candidate_index(seed, 3, 1, 97), expected.to::<u64>());
+    }
+
+    #[test]
+    fn argmax_reads_signed_felts_and_keeps_the_first_tie() {
+        let f = Felt::from_i64;
+        assert_eq!(predicted_class(&[f(-5), f(-2), f(-9)]), Some(1));
+        assert_eq!(predicted_class(&[f(3), f(-2), f(7)]), Some(2));
+        assert_eq!(predicted_class(&[f(4), f(4), f(1)]), Some(0));
+        assert_eq!(predicted_class(&[f(0), f(-1)]), Some(0));
+        assert_eq!(predicted_class(&[]), None);
+        assert_eq!(accuracy_bps(15, 16), 9_375);
+    }
+}

@@ -1,0 +1,858 @@
+//! The zkMLTrack contract suite on a chain: deployment, tasks, model versions,
+//! evaluations, leaderboards and governance, as typed async calls.
+//!
+//! A [`Suite`] is a [`Chain`] plus the suite's addresses ([`Deployment`],
+//! which [`Deployment::write`] keeps in a JSON file for later commands). Each
+//! method is one user action and returns what the user needs next (ids read
+//! from the emitted events), or a [`ChainError`] in words.
+
+use std::{fs, path::Path};
+
+use alloy::{
+    primitives::{keccak256, Address, Bytes, B256, U256},
+    sol_types::{SolCall, SolValue},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::chain::{
+    bindings::{
+        IModelRegistry as Registry, ITaskController as Controller, IVerifierRouter as Router,
+    },
+    event, undecodable, Chain, ChainError,
+};
+
+/// Selector of `stylus_constructor()`, which stylus-sdk constructors answer to.
+fn constructor_calldata(args: Vec<u8>) -> Bytes {
+    zkmltrack_devnet::stylus::program::constructor_calldata(&args).into()
+}
+
+/// Where the suite lives on a chain (the deployment file's content).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    /// Chain id the addresses belong to.
+    pub chain_id: u64,
+    /// ModelRegistry (tasks, lineages, versions; the suite's pause switch).
+    pub registry: Address,
+    /// VerifierRouter.
+    pub router: Address,
+    /// TaskController (evaluations and leaderboards).
+    pub controller: Address,
+    /// DatasetVerifier (Poseidon Merkle row checks).
+    pub dataset_verifier: Address,
+    /// EZKL reusable verifier deployed and allow-listed with the suite, if any.
+    pub reusable_verifier: Option<Address>,
+    /// Account that deployed the suite (its first owner).
+    pub owner: Address,
+}
+
+impl Deployment {
+    /// Reads a deployment file.
+    pub fn read(path: &Path) -> Result<Deployment, String> {
+        let text = fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read the deployment file {}: {e}; run `zkmltrack deploy` first or pass --deployment",
+                path.display()
+            )
+        })?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{} is not a deployment file: {e}", path.display()))
+    }
+
+    /// Writes the deployment file atomically (a temporary file renamed into place).
+    pub fn write(&self, path: &Path) -> Result<(), String> {
+        let text = serde_json::to_string_pretty(self).expect("deployment serializes") + "\n";
+        let tmp = path.with_extension("json.tmp");
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+/// The compiled Stylus programs of the suite (optimised WASM).
+#[derive(Clone, Debug)]
+pub struct SuitePrograms {
+    /// ModelRegistry.
+    pub registry: Vec<u8>,
+    /// VerifierRouter.
+    pub router: Vec<u8>,
+    /// TaskController.
+    pub controller: Vec<u8>,
+    /// DatasetVerifier.
+    pub dataset_verifier: Vec<u8>,
+}
+
+impl SuitePrograms {
+    /// Reads `registry.wasm`, `verifier_router.wasm`, `task_controller.wasm` and
+    /// `dataset_verifier.wasm` from `dir` (what `scripts/build-contracts` writes
+    /// to `contracts/target/stylus`).
+    pub fn from_dir(dir: &Path) -> Result<SuitePrograms, String> {
+        let read = |name: &str| {
+            let path = dir.join(format!("{name}.wasm"));
+            fs::read(&path).map_err(|e| {
+                format!(
+                    "{}: {e}; build the contracts with scripts/build-contracts",
+                    path.display()
+                )
+            })
+        };
+        Ok(SuitePrograms {
+            registry: read("registry")?,
+            router: read("verifier_router")?,
+            controller: read("task_controller")?,
+            dataset_verifier: read("dataset_verifier")?,
+        })
+    }
+}
+
+/// The parameters of an evaluation task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSpec {
+    /// Poseidon Merkle root of the evaluation set.
+    pub root: B256,
+    /// Rows in the evaluation set.
+    pub dataset_size: u64,
+    /// Features per row (the model's input width).
+    pub feature_count: u32,
+    /// Classes (the model's output width).
+    pub class_count: u32,
+    /// Fixed-point scale (bits) of the quantized features (EZKL's input scale).
+    pub scale: u32,
+    /// Samples drawn per evaluation.
+    pub samples: u32,
+    /// L2 blocks between an evaluation's opening and its beacon block.
+    pub draw_delay: u32,
+    /// Randomness provider; zero for the delayed-block beacon.
+    pub randomness: Address,
+    /// Digest of the task's off-chain description.
+    pub metadata: B256,
+}
+
+/// A task as the registry reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Task {
+    /// Task id.
+    pub id: u64,
+    /// Creator.
+    pub creator: Address,
+    /// Its parameters.
+    pub spec: TaskSpec,
+    /// Closed to new evaluations.
+    pub closed: bool,
+}
+
+/// A model version as the registry reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Version {
+    /// Version id (global).
+    pub id: u64,
+    /// Lineage.
+    pub lineage_id: u64,
+    /// Number within the lineage, from 1.
+    pub number: u32,
+    /// Submitter.
+    pub submitter: Address,
+    /// keccak256 of the ONNX file.
+    pub onnx_hash: B256,
+    /// Verifying-key digest (the commitment to the weights).
+    pub vk_digest: B256,
+    /// Verifier route.
+    pub route_id: u64,
+    /// Registration time (block timestamp).
+    pub timestamp: u64,
+    /// Revoked.
+    pub revoked: bool,
+}
+
+/// What registering a model version created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RegisteredVersion {
+    /// Lineage the version belongs to.
+    pub lineage_id: u64,
+    /// The new version's id.
+    pub version_id: u64,
+    /// Its number within the lineage.
+    pub number: u32,
+    /// The verifier route it verifies through.
+    pub route_id: u64,
+    /// Data contract holding its VKA.
+    pub vka_store: Address,
+}
+
+/// Evaluation states (the controller's status codes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvaluationStatus {
+    /// Opened, waiting for its seed.
+    Committed,
+    /// Seed fixed: samples can be submitted.
+    Drawn,
+    /// All samples scored.
+    Finalized,
+    /// The beacon block left the 256-block window before anyone drew.
+    Expired,
+}
+
+/// An evaluation as the controller reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Evaluation {
+    /// Evaluation id.
+    pub id: u64,
+    /// Task.
+    pub task_id: u64,
+    /// Model version.
+    pub version_id: u64,
+    /// Participant (the version's submitter).
+    pub participant: Address,
+    /// State.
+    pub status: EvaluationStatus,
+    /// L2 block of the opening (the commitment).
+    pub commit_block: u64,
+    /// Sampling seed (zero until drawn).
+    pub seed: U256,
+    /// Samples scored so far.
+    pub scored: u32,
+    /// Correct predictions so far.
+    pub correct: u32,
+}
+
+/// One leaderboard row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LeaderboardEntry {
+    /// Rank from 1.
+    pub rank: u32,
+    /// Evaluation.
+    pub evaluation_id: u64,
+    /// Model version.
+    pub version_id: u64,
+    /// Accuracy in basis points.
+    pub accuracy_bps: u32,
+}
+
+/// One submission of drawn samples with their proof.
+#[derive(Clone, Debug, Default)]
+pub struct Submission {
+    /// Labels of the submitted samples, in slot order.
+    pub labels: Vec<u32>,
+    /// Their Merkle paths, back to back.
+    pub merkle_proofs: Vec<B256>,
+    /// EZKL proof bytes.
+    pub proof: Bytes,
+    /// Public instances: all samples' features, then all samples' outputs.
+    pub instances: Vec<U256>,
+    /// VKA words for calldata-VKA routes (empty for stored VKAs).
+    pub vka: Vec<B256>,
+}
+
+/// The contract suite on a chain.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    chain: Chain,
+    /// The suite's addresses.
+    pub deployment: Deployment,
+}
+
+impl Suite {
+    /// Deploys the four programs (owned by the signing account) and, given
+    /// EZKL's reusable verifier init code, deploys it and allow-lists its code.
+    /// `progress` hears each step's name.
+    pub async fn deploy(
+        chain: Chain,
+        programs: &SuitePrograms,
+        reusable_verifier: Option<&[u8]>,
+        progress: &dyn Fn(&str),
+    ) -> Result<Suite, ChainError> {
+        let owner = chain.account("deploying the suite")?;
+        progress("DatasetVerifier");
+        let dataset_verifier = chain
+            .deploy_stylus("DatasetVerifier", &programs.dataset_verifier, Bytes::new())
+            .await?;
+        progress("VerifierRouter");
+        let router = chain
+            .deploy_stylus(
+                "VerifierRouter",
+                &programs.router,
+                constructor_calldata(owner.abi_encode()),
+            )
+            .await?;
+        progress("ModelRegistry");
+        let registry = chain
+            .deploy_stylus(
+                "ModelRegistry",
+                &programs.registry,
+                constructor_calldata((owner, router).abi_encode_params()),
+            )
+            .await?;
+        progress("TaskController");
+        let controller = chain
+            .deploy_stylus(
+                "TaskController",
+                &programs.controller,
+                constructor_calldata((registry, router, dataset_verifier).abi_encode_params()),
+            )
+            .await?;
+        let mut suite = Suite {
+            deployment: Deployment {
+                chain_id: chain.chain_id(),
+                registry,
+                router,
+                controller,
+                dataset_verifier,
+                reusable_verifier: None,
+                owner,
+            },
+            chain,
+        };
+        if let Some(init_code) = reusable_verifier {
+            progress("EZKL reusable verifier");
+            let verifier = suite
+                .chain
+                .deploy_evm(
+                    "deploying EZKL's reusable verifier",
+                    Bytes::copy_from_slice(init_code),
+                )
+                .await?;
+            suite.allow_verifier_at(verifier, true).await?;
+            suite.deployment.reusable_verifier = Some(verifier);
+        }
+        Ok(suite)
+    }
+
+    /// Attaches to a deployed suite, checking the chain id and that every
+    /// contract has code.
+    pub async fn attach(chain: Chain, deployment: Deployment) -> Result<Suite, ChainError> {
+        chain.expect_chain_id(deployment.chain_id)?;
+        for (what, address) in [
+            ("ModelRegistry", deployment.registry),
+            ("VerifierRouter", deployment.router),
+            ("TaskController", deployment.controller),
+            ("DatasetVerifier", deployment.dataset_verifier),
+        ] {
+            chain.require_code(what, address).await?;
+        }
+        if let Some(verifier) = deployment.reusable_verifier {
+            chain
+                .require_code("EZKL reusable verifier", verifier)
+                .await?;
+        }
+        Ok(Suite { chain, deployment })
+    }
+
+    /// The chain connection.
+    pub fn chain(&self) -> &Chain {
+        &self.chain
+    }
+
+    // ---- governance -------------------------------------------------------
+
+    /// Allows or disallows verifier code (by code hash) on the router. Owner only.
+    pub async fn allow_verifier_code(
+        &self,
+        code_hash: B256,
+        allowed: bool,
+    ) -> Result<(), ChainError> {
+        let action = if allowed {
+            "allow-listing verifier code"
+        } else {
+            "revoking verifier code"
+        };
+        self.chain
+            .transact(
+                action,
+                self.deployment.router,
+                &Router::setVerifierAllowedCall { code_hash, allowed },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Allows or disallows the code of the verifier deployed at `verifier`.
+    pub async fn allow_verifier_at(
+        &self,
+        verifier: Address,
+        allowed: bool,
+    ) -> Result<B256, ChainError> {
+        let code = self.chain.require_code("verifier", verifier).await?;
+        let code_hash = keccak256(&code);
+        self.allow_verifier_code(code_hash, allowed).await?;
+        Ok(code_hash)
+    }
+
+    /// Whether the router allows verifier code with this hash.
+    pub async fn is_verifier_allowed(&self, code_hash: B256) -> Result<bool, ChainError> {
+        self.chain
+            .view(
+                "VerifierRouter.isVerifierAllowed",
+                self.deployment.router,
+                &Router::isVerifierAllowedCall { code_hash },
+            )
+            .await
+    }
+
+    /// Pauses (or unpauses) the suite: the registry's pause stops
+    /// registrations and evaluations. Owner only.
+    pub async fn set_paused(&self, paused: bool) -> Result<(), ChainError> {
+        let registry = self.deployment.registry;
+        if paused {
+            self.chain
+                .transact(
+                    "pausing the suite",
+                    registry,
+                    &Registry::pauseCall {},
+                    U256::ZERO,
+                )
+                .await?;
+        } else {
+            self.chain
+                .transact(
+                    "unpausing the suite",
+                    registry,
+                    &Registry::unpauseCall {},
+                    U256::ZERO,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether the suite is paused.
+    pub async fn paused(&self) -> Result<bool, ChainError> {
+        self.chain
+            .view(
+                "ModelRegistry.paused",
+                self.deployment.registry,
+                &Registry::pausedCall {},
+            )
+            .await
+    }
+
+    /// Starts a two-step ownership transfer of the registry and the router
+    /// (the controller is ownerless). The new owner must call
+    /// [`Suite::accept_ownership`].
+    pub async fn transfer_ownership(&self, new_owner: Address) -> Result<(), ChainError> {
+        for (what, to) in [
+            ("ModelRegistry", self.deployment.registry),
+            ("VerifierRouter", self.deployment.router),
+        ] {
+            self.chain
+                .transact(
+                    &format!("transferring ownership of the {what}"),
+                    to,
+                    &Registry::transferOwnershipCall { new_owner },
+                    U256::ZERO,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Accepts a pending ownership transfer of the registry and the router.
+    pub async fn accept_ownership(&self) -> Result<(), ChainError> {
+        for (what, to) in [
+            ("ModelRegistry", self.deployment.registry),
+            ("VerifierRouter", self.deployment.router),
+        ] {
+            self.chain
+                .transact(
+                    &format!("accepting ownership of the {what}"),
+                    to,
+                    &Registry::acceptOwnershipCall {},
+                    U256::ZERO,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The registry's and the router's owners.
+    pub async fn owners(&self) -> Result<(Address, Address), ChainError> {
+        let registry = self
+            .chain
+            .view(
+                "ModelRegistry.owner",
+                self.deployment.registry,
+                &Registry::ownerCall {},
+            )
+            .await?;
+        let router = self
+            .chain
+            .view(
+                "VerifierRouter.owner",
+                self.deployment.router,
+                &Router::ownerCall {},
+            )
+            .await?;
+        Ok((registry, router))
+    }
+
+    /// Revokes a model version (its submitter or the registry owner).
+    pub async fn revoke_version(&self, version_id: u64) -> Result<(), ChainError> {
+        self.chain
+            .transact(
+                &format!("revoking model version {version_id}"),
+                self.deployment.registry,
+                &Registry::revokeVersionCall { version_id },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+
+    // ---- tasks ------------------------------------------------------------
+
+    /// Creates an evaluation task and returns its id.
+    pub async fn create_task(&self, spec: &TaskSpec) -> Result<u64, ChainError> {
+        let call = Registry::createTaskCall {
+            root: spec.root,
+            dataset_size: spec.dataset_size,
+            feature_count: spec.feature_count,
+            class_count: spec.class_count,
+            scale: spec.scale,
+            samples: spec.samples,
+            draw_delay: spec.draw_delay,
+            randomness: spec.randomness,
+            metadata: spec.metadata,
+        };
+        let receipt = self
+            .chain
+            .transact(
+                "creating the task",
+                self.deployment.registry,
+                &call,
+                U256::ZERO,
+            )
+            .await?;
+        let created: Registry::TaskCreated = required_event(&receipt, "creating the task")?;
+        Ok(created.task_id)
+    }
+
+    /// A task's parameters.
+    pub async fn task(&self, task_id: u64) -> Result<Task, ChainError> {
+        let t = self
+            .chain
+            .view(
+                &format!("reading task {task_id}"),
+                self.deployment.registry,
+                &Registry::taskCall { task_id },
+            )
+            .await?;
+        Ok(Task {
+            id: task_id,
+            creator: t._0,
+            spec: TaskSpec {
+                root: t._1,
+                dataset_size: t._2,
+                feature_count: t._3,
+                class_count: t._4,
+                scale: t._5,
+                samples: t._6,
+                draw_delay: t._7,
+                randomness: t._8,
+                metadata: B256::ZERO,
+            },
+            closed: t._9,
+        })
+    }
+
+    /// Number of tasks.
+    pub async fn task_count(&self) -> Result<u64, ChainError> {
+        self.chain
+            .view(
+                "ModelRegistry.taskCount",
+                self.deployment.registry,
+                &Registry::taskCountCall {},
+            )
+            .await
+    }
+
+    // ---- models -----------------------------------------------------------
+
+    /// Creates a lineage (a model's history) owned by the signing account.
+    pub async fn create_lineage(&self, name: &str) -> Result<u64, ChainError> {
+        let receipt = self
+            .chain
+            .transact(
+                &format!("creating lineage {name:?}"),
+                self.deployment.registry,
+                &Registry::createLineageCall { name: name.into() },
+                U256::ZERO,
+            )
+            .await?;
+        let created: Registry::LineageCreated = required_event(&receipt, "creating a lineage")?;
+        Ok(created.lineage_id)
+    }
+
+    /// Stores a model's VKA as a data contract, adds a reusable-verifier route
+    /// for it on the suite's verifier and registers a version in `lineage_id`
+    /// committing to `onnx_hash` and the VKA digest.
+    pub async fn register_version(
+        &self,
+        lineage_id: u64,
+        onnx_hash: B256,
+        vka: &[B256],
+        uri: &str,
+    ) -> Result<RegisteredVersion, ChainError> {
+        let verifier = self
+            .deployment
+            .reusable_verifier
+            .ok_or_else(|| ChainError::Rpc {
+                action: "registering a model version".into(),
+                message: "the deployment has no reusable verifier; deploy the suite with one"
+                    .into(),
+            })?;
+        let digest = vka_digest(vka);
+        let vka_store = self
+            .chain
+            .deploy_data("storing the model's VKA", vka)
+            .await?;
+        let receipt = self
+            .chain
+            .transact(
+                "adding the model's verifier route",
+                self.deployment.router,
+                &Router::addReusableRouteCall {
+                    verifier,
+                    vka_store,
+                    vka_digest: digest,
+                },
+                U256::ZERO,
+            )
+            .await?;
+        let route: Router::RouteAdded = required_event(&receipt, "adding a route")?;
+        let receipt = self
+            .chain
+            .transact(
+                "registering the model version",
+                self.deployment.registry,
+                &Registry::registerVersionCall {
+                    lineage_id,
+                    onnx_hash,
+                    vk_digest: digest,
+                    route_id: route.route_id,
+                    uri: uri.into(),
+                },
+                U256::ZERO,
+            )
+            .await?;
+        let v: Registry::VersionRegistered = required_event(&receipt, "registering a version")?;
+        Ok(RegisteredVersion {
+            lineage_id,
+            version_id: v.version_id,
+            number: v.number,
+            route_id: route.route_id,
+            vka_store,
+        })
+    }
+
+    /// A model version.
+    pub async fn version(&self, version_id: u64) -> Result<Version, ChainError> {
+        let v = self
+            .chain
+            .view(
+                &format!("reading model version {version_id}"),
+                self.deployment.registry,
+                &Registry::versionCall { version_id },
+            )
+            .await?;
+        Ok(Version {
+            id: version_id,
+            lineage_id: v._0,
+            number: v._1,
+            submitter: v._2,
+            onnx_hash: v._3,
+            vk_digest: v._4,
+            route_id: v._5,
+            timestamp: v._6,
+            revoked: v._7,
+        })
+    }
+
+    /// Every version of a lineage, oldest first.
+    pub async fn lineage_versions(&self, lineage_id: u64) -> Result<Vec<Version>, ChainError> {
+        let (_, count) = {
+            let l = self
+                .chain
+                .view(
+                    &format!("reading lineage {lineage_id}"),
+                    self.deployment.registry,
+                    &Registry::lineageCall { lineage_id },
+                )
+                .await?;
+            (l._0, l._1)
+        };
+        let mut versions = Vec::with_capacity(count as usize);
+        for number in 1..=count {
+            let id = self
+                .chain
+                .view(
+                    "ModelRegistry.lineageVersion",
+                    self.deployment.registry,
+                    &Registry::lineageVersionCall { lineage_id, number },
+                )
+                .await?;
+            versions.push(self.version(id).await?);
+        }
+        Ok(versions)
+    }
+
+    // ---- evaluations ------------------------------------------------------
+
+    /// Opens an evaluation of a version on a task (the commitment) and returns its id.
+    pub async fn open_evaluation(&self, task_id: u64, version_id: u64) -> Result<u64, ChainError> {
+        let receipt = self
+            .chain
+            .transact(
+                &format!("opening an evaluation of version {version_id} on task {task_id}"),
+                self.deployment.controller,
+                &Controller::openEvaluationCall {
+                    task_id,
+                    version_id,
+                },
+                U256::ZERO,
+            )
+            .await?;
+        let opened: Controller::EvaluationOpened =
+            required_event(&receipt, "opening an evaluation")?;
+        Ok(opened.evaluation_id)
+    }
+
+    /// Waits for the evaluation's beacon block, then fixes its seed (anyone
+    /// may). Returns the evaluation as drawn (or expired).
+    pub async fn draw(&self, evaluation_id: u64) -> Result<Evaluation, ChainError> {
+        let evaluation = self.evaluation(evaluation_id).await?;
+        if evaluation.status == EvaluationStatus::Committed {
+            let task = self.task(evaluation.task_id).await?;
+            self.chain
+                .wait_past_block(evaluation.commit_block + task.spec.draw_delay as u64)
+                .await?;
+            self.chain
+                .transact(
+                    &format!("drawing the samples of evaluation {evaluation_id}"),
+                    self.deployment.controller,
+                    &Controller::drawCall { evaluation_id },
+                    U256::ZERO,
+                )
+                .await?;
+        }
+        self.evaluation(evaluation_id).await
+    }
+
+    /// Submits drawn samples with their proof; returns how many were predicted correctly.
+    pub async fn submit(
+        &self,
+        evaluation_id: u64,
+        submission: &Submission,
+    ) -> Result<u32, ChainError> {
+        let receipt = self
+            .chain
+            .transact(
+                &format!(
+                    "submitting {} sample(s) to evaluation {evaluation_id}",
+                    submission.labels.len()
+                ),
+                self.deployment.controller,
+                &submit_call(evaluation_id, submission),
+                U256::ZERO,
+            )
+            .await?;
+        let submitted: Controller::SamplesSubmitted =
+            required_event(&receipt, "submitting samples")?;
+        Ok(submitted.correct)
+    }
+
+    /// An evaluation's state.
+    pub async fn evaluation(&self, evaluation_id: u64) -> Result<Evaluation, ChainError> {
+        let e = self
+            .chain
+            .view(
+                &format!("reading evaluation {evaluation_id}"),
+                self.deployment.controller,
+                &Controller::evaluationCall { evaluation_id },
+            )
+            .await?;
+        let status = match e._3 {
+            1 => EvaluationStatus::Committed,
+            2 => EvaluationStatus::Drawn,
+            3 => EvaluationStatus::Finalized,
+            _ => EvaluationStatus::Expired,
+        };
+        Ok(Evaluation {
+            id: evaluation_id,
+            task_id: e._0,
+            version_id: e._1,
+            participant: e._2,
+            status,
+            commit_block: e._4,
+            seed: e._5,
+            scored: e._6,
+            correct: e._7,
+        })
+    }
+
+    /// A task's leaderboard, best first.
+    pub async fn leaderboard(&self, task_id: u64) -> Result<Vec<LeaderboardEntry>, ChainError> {
+        // stylus-sdk 0.9 encodes a returned tuple with dynamic members as one
+        // value (a leading offset word), not as return parameters; both are read.
+        let action = format!("reading the leaderboard of task {task_id}");
+        let out = self
+            .chain
+            .view_raw(
+                &action,
+                self.deployment.controller,
+                Controller::leaderboardCall { task_id }.abi_encode().into(),
+            )
+            .await?;
+        type Board = (Vec<u64>, Vec<u64>, Vec<u32>);
+        let board = <Board as SolValue>::abi_decode(&out)
+            .or_else(|_| <Board as SolValue>::abi_decode_params(&out))
+            .map_err(|e| undecodable(&action, self.deployment.controller, e))?;
+        Ok(board
+            .0
+            .iter()
+            .zip(&board.1)
+            .zip(&board.2)
+            .enumerate()
+            .map(
+                |(i, ((&evaluation_id, &version_id), &accuracy_bps))| LeaderboardEntry {
+                    rank: i as u32 + 1,
+                    evaluation_id,
+                    version_id,
+                    accuracy_bps,
+                },
+            )
+            .collect())
+    }
+}
+
+/// The `submitSamples` call of a submission (also what an auditor decodes from calldata).
+pub fn submit_call(evaluation_id: u64, s: &Submission) -> Controller::submitSamplesCall {
+    Controller::submitSamplesCall {
+        evaluation_id,
+        labels: s.labels.clone(),
+        merkle_proofs: s.merkle_proofs.clone(),
+        proof: s.proof.clone(),
+        instances: s.instances.clone(),
+        vka: s.vka.clone(),
+    }
+}
+
+/// EZKL's VKA digest: keccak256 of the words end to end.
+pub fn vka_digest(words: &[B256]) -> B256 {
+    keccak256(words.iter().flat_map(|w| w.0).collect::<Vec<u8>>())
+}
+
+fn required_event<E: alloy::sol_types::SolEvent>(
+    receipt: &alloy::rpc::types::TransactionReceipt,
+    action: &str,
+) -> Result<E, ChainError> {
+    event(receipt).ok_or_else(|| ChainError::Rpc {
+        action: action.into(),
+        message: format!(
+            "the transaction {} emitted no {} event; is the address the zkMLTrack contract?",
+            receipt.transaction_hash,
+            E::SIGNATURE
+        ),
+    })
+}
