@@ -1,8 +1,11 @@
 //! Real EVM: EZKL's verifiers for the bundled Iris model, compiled by
-//! verifier-gen, deployed on a local anvil (pinned npm @foundry-rs/anvil,
-//! loopback only) and called with the SDK's proofs: the reusable verifier with
-//! the registered VKA and the plain verifier both accept a real proof and
-//! revert on a tampered one.
+//! verifier-gen, and one real proof from the SDK (test-only SRS), on two
+//! chains, both at the Prague hardfork: a local anvil (pinned npm
+//! @foundry-rs/anvil, loopback only, over JSON-RPC) and the in-process
+//! zkMLTrack devnet. On each, the reusable verifier with the registered VKA and
+//! the plain verifier accept the proof in a call and in a mined transaction,
+//! and revert on a flipped proof byte and on each altered instance; the
+//! verifying transactions use exactly the same gas on both chains.
 
 use std::{
     net::TcpListener,
@@ -12,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{Bytes, FixedBytes, U256};
+use alloy_primitives::{Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::{sol, SolCall};
 use serde_json::{json, Value};
 use zkmltrack::{
@@ -20,6 +23,7 @@ use zkmltrack::{
     prover::{Progress, Proof, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
 };
+use zkmltrack_devnet::{CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
 use zkmltrack_verifier_gen::{generate, VerifierBundle, MAX_RUNTIME_SIZE};
 
 sol! {
@@ -33,11 +37,28 @@ mod plain {
     }
 }
 
+/// Gas limit of every call and transaction (under both chains' caps).
+const GAS: u64 = 30_000_000;
+
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
         .to_path_buf()
+}
+
+/// What the checks need from a chain; anvil and the devnet implement it.
+trait Chain {
+    /// Deploys init code in a mined transaction; returns the new contract's address.
+    fn create(&mut self, init_code: &[u8]) -> Address;
+    /// Code at an address.
+    fn code_at(&self, address: Address) -> Vec<u8>;
+    /// A read-only call (`eth_call`); `Err` with the reason when it reverts.
+    fn call(&self, to: Address, data: &[u8]) -> Result<Vec<u8>, String>;
+    /// A mined transaction that must succeed; returns its receipt's gas used.
+    fn transact(&mut self, to: Address, data: &[u8]) -> u64;
+    /// The chain's gas estimate (`eth_estimateGas`).
+    fn estimate(&self, to: Address, data: &[u8]) -> u64;
 }
 
 /// A loopback anvil, killed on drop.
@@ -58,6 +79,9 @@ impl Anvil {
             .local_addr()
             .unwrap()
             .port();
+        // Prague, the devnet's EVM spec. anvil's default (latest: Osaka) reprices ModExp
+        // (EIP-7883): EZKL's verifiers make three ModExp calls (field inversions), and each
+        // verifyProof would cost 3 x 2,699 = 8,097 gas more than on the devnet.
         let child = Command::new(&binary)
             .args([
                 "--host",
@@ -65,6 +89,8 @@ impl Anvil {
                 "--port",
                 &port.to_string(),
                 "--silent",
+                "--hardfork",
+                "prague",
                 "--code-size-limit",
                 "24576",
             ])
@@ -119,10 +145,10 @@ impl Anvil {
     }
 
     /// Sends a transaction from the first dev account; returns the receipt.
-    fn send(&self, to: Option<&str>, data: &str) -> Value {
-        let mut tx = json!({ "from": self.account(), "data": data, "gas": "0x1c9c380" });
+    fn send(&self, to: Option<Address>, data: &[u8]) -> Value {
+        let mut tx = json!({ "from": self.account(), "data": hex(data), "gas": quantity(GAS) });
         if let Some(to) = to {
-            tx["to"] = json!(to);
+            tx["to"] = json!(to.to_string());
         }
         let hash = self.rpc("eth_sendTransaction", json!([tx]));
         // Anvil mines at once, but the receipt can trail the hash by a moment.
@@ -140,32 +166,37 @@ impl Anvil {
             thread::sleep(Duration::from_millis(50));
         }
     }
+}
 
-    fn deploy(&self, bundle: &VerifierBundle) -> String {
-        let receipt = self.send(None, &bundle.bytecode);
-        let address = receipt["contractAddress"].as_str().unwrap().to_string();
-        let code = self.rpc("eth_getCode", json!([address, "latest"]));
-        assert_eq!(
-            code.as_str().unwrap().len() / 2 - 1,
-            bundle.runtime_size,
-            "deployed code is the bundle's"
-        );
-        address
+impl Chain for Anvil {
+    fn create(&mut self, init_code: &[u8]) -> Address {
+        let receipt = self.send(None, init_code);
+        receipt["contractAddress"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
     }
 
-    fn call(&self, to: &str, data: &[u8]) -> Result<Vec<u8>, Value> {
-        let data = format!("0x{}", hex(data));
-        let out = self.rpc_raw(
-            "eth_call",
-            json!([{ "to": to, "data": data, "gas": "0x1c9c380" }, "latest"]),
-        )?;
-        Ok(unhex(out.as_str().unwrap()))
+    fn code_at(&self, address: Address) -> Vec<u8> {
+        let code = self.rpc("eth_getCode", json!([address.to_string(), "latest"]));
+        unhex(code.as_str().unwrap())
     }
 
-    fn estimate(&self, to: &str, data: &[u8]) -> u64 {
-        let data = format!("0x{}", hex(data));
-        let gas = self.rpc("eth_estimateGas", json!([{ "to": to, "data": data }]));
-        u64::from_str_radix(gas.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+    fn call(&self, to: Address, data: &[u8]) -> Result<Vec<u8>, String> {
+        let call = json!({ "to": to.to_string(), "data": hex(data), "gas": quantity(GAS) });
+        self.rpc_raw("eth_call", json!([call, "latest"]))
+            .map(|out| unhex(out.as_str().unwrap()))
+            .map_err(|e| e.to_string())
+    }
+
+    fn transact(&mut self, to: Address, data: &[u8]) -> u64 {
+        parse_quantity(&self.send(Some(to), data)["gasUsed"])
+    }
+
+    fn estimate(&self, to: Address, data: &[u8]) -> u64 {
+        let call = json!({ "to": to.to_string(), "data": hex(data) });
+        parse_quantity(&self.rpc("eth_estimateGas", json!([call])))
     }
 }
 
@@ -176,8 +207,57 @@ impl Drop for Anvil {
     }
 }
 
+/// The in-process devnet; transactions are signed with its dev account.
+impl Chain for Devnet {
+    fn create(&mut self, init_code: &[u8]) -> Address {
+        self.deploy(DEV_ACCOUNT, Bytes::copy_from_slice(init_code))
+            .unwrap()
+    }
+
+    fn code_at(&self, address: Address) -> Vec<u8> {
+        self.code(address).to_vec()
+    }
+
+    fn call(&self, to: Address, data: &[u8]) -> Result<Vec<u8>, String> {
+        Devnet::call(self, &call_request(to, data))
+            .map(|r| r.output.to_vec())
+            .map_err(|e| e.to_string())
+    }
+
+    fn transact(&mut self, to: Address, data: &[u8]) -> u64 {
+        let receipt = self
+            .send(TxRequest {
+                from: DEV_ACCOUNT,
+                to: Some(to),
+                data: Bytes::copy_from_slice(data),
+                gas: Some(GAS),
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(receipt.success, "transaction reverted: {}", receipt.output);
+        receipt.gas_used
+    }
+
+    fn estimate(&self, to: Address, data: &[u8]) -> u64 {
+        self.estimate_gas(&call_request(to, data)).unwrap()
+    }
+}
+
+fn call_request(to: Address, data: &[u8]) -> CallRequest {
+    CallRequest {
+        to: Some(to),
+        data: Bytes::copy_from_slice(data),
+        gas: Some(GAS),
+        ..Default::default()
+    }
+}
+
+/// `0x`-prefixed hex.
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!(
+        "0x{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
 }
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -186,6 +266,14 @@ fn unhex(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
+}
+
+fn quantity(n: u64) -> String {
+    format!("{n:#x}")
+}
+
+fn parse_quantity(v: &Value) -> u64 {
+    u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }
 
 fn instances(proof: &Proof) -> Vec<U256> {
@@ -198,6 +286,107 @@ fn instances(proof: &Proof) -> Vec<U256> {
 
 fn first_word_is_one(out: &[u8]) -> bool {
     out.len() >= 32 && U256::from_be_slice(&out[..32]) == U256::from(1u8)
+}
+
+/// A deployed verifier; `vka` holds the registered VKA words of a reusable one.
+struct Verifier {
+    address: Address,
+    vka: Option<Vec<FixedBytes<32>>>,
+}
+
+impl Verifier {
+    /// Deploys a bundle, checks the code on chain is the bundle's runtime code and, for the
+    /// reusable kind, registers the VKA (its digest is keccak256 of the words).
+    fn deploy(chain: &mut impl Chain, bundle: &VerifierBundle) -> Verifier {
+        let address = chain.create(&unhex(&bundle.bytecode));
+        let code = chain.code_at(address);
+        assert_eq!(code.len(), bundle.runtime_size);
+        assert_eq!(
+            code,
+            unhex(&bundle.deployed_bytecode),
+            "deployed code is the bundle's"
+        );
+        let vka = bundle.vka.as_ref().map(|vka| {
+            let words: Vec<FixedBytes<32>> = vka.words.iter().map(|w| w.parse().unwrap()).collect();
+            let registration = registerVkaCall { vka: words.clone() }.abi_encode();
+            let digest = chain.call(address, &registration).unwrap();
+            assert_eq!(
+                hex(&digest),
+                vka.digest,
+                "on-chain VKA digest equals the bundle's"
+            );
+            chain.transact(address, &registration);
+            words
+        });
+        Verifier { address, vka }
+    }
+
+    /// `verifyProof` calldata: with the VKA words (reusable) or without (plain: the key is in
+    /// the code).
+    fn calldata(&self, proof: &[u8], instances: Vec<U256>) -> Vec<u8> {
+        let proof = Bytes::copy_from_slice(proof);
+        match &self.vka {
+            Some(vka) => verifyProofCall {
+                proof,
+                instances,
+                vka: vka.clone(),
+            }
+            .abi_encode(),
+            None => plain::verifyProofCall { proof, instances }.abi_encode(),
+        }
+    }
+
+    /// The SDK's proof is accepted, in a call and in a mined transaction; a flipped proof
+    /// byte and each altered instance revert.
+    fn check(&self, chain: &mut impl Chain, proof: &Proof) -> Gas {
+        let ok = self.calldata(&proof.bytes, instances(proof));
+        assert!(
+            first_word_is_one(&chain.call(self.address, &ok).unwrap()),
+            "the SDK's proof verifies on-chain"
+        );
+        let gas = Gas {
+            used: chain.transact(self.address, &ok),
+            estimate: chain.estimate(self.address, &ok),
+        };
+        let mut flipped = proof.bytes.clone();
+        flipped[100] ^= 1;
+        let bad = self.calldata(&flipped, instances(proof));
+        assert!(
+            chain.call(self.address, &bad).is_err(),
+            "tampered proof reverts"
+        );
+        for i in 0..proof.instances.len() {
+            let mut altered = instances(proof);
+            altered[i] += U256::from(1u8);
+            let bad = self.calldata(&proof.bytes, altered);
+            assert!(
+                chain.call(self.address, &bad).is_err(),
+                "altered instance {i} reverts"
+            );
+        }
+        gas
+    }
+}
+
+/// Gas of one accepted `verifyProof`.
+#[derive(Debug, Clone, Copy)]
+struct Gas {
+    /// The mined transaction's receipt.
+    used: u64,
+    /// The chain's estimate.
+    estimate: u64,
+}
+
+/// Deploys and checks both verifiers on one chain; returns their gas (reusable, plain).
+fn check_on(
+    chain: &mut impl Chain,
+    reusable: &VerifierBundle,
+    plain: &VerifierBundle,
+    proof: &Proof,
+) -> (Gas, Gas) {
+    let reusable = Verifier::deploy(chain, reusable).check(chain, proof);
+    let plain = Verifier::deploy(chain, plain).check(chain, proof);
+    (reusable, plain)
 }
 
 #[test]
@@ -229,77 +418,23 @@ fn iris_proofs_verify_on_chain_with_reusable_and_plain_verifiers() {
     reusable.write(&bundle_path).unwrap();
     assert_eq!(VerifierBundle::read(&bundle_path).unwrap(), reusable);
 
-    let anvil = Anvil::start();
-
-    // Reusable verifier: register the VKA (its digest is keccak256 of the words).
-    let vka = reusable.vka.as_ref().unwrap();
-    let words: Vec<FixedBytes<32>> = vka.words.iter().map(|w| w.parse().unwrap()).collect();
-    let verifier = anvil.deploy(&reusable);
-    let registration = registerVkaCall { vka: words.clone() }.abi_encode();
-    let digest = anvil.call(&verifier, &registration).unwrap();
-    assert_eq!(
-        format!("0x{}", hex(&digest)),
-        vka.digest,
-        "on-chain VKA digest equals the bundle's"
-    );
-    anvil.send(Some(&verifier), &format!("0x{}", hex(&registration)));
-
-    let call = |bytes: Vec<u8>, inst: Vec<U256>| {
-        verifyProofCall {
-            proof: Bytes::from(bytes),
-            instances: inst,
-            vka: words.clone(),
-        }
-        .abi_encode()
-    };
-    let ok = call(proof.bytes.clone(), instances(&proof));
-    assert!(
-        first_word_is_one(&anvil.call(&verifier, &ok).unwrap()),
-        "the SDK's proof verifies on-chain"
-    );
-    eprintln!(
-        "reusable verifyProof gas: {}",
-        anvil.estimate(&verifier, &ok)
-    );
-    let mut flipped = proof.bytes.clone();
-    flipped[100] ^= 1;
-    assert!(
-        anvil
-            .call(&verifier, &call(flipped, instances(&proof)))
-            .is_err(),
-        "tampered proof reverts"
-    );
-    let mut altered = instances(&proof);
-    altered[5] += U256::from(1u8);
-    assert!(
-        anvil
-            .call(&verifier, &call(proof.bytes.clone(), altered))
-            .is_err(),
-        "tampered instances revert"
-    );
-
-    // Plain verifier: the key is in the code.
-    let plain_verifier = anvil.deploy(&plain_bundle);
-    let ok = plain::verifyProofCall {
-        proof: Bytes::from(proof.bytes.clone()),
-        instances: instances(&proof),
+    let anvil = check_on(&mut Anvil::start(), &reusable, &plain_bundle, &proof);
+    let devnet = check_on(&mut Devnet::default(), &reusable, &plain_bundle, &proof);
+    for (name, anvil, devnet) in [
+        ("reusable", anvil.0, devnet.0),
+        ("plain", anvil.1, devnet.1),
+    ] {
+        eprintln!(
+            "{name} verifyProof gas: anvil used {} (eth_estimateGas {}), devnet used {} (estimate {})",
+            anvil.used, anvil.estimate, devnet.used, devnet.estimate
+        );
+        // Same EVM (revm, Prague): the receipts agree to the unit. Estimates are not compared:
+        // each node's search stops at its own tolerance above the gas used.
+        assert_eq!(
+            anvil.used, devnet.used,
+            "{name}: same gas on anvil and on the devnet"
+        );
     }
-    .abi_encode();
-    assert!(first_word_is_one(
-        &anvil.call(&plain_verifier, &ok).unwrap()
-    ));
-    eprintln!(
-        "plain verifyProof gas: {}",
-        anvil.estimate(&plain_verifier, &ok)
-    );
-    let mut altered = instances(&proof);
-    altered[0] += U256::from(1u8);
-    let bad = plain::verifyProofCall {
-        proof: Bytes::from(proof.bytes.clone()),
-        instances: altered,
-    }
-    .abi_encode();
-    assert!(anvil.call(&plain_verifier, &bad).is_err());
 }
 
 #[test]
