@@ -17,7 +17,7 @@ interface ITaskController  {
 
     function evaluation(uint64 evaluation_id) external view returns (uint64, uint64, address, uint8, uint64, uint256, uint32, uint32);
 
-    function leaderboard(uint64 task_id) external view returns (uint64[] memory, uint64[] memory, uint32[] memory);
+    function leaderboard(uint64 task_id) external view returns ((uint64,uint64,uint32)[] memory);
 
     function evaluationOf(uint64 task_id, bytes32 vk_digest) external view returns (uint64);
 

@@ -10,7 +10,7 @@ use std::{fs, path::Path};
 
 use alloy::{
     primitives::{keccak256, Address, Bytes, B256, U256},
-    sol_types::{SolCall, SolValue},
+    sol_types::SolValue,
 };
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ use crate::chain::{
     bindings::{
         IModelRegistry as Registry, ITaskController as Controller, IVerifierRouter as Router,
     },
-    event, undecodable, Chain, ChainError,
+    event, Chain, ChainError,
 };
 
 /// Selector of `stylus_constructor()`, which stylus-sdk constructors answer to.
@@ -793,29 +793,19 @@ impl Suite {
 
     /// A task's leaderboard, best first.
     pub async fn leaderboard(&self, task_id: u64) -> Result<Vec<LeaderboardEntry>, ChainError> {
-        // stylus-sdk 0.9 encodes a returned tuple with dynamic members as one
-        // value (a leading offset word), not as return parameters; both are read.
-        let action = format!("reading the leaderboard of task {task_id}");
-        let out = self
+        let board = self
             .chain
-            .view_raw(
-                &action,
+            .view(
+                &format!("reading the leaderboard of task {task_id}"),
                 self.deployment.controller,
-                Controller::leaderboardCall { task_id }.abi_encode().into(),
+                &Controller::leaderboardCall { task_id },
             )
             .await?;
-        type Board = (Vec<u64>, Vec<u64>, Vec<u32>);
-        let board = <Board as SolValue>::abi_decode(&out)
-            .or_else(|_| <Board as SolValue>::abi_decode_params(&out))
-            .map_err(|e| undecodable(&action, self.deployment.controller, e))?;
         Ok(board
-            .0
             .iter()
-            .zip(&board.1)
-            .zip(&board.2)
             .enumerate()
             .map(
-                |(i, ((&evaluation_id, &version_id), &accuracy_bps))| LeaderboardEntry {
+                |(i, &(evaluation_id, version_id, accuracy_bps))| LeaderboardEntry {
                     rank: i as u32 + 1,
                     evaluation_id,
                     version_id,

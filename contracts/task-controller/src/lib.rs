@@ -364,9 +364,11 @@ pub struct TaskController {
 /// commit block, seed, samples scored, correct predictions.
 pub type EvaluationInfo = (u64, u64, Address, u8, u64, U256, u32, u32);
 
-/// What `leaderboard(task)` returns: evaluation ids, version ids and accuracies
-/// (basis points), best first.
-pub type Leaderboard = (Vec<u64>, Vec<u64>, Vec<u32>);
+/// What `leaderboard(task)` returns: one `(evaluation id, version id,
+/// accuracy in basis points)` row per entry, best first. One array of static
+/// rows, because stylus-sdk 0.9 encodes a returned tuple of dynamic arrays as a
+/// single value (with a leading offset), which ABI clients cannot decode.
+pub type Leaderboard = Vec<(u64, u64, u32)>;
 
 #[public]
 impl TaskController {
@@ -707,13 +709,15 @@ impl TaskController {
     /// task without finalized evaluations.
     pub fn leaderboard(&self, task_id: u64) -> Leaderboard {
         let entries = self.leaderboards.get(U64::from(task_id));
-        let mut board: Leaderboard = (Vec::new(), Vec::new(), Vec::new());
+        let mut board: Leaderboard = Vec::new();
         for i in 0..entries.len() {
             let evaluation_id = entries.get(i).unwrap_or_default().to::<u64>();
             if let Some(e) = self.evaluations.get(id_index(evaluation_id)) {
-                board.0.push(evaluation_id);
-                board.1.push(e.version_id.get().to());
-                board.2.push(e.accuracy_bps.get().to());
+                board.push((
+                    evaluation_id,
+                    e.version_id.get().to(),
+                    e.accuracy_bps.get().to(),
+                ));
             }
         }
         board

@@ -378,7 +378,7 @@ fn evaluates_a_model_end_to_end_and_ranks_it(
     );
     assert_eq!(
         s.controller.sender(alice).leaderboard(1),
-        (vec![1], vec![1], vec![7500])
+        vec![(1, 1, 7500)]
     );
     assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 1);
 
@@ -546,10 +546,7 @@ fn rejects_bad_submissions_without_changing_state(
         s.controller.sender(alice).evaluation(1).motsu_unwrap(),
         before
     );
-    assert_eq!(
-        s.controller.sender(alice).leaderboard(1),
-        (vec![], vec![], vec![])
-    );
+    assert_eq!(s.controller.sender(alice).leaderboard(1), vec![]);
     // The drawn indices did not move: a valid submission still goes through.
     assert_eq!(s.submit(1, &indices[..2], &[], 1).unwrap(), 2);
 }
@@ -747,7 +744,7 @@ fn a_randomness_provider_draws_instead_of_the_beacon(
     assert_eq!(s.submit(1, &indices, &[], 1).unwrap(), SAMPLES);
     assert_eq!(
         s.controller.sender(alice).leaderboard(1),
-        (vec![1], vec![1], vec![10_000])
+        vec![(1, 1, 10_000)]
     );
 }
 
@@ -825,16 +822,12 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
     // Best first; equal accuracies keep the earlier evaluation ahead; ten kept.
     expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     expected.truncate(LEADERBOARD_SIZE);
-    let (evaluations, versions, accuracies) = s.controller.sender(alice).leaderboard(1);
+    // Evaluation k evaluates version k here.
+    let board = s.controller.sender(alice).leaderboard(1);
     assert_eq!(
-        evaluations,
-        expected.iter().map(|e| e.0).collect::<Vec<_>>()
+        board,
+        expected.iter().map(|&(e, a)| (e, e, a)).collect::<Vec<_>>()
     );
-    assert_eq!(
-        versions, evaluations,
-        "evaluation k evaluates version k here"
-    );
-    assert_eq!(accuracies, expected.iter().map(|e| e.1).collect::<Vec<_>>());
     // The twelfth model (4 wrong, 0%) did not make the board.
     s.controller.assert_emitted(&EvaluationFinalized {
         evaluation_id: 12,
@@ -846,7 +839,7 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
         rank: 6,
     });
     assert!(
-        !evaluations.contains(&10),
+        !board.iter().any(|row| row.0 == 10),
         "a 0% evaluation falls off a full board"
     );
 }
