@@ -16,25 +16,15 @@ use std::{
 };
 
 use alloy_primitives::{hex, Address, Bytes, FixedBytes, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_sol_types::SolCall;
 use zkmltrack::{
+    chain::bindings::{IPlainVerifier, IReusableVerifier},
     dataset::Dataset,
     prover::{Progress, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
 };
 use zkmltrack_devnet::{CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
-
-sol! {
-    function registerVka(bytes32[] vka) returns (bytes32);
-    function verifyProof(bytes proof, uint256[] instances, bytes32[] vka) returns (bool);
-}
-
-mod plain {
-    alloy_sol_types::sol! {
-        function verifyProof(bytes proof, uint256[] instances) returns (bool);
-    }
-}
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -159,20 +149,22 @@ fn main() {
         .send(TxRequest {
             from: DEV_ACCOUNT,
             to: Some(reusable_at),
-            data: registerVkaCall { vka: vka.clone() }.abi_encode().into(),
+            data: IReusableVerifier::registerVkaCall { vka: vka.clone() }
+                .abi_encode()
+                .into(),
             ..Default::default()
         })
         .unwrap();
     assert!(registration.success, "registerVka reverted");
     let plain_at = deploy(&mut chain, &plain_bundle);
 
-    let reusable_call = verifyProofCall {
+    let reusable_call = IReusableVerifier::verifyProofCall {
         proof: Bytes::from(proof.bytes.clone()),
         instances: instances.clone(),
         vka,
     }
     .abi_encode();
-    let plain_call = plain::verifyProofCall {
+    let plain_call = IPlainVerifier::verifyProofCall {
         proof: Bytes::from(proof.bytes.clone()),
         instances,
     }

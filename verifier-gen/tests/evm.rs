@@ -15,27 +15,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{Address, Bytes, FixedBytes, U256};
-use alloy_sol_types::{sol, SolCall};
+use alloy_primitives::{hex, Address, Bytes, FixedBytes, U256};
+use alloy_sol_types::SolCall;
 use serde_json::{json, Value};
 use zkmltrack::{
+    chain::bindings::{IPlainVerifier, IReusableVerifier},
     dataset::Dataset,
     prover::{Progress, Proof, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
 };
 use zkmltrack_devnet::{CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
 use zkmltrack_verifier_gen::{generate, VerifierBundle, MAX_RUNTIME_SIZE};
-
-sol! {
-    function registerVka(bytes32[] vka) returns (bytes32);
-    function verifyProof(bytes proof, uint256[] instances, bytes32[] vka) returns (bool);
-}
-
-mod plain {
-    alloy_sol_types::sol! {
-        function verifyProof(bytes proof, uint256[] instances) returns (bool);
-    }
-}
 
 /// Gas limit of every call and transaction (under both chains' caps).
 const GAS: u64 = 30_000_000;
@@ -146,7 +136,7 @@ impl Anvil {
 
     /// Sends a transaction from the first dev account; returns the receipt.
     fn send(&self, to: Option<Address>, data: &[u8]) -> Value {
-        let mut tx = json!({ "from": self.account(), "data": hex(data), "gas": quantity(GAS) });
+        let mut tx = json!({ "from": self.account(), "data": hex::encode_prefixed(data), "gas": quantity(GAS) });
         if let Some(to) = to {
             tx["to"] = json!(to.to_string());
         }
@@ -180,13 +170,13 @@ impl Chain for Anvil {
 
     fn code_at(&self, address: Address) -> Vec<u8> {
         let code = self.rpc("eth_getCode", json!([address.to_string(), "latest"]));
-        unhex(code.as_str().unwrap())
+        hex::decode(code.as_str().unwrap()).unwrap()
     }
 
     fn call(&self, to: Address, data: &[u8]) -> Result<Vec<u8>, String> {
-        let call = json!({ "to": to.to_string(), "data": hex(data), "gas": quantity(GAS) });
+        let call = json!({ "to": to.to_string(), "data": hex::encode_prefixed(data), "gas": quantity(GAS) });
         self.rpc_raw("eth_call", json!([call, "latest"]))
-            .map(|out| unhex(out.as_str().unwrap()))
+            .map(|out| hex::decode(out.as_str().unwrap()).unwrap())
             .map_err(|e| e.to_string())
     }
 
@@ -195,7 +185,7 @@ impl Chain for Anvil {
     }
 
     fn estimate(&self, to: Address, data: &[u8]) -> u64 {
-        let call = json!({ "to": to.to_string(), "data": hex(data) });
+        let call = json!({ "to": to.to_string(), "data": hex::encode_prefixed(data) });
         parse_quantity(&self.rpc("eth_estimateGas", json!([call])))
     }
 }
@@ -252,22 +242,6 @@ fn call_request(to: Address, data: &[u8]) -> CallRequest {
     }
 }
 
-/// `0x`-prefixed hex.
-fn hex(bytes: &[u8]) -> String {
-    format!(
-        "0x{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    let s = s.trim_start_matches("0x");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 fn quantity(n: u64) -> String {
     format!("{n:#x}")
 }
@@ -298,20 +272,21 @@ impl Verifier {
     /// Deploys a bundle, checks the code on chain is the bundle's runtime code and, for the
     /// reusable kind, registers the VKA (its digest is keccak256 of the words).
     fn deploy(chain: &mut impl Chain, bundle: &VerifierBundle) -> Verifier {
-        let address = chain.create(&unhex(&bundle.bytecode));
+        let address = chain.create(&hex::decode(&bundle.bytecode).unwrap());
         let code = chain.code_at(address);
         assert_eq!(code.len(), bundle.runtime_size);
         assert_eq!(
             code,
-            unhex(&bundle.deployed_bytecode),
+            hex::decode(&bundle.deployed_bytecode).unwrap(),
             "deployed code is the bundle's"
         );
         let vka = bundle.vka.as_ref().map(|vka| {
             let words: Vec<FixedBytes<32>> = vka.words.iter().map(|w| w.parse().unwrap()).collect();
-            let registration = registerVkaCall { vka: words.clone() }.abi_encode();
+            let registration =
+                IReusableVerifier::registerVkaCall { vka: words.clone() }.abi_encode();
             let digest = chain.call(address, &registration).unwrap();
             assert_eq!(
-                hex(&digest),
+                hex::encode_prefixed(&digest),
                 vka.digest,
                 "on-chain VKA digest equals the bundle's"
             );
@@ -326,13 +301,13 @@ impl Verifier {
     fn calldata(&self, proof: &[u8], instances: Vec<U256>) -> Vec<u8> {
         let proof = Bytes::copy_from_slice(proof);
         match &self.vka {
-            Some(vka) => verifyProofCall {
+            Some(vka) => IReusableVerifier::verifyProofCall {
                 proof,
                 instances,
                 vka: vka.clone(),
             }
             .abi_encode(),
-            None => plain::verifyProofCall { proof, instances }.abi_encode(),
+            None => IPlainVerifier::verifyProofCall { proof, instances }.abi_encode(),
         }
     }
 

@@ -3,8 +3,8 @@
 //! The suite's four interfaces are generated from the exported Solidity files in
 //! `contracts/abi/` (drift-checked against the contracts by `scripts/test`), so a
 //! change of a contract's ABI breaks this crate's build instead of its users'
-//! transactions. The Arbitrum system contracts and EZKL's reusable verifier are
-//! declared here from their published interfaces.
+//! transactions. EZKL's verifiers are declared here from their published
+//! interfaces; Arbitrum's system contracts come from the devnet's declarations.
 
 #![allow(missing_docs, clippy::too_many_arguments)]
 
@@ -30,43 +30,14 @@ sol!(
     "../contracts/abi/DatasetVerifier.sol"
 );
 
+/// Arbitrum's system interfaces (StylusDeployer, ArbWasm 0x71, ArbSys 0x64), declared
+/// once by the devnet that implements them.
+pub use zkmltrack_devnet::{
+    arbos::{IArbSys, IArbWasm},
+    deployer::IStylusDeployer,
+};
+
 sol! {
-    /// Arbitrum's StylusDeployer: deploy, activate and construct a program in one transaction.
-    #[sol(rpc)]
-    #[derive(Debug)]
-    interface IStylusDeployer {
-        function deploy(bytes bytecode, bytes initData, uint256 initValue, bytes32 salt) external payable returns (address);
-        event ContractDeployed(address deployedContract);
-        error ContractDeploymentError(bytes bytecode);
-        error ContractInitializationError(address newContract, bytes data);
-        error RefundExcessValueError(uint256 excessValue);
-        error EmptyBytecode();
-        error InitValueButNotInitData();
-    }
-
-    /// ArbWasm (0x71): Stylus program activation.
-    #[sol(rpc)]
-    #[derive(Debug)]
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-        function programVersion(address program) external view returns (uint16 version);
-        error ProgramNotWasm();
-        error ProgramNotActivated();
-        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
-        error ProgramExpired(uint64 ageInSeconds);
-        error ProgramUpToDate();
-        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
-        error ProgramInsufficientValue(uint256 have, uint256 want);
-    }
-
-    /// ArbSys (0x64): L2 block number and hashes.
-    #[sol(rpc)]
-    #[derive(Debug)]
-    interface IArbSys {
-        function arbBlockNumber() external view returns (uint256 number);
-        function arbBlockHash(uint256 arbBlockNum) external view returns (bytes32 hash);
-    }
-
     /// EZKL's reusable verifier (one contract for every model; VKAs are data).
     #[sol(rpc)]
     #[derive(Debug)]
