@@ -1,7 +1,7 @@
 //! The repository's Stylus contracts on the devnet: deploy, activate, call, events, custom
 //! errors; EVM <-> Stylus interop through the router and an EVM verifier stand-in.
 
-use std::path::PathBuf;
+mod common;
 
 use alloy_sol_types::SolValue;
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent};
@@ -20,34 +20,14 @@ sol! {
     event LineageCreated(uint64 indexed lineage_id, address indexed owner, string name);
 }
 
-fn wasm(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../contracts/target/stylus")
-        .join(format!("{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run scripts/build-contracts first)",
-            path.display()
-        )
-    })
-}
-
 #[test]
 fn registry_deploys_activates_and_answers() {
     let mut chain = Devnet::default();
-    let registry = chain
-        .deploy_stylus(DEV_ACCOUNT, &wasm("registry"))
-        .expect("deploy + activate");
-    let ctor = constructor_calldata(&(DEV_ACCOUNT, Address::repeat_byte(0x11)).abi_encode_params());
-    let r = chain
-        .send(TxRequest {
-            from: DEV_ACCOUNT,
-            to: Some(registry),
-            data: ctor.into(),
-            ..Default::default()
-        })
-        .unwrap();
-    assert!(r.success, "constructor: {:?} {:?}", r.output, r.console);
+    let (registry, _) = common::deploy_and_construct(
+        &mut chain,
+        "registry",
+        &(DEV_ACCOUNT, Address::repeat_byte(0x11)).abi_encode_params(),
+    );
     let r = chain
         .send(TxRequest {
             from: DEV_ACCOUNT,
@@ -92,7 +72,7 @@ fn registry_deploys_activates_and_answers() {
 fn stylus_deployer_deploys_activates_and_constructs_in_one_transaction() {
     use zkmltrack_devnet::deployer::{IStylusDeployer, STYLUS_DEPLOYER};
     let mut chain = Devnet::default();
-    let code = zkmltrack_devnet::stylus::program::encode(&wasm("registry"));
+    let code = zkmltrack_devnet::stylus::program::encode(&common::wasm("registry"));
     let init_data =
         constructor_calldata(&(DEV_ACCOUNT, Address::repeat_byte(0x22)).abi_encode_params());
     let deploy = IStylusDeployer::deployCall {

@@ -2,11 +2,10 @@
 //! `openzeppelin-stylus` crate (contracts/examples/oz-token): deploy + activate, constructor,
 //! calls, `Transfer`/`Approval` events, and reverts with OpenZeppelin's custom errors.
 
-use std::path::PathBuf;
+mod common;
 
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolValue};
 use revm::primitives::{Address, Bytes, FixedBytes, B256, U256};
-use zkmltrack_devnet::stylus::program::constructor_calldata;
 use zkmltrack_devnet::{CallRequest, Devnet, DevnetError, Receipt, TxRequest, DEV_ACCOUNT};
 
 sol! {
@@ -28,18 +27,6 @@ sol! {
 
 /// Initial supply minted to the deployer: one million tokens with 18 decimals.
 const SUPPLY: u128 = 1_000_000 * 10u128.pow(18);
-
-fn wasm(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../contracts/target/stylus")
-        .join(format!("{name}.wasm"));
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run scripts/build-contracts first)",
-            path.display()
-        )
-    })
-}
 
 /// Runs a view call on `token` and decodes its return value.
 fn read<C: SolCall>(chain: &Devnet, token: Address, call: C) -> C::Return {
@@ -82,19 +69,11 @@ fn openzeppelin_erc20_from_crates_io_runs_on_the_devnet() {
     let supply = U256::from(SUPPLY);
 
     // Deploy + activate, then run the constructor: it mints the supply to its caller.
-    let token = chain
-        .deploy_stylus(DEV_ACCOUNT, &wasm("oz_token"))
-        .expect("deploy + activate");
-    let ctor = constructor_calldata(&("zkMLTrack Test Token", "ZMT", supply).abi_encode_params());
-    let r = chain
-        .send(TxRequest {
-            from: DEV_ACCOUNT,
-            to: Some(token),
-            data: ctor.into(),
-            ..Default::default()
-        })
-        .unwrap();
-    assert!(r.success, "constructor: {:?} {:?}", r.output, r.console);
+    let (token, r) = common::deploy_and_construct(
+        &mut chain,
+        "oz_token",
+        &("zkMLTrack Test Token", "ZMT", supply).abi_encode_params(),
+    );
     assert_eq!(r.logs.len(), 1);
     let minted = Transfer::decode_log(&r.logs[0].log).unwrap();
     assert_eq!(
