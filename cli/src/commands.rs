@@ -10,7 +10,7 @@ use zkmltrack::{
     evaluation::{evaluate as run_evaluation, EvaluationReport},
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
     solc::Solc,
-    suite::{Suite, SuitePrograms, TaskSpec},
+    suite::{LeaderboardEntry, Suite, SuitePrograms, TaskSpec},
 };
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
@@ -246,6 +246,15 @@ impl PreparedModel<'_> {
                     .map(|w| w.parse().expect("bundle words are hex"))
                     .collect()
             })
+            .unwrap_or_default()
+    }
+
+    /// The VKA digest the version registers (the bundle's).
+    pub fn vk_digest(&self) -> B256 {
+        self.bundle
+            .vka
+            .as_ref()
+            .and_then(|v| v.digest.parse().ok())
             .unwrap_or_default()
     }
 }
@@ -661,7 +670,7 @@ pub async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliErro
     let prepared = prepare_model(&prover, &args.model, &calibration, &step)?;
     step.done("");
     let version = suite.version(args.version).await?;
-    if version.vk_digest != crate::demo::digest_of(&prepared) {
+    if version.vk_digest != prepared.vk_digest() {
         return Err(CliError::input(format!(
             "{} is not the model registered as version {} (its VK digest differs); pass the same model and calibration set",
             args.model.display(),
@@ -710,8 +719,8 @@ pub async fn evaluate_with_progress(
 /// `leaderboard`.
 pub async fn leaderboard(global: &Global, task: u64) -> Result<(), CliError> {
     let suite = global.suite().await?;
-    let text = leaderboard_text(&suite, task).await?;
     let board = suite.leaderboard(task).await?;
+    let text = leaderboard_text(&suite, task, &board).await?;
     emit(
         global.json(),
         &serde_json::to_value(&board).expect("serializes"),
@@ -720,11 +729,14 @@ pub async fn leaderboard(global: &Global, task: u64) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The leaderboard as a table.
-pub async fn leaderboard_text(suite: &Suite, task: u64) -> Result<String, CliError> {
-    let board = suite.leaderboard(task).await?;
+/// A task's leaderboard as a table (each entry's version read from the registry).
+pub async fn leaderboard_text(
+    suite: &Suite,
+    task: u64,
+    board: &[LeaderboardEntry],
+) -> Result<String, CliError> {
     let mut rows = Vec::new();
-    for e in &board {
+    for e in board {
         let v = suite.version(e.version_id).await?;
         rows.push(vec![
             e.rank.to_string(),

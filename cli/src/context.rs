@@ -98,9 +98,15 @@ impl Global {
         }
     }
 
-    /// A prover whose circuits quantize inputs at `scale` (a task's scale).
+    /// A prover whose circuits quantize inputs at `scale` (a task's scale),
+    /// with the SRS of --srs / --test-srs.
     pub fn prover(&self, scale: u32) -> Result<Prover, CliError> {
-        let mut config = ProverConfig::new(self.args.workspace.join("circuits"), self.srs()?);
+        self.prover_with(scale, self.srs()?)
+    }
+
+    /// A prover whose circuits quantize inputs at `scale`, with `srs`.
+    pub fn prover_with(&self, scale: u32, srs: SrsSource) -> Result<Prover, CliError> {
+        let mut config = ProverConfig::new(self.args.workspace.join("circuits"), srs);
         config.input_scale = Some(scale);
         Prover::new(config).map_err(CliError::from)
     }

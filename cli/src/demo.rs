@@ -10,7 +10,6 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::B256;
 use clap::Args;
 use serde_json::json;
 use zkmltrack::{dataset::Dataset, prover::SrsSource, suite::Suite};
@@ -19,7 +18,7 @@ use zkmltrack_devnet::{rpc, Devnet};
 use crate::{
     commands::{
         deploy_suite, evaluate_with_progress, leaderboard_text, prepare_model, programs, register,
-        task_spec, PreparedModel, DEFAULT_SCALE,
+        task_spec, DEFAULT_SCALE,
     },
     context::Global,
     output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
@@ -82,16 +81,6 @@ impl Example {
     }
 }
 
-/// The VKA digest a prepared model registers.
-pub fn digest_of(prepared: &PreparedModel<'_>) -> B256 {
-    prepared
-        .bundle
-        .vka
-        .as_ref()
-        .and_then(|v| v.digest.parse().ok())
-        .unwrap_or_default()
-}
-
 /// Runs the demo.
 pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     if args.samples == 0 || !args.samples.is_multiple_of(4) {
@@ -122,17 +111,13 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     let chain = global.chain_at(&url).await?;
 
     // Circuits, keys and verifier bundles (resumed from the workspace when done before).
-    let srs = global.srs().unwrap_or(SrsSource::TestOnly);
-    let mut config =
-        zkmltrack::prover::ProverConfig::new(global.args.workspace.join("circuits"), srs);
-    config.input_scale = Some(DEFAULT_SCALE);
-    let prover = zkmltrack::prover::Prover::new(config)?;
+    let prover = global.prover_with(DEFAULT_SCALE, global.srs().unwrap_or(SrsSource::TestOnly))?;
     let step = Step::start("version 1: Iris MLP, 4 samples per proof");
     let good = prepare_model(&prover, &example.model_batch4, &eval, &step)?;
-    step.done(format!("VK digest {}", digest_of(&good)));
+    step.done(format!("VK digest {}", good.vk_digest()));
     let step = Step::start("version 2: weaker Iris MLP, 1 sample per proof");
     let weak = prepare_model(&prover, &example.model_weak, &eval, &step)?;
-    step.done(format!("VK digest {}", digest_of(&weak)));
+    step.done(format!("VK digest {}", weak.vk_digest()));
     if weak.bundle.deployed_bytecode != good.bundle.deployed_bytecode {
         return Err(CliError {
             code: EXIT_FAILURE,
@@ -236,7 +221,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     );
     let text = format!(
         "{}\n\n{summary}\n\nchain {} at {}{}",
-        leaderboard_text(&suite, task_id).await?,
+        leaderboard_text(&suite, task_id, &board).await?,
         suite.chain().chain_id(),
         url,
         if args.external {

@@ -218,6 +218,18 @@ fn flow(url: &str, dev_chain: bool) {
         (Some(1), Some(2))
     );
 
+    let show = zkmltrack(
+        &[&["task", "show", "--task", "1", "--json"][..], &common].concat(),
+        &[],
+    );
+    assert!(show.status.success(), "{}", stderr(&show));
+    let shown = json_of(&show);
+    assert_eq!(
+        shown["spec"]["root"], task["root"],
+        "the chain holds the task's root"
+    );
+    assert_eq!(shown["spec"]["dataset_size"], task["dataset_size"]);
+
     // 5-6. Each evaluation: seed from the chain, indices derived here, float model
     // predictions on exactly those rows, accuracy equal to the leaderboard's.
     let models = [
@@ -228,11 +240,6 @@ fn flow(url: &str, dev_chain: bool) {
     assert_eq!(board.len(), 2, "both evaluations are on the leaderboard");
     for (evaluation, model) in demo["evaluations"].as_array().unwrap().iter().zip(&models) {
         let id = evaluation["evaluation_id"].as_u64().unwrap();
-        let show = zkmltrack(
-            &[&["task", "show", "--task", "1", "--json"][..], &common].concat(),
-            &[],
-        );
-        assert!(show.status.success(), "{}", stderr(&show));
         let seed = seed_of(url, deployment, id);
         let indices = draw(seed, 16, rows.len() as u64);
         let reported: Vec<u64> = evaluation["samples"]
@@ -315,42 +322,34 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     );
     expect(out, 3, "cannot reach the RPC endpoint");
 
-    // Wrong chain: the deployment file names another chain id.
+    // The leaderboard read through a copy of the deployment file with one field changed.
     let text = std::fs::read_to_string(deployment).unwrap();
-    let mut d: Value = serde_json::from_str(&text).unwrap();
-    d["chain_id"] = Value::from(1);
-    let wrong = dir.join("wrong-chain.json");
-    std::fs::write(&wrong, d.to_string()).unwrap();
-    let out = zkmltrack(
-        &[
-            "leaderboard",
-            "--task",
-            "1",
-            "--rpc-url",
-            url,
-            "--deployment",
-            wrong.to_str().unwrap(),
-        ],
-        &[],
-    );
-    expect(out, 3, "not 1");
+    let leaderboard_with = |key: &str, value: Value| {
+        let mut d: Value = serde_json::from_str(&text).unwrap();
+        d[key] = value;
+        let patched = dir.join(format!("patched-{key}.json"));
+        std::fs::write(&patched, d.to_string()).unwrap();
+        zkmltrack(
+            &[
+                "leaderboard",
+                "--task",
+                "1",
+                "--rpc-url",
+                url,
+                "--deployment",
+                patched.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+
+    // Wrong chain: the deployment file names another chain id.
+    expect(leaderboard_with("chain_id", Value::from(1)), 3, "not 1");
 
     // Contract not deployed at the given address.
-    let mut d: Value = serde_json::from_str(&text).unwrap();
-    d["registry"] = Value::from("0x00000000000000000000000000000000deadbeef");
-    let missing = dir.join("missing.json");
-    std::fs::write(&missing, d.to_string()).unwrap();
-    let out = zkmltrack(
-        &[
-            "leaderboard",
-            "--task",
-            "1",
-            "--rpc-url",
-            url,
-            "--deployment",
-            missing.to_str().unwrap(),
-        ],
-        &[],
+    let out = leaderboard_with(
+        "registry",
+        Value::from("0x00000000000000000000000000000000deadbeef"),
     );
     expect(
         out,

@@ -66,22 +66,14 @@ pub fn accuracy_bps(correct: u32, samples: u32) -> u32 {
 /// Index of the largest output read as a signed field element (negatives
 /// are `p - |x|`), the first on ties: the controller's argmax.
 pub fn predicted_class(outputs: &[Felt]) -> Option<usize> {
-    let signed = |f: &Felt| {
-        let negated = f.neg();
-        // Negative values are those whose negation is the smaller number.
-        if negated.to_be_bytes() < f.to_be_bytes() {
-            (0u8, negated.to_be_bytes())
-        } else {
-            (1u8, f.to_be_bytes())
-        }
-    };
+    // Order key: negatives (those whose negation is the smaller number) first,
+    // by decreasing magnitude (bitwise-inverted), then non-negatives.
     let key = |f: &Felt| {
-        let (sign, magnitude) = signed(f);
-        // Order: negatives by decreasing magnitude, then non-negatives by magnitude.
-        if sign == 0 {
-            (0u8, magnitude.map(|b| !b))
+        let (value, negated) = (f.to_be_bytes(), f.neg().to_be_bytes());
+        if negated < value {
+            (0u8, negated.map(|b| !b))
         } else {
-            (1u8, magnitude)
+            (1u8, value)
         }
     };
     let mut best: Option<(usize, (u8, [u8; 32]))> = None;
