@@ -62,6 +62,7 @@ fn felt(word: &U256) -> Result<Felt, String> {
 pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
     let suite = global.suite().await?;
     let task = suite.task(args.task).await?.spec;
+    let root = Felt::from_be_bytes(&task.root.0).map_err(|e| CliError::input(e.to_string()))?;
     let step = Step::start(format!("auditing task {}", args.task));
     let provider = suite.chain().provider().clone();
     let rpc = |e: alloy::transports::TransportError| CliError {
@@ -228,14 +229,14 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
                     break;
                 };
                 let len = path_length(index as usize, task.dataset_size as usize);
-                let path: Vec<Felt> = call.merkle_proofs[offset.min(call.merkle_proofs.len())
-                    ..(offset + len).min(call.merkle_proofs.len())]
+                let path: Vec<Felt> = call
+                    .merkle_proofs
+                    .get(offset..offset + len)
+                    .unwrap_or_default()
                     .iter()
                     .filter_map(|w| Felt::from_be_bytes(&w.0).ok())
                     .collect();
                 offset += len;
-                let root = Felt::from_be_bytes(&task.root.0)
-                    .map_err(|e| CliError::input(e.to_string()))?;
                 let leaf = leaf_hash(&features, Felt::from_u64(label as u64));
                 if path.len() != len
                     || !verify_path(

@@ -75,7 +75,8 @@ fn zkmltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
         ])
         .env_remove("ZKMLTRACK_PRIVATE_KEY")
         .env_remove("ZKMLTRACK_RPC_URL")
-        .env_remove("ZKMLTRACK_DEPLOYMENT");
+        .env_remove("ZKMLTRACK_DEPLOYMENT")
+        .env_remove("ZKMLTRACK_KEYSTORE_PASSWORD");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -355,6 +356,35 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         out,
         3,
         "no contract at 0x00000000000000000000000000000000DeaDBeef",
+    );
+
+    // Keys: a key file without a key, a keystore without its password.
+    let not_a_key = dir.join("key.txt");
+    std::fs::write(&not_a_key, "not a key\n").unwrap();
+    let key_args = [
+        "leaderboard",
+        "--task",
+        "1",
+        "--private-key-file",
+        not_a_key.to_str().unwrap(),
+    ];
+    expect(
+        zkmltrack(&[&key_args[..], &common].concat(), &[]),
+        5,
+        "does not hold a 32-byte hex private key",
+    );
+    let keystore = dir.join("keystore.json");
+    let key_args = [
+        "leaderboard",
+        "--task",
+        "1",
+        "--keystore",
+        keystore.to_str().unwrap(),
+    ];
+    expect(
+        zkmltrack(&[&key_args[..], &common].concat(), &[]),
+        5,
+        "needs its password in ZKMLTRACK_KEYSTORE_PASSWORD",
     );
 
     // Dataset CSVs: wrong column count, non-numeric cell.
