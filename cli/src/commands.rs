@@ -386,7 +386,7 @@ pub async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
             draw_delay,
         } => {
             let suite = global.suite().await?;
-            let spec = task_spec(&dataset, scale, samples, draw_delay)?;
+            let spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)?;
             let id = suite.create_task(&spec).await?;
             emit(
                 global.json(),
@@ -422,30 +422,6 @@ pub async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// A task's parameters from its dataset CSV (metadata: keccak256 of the file).
-pub fn task_spec(
-    dataset: &Path,
-    scale: u32,
-    samples: u32,
-    draw_delay: u32,
-) -> Result<TaskSpec, CliError> {
-    let data = read_dataset(dataset)?;
-    let quantized = data.quantize(scale)?;
-    let bytes = std::fs::read(dataset)
-        .map_err(|e| CliError::input(format!("{}: {e}", dataset.display())))?;
-    Ok(TaskSpec {
-        root: B256::from(quantized.root().to_be_bytes()),
-        dataset_size: data.rows.len() as u64,
-        feature_count: data.feature_count() as u32,
-        class_count: data.class_count().max(2),
-        scale,
-        samples,
-        draw_delay,
-        randomness: Address::ZERO,
-        metadata: keccak256(&bytes),
-    })
 }
 
 /// `dataset ...` (off-chain).

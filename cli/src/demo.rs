@@ -12,13 +12,17 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde_json::json;
-use zkmltrack::{dataset::Dataset, prover::SrsSource, suite::Suite};
+use zkmltrack::{
+    dataset::Dataset,
+    prover::SrsSource,
+    suite::{Suite, TaskSpec},
+};
 use zkmltrack_devnet::{rpc, Devnet};
 
 use crate::{
     commands::{
         deploy_suite, evaluate_with_progress, leaderboard_text, prepare_model, programs, register,
-        task_spec, DEFAULT_SCALE,
+        DEFAULT_SCALE,
     },
     context::Global,
     output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
@@ -136,7 +140,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
 
     // The task.
     let step = Step::start("creating the Iris task");
-    let spec = task_spec(&example.eval, DEFAULT_SCALE, args.samples, 2)?;
+    let spec = TaskSpec::from_csv(&example.eval, DEFAULT_SCALE, args.samples, 2)?;
     let task_id = suite.create_task(&spec).await?;
     step.done(format!(
         "task {task_id}, root {}, {} rows",

@@ -129,6 +129,36 @@ pub struct TaskSpec {
     pub metadata: B256,
 }
 
+impl TaskSpec {
+    /// The task of an evaluation CSV (features..., label): its Poseidon root at
+    /// `scale`, its shape, and the keccak256 of the file as metadata; the
+    /// delayed-block beacon draws `samples` rows `draw_delay` blocks after
+    /// each opening.
+    pub fn from_csv(
+        path: &Path,
+        scale: u32,
+        samples: u32,
+        draw_delay: u32,
+    ) -> Result<TaskSpec, crate::dataset::DatasetError> {
+        let bytes = fs::read(path)
+            .map_err(|e| crate::dataset::DatasetError::Io(path.display().to_string(), e))?;
+        let text = String::from_utf8_lossy(&bytes);
+        let data = crate::dataset::Dataset::parse(&text)?;
+        let quantized = data.quantize(scale)?;
+        Ok(TaskSpec {
+            root: B256::from(quantized.root().to_be_bytes()),
+            dataset_size: data.rows.len() as u64,
+            feature_count: data.feature_count() as u32,
+            class_count: data.class_count().max(2),
+            scale,
+            samples,
+            draw_delay,
+            randomness: Address::ZERO,
+            metadata: keccak256(&bytes),
+        })
+    }
+}
+
 /// A task as the registry reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Task {

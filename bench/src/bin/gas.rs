@@ -1,0 +1,606 @@
+//! Gas of the whole zkMLTrack flow on the devnet, step by step, with real
+//! proofs: deploying the suite, creating a task, registering model versions,
+//! and evaluating the Iris MLP on 16 drawn samples with 1, 4, 8 and 16
+//! samples per proof; then the verification paths side by side (EZKL plain
+//! verifier, reusable verifier with the VKA as calldata, and the router's
+//! three route kinds).
+//!
+//! Every transaction goes through the SDK's `Suite` over JSON-RPC to an
+//! in-process devnet; gas is read afterwards from the devnet's receipts, so
+//! the figures are exactly what the SDK's transactions used.
+//!
+//! ```text
+//! cargo run --release -p zkmltrack-bench --bin gas -- [--write docs/benchmarks.md]
+//! ```
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex},
+};
+
+use alloy::{
+    consensus::Transaction as _,
+    primitives::{keccak256, Address, Bytes, B256, U256},
+    signers::local::PrivateKeySigner,
+    sol_types::SolCall,
+};
+use serde::Serialize;
+use serde_json::json;
+use zkmltrack::{
+    chain::{
+        bindings::{
+            IModelRegistry as Registry, IPlainVerifier, IReusableVerifier,
+            ITaskController as Controller, IVerifierRouter as Router,
+        },
+        event, Chain,
+    },
+    dataset::Dataset,
+    evaluation::{drawn_indices, submission},
+    prover::{Circuit, Prover, ProverConfig, SrsSource, VerifierKind},
+    solc::Solc,
+    suite::{Submission, Suite, SuitePrograms, TaskSpec},
+};
+use zkmltrack_bench::{arg, machine, replace_section, repo_root, thousands, write_results};
+use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
+use zkmltrack_verifier_gen::{generate, VerifierBundle};
+
+/// Samples drawn per evaluation.
+const SAMPLES: u32 = 16;
+/// Batch sizes measured (samples per proof).
+const BATCHES: [usize; 4] = [1, 4, 8, 16];
+/// The goal of the benchmarks issue: gas per evaluated sample at the best batch size.
+const GOAL_PER_SAMPLE: u64 = 60_000;
+/// The task's fixed-point scale (the CLI's default).
+const SCALE: u32 = 13;
+
+/// One mined transaction's gas.
+#[derive(Clone, Debug, Serialize)]
+struct TxGas {
+    /// What the transaction did (the called function, or `deploy`).
+    what: String,
+    /// Gas used.
+    gas: u64,
+    /// Calldata (or init code) bytes.
+    calldata: usize,
+    /// Standard calldata gas (4 per zero byte, 16 per other byte).
+    calldata_gas: u64,
+}
+
+/// Reads the gas of every transaction mined since the last look.
+struct Ledger {
+    chain: Arc<Mutex<Devnet>>,
+    seen: u64,
+}
+
+impl Ledger {
+    fn new(chain: Arc<Mutex<Devnet>>) -> Ledger {
+        let seen = chain.lock().expect("devnet lock").block_number();
+        Ledger { chain, seen }
+    }
+
+    /// Transactions mined since the previous call, oldest first; every one
+    /// must have succeeded.
+    fn take(&mut self) -> Vec<TxGas> {
+        let chain = self.chain.lock().expect("devnet lock");
+        let mut out = Vec::new();
+        for number in self.seen + 1..=chain.block_number() {
+            for hash in &chain.block(number).expect("mined block").transactions {
+                let tx = chain.transaction(*hash).expect("mined transaction");
+                assert!(tx.receipt.success, "transaction {hash} failed");
+                let input = tx.envelope.input();
+                out.push(TxGas {
+                    what: describe(tx.envelope.to(), input),
+                    gas: tx.receipt.gas_used,
+                    calldata: input.len(),
+                    calldata_gas: input.iter().map(|&b| if b == 0 { 4 } else { 16 }).sum(),
+                });
+            }
+        }
+        self.seen = chain.block_number();
+        out
+    }
+
+    /// The one transaction mined since the previous call, which must be `what`.
+    fn one(&mut self, what: &str) -> TxGas {
+        let txs = self.take();
+        assert!(
+            txs.len() == 1 && txs[0].what == what,
+            "expected one {what} transaction, found {txs:?}"
+        );
+        txs.into_iter().next().expect("one transaction")
+    }
+}
+
+/// Names a transaction by the function its calldata selects.
+fn describe(to: Option<Address>, input: &[u8]) -> String {
+    if to.is_none() {
+        return "deploy".into();
+    }
+    let known: [([u8; 4], &str); 13] = [
+        (Registry::createTaskCall::SELECTOR, "createTask"),
+        (Registry::createLineageCall::SELECTOR, "createLineage"),
+        (Registry::registerVersionCall::SELECTOR, "registerVersion"),
+        (Router::addReusableRouteCall::SELECTOR, "addReusableRoute"),
+        (Router::addPlainRouteCall::SELECTOR, "addPlainRoute"),
+        (
+            Router::setVerifierAllowedCall::SELECTOR,
+            "setVerifierAllowed",
+        ),
+        (Router::verifyCall::SELECTOR, "router.verify"),
+        (Controller::openEvaluationCall::SELECTOR, "openEvaluation"),
+        (Controller::drawCall::SELECTOR, "draw"),
+        (Controller::submitSamplesCall::SELECTOR, "submitSamples"),
+        (
+            IReusableVerifier::verifyProofCall::SELECTOR,
+            "verifyProof (reusable)",
+        ),
+        (
+            IPlainVerifier::verifyProofCall::SELECTOR,
+            "verifyProof (plain)",
+        ),
+        (IReusableVerifier::registerVkaCall::SELECTOR, "registerVka"),
+    ];
+    input
+        .get(..4)
+        .and_then(|s| known.iter().find(|(sel, _)| sel == s))
+        .map_or_else(
+            || {
+                if input.is_empty() {
+                    "transfer".into()
+                } else {
+                    format!("0x{}", hex(&input[..4.min(input.len())]))
+                }
+            },
+            |(_, name)| name.to_string(),
+        )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn runtime_hash(bundle: &VerifierBundle) -> B256 {
+    keccak256(alloy::primitives::hex::decode(&bundle.deployed_bytecode).expect("hex runtime"))
+}
+
+fn init_code(bundle: &VerifierBundle) -> Bytes {
+    alloy::primitives::hex::decode(&bundle.bytecode)
+        .expect("hex init code")
+        .into()
+}
+
+fn vka_words(bundle: &VerifierBundle) -> Vec<B256> {
+    bundle
+        .vka
+        .as_ref()
+        .expect("a reusable bundle has a VKA")
+        .words
+        .iter()
+        .map(|w| w.parse().expect("VKA word"))
+        .collect()
+}
+
+/// One batch size's circuit and verifier artifacts.
+struct Model<'p> {
+    batch: usize,
+    circuit: Circuit<'p>,
+    bundle: VerifierBundle,
+    onnx_hash: B256,
+}
+
+/// What one evaluation cost.
+#[derive(Debug, Serialize)]
+struct EvaluationGas {
+    batch: usize,
+    instances_per_proof: usize,
+    proof_bytes: usize,
+    register: Vec<TxGas>,
+    open: TxGas,
+    draw: TxGas,
+    submits: Vec<TxGas>,
+    /// The same first proof sent straight to the reusable verifier (VKA as calldata).
+    verifier_direct: TxGas,
+    correct: u32,
+}
+
+impl EvaluationGas {
+    fn submit_total(&self) -> u64 {
+        self.submits.iter().map(|t| t.gas).sum()
+    }
+    fn total(&self) -> u64 {
+        self.open.gas + self.draw.gas + self.submit_total()
+    }
+}
+
+fn progress(message: &str) {
+    eprintln!("[gas] {message}");
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let write = arg("--write");
+    let repo = repo_root();
+    let eval_csv = repo.join("examples/iris/eval.csv");
+    let eval = Dataset::from_csv(&eval_csv).expect("bundled Iris evaluation set");
+    let rows: Vec<Vec<f64>> = eval.rows.iter().map(|r| r.features.clone()).collect();
+
+    // Circuits and verifiers (cached in target/bench/circuits across runs).
+    let mut config = ProverConfig::new(repo.join("target/bench/circuits"), SrsSource::TestOnly);
+    config.input_scale = Some(SCALE);
+    let prover = Prover::new(config).expect("prover");
+    let solc = Solc::ensure(&prover.config().home).expect("solc");
+    let models: Vec<Model> = BATCHES
+        .iter()
+        .map(|&batch| {
+            let file = if batch == 1 {
+                "model.onnx".to_string()
+            } else {
+                format!("model_batch{batch}.onnx")
+            };
+            progress(&format!("circuit and verifier of {file}"));
+            let path = repo.join("examples/iris").join(&file);
+            let calibration = &rows[..rows.len() / batch * batch];
+            let circuit = prover
+                .circuit(&path, calibration, &|_| {})
+                .expect("circuit");
+            let bundle = generate(&circuit, VerifierKind::Reusable, &solc).expect("verifier");
+            let onnx_hash = keccak256(std::fs::read(&path).expect("model"));
+            Model {
+                batch,
+                circuit,
+                bundle,
+                onnx_hash,
+            }
+        })
+        .collect();
+    for m in &models[1..] {
+        assert_eq!(
+            m.bundle.deployed_bytecode, models[0].bundle.deployed_bytecode,
+            "EZKL generated another reusable verifier for batch {}",
+            m.batch
+        );
+    }
+    let plain = generate(&models[0].circuit, VerifierKind::Plain, &solc).expect("plain verifier");
+
+    // The chain and the suite.
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().expect("address"))
+        .expect("devnet server");
+    let mut ledger = Ledger::new(server.chain());
+    let signer = PrivateKeySigner::from_bytes(&DEV_KEY).expect("dev key");
+    let chain = Chain::connect(&server.url(), Some(signer))
+        .await
+        .expect("devnet");
+    let programs =
+        SuitePrograms::from_dir(&repo.join("contracts/target/stylus")).expect("built programs");
+    progress("deploying the suite");
+    let suite = Suite::deploy(
+        chain,
+        &programs,
+        Some(&init_code(&models[0].bundle)),
+        &|_| {},
+    )
+    .await
+    .expect("suite");
+    let deployment: Vec<TxGas> = ledger
+        .take()
+        .into_iter()
+        .zip([
+            "DatasetVerifier (Stylus, deploy + activate)",
+            "VerifierRouter (Stylus, deploy + activate + constructor)",
+            "ModelRegistry (Stylus, deploy + activate + constructor)",
+            "TaskController (Stylus, deploy + activate + constructor)",
+            "EZKL reusable verifier (EVM)",
+            "allow-list the verifier's code",
+        ])
+        .map(|(tx, what)| TxGas {
+            what: what.into(),
+            ..tx
+        })
+        .collect();
+    assert_eq!(deployment.len(), 6, "six deployment transactions");
+
+    let spec = TaskSpec::from_csv(&eval_csv, SCALE, SAMPLES, 2).expect("task spec");
+    let task_id = suite.create_task(&spec).await.expect("task");
+    let create_task = ledger.one("createTask");
+    let lineage = suite.create_lineage("iris-mlp").await.expect("lineage");
+    let create_lineage = ledger.one("createLineage");
+    let quantized = eval.quantize(SCALE).expect("quantized");
+
+    // One evaluation per batch size.
+    let mut evaluations = Vec::new();
+    let mut first_submissions: Vec<Submission> = Vec::new();
+    let mut stored_route = 0;
+    for model in &models {
+        let vka = vka_words(&model.bundle);
+        let registered = suite
+            .register_version(lineage, model.onnx_hash, &vka, "bench")
+            .await
+            .expect("version");
+        if model.batch == 1 {
+            stored_route = registered.route_id;
+        }
+        let register = ledger.take();
+        let evaluation_id = suite
+            .open_evaluation(task_id, registered.version_id)
+            .await
+            .expect("open");
+        let open = ledger.one("openEvaluation");
+        let drawn = suite.draw(evaluation_id).await.expect("draw");
+        let draw = ledger.one("draw");
+        let indices = drawn_indices(drawn.seed, SAMPLES, spec.dataset_size);
+        let mut submits = Vec::new();
+        let mut first = None;
+        for chunk in indices.chunks(model.batch) {
+            progress(&format!("batch {}: proving rows {chunk:?}", model.batch));
+            let batch_rows: Vec<Vec<f64>> =
+                chunk.iter().map(|&i| rows[i as usize].clone()).collect();
+            let proof = model.circuit.prove(&batch_rows, &|_| {}).expect("proof");
+            let sub = submission(&quantized, chunk, &proof).expect("submission");
+            suite.submit(evaluation_id, &sub).await.expect("submit");
+            submits.push(ledger.one("submitSamples"));
+            first.get_or_insert(sub);
+        }
+        let first = first.expect("at least one proof");
+        let done = suite.evaluation(evaluation_id).await.expect("evaluation");
+        suite
+            .chain()
+            .transact(
+                "verifying the first proof directly",
+                suite.deployment.reusable_verifier.expect("verifier"),
+                &IReusableVerifier::verifyProofCall {
+                    proof: first.proof.clone(),
+                    instances: first.instances.clone(),
+                    vka: vka.clone(),
+                },
+                U256::ZERO,
+            )
+            .await
+            .expect("direct verification");
+        let verifier_direct = ledger.one("verifyProof (reusable)");
+        evaluations.push(EvaluationGas {
+            batch: model.batch,
+            instances_per_proof: first.instances.len(),
+            proof_bytes: first.proof.len(),
+            register,
+            open,
+            draw,
+            submits,
+            verifier_direct,
+            correct: done.correct,
+        });
+        first_submissions.push(first);
+    }
+
+    // Verification paths for one single-sample proof.
+    progress("verification paths");
+    let single = &first_submissions[0];
+    let vka = vka_words(&models[0].bundle);
+    let digest = zkmltrack::suite::vka_digest(&vka);
+    let router = suite.deployment.router;
+    let chain = suite.chain();
+    let receipt = chain
+        .transact(
+            "adding a calldata-VKA route",
+            router,
+            &Router::addReusableRouteCall {
+                verifier: suite.deployment.reusable_verifier.expect("verifier"),
+                vka_store: Address::ZERO,
+                vka_digest: digest,
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("calldata route");
+    let calldata_route = event::<Router::RouteAdded>(&receipt)
+        .expect("RouteAdded")
+        .route_id;
+    let add_calldata_route = ledger.one("addReusableRoute");
+    let plain_verifier = chain
+        .deploy_evm("deploying the plain verifier", init_code(&plain))
+        .await
+        .expect("plain verifier");
+    let deploy_plain = ledger.one("deploy");
+    let receipt = chain
+        .transact(
+            "adding a plain route",
+            router,
+            &Router::addPlainRouteCall {
+                verifier: plain_verifier,
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("plain route");
+    let plain_route = event::<Router::RouteAdded>(&receipt)
+        .expect("RouteAdded")
+        .route_id;
+    let add_plain_route = ledger.one("addPlainRoute");
+    chain
+        .transact(
+            "verifying with the plain verifier",
+            plain_verifier,
+            &IPlainVerifier::verifyProofCall {
+                proof: single.proof.clone(),
+                instances: single.instances.clone(),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("plain verification");
+    let plain_direct = ledger.one("verifyProof (plain)");
+    let mut via_router = Vec::new();
+    for (route_id, vk_digest, vka_arg, what) in [
+        (plain_route, runtime_hash(&plain), Vec::new(), "plain route"),
+        (
+            stored_route,
+            digest,
+            Vec::new(),
+            "reusable verifier, VKA stored (the router's default)",
+        ),
+        (
+            calldata_route,
+            digest,
+            vka.clone(),
+            "reusable verifier, VKA as calldata",
+        ),
+    ] {
+        chain
+            .transact(
+                &format!("verifying through the router ({what})"),
+                router,
+                &Router::verifyCall {
+                    route_id,
+                    vk_digest,
+                    proof: single.proof.clone(),
+                    instances: single.instances.clone(),
+                    vka: vka_arg,
+                },
+                U256::ZERO,
+            )
+            .await
+            .expect("router verification");
+        let tx = ledger.one("router.verify");
+        via_router.push(TxGas {
+            what: what.into(),
+            ..tx
+        });
+    }
+
+    // Tables.
+    let header = format!(
+        "Command: `cargo run --release -p zkmltrack-bench --bin gas -- --write docs/benchmarks.md` \
+         (run by `scripts/bench`). Machine: {}. In-process devnet (revm 43, Prague; Stylus gas = the \
+         devnet's approximation of Nitro's ink, see below), EZKL 23 with a test-only SRS, Iris MLP \
+         at scale {SCALE}, task of {} rows, {SAMPLES} samples drawn per evaluation. Gas is each \
+         transaction's `gasUsed` as sent by the SDK.",
+        machine(),
+        spec.dataset_size
+    );
+    let mut md = header + "\n\n";
+    md += "**Setting up** (once per suite, task, model version)\n\n| transaction | gas used | calldata bytes |\n|---|---:|---:|\n";
+    let row = |t: &TxGas| {
+        format!(
+            "| {} | {} | {} |\n",
+            t.what,
+            thousands(t.gas),
+            thousands(t.calldata as u64)
+        )
+    };
+    for t in &deployment {
+        md += &row(t);
+    }
+    md += &row(&TxGas {
+        what: "createTask".into(),
+        ..create_task.clone()
+    });
+    md += &row(&create_lineage);
+    for (t, what) in evaluations[0].register.iter().zip([
+        "VKA data contract (EVM, 0x00 + VKA words), batch-1 circuit",
+        "addReusableRoute (reads the VKA, registers it with the verifier)",
+        "registerVersion",
+    ]) {
+        md += &row(&TxGas {
+            what: what.into(),
+            ..t.clone()
+        });
+    }
+
+    md += &format!(
+        "\n**Evaluating {SAMPLES} samples, by samples per proof** (one evaluation each; a submission \
+         checks each sample's Merkle path in the DatasetVerifier, the proof's inputs against the \
+         leaves, the route, and has the router verify the proof; the last one also finalizes the \
+         accuracy and updates the leaderboard)\n\n\
+         | samples per proof | proofs | public instances | proof bytes | openEvaluation | draw | \
+         submitSamples (mean) | of which EZKL verifier alone | last submit (finalizes) | \
+         gas per sample (submissions) | gas per sample (whole evaluation) | goal <= {} per sample |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        thousands(GOAL_PER_SAMPLE)
+    );
+    let mut best = u64::MAX;
+    for e in &evaluations {
+        let per_sample = e.submit_total() / SAMPLES as u64;
+        best = best.min(per_sample);
+        md += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            e.batch,
+            e.submits.len(),
+            e.instances_per_proof,
+            thousands(e.proof_bytes as u64),
+            thousands(e.open.gas),
+            thousands(e.draw.gas),
+            thousands(e.submit_total() / e.submits.len() as u64),
+            thousands(e.verifier_direct.gas),
+            thousands(e.submits.last().expect("a submission").gas),
+            thousands(per_sample),
+            thousands(e.total() / SAMPLES as u64),
+            if per_sample <= GOAL_PER_SAMPLE {
+                "met"
+            } else {
+                "**missed**"
+            }
+        );
+    }
+    let single_plain = plain_direct.gas;
+    md += &format!(
+        "\nBest: {} gas per sample, {:.1}x below one plain EZKL verification per sample ({} here); \
+         goal {} ({}). \"EZKL verifier alone\" is the first proof of the evaluation sent straight \
+         to the reusable verifier with its VKA as calldata (a transaction from an account).\n",
+        thousands(best),
+        single_plain as f64 / best as f64,
+        thousands(single_plain),
+        thousands(GOAL_PER_SAMPLE),
+        if best <= GOAL_PER_SAMPLE {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+
+    md += "\n**Verifying one single-sample proof, by path** (7 public instances)\n\n\
+           | path | gas used | calldata bytes | calldata gas |\n|---|---:|---:|---:|\n";
+    let path_row = |what: &str, t: &TxGas| {
+        format!(
+            "| {what} | {} | {} | {} |\n",
+            thousands(t.gas),
+            thousands(t.calldata as u64),
+            thousands(t.calldata_gas)
+        )
+    };
+    md += &path_row(
+        "EZKL plain verifier (key in code), called directly",
+        &plain_direct,
+    );
+    md += &path_row(
+        "EZKL reusable verifier + VKA as calldata, called directly",
+        &evaluations[0].verifier_direct,
+    );
+    for t in &via_router {
+        md += &path_row(&format!("router.verify: {}", t.what), t);
+    }
+    md += &format!(
+        "\nRoute set-up: plain verifier deployment {} gas + addPlainRoute {}; calldata-VKA route {} \
+         (nothing stored but the digest); stored-VKA route: the VKA data contract + addReusableRoute \
+         above.\n",
+        thousands(deploy_plain.gas),
+        thousands(add_plain_route.gas),
+        thousands(add_calldata_route.gas)
+    );
+    println!("{md}");
+
+    let results = json!({
+        "machine": machine(),
+        "deployment": deployment,
+        "create_task": create_task,
+        "create_lineage": create_lineage,
+        "evaluations": evaluations,
+        "plain_direct": plain_direct,
+        "via_router": via_router,
+        "route_setup": { "deploy_plain": deploy_plain, "add_plain_route": add_plain_route, "add_calldata_route": add_calldata_route },
+        "best_gas_per_sample": best,
+    });
+    eprintln!("raw results: {}", write_results("gas", &results).display());
+    if let Some(file) = write {
+        replace_section(Path::new(&file), "gas-bench", &md);
+    }
+    drop(server);
+}
