@@ -20,7 +20,7 @@
 
 use std::{fs, path::Path};
 
-use crate::hashing::{leaf_hash, DatasetTree, Felt, HashingError};
+use crate::hashing::{leaf_hashes, DatasetTree, Felt, HashingError};
 
 /// Errors reading or quantizing a dataset.
 #[derive(Debug, thiserror::Error)]
@@ -182,10 +182,9 @@ impl Dataset {
                 Ok((features, row.label))
             })
             .collect::<Result<Vec<_>, DatasetError>>()?;
-        let leaves: Vec<Felt> = rows
-            .iter()
-            .map(|(features, label)| leaf_hash(features, Felt::from_u64(*label as u64)))
-            .collect();
+        let leaves = leaf_hashes(&rows, |(features, label)| {
+            (features, Felt::from_u64(*label as u64))
+        });
         let tree = DatasetTree::new(&leaves)?;
         Ok(QuantizedDataset {
             scale,
