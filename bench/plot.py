@@ -6,7 +6,8 @@ target/bench/*.json. Run by scripts/bench (matplotlib lives in target/bench-venv
 Writes, for each results file present:
   gas.json      -> gas-per-sample.png   gas per evaluated sample against samples per proof
   prover.json   -> proving-time.png     SDK vs plain ezkl wall time per step, per model
-  dataset.json  -> dataset-root.png     dataset root time against leaves, SDK vs naive loop
+  dataset-bench.json (+ dataset-bench-scalar.json)
+                -> dataset-root.png     dataset root time against leaves, SDK vs naive loop
 """
 
 import json
@@ -61,11 +62,14 @@ def proving_time(data, out):
     fig.savefig(out, dpi=110)
 
 
-def dataset_root(data, out):
+def dataset_root(data, out, scalar=None):
     rows = data["rows"]
     leaves = [r["leaves"] for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(leaves, [r["sdk_seconds"] for r in rows], "o-", label="SDK")
+    ax.plot(leaves, [r["sdk_seconds"] for r in rows], "o-", label=f"SDK ({data['backend']})")
+    if scalar:
+        srows = scalar["rows"]
+        ax.plot([r["leaves"] for r in srows], [r["sdk_seconds"] for r in srows], "d-", label=f"SDK ({scalar['backend']})")
     naive = [(r["leaves"], r["naive_seconds"]) for r in rows if r.get("naive_seconds") is not None]
     if naive:
         ax.plot([n for n, _ in naive], [s for _, s in naive], "s--", label="naive poseidon-rs loop")
@@ -86,11 +90,15 @@ def main():
     for name, draw, png in [
         ("gas", gas_per_sample, "gas-per-sample.png"),
         ("prover", proving_time, "proving-time.png"),
-        ("dataset", dataset_root, "dataset-root.png"),
+        ("dataset-bench", dataset_root, "dataset-root.png"),
     ]:
         path = results / f"{name}.json"
         if path.exists():
-            draw(json.loads(path.read_text()), out / png)
+            extra = results / f"{name}-scalar.json"
+            if extra.exists():
+                draw(json.loads(path.read_text()), out / png, json.loads(extra.read_text()))
+            else:
+                draw(json.loads(path.read_text()), out / png)
             print(f"plot: {out / png}")
         else:
             print(f"plot: no {path}, {png} not drawn")
