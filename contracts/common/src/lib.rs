@@ -1,6 +1,7 @@
 //! Helpers shared by the zkMLTrack Stylus contracts, `no_std` and allocation-free:
 //!
-//! - [`field`]: BN254 scalar field arithmetic in Montgomery form;
+//! - [`field`]: BN254 scalar field arithmetic ([`field::Fe`], and the
+//!   29-bit-limb form [`field::limb29`] that hashing runs on, tuned for Stylus ink);
 //! - [`poseidon`]: circom-compatible Poseidon for one and two inputs;
 //! - [`merkle`]: `rs_merkle`-compatible Merkle path evaluation;
 //! - [`felt`]: EZKL's signed fixed-point encoding (`p - x` for negatives), argmax;
@@ -16,7 +17,7 @@ pub mod field;
 pub mod merkle;
 pub mod poseidon;
 
-use field::Fe;
+use field::{limb29::Fe29, Fe};
 
 /// Domain tag of dataset leaves: ASCII `zkmltrack.leaf.v1` as a big-endian integer.
 pub const LEAF_DOMAIN: [u8; 32] = {
@@ -35,13 +36,24 @@ pub const LEAF_DOMAIN: [u8; 32] = {
 ///
 /// `feature_count` is `n`; `features` must yield exactly `n` elements.
 pub fn leaf_hash(feature_count: usize, features: impl Iterator<Item = Fe>, label: Fe) -> Fe {
-    let domain = Fe::from_be_bytes(&LEAF_DOMAIN).unwrap_or(Fe::ZERO);
-    let mut acc = poseidon::hash2(&domain, &Fe::from_u64(feature_count as u64 + 1));
+    let count = Fe29::from_words(&[feature_count as u64 + 1, 0, 0, 0]);
+    let mut acc = poseidon::hash2_29(&LEAF_DOMAIN_29, &count);
     for feature in features {
-        acc = poseidon::hash2(&acc, &feature);
+        acc = poseidon::hash2_29(&acc, &Fe29::from_fe(&feature));
     }
-    poseidon::hash2(&acc, &label)
+    poseidon::hash2_29(&acc, &Fe29::from_fe(&label)).to_fe()
 }
+
+/// [`LEAF_DOMAIN`] as a [`Fe29`] (a 17-byte tag, below the modulus).
+const LEAF_DOMAIN_29: Fe29 = {
+    let mut words = [0u64; 4];
+    let mut i = 0;
+    while i < 32 {
+        words[(31 - i) / 8] |= (LEAF_DOMAIN[i] as u64) << (8 * ((31 - i) % 8));
+        i += 1;
+    }
+    Fe29::from_words(&words)
+};
 
 /// Implements the governance surface every zkMLTrack contract shares, for a
 /// contract struct with `ownable: Ownable2Step` and `pausable: Pausable` fields

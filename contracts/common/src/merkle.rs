@@ -4,7 +4,10 @@
 //! to the next layer unchanged; a single-leaf proof lists the sibling hashes
 //! bottom-up and has no entry for a layer where the node was promoted.
 
-use crate::{field::Fe, poseidon::hash2};
+use crate::{
+    field::{limb29::Fe29, Fe},
+    poseidon::hash2_29,
+};
 
 /// Why a Merkle path could not be evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,24 +46,24 @@ pub fn root_from_proof<H: AsRef<[u8]>>(
     if index >= leaves {
         return Err(MerkleError::IndexOutOfRange);
     }
-    let (mut node, mut index, mut len, mut used) = (leaf, index, leaves, 0);
+    let (mut node, mut index, mut len, mut used) = (Fe29::from_fe(&leaf), index, leaves, 0);
     while len > 1 {
         let is_right = index % 2 == 1;
         if is_right || index + 1 < len {
             let bytes = proof.get(used).ok_or(MerkleError::ProofTooShort)?;
             let sibling = <&[u8; 32]>::try_from(bytes.as_ref())
                 .ok()
-                .and_then(Fe::from_be_bytes)
+                .and_then(Fe29::from_be_bytes)
                 .ok_or(MerkleError::NotAFieldElement)?;
             used += 1;
             node = if is_right {
-                hash2(&sibling, &node)
+                hash2_29(&sibling, &node)
             } else {
-                hash2(&node, &sibling)
+                hash2_29(&node, &sibling)
             };
         }
         index /= 2;
         len = len.div_ceil(2);
     }
-    Ok((node, used))
+    Ok((node.to_fe(), used))
 }
