@@ -36,8 +36,19 @@ pub const LEAF_DOMAIN: [u8; 32] = {
 ///
 /// `feature_count` is `n`; `features` must yield exactly `n` elements.
 pub fn leaf_hash(feature_count: usize, features: impl Iterator<Item = Fe>, label: Fe) -> Fe {
+    leaf_hash_from(&leaf_prefix(feature_count), features, label)
+}
+
+/// `H(LEAF_DOMAIN, n + 1)`, the start every leaf of rows with `n` features
+/// shares: a caller checking many rows hashes it once ([`leaf_hash_from`]).
+pub fn leaf_prefix(feature_count: usize) -> Fe29 {
     let count = Fe29::from_words(&[feature_count as u64 + 1, 0, 0, 0]);
-    let mut acc = poseidon::hash2_29(&LEAF_DOMAIN_29, &count);
+    poseidon::hash2_29(&LEAF_DOMAIN_29, &count)
+}
+
+/// [`leaf_hash`] from the row width's [`leaf_prefix`].
+pub fn leaf_hash_from(prefix: &Fe29, features: impl Iterator<Item = Fe>, label: Fe) -> Fe {
+    let mut acc = *prefix;
     for feature in features {
         acc = poseidon::hash2_29(&acc, &Fe29::from_fe(&feature));
     }

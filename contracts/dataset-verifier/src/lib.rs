@@ -6,8 +6,8 @@
 //! path (`rs_merkle` tree shape).
 //!
 //! It is a program of its own, like a Solidity library contract, because the
-//! Poseidon constants (6.5 KB of field elements that do not compress) would
-//! push the TaskController over Stylus' 24 KB code limit. It has no storage, no
+//! Poseidon constants (field elements that do not compress) and its unrolled
+//! arithmetic would push the TaskController over Stylus' 24 KB code limit. It has no storage, no
 //! owner and no upgrade path: its code hash pins its behaviour.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
 extern crate alloc;
@@ -16,7 +16,7 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{B256, U256};
 use stylus_sdk::prelude::*;
-use zkmltrack_common::{field::Fe, leaf_hash, merkle, poseidon};
+use zkmltrack_common::{field::Fe, leaf_hash, leaf_hash_from, leaf_prefix, merkle, poseidon};
 
 /// Status code: every row is in the tree.
 pub const ROWS_VALID: u64 = 0;
@@ -62,6 +62,8 @@ impl DatasetVerifier {
         }
         let mut row = Vec::with_capacity(width);
         let mut cursor = 0;
+        // Every row of the call has the same width: its leaf prefix is hashed once.
+        let prefix = leaf_prefix(width);
         for (j, (&index, &label)) in indices.iter().zip(&labels).enumerate() {
             row.clear();
             for (k, value) in features[j * width..(j + 1) * width].iter().enumerate() {
@@ -70,7 +72,7 @@ impl DatasetVerifier {
                     None => return status(FEATURE_NOT_A_FIELD_ELEMENT, (j * width + k) as u64),
                 }
             }
-            let leaf = leaf_hash(width, row.iter().copied(), Fe::from_u64(label as u64));
+            let leaf = leaf_hash_from(&prefix, row.iter().copied(), Fe::from_u64(label as u64));
             let path = proofs.get(cursor..).unwrap_or_default();
             match merkle::root_from_proof(leaf, index, dataset_size, path) {
                 Ok((computed, used)) if computed.to_be_bytes() == root.0 => cursor += used,
