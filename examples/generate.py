@@ -4,7 +4,7 @@ examples/iris (all committed, all small):
   train.csv, eval.csv     the 150 Iris rows split 100/50 (every third row held out)
   model.onnx              MLP 4 -> 16 -> 3 (ReLU), batch 1, trained to convergence
   model_weak.onnx         same shape, deliberately undertrained (a worse version)
-  model_batch{4,8,16}.onnx  the model.onnx weights with a batch dimension of 4, 8, 16
+  model_batch{4,8,16,48}.onnx  the model.onnx weights with a batch dimension of 4, 8, 16, 48
   metrics.json            float accuracies of both models on both splits
 
 examples/digits (the larger model of the prover benchmark):
@@ -153,7 +153,7 @@ def iris():
     weak = train(x_train, y_train, hidden=16, classes=3, epochs=12)
     export(strong, out / "model.onnx", batch=1, name="iris_mlp")
     export(weak, out / "model_weak.onnx", batch=1, name="iris_mlp")
-    for batch in (4, 8, 16):
+    for batch in (4, 8, 16, 48):
         export(strong, out / f"model_batch{batch}.onnx", batch=batch, name="iris_mlp")
     splits = {"train": (x_train, y_train), "eval": (x_eval, y_eval)}
     return write_metrics(out / "metrics.json", {"model.onnx": strong, "model_weak.onnx": weak}, splits)

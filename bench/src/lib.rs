@@ -77,6 +77,19 @@ pub fn machine() -> String {
     )
 }
 
+/// The pinned proving and compiling tools the figures depend on:
+/// `ezkl <version> (PyPI), solc-js <version>`.
+pub fn tool_versions() -> String {
+    let ezkl = zkmltrack::python::REQUIREMENTS
+        .lines()
+        .find_map(|l| l.strip_prefix("ezkl=="))
+        .unwrap_or("?");
+    format!(
+        "ezkl {ezkl} (PyPI), solc-js {}",
+        zkmltrack::solc::SOLC_VERSION
+    )
+}
+
 /// Replaces the text between `<!-- {name}:start -->` and `<!-- {name}:end -->`
 /// in `file` with `body`, keeping the markers.
 ///

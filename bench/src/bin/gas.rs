@@ -40,14 +40,18 @@ use zkmltrack::{
     solc::Solc,
     suite::{Submission, Suite, SuitePrograms, TaskSpec},
 };
-use zkmltrack_bench::{arg, machine, replace_section, repo_root, thousands, write_results};
+use zkmltrack_bench::{
+    arg, machine, replace_section, repo_root, thousands, tool_versions, write_results,
+};
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
-/// Samples drawn per evaluation.
+/// Samples drawn per evaluation (the demo's task).
 const SAMPLES: u32 = 16;
-/// Batch sizes measured (samples per proof).
-const BATCHES: [usize; 4] = [1, 4, 8, 16];
+/// Batch sizes measured (samples per proof). A batch larger than [`SAMPLES`]
+/// is evaluated on a second task over the same rows that draws that many
+/// samples (one proof), to see how far batching amortizes the verifier.
+const BATCHES: [usize; 5] = [1, 4, 8, 16, 48];
 /// The goal of the benchmarks issue: gas per evaluated sample at the best batch size.
 const GOAL_PER_SAMPLE: u64 = 60_000;
 /// The task's fixed-point scale (the CLI's default).
@@ -192,6 +196,7 @@ struct Model<'p> {
 #[derive(Debug, Serialize)]
 struct EvaluationGas {
     batch: usize,
+    samples: u32,
     instances_per_proof: usize,
     proof_bytes: usize,
     register: Vec<TxGas>,
@@ -209,6 +214,9 @@ impl EvaluationGas {
     }
     fn total(&self) -> u64 {
         self.open.gas + self.draw.gas + self.submit_total()
+    }
+    fn per_sample(&self) -> u64 {
+        self.submit_total() / self.samples as u64
     }
 }
 
@@ -302,6 +310,7 @@ async fn main() {
     let spec = TaskSpec::from_csv(&eval_csv, SCALE, SAMPLES, 2).expect("task spec");
     let task_id = suite.create_task(&spec).await.expect("task");
     let create_task = ledger.one("createTask");
+    let mut large_tasks = std::collections::BTreeMap::new();
     let lineage = suite.create_lineage("iris-mlp").await.expect("lineage");
     let create_lineage = ledger.one("createLineage");
     let quantized = eval.quantize(SCALE).expect("quantized");
@@ -320,6 +329,20 @@ async fn main() {
             stored_route = registered.route_id;
         }
         let register = ledger.take();
+        let samples = SAMPLES.max(model.batch as u32);
+        let task_id = if samples == SAMPLES {
+            task_id
+        } else {
+            if let std::collections::btree_map::Entry::Vacant(slot) = large_tasks.entry(samples) {
+                let large = TaskSpec {
+                    samples,
+                    ..spec.clone()
+                };
+                slot.insert(suite.create_task(&large).await.expect("task"));
+                ledger.one("createTask");
+            }
+            large_tasks[&samples]
+        };
         let evaluation_id = suite
             .open_evaluation(task_id, registered.version_id)
             .await
@@ -327,7 +350,7 @@ async fn main() {
         let open = ledger.one("openEvaluation");
         let drawn = suite.draw(evaluation_id).await.expect("draw");
         let draw = ledger.one("draw");
-        let indices = drawn_indices(drawn.seed, SAMPLES, spec.dataset_size);
+        let indices = drawn_indices(drawn.seed, samples, spec.dataset_size);
         let mut submits = Vec::new();
         let mut first = None;
         for chunk in indices.chunks(model.batch) {
@@ -359,6 +382,7 @@ async fn main() {
         let verifier_direct = ledger.one("verifyProof (reusable)");
         evaluations.push(EvaluationGas {
             batch: model.batch,
+            samples,
             instances_per_proof: first.instances.len(),
             proof_bytes: first.proof.len(),
             register,
@@ -470,10 +494,11 @@ async fn main() {
     let header = format!(
         "Command: `cargo run --release -p zkmltrack-bench --bin gas -- --write docs/benchmarks.md` \
          (run by `scripts/bench`). Machine: {}. In-process devnet (revm 43, Prague; Stylus gas = the \
-         devnet's approximation of Nitro's ink, see below), EZKL 23 with a test-only SRS, Iris MLP \
+         devnet's approximation of Nitro's ink, see below), {} with a test-only SRS, Iris MLP \
          at scale {SCALE}, task of {} rows, {SAMPLES} samples drawn per evaluation. Gas is each \
          transaction's `gasUsed` as sent by the SDK.",
         machine(),
+        tool_versions(),
         spec.dataset_size
     );
     let mut md = header + "\n\n";
@@ -506,33 +531,44 @@ async fn main() {
     }
 
     md += &format!(
-        "\n**Evaluating {SAMPLES} samples, by samples per proof** (one evaluation each; a submission \
-         checks each sample's Merkle path in the DatasetVerifier, the proof's inputs against the \
-         leaves, the route, and has the router verify the proof; the last one also finalizes the \
-         accuracy and updates the leaderboard)\n\n\
-         | samples per proof | proofs | public instances | proof bytes | openEvaluation | draw | \
-         submitSamples (mean) | of which EZKL verifier alone | last submit (finalizes) | \
-         gas per sample (submissions) | gas per sample (whole evaluation) | goal <= {} per sample |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+        "\n**Evaluating, by samples per proof** (one evaluation each: {SAMPLES} samples drawn, or one \
+         proof of all drawn samples on a second task over the same rows for the largest batch; a \
+         submission checks each sample's leaf and Merkle path in the DatasetVerifier, the route, \
+         has the router verify the proof, and scores; the last one also finalizes the accuracy and \
+         updates the leaderboard. \"Verifier alone\" is the evaluation's first proof sent straight \
+         to the reusable verifier with its VKA as calldata; \"the rest\" is everything else a \
+         submission costs: per-sample Poseidon leaf and path checks, calldata, storage, the \
+         controller and router)\n\n\
+         | samples per proof | samples drawn | proofs | public instances per proof | proof bytes | \
+         openEvaluation | draw | submitSamples (mean) | last submit (finalizes) | verifier alone, per proof | \
+         **gas per sample** (submissions) | of which verifier | of which the rest | whole evaluation per sample | \
+         goal <= {} per sample |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
         thousands(GOAL_PER_SAMPLE)
     );
-    let mut best = u64::MAX;
+    let mut best = (u64::MAX, 0);
     for e in &evaluations {
-        let per_sample = e.submit_total() / SAMPLES as u64;
-        best = best.min(per_sample);
+        let per_sample = e.per_sample();
+        if per_sample < best.0 {
+            best = (per_sample, e.batch);
+        }
+        let verifier = e.verifier_direct.gas / e.batch as u64;
         md += &format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | **{}** | {} | {} | {} | {} |\n",
             e.batch,
+            e.samples,
             e.submits.len(),
             e.instances_per_proof,
             thousands(e.proof_bytes as u64),
             thousands(e.open.gas),
             thousands(e.draw.gas),
             thousands(e.submit_total() / e.submits.len() as u64),
-            thousands(e.verifier_direct.gas),
             thousands(e.submits.last().expect("a submission").gas),
+            thousands(e.verifier_direct.gas),
             thousands(per_sample),
-            thousands(e.total() / SAMPLES as u64),
+            thousands(verifier),
+            thousands(per_sample.saturating_sub(verifier)),
+            thousands(e.total() / e.samples as u64),
             if per_sample <= GOAL_PER_SAMPLE {
                 "met"
             } else {
@@ -542,17 +578,17 @@ async fn main() {
     }
     let single_plain = plain_direct.gas;
     md += &format!(
-        "\nBest: {} gas per sample, {:.1}x below one plain EZKL verification per sample ({} here); \
-         goal {} ({}). \"EZKL verifier alone\" is the first proof of the evaluation sent straight \
-         to the reusable verifier with its VKA as calldata (a transaction from an account).\n",
-        thousands(best),
-        single_plain as f64 / best as f64,
+        "\nBest: {} gas per sample at {} samples per proof, {:.2}x one plain EZKL verification \
+         ({} here; the goal asks for >= 9x below it); goal <= {} per sample {}.\n",
+        thousands(best.0),
+        best.1,
+        single_plain as f64 / best.0 as f64,
         thousands(single_plain),
         thousands(GOAL_PER_SAMPLE),
-        if best <= GOAL_PER_SAMPLE {
+        if best.0 <= GOAL_PER_SAMPLE {
             "met"
         } else {
-            "missed"
+            "**missed**"
         }
     );
 
@@ -596,7 +632,8 @@ async fn main() {
         "plain_direct": plain_direct,
         "via_router": via_router,
         "route_setup": { "deploy_plain": deploy_plain, "add_plain_route": add_plain_route, "add_calldata_route": add_calldata_route },
-        "best_gas_per_sample": best,
+        "best_gas_per_sample": best.0,
+        "best_batch": best.1,
     });
     eprintln!("raw results: {}", write_results("gas", &results).display());
     if let Some(file) = write {

@@ -17,7 +17,7 @@ use zkmltrack::{
     prover::{input_json, Progress, Prover, ProverConfig, SrsSource},
     python::{zkmltrack_home, PythonEnv},
 };
-use zkmltrack_bench::{arg, machine, replace_section, repo_root, write_results};
+use zkmltrack_bench::{arg, machine, replace_section, repo_root, tool_versions, write_results};
 
 const STEPS: [&str; 8] = [
     "gen_settings",
@@ -255,12 +255,13 @@ fn main() {
     if let Some(file) = arg("--write") {
         let body = format!(
             "Command: `cargo run --release -p zkmltrack-bench --bin prover -- --rounds {rounds} --write docs/benchmarks.md` \
-             (run by `scripts/bench`). Machine: {}. ezkl 23 (Python wheel), test-only SRS, one sample per proof, \
+             (run by `scripts/bench`). Machine: {}. {}, test-only SRS, one sample per proof, \
              calibration on 8 rows; median of {rounds} alternating rounds on fresh workspaces. The SDK runs the steps \
              in one long-lived Python worker, the baseline in one plain script; peak RSS is each process's peak up to \
              the end of the step; the SDK's whole-flow wall time includes its own work (content addressing, \
              `status.json`, JSON requests, reading the proof back).\n\n{}",
             machine(),
+            tool_versions(),
             sections.join("\n")
         );
         replace_section(Path::new(&file), "prover-bench", &body);
