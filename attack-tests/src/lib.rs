@@ -1,0 +1,105 @@
+//! Fixture of the adversarial tests (`tests/*.rs`, listed in `docs/security.md`):
+//! the real suite on an in-process devnet served over JSON-RPC, the bundled
+//! Iris data, and EZKL circuits proving the bundled models with a test-only SRS.
+//!
+//! Every attack goes through the SDK as a user's transaction would, and
+//! [`expect_revert`] checks it failed with the named custom error.
+
+use std::path::PathBuf;
+
+use alloy::signers::local::PrivateKeySigner;
+use zkmltrack::{
+    chain::{Chain, ChainError},
+    dataset::Dataset,
+    prover::{Circuit, Prover, ProverConfig, SrsSource, VerifierKind},
+    solc::Solc,
+    suite::{Suite, SuitePrograms},
+};
+use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
+use zkmltrack_verifier_gen::{generate, VerifierBundle};
+
+/// Fixed-point scale of the Iris tasks (the CLI's default).
+pub const SCALE: u32 = 13;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the crate lives in the repository")
+        .to_path_buf()
+}
+
+/// A bundled Iris CSV (`eval.csv` or `train.csv`).
+pub fn iris(file: &str) -> (PathBuf, Dataset) {
+    let path = repo().join("examples/iris").join(file);
+    let data = Dataset::from_csv(&path).expect("bundled Iris data");
+    (path, data)
+}
+
+/// A prover for the tests' circuits (cached in `target/attack-tests`).
+pub fn prover() -> Prover {
+    let mut config = ProverConfig::new(
+        repo().join("target/attack-tests/circuits"),
+        SrsSource::TestOnly,
+    );
+    config.input_scale = Some(SCALE);
+    Prover::new(config).expect("the EZKL environment")
+}
+
+/// A bundled Iris model's circuit (calibrated on the evaluation rows) and its
+/// reusable-verifier bundle.
+pub fn circuit<'p>(prover: &'p Prover, model: &str) -> (Circuit<'p>, VerifierBundle) {
+    let (_, eval) = iris("eval.csv");
+    let rows: Vec<Vec<f64>> = eval.rows.iter().map(|r| r.features.clone()).collect();
+    let circuit = prover
+        .circuit(&repo().join("examples/iris").join(model), &rows, &|_| {})
+        .expect("circuit");
+    let solc = Solc::ensure(&prover.config().home).expect("solc");
+    let bundle = generate(&circuit, VerifierKind::Reusable, &solc).expect("verifier bundle");
+    (circuit, bundle)
+}
+
+/// The key of the devnet's `i`-th funded test account (not the dev account).
+pub fn test_account(i: usize) -> PrivateKeySigner {
+    let key = alloy::primitives::keccak256(format!("zkmltrack-devnet test account {i}"));
+    PrivateKeySigner::from_bytes(&key).expect("valid key")
+}
+
+/// A devnet serving JSON-RPC, and the suite deployed on it by the dev account
+/// with `verifier`'s code deployed and allow-listed.
+pub async fn deployed_suite(verifier: &VerifierBundle) -> (rpc::RpcServer, Suite) {
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().expect("address"))
+        .expect("devnet server");
+    let owner = PrivateKeySigner::from_bytes(&DEV_KEY).expect("dev key");
+    let chain = Chain::connect(&server.url(), Some(owner))
+        .await
+        .expect("devnet");
+    let programs = SuitePrograms::from_dir(&repo().join("contracts/target/stylus"))
+        .expect("built programs: run scripts/build-contracts");
+    let init_code =
+        alloy::primitives::hex::decode(&verifier.bytecode).expect("bundle init code is hex");
+    let suite = Suite::deploy(chain, &programs, Some(&init_code), &|_| {})
+        .await
+        .expect("suite deploys");
+    (server, suite)
+}
+
+/// The same suite as seen by another account.
+pub async fn as_account(suite: &Suite, url: &str, signer: PrivateKeySigner) -> Suite {
+    let chain = Chain::connect(url, Some(signer)).await.expect("devnet");
+    Suite::attach(chain, suite.deployment.clone())
+        .await
+        .expect("attach")
+}
+
+/// Asserts `result` is a revert with the custom error `name`.
+pub fn expect_revert<T: std::fmt::Debug>(what: &str, result: Result<T, ChainError>, name: &str) {
+    match result {
+        Err(ChainError::Reverted { error, reason, .. }) => assert_eq!(
+            error,
+            Some(name),
+            "{what}: reverted with {error:?} ({reason}), expected {name}"
+        ),
+        other => panic!("{what}: expected a revert with {name}, got {other:?}"),
+    }
+}

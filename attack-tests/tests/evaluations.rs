@@ -1,0 +1,197 @@
+//! Attacks on an evaluation, with real EZKL proofs on the devnet (see
+//! `docs/security.md`, section 2.1): each must revert with its typed error and
+//! leave the evaluation and the leaderboard exactly as they were.
+
+use alloy::primitives::{keccak256, B256, U256};
+use zkmltrack::{
+    evaluation::{drawn_indices, submission},
+    prover::Proof,
+    suite::{EvaluationStatus, Submission, Suite, TaskSpec},
+};
+use zkmltrack_attack_tests::{
+    as_account, circuit, deployed_suite, expect_revert, iris, prover, test_account, SCALE,
+};
+
+/// Samples per evaluation: enough to have undrawn rows, few proofs.
+const SAMPLES: u32 = 3;
+
+fn vka_words(bundle: &zkmltrack_verifier_gen::VerifierBundle) -> Vec<B256> {
+    bundle
+        .vka
+        .as_ref()
+        .expect("reusable bundle")
+        .words
+        .iter()
+        .map(|w| w.parse().expect("VKA word"))
+        .collect()
+}
+
+/// What an attack must not change.
+async fn state(suite: &Suite, evaluation: u64, task: u64) -> impl PartialEq + std::fmt::Debug {
+    (
+        suite.evaluation(evaluation).await.expect("evaluation"),
+        suite.leaderboard(task).await.expect("leaderboard"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attacks_on_an_evaluation_revert_and_change_nothing() {
+    let prover = prover();
+    let (iris_mlp, bundle) = circuit(&prover, "model.onnx");
+    let (_server, suite) = deployed_suite(&bundle).await;
+    let url = _server.url();
+
+    // Task A on the evaluation set, task B on the training set (another root).
+    let (eval_csv, eval) = iris("eval.csv");
+    let (train_csv, train) = iris("train.csv");
+    let spec_a = TaskSpec::from_csv(&eval_csv, SCALE, SAMPLES, 2).expect("task A");
+    let spec_b = TaskSpec::from_csv(&train_csv, SCALE, SAMPLES, 2).expect("task B");
+    let task_a = suite.create_task(&spec_a).await.expect("task A");
+    suite.create_task(&spec_b).await.expect("task B");
+    let (q_eval, q_train) = (
+        eval.quantize(SCALE).expect("quantize"),
+        train.quantize(SCALE).expect("quantize"),
+    );
+
+    let lineage = suite.create_lineage("iris").await.expect("lineage");
+    let onnx = std::fs::read(zkmltrack_attack_tests::repo().join("examples/iris/model.onnx"))
+        .expect("model");
+    let version = suite
+        .register_version(lineage, keccak256(&onnx), &vka_words(&bundle), "attack")
+        .await
+        .expect("version");
+    let evaluation = suite
+        .open_evaluation(task_a, version.version_id)
+        .await
+        .expect("open");
+    let drawn = suite.draw(evaluation).await.expect("draw");
+    assert_eq!(drawn.status, EvaluationStatus::Drawn);
+    let indices = drawn_indices(drawn.seed, SAMPLES, spec_a.dataset_size);
+    let undrawn = (0..spec_a.dataset_size)
+        .find(|i| !indices.contains(i))
+        .expect("an undrawn row");
+
+    let prove = |data: &zkmltrack::dataset::Dataset, row: u64| -> Proof {
+        iris_mlp
+            .prove(&[data.rows[row as usize].features.clone()], &|_| {})
+            .expect("proof")
+    };
+    let honest = submission(&q_eval, &indices[..1], &prove(&eval, indices[0])).expect("slot 0");
+    let before = state(&suite, evaluation, task_a).await;
+
+    // Each attack, then the state check.
+    let mut attacks: Vec<(&str, Submission, &str)> = Vec::new();
+    attacks.push((
+        "a valid row and path for an index that was not drawn",
+        submission(&q_eval, &[undrawn], &prove(&eval, undrawn)).expect("undrawn"),
+        "InvalidMerkleProof",
+    ));
+    attacks.push((
+        "slot 1's row submitted for slot 0 (out of order)",
+        submission(&q_eval, &indices[1..2], &prove(&eval, indices[1])).expect("slot 1"),
+        "InvalidMerkleProof",
+    ));
+    attacks.push((
+        "a row and path of another task's dataset",
+        submission(&q_train, &[7], &prove(&train, 7)).expect("train row"),
+        "InvalidMerkleProof",
+    ));
+    let mut flipped = honest.clone();
+    let mut bytes = flipped.proof.to_vec();
+    bytes[100] ^= 1;
+    flipped.proof = bytes.into();
+    attacks.push(("one proof byte flipped", flipped, "ProofRejected"));
+    let mut truncated = honest.clone();
+    truncated.proof = honest.proof.slice(..honest.proof.len() / 2);
+    attacks.push(("the proof truncated to half", truncated, "ProofRejected"));
+    let mut outputs = honest.clone();
+    let label = outputs.labels[0] as usize;
+    let first_output = spec_a.feature_count as usize;
+    outputs.instances[first_output + label] += U256::from(1u64 << 20);
+    attacks.push((
+        "the labelled class's output raised (a wrong prediction made right)",
+        outputs,
+        "ProofRejected",
+    ));
+    let mut features = honest.clone();
+    features.instances[0] += U256::from(1);
+    attacks.push((
+        "a public input that differs from the row's feature",
+        features,
+        "InvalidMerkleProof",
+    ));
+    let mut label_swap = honest.clone();
+    label_swap.labels[0] = (label_swap.labels[0] + 1) % spec_a.class_count;
+    attacks.push(("another valid label", label_swap, "InvalidMerkleProof"));
+    let mut bad_label = honest.clone();
+    bad_label.labels[0] = spec_a.class_count;
+    attacks.push(("a label outside the classes", bad_label, "InvalidLabel"));
+    let mut extra = honest.clone();
+    extra.instances.push(U256::ZERO);
+    attacks.push(("one instance too many", extra, "InstanceCountMismatch"));
+    let mut vka = honest.clone();
+    vka.vka = vka_words(&bundle);
+    attacks.push((
+        "a VKA passed to a stored-VKA route",
+        vka,
+        "VerificationUnavailable",
+    ));
+
+    for (what, attack, error) in &attacks {
+        expect_revert(what, suite.submit(evaluation, attack).await, error);
+        assert_eq!(
+            state(&suite, evaluation, task_a).await,
+            before,
+            "{what}: state changed"
+        );
+    }
+
+    // Someone else submitting the honest proof.
+    let other = as_account(&suite, &url, test_account(0)).await;
+    expect_revert(
+        "the honest submission sent by another account",
+        other.submit(evaluation, &honest).await,
+        "NotAuthorized",
+    );
+    assert_eq!(state(&suite, evaluation, task_a).await, before);
+
+    // The honest submission counts once; replaying it for the next slot fails.
+    suite
+        .submit(evaluation, &honest)
+        .await
+        .expect("the honest submission is accepted");
+    let after_one = suite.evaluation(evaluation).await.expect("evaluation");
+    assert_eq!(after_one.scored, 1);
+    let before = state(&suite, evaluation, task_a).await;
+    expect_revert(
+        "the accepted submission replayed for slot 1",
+        suite.submit(evaluation, &honest).await,
+        "InvalidMerkleProof",
+    );
+    assert_eq!(state(&suite, evaluation, task_a).await, before);
+
+    // A second evaluation of the same model on the task is refused.
+    expect_revert(
+        "a second evaluation of the same model",
+        suite.open_evaluation(task_a, version.version_id).await,
+        "AlreadyEvaluated",
+    );
+
+    // Finish honestly; then nothing more is accepted.
+    for (slot, &index) in indices.iter().enumerate().skip(1) {
+        let s = submission(&q_eval, &[index], &prove(&eval, index)).expect("slot");
+        suite
+            .submit(evaluation, &s)
+            .await
+            .unwrap_or_else(|e| panic!("slot {slot}: {e}"));
+    }
+    let done = suite.evaluation(evaluation).await.expect("evaluation");
+    assert_eq!(done.status, EvaluationStatus::Finalized);
+    let before = state(&suite, evaluation, task_a).await;
+    expect_revert(
+        "a submission after finalization",
+        suite.submit(evaluation, &honest).await,
+        "WrongEvaluationStatus",
+    );
+    assert_eq!(state(&suite, evaluation, task_a).await, before);
+}
