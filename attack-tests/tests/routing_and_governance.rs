@@ -1,0 +1,309 @@
+//! Attacks on verifier routing, governance and the draw, on the devnet (see
+//! `docs/security.md`, sections 2.2-2.4): verifier substitution, non-owner
+//! governance, the pause, the two-step ownership transfer, drawing early and
+//! fulfilling randomness as someone else. Each must revert with its typed
+//! error and change nothing.
+
+use alloy::primitives::{keccak256, Address, B256, U256};
+use zkmltrack::{
+    chain::bindings::{
+        IModelRegistry as Registry, ITaskController as Controller, IVerifierRouter as Router,
+    },
+    evaluation::{drawn_indices, submission},
+    prover::VerifierKind,
+    solc::Solc,
+    suite::{Suite, TaskSpec},
+};
+use zkmltrack_attack_tests::{
+    as_account, circuit, deployed_suite, expect_revert, iris, prover, repo, test_account, SCALE,
+};
+
+fn vka_words(bundle: &zkmltrack_verifier_gen::VerifierBundle) -> Vec<B256> {
+    bundle
+        .vka
+        .as_ref()
+        .expect("reusable bundle")
+        .words
+        .iter()
+        .map(|w| w.parse().expect("VKA word"))
+        .collect()
+}
+
+/// Registry and router counters and the evaluation count: what a refused
+/// registration or governance call must leave alone.
+async fn counts(suite: &Suite) -> (u64, u64, u64, u64) {
+    let d = &suite.deployment;
+    let chain = suite.chain();
+    (
+        chain
+            .view("versions", d.registry, &Registry::versionCountCall {})
+            .await
+            .expect("versionCount"),
+        chain
+            .view("routes", d.router, &Router::routeCountCall {})
+            .await
+            .expect("routeCount"),
+        chain
+            .view("tasks", d.registry, &Registry::taskCountCall {})
+            .await
+            .expect("taskCount"),
+        chain
+            .view(
+                "evaluations",
+                d.controller,
+                &Controller::evaluationCountCall {},
+            )
+            .await
+            .expect("evaluationCount"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
+    let prover = prover();
+    let (iris_mlp, bundle) = circuit(&prover, "model.onnx");
+    let (_, weak_bundle) = circuit(&prover, "model_weak.onnx");
+    let (server, suite) = deployed_suite(&bundle).await;
+    let url = server.url();
+    let stranger = as_account(&suite, &url, test_account(0)).await;
+    let stranger_address = test_account(0).address();
+    let d = suite.deployment.clone();
+    let verifier = d.reusable_verifier.expect("reusable verifier");
+
+    let (eval_csv, eval) = iris("eval.csv");
+    let spec = TaskSpec::from_csv(&eval_csv, SCALE, 1, 5).expect("task");
+    let task = suite.create_task(&spec).await.expect("task");
+    let lineage = suite.create_lineage("iris").await.expect("lineage");
+    let onnx = keccak256(std::fs::read(repo().join("examples/iris/model.onnx")).expect("model"));
+    let version = suite
+        .register_version(lineage, onnx, &vka_words(&bundle), "attack")
+        .await
+        .expect("version");
+    let weak_digest = zkmltrack::suite::vka_digest(&vka_words(&weak_bundle));
+    let before = counts(&suite).await;
+
+    // Verifier substitution.
+    expect_revert(
+        "a version claiming another model's VK digest on this route",
+        suite
+            .chain()
+            .transact(
+                "registering",
+                d.registry,
+                &Registry::registerVersionCall {
+                    lineage_id: lineage,
+                    onnx_hash: onnx,
+                    vk_digest: weak_digest,
+                    route_id: version.route_id,
+                    uri: "forged".into(),
+                },
+                U256::ZERO,
+            )
+            .await,
+        "VkDigestMismatch",
+    );
+    let solc = Solc::ensure(&prover.config().home).expect("solc");
+    let plain = zkmltrack_verifier_gen::generate(&iris_mlp, VerifierKind::Plain, &solc)
+        .expect("plain verifier");
+    let unlisted = suite
+        .chain()
+        .deploy_evm(
+            "deploying code nobody allow-listed",
+            alloy::primitives::hex::decode(&plain.bytecode)
+                .expect("hex")
+                .into(),
+        )
+        .await
+        .expect("deploys");
+    expect_revert(
+        "a reusable route on verifier code that is not allow-listed",
+        stranger
+            .chain()
+            .transact(
+                "adding a route",
+                d.router,
+                &Router::addReusableRouteCall {
+                    verifier: unlisted,
+                    vka_store: Address::ZERO,
+                    vka_digest: weak_digest,
+                },
+                U256::ZERO,
+            )
+            .await,
+        "VerifierNotAllowed",
+    );
+    let store = stranger
+        .chain()
+        .deploy_data("storing a VKA", &vka_words(&weak_bundle))
+        .await
+        .expect("data contract");
+    expect_revert(
+        "a stored VKA that does not hash to the claimed digest",
+        stranger
+            .chain()
+            .transact(
+                "adding a route",
+                d.router,
+                &Router::addReusableRouteCall {
+                    verifier,
+                    vka_store: store,
+                    vka_digest: keccak256(b"another model"),
+                },
+                U256::ZERO,
+            )
+            .await,
+        "VkaDigestMismatch",
+    );
+    expect_revert(
+        "a plain route added by someone other than the owner",
+        stranger
+            .chain()
+            .transact(
+                "adding a plain route",
+                d.router,
+                &Router::addPlainRouteCall { verifier: unlisted },
+                U256::ZERO,
+            )
+            .await,
+        "OwnableUnauthorizedAccount",
+    );
+    assert_eq!(
+        counts(&suite).await,
+        before,
+        "routing attacks changed state"
+    );
+
+    // Governance by a stranger.
+    expect_revert(
+        "pause by a stranger",
+        stranger.set_paused(true).await,
+        "OwnableUnauthorizedAccount",
+    );
+    expect_revert(
+        "allow-listing code by a stranger",
+        stranger.allow_verifier_at(unlisted, true).await,
+        "OwnableUnauthorizedAccount",
+    );
+    expect_revert(
+        "revoking someone else's version",
+        stranger.revoke_version(version.version_id).await,
+        "NotVersionAdmin",
+    );
+    assert!(!suite.paused().await.expect("paused"));
+    assert!(!suite
+        .is_verifier_allowed(keccak256(
+            alloy::primitives::hex::decode(&plain.deployed_bytecode).expect("hex")
+        ))
+        .await
+        .expect("allowed"));
+    assert!(!suite.version(version.version_id).await.expect("v").revoked);
+
+    // The draw: not before the beacon block, randomness only from the provider.
+    let evaluation = suite
+        .open_evaluation(task, version.version_id)
+        .await
+        .expect("open");
+    expect_revert(
+        "drawing before the beacon block",
+        stranger
+            .chain()
+            .transact(
+                "drawing",
+                d.controller,
+                &Controller::drawCall {
+                    evaluation_id: evaluation,
+                },
+                U256::ZERO,
+            )
+            .await,
+        "DrawTooEarly",
+    );
+    expect_revert(
+        "randomness fulfilled by someone on a beacon task",
+        stranger
+            .chain()
+            .transact(
+                "fulfilling",
+                d.controller,
+                &Controller::fulfillRandomnessCall {
+                    evaluation_id: evaluation,
+                    randomness: U256::from(42),
+                },
+                U256::ZERO,
+            )
+            .await,
+        "NotAuthorized",
+    );
+    let committed = suite.evaluation(evaluation).await.expect("evaluation");
+    assert_eq!(committed.seed, U256::ZERO, "nobody fixed the seed early");
+    let drawn = suite.draw(evaluation).await.expect("draw");
+    let index = drawn_indices(drawn.seed, 1, spec.dataset_size)[0];
+    let proof = iris_mlp
+        .prove(&[eval.rows[index as usize].features.clone()], &|_| {})
+        .expect("proof");
+    let honest = submission(&eval.quantize(SCALE).expect("q"), &[index], &proof).expect("sub");
+
+    // Paused: nothing moves; the stranger cannot unpause.
+    suite.set_paused(true).await.expect("pause");
+    let frozen = suite.evaluation(evaluation).await.expect("evaluation");
+    expect_revert(
+        "a submission while paused",
+        suite.submit(evaluation, &honest).await,
+        "EnforcedPause",
+    );
+    expect_revert(
+        "a task created while paused",
+        suite.create_task(&spec).await,
+        "EnforcedPause",
+    );
+    expect_revert(
+        "unpause by a stranger",
+        stranger.set_paused(false).await,
+        "OwnableUnauthorizedAccount",
+    );
+    assert_eq!(suite.evaluation(evaluation).await.expect("e"), frozen);
+    suite.set_paused(false).await.expect("unpause");
+
+    // Revoked: the version cannot score any more.
+    suite
+        .revoke_version(version.version_id)
+        .await
+        .expect("revoke");
+    expect_revert(
+        "a submission for a revoked version",
+        suite.submit(evaluation, &honest).await,
+        "VersionIsRevoked",
+    );
+    assert_eq!(suite.evaluation(evaluation).await.expect("e"), frozen);
+
+    // Ownership moves in two steps; the old owner loses control, nobody else may accept.
+    suite
+        .transfer_ownership(stranger_address)
+        .await
+        .expect("transfer");
+    let third = as_account(&suite, &url, test_account(1)).await;
+    expect_revert(
+        "accepting ownership as a third account",
+        third.accept_ownership().await,
+        "OwnableUnauthorizedAccount",
+    );
+    assert_eq!(
+        suite.owners().await.expect("owners"),
+        (d.owner, d.owner),
+        "ownership moved before acceptance"
+    );
+    stranger.accept_ownership().await.expect("accept");
+    assert_eq!(
+        suite.owners().await.expect("owners"),
+        (stranger_address, stranger_address)
+    );
+    expect_revert(
+        "pause by the previous owner",
+        suite.set_paused(true).await,
+        "OwnableUnauthorizedAccount",
+    );
+    stranger
+        .set_paused(true)
+        .await
+        .expect("the new owner pauses");
+}
