@@ -306,4 +306,23 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
         .set_paused(true)
         .await
         .expect("the new owner pauses");
+    stranger
+        .accept_ownership()
+        .await
+        .expect("accepting again is a no-op, so an interrupted acceptance can be re-run");
+
+    // A tampered deployment file: a look-alike registry is refused on attach.
+    let mut tampered = d.clone();
+    tampered.registry = d.dataset_verifier;
+    let chain = zkmltrack::chain::Chain::connect(&url, None)
+        .await
+        .expect("devnet");
+    match Suite::attach(chain, tampered).await {
+        Err(zkmltrack::chain::ChainError::Miswired {
+            expected, actual, ..
+        }) => {
+            assert_eq!((expected, actual), (d.dataset_verifier, d.registry));
+        }
+        other => panic!("a miswired deployment was attached: {other:?}"),
+    }
 }

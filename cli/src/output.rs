@@ -46,7 +46,8 @@ impl From<ChainError> for CliError {
             ChainError::BadUrl(_)
             | ChainError::Unreachable { .. }
             | ChainError::WrongChain { .. }
-            | ChainError::NotDeployed { .. } => EXIT_CHAIN,
+            | ChainError::NotDeployed { .. }
+            | ChainError::Miswired { .. } => EXIT_CHAIN,
             ChainError::Reverted { .. }
             | ChainError::Failed { .. }
             | ChainError::Unfunded { .. }

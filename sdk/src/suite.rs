@@ -349,8 +349,11 @@ impl Suite {
         Ok(suite)
     }
 
-    /// Attaches to a deployed suite, checking the chain id and that every
-    /// contract has code.
+    /// Attaches to a deployed suite, checking the chain id, that every
+    /// contract has code, and that they are wired as one suite (the
+    /// controller's registry, router and dataset verifier, and the registry's
+    /// router, are the deployment's), so a tampered deployment file cannot
+    /// point at a look-alike controller.
     pub async fn attach(chain: Chain, deployment: Deployment) -> Result<Suite, ChainError> {
         chain.expect_chain_id(deployment.chain_id)?;
         for (what, address) in [
@@ -365,6 +368,52 @@ impl Suite {
             chain
                 .require_code("EZKL reusable verifier", verifier)
                 .await?;
+        }
+        let wired = chain
+            .view(
+                "reading the TaskController's contracts",
+                deployment.controller,
+                &Controller::contractsCall {},
+            )
+            .await?;
+        let miswired = |what: &str, expected: Address, actual: Address| {
+            (expected != actual).then(|| ChainError::Miswired {
+                what: what.into(),
+                expected,
+                actual,
+            })
+        };
+        for (what, expected, actual) in [
+            (
+                "the TaskController's registry",
+                deployment.registry,
+                wired._0,
+            ),
+            ("the TaskController's router", deployment.router, wired._1),
+            (
+                "the TaskController's dataset verifier",
+                deployment.dataset_verifier,
+                wired._2,
+            ),
+        ] {
+            if let Some(e) = miswired(what, expected, actual) {
+                return Err(e);
+            }
+        }
+        // Only now is the registry known to be the controller's.
+        let registry_router = chain
+            .view(
+                "reading the ModelRegistry's router",
+                deployment.registry,
+                &Registry::routerCall {},
+            )
+            .await?;
+        if let Some(e) = miswired(
+            "the ModelRegistry's router",
+            deployment.router,
+            registry_router,
+        ) {
+            return Err(e);
         }
         Ok(Suite { chain, deployment })
     }
@@ -460,12 +509,25 @@ impl Suite {
 
     /// Starts a two-step ownership transfer of the registry and the router
     /// (the controller is ownerless). The new owner must call
-    /// [`Suite::accept_ownership`].
+    /// [`Suite::accept_ownership`]. Contracts already pending for `new_owner`
+    /// are skipped, so a run that failed half-way can simply be repeated.
     pub async fn transfer_ownership(&self, new_owner: Address) -> Result<(), ChainError> {
         for (what, to) in [
             ("ModelRegistry", self.deployment.registry),
             ("VerifierRouter", self.deployment.router),
         ] {
+            // A re-run after a partial failure skips what is already done.
+            let pending = self
+                .chain
+                .view(
+                    &format!("reading the {what}'s pending owner"),
+                    to,
+                    &Registry::pendingOwnerCall {},
+                )
+                .await?;
+            if pending == new_owner {
+                continue;
+            }
             self.chain
                 .transact(
                     &format!("transferring ownership of the {what}"),
@@ -478,12 +540,27 @@ impl Suite {
         Ok(())
     }
 
-    /// Accepts a pending ownership transfer of the registry and the router.
+    /// Accepts a pending ownership transfer of the registry and the router;
+    /// contracts the signer already owns are skipped (a repeated run finishes
+    /// a half-done acceptance).
     pub async fn accept_ownership(&self) -> Result<(), ChainError> {
+        let me = self.chain.account("accepting ownership")?;
         for (what, to) in [
             ("ModelRegistry", self.deployment.registry),
             ("VerifierRouter", self.deployment.router),
         ] {
+            // A re-run after a partial failure skips what is already done.
+            let owner = self
+                .chain
+                .view(
+                    &format!("reading the {what}'s owner"),
+                    to,
+                    &Registry::ownerCall {},
+                )
+                .await?;
+            if owner == me {
+                continue;
+            }
             self.chain
                 .transact(
                     &format!("accepting ownership of the {what}"),

@@ -127,6 +127,16 @@ pub enum ChainError {
         /// The limit.
         limit: usize,
     },
+    /// The deployment's contracts are not wired to each other as a suite.
+    #[error("the deployment is not one suite: {what} is {actual}, the deployment file says {expected}; check the deployment file")]
+    Miswired {
+        /// Which link.
+        what: String,
+        /// What the deployment file says.
+        expected: Address,
+        /// What the chain says.
+        actual: Address,
+    },
     /// The node answered something unexpected.
     #[error("{action}: {message}")]
     Rpc {
