@@ -2,7 +2,7 @@
 //! `docs/security.md`, section 2.1): each must revert with its typed error and
 //! leave the evaluation and the leaderboard exactly as they were.
 
-use alloy::primitives::{keccak256, B256, U256};
+use alloy::primitives::{keccak256, U256};
 use zkmltrack::{
     evaluation::{drawn_indices, submission},
     prover::Proof,
@@ -14,17 +14,6 @@ use zkmltrack_attack_tests::{
 
 /// Samples per evaluation: enough to have undrawn rows, few proofs.
 const SAMPLES: u32 = 3;
-
-fn vka_words(bundle: &zkmltrack_verifier_gen::VerifierBundle) -> Vec<B256> {
-    bundle
-        .vka
-        .as_ref()
-        .expect("reusable bundle")
-        .words
-        .iter()
-        .map(|w| w.parse().expect("VKA word"))
-        .collect()
-}
 
 /// What an attack must not change.
 async fn state(suite: &Suite, evaluation: u64, task: u64) -> impl PartialEq + std::fmt::Debug {
@@ -57,7 +46,7 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     let onnx = std::fs::read(zkmltrack_attack_tests::repo().join("examples/iris/model.onnx"))
         .expect("model");
     let version = suite
-        .register_version(lineage, keccak256(&onnx), &vka_words(&bundle), "attack")
+        .register_version(lineage, keccak256(&onnx), &bundle.vka_words(), "attack")
         .await
         .expect("version");
     let evaluation = suite
@@ -130,7 +119,7 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     extra.instances.push(U256::ZERO);
     attacks.push(("one instance too many", extra, "InstanceCountMismatch"));
     let mut vka = honest.clone();
-    vka.vka = vka_words(&bundle);
+    vka.vka = bundle.vka_words();
     attacks.push((
         "a VKA passed to a stored-VKA route",
         vka,

@@ -4,7 +4,7 @@
 //! fulfilling randomness as someone else. Each must revert with its typed
 //! error and change nothing.
 
-use alloy::primitives::{keccak256, Address, B256, U256};
+use alloy::primitives::{keccak256, Address, U256};
 use zkmltrack::{
     chain::bindings::{
         IModelRegistry as Registry, ITaskController as Controller, IVerifierRouter as Router,
@@ -17,17 +17,6 @@ use zkmltrack::{
 use zkmltrack_attack_tests::{
     as_account, circuit, deployed_suite, expect_revert, iris, prover, repo, test_account, SCALE,
 };
-
-fn vka_words(bundle: &zkmltrack_verifier_gen::VerifierBundle) -> Vec<B256> {
-    bundle
-        .vka
-        .as_ref()
-        .expect("reusable bundle")
-        .words
-        .iter()
-        .map(|w| w.parse().expect("VKA word"))
-        .collect()
-}
 
 /// Registry and router counters and the evaluation count: what a refused
 /// registration or governance call must leave alone.
@@ -76,10 +65,10 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     let lineage = suite.create_lineage("iris").await.expect("lineage");
     let onnx = keccak256(std::fs::read(repo().join("examples/iris/model.onnx")).expect("model"));
     let version = suite
-        .register_version(lineage, onnx, &vka_words(&bundle), "attack")
+        .register_version(lineage, onnx, &bundle.vka_words(), "attack")
         .await
         .expect("version");
-    let weak_digest = zkmltrack::suite::vka_digest(&vka_words(&weak_bundle));
+    let weak_digest = zkmltrack::suite::vka_digest(&weak_bundle.vka_words());
     let before = counts(&suite).await;
 
     // Verifier substitution.
@@ -134,7 +123,7 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     );
     let store = stranger
         .chain()
-        .deploy_data("storing a VKA", &vka_words(&weak_bundle))
+        .deploy_data("storing a VKA", &weak_bundle.vka_words())
         .await
         .expect("data contract");
     expect_revert(

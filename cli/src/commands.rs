@@ -237,16 +237,7 @@ pub struct PreparedModel<'p> {
 impl PreparedModel<'_> {
     /// The VKA words.
     pub fn vka(&self) -> Vec<B256> {
-        self.bundle
-            .vka
-            .as_ref()
-            .map(|v| {
-                v.words
-                    .iter()
-                    .map(|w| w.parse().expect("bundle words are hex"))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.bundle.vka_words()
     }
 
     /// The VKA digest the version registers (the bundle's).

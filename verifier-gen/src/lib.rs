@@ -103,6 +103,19 @@ impl VerifierBundle {
         fs::write(path, text + "\n").map_err(|e| GenError::Io(path.display().to_string(), e))
     }
 
+    /// The VKA's words (empty for a plain verifier's bundle).
+    ///
+    /// # Panics
+    /// When a word is not 32 bytes of hex (a bundle this crate did not write).
+    pub fn vka_words(&self) -> Vec<alloy_primitives::B256> {
+        self.vka.as_ref().map_or_else(Vec::new, |vka| {
+            vka.words
+                .iter()
+                .map(|w| w.parse().expect("VKA words are 32-byte hex"))
+                .collect()
+        })
+    }
+
     /// Reads a bundle.
     pub fn read(path: &Path) -> Result<VerifierBundle, GenError> {
         let text =

@@ -173,17 +173,6 @@ fn init_code(bundle: &VerifierBundle) -> Bytes {
         .into()
 }
 
-fn vka_words(bundle: &VerifierBundle) -> Vec<B256> {
-    bundle
-        .vka
-        .as_ref()
-        .expect("a reusable bundle has a VKA")
-        .words
-        .iter()
-        .map(|w| w.parse().expect("VKA word"))
-        .collect()
-}
-
 /// One batch size's circuit and verifier artifacts.
 struct Model<'p> {
     batch: usize,
@@ -320,7 +309,7 @@ async fn main() {
     let mut first_submissions: Vec<Submission> = Vec::new();
     let mut stored_route = 0;
     for model in &models {
-        let vka = vka_words(&model.bundle);
+        let vka = model.bundle.vka_words();
         let registered = suite
             .register_version(lineage, model.onnx_hash, &vka, "bench")
             .await
@@ -398,7 +387,7 @@ async fn main() {
     // Verification paths for one single-sample proof.
     progress("verification paths");
     let single = &first_submissions[0];
-    let vka = vka_words(&models[0].bundle);
+    let vka = models[0].bundle.vka_words();
     let digest = zkmltrack::suite::vka_digest(&vka);
     let router = suite.deployment.router;
     let chain = suite.chain();
