@@ -18,6 +18,10 @@ use zkmltrack::{
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
+/// The BN254 scalar field modulus `p`, decimal.
+pub const BN254_MODULUS: &str =
+    "21888242871839275222246405745257275088548364400416034343698204186575808495617";
+
 /// Fixed-point scale of the Iris tasks (the CLI's default).
 pub const SCALE: u32 = 13;
 

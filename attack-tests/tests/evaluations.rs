@@ -102,6 +102,15 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
         outputs,
         "ProofRejected",
     ));
+    let mut non_canonical = honest.clone();
+    // p itself: not a field element, and as an argmax key it would beat every canonical output.
+    non_canonical.instances[first_output] =
+        U256::from_str_radix(zkmltrack_attack_tests::BN254_MODULUS, 10).expect("p");
+    attacks.push((
+        "an output instance that is not a field element (p)",
+        non_canonical,
+        "InstanceNotAFieldElement",
+    ));
     let mut features = honest.clone();
     features.instances[0] += U256::from(1);
     attacks.push((

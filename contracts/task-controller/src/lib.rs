@@ -617,7 +617,15 @@ impl TaskController {
             }
             indices.push(self.take_index(evaluation_id, seed, first_slot + j as u32, size)?);
             let outputs_at = count * features + j * classes;
-            if felt::argmax(&instances[outputs_at..outputs_at + classes]) == Some(label as usize) {
+            let outputs = &instances[outputs_at..outputs_at + classes];
+            // Defence in depth: a non-canonical output would win argmax; EZKL's
+            // verifiers refuse it too, an owner-added plain verifier might not.
+            if let Some(k) = outputs.iter().position(|x| *x >= felt::MODULUS) {
+                return Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement {
+                    position: (outputs_at + k) as u32,
+                }));
+            }
+            if felt::argmax(outputs) == Some(label as usize) {
                 correct += 1;
             }
         }
