@@ -11,9 +11,10 @@ use alloy::signers::local::PrivateKeySigner;
 use zkmltrack::{
     chain::{Chain, ChainError},
     dataset::Dataset,
-    prover::{Circuit, Prover, ProverConfig, SrsSource, VerifierKind},
+    evaluation::drawn_indices,
+    prover::{Circuit, Proof, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
-    suite::{Suite, SuitePrograms},
+    suite::{EvaluationStatus, Suite, SuitePrograms},
 };
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
@@ -63,6 +64,32 @@ pub fn circuit<'p>(prover: &'p Prover, model: &str) -> (Circuit<'p>, VerifierBun
     (circuit, bundle)
 }
 
+/// A one-sample proof of `data`'s row `row`.
+pub fn prove_row(circuit: &Circuit<'_>, data: &Dataset, row: u64) -> Proof {
+    circuit
+        .prove(&[data.rows[row as usize].features.clone()], &|_| {})
+        .expect("proof")
+}
+
+/// Opens an evaluation of `version_id` on `task_id` (whose dataset has
+/// `dataset_size` rows and draws `samples`), waits for its draw, and returns
+/// its id with the drawn row indices in slot order.
+pub async fn open_and_draw(
+    suite: &Suite,
+    task_id: u64,
+    version_id: u64,
+    samples: u32,
+    dataset_size: u64,
+) -> (u64, Vec<u64>) {
+    let evaluation = suite
+        .open_evaluation(task_id, version_id)
+        .await
+        .expect("open");
+    let drawn = suite.draw(evaluation).await.expect("draw");
+    assert_eq!(drawn.status, EvaluationStatus::Drawn);
+    (evaluation, drawn_indices(drawn.seed, samples, dataset_size))
+}
+
 /// The key of the devnet's `i`-th funded test account (not the dev account).
 pub fn test_account(i: usize) -> PrivateKeySigner {
     let key = alloy::primitives::keccak256(format!("zkmltrack-devnet test account {i}"));
@@ -80,8 +107,7 @@ pub async fn deployed_suite(verifier: &VerifierBundle) -> (rpc::RpcServer, Suite
         .expect("devnet");
     let programs = SuitePrograms::from_dir(&repo().join("contracts/target/stylus"))
         .expect("built programs: run scripts/build-contracts");
-    let init_code =
-        alloy::primitives::hex::decode(&verifier.bytecode).expect("bundle init code is hex");
+    let init_code = verifier.init_code().expect("bundle init code");
     let suite = Suite::deploy(chain, &programs, Some(&init_code), &|_| {})
         .await
         .expect("suite deploys");

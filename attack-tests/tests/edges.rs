@@ -7,10 +7,12 @@
 use alloy::primitives::U256;
 use zkmltrack::{
     dataset::Dataset,
-    evaluation::{drawn_indices, predicted_class, submission},
+    evaluation::{predicted_class, submission},
     suite::{EvaluationStatus, TaskSpec},
 };
-use zkmltrack_attack_tests::{circuit, deployed_suite, expect_revert, prover, repo, SCALE};
+use zkmltrack_attack_tests::{
+    circuit, deployed_suite, expect_revert, open_and_draw, prove_row, prover, repo, SCALE,
+};
 
 /// Writes a CSV under `target/attack-tests/edges` and returns its path.
 fn csv(name: &str, rows: &[(&[f64], u32)]) -> std::path::PathBuf {
@@ -56,17 +58,11 @@ async fn edge_values_are_scored_exactly_or_refused() {
             let data = Dataset::from_csv(&path).expect("dataset");
             let quantized = data.quantize(SCALE).expect("quantized");
             let task = suite.create_task(&spec).await.expect("task");
-            let evaluation = suite
-                .open_evaluation(task, version.version_id)
-                .await
-                .expect("open");
-            let drawn = suite.draw(evaluation).await.expect("draw");
-            let indices = drawn_indices(drawn.seed, samples, spec.dataset_size);
+            let (evaluation, indices) =
+                open_and_draw(suite, task, version.version_id, samples, spec.dataset_size).await;
             let mut correct = 0;
             for &index in &indices {
-                let proof = iris_mlp
-                    .prove(&[data.rows[index as usize].features.clone()], &|_| {})
-                    .expect("proof");
+                let proof = prove_row(iris_mlp, &data, index);
                 let predicted = predicted_class(proof.outputs()).expect("outputs");
                 let s = submission(&quantized, &[index], &proof).expect("submission");
                 correct += u32::from(predicted as u32 == s.labels[0]);
@@ -105,15 +101,9 @@ async fn edge_values_are_scored_exactly_or_refused() {
     assert_eq!(spec.class_count, 2);
     let data = Dataset::from_csv(&two_class).expect("dataset");
     let task = suite.create_task(&spec).await.expect("task");
-    let evaluation = suite
-        .open_evaluation(task, version.version_id)
-        .await
-        .expect("open");
-    let drawn = suite.draw(evaluation).await.expect("draw");
-    let index = drawn_indices(drawn.seed, 1, 2)[0];
-    let proof = iris_mlp
-        .prove(&[data.rows[index as usize].features.clone()], &|_| {})
-        .expect("proof");
+    let (evaluation, indices) = open_and_draw(&suite, task, version.version_id, 1, 2).await;
+    let index = indices[0];
+    let proof = prove_row(&iris_mlp, &data, index);
     let s = submission(&data.quantize(SCALE).expect("q"), &[index], &proof).expect("submission");
     let before = suite.evaluation(evaluation).await.expect("evaluation");
     expect_revert(

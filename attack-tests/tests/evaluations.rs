@@ -4,12 +4,12 @@
 
 use alloy::primitives::{keccak256, U256};
 use zkmltrack::{
-    evaluation::{drawn_indices, submission},
-    prover::Proof,
+    evaluation::submission,
     suite::{EvaluationStatus, Submission, Suite, TaskSpec},
 };
 use zkmltrack_attack_tests::{
-    as_account, circuit, deployed_suite, expect_revert, iris, prover, test_account, SCALE,
+    as_account, circuit, deployed_suite, expect_revert, iris, open_and_draw, prove_row, prover,
+    test_account, SCALE,
 };
 
 /// Samples per evaluation: enough to have undrawn rows, few proofs.
@@ -49,22 +49,19 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
         .register_version(lineage, keccak256(&onnx), &bundle.vka_words(), "attack")
         .await
         .expect("version");
-    let evaluation = suite
-        .open_evaluation(task_a, version.version_id)
-        .await
-        .expect("open");
-    let drawn = suite.draw(evaluation).await.expect("draw");
-    assert_eq!(drawn.status, EvaluationStatus::Drawn);
-    let indices = drawn_indices(drawn.seed, SAMPLES, spec_a.dataset_size);
+    let (evaluation, indices) = open_and_draw(
+        &suite,
+        task_a,
+        version.version_id,
+        SAMPLES,
+        spec_a.dataset_size,
+    )
+    .await;
     let undrawn = (0..spec_a.dataset_size)
         .find(|i| !indices.contains(i))
         .expect("an undrawn row");
 
-    let prove = |data: &zkmltrack::dataset::Dataset, row: u64| -> Proof {
-        iris_mlp
-            .prove(&[data.rows[row as usize].features.clone()], &|_| {})
-            .expect("proof")
-    };
+    let prove = |data, row| prove_row(&iris_mlp, data, row);
     let honest = submission(&q_eval, &indices[..1], &prove(&eval, indices[0])).expect("slot 0");
     let before = state(&suite, evaluation, task_a).await;
 

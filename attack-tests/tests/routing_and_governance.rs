@@ -15,7 +15,8 @@ use zkmltrack::{
     suite::{Suite, TaskSpec},
 };
 use zkmltrack_attack_tests::{
-    as_account, circuit, deployed_suite, expect_revert, iris, prover, repo, test_account, SCALE,
+    as_account, circuit, deployed_suite, expect_revert, iris, prove_row, prover, repo,
+    test_account, SCALE,
 };
 
 /// Registry and router counters and the evaluation count: what a refused
@@ -98,9 +99,7 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
         .chain()
         .deploy_evm(
             "deploying code nobody allow-listed",
-            alloy::primitives::hex::decode(&plain.bytecode)
-                .expect("hex")
-                .into(),
+            plain.init_code().expect("init code").into(),
         )
         .await
         .expect("deploys");
@@ -180,9 +179,7 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     );
     assert!(!suite.paused().await.expect("paused"));
     assert!(!suite
-        .is_verifier_allowed(keccak256(
-            alloy::primitives::hex::decode(&plain.deployed_bytecode).expect("hex")
-        ))
+        .is_verifier_allowed(keccak256(plain.runtime_code().expect("runtime code")))
         .await
         .expect("allowed"));
     assert!(!suite.version(version.version_id).await.expect("v").revoked);
@@ -227,9 +224,7 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     assert_eq!(committed.seed, U256::ZERO, "nobody fixed the seed early");
     let drawn = suite.draw(evaluation).await.expect("draw");
     let index = drawn_indices(drawn.seed, 1, spec.dataset_size)[0];
-    let proof = iris_mlp
-        .prove(&[eval.rows[index as usize].features.clone()], &|_| {})
-        .expect("proof");
+    let proof = prove_row(&iris_mlp, &eval, index);
     let honest = submission(&eval.quantize(SCALE).expect("q"), &[index], &proof).expect("sub");
 
     // Paused: nothing moves; the stranger cannot unpause.

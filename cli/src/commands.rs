@@ -359,8 +359,9 @@ pub async fn deploy_suite(
     programs: &SuitePrograms,
     verifier: &VerifierBundle,
 ) -> Result<Suite, CliError> {
-    let init_code: Vec<u8> = alloy::primitives::hex::decode(&verifier.bytecode)
-        .map_err(|e| CliError::input(format!("verifier bundle bytecode is not hex: {e}")))?;
+    let init_code = verifier
+        .init_code()
+        .map_err(|e| CliError::input(e.to_string()))?;
     let step = Step::start("deploying the contract suite");
     let suite = Suite::deploy(chain, programs, Some(&init_code), &|what| step.note(what)).await?;
     step.done(format!("registry {}", suite.deployment.registry));
@@ -602,8 +603,10 @@ pub async fn register(
     name: Option<&str>,
     uri: &str,
 ) -> Result<zkmltrack::suite::RegisteredVersion, CliError> {
-    let runtime = alloy::primitives::hex::decode(&prepared.bundle.deployed_bytecode)
-        .map_err(|e| CliError::input(format!("bundle runtime code is not hex: {e}")))?;
+    let runtime = prepared
+        .bundle
+        .runtime_code()
+        .map_err(|e| CliError::input(e.to_string()))?;
     if !suite.is_verifier_allowed(keccak256(&runtime)).await? {
         return Err(CliError::input(
             "this model's EZKL reusable verifier is not the one the router allows; \

@@ -57,6 +57,16 @@ pub enum GenError {
     /// The compiler output lacks the contract.
     #[error("solc produced no bytecode for {0}")]
     MissingOutput(String),
+    /// A bundle's code field is not hex (a hand-edited or corrupted bundle file).
+    #[error("{contract}: the bundle's {part} is not hex: {reason}")]
+    NotHex {
+        /// Contract name.
+        contract: String,
+        /// `init code` or `runtime code`.
+        part: &'static str,
+        /// The decoder's message.
+        reason: String,
+    },
     /// Reading or writing a file failed.
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
@@ -101,6 +111,25 @@ impl VerifierBundle {
     pub fn write(&self, path: &Path) -> Result<(), GenError> {
         let text = serde_json::to_string_pretty(self).expect("bundle serializes");
         fs::write(path, text + "\n").map_err(|e| GenError::Io(path.display().to_string(), e))
+    }
+
+    /// The init code to deploy, decoded from [`VerifierBundle::bytecode`].
+    pub fn init_code(&self) -> Result<Vec<u8>, GenError> {
+        self.decode(&self.bytecode, "init code")
+    }
+
+    /// The runtime code (whose keccak256 the router allow-lists), decoded
+    /// from [`VerifierBundle::deployed_bytecode`].
+    pub fn runtime_code(&self) -> Result<Vec<u8>, GenError> {
+        self.decode(&self.deployed_bytecode, "runtime code")
+    }
+
+    fn decode(&self, hex: &str, part: &'static str) -> Result<Vec<u8>, GenError> {
+        alloy_primitives::hex::decode(hex).map_err(|e| GenError::NotHex {
+            contract: self.contract.clone(),
+            part,
+            reason: e.to_string(),
+        })
     }
 
     /// The VKA's words (empty for a plain verifier's bundle).
@@ -215,4 +244,44 @@ fn hex(bytes: &[u8]) -> String {
         "0x{}",
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(bytecode: &str, deployed: &str) -> VerifierBundle {
+        VerifierBundle {
+            kind: VerifierKind::Plain,
+            contract: "Halo2Verifier".into(),
+            abi: Value::Null,
+            bytecode: bytecode.into(),
+            deployed_bytecode: deployed.into(),
+            runtime_size: 0,
+            initcode_size: 0,
+            vka: None,
+            solc_version: SOLC_VERSION.into(),
+            optimizer_runs: 1,
+        }
+    }
+
+    #[test]
+    fn code_fields_decode_or_name_the_corrupted_part() {
+        let good = bundle("0x6001", "0x00ff");
+        assert_eq!(good.init_code().unwrap(), vec![0x60, 0x01]);
+        assert_eq!(good.runtime_code().unwrap(), vec![0x00, 0xff]);
+        assert!(good.vka_words().is_empty());
+
+        let bad = bundle("0x60zz", "0x0");
+        let init = bad.init_code().unwrap_err().to_string();
+        assert!(
+            init.starts_with("Halo2Verifier: the bundle's init code is not hex"),
+            "{init}"
+        );
+        let runtime = bad.runtime_code().unwrap_err().to_string();
+        assert!(
+            runtime.starts_with("Halo2Verifier: the bundle's runtime code is not hex"),
+            "{runtime}"
+        );
+    }
 }

@@ -13,7 +13,7 @@
 use std::{path::Path, time::Instant};
 
 use alloy::{
-    primitives::{hex, Address, Bytes, B256, U256},
+    primitives::{Address, Bytes, B256, U256},
     sol,
     sol_types::{SolCall, SolValue},
 };
@@ -46,7 +46,7 @@ struct Row {
 }
 
 fn deploy(chain: &mut Devnet, bundle: &VerifierBundle) -> Address {
-    let init_code = hex::decode(&bundle.bytecode).expect("bundle bytecode is hex");
+    let init_code = bundle.init_code().expect("bundle init code");
     chain
         .deploy(DEV_ACCOUNT, init_code.into())
         .expect("verifier deploys")

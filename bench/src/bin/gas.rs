@@ -20,7 +20,7 @@ use std::{
 
 use alloy::{
     consensus::Transaction as _,
-    primitives::{keccak256, Address, Bytes, B256, U256},
+    primitives::{keccak256, Address, B256, U256},
     signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
@@ -152,25 +152,14 @@ fn describe(to: Option<Address>, input: &[u8]) -> String {
                 if input.is_empty() {
                     "transfer".into()
                 } else {
-                    format!("0x{}", hex(&input[..4.min(input.len())]))
+                    format!(
+                        "0x{}",
+                        alloy::primitives::hex::encode(&input[..4.min(input.len())])
+                    )
                 }
             },
             |(_, name)| name.to_string(),
         )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn runtime_hash(bundle: &VerifierBundle) -> B256 {
-    keccak256(alloy::primitives::hex::decode(&bundle.deployed_bytecode).expect("hex runtime"))
-}
-
-fn init_code(bundle: &VerifierBundle) -> Bytes {
-    alloy::primitives::hex::decode(&bundle.bytecode)
-        .expect("hex init code")
-        .into()
 }
 
 /// One batch size's circuit and verifier artifacts.
@@ -273,7 +262,7 @@ async fn main() {
     let suite = Suite::deploy(
         chain,
         &programs,
-        Some(&init_code(&models[0].bundle)),
+        Some(&models[0].bundle.init_code().expect("init code")),
         &|_| {},
     )
     .await
@@ -409,7 +398,10 @@ async fn main() {
         .route_id;
     let add_calldata_route = ledger.one("addReusableRoute");
     let plain_verifier = chain
-        .deploy_evm("deploying the plain verifier", init_code(&plain))
+        .deploy_evm(
+            "deploying the plain verifier",
+            plain.init_code().expect("init code").into(),
+        )
         .await
         .expect("plain verifier");
     let deploy_plain = ledger.one("deploy");
@@ -443,7 +435,12 @@ async fn main() {
     let plain_direct = ledger.one("verifyProof (plain)");
     let mut via_router = Vec::new();
     for (route_id, vk_digest, vka_arg, what) in [
-        (plain_route, runtime_hash(&plain), Vec::new(), "plain route"),
+        (
+            plain_route,
+            keccak256(plain.runtime_code().expect("runtime code")),
+            Vec::new(),
+            "plain route",
+        ),
         (
             stored_route,
             digest,
