@@ -123,6 +123,39 @@ fn call_request(req: TransactionRequest, overrides: Option<StateOverride>) -> Ca
     }
 }
 
+/// Every method [`dispatch`] serves; any other name is answered with -32601 (method not
+/// found). The fuzz harness (`devnet/fuzz`) draws method names from this list.
+pub const METHODS: &[&str] = &[
+    "web3_clientVersion",
+    "net_version",
+    "net_listening",
+    "eth_chainId",
+    "eth_syncing",
+    "eth_accounts",
+    "eth_blockNumber",
+    "eth_gasPrice",
+    "eth_maxPriorityFeePerGas",
+    "eth_blobBaseFee",
+    "eth_feeHistory",
+    "eth_getBalance",
+    "eth_getTransactionCount",
+    "eth_getCode",
+    "eth_getStorageAt",
+    "eth_call",
+    "eth_estimateGas",
+    "eth_sendRawTransaction",
+    "eth_getTransactionReceipt",
+    "eth_getTransactionByHash",
+    "eth_getBlockByNumber",
+    "eth_getBlockByHash",
+    "eth_getLogs",
+    "evm_snapshot",
+    "evm_revert",
+    "evm_mine",
+    "anvil_mine",
+    "evm_increaseTime",
+];
+
 /// Runs one method.
 pub(crate) fn dispatch(chain: &mut Devnet, method: &str, params: &[Value]) -> Result<Value> {
     match method {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::Devnet;
 
-pub use methods::RpcError;
+pub use methods::{RpcError, METHODS};
 
 /// Largest request body accepted (raw transactions carry WASM programs of up to 24 KB code,
 /// constructor data and batches).
@@ -82,10 +82,10 @@ pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
         .name("devnet-rpc".into())
         .spawn(move || {
             for mut request in srv.incoming_requests() {
-                let mut body = String::new();
-                let read = request.as_reader().take(MAX_BODY).read_to_string(&mut body);
+                let mut body = Vec::new();
+                let read = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
                 let answer = match read {
-                    Ok(_) => handle_body(&ch, &body),
+                    Ok(_) => handle_bytes(&ch, &body),
                     Err(e) => error_response(
                         Value::Null,
                         &RpcError::parse(format!("unreadable request body: {e}")),
@@ -104,6 +104,18 @@ pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
         handle: Some(handle),
         chain,
     })
+}
+
+/// Answers one HTTP body as received (what the server does with each request): a body
+/// that is not UTF-8 is a parse error, anything else goes to [`handle_body`].
+pub fn handle_bytes(chain: &Mutex<Devnet>, body: &[u8]) -> Value {
+    match std::str::from_utf8(body) {
+        Ok(body) => handle_body(chain, body),
+        Err(e) => error_response(
+            Value::Null,
+            &RpcError::parse(format!("unreadable request body: {e}")),
+        ),
+    }
 }
 
 /// Answers one HTTP body: a request object or a batch array.
