@@ -2,7 +2,10 @@
 //! quantizes circuit inputs -> Poseidon leaves -> Merkle root and proofs.
 //!
 //! The CSV has a header; every column but the last is a feature, the last is
-//! the class label (a non-negative integer). A feature `x` at scale `s` becomes
+//! the class label (an integer from 0 to 255: tasks take 2 to 256 classes).
+//! Files are read line by line (a line may not exceed [`MAX_LINE_BYTES`]), so
+//! an error late in a huge file costs no more memory than the rows before it,
+//! and every error names its line. A feature `x` at scale `s` becomes
 //! `round(x * 2^s)` (f64, halves away from zero, as EZKL's `quantize_float`),
 //! negative values as `p - |v|`, so a proof's public inputs are the leaf's
 //! features. Leaves and tree follow [`crate::hashing`].
@@ -18,9 +21,21 @@
 //! assert!(tree.verify(1, &proof));
 //! ```
 
-use std::{fs, path::Path};
+use std::{
+    fs,
+    io::{BufRead, BufReader, Read},
+    path::Path,
+};
 
 use crate::hashing::{leaf_hashes, DatasetTree, Felt, HashingError};
+
+/// Number of classes a task may have at most (the ModelRegistry takes 2 to
+/// 256), so labels run from 0 to `MAX_CLASSES - 1`.
+pub const MAX_CLASSES: u32 = 256;
+
+/// Longest line [`Dataset::from_csv`] reads (1 MiB, some 50,000 features):
+/// a longer one is refused rather than buffered.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Errors reading or quantizing a dataset.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +61,28 @@ pub enum DatasetError {
         /// Cells on the line.
         found: usize,
     },
+    /// A line is longer than [`MAX_LINE_BYTES`].
+    #[error("line {line} is longer than {limit} bytes: not a dataset row (is this a CSV file?)")]
+    LineTooLong {
+        /// 1-based line number.
+        line: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A line is not UTF-8 text.
+    #[error("line {line} is not UTF-8 text: not a CSV file?")]
+    NotText {
+        /// 1-based line number.
+        line: usize,
+    },
+    /// A cell is empty.
+    #[error("line {line}, column `{column}`: the cell is empty")]
+    EmptyCell {
+        /// 1-based line number.
+        line: usize,
+        /// Column name.
+        column: String,
+    },
     /// A feature cell is not a finite number.
     #[error("line {line}, column `{column}`: `{cell}` is not a finite number")]
     NotANumber {
@@ -57,7 +94,7 @@ pub enum DatasetError {
         cell: String,
     },
     /// A label is not a class index.
-    #[error("line {line}: label `{cell}` is not a non-negative integer class index")]
+    #[error("line {line}: label `{cell}` is not a class index (an integer from 0 to {max})", max = MAX_CLASSES - 1)]
     BadLabel {
         /// 1-based line number.
         line: usize,
@@ -67,6 +104,18 @@ pub enum DatasetError {
     /// A value is too large for the fixed-point scale.
     #[error("value {value} does not fit scale {scale} (|x * 2^scale| must stay below 2^63)")]
     OutOfRange {
+        /// The value.
+        value: f64,
+        /// The scale.
+        scale: u32,
+    },
+    /// A row's value is too large for the fixed-point scale.
+    #[error("data row {row}, column `{column}`: value {value} does not fit scale {scale} (|x * 2^scale| must stay below 2^63)")]
+    RowOutOfRange {
+        /// 1-based data row (header and blank lines not counted).
+        row: usize,
+        /// Column name.
+        column: String,
         /// The value.
         value: f64,
         /// The scale.
@@ -96,66 +145,41 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Reads a CSV file.
+    /// Reads a CSV file line by line.
     pub fn from_csv(path: &Path) -> Result<Dataset, DatasetError> {
-        let text = fs::read_to_string(path)
-            .map_err(|e| DatasetError::Io(path.display().to_string(), e))?;
-        Dataset::parse(&text)
+        let file =
+            fs::File::open(path).map_err(|e| DatasetError::Io(path.display().to_string(), e))?;
+        let mut reader = BufReader::new(file);
+        let mut parser = Parser::default();
+        let mut buf = Vec::new();
+        for line in 1.. {
+            buf.clear();
+            let read = (&mut reader)
+                .take(MAX_LINE_BYTES as u64 + 1)
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| DatasetError::Io(path.display().to_string(), e))?;
+            if read == 0 {
+                break;
+            }
+            if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE_BYTES {
+                return Err(DatasetError::LineTooLong {
+                    line,
+                    limit: MAX_LINE_BYTES,
+                });
+            }
+            let text = std::str::from_utf8(&buf).map_err(|_| DatasetError::NotText { line })?;
+            parser.line(line, text)?;
+        }
+        parser.finish()
     }
 
     /// Parses CSV text (header, then one row per line; blank lines ignored).
     pub fn parse(text: &str) -> Result<Dataset, DatasetError> {
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (i + 1, l.trim()))
-            .filter(|(_, l)| !l.is_empty());
-        let (_, header) = lines.next().ok_or(DatasetError::Empty)?;
-        let columns: Vec<String> = header.split(',').map(|c| c.trim().to_string()).collect();
-        if columns.len() < 2 {
-            return Err(DatasetError::TooFewColumns(columns.len()));
+        let mut parser = Parser::default();
+        for (i, line) in text.lines().enumerate() {
+            parser.line(i + 1, line)?;
         }
-        let mut rows = Vec::new();
-        for (line, text) in lines {
-            let cells: Vec<&str> = text.split(',').map(str::trim).collect();
-            if cells.len() != columns.len() {
-                return Err(DatasetError::ColumnCount {
-                    line,
-                    expected: columns.len(),
-                    found: cells.len(),
-                });
-            }
-            let (label_cell, feature_cells) = cells.split_last().expect("at least two cells");
-            let features = feature_cells
-                .iter()
-                .zip(&columns)
-                .map(|(cell, column)| {
-                    cell.parse::<f64>()
-                        .ok()
-                        .filter(|v| v.is_finite())
-                        .ok_or_else(|| DatasetError::NotANumber {
-                            line,
-                            column: column.clone(),
-                            cell: cell.to_string(),
-                        })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let label = label_cell
-                .parse::<u32>()
-                .map_err(|_| DatasetError::BadLabel {
-                    line,
-                    cell: label_cell.to_string(),
-                })?;
-            rows.push(Row { features, label });
-        }
-        if rows.is_empty() {
-            return Err(DatasetError::Empty);
-        }
-        let feature_names = columns[..columns.len() - 1].to_vec();
-        Ok(Dataset {
-            feature_names,
-            rows,
-        })
+        parser.finish()
     }
 
     /// Number of features per row.
@@ -163,7 +187,7 @@ impl Dataset {
         self.feature_names.len()
     }
 
-    /// Number of classes (largest label + 1).
+    /// Number of classes (largest label + 1, at most [`MAX_CLASSES`]).
     pub fn class_count(&self) -> u32 {
         self.rows.iter().map(|r| r.label + 1).max().unwrap_or(0)
     }
@@ -173,11 +197,20 @@ impl Dataset {
         let rows = self
             .rows
             .iter()
-            .map(|row| {
+            .enumerate()
+            .map(|(i, row)| {
                 let features = row
                     .features
                     .iter()
-                    .map(|x| quantize(*x, scale))
+                    .zip(&self.feature_names)
+                    .map(|(x, column)| {
+                        quantize(*x, scale).map_err(|_| DatasetError::RowOutOfRange {
+                            row: i + 1,
+                            column: column.clone(),
+                            value: *x,
+                            scale,
+                        })
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok((features, row.label))
             })
@@ -191,6 +224,85 @@ impl Dataset {
             rows,
             leaves,
             tree,
+        })
+    }
+}
+
+/// Reads a dataset one line at a time.
+#[derive(Default)]
+struct Parser {
+    /// Header columns, once read.
+    columns: Vec<String>,
+    rows: Vec<Row>,
+}
+
+impl Parser {
+    /// Takes line number `line` (1-based); blank lines are skipped.
+    fn line(&mut self, line: usize, text: &str) -> Result<(), DatasetError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(());
+        }
+        if self.columns.is_empty() {
+            // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first name.
+            let header = text.trim_start_matches('\u{feff}');
+            self.columns = header.split(',').map(|c| c.trim().to_string()).collect();
+            if self.columns.len() < 2 {
+                return Err(DatasetError::TooFewColumns(self.columns.len()));
+            }
+            return Ok(());
+        }
+        let columns = &self.columns;
+        let cells: Vec<&str> = text.split(',').map(str::trim).collect();
+        if cells.len() != columns.len() {
+            return Err(DatasetError::ColumnCount {
+                line,
+                expected: columns.len(),
+                found: cells.len(),
+            });
+        }
+        if let Some((_, column)) = cells.iter().zip(columns).find(|(c, _)| c.is_empty()) {
+            return Err(DatasetError::EmptyCell {
+                line,
+                column: column.clone(),
+            });
+        }
+        let (label_cell, feature_cells) = cells.split_last().expect("at least two cells");
+        let features = feature_cells
+            .iter()
+            .zip(columns)
+            .map(|(cell, column)| {
+                cell.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| DatasetError::NotANumber {
+                        line,
+                        column: column.clone(),
+                        cell: cell.to_string(),
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let label = label_cell
+            .parse::<u32>()
+            .ok()
+            .filter(|l| *l < MAX_CLASSES)
+            .ok_or_else(|| DatasetError::BadLabel {
+                line,
+                cell: label_cell.to_string(),
+            })?;
+        self.rows.push(Row { features, label });
+        Ok(())
+    }
+
+    /// The dataset read so far, or [`DatasetError::Empty`] without rows.
+    fn finish(self) -> Result<Dataset, DatasetError> {
+        if self.rows.is_empty() {
+            return Err(DatasetError::Empty);
+        }
+        let feature_names = self.columns[..self.columns.len() - 1].to_vec();
+        Ok(Dataset {
+            feature_names,
+            rows: self.rows,
         })
     }
 }
