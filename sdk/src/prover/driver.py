@@ -9,14 +9,31 @@ stdout, so the interpreter and ezkl load once per prover. `python driver.py
 ezkl's EVM helpers return awaitables, so they run in an event loop. The
 process ends with `os._exit` after flushing: the ezkl extension can crash while
 the interpreter shuts down, after the work is done.
+
+Every file a step writes (settings, compiled circuit, SRS, keys, witness,
+proof, verifier) is written under a temporary name next to it and renamed
+into place when the step succeeds, so a killed step never leaves a
+half-written artifact under its real name; temporary files of processes that
+are gone are removed when the same output is written again. Under `serve`,
+the work runs in a child process that dies with the driver, and the driver
+ends as soon as nobody reads its answers any more (the SDK's process was
+killed), so no EZKL step outlives the process that asked for it.
 """
 
 import asyncio
 import json
 import os
+import re
 import resource
+import select
+import shutil
+import signal
 import sys
 import traceback
+
+
+class BadInput(Exception):
+    """A problem with the caller's input, reported as its message alone."""
 
 
 def run_args(a):
@@ -63,19 +80,38 @@ def step(name, a):
     if name == "check_model":
         import onnx
 
+        if os.path.getsize(a["model"]) == 0:
+            raise BadInput("not a valid ONNX model: the file is empty")
         try:
             model = onnx.load(a["model"])
             onnx.checker.check_model(model)
         except Exception as err:
-            raise ValueError(f"not a valid ONNX model: {err}") from None
+            raise BadInput(f"not a valid ONNX model: {err}") from None
 
         def shape(value):
-            dims = value.type.tensor_type.shape.dim
-            return [d.dim_value if d.HasField("dim_value") else -1 for d in dims]
+            dims = []
+            for d in value.type.tensor_type.shape.dim:
+                if d.HasField("dim_value"):
+                    dims.append(d.dim_value)
+                elif d.dim_param == "batch_size":
+                    dims.append(1)  # EZKL's default for this symbol (PyRunArgs.variables)
+                else:
+                    raise BadInput(
+                        f"`{value.name}` has the symbolic dimension `{d.dim_param or '?'}`; "
+                        "EZKL needs fixed sizes (only `batch_size` is taken as 1): "
+                        "re-export the model with a fixed input shape"
+                    )
+            return dims
 
         inits = {i.name for i in model.graph.initializer}
+        inputs = [v for v in model.graph.input if v.name not in inits]
+        if len(inputs) != 1:
+            raise BadInput(
+                f"the model has {len(inputs)} input tensors; zkMLTrack proves models "
+                "with exactly one (the rows' features)"
+            )
         return {
-            "inputs": [shape(v) for v in model.graph.input if v.name not in inits],
+            "inputs": [shape(v) for v in inputs],
             "outputs": [shape(v) for v in model.graph.output],
             "ops": sorted({n.op_type for n in model.graph.node}),
         }
@@ -117,6 +153,82 @@ def step(name, a):
     raise ValueError(f"unknown step {name!r}")
 
 
+# The files each step writes, by argument name. `calibrate` rewrites its input.
+OUTPUTS = {
+    "gen_settings": ["settings"],
+    "calibrate": ["settings"],
+    "compile": ["compiled"],
+    "gen_srs": ["srs"],
+    "witness": ["witness"],
+    "setup": ["vk", "pk"],
+    "prove": ["proof"],
+    "evm_verifier": ["sol", "abi"],
+    "evm_vka": ["vka"],
+}
+
+
+def partial_path(path, pid):
+    """`dir/pk.key` -> `dir/pk.partial-<pid>.key` (the extension stays last)."""
+    head, tail = os.path.split(path)
+    stem, dot, ext = tail.rpartition(".")
+    if not dot:
+        stem, ext = tail, ""
+    return os.path.join(head, f"{stem}.partial-{pid}{dot}{ext}")
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(path):
+    """Removes the temporary files of `path` left by processes that are gone."""
+    head, tail = os.path.split(path)
+    pattern = re.compile(re.escape(partial_path(tail, "@")).replace("@", r"(\d+)") + "$")
+    try:
+        names = os.listdir(head or ".")
+    except OSError:
+        return
+    for name in names:
+        m = pattern.match(name)
+        if m and (int(m.group(1)) == os.getpid() or not alive(int(m.group(1)))):
+            try:
+                os.remove(os.path.join(head, name))
+            except OSError:
+                pass
+
+
+def atomic_step(name, a):
+    """Runs a step with its outputs written to temporary names, renamed into
+    place only when it succeeds."""
+    keys = [k for k in OUTPUTS.get(name, []) if a.get(k)]
+    if not keys:
+        return step(name, a)
+    b = dict(a)
+    for k in keys:
+        remove_stale_partials(a[k])
+        b[k] = partial_path(a[k], os.getpid())
+    try:
+        if name == "calibrate":
+            shutil.copyfile(a["settings"], b["settings"])
+        result = step(name, b)
+        for k in keys:
+            if os.path.exists(b[k]):
+                os.replace(b[k], a[k])
+        return result
+    finally:
+        for k in keys:
+            try:
+                os.remove(b[k])
+            except FileNotFoundError:
+                pass
+
+
 MARKER = "@@zkmltrack@@ "
 
 
@@ -124,7 +236,9 @@ def answer(name, args):
     try:
         if args.get("home"):
             os.environ["HOME"] = args["home"]
-        result = {"ok": True, **step(name, args)}
+        result = {"ok": True, **atomic_step(name, args)}
+    except BadInput as err:
+        result = {"ok": False, "error": str(err)}
     except Exception as err:
         detail = traceback.format_exc(limit=3)
         result = {"ok": False, "error": f"{type(err).__name__}: {err}", "detail": detail}
@@ -132,17 +246,54 @@ def answer(name, args):
     return result
 
 
+def serve():
+    # One request per stdin line: {"step": ..., "args": {...}}; one marked
+    # answer line per request on stdout (ezkl may print there too).
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        result = answer(request["step"], request.get("args", {}))
+        sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
+        sys.stdout.flush()
+
+
+def serve_supervised():
+    """Serves from a child process that dies with this one (Linux's parent-death
+    signal); this one waits for the child, and kills it when the reader of the
+    answers is gone (the write end of stdout reports POLLERR), which a step
+    holding the GIL in ezkl could not notice itself. Elsewhere: plain serve."""
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (AttributeError, OSError):
+        return serve()
+    monitor = os.getpid()
+    child = os.fork()
+    if child == 0:
+        prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != monitor:
+            os._exit(1)
+        serve()
+        return
+    os.close(0)  # only the child reads requests
+    poller = select.poll()
+    poller.register(sys.stdout.fileno(), 0)  # POLLERR / POLLHUP are always reported
+    while True:
+        pid, status = os.waitpid(child, os.WNOHANG)
+        if pid:
+            code = os.waitstatus_to_exitcode(status)
+            os._exit(code if code >= 0 else 128 - code)
+        if poller.poll(500):
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+            os._exit(1)
+
+
 def main():
     if sys.argv[1:] == ["serve"]:
-        # One request per stdin line: {"step": ..., "args": {...}}; one marked
-        # answer line per request on stdout (ezkl may print there too).
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            request = json.loads(line)
-            result = answer(request["step"], request.get("args", {}))
-            sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
-            sys.stdout.flush()
+        serve_supervised()
     else:
         result = answer(sys.argv[1], json.loads(sys.stdin.read() or "{}"))
         sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
