@@ -667,7 +667,9 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
-    log: PathBuf,
+    /// Its stderr, read back for errors. The file is unlinked once the process
+    /// has it open, so nothing is left behind even when this process is killed.
+    log: fs::File,
 }
 
 impl Worker {
@@ -677,6 +679,8 @@ impl Worker {
         let log = home.join(format!("ezkl-worker-{}-{n}.log", std::process::id()));
         let log_file =
             fs::File::create(&log).map_err(io_err(format!("cannot create {}", log.display())))?;
+        let log_reader =
+            fs::File::open(&log).map_err(io_err(format!("cannot read {}", log.display())))?;
         let mut child = Command::new(env.python())
             .arg(driver)
             .arg("serve")
@@ -685,13 +689,15 @@ impl Worker {
             .stderr(log_file)
             .spawn()
             .map_err(io_err("cannot start the EZKL driver"))?;
+        // Where unlinking an open file fails (Windows), the log stays behind.
+        let _ = fs::remove_file(&log);
         let stdin = child.stdin.take().expect("stdin is piped");
         let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
         Ok(Worker {
             child,
             stdin,
             stdout,
-            log,
+            log: log_reader,
         })
     }
 
@@ -720,7 +726,8 @@ impl Worker {
 
     /// The last lines the process wrote to stderr.
     fn log_tail(&self) -> String {
-        let text = fs::read_to_string(&self.log).unwrap_or_default();
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut &self.log, &mut text);
         let tail: Vec<&str> = text.lines().rev().take(8).collect();
         tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
     }
@@ -731,7 +738,6 @@ impl Drop for Worker {
         // Every answer has been read by now: nothing is lost by ending it.
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = fs::remove_file(&self.log);
     }
 }
 
