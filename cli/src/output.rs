@@ -53,13 +53,23 @@ impl From<ChainError> for CliError {
             | ChainError::Unfunded { .. }
             | ChainError::NoSigner(_) => EXIT_REFUSED,
             ChainError::ProgramTooLarge { .. } => EXIT_INPUT,
+            ChainError::Rpc { message, .. } if connection_lost(message) => EXIT_CHAIN,
             ChainError::Rpc { .. } => EXIT_FAILURE,
         };
-        CliError {
-            code,
-            message: err.to_string(),
+        let mut message = err.to_string();
+        if matches!(&err, ChainError::Rpc { message, .. } if connection_lost(message)) {
+            message += "; the connection to the node was lost: check that it runs, then re-run the command";
         }
+        CliError { code, message }
     }
+}
+
+/// Whether an RPC failure is the transport's (the node went away or stopped
+/// answering mid-command) rather than an answer the node gave: the chain is
+/// unavailable, not the command wrong. alloy's HTTP transport reports every
+/// such failure as reqwest's "error sending request for url (...)".
+fn connection_lost(message: &str) -> bool {
+    message.contains("error sending request for url")
 }
 
 impl From<ProverError> for CliError {
