@@ -12,6 +12,10 @@ examples/digits (the larger model of the prover benchmark):
   model.onnx              MLP 64 -> 64 -> 10 (ReLU), batch 1, trained on the other 1,198
   metrics.json            its float accuracy on both splits
 
+examples/attacks (models of attacks the adversarial tests show refused):
+  free_outputs.onnx       Iris-shaped instances whose "class scores" are free inputs
+                          (docs/security.md, F1)
+
 Run through `scripts/gen-examples` (it provides a venv with numpy, onnx and
 scikit-learn, whose wheel ships both datasets). Training is full-batch gradient
 descent in float64 from a fixed seed, so the outputs are bit-identical on
@@ -172,7 +176,31 @@ def digits():
     return write_metrics(out / "metrics.json", {"model.onnx": model}, splits)
 
 
+def free_outputs():
+    """The attack of docs/security.md F1, for the adversarial tests: an Iris-shaped
+    circuit whose "class scores" are free inputs. Input [x1..x4, h1, h2], output
+    o = 1 - h1 - h2: its 7 public instances read as 4 features then 3 scores
+    [h1, h2, o], which the prover sets from the label. A route review refuses it.
+    """
+    out = HERE / "attacks"
+    out.mkdir(exist_ok=True)
+    w = numpy_helper.from_array(np.array([[0, 0, 0, 0, -1, -1]], dtype=np.float32), "w")
+    b = numpy_helper.from_array(np.array([1], dtype=np.float32), "b")
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["input", "w", "b"], ["output"], transB=1)],
+        "free_outputs",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 6])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1])],
+        [w, b],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="zkmltrack")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    (out / "free_outputs.onnx").write_bytes(model.SerializeToString())
+
+
 def main():
+    free_outputs()
     json.dump({"iris": iris(), "digits": digits()}, sys.stdout, indent=2, sort_keys=True)
     print()
 

@@ -14,7 +14,7 @@ use zkmltrack::{
     evaluation::drawn_indices,
     prover::{Circuit, Proof, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
-    suite::{EvaluationStatus, Suite, SuitePrograms},
+    suite::{EvaluationStatus, ReusableVerifier, Suite, SuitePrograms},
 };
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
@@ -97,7 +97,7 @@ pub fn test_account(i: usize) -> PrivateKeySigner {
 }
 
 /// A devnet serving JSON-RPC, and the suite deployed on it by the dev account
-/// with `verifier`'s code deployed and allow-listed.
+/// with `verifier`'s code deployed and allow-listed and its SRS trusted.
 pub async fn deployed_suite(verifier: &VerifierBundle) -> (rpc::RpcServer, Suite) {
     let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().expect("address"))
         .expect("devnet server");
@@ -108,7 +108,11 @@ pub async fn deployed_suite(verifier: &VerifierBundle) -> (rpc::RpcServer, Suite
     let programs = SuitePrograms::from_dir(&repo().join("contracts/target/stylus"))
         .expect("built programs: run scripts/build-contracts");
     let init_code = verifier.init_code().expect("bundle init code");
-    let suite = Suite::deploy(chain, &programs, Some(&init_code), &|_| {})
+    let reusable = ReusableVerifier {
+        init_code: &init_code,
+        trusted_srs: verifier.trusted_srs().expect("a reusable bundle"),
+    };
+    let suite = Suite::deploy(chain, &programs, Some(reusable), &|_| {})
         .await
         .expect("suite deploys");
     (server, suite)

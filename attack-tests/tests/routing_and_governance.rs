@@ -149,7 +149,10 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
             .transact(
                 "adding a plain route",
                 d.router,
-                &Router::addPlainRouteCall { verifier: unlisted },
+                &Router::addPlainRouteCall {
+                    verifier: unlisted,
+                    holder: stranger_address,
+                },
                 U256::ZERO,
             )
             .await,

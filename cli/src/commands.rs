@@ -10,7 +10,10 @@ use zkmltrack::{
     evaluation::{evaluate as run_evaluation, EvaluationReport},
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
     solc::Solc,
-    suite::{LeaderboardEntry, Suite, SuitePrograms, TaskSpec},
+    suite::{
+        LeaderboardEntry, ReusableVerifier, Route, Suite, SuitePrograms, TaskSpec, KIND_PLAIN,
+        KIND_REUSABLE_CALLDATA, KIND_REUSABLE_STORED,
+    },
 };
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
@@ -124,6 +127,9 @@ pub enum ModelCommand {
         /// Metadata URI recorded in the event.
         #[arg(long, default_value = "")]
         uri: String,
+        /// Finish on a route added earlier (after the suite owner approved it).
+        #[arg(long)]
+        route: Option<u64>,
     },
     /// List a lineage's versions.
     Versions {
@@ -151,6 +157,41 @@ pub struct EvaluateArgs {
     /// Calibration CSV used at registration (default: the dataset).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
+}
+
+/// `route` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RouteCommand {
+    /// Show a verifier route: kind, verifier, VKA store, digest, status, holder.
+    Show {
+        /// Route id.
+        route: u64,
+    },
+    /// Review a route's circuit (suite owner): rebuild it from the model the
+    /// holder handed over, then check its verifying key is the route's, its
+    /// public instances are the task's features then the model's class scores,
+    /// its SRS is the trusted one and its verifier is allow-listed.
+    Review {
+        /// Route id.
+        #[arg(long)]
+        route: u64,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Approve the route when every check passes.
+        #[arg(long)]
+        approve: bool,
+    },
+    /// Approve a route without a review (suite owner; e.g. reviewed elsewhere).
+    Approve {
+        /// Route id.
+        route: u64,
+    },
+    /// Pin the trusted SRS from a verifier bundle's VKA (suite owner).
+    TrustSrs {
+        /// Verifier bundle (`model prove` output) made with the SRS to trust.
+        #[arg(long)]
+        bundle: PathBuf,
+    },
 }
 
 /// `admin` subcommands.
@@ -362,10 +403,24 @@ pub async fn deploy_suite(
     let init_code = verifier
         .init_code()
         .map_err(|e| CliError::input(e.to_string()))?;
+    let reusable = ReusableVerifier {
+        init_code: &init_code,
+        trusted_srs: bundle_srs(verifier)?,
+    };
     let step = Step::start("deploying the contract suite");
-    let suite = Suite::deploy(chain, programs, Some(&init_code), &|what| step.note(what)).await?;
+    let suite = Suite::deploy(chain, programs, Some(reusable), &|what| step.note(what)).await?;
     step.done(format!("registry {}", suite.deployment.registry));
     Ok(suite)
+}
+
+/// The G2 words of the SRS a verifier bundle's VKA was made with.
+fn bundle_srs(bundle: &VerifierBundle) -> Result<[B256; 8], CliError> {
+    bundle.trusted_srs().ok_or_else(|| {
+        CliError::input(
+            "the verifier bundle carries no VKA of a reusable verifier, so its SRS is unknown; \
+             pass a bundle made by `zkmltrack model prove`",
+        )
+    })
 }
 
 /// `task ...`.
@@ -512,6 +567,7 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
             lineage,
             name,
             uri,
+            route,
         } => {
             let suite = global.suite().await?;
             let scale = model_scale(global, &model).await?;
@@ -527,7 +583,8 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
                 &step,
             )?;
             step.done("");
-            let registered = register(&suite, &prepared, lineage, name.as_deref(), &uri).await?;
+            let registered =
+                register(&suite, &prepared, lineage, name.as_deref(), &uri, route).await?;
             emit(
                 global.json(),
                 &serde_json::to_value(registered).expect("serializes"),
@@ -595,13 +652,15 @@ async fn check_fits_task(suite: &Suite, task: u64, model: &ModelArgs) -> Result<
 }
 
 /// Registers a prepared model: checks its verifier is the suite's, then VKA
-/// store, route and version.
+/// store, route and version; with `route`, the version on that route (added
+/// earlier and since approved).
 pub async fn register(
     suite: &Suite,
     prepared: &PreparedModel<'_>,
     lineage: Option<u64>,
     name: Option<&str>,
     uri: &str,
+    route: Option<u64>,
 ) -> Result<zkmltrack::suite::RegisteredVersion, CliError> {
     let runtime = prepared
         .bundle
@@ -613,15 +672,33 @@ pub async fn register(
              ask the owner to deploy and allow it (`zkmltrack admin allow-verifier`)",
         ));
     }
+    if let Some(route) = route {
+        let digest = suite.route(route).await?.digest;
+        if digest != prepared.vk_digest() {
+            return Err(CliError::input(format!(
+                "route {route} verifies the key {digest}, not this model's {}; pass the same model and calibration set",
+                prepared.vk_digest()
+            )));
+        }
+    }
     let lineage = match (lineage, name) {
         (Some(id), _) => id,
         (None, Some(name)) => suite.create_lineage(name).await?,
         (None, None) => return Err(CliError::input("pass --lineage ID or --name NAME")),
     };
     let step = Step::start("registering the model version");
-    let registered = suite
-        .register_version(lineage, prepared.onnx_hash, &prepared.vka(), uri)
-        .await?;
+    let registered = match route {
+        Some(route) => {
+            suite
+                .register_version_on(lineage, prepared.onnx_hash, route, uri)
+                .await?
+        }
+        None => {
+            suite
+                .register_version(lineage, prepared.onnx_hash, &prepared.vka(), uri)
+                .await?
+        }
+    };
     step.done(format!("version {}", registered.version_id));
     Ok(registered)
 }
@@ -653,12 +730,17 @@ pub async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliErro
         global.json(),
         &serde_json::to_value(&report).expect("serializes"),
         &format!(
-            "evaluation {}: {}/{} correct ({}) with {} proofs",
+            "evaluation {}: {}/{} correct ({}) with {} proofs{}",
             report.evaluation_id,
             report.correct,
-            report.samples.len(),
+            report.resumed_at as usize + report.samples.len(),
             percent(report.accuracy_bps),
-            report.proofs
+            report.proofs,
+            if report.resumed_at > 0 {
+                format!(" (resumed after {} samples)", report.resumed_at)
+            } else {
+                String::new()
+            }
         ),
     );
     Ok(())
@@ -731,6 +813,118 @@ pub async fn leaderboard_text(
             &rows
         )
     ))
+}
+
+/// `route ...`.
+pub async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliError> {
+    let suite = global.suite().await?;
+    match cmd {
+        RouteCommand::Show { route } => {
+            let r = suite.route(route).await?;
+            emit(
+                global.json(),
+                &serde_json::to_value(&r).expect("serializes"),
+                &route_text(&r),
+            );
+        }
+        RouteCommand::Approve { route } => {
+            suite.approve_route(route).await?;
+            emit(
+                global.json(),
+                &json!({ "approved": route }),
+                &format!("approved route {route}"),
+            );
+        }
+        RouteCommand::TrustSrs { bundle } => {
+            let words = bundle_srs(&VerifierBundle::read(&bundle)?)?;
+            suite.set_trusted_srs(words).await?;
+            emit(
+                global.json(),
+                &json!({ "trusted_srs": words }),
+                "pinned the trusted SRS",
+            );
+        }
+        RouteCommand::Review {
+            route,
+            model,
+            approve,
+        } => {
+            let r = suite.route(route).await?;
+            let task_id = model.task.ok_or_else(|| {
+                CliError::input("pass --task: the review checks the circuit against a task")
+            })?;
+            let task = suite.task(task_id).await?;
+            let prover = global.prover(model.scale.unwrap_or(task.spec.scale))?;
+            let step = Step::start(format!("circuit of {}", model.model.display()));
+            let prepared = prepare_model(
+                &prover,
+                &model.model,
+                &calibration_set(&model, None)?,
+                &step,
+            )?;
+            step.done("");
+            let runtime = prepared
+                .bundle
+                .runtime_code()
+                .map_err(|e| CliError::input(e.to_string()))?;
+            let findings = zkmltrack::review::review(
+                &r,
+                &prepared.circuit,
+                &prepared.vka(),
+                &task.spec,
+                suite.trusted_srs().await?,
+                suite.is_verifier_allowed(keccak256(&runtime)).await?,
+            );
+            let passed = findings.is_empty();
+            if passed && approve && !r.approved {
+                suite.approve_route(route).await?;
+            }
+            let text = if passed {
+                format!(
+                    "route {route} passes the review{}",
+                    if approve { " and is approved" } else { "" }
+                )
+            } else {
+                format!(
+                    "route {route} FAILS the review:\n  - {}",
+                    findings.join("\n  - ")
+                )
+            };
+            emit(
+                global.json(),
+                &json!({ "route": route, "passed": passed, "findings": findings,
+                         "approved": r.approved || (passed && approve) }),
+                &text,
+            );
+            if !passed {
+                return Err(CliError::input(format!("route {route} failed the review")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn route_text(r: &Route) -> String {
+    let kind = match r.kind {
+        KIND_REUSABLE_STORED => "reusable verifier, stored VKA",
+        KIND_REUSABLE_CALLDATA => "reusable verifier, calldata VKA",
+        KIND_PLAIN => "plain verifier",
+        _ => "unknown kind",
+    };
+    format!(
+        "route {}: {kind}\n  verifier {}\n  VKA store {}\n  digest {}\n  holder {}\n  {}, {}",
+        r.id,
+        r.verifier,
+        r.vka_store,
+        r.digest,
+        r.holder,
+        if r.approved {
+            "approved"
+        } else {
+            "awaiting approval"
+        },
+        if r.active { "active" } else { "disabled" }
+    )
 }
 
 /// `admin ...`.

@@ -154,6 +154,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         None,
         Some("iris-mlp"),
         "bundled:model_batch4.onnx",
+        None,
     )
     .await?;
     let v2 = register(
@@ -162,6 +163,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         Some(v1.lineage_id),
         None,
         "bundled:model_weak.onnx",
+        None,
     )
     .await?;
 

@@ -114,6 +114,9 @@ enum Command {
     },
     /// Recompute a task's leaderboard from chain data alone, re-verifying every proof off-chain.
     Audit(audit::AuditArgs),
+    /// Verifier routes: show, review and approve (owner), pin the trusted SRS (owner).
+    #[command(subcommand)]
+    Route(commands::RouteCommand),
     /// Governance (owner only).
     #[command(subcommand)]
     Admin(commands::AdminCommand),
@@ -153,6 +156,7 @@ async fn run(command: Command, global: Global) -> Result<(), CliError> {
         Command::Evaluate(args) => commands::evaluate(&global, args).await,
         Command::Leaderboard { task } => commands::leaderboard(&global, task).await,
         Command::Audit(args) => audit::run(&global, args).await,
+        Command::Route(cmd) => commands::route(&global, cmd).await,
         Command::Admin(cmd) => commands::admin(&global, cmd).await,
     }
 }

@@ -51,7 +51,8 @@ impl From<ChainError> for CliError {
             ChainError::Reverted { .. }
             | ChainError::Failed { .. }
             | ChainError::Unfunded { .. }
-            | ChainError::NoSigner(_) => EXIT_REFUSED,
+            | ChainError::NoSigner(_)
+            | ChainError::AwaitingApproval { .. } => EXIT_REFUSED,
             ChainError::ProgramTooLarge { .. } => EXIT_INPUT,
             ChainError::Rpc { message, .. } if connection_lost(message) => EXIT_CHAIN,
             ChainError::Rpc { .. } => EXIT_FAILURE,
@@ -77,7 +78,8 @@ impl From<ProverError> for CliError {
         let code = match &err {
             ProverError::InvalidModel { .. }
             | ProverError::UnsupportedOperation { .. }
-            | ProverError::InputShape { .. } => EXIT_INPUT,
+            | ProverError::InputShape { .. }
+            | ProverError::SrsTooSmall { .. } => EXIT_INPUT,
             _ => EXIT_FAILURE,
         };
         CliError {

@@ -57,6 +57,10 @@ interface IModelRegistry  {
 
     error VkDigestMismatch(uint64, bytes32, bytes32);
 
+    error NotRouteHolder(uint64, address);
+
+    error DigestAlreadyRegistered(bytes32, uint64);
+
     error InvalidRouter(address);
 
     error InvalidTaskParameter(uint8);

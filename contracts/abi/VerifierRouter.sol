@@ -9,9 +9,15 @@ pragma solidity ^0.8.23;
 interface IVerifierRouter  {
     function setVerifierAllowed(bytes32 code_hash, bool allowed) external;
 
+    function setTrustedSrs(bytes32[8] calldata g2_words) external;
+
+    function trustedSrs() external view returns (bytes32[8] memory);
+
+    function approveRoute(uint64 route_id) external;
+
     function addReusableRoute(address verifier, address vka_store, bytes32 vka_digest) external returns (uint64);
 
-    function addPlainRoute(address verifier) external returns (uint64);
+    function addPlainRoute(address verifier, address holder) external returns (uint64);
 
     function setRouteActive(uint64 route_id, bool active) external;
 
@@ -19,7 +25,9 @@ interface IVerifierRouter  {
 
     function routeDigest(uint64 route_id) external view returns (bytes32);
 
-    function route(uint64 route_id) external view returns (uint8, address, address, bytes32, bool);
+    function routeBinding(uint64 route_id) external view returns (bytes32, address);
+
+    function route(uint64 route_id) external view returns (uint8, address, address, bytes32, bool, bool, address);
 
     function routeCount() external view returns (uint64);
 
@@ -47,6 +55,10 @@ interface IVerifierRouter  {
 
     error VkaRegistrationFailed(address);
 
+    error RouteNotApproved(uint64);
+
+    error UntrustedSrs(bytes32, bytes32);
+
     error OwnableUnauthorizedAccount(address);
 
     error OwnableInvalidOwner(address);
@@ -68,8 +80,10 @@ interface IVerifierRouter  {
     function paused() external view returns (bool);
 
     event VerifierCodeAllowed(bytes32 indexed code_hash, bool allowed);
-    event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address creator);
+    event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address holder, bool approved);
     event RouteStatusChanged(uint64 indexed route_id, bool active);
+    event RouteApproved(uint64 indexed route_id);
+    event TrustedSrsSet(bytes32 srs_digest);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event Paused(address account);

@@ -21,6 +21,7 @@ pub mod evaluation;
 pub mod hashing;
 pub mod prover;
 pub mod python;
+pub mod review;
 pub mod solc;
 pub mod stylus;
 pub mod suite;

@@ -210,6 +210,52 @@ pub struct RegisteredVersion {
     pub vka_store: Address,
 }
 
+/// The VKA words an EZKL 23 reusable verifier reads the pairing's G2 points
+/// from (the G2 generator, then the SRS's `[τ]G2`); the router pins them.
+pub const SRS_WORDS: std::ops::Range<usize> = 16..24;
+
+/// The G2 words of the SRS a VKA was made with, or `None` for a short VKA.
+pub fn vka_srs_words(vka: &[B256]) -> Option<[B256; 8]> {
+    vka.get(SRS_WORDS)?.try_into().ok()
+}
+
+/// EZKL's reusable verifier as the suite deploys it.
+#[derive(Clone, Copy, Debug)]
+pub struct ReusableVerifier<'a> {
+    /// Its init code.
+    pub init_code: &'a [u8],
+    /// G2 words of the SRS the suite trusts (see [`vka_srs_words`]).
+    pub trusted_srs: [B256; 8],
+}
+
+/// Route kind: reusable verifier, VKA stored as a data contract's code.
+pub const KIND_REUSABLE_STORED: u8 = 1;
+/// Route kind: reusable verifier, VKA passed with each verification.
+pub const KIND_REUSABLE_CALLDATA: u8 = 2;
+/// Route kind: plain per-model verifier (key in its code).
+pub const KIND_PLAIN: u8 = 3;
+
+/// A verifier route of the router.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Route {
+    /// Its id.
+    pub id: u64,
+    /// Kind: [`KIND_REUSABLE_STORED`], [`KIND_REUSABLE_CALLDATA`] or [`KIND_PLAIN`].
+    pub kind: u8,
+    /// Verifier contract.
+    pub verifier: Address,
+    /// Data contract holding the VKA (zero unless kind 1).
+    pub vka_store: Address,
+    /// Verifying-key digest it verifies against.
+    pub digest: B256,
+    /// False once the owner disabled it.
+    pub active: bool,
+    /// True once the owner approved it.
+    pub approved: bool,
+    /// The only account that may register versions on it.
+    pub holder: Address,
+}
+
 /// Evaluation states (the controller's status codes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -285,12 +331,12 @@ pub struct Suite {
 
 impl Suite {
     /// Deploys the four programs (owned by the signing account) and, given
-    /// EZKL's reusable verifier init code, deploys it and allow-lists its code.
-    /// `progress` hears each step's name.
+    /// EZKL's reusable verifier, deploys it, allow-lists its code and pins
+    /// its trusted SRS on the router. `progress` hears each step's name.
     pub async fn deploy(
         chain: Chain,
         programs: &SuitePrograms,
-        reusable_verifier: Option<&[u8]>,
+        reusable_verifier: Option<ReusableVerifier<'_>>,
         progress: &dyn Fn(&str),
     ) -> Result<Suite, ChainError> {
         let owner = chain.account("deploying the suite")?;
@@ -334,16 +380,17 @@ impl Suite {
             },
             chain,
         };
-        if let Some(init_code) = reusable_verifier {
+        if let Some(reusable) = reusable_verifier {
             progress("EZKL reusable verifier");
             let verifier = suite
                 .chain
                 .deploy_evm(
                     "deploying EZKL's reusable verifier",
-                    Bytes::copy_from_slice(init_code),
+                    Bytes::copy_from_slice(reusable.init_code),
                 )
                 .await?;
             suite.allow_verifier_at(verifier, true).await?;
+            suite.set_trusted_srs(reusable.trusted_srs).await?;
             suite.deployment.reusable_verifier = Some(verifier);
         }
         Ok(suite)
@@ -457,6 +504,66 @@ impl Suite {
         let code_hash = keccak256(&code);
         self.allow_verifier_code(code_hash, allowed).await?;
         Ok(code_hash)
+    }
+
+    /// Pins the trusted SRS on the router: the G2 words ([`SRS_WORDS`]) every
+    /// reusable route's VKA must carry. Owner only.
+    pub async fn set_trusted_srs(&self, g2_words: [B256; 8]) -> Result<(), ChainError> {
+        self.chain
+            .transact(
+                "pinning the trusted SRS",
+                self.deployment.router,
+                &Router::setTrustedSrsCall { g2_words },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The router's trusted SRS G2 words (all zero when none is pinned).
+    pub async fn trusted_srs(&self) -> Result<[B256; 8], ChainError> {
+        self.chain
+            .view(
+                "VerifierRouter.trustedSrs",
+                self.deployment.router,
+                &Router::trustedSrsCall {},
+            )
+            .await
+    }
+
+    /// Approves a verifier route after reviewing its circuit. Owner only.
+    pub async fn approve_route(&self, route_id: u64) -> Result<(), ChainError> {
+        self.chain
+            .transact(
+                "approving the verifier route",
+                self.deployment.router,
+                &Router::approveRouteCall { route_id },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// A verifier route.
+    pub async fn route(&self, route_id: u64) -> Result<Route, ChainError> {
+        let r = self
+            .chain
+            .view(
+                "VerifierRouter.route",
+                self.deployment.router,
+                &Router::routeCall { route_id },
+            )
+            .await?;
+        Ok(Route {
+            id: route_id,
+            kind: r._0,
+            verifier: r._1,
+            vka_store: r._2,
+            digest: r._3,
+            active: r._4,
+            approved: r._5,
+            holder: r._6,
+        })
     }
 
     /// Whether the router allows verifier code with this hash.
@@ -691,21 +798,15 @@ impl Suite {
         Ok(created.lineage_id)
     }
 
-    /// Stores a model's VKA as a data contract, adds a reusable-verifier route
-    /// for it on the suite's verifier and registers a version in `lineage_id`
-    /// committing to `onnx_hash` and the VKA digest.
-    pub async fn register_version(
-        &self,
-        lineage_id: u64,
-        onnx_hash: B256,
-        vka: &[B256],
-        uri: &str,
-    ) -> Result<RegisteredVersion, ChainError> {
+    /// Stores a model's VKA as a data contract and adds a reusable-verifier
+    /// route for it on the suite's verifier, held by the signing account. The
+    /// route serves once the suite owner approved it (at once for the owner).
+    pub async fn add_model_route(&self, vka: &[B256]) -> Result<Route, ChainError> {
         let verifier = self
             .deployment
             .reusable_verifier
             .ok_or_else(|| ChainError::Rpc {
-                action: "registering a model version".into(),
+                action: "adding a verifier route".into(),
                 message: "the deployment has no reusable verifier; deploy the suite with one"
                     .into(),
             })?;
@@ -727,7 +828,49 @@ impl Suite {
                 U256::ZERO,
             )
             .await?;
-        let route: Router::RouteAdded = required_event(&receipt, "adding a route")?;
+        let added: Router::RouteAdded = required_event(&receipt, "adding a route")?;
+        Ok(Route {
+            id: added.route_id,
+            kind: added.kind,
+            verifier,
+            vka_store,
+            digest,
+            active: true,
+            approved: added.approved,
+            holder: added.holder,
+        })
+    }
+
+    /// Adds a route for a model's VKA ([`Suite::add_model_route`]) and, once
+    /// it is approved, registers a version in `lineage_id` committing to
+    /// `onnx_hash` and the VKA digest. When the signer is not the suite owner
+    /// the route awaits approval: [`ChainError::AwaitingApproval`] names it,
+    /// and [`Suite::register_version_on`] finishes after the approval.
+    pub async fn register_version(
+        &self,
+        lineage_id: u64,
+        onnx_hash: B256,
+        vka: &[B256],
+        uri: &str,
+    ) -> Result<RegisteredVersion, ChainError> {
+        let route = self.add_model_route(vka).await?;
+        if !route.approved {
+            return Err(ChainError::AwaitingApproval { route_id: route.id });
+        }
+        self.register_version_on(lineage_id, onnx_hash, route.id, uri)
+            .await
+    }
+
+    /// Registers a version in `lineage_id` committing to `onnx_hash` and the
+    /// verifying key of an approved route the signer holds.
+    pub async fn register_version_on(
+        &self,
+        lineage_id: u64,
+        onnx_hash: B256,
+        route_id: u64,
+        uri: &str,
+    ) -> Result<RegisteredVersion, ChainError> {
+        let route = self.route(route_id).await?;
         let receipt = self
             .chain
             .transact(
@@ -736,8 +879,8 @@ impl Suite {
                 &Registry::registerVersionCall {
                     lineage_id,
                     onnx_hash,
-                    vk_digest: digest,
-                    route_id: route.route_id,
+                    vk_digest: route.digest,
+                    route_id,
                     uri: uri.into(),
                 },
                 U256::ZERO,
@@ -748,8 +891,8 @@ impl Suite {
             lineage_id,
             version_id: v.version_id,
             number: v.number,
-            route_id: route.route_id,
-            vka_store,
+            route_id,
+            vka_store: route.vka_store,
         })
     }
 
@@ -844,6 +987,23 @@ impl Suite {
                 .await?;
         }
         self.evaluation(evaluation_id).await
+    }
+
+    /// The evaluation of a model (by verifying-key digest) on a task, if any.
+    pub async fn evaluation_of(
+        &self,
+        task_id: u64,
+        vk_digest: B256,
+    ) -> Result<Option<u64>, ChainError> {
+        let id: u64 = self
+            .chain
+            .view(
+                "TaskController.evaluationOf",
+                self.deployment.controller,
+                &Controller::evaluationOfCall { task_id, vk_digest },
+            )
+            .await?;
+        Ok((id != 0).then_some(id))
     }
 
     /// Submits drawn samples with their proof; returns how many were predicted correctly.

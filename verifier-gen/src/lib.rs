@@ -145,6 +145,12 @@ impl VerifierBundle {
         })
     }
 
+    /// The G2 words of the SRS the bundle's VKA was made with (what a suite
+    /// deployed with this verifier pins as trusted), or `None` without a VKA.
+    pub fn trusted_srs(&self) -> Option<[alloy_primitives::B256; 8]> {
+        zkmltrack::suite::vka_srs_words(&self.vka_words())
+    }
+
     /// Reads a bundle.
     pub fn read(path: &Path) -> Result<VerifierBundle, GenError> {
         let text =

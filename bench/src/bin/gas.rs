@@ -38,7 +38,7 @@ use zkmltrack::{
     evaluation::{drawn_indices, submission},
     prover::{Circuit, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
-    suite::{Submission, Suite, SuitePrograms, TaskSpec},
+    suite::{ReusableVerifier, Submission, Suite, SuitePrograms, TaskSpec},
 };
 use zkmltrack_bench::{
     arg, machine, replace_section, repo_root, thousands, tool_versions, write_results,
@@ -259,14 +259,14 @@ async fn main() {
     let programs =
         SuitePrograms::from_dir(&repo.join("contracts/target/stylus")).expect("built programs");
     progress("deploying the suite");
-    let suite = Suite::deploy(
-        chain,
-        &programs,
-        Some(&models[0].bundle.init_code().expect("init code")),
-        &|_| {},
-    )
-    .await
-    .expect("suite");
+    let init_code = models[0].bundle.init_code().expect("init code");
+    let reusable = ReusableVerifier {
+        init_code: &init_code,
+        trusted_srs: models[0].bundle.trusted_srs().expect("a reusable bundle"),
+    };
+    let suite = Suite::deploy(chain, &programs, Some(reusable), &|_| {})
+        .await
+        .expect("suite");
     let deployment: Vec<TxGas> = ledger
         .take()
         .into_iter()
@@ -277,13 +277,14 @@ async fn main() {
             "TaskController (Stylus, deploy + activate + constructor)",
             "EZKL reusable verifier (EVM)",
             "allow-list the verifier's code",
+            "pin the trusted SRS (setTrustedSrs)",
         ])
         .map(|(tx, what)| TxGas {
             what: what.into(),
             ..tx
         })
         .collect();
-    assert_eq!(deployment.len(), 6, "six deployment transactions");
+    assert_eq!(deployment.len(), 7, "seven deployment transactions");
 
     let spec = TaskSpec::from_csv(&eval_csv, SCALE, SAMPLES, 2).expect("task spec");
     let task_id = suite.create_task(&spec).await.expect("task");
@@ -411,6 +412,7 @@ async fn main() {
             router,
             &Router::addPlainRouteCall {
                 verifier: plain_verifier,
+                holder: suite.deployment.owner,
             },
             U256::ZERO,
         )

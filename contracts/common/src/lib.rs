@@ -129,7 +129,9 @@ macro_rules! governance {
                 Ok(self.ownable.accept_ownership()?)
             }
 
+            /// Refused while paused: an owner-less paused contract could never resume.
             fn renounce_ownership(&mut self) -> Result<(), $error> {
+                self.pausable.when_not_paused()?;
                 Ok(self.ownable.renounce_ownership()?)
             }
         }

@@ -10,9 +10,12 @@
 //! - the `VerifierRouter` route whose verifier checks the version's proofs,
 //! - a metadata URI, the submitter and the block timestamp.
 //!
-//! Registration asks the router for the route's digest and refuses a version
-//! whose digest differs, so a version can only point at a verifier for its own
-//! key. Versions are never overwritten; the contract owner or the submitter may
+//! Registration asks the router for the route's digest and holder, and
+//! refuses a version whose digest differs, a caller who is not the route's
+//! holder, and a digest some version already registered: a version can only
+//! point at a verifier for its own key, and nobody can claim another owner's
+//! key (or lock them out of a task by evaluating it first). Versions are never
+//! overwritten; the contract owner or the submitter may
 //! revoke one. Governance: OpenZeppelin `Ownable2Step` and `Pausable`.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
 extern crate alloc;
@@ -29,7 +32,9 @@ use openzeppelin_stylus::{
 };
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageAddress, StorageB256, StorageBool, StorageU32, StorageU64, StorageVec},
+    storage::{
+        StorageAddress, StorageB256, StorageBool, StorageMap, StorageU32, StorageU64, StorageVec,
+    },
 };
 
 pub use sol::*;
@@ -158,7 +163,8 @@ mod sol {
         #[derive(Debug)]
         error EmptyName();
 
-        /// The router refused the route (unknown or disabled) or could not be called.
+        /// The router refused the route (unknown, awaiting approval or disabled)
+        /// or could not be called.
         ///
         /// * `route_id` - The route.
         #[derive(Debug)]
@@ -171,6 +177,20 @@ mod sol {
         /// * `routed` - Digest the route verifies against.
         #[derive(Debug)]
         error VkDigestMismatch(uint64 route_id, bytes32 declared, bytes32 routed);
+
+        /// Only the route's holder may register a version on it.
+        ///
+        /// * `route_id` - The route.
+        /// * `holder` - Its holder.
+        #[derive(Debug)]
+        error NotRouteHolder(uint64 route_id, address holder);
+
+        /// A version with this verifying-key digest is already registered.
+        ///
+        /// * `vk_digest` - The digest.
+        /// * `version_id` - The version that holds it.
+        #[derive(Debug)]
+        error DigestAlreadyRegistered(bytes32 vk_digest, uint64 version_id);
 
         /// A task parameter is out of range.
         ///
@@ -208,9 +228,9 @@ mod sol {
 stylus_sdk::prelude::sol_interface! {
     /// The part of the VerifierRouter the registry uses.
     interface IVerifierRouter {
-        /// Digest of the verifying key a route verifies against; reverts if the
-        /// route is unknown or disabled.
-        function routeDigest(uint64 route_id) external view returns (bytes32);
+        /// Digest and holder of a route; reverts if the route is unknown,
+        /// awaiting approval or disabled.
+        function routeBinding(uint64 route_id) external view returns (bytes32, address);
     }
 }
 
@@ -235,6 +255,10 @@ pub enum Error {
     RouteUnavailable(RouteUnavailable),
     /// See [`VkDigestMismatch`].
     VkDigestMismatch(VkDigestMismatch),
+    /// See [`NotRouteHolder`].
+    NotRouteHolder(NotRouteHolder),
+    /// See [`DigestAlreadyRegistered`].
+    DigestAlreadyRegistered(DigestAlreadyRegistered),
     /// See [`InvalidRouter`].
     InvalidRouter(InvalidRouter),
     /// See [`InvalidTaskParameter`].
@@ -324,6 +348,8 @@ pub struct ModelRegistry {
     lineages: StorageVec<Lineage>,
     /// Versions; id `n` is at index `n - 1`.
     versions: StorageVec<Version>,
+    /// The version registered with each verifying-key digest (0: none).
+    digest_versions: StorageMap<B256, StorageU64>,
     /// Evaluation tasks; id `n` is at index `n - 1`.
     tasks: StorageVec<Task>,
 }
@@ -388,6 +414,8 @@ impl ModelRegistry {
     /// * [`Error::EmptyCommitment`] - `onnx_hash` or `vk_digest` is zero.
     /// * [`Error::RouteUnavailable`] - the router refused the route.
     /// * [`Error::VkDigestMismatch`] - the route verifies another key.
+    /// * [`Error::NotRouteHolder`] - the caller does not hold the route.
+    /// * [`Error::DigestAlreadyRegistered`] - a version already holds the digest.
     /// * [`Error::EnforcedPause`] - the registry is paused.
     ///
     /// # Events
@@ -413,8 +441,8 @@ impl ModelRegistry {
             return Err(Error::EmptyCommitment(EmptyCommitment {}));
         }
         let router = IVerifierRouter::new(self.router.get());
-        let routed = router
-            .route_digest(&*self, route_id)
+        let (routed, holder) = router
+            .route_binding(&*self, route_id)
             .map_err(|_| Error::RouteUnavailable(RouteUnavailable { route_id }))?;
         if routed != vk_digest {
             return Err(Error::VkDigestMismatch(VkDigestMismatch {
@@ -423,9 +451,22 @@ impl ModelRegistry {
                 routed,
             }));
         }
+        if holder != sender {
+            return Err(Error::NotRouteHolder(NotRouteHolder { route_id, holder }));
+        }
+        let existing = self.digest_versions.get(vk_digest).to::<u64>();
+        if existing != 0 {
+            return Err(Error::DigestAlreadyRegistered(DigestAlreadyRegistered {
+                vk_digest,
+                version_id: existing,
+            }));
+        }
 
         let timestamp = self.vm().block_timestamp();
         let version_id = self.versions.len() as u64 + 1;
+        self.digest_versions
+            .setter(vk_digest)
+            .set(U64::from(version_id));
         let mut lineage = self.lineages.setter(lineage_id - 1).expect("checked above");
         lineage.versions.push(U64::from(version_id));
         let number = lineage.versions.len() as u32;

@@ -4,44 +4,55 @@ use alloy_primitives::{Address, B256};
 use motsu::prelude::*;
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageB256, StorageMap},
+    storage::{StorageAddress, StorageB256, StorageMap},
 };
 
 use super::*;
 
-/// A VerifierRouter stand-in: `routeDigest` answers from a table, reverting
+/// A VerifierRouter stand-in: `routeBinding` answers from a table, reverting
 /// for unknown routes.
 #[storage]
 struct MockRouter {
     digests: StorageMap<u64, StorageB256>,
+    holders: StorageMap<u64, StorageAddress>,
 }
 
 unsafe impl TopLevelStorage for MockRouter {}
 
 #[public]
 impl MockRouter {
-    fn set_digest(&mut self, route_id: u64, digest: B256) {
+    fn set_route(&mut self, route_id: u64, digest: B256, holder: Address) {
         self.digests.setter(route_id).set(digest);
+        self.holders.setter(route_id).set(holder);
     }
 
-    fn route_digest(&self, route_id: u64) -> Result<B256, Vec<u8>> {
+    fn route_binding(&self, route_id: u64) -> Result<(B256, Address), Vec<u8>> {
         let digest = self.digests.get(route_id);
         if digest.is_zero() {
             return Err(b"unknown route".to_vec());
         }
-        Ok(digest)
+        Ok((digest, self.holders.get(route_id)))
     }
 }
 
 const ONNX: B256 = B256::repeat_byte(0x11);
 const DIGEST: B256 = B256::repeat_byte(0x22);
+const DIGEST_2: B256 = B256::repeat_byte(0x44);
 
-fn setup(registry: &Contract<ModelRegistry>, router: &Contract<MockRouter>, owner: Address) {
+/// Deploys the registry; routes 1 and 2 (digests [`DIGEST`], [`DIGEST_2`])
+/// are held by `holder`.
+fn setup(
+    registry: &Contract<ModelRegistry>,
+    router: &Contract<MockRouter>,
+    owner: Address,
+    holder: Address,
+) {
     registry
         .sender(owner)
         .constructor(owner, router.address())
         .motsu_unwrap();
-    router.sender(owner).set_digest(1, DIGEST);
+    router.sender(owner).set_route(1, DIGEST, holder);
+    router.sender(owner).set_route(2, DIGEST_2, holder);
 }
 
 #[motsu::test]
@@ -51,7 +62,7 @@ fn registers_versions_in_a_lineage(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner);
+    setup(&registry, &router, owner, alice);
     let lineage = registry
         .sender(alice)
         .create_lineage("iris-mlp".into())
@@ -69,7 +80,7 @@ fn registers_versions_in_a_lineage(
         .motsu_unwrap();
     let v2 = registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST, 1, "ipfs://v2".into())
+        .register_version(1, ONNX, DIGEST_2, 2, "ipfs://v2".into())
         .motsu_unwrap();
     assert_eq!((v1, v2), (1, 2));
     registry.assert_emitted(&VersionRegistered {
@@ -78,16 +89,26 @@ fn registers_versions_in_a_lineage(
         number: 2,
         submitter: alice,
         onnx_hash: ONNX,
-        vk_digest: DIGEST,
-        route_id: 1,
+        vk_digest: DIGEST_2,
+        route_id: 2,
         uri: "ipfs://v2".into(),
     });
     let (lineage_id, number, submitter, onnx, digest, route, _timestamp, revoked) =
         registry.sender(alice).version(2).motsu_unwrap();
     assert_eq!(
         (lineage_id, number, submitter, onnx, digest, route, revoked),
-        (1, 2, alice, ONNX, DIGEST, 1, false)
+        (1, 2, alice, ONNX, DIGEST_2, 2, false)
     );
+    // One version per verifying key: registering it again is refused.
+    let err = registry
+        .sender(alice)
+        .register_version(1, ONNX, DIGEST, 1, "ipfs://v3".into())
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::DigestAlreadyRegistered(DigestAlreadyRegistered { vk_digest, version_id: 1 })
+            if vk_digest == DIGEST
+    ));
     assert_eq!(registry.sender(alice).lineage(1).motsu_unwrap(), (alice, 2));
     assert_eq!(
         registry.sender(alice).lineage_version(1, 2).motsu_unwrap(),
@@ -105,7 +126,7 @@ fn rejects_bad_registrations_and_leaves_state_unchanged(
     alice: Address,
     mallory: Address,
 ) {
-    setup(&registry, &router, owner);
+    setup(&registry, &router, owner, alice);
     registry
         .sender(alice)
         .create_lineage("m".into())
@@ -152,10 +173,27 @@ fn rejects_bad_registrations_and_leaves_state_unchanged(
         .create_lineage(String::new())
         .motsu_unwrap_err();
     assert!(matches!(err, Error::EmptyName(_)));
+    // Mallory cannot claim Alice's key through her route, even in her own lineage.
+    registry
+        .sender(mallory)
+        .create_lineage("squat".into())
+        .motsu_unwrap();
+    let err = registry
+        .sender(mallory)
+        .register_version(2, ONNX, DIGEST, 1, String::new())
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::NotRouteHolder(NotRouteHolder { route_id: 1, holder }) if holder == alice
+    ));
 
     assert_eq!(registry.sender(alice).version_count(), 0);
-    assert_eq!(registry.sender(alice).lineage_count(), 1);
+    assert_eq!(registry.sender(alice).lineage_count(), 2);
     assert_eq!(registry.sender(alice).lineage(1).motsu_unwrap(), (alice, 0));
+    assert_eq!(
+        registry.sender(alice).lineage(2).motsu_unwrap(),
+        (mallory, 0)
+    );
     assert!(matches!(
         registry.sender(alice).version(1).motsu_unwrap_err(),
         Error::UnknownVersion(_)
@@ -177,7 +215,7 @@ fn submitter_or_owner_revokes_once(
     alice: Address,
     mallory: Address,
 ) {
-    setup(&registry, &router, owner);
+    setup(&registry, &router, owner, alice);
     registry
         .sender(alice)
         .create_lineage("m".into())
@@ -188,7 +226,7 @@ fn submitter_or_owner_revokes_once(
         .motsu_unwrap();
     registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .register_version(1, ONNX, DIGEST_2, 2, String::new())
         .motsu_unwrap();
 
     let err = registry
@@ -230,7 +268,7 @@ fn pause_stops_registration_but_not_revocation(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner);
+    setup(&registry, &router, owner, alice);
     registry
         .sender(alice)
         .create_lineage("m".into())
@@ -283,7 +321,7 @@ fn governance_is_owner_only_and_two_step(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner);
+    setup(&registry, &router, owner, alice);
     assert!(matches!(
         registry.sender(alice).set_router(alice).motsu_unwrap_err(),
         Error::UnauthorizedAccount(_)
@@ -324,7 +362,7 @@ fn creates_tasks_and_refuses_out_of_range_parameters(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner);
+    setup(&registry, &router, owner, alice);
     let provider = Address::repeat_byte(0x77);
     let id = registry
         .sender(alice)
@@ -417,7 +455,7 @@ fn creator_or_owner_closes_a_task_once(
     alice: Address,
     mallory: Address,
 ) {
-    setup(&registry, &router, owner);
+    setup(&registry, &router, owner, alice);
     registry
         .sender(alice)
         .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, B256::ZERO)

@@ -714,18 +714,18 @@ impl TaskController {
     }
 
     /// A task's leaderboard, best first (see [`Leaderboard`]); empty for a
-    /// task without finalized evaluations.
+    /// task without finalized evaluations. Revoked versions are left out
+    /// (and dropped from the stored top ten when a finalization next changes it).
     pub fn leaderboard(&self, task_id: u64) -> Leaderboard {
         let entries = self.leaderboards.get(U64::from(task_id));
         let mut board: Leaderboard = Vec::new();
         for i in 0..entries.len() {
             let evaluation_id = entries.get(i).unwrap_or_default().to::<u64>();
             if let Some(e) = self.evaluations.get(id_index(evaluation_id)) {
-                board.push((
-                    evaluation_id,
-                    e.version_id.get().to(),
-                    e.accuracy_bps.get().to(),
-                ));
+                let version_id = e.version_id.get().to();
+                if self.live_version(version_id).is_ok() {
+                    board.push((evaluation_id, version_id, e.accuracy_bps.get().to()));
+                }
             }
         }
         board
@@ -883,7 +883,7 @@ impl TaskController {
     }
 
     /// Submitter, VK digest and route of a registered, unrevoked version.
-    fn live_version(&mut self, version_id: u64) -> Result<(Address, B256, u64), Error> {
+    fn live_version(&self, version_id: u64) -> Result<(Address, B256, u64), Error> {
         // ModelRegistry.version(uint64): eight static words, decoded in place.
         let mut calldata = REGISTRY_VERSION.to_vec();
         calldata.extend_from_slice(&U256::from(version_id).to_be_bytes::<32>());
@@ -980,13 +980,19 @@ impl TaskController {
         }
     }
 
-    /// Inserts a finalized evaluation into its task's leaderboard and returns
-    /// its rank from 1 (0 if it does not make the top [`LEADERBOARD_SIZE`]).
+    /// Inserts a finalized evaluation into its task's leaderboard, dropping
+    /// entries of versions revoked since, and returns its rank from 1 (0 if it
+    /// does not make the top [`LEADERBOARD_SIZE`]).
     fn rank(&mut self, task_id: u64, evaluation_id: u64, accuracy: u32) -> u32 {
         let board: Vec<u64> = {
             let entries = self.leaderboards.get(U64::from(task_id));
             (0..entries.len())
                 .map(|i| entries.get(i).unwrap_or_default().to())
+                .filter(|&id| {
+                    self.evaluations
+                        .get(id_index(id))
+                        .is_some_and(|e| self.live_version(e.version_id.get().to()).is_ok())
+                })
                 .collect()
         };
         // Ties keep the earlier evaluation ahead.
@@ -1008,6 +1014,7 @@ impl TaskController {
         updated.insert(position, evaluation_id);
         updated.truncate(LEADERBOARD_SIZE);
         let mut entries = self.leaderboards.setter(U64::from(task_id));
+        entries.truncate(updated.len());
         for (i, id) in updated.iter().enumerate() {
             match entries.setter(i) {
                 Some(mut slot) => slot.set(U64::from(*id)),

@@ -12,7 +12,7 @@ use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_verifier_router::VerifierRouter;
 
-use zkmltrack_test_mocks::{vka, vka_digest, MockVerifier};
+use zkmltrack_test_mocks::{trusted_srs, vka, vka_digest, vka_of, MockVerifier};
 
 use super::*;
 
@@ -212,9 +212,14 @@ impl Suite {
             .set_verifier_allowed(code_hash, true)
             .motsu_unwrap();
         router
+            .sender(owner)
+            .set_trusted_srs(trusted_srs())
+            .motsu_unwrap();
+        router
             .sender(alice)
             .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
             .motsu_unwrap();
+        router.sender(owner).approve_route(1).motsu_unwrap();
         registry
             .sender(owner)
             .create_task(
@@ -612,9 +617,16 @@ fn revocation_pause_and_closing_stop_evaluations(
     ));
 
     // A closed task takes no new evaluations.
+    let digest = keccak256(vka_of(2).concat());
+    let route = s
+        .router
+        .sender(alice)
+        .add_reusable_route(verifier.address(), Address::ZERO, digest)
+        .motsu_unwrap();
+    s.router.sender(owner).approve_route(route).motsu_unwrap();
     s.registry
         .sender(alice)
-        .register_version(1, ONNX, vka_digest(), 1, String::new())
+        .register_version(1, ONNX, digest, route, String::new())
         .motsu_unwrap();
     s.registry.sender(owner).close_task(1).motsu_unwrap();
     let err = s
@@ -769,17 +781,21 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
         alice,
     );
     // Twelve models (distinct keys, hence routes); model k gets k mod 5 wrong answers.
-    let mut expected: Vec<(u64, u32)> = Vec::new();
-    for k in 0..12u64 {
-        let words = vec![B256::from(U256::from(k + 100))];
-        let digest = keccak256(words[0].0);
+    // Evaluates model k (a new version unless k is 0) and returns its
+    // evaluation id and accuracy.
+    let run = |k: u64| -> (u64, u32) {
+        let words = vka_of(k + 100);
+        let digest = keccak256(words.concat());
         let route = if k == 0 {
             1
         } else {
-            s.router
+            let route = s
+                .router
                 .sender(alice)
                 .add_reusable_route(verifier.address(), Address::ZERO, digest)
-                .motsu_unwrap()
+                .motsu_unwrap();
+            s.router.sender(owner).approve_route(route).motsu_unwrap();
+            route
         };
         let (words, digest) = if k == 0 {
             (vka(), vka_digest())
@@ -817,8 +833,9 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
             .submit_samples(evaluation, labels, proofs, Bytes(vec![1]), instances, words)
             .motsu_unwrap();
         let accuracy = (SAMPLES - (k % 5) as u32) * 10_000 / SAMPLES;
-        expected.push((evaluation, accuracy));
-    }
+        (evaluation, accuracy)
+    };
+    let mut expected: Vec<(u64, u32)> = (0..12u64).map(run).collect();
     // Best first; equal accuracies keep the earlier evaluation ahead; ten kept.
     expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     expected.truncate(LEADERBOARD_SIZE);
@@ -841,6 +858,31 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
     assert!(
         !board.iter().any(|row| row.0 == 10),
         "a 0% evaluation falls off a full board"
+    );
+
+    // A revoked version leaves the board at once, and its slot frees up:
+    // another 0% evaluation now makes the tenth place.
+    let (best, _) = expected.remove(0);
+    s.registry.sender(alice).revoke_version(best).motsu_unwrap();
+    assert_eq!(
+        s.controller.sender(alice).leaderboard(1),
+        expected.iter().map(|&(e, a)| (e, e, a)).collect::<Vec<_>>()
+    );
+    let (last, accuracy) = run(14);
+    assert_eq!(accuracy, 0);
+    s.controller.assert_emitted(&EvaluationFinalized {
+        evaluation_id: last,
+        task_id: 1,
+        version_id: last,
+        correct: 0,
+        samples: SAMPLES,
+        accuracy_bps: 0,
+        rank: 10,
+    });
+    expected.push((last, 0));
+    assert_eq!(
+        s.controller.sender(alice).leaderboard(1),
+        expected.iter().map(|&(e, a)| (e, e, a)).collect::<Vec<_>>()
     );
 }
 

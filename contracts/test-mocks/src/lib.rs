@@ -44,12 +44,27 @@ impl MockVerifier {
     }
 }
 
-/// A small stand-in VKA (two words) for routes in unit tests.
+/// A stand-in VKA for routes in unit tests: 16 words of `0x07..`, then the
+/// G2 words of [`trusted_srs`] where EZKL's reusable verifier reads them.
 pub fn vka() -> Vec<B256> {
-    vec![B256::repeat_byte(7), B256::repeat_byte(9)]
+    let mut words = vec![B256::repeat_byte(7); 16];
+    words.extend(trusted_srs());
+    words
 }
 
-/// Its digest: keccak256 of the words packed end to end, as EZKL computes it.
+/// The G2 words the unit tests pin as the trusted SRS.
+pub fn trusted_srs() -> [B256; 8] {
+    [B256::repeat_byte(9); 8]
+}
+
+/// Another model's stand-in VKA: [`vka`] with its first word set to `k`.
+pub fn vka_of(k: u64) -> Vec<B256> {
+    let mut words = vka();
+    words[0] = B256::from(U256::from(k));
+    words
+}
+
+/// [`vka`]'s digest: keccak256 of the words packed end to end, as EZKL computes it.
 pub fn vka_digest() -> B256 {
-    keccak256([[7u8; 32], [9u8; 32]].concat())
+    keccak256(vka().concat())
 }

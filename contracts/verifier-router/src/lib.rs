@@ -14,8 +14,22 @@
 //!
 //! A route's digest is what a model version commits to: `keccak256` of the VKA
 //! words (EZKL's own VKA digest) for reusable routes, the verifier's code hash
-//! for plain ones. Anyone may add a reusable route, but only on verifier code
-//! whose hash the owner allow-listed; nobody can plug in a fake verifier.
+//! for plain ones.
+//!
+//! Who decides what may be verified:
+//! - verifier code: only code whose hash the owner allow-listed backs a route;
+//! - SRS: a reusable verifier takes the pairing's G2 points from the VKA
+//!   (words [`SRS_WORDS`]), so a VKA made with an SRS whose trapdoor the model
+//!   owner knows would let them forge proofs. Every VKA must carry the words of
+//!   the trusted SRS the owner pinned ([`VerifierRouter::set_trusted_srs`]);
+//! - circuits: nothing on-chain can tell which public instances of a VKA's
+//!   circuit are inputs and which are outputs, so a circuit could take its
+//!   "outputs" as free inputs. Anyone may add a reusable route, but it serves
+//!   verifications only once the owner approved it after reviewing the circuit
+//!   (`zkmltrack route review`); routes the owner adds are approved at once;
+//! - holders: only a route's holder (its creator, or the account the owner
+//!   named for a plain route) may register a model version on it, so nobody
+//!   can claim another owner's verifying key.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
 extern crate alloc;
 
@@ -33,7 +47,9 @@ use openzeppelin_stylus::{
 use stylus_sdk::{
     call::RawCall,
     prelude::*,
-    storage::{StorageAddress, StorageB256, StorageBool, StorageMap, StorageU8, StorageVec},
+    storage::{
+        StorageAddress, StorageArray, StorageB256, StorageBool, StorageMap, StorageU8, StorageVec,
+    },
 };
 
 pub use sol::*;
@@ -45,6 +61,10 @@ pub const KIND_REUSABLE_STORED: u8 = 1;
 pub const KIND_REUSABLE_CALLDATA: u8 = 2;
 /// Route kind: plain per-model verifier.
 pub const KIND_PLAIN: u8 = 3;
+
+/// The VKA words an EZKL 23 reusable verifier reads the pairing's G2 points
+/// from: the G2 generator (words 16-19) and the SRS's `[τ]G2` (words 20-23).
+pub const SRS_WORDS: core::ops::Range<usize> = 16..24;
 
 mod sol {
     use alloy_sol_types::sol;
@@ -64,9 +84,10 @@ mod sol {
         /// * `verifier` - Verifier contract.
         /// * `vka_store` - Data contract holding the VKA (zero unless kind 1).
         /// * `digest` - Verifying-key digest the route verifies against.
-        /// * `creator` - Account that added it.
+        /// * `holder` - Account that may register versions on it.
+        /// * `approved` - Whether it serves at once (added by the owner).
         #[derive(Debug)]
-        event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address creator);
+        event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address holder, bool approved);
 
         /// Emitted when the owner enables or disables a route.
         ///
@@ -74,6 +95,18 @@ mod sol {
         /// * `active` - Its new status.
         #[derive(Debug)]
         event RouteStatusChanged(uint64 indexed route_id, bool active);
+
+        /// Emitted when the owner approves a route for verification.
+        ///
+        /// * `route_id` - The route.
+        #[derive(Debug)]
+        event RouteApproved(uint64 indexed route_id);
+
+        /// Emitted when the owner pins the trusted SRS.
+        ///
+        /// * `srs_digest` - keccak256 of its eight G2 words.
+        #[derive(Debug)]
+        event TrustedSrsSet(bytes32 srs_digest);
     }
 
     sol! {
@@ -134,6 +167,19 @@ mod sol {
         /// * `verifier` - The verifier.
         #[derive(Debug)]
         error VkaRegistrationFailed(address verifier);
+
+        /// The route awaits the owner's approval.
+        ///
+        /// * `route_id` - The route.
+        #[derive(Debug)]
+        error RouteNotApproved(uint64 route_id);
+
+        /// The VKA was not made with the trusted SRS (or none is pinned yet).
+        ///
+        /// * `expected` - keccak256 of the trusted SRS's G2 words (zero: none pinned).
+        /// * `actual` - keccak256 of the VKA's G2 words (zero: the VKA is too short).
+        #[derive(Debug)]
+        error UntrustedSrs(bytes32 expected, bytes32 actual);
     }
 
     sol! {
@@ -173,6 +219,10 @@ pub enum Error {
     NotAContract(NotAContract),
     /// See [`VkaRegistrationFailed`].
     VkaRegistrationFailed(VkaRegistrationFailed),
+    /// See [`RouteNotApproved`].
+    RouteNotApproved(RouteNotApproved),
+    /// See [`UntrustedSrs`].
+    UntrustedSrs(UntrustedSrs),
     /// The caller is not the contract owner (OpenZeppelin `Ownable`).
     UnauthorizedAccount(OwnableUnauthorizedAccount),
     /// The new owner is the zero address (OpenZeppelin `Ownable`).
@@ -196,6 +246,10 @@ pub struct Route {
     digest: StorageB256,
     /// False once the owner disabled the route.
     disabled: StorageBool,
+    /// True once the owner approved the route (at once for routes the owner adds).
+    approved: StorageBool,
+    /// The only account that may register model versions on the route.
+    holder: StorageAddress,
 }
 
 /// State of the VerifierRouter.
@@ -210,12 +264,15 @@ pub struct VerifierRouter {
     allowed_code: StorageMap<B256, StorageBool>,
     /// Routes; id `n` is at index `n - 1`.
     routes: StorageVec<Route>,
+    /// G2 words (see [`SRS_WORDS`]) every reusable route's VKA must carry.
+    trusted_srs: StorageArray<StorageB256, 8>,
 }
 
 zkmltrack_common::governance!(VerifierRouter, Error);
 
-/// What `route(id)` returns: kind, verifier, VKA store, digest, active.
-pub type RouteInfo = (u8, Address, Address, B256, bool);
+/// What `route(id)` returns: kind, verifier, VKA store, digest, active
+/// (not disabled), approved, holder.
+pub type RouteInfo = (u8, Address, Address, B256, bool, bool, Address);
 
 #[public]
 #[implements(IOwnable2Step<Error = Error>, IPausable)]
@@ -244,17 +301,66 @@ impl VerifierRouter {
         Ok(())
     }
 
-    /// Adds a reusable-verifier route and returns its id. Open to anyone.
+    /// Pins the trusted SRS: the eight G2 words (see [`SRS_WORDS`]) that every
+    /// reusable route's VKA must carry. Owner only. Routes are checked when
+    /// they are added (stored VKA) or used (calldata VKA); after a change,
+    /// disable the stored-VKA routes made with the old SRS.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    ///
+    /// # Events
+    /// * [`TrustedSrsSet`].
+    pub fn set_trusted_srs(&mut self, g2_words: [B256; 8]) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        for (i, word) in g2_words.iter().enumerate() {
+            self.trusted_srs.setter(i).expect("eight slots").set(*word);
+        }
+        let srs_digest = self.vm().native_keccak256(&g2_words.concat());
+        log(self.vm(), TrustedSrsSet { srs_digest });
+        Ok(())
+    }
+
+    /// The trusted SRS's G2 words (all zero until the owner pins them).
+    pub fn trusted_srs(&self) -> [B256; 8] {
+        core::array::from_fn(|i| self.trusted_srs.get(i).expect("eight slots"))
+    }
+
+    /// Approves a route for verification and registration, after the owner
+    /// reviewed its circuit (public instances: the task's features, then the
+    /// model's outputs). Owner only.
+    ///
+    /// # Errors
+    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
+    /// * [`Error::UnknownRoute`] - no such route.
+    ///
+    /// # Events
+    /// * [`RouteApproved`].
+    pub fn approve_route(&mut self, route_id: u64) -> Result<(), Error> {
+        self.ownable.ownable.only_owner()?;
+        let mut route = self
+            .routes
+            .setter(id_index(route_id))
+            .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
+        route.approved.set(true);
+        log(self.vm(), RouteApproved { route_id });
+        Ok(())
+    }
+
+    /// Adds a reusable-verifier route held by the caller and returns its id.
+    /// Open to anyone; the route serves once the owner approved it (at once
+    /// when the owner adds it).
     ///
     /// With a `vka_store`, the VKA is read from that data contract's code,
-    /// must hash to `vka_digest`, and is registered with the verifier. With a
-    /// zero `vka_store`, callers pass the VKA with each verification and the
-    /// route only remembers `vka_digest`.
+    /// must hash to `vka_digest`, carry the trusted SRS, and is registered
+    /// with the verifier. With a zero `vka_store`, callers pass the VKA with
+    /// each verification and the route only remembers `vka_digest`.
     ///
     /// # Errors
     /// * [`Error::VerifierNotAllowed`] - the verifier's code is not allow-listed.
     /// * [`Error::InvalidVkaStore`] - the store holds no well-formed VKA.
     /// * [`Error::VkaDigestMismatch`] - the stored VKA hashes to another digest.
+    /// * [`Error::UntrustedSrs`] - the stored VKA was made with another SRS.
     /// * [`Error::VkaRegistrationFailed`] - the verifier refused the VKA.
     /// * [`Error::EnforcedPause`] - the router is paused.
     ///
@@ -285,6 +391,7 @@ impl VerifierRouter {
                     actual,
                 }));
             }
+            self.check_srs(&words)?;
             let calldata = registerVkaCall {
                 vka: to_words(&words),
             }
@@ -293,11 +400,14 @@ impl VerifierRouter {
                 .map_err(|_| Error::VkaRegistrationFailed(VkaRegistrationFailed { verifier }))?;
             KIND_REUSABLE_STORED
         };
-        Ok(self.push_route(kind, verifier, vka_store, vka_digest))
+        let sender = self.vm().msg_sender();
+        let approved = sender == self.ownable.owner();
+        Ok(self.push_route(kind, verifier, vka_store, vka_digest, sender, approved))
     }
 
-    /// Adds a route to a plain per-model verifier (key baked into its code) and
-    /// returns its id; the route's digest is the verifier's code hash. Owner only.
+    /// Adds an approved route to a plain per-model verifier (key baked into
+    /// its code) held by `holder`, and returns its id; the route's digest is
+    /// the verifier's code hash. Owner only.
     ///
     /// # Errors
     /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
@@ -305,13 +415,13 @@ impl VerifierRouter {
     ///
     /// # Events
     /// * [`RouteAdded`].
-    pub fn add_plain_route(&mut self, verifier: Address) -> Result<u64, Error> {
+    pub fn add_plain_route(&mut self, verifier: Address, holder: Address) -> Result<u64, Error> {
         self.ownable.ownable.only_owner()?;
         let code_hash = self.vm().code_hash(verifier);
         if !zkmltrack_common::is_contract_codehash(code_hash.0) {
             return Err(Error::NotAContract(NotAContract { account: verifier }));
         }
-        Ok(self.push_route(KIND_PLAIN, verifier, Address::ZERO, code_hash))
+        Ok(self.push_route(KIND_PLAIN, verifier, Address::ZERO, code_hash, holder, true))
     }
 
     /// Enables or disables a route. Owner only.
@@ -340,10 +450,12 @@ impl VerifierRouter {
     /// must be empty except on calldata-VKA routes, where it carries the VKA.
     ///
     /// # Errors
-    /// * [`Error::UnknownRoute`], [`Error::RouteDisabled`] - no usable route.
+    /// * [`Error::UnknownRoute`], [`Error::RouteDisabled`],
+    ///   [`Error::RouteNotApproved`] - no usable route.
     /// * [`Error::RouteDigestMismatch`] - the route verifies another key.
     /// * [`Error::VerifierNotAllowed`] - the verifier's code is no longer allowed.
     /// * [`Error::VkaDigestMismatch`] - the calldata VKA is not the route's.
+    /// * [`Error::UntrustedSrs`] - the calldata VKA was made with another SRS.
     /// * [`Error::UnexpectedVka`] - a VKA was passed to another kind of route.
     /// * [`Error::InvalidVkaStore`] - the VKA data contract changed or vanished.
     /// * [`Error::EnforcedPause`] - the router is paused.
@@ -384,12 +496,17 @@ impl VerifierRouter {
             } else {
                 vka
             };
-            let actual = keccak_words(self, &vka);
+            let packed: Vec<u8> = vka.iter().flat_map(|w| w.0).collect();
+            let actual = self.vm().native_keccak256(&packed);
             if actual != routed {
                 return Err(Error::VkaDigestMismatch(VkaDigestMismatch {
                     expected: routed,
                     actual,
                 }));
+            }
+            if kind == KIND_REUSABLE_CALLDATA {
+                // Stored VKAs were checked when their route was added.
+                self.check_srs(&packed)?;
             }
             verifyProofCall {
                 proof,
@@ -407,23 +524,37 @@ impl VerifierRouter {
         Ok(verdict)
     }
 
-    /// The digest a route verifies against.
+    /// The digest a usable route verifies against.
     ///
     /// # Errors
     /// * [`Error::UnknownRoute`] - no such route.
+    /// * [`Error::RouteNotApproved`] - the route awaits the owner's approval.
     /// * [`Error::RouteDisabled`] - the route is disabled.
     pub fn route_digest(&self, route_id: u64) -> Result<B256, Error> {
+        Ok(self.route_binding(route_id)?.0)
+    }
+
+    /// The digest and holder of a usable route: what a model version
+    /// registered on it binds to, and who may register it.
+    ///
+    /// # Errors
+    /// As [`VerifierRouter::route_digest`].
+    pub fn route_binding(&self, route_id: u64) -> Result<(B256, Address), Error> {
         let route = self
             .routes
             .get(id_index(route_id))
             .ok_or(Error::UnknownRoute(UnknownRoute { route_id }))?;
+        if !route.approved.get() {
+            return Err(Error::RouteNotApproved(RouteNotApproved { route_id }));
+        }
         if route.disabled.get() {
             return Err(Error::RouteDisabled(RouteDisabled { route_id }));
         }
-        Ok(route.digest.get())
+        Ok((route.digest.get(), route.holder.get()))
     }
 
-    /// A route's kind, verifier, VKA store, digest and whether it is active.
+    /// A route's kind, verifier, VKA store, digest, whether it is active and
+    /// approved, and its holder.
     ///
     /// # Errors
     /// * [`Error::UnknownRoute`] - no such route.
@@ -438,6 +569,8 @@ impl VerifierRouter {
             route.vka_store.get(),
             route.digest.get(),
             !route.disabled.get(),
+            route.approved.get(),
+            route.holder.get(),
         ))
     }
 
@@ -483,12 +616,6 @@ fn to_words(bytes: &[u8]) -> Vec<B256> {
     bytes.chunks_exact(32).map(B256::from_slice).collect()
 }
 
-/// keccak256 of words packed end to end (EZKL's VKA digest).
-fn keccak_words(router: &VerifierRouter, words: &[B256]) -> B256 {
-    let packed: Vec<u8> = words.iter().flat_map(|w| w.0).collect();
-    router.vm().native_keccak256(&packed)
-}
-
 impl VerifierRouter {
     fn check_allowed(&self, verifier: Address) -> Result<(), Error> {
         let code_hash = self.vm().code_hash(verifier);
@@ -497,6 +624,23 @@ impl VerifierRouter {
                 verifier,
                 code_hash,
             }));
+        }
+        Ok(())
+    }
+
+    /// Refuses a VKA (packed words) whose G2 words are not the trusted SRS's.
+    fn check_srs(&self, vka: &[u8]) -> Result<(), Error> {
+        let trusted = self.trusted_srs();
+        let expected = if trusted[0].is_zero() {
+            B256::ZERO
+        } else {
+            self.vm().native_keccak256(&trusted.concat())
+        };
+        let actual = vka
+            .get(SRS_WORDS.start * 32..SRS_WORDS.end * 32)
+            .map_or(B256::ZERO, |g2| self.vm().native_keccak256(g2));
+        if expected.is_zero() || actual != expected {
+            return Err(Error::UntrustedSrs(UntrustedSrs { expected, actual }));
         }
         Ok(())
     }
@@ -510,14 +654,23 @@ impl VerifierRouter {
         }
     }
 
-    fn push_route(&mut self, kind: u8, verifier: Address, vka_store: Address, digest: B256) -> u64 {
+    fn push_route(
+        &mut self,
+        kind: u8,
+        verifier: Address,
+        vka_store: Address,
+        digest: B256,
+        holder: Address,
+        approved: bool,
+    ) -> u64 {
         let mut route = self.routes.grow();
         route.kind.set(U8::from(kind));
         route.verifier.set(verifier);
         route.vka_store.set(vka_store);
         route.digest.set(digest);
+        route.holder.set(holder);
+        route.approved.set(approved);
         let route_id = self.routes.len() as u64;
-        let creator = self.vm().msg_sender();
         log(
             self.vm(),
             RouteAdded {
@@ -526,7 +679,8 @@ impl VerifierRouter {
                 verifier,
                 vka_store,
                 digest,
-                creator,
+                holder,
+                approved,
             },
         );
         route_id

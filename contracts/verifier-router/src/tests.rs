@@ -2,11 +2,11 @@
 //! motsu gives every contract the same code hash and no readable code, so the
 //! stored-VKA path is covered by the devnet integration tests instead.
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{keccak256, Address, B256, U256};
 use motsu::prelude::*;
 use stylus_sdk::{abi::Bytes, prelude::*};
 
-use zkmltrack_test_mocks::{vka, vka_digest, MockVerifier};
+use zkmltrack_test_mocks::{trusted_srs, vka, vka_digest, MockVerifier};
 
 use super::*;
 
@@ -78,7 +78,8 @@ fn only_allow_listed_code_backs_reusable_routes(
         verifier: verifier.address(),
         vka_store: Address::ZERO,
         digest: vka_digest(),
-        creator: alice,
+        holder: alice,
+        approved: false,
     });
     assert_eq!(
         router.sender(alice).route(1).motsu_unwrap(),
@@ -87,12 +88,39 @@ fn only_allow_listed_code_backs_reusable_routes(
             verifier.address(),
             Address::ZERO,
             vka_digest(),
-            true
+            true,
+            false,
+            alice
         )
     );
+    // A route someone else added serves only once the owner approved it.
+    assert!(matches!(
+        router.sender(alice).route_digest(1).motsu_unwrap_err(),
+        Error::RouteNotApproved(RouteNotApproved { route_id: 1 })
+    ));
+    assert!(matches!(
+        router.sender(alice).approve_route(1).motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
+    assert!(matches!(
+        router.sender(owner).approve_route(2).motsu_unwrap_err(),
+        Error::UnknownRoute(UnknownRoute { route_id: 2 })
+    ));
+    router.sender(owner).approve_route(1).motsu_unwrap();
+    router.assert_emitted(&RouteApproved { route_id: 1 });
     assert_eq!(
-        router.sender(alice).route_digest(1).motsu_unwrap(),
-        vka_digest()
+        router.sender(alice).route_binding(1).motsu_unwrap(),
+        (vka_digest(), alice)
+    );
+
+    // The owner's own routes are approved at once.
+    let own = router
+        .sender(owner)
+        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .motsu_unwrap();
+    assert_eq!(
+        router.sender(alice).route_binding(own).motsu_unwrap(),
+        (vka_digest(), owner)
     );
 
     // A VKA store without code is refused.
@@ -127,6 +155,7 @@ fn verifies_through_a_route_and_checks_every_binding(
         .sender(alice)
         .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
         .motsu_unwrap();
+    router.sender(owner).approve_route(1).motsu_unwrap();
     let instances = vec![U256::from(1u8), U256::from(2u8)];
     let verify = |digest: B256, proof: u8, vka: Vec<B256>| {
         router
@@ -134,6 +163,25 @@ fn verifies_through_a_route_and_checks_every_binding(
             .verify(1, digest, Bytes(vec![proof]), instances.clone(), vka)
     };
 
+    // No trusted SRS pinned yet: calldata VKAs are refused.
+    assert!(matches!(
+        verify(vka_digest(), 1, vka()).motsu_unwrap_err(),
+        Error::UntrustedSrs(UntrustedSrs { expected, .. }) if expected.is_zero()
+    ));
+    assert!(matches!(
+        router
+            .sender(alice)
+            .set_trusted_srs(trusted_srs())
+            .motsu_unwrap_err(),
+        Error::UnauthorizedAccount(_)
+    ));
+    router
+        .sender(owner)
+        .set_trusted_srs(trusted_srs())
+        .motsu_unwrap();
+    let srs_digest = keccak256(trusted_srs().concat());
+    router.assert_emitted(&TrustedSrsSet { srs_digest });
+    assert_eq!(router.sender(alice).trusted_srs(), trusted_srs());
     assert!(verify(vka_digest(), 1, vka()).motsu_unwrap());
     assert!(
         !verify(vka_digest(), 2, vka()).motsu_unwrap(),
@@ -150,12 +198,30 @@ fn verifies_through_a_route_and_checks_every_binding(
         verify(vka_digest(), 1, wrong_vka).motsu_unwrap_err(),
         Error::VkaDigestMismatch(_)
     ));
+
+    // A VKA made with another SRS (its own [τ]G2) is refused, even on an
+    // approved route whose digest it matches.
+    let mut forged = vka();
+    forged[SRS_WORDS.end - 1] = B256::repeat_byte(3);
+    let forged_digest = keccak256(forged.concat());
+    let forged_route = router
+        .sender(owner)
+        .add_reusable_route(verifier.address(), Address::ZERO, forged_digest)
+        .motsu_unwrap();
     assert!(matches!(
         router
             .sender(alice)
-            .verify(2, vka_digest(), Bytes(vec![1]), vec![], vec![])
+            .verify(forged_route, forged_digest, Bytes(vec![1]), vec![], forged)
             .motsu_unwrap_err(),
-        Error::UnknownRoute(UnknownRoute { route_id: 2 })
+        Error::UntrustedSrs(UntrustedSrs { expected, actual })
+            if expected == srs_digest && actual != srs_digest
+    ));
+    assert!(matches!(
+        router
+            .sender(alice)
+            .verify(9, vka_digest(), Bytes(vec![1]), vec![], vec![])
+            .motsu_unwrap_err(),
+        Error::UnknownRoute(UnknownRoute { route_id: 9 })
     ));
 
     // Disabling the route or the code stops verification.
@@ -223,20 +289,20 @@ fn plain_routes_are_owner_only_and_pin_the_code_hash(
     assert!(matches!(
         router
             .sender(alice)
-            .add_plain_route(verifier.address())
+            .add_plain_route(verifier.address(), alice)
             .motsu_unwrap_err(),
         Error::UnauthorizedAccount(_)
     ));
     assert!(matches!(
         router
             .sender(owner)
-            .add_plain_route(alice)
+            .add_plain_route(alice, alice)
             .motsu_unwrap_err(),
         Error::NotAContract(_)
     ));
     let route = router
         .sender(owner)
-        .add_plain_route(verifier.address())
+        .add_plain_route(verifier.address(), alice)
         .motsu_unwrap();
     let code_hash = contract_code_hash(&router, verifier.address());
     assert_eq!(
@@ -246,8 +312,14 @@ fn plain_routes_are_owner_only_and_pin_the_code_hash(
             verifier.address(),
             Address::ZERO,
             code_hash,
-            true
+            true,
+            true,
+            alice
         )
+    );
+    assert_eq!(
+        router.sender(alice).route_binding(route).motsu_unwrap(),
+        (code_hash, alice)
     );
     // A plain route refuses a calldata VKA.
     let err = router
@@ -258,4 +330,19 @@ fn plain_routes_are_owner_only_and_pin_the_code_hash(
         err,
         Error::UnexpectedVka(UnexpectedVka { route_id: 1 })
     ));
+}
+
+#[motsu::test]
+fn ownership_cannot_be_renounced_while_paused(router: Contract<VerifierRouter>, owner: Address) {
+    router.sender(owner).constructor(owner).motsu_unwrap();
+    router.sender(owner).pause().motsu_unwrap();
+    // Renouncing now would freeze the router for good.
+    assert!(matches!(
+        router.sender(owner).renounce_ownership().motsu_unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
+    assert_eq!(router.sender(owner).owner(), owner);
+    router.sender(owner).unpause().motsu_unwrap();
+    router.sender(owner).renounce_ownership().motsu_unwrap();
+    assert_eq!(router.sender(owner).owner(), Address::ZERO);
 }

@@ -127,6 +127,12 @@ pub enum ChainError {
         /// The limit.
         limit: usize,
     },
+    /// A model's verifier route was added but awaits the suite owner's approval.
+    #[error("verifier route {route_id} was added and awaits the suite owner's review and approval (`zkmltrack route approve {route_id}`); then finish with `zkmltrack model register --route {route_id}`")]
+    AwaitingApproval {
+        /// The route.
+        route_id: u64,
+    },
     /// The deployment's contracts are not wired to each other as a suite.
     #[error("the deployment is not one suite: {what} is {actual}, the deployment file says {expected}; check the deployment file")]
     Miswired {

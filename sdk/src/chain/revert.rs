@@ -147,7 +147,20 @@ fn registry(e: IModelRegistryErrors) -> String {
         E::VersionAlreadyRevoked(e) => format!("model version {} is already revoked", e.0),
         E::EmptyCommitment(_) => "the ONNX hash and the VK digest must not be zero".into(),
         E::EmptyName(_) => "the lineage name is empty".into(),
-        E::RouteUnavailable(e) => format!("verifier route {} is unknown or disabled", e.0),
+        E::RouteUnavailable(e) => format!(
+            "verifier route {} is unknown, awaits the suite owner's approval, or is disabled",
+            e.0
+        ),
+        E::NotRouteHolder(e) => format!(
+            "only the holder of verifier route {}, {}, may register a version on it",
+            e._0,
+            who(&e._1)
+        ),
+        E::DigestAlreadyRegistered(e) => format!(
+            "model version {} already registered the verifying key {}; one version per key",
+            e._1,
+            short(&e._0)
+        ),
         E::VkDigestMismatch(e) => format!(
             "the version declares VK digest {} but route {} verifies {}",
             short(&e._1),
@@ -186,6 +199,18 @@ fn router(e: IVerifierRouterErrors) -> String {
         ),
         E::UnknownRoute(e) => format!("verifier route {} does not exist", e.0),
         E::RouteDisabled(e) => format!("verifier route {} is disabled", e.0),
+        E::RouteNotApproved(e) => format!(
+            "verifier route {} awaits the suite owner's approval (`zkmltrack route review`, then `zkmltrack route approve`)",
+            e.0
+        ),
+        E::UntrustedSrs(e) if e._0.is_zero() => {
+            "the router has no trusted SRS pinned yet (`zkmltrack route trust-srs`)".into()
+        }
+        E::UntrustedSrs(e) => format!(
+            "the VKA was not made with the suite's trusted SRS (its G2 words hash to {}, the trusted ones to {}); run setup with the suite's SRS",
+            short(&e._1),
+            short(&e._0)
+        ),
         E::VkaDigestMismatch(e) => format!(
             "the VKA hashes to {}, not the declared {}",
             short(&e._1),

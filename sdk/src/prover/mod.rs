@@ -96,6 +96,18 @@ pub enum ProverError {
     /// A user-supplied SRS file is missing.
     #[error("SRS file {0} does not exist: pass an existing KZG SRS for the circuit's logrows, or SrsSource::TestOnly for tests")]
     MissingSrs(PathBuf),
+    /// The SRS has fewer points than the circuit needs.
+    #[error("the SRS {path} has 2^{k} points but the circuit needs 2^{logrows}: {hint}")]
+    SrsTooSmall {
+        /// The SRS file.
+        path: PathBuf,
+        /// Its size (log2 of its point count).
+        k: u32,
+        /// The circuit's logrows.
+        logrows: u32,
+        /// What to do.
+        hint: String,
+    },
     /// An artifact could not be read or written.
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
@@ -114,7 +126,9 @@ fn io_err(what: impl fmt::Display) -> impl FnOnce(std::io::Error) -> ProverError
 pub enum SrsSource {
     /// A KZG SRS file supplied by the user (e.g. from a trusted ceremony).
     File(PathBuf),
-    /// `ezkl.gen_srs`: a locally generated SRS whose toxic waste is known.
+    /// `ezkl.gen_srs`: a locally generated SRS whose toxic waste is known,
+    /// one per workspace (2^[`test_srs_logrows`] points) shared by all its
+    /// circuits, as a suite's router trusts only one SRS.
     /// UNSAFE outside tests: anyone holding it can forge proofs.
     TestOnly,
 }
@@ -191,6 +205,48 @@ impl ProverConfig {
             param_scale: None,
         }
     }
+}
+
+/// Size (log2 of the point count) of a workspace's test-only SRS:
+/// `ZKMLTRACK_TEST_SRS_LOGROWS`, or 15 (what EZKL's calibration picks for
+/// the bundled models). Circuits with fewer rows still use it, but EZKL then
+/// downsizes it on every load (an FFT over the curve: ~10x slower setup and
+/// proving); circuits with more rows need a larger one.
+pub fn test_srs_logrows() -> u32 {
+    std::env::var("ZKMLTRACK_TEST_SRS_LOGROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|k| (1..=26).contains(k))
+        .unwrap_or(15)
+}
+
+/// A KZG SRS file's size (log2 of its point count, the file's first four
+/// bytes) and identity (SHA-256 of its last 256 bytes: the G2 generator and
+/// `[τ]G2`, which differ between SRSs).
+pub fn srs_identity(path: &Path) -> Result<(u32, [u8; 32]), ProverError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let bad = |reason: &str| ProverError::Artifact(path.into(), format!("not a KZG SRS: {reason}"));
+    let mut file =
+        fs::File::open(path).map_err(io_err(format!("cannot open {}", path.display())))?;
+    let mut k = [0u8; 4];
+    file.read_exact(&mut k)
+        .map_err(|_| bad("shorter than its header"))?;
+    let k = u32::from_le_bytes(k);
+    if k == 0 || k > 28 {
+        return Err(bad(&format!("size 2^{k}")));
+    }
+    let len = file
+        .metadata()
+        .map_err(io_err(format!("cannot read {}", path.display())))?
+        .len();
+    if len < 4 + 256 + (1u64 << k) * 64 {
+        return Err(bad(&format!("{len} bytes is too short for 2^{k} points")));
+    }
+    let mut g2 = [0u8; 256];
+    file.seek(SeekFrom::End(-256))
+        .and_then(|_| file.read_exact(&mut g2))
+        .map_err(io_err(format!("cannot read {}", path.display())))?;
+    Ok((k, Sha256::digest(g2).into()))
 }
 
 /// A long step starting or finishing, for progress bars.
@@ -364,9 +420,13 @@ impl Prover {
             path: model.into(),
             reason: format!("cannot read the model: {e}"),
         })?;
+        let srs = self.srs_file(progress)?;
+        let (srs_k, srs_fingerprint) = srs_identity(&srs)?;
         let mut hasher = Sha256::new();
         hasher.update(&onnx);
         hasher.update(serde_json::to_vec(&self.config).expect("config serializes"));
+        // Keys, VKAs and verifiers depend on the SRS: a new SRS, a new circuit.
+        hasher.update(srs_fingerprint);
         hasher.update(serde_json::to_vec(calibration_rows).expect("rows serialize"));
         let id: String = hasher
             .finalize()
@@ -380,10 +440,7 @@ impl Prover {
             model: dir.join("model.onnx"),
             settings: dir.join("settings.json"),
             compiled: dir.join("model.compiled"),
-            srs: match &self.config.srs {
-                SrsSource::File(path) => path.clone(),
-                SrsSource::TestOnly => dir.join("test-only.srs"),
-            },
+            srs,
             vk: dir.join("vk.key"),
             pk: dir.join("pk.key"),
             status: dir.join("status.json"),
@@ -473,27 +530,20 @@ impl Prover {
             Ok(None)
         })?;
         let settings = Settings::read(&paths.settings)?;
-        match &self.config.srs {
-            SrsSource::File(path) if !path.exists() => {
-                return Err(ProverError::MissingSrs(path.clone()))
-            }
-            SrsSource::File(_) => {}
-            SrsSource::TestOnly => {
-                self.run_step(
-                    &mut status,
-                    &paths,
-                    "gen_srs",
-                    progress,
-                    &[&paths.srs],
-                    || {
-                        self.call(
-                            "gen_srs",
-                            json!({ "srs": paths.srs, "logrows": settings.logrows }),
-                        )?;
-                        Ok(None)
-                    },
-                )?;
-            }
+        if settings.logrows > srs_k {
+            return Err(ProverError::SrsTooSmall {
+                path: paths.srs.clone(),
+                k: srs_k,
+                logrows: settings.logrows,
+                hint: match self.config.srs {
+                    SrsSource::File(_) => "pass a larger SRS".into(),
+                    SrsSource::TestOnly => format!(
+                        "set ZKMLTRACK_TEST_SRS_LOGROWS={} for a larger test-only SRS (a new one: \
+                         circuits are set up again, and a suite must trust it)",
+                        settings.logrows
+                    ),
+                },
+            });
         }
         self.run_step(&mut status, &paths, "setup", progress, &[&paths.vk, &paths.pk], || {
             self.call(
@@ -554,6 +604,58 @@ impl Prover {
                 Err(err)
             }
         }
+    }
+
+    /// The SRS file for this prover's circuits. A test-only SRS is generated
+    /// once per workspace: under a temporary name, then linked into place
+    /// unless another process got there first, so every circuit of the
+    /// workspace shares one.
+    fn srs_file(&self, progress: &dyn Fn(Progress)) -> Result<PathBuf, ProverError> {
+        let path = match &self.config.srs {
+            SrsSource::File(path) if !path.exists() => {
+                return Err(ProverError::MissingSrs(path.clone()))
+            }
+            SrsSource::File(path) => return Ok(path.clone()),
+            SrsSource::TestOnly => self
+                .config
+                .workspace
+                .join(format!("test-only-k{}.srs", test_srs_logrows())),
+        };
+        if path.exists() {
+            return Ok(path);
+        }
+        fs::create_dir_all(&self.config.workspace).map_err(io_err(format!(
+            "cannot create {}",
+            self.config.workspace.display()
+        )))?;
+        let logrows = test_srs_logrows();
+        eprintln!(
+            "zkmltrack: generating a TEST-ONLY SRS (2^{logrows} points, ezkl.gen_srs) at {}: \
+             whoever holds it can forge proofs",
+            path.display()
+        );
+        progress(Progress::Started("gen_srs".into()));
+        let started = Instant::now();
+        let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+        self.call("gen_srs", json!({ "srs": tmp, "logrows": logrows }))?;
+        let linked = fs::hard_link(&tmp, &path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(ProverError::Io(
+                    format!("cannot link {}", path.display()),
+                    e,
+                ))
+            }
+        }
+        progress(Progress::Finished {
+            step: "gen_srs".into(),
+            seconds: started.elapsed().as_secs_f64(),
+            peak_rss_kb: LAST_PEAK_RSS_KB.take(),
+        });
+        Ok(path)
     }
 
     /// Runs one driver step and returns its JSON result.

@@ -1,0 +1,339 @@
+//! Attacks on what the suite trusts (docs/security.md F1, F2, F3, F11), on the
+//! devnet with real EZKL artifacts: a VKA made with another SRS (whose
+//! trapdoor its maker may know), a circuit whose "class scores" are free
+//! inputs, registering someone else's verifying key, registering one key
+//! twice, and renouncing ownership while paused. Each is refused with its
+//! typed error, or kept out by the owner's route review, and changes nothing.
+
+use alloy::primitives::{keccak256, Address, Bytes, U256};
+use zkmltrack::{
+    chain::{bindings::IVerifierRouter as Router, ChainError},
+    prover::{Prover, ProverConfig, SrsSource},
+    review::review,
+    suite::{vka_digest, vka_srs_words, Suite, TaskSpec},
+};
+use zkmltrack_attack_tests::{
+    as_account, circuit, deployed_suite, expect_revert, iris, prove_row, prover, repo,
+    test_account, SCALE,
+};
+
+/// Version and route counts: what a refused registration must leave alone.
+async fn counts(suite: &Suite) -> (u64, u64) {
+    let d = &suite.deployment;
+    let chain = suite.chain();
+    (
+        chain
+            .view(
+                "versions",
+                d.registry,
+                &zkmltrack::chain::bindings::IModelRegistry::versionCountCall {},
+            )
+            .await
+            .expect("versionCount"),
+        chain
+            .view("routes", d.router, &Router::routeCountCall {})
+            .await
+            .expect("routeCount"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
+    let prover = prover();
+    let (_, bundle) = circuit(&prover, "model.onnx");
+    let (server, suite) = deployed_suite(&bundle).await;
+    let url = server.url();
+    let mallory = as_account(&suite, &url, test_account(0)).await;
+    let d = suite.deployment.clone();
+    let verifier = d.reusable_verifier.expect("reusable verifier");
+    let (eval_csv, eval) = iris("eval.csv");
+    let spec = TaskSpec::from_csv(&eval_csv, SCALE, 1, 5).expect("task");
+    let task = suite.create_task(&spec).await.expect("task");
+    let trusted = suite.trusted_srs().await.expect("trusted SRS");
+    assert_eq!(
+        Some(trusted),
+        bundle.trusted_srs(),
+        "deploy pins the bundle's SRS"
+    );
+
+    // F2: the same model set up with another SRS (a test SRS of another
+    // workspace: another τ, as an attacker's own SRS would have).
+    let other = Prover::new({
+        let mut config = ProverConfig::new(
+            repo().join("target/attack-tests/other-srs"),
+            SrsSource::TestOnly,
+        );
+        config.input_scale = Some(SCALE);
+        config
+    })
+    .expect("the EZKL environment");
+    let (other_circuit, other_bundle) = circuit(&other, "model.onnx");
+    let other_vka = other_bundle.vka_words();
+    let other_srs = vka_srs_words(&other_vka).expect("G2 words");
+    assert_eq!(other_srs[..4], trusted[..4], "same G2 generator");
+    assert_ne!(other_srs[4..], trusted[4..], "another [τ]G2");
+    let before = counts(&suite).await;
+    let store = mallory
+        .chain()
+        .deploy_data("storing the VKA", &other_vka)
+        .await
+        .expect("data contract");
+    expect_revert(
+        "a stored-VKA route whose VKA carries another SRS",
+        mallory
+            .chain()
+            .transact(
+                "adding a route",
+                d.router,
+                &Router::addReusableRouteCall {
+                    verifier,
+                    vka_store: store,
+                    vka_digest: vka_digest(&other_vka),
+                },
+                U256::ZERO,
+            )
+            .await,
+        "UntrustedSrs",
+    );
+    expect_revert(
+        "the same through the SDK",
+        mallory.add_model_route(&other_vka).await,
+        "UntrustedSrs",
+    );
+    assert_eq!(counts(&suite).await, before, "refused routes changed state");
+    // Even on a calldata-VKA route the owner added for its digest, a valid
+    // proof under the other SRS is refused before the verifier runs.
+    let receipt = suite
+        .chain()
+        .transact(
+            "adding a calldata route",
+            d.router,
+            &Router::addReusableRouteCall {
+                verifier,
+                vka_store: Address::ZERO,
+                vka_digest: vka_digest(&other_vka),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("calldata route");
+    let calldata_route = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<Router::RouteAdded>().ok())
+        .expect("RouteAdded")
+        .inner
+        .data
+        .route_id;
+    let proof = prove_row(&other_circuit, &eval, 0);
+    expect_revert(
+        "verifying a proof made with another SRS",
+        mallory
+            .chain()
+            .view(
+                "verifying",
+                d.router,
+                &Router::verifyCall {
+                    route_id: calldata_route,
+                    vk_digest: vka_digest(&other_vka),
+                    proof: Bytes::from(proof.bytes.clone()),
+                    instances: proof
+                        .instances
+                        .iter()
+                        .map(|f| U256::from_be_bytes(f.to_be_bytes()))
+                        .collect(),
+                    vka: other_vka.clone(),
+                },
+            )
+            .await,
+        "UntrustedSrs",
+    );
+
+    // F1: a circuit whose three "class scores" are two free inputs and
+    // 1 - h1 - h2, made with the trusted SRS. Mallory's route for it serves
+    // nothing until the owner approves it, and the review refuses it.
+    let rows: Vec<Vec<f64>> = eval
+        .rows
+        .iter()
+        .map(|r| {
+            let mut x = r.features.clone();
+            x.extend([(r.label == 0) as u8 as f64, (r.label == 1) as u8 as f64]);
+            x
+        })
+        .collect();
+    let free = prover
+        .circuit(
+            &repo().join("examples/attacks/free_outputs.onnx"),
+            &rows,
+            &|_| {},
+        )
+        .expect("circuit");
+    let solc = zkmltrack::solc::Solc::ensure(&prover.config().home).expect("solc");
+    let free_bundle =
+        zkmltrack_verifier_gen::generate(&free, zkmltrack::prover::VerifierKind::Reusable, &solc)
+            .expect("bundle");
+    let free_vka = free_bundle.vka_words();
+    assert_eq!(
+        free.settings
+            .instance_shapes
+            .iter()
+            .map(|s| s.iter().product::<usize>())
+            .sum::<usize>(),
+        spec.feature_count as usize + spec.class_count as usize,
+        "as many instances as an honest Iris circuit"
+    );
+    let lineage = mallory.create_lineage("free").await.expect("lineage");
+    let versions_before = counts(&suite).await.0;
+    let onnx =
+        keccak256(std::fs::read(repo().join("examples/attacks/free_outputs.onnx")).expect("model"));
+    let route = match mallory
+        .register_version(lineage, onnx, &free_vka, "attack")
+        .await
+    {
+        Err(ChainError::AwaitingApproval { route_id }) => route_id,
+        other => panic!("expected the route to await approval, got {other:?}"),
+    };
+    let pending = suite.route(route).await.expect("route");
+    assert!(!pending.approved && pending.holder == test_account(0).address());
+    expect_revert(
+        "registering on a route the owner did not approve",
+        mallory
+            .register_version_on(lineage, onnx, route, "attack")
+            .await,
+        "RouteUnavailable",
+    );
+    expect_revert(
+        "verifying through a route the owner did not approve",
+        mallory
+            .chain()
+            .view(
+                "verifying",
+                d.router,
+                &Router::verifyCall {
+                    route_id: route,
+                    vk_digest: vka_digest(&free_vka),
+                    proof: Bytes::new(),
+                    instances: vec![],
+                    vka: vec![],
+                },
+            )
+            .await,
+        "RouteNotApproved",
+    );
+    expect_revert(
+        "approval by someone other than the owner",
+        mallory.approve_route(route).await,
+        "OwnableUnauthorizedAccount",
+    );
+    let findings = review(&pending, &free, &free_vka, &spec, trusted, true);
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("public instances are [[1, 6], [1, 1]]")),
+        "the review names the free inputs: {findings:?}"
+    );
+    assert_eq!(counts(&suite).await.0, versions_before);
+
+    // An honest model's route passes the same review.
+    let (honest, honest_bundle) = circuit(&prover, "model_weak.onnx");
+    let honest_route = mallory
+        .add_model_route(&honest_bundle.vka_words())
+        .await
+        .expect("route");
+    assert!(!honest_route.approved);
+    assert_eq!(
+        review(
+            &honest_route,
+            &honest,
+            &honest_bundle.vka_words(),
+            &spec,
+            trusted,
+            true
+        ),
+        Vec::<String>::new()
+    );
+    // ... but not for another task's shape, nor for another model's circuit.
+    let mut wide = spec.clone();
+    wide.class_count = 4;
+    assert_eq!(
+        review(
+            &honest_route,
+            &honest,
+            &honest_bundle.vka_words(),
+            &wide,
+            trusted,
+            true
+        )
+        .len(),
+        1
+    );
+    assert!(!review(
+        &pending,
+        &honest,
+        &honest_bundle.vka_words(),
+        &spec,
+        trusted,
+        true
+    )
+    .is_empty());
+    suite.approve_route(honest_route.id).await.expect("approve");
+    let weak_onnx =
+        keccak256(std::fs::read(repo().join("examples/iris/model_weak.onnx")).expect("model"));
+    let version = mallory
+        .register_version_on(lineage, weak_onnx, honest_route.id, "weak")
+        .await
+        .expect("registers once approved");
+
+    // F3: nobody else may register Mallory's key, through her route or twice.
+    let owner_lineage = suite.create_lineage("squat").await.expect("lineage");
+    let before = counts(&suite).await;
+    expect_revert(
+        "registering someone else's route",
+        suite
+            .register_version_on(owner_lineage, weak_onnx, honest_route.id, "squat")
+            .await,
+        "NotRouteHolder",
+    );
+    let again = suite
+        .add_model_route(&honest_bundle.vka_words())
+        .await
+        .expect("the owner's own route for the same key");
+    assert!(again.approved, "the owner's routes serve at once");
+    expect_revert(
+        "registering a key a version already holds",
+        suite
+            .register_version_on(owner_lineage, weak_onnx, again.id, "squat")
+            .await,
+        "DigestAlreadyRegistered",
+    );
+    assert_eq!(counts(&suite).await.0, before.0, "no version was added");
+    assert_eq!(
+        suite
+            .version(version.version_id)
+            .await
+            .expect("v")
+            .submitter,
+        test_account(0).address()
+    );
+    let _ = task;
+
+    // F11: renouncing ownership of the paused registry (the suite's pause
+    // switch) would freeze the suite for good.
+    suite.set_paused(true).await.expect("pause");
+    expect_revert(
+        "renouncing ownership while paused",
+        suite
+            .chain()
+            .transact(
+                "renouncing",
+                d.registry,
+                &zkmltrack::chain::bindings::IModelRegistry::renounceOwnershipCall {},
+                U256::ZERO,
+            )
+            .await,
+        "EnforcedPause",
+    );
+    assert_eq!(suite.owners().await.expect("owners").0, d.owner);
+    suite.set_paused(false).await.expect("unpause");
+}
