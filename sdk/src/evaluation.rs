@@ -152,8 +152,12 @@ pub struct EvaluationReport {
     pub task_id: u64,
     /// Model version.
     pub version_id: u64,
-    /// Each drawn sample, in slot order, with the proved prediction.
+    /// Each sample proved by this run, in slot order, with the proved
+    /// prediction (a resumed run starts at [`EvaluationReport::resumed_at`]).
     pub samples: Vec<ScoredSample>,
+    /// The slot this run started at: 0, or the samples an earlier,
+    /// interrupted run had already scored.
+    pub resumed_at: u32,
     /// Correct predictions the controller counted.
     pub correct: u32,
     /// Accuracy the controller recorded (basis points).
@@ -168,6 +172,12 @@ pub struct EvaluationReport {
 /// opens the evaluation, waits for the draw, proves the drawn rows batch by
 /// batch (as many rows per proof as the model's batch dimension) and submits
 /// each proof. `progress` hears the steps.
+///
+/// Resumable: when the model already has an evaluation on the task (an
+/// earlier run was killed or lost its RPC), it draws it if still committed
+/// and goes on from the first unscored slot; a finalized one is reported as
+/// it stands. An expired one (nobody drew within the beacon window) cannot
+/// be redone: a model gets one evaluation per task.
 pub async fn evaluate(
     suite: &Suite,
     task_id: u64,
@@ -219,26 +229,43 @@ pub async fn evaluate(
         )));
     }
 
-    progress(&format!(
-        "opening an evaluation of version {version_id} on task {task_id}"
-    ));
-    let evaluation_id = suite.open_evaluation(task_id, version_id).await?;
+    let digest = suite.version(version_id).await?.vk_digest;
+    let evaluation_id = match suite.evaluation_of(task_id, digest).await? {
+        Some(id) => {
+            progress(&format!(
+                "resuming evaluation {id} of version {version_id} on task {task_id}"
+            ));
+            id
+        }
+        None => {
+            progress(&format!(
+                "opening an evaluation of version {version_id} on task {task_id}"
+            ));
+            suite.open_evaluation(task_id, version_id).await?
+        }
+    };
     progress(&format!(
         "waiting for the draw of evaluation {evaluation_id}"
     ));
     let drawn = suite.draw(evaluation_id).await?;
-    if drawn.status != EvaluationStatus::Drawn {
-        return Err(EvaluationError::Mismatch(format!(
-            "evaluation {evaluation_id} is {:?} after the draw",
-            drawn.status
-        )));
+    let resumed_at = drawn.scored;
+    match drawn.status {
+        EvaluationStatus::Drawn | EvaluationStatus::Finalized => {}
+        status => {
+            return Err(EvaluationError::Mismatch(format!(
+                "evaluation {evaluation_id} is {status:?}: it was not drawn within the beacon \
+                 window, and a model gets one evaluation per task"
+            )))
+        }
     }
     let indices = drawn_indices(drawn.seed, spec.samples, spec.dataset_size);
 
     let mut samples = Vec::with_capacity(indices.len());
     let mut proving_seconds = 0.0;
     let mut proofs = 0;
-    for (n, chunk) in indices.chunks(batch).enumerate() {
+    let remaining = indices.get(resumed_at as usize..).unwrap_or_default();
+    for (n, chunk) in remaining.chunks(batch).enumerate() {
+        let n = n + resumed_at as usize / batch;
         progress(&format!(
             "proving samples {}-{} of {} (rows {chunk:?})",
             n * batch + 1,
@@ -275,6 +302,7 @@ pub async fn evaluate(
         task_id,
         version_id,
         samples,
+        resumed_at,
         correct: done.correct,
         accuracy_bps: accuracy_bps(done.correct, spec.samples),
         proofs,

@@ -1,0 +1,104 @@
+//! An evaluation interrupted mid-way (the process killed or the RPC lost after
+//! the opening, or after some submissions) is finished by running
+//! `evaluation::evaluate` again: it finds the model's evaluation on the task,
+//! draws it if still committed, and proves only the unscored slots
+//! (docs/security.md F6c). Real proofs on the devnet.
+
+use alloy::primitives::keccak256;
+use zkmltrack::{
+    evaluation::{evaluate, submission},
+    suite::{EvaluationStatus, TaskSpec},
+};
+use zkmltrack_attack_tests::{
+    circuit, deployed_suite, iris, open_and_draw, prove_row, prover, repo, SCALE,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_evaluation_resumes_where_it_stopped() {
+    let prover = prover();
+    let (iris_mlp, bundle) = circuit(&prover, "model.onnx");
+    let (weak, weak_bundle) = circuit(&prover, "model_weak.onnx");
+    let (_server, suite) = deployed_suite(&bundle).await;
+    let (eval_csv, eval) = iris("eval.csv");
+    let samples = 4;
+    let spec = TaskSpec::from_csv(&eval_csv, SCALE, samples, 2).expect("task");
+    let task = suite.create_task(&spec).await.expect("task");
+    let lineage = suite.create_lineage("iris").await.expect("lineage");
+    let onnx = |m: &str| keccak256(std::fs::read(repo().join("examples/iris").join(m)).unwrap());
+    let version = suite
+        .register_version(lineage, onnx("model.onnx"), &bundle.vka_words(), "v1")
+        .await
+        .expect("version");
+
+    // A run that stopped after opening, drawing and one submission.
+    let (evaluation, indices) =
+        open_and_draw(&suite, task, version.version_id, samples, spec.dataset_size).await;
+    let quantized = eval.quantize(SCALE).expect("quantized");
+    let first = prove_row(&iris_mlp, &eval, indices[0]);
+    let first_correct = suite
+        .submit(
+            evaluation,
+            &submission(&quantized, &indices[..1], &first).expect("submission"),
+        )
+        .await
+        .expect("first submission");
+
+    let report = evaluate(&suite, task, version.version_id, &iris_mlp, &eval, &|_| {})
+        .await
+        .expect("the run resumes");
+    assert_eq!(report.evaluation_id, evaluation, "the same evaluation");
+    assert_eq!(report.resumed_at, 1);
+    assert_eq!(
+        report.samples.iter().map(|s| s.index).collect::<Vec<_>>(),
+        indices[1..],
+        "only the unscored slots were proved"
+    );
+    let done = suite.evaluation(evaluation).await.expect("evaluation");
+    assert_eq!(done.status, EvaluationStatus::Finalized);
+    let proved_correct = report
+        .samples
+        .iter()
+        .filter(|s| s.predicted == s.label)
+        .count() as u32;
+    assert_eq!(done.correct, first_correct + proved_correct);
+    assert_eq!(report.correct, done.correct);
+
+    // Running it once more reports the finalized evaluation, proving nothing.
+    let again = evaluate(&suite, task, version.version_id, &iris_mlp, &eval, &|_| {})
+        .await
+        .expect("finalized");
+    assert_eq!(
+        (again.evaluation_id, again.resumed_at, again.proofs),
+        (evaluation, samples, 0)
+    );
+    assert_eq!(again.correct, done.correct);
+
+    // A run that stopped right after opening: the resumed run draws it.
+    let weak_version = suite
+        .register_version(
+            lineage,
+            onnx("model_weak.onnx"),
+            &weak_bundle.vka_words(),
+            "v2",
+        )
+        .await
+        .expect("version");
+    let opened = suite
+        .open_evaluation(task, weak_version.version_id)
+        .await
+        .expect("open");
+    let report = evaluate(&suite, task, weak_version.version_id, &weak, &eval, &|_| {})
+        .await
+        .expect("the run resumes");
+    assert_eq!((report.evaluation_id, report.resumed_at), (opened, 0));
+    assert_eq!(report.samples.len(), samples as usize);
+    assert_eq!(
+        suite.evaluation(opened).await.expect("e").status,
+        EvaluationStatus::Finalized
+    );
+    assert_eq!(
+        suite.leaderboard(task).await.expect("board").len(),
+        2,
+        "both evaluations ranked"
+    );
+}
