@@ -8,93 +8,24 @@
 //! one-line errors and exit codes for bad input. The same flow runs against a
 //! Nitro dev node when `NITRO_RPC_URL` is set.
 
+mod common;
+
 use std::{
-    io::{BufRead, BufReader},
-    path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
+    path::Path,
+    process::{Command, Output},
 };
 
 use alloy::primitives::{keccak256, U256};
+use common::{expect_error, json_of, repo, stderr, DevnetProcess};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-/// `zkmltrack devnet` on a free port; killed on drop.
-struct DevnetProcess {
-    child: Child,
-    url: String,
-}
-
-impl DevnetProcess {
-    /// The chain runs from the release build (`scripts/test` builds it): in a
-    /// debug build the nested controller -> router -> EZKL verifier frames
-    /// overflow the executor's stack (known issue, see docs/devnet.md).
-    fn start() -> DevnetProcess {
-        let binary = std::env::var("ZKMLTRACK_RELEASE_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| repo().join("target/release/zkmltrack"));
-        assert!(
-            binary.exists(),
-            "{} is missing: run scripts/test, or `cargo build --release -p zkmltrack-cli` first",
-            binary.display()
-        );
-        let mut child = Command::new(binary)
-            .args(["devnet", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("zkmltrack devnet starts");
-        let url = BufReader::new(child.stdout.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.strip_prefix("listening on ").map(str::to_string))
-            .expect("the devnet prints its URL");
-        DevnetProcess { child, url }
-    }
-}
-
-impl Drop for DevnetProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Runs the CLI with a shared EZKL workspace (circuits are reused across runs).
 fn zkmltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkmltrack"));
-    cmd.args(args)
-        .args([
-            "--workspace",
-            repo().join("target/e2e-work").to_str().unwrap(),
-        ])
-        .env_remove("ZKMLTRACK_PRIVATE_KEY")
-        .env_remove("ZKMLTRACK_RPC_URL")
-        .env_remove("ZKMLTRACK_DEPLOYMENT")
-        .env_remove("ZKMLTRACK_KEYSTORE_PASSWORD");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("zkmltrack runs")
+    common::run(&repo().join("target/e2e-work"), args, env)
 }
 
-fn json_of(out: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
-        panic!(
-            "no JSON on stdout ({e}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+fn tempdir() -> std::path::PathBuf {
+    common::tempdir("zkmltrack-e2e")
 }
 
 /// The sampling rule, derived here from the protocol text (docs/protocol.md).
@@ -298,15 +229,7 @@ fn seed_of(url: &str, deployment: &str, evaluation: u64) -> U256 {
 /// Each bad input is a one-line error with the documented exit code.
 fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     let common = ["--rpc-url", url, "--deployment", deployment];
-    let expect = |out: Output, code: i32, needle: &str| {
-        let err = stderr(&out);
-        let last = err.lines().last().unwrap_or_default().to_string();
-        assert_eq!(out.status.code(), Some(code), "{needle}: {err}");
-        assert!(
-            last.starts_with("error: ") && last.contains(needle),
-            "{needle} not in {last:?}"
-        );
-    };
+    let expect = |out: Output, code: i32, needle: &str| expect_error(&out, code, needle);
 
     // RPC unreachable.
     let out = zkmltrack(
@@ -493,19 +416,6 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         &[],
     );
     expect(out, 4, "model version 2 was revoked");
-}
-
-fn tempdir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "zkmltrack-e2e-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]

@@ -3,23 +3,16 @@
 //! quantization equals the circuit's public inputs, and a batched model proves.
 //! Artifacts persist in `target/zkmltrack-circuits`, so re-runs resume.
 
-use std::{
-    path::{Path, PathBuf},
-    sync::OnceLock,
-};
+mod common;
 
+use std::sync::OnceLock;
+
+use common::{log, repo};
 use zkmltrack::{
     dataset::Dataset,
     hashing::Felt,
     prover::{Circuit, Progress, Prover, ProverConfig, ProverError, SrsSource},
 };
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn prover() -> &'static Prover {
     static PROVER: OnceLock<Prover> = OnceLock::new();
@@ -38,10 +31,6 @@ fn eval_set() -> Dataset {
 
 fn rows(data: &Dataset) -> Vec<Vec<f64>> {
     data.rows.iter().map(|r| r.features.clone()).collect()
-}
-
-fn log(p: Progress) {
-    eprintln!("  {p:?}");
 }
 
 fn iris() -> &'static Circuit<'static> {
@@ -160,21 +149,7 @@ fn refuses_bad_models_shapes_and_srs_with_clear_errors() {
 
     // A valid ONNX graph whose only operation (Det) EZKL cannot prove.
     let det = dir.join("determinant.onnx");
-    let python = zkmltrack::python::PythonEnv::ensure(&prover().config().home)
-        .unwrap()
-        .python();
-    let script = "import onnx, sys\nfrom onnx import helper, TensorProto\n\
-        g = helper.make_graph([helper.make_node('Det', ['input'], ['output'])], 'det',\n\
-        [helper.make_tensor_value_info('input', TensorProto.FLOAT, [1, 2, 2])],\n\
-        [helper.make_tensor_value_info('output', TensorProto.FLOAT, [1])])\n\
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)]); m.ir_version = 8\n\
-        open(sys.argv[1], 'wb').write(m.SerializeToString())\n";
-    let status = std::process::Command::new(python)
-        .args(["-c", script])
-        .arg(&det)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::write_determinant_model(&prover().config().home, &det);
     let err = prover().circuit(&det, &[vec![1.0; 4]], &log).err().unwrap();
     assert!(
         matches!(&err, ProverError::UnsupportedOperation { op, .. } if op == "Det"),

@@ -1,0 +1,137 @@
+//! What the CLI's integration tests share: the repository root, a
+//! `zkmltrack devnet` process, running the `zkmltrack` binary, reading its
+//! output, and fresh temporary directories.
+
+// Each test crate uses its own subset.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+};
+
+use serde_json::Value;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The release build of the CLI (`ZKMLTRACK_RELEASE_BIN`, else
+/// `target/release/zkmltrack`), which serves the devnet: in a debug build the
+/// nested controller -> router -> EZKL verifier frames overflow the executor's
+/// stack (known issue, see docs/devnet.md).
+pub fn release_binary() -> PathBuf {
+    let binary = std::env::var("ZKMLTRACK_RELEASE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target/release/zkmltrack"));
+    assert!(
+        binary.exists(),
+        "{} is missing: run scripts/test, or `cargo build --release -p zkmltrack-cli` first",
+        binary.display()
+    );
+    binary
+}
+
+/// `zkmltrack devnet` on a free port; killed on drop.
+pub struct DevnetProcess {
+    child: Child,
+    /// Its JSON-RPC URL.
+    pub url: String,
+}
+
+impl DevnetProcess {
+    /// Starts the chain from the release build and waits for its URL.
+    pub fn start() -> DevnetProcess {
+        let mut child = Command::new(release_binary())
+            .args(["devnet", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("zkmltrack devnet starts");
+        let url = BufReader::new(child.stdout.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("listening on ").map(str::to_string))
+            .expect("the devnet prints its URL");
+        DevnetProcess { child, url }
+    }
+}
+
+impl Drop for DevnetProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The CLI under test with `--workspace workspace`, and none of the
+/// environment variables that would change what it talks to or signs with.
+pub fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkmltrack"));
+    cmd.args(args)
+        .arg("--workspace")
+        .arg(workspace)
+        .env_remove("ZKMLTRACK_PRIVATE_KEY")
+        .env_remove("ZKMLTRACK_RPC_URL")
+        .env_remove("ZKMLTRACK_DEPLOYMENT")
+        .env_remove("ZKMLTRACK_KEYSTORE_PASSWORD")
+        .env_remove("ZKMLTRACK_WORKSPACE");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Runs the CLI to completion (see [`command`]).
+pub fn run(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    command(workspace, args, env)
+        .output()
+        .expect("zkmltrack runs")
+}
+
+/// The last stdout line as JSON (`--json` output).
+pub fn json_of(out: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
+        panic!(
+            "no JSON on stdout ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts a one-line error: exit `code`, and a last stderr line `error: ...`
+/// that contains `needle`.
+pub fn expect_error(out: &Output, code: i32, needle: &str) {
+    let err = stderr(out);
+    let last = err.lines().last().unwrap_or_default().to_string();
+    assert_eq!(out.status.code(), Some(code), "{needle}: {err}");
+    assert!(
+        last.starts_with("error: ") && last.contains(needle),
+        "{needle} not in {last:?}"
+    );
+}
+
+/// A fresh directory under the system's temporary directory.
+pub fn tempdir(prefix: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
