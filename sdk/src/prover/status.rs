@@ -1,5 +1,8 @@
 //! `status.json`: what each pipeline step of a circuit did, written atomically
 //! after every step so an interrupted run resumes and a failure says where.
+//! Records are numbered in the order they were written: when a step runs
+//! again (its outputs went missing), the records of the steps that ran after
+//! its previous run are dropped, since they were built on its old outputs.
 
 use std::{collections::BTreeMap, fs, path::Path, time::SystemTime};
 
@@ -36,6 +39,10 @@ pub struct StepRecord {
     /// Step result worth keeping (e.g. the model's shapes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
+    /// Position among the records written so far (1 for the first; 0 in
+    /// files written before records were numbered).
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// All steps of a circuit, by name.
@@ -75,7 +82,8 @@ impl Status {
             .unwrap_or(Value::Null)
     }
 
-    /// Records a step's outcome.
+    /// Records a step's outcome. If the step had run before, the records of
+    /// the steps that ran after that run are dropped (they must run again).
     pub fn record(
         &mut self,
         step: &str,
@@ -89,6 +97,10 @@ impl Status {
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
+        let seq = self.steps.values().map(|r| r.seq).max().unwrap_or(0) + 1;
+        if let Some(previous) = self.steps.get(step).map(|r| r.seq) {
+            self.steps.retain(|_, r| r.seq <= previous);
+        }
         self.steps.insert(
             step.into(),
             StepRecord {
@@ -98,7 +110,63 @@ impl Status {
                 error,
                 peak_rss_kb,
                 result,
+                seq,
             },
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STEPS: [&str; 5] = [
+        "check_model",
+        "gen_settings",
+        "calibrate",
+        "compile",
+        "setup",
+    ];
+
+    fn done(status: &mut Status, step: &str) {
+        status.record(step, StepState::Done, 1.0, None, None, None);
+    }
+
+    #[test]
+    fn a_step_run_again_drops_the_steps_built_on_its_old_outputs() {
+        let mut status = Status::default();
+        for step in STEPS {
+            done(&mut status, step);
+        }
+        // settings.json went missing: gen_settings runs again; calibrate,
+        // compile and setup were built on the old settings.
+        done(&mut status, "gen_settings");
+        let kept: Vec<&str> = STEPS.into_iter().filter(|s| status.is_done(s)).collect();
+        assert_eq!(kept, ["check_model", "gen_settings"]);
+        // A failed re-run drops them too, and a first run drops nothing.
+        for step in ["calibrate", "compile", "setup"] {
+            done(&mut status, step);
+        }
+        status.record(
+            "compile",
+            StepState::Failed,
+            1.0,
+            Some("x".into()),
+            None,
+            None,
+        );
+        assert!(status.is_done("calibrate") && !status.is_done("setup"));
+        done(&mut status, "verify_extra");
+        assert!(status.is_done("calibrate"));
+    }
+
+    #[test]
+    fn records_written_before_numbering_keep_working() {
+        let text = r#"{"steps":{"setup":{"state":"done","seconds":1.0,"finished_at":5},
+                       "compile":{"state":"done","seconds":1.0,"finished_at":4}}}"#;
+        let mut status: Status = serde_json::from_str(text).unwrap();
+        assert!(status.is_done("setup"));
+        done(&mut status, "compile");
+        assert!(status.is_done("setup"), "unnumbered records are kept");
     }
 }
