@@ -260,3 +260,15 @@ impl DroppingProxy {
         }
     }
 }
+
+/// Makes `dir` an empty circuit workspace except for its files (the
+/// workspace's test-only SRS, generated once and kept: tens of seconds),
+/// removing every circuit directory a previous run left.
+pub fn fresh_circuits(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_dir() {
+            std::fs::remove_dir_all(entry.path()).unwrap();
+        }
+    }
+}
