@@ -311,17 +311,31 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
         });
     }
 
-    // The ranking: best first, ties keep the earlier finalization ahead; top 10.
+    // The ranking: best first, ties keep the earlier finalization ahead; top 10
+    // of the versions not revoked. The controller drops a revoked entry when
+    // it is read or next re-ranks, so evaluations that fell off the top 10
+    // before a revocation stay off: the board must be a prefix of the ranking.
     let mut ranking: Vec<&Audited> = audited.iter().collect();
     ranking.sort_by_key(|a| std::cmp::Reverse(a.accuracy_bps));
-    let expected: Vec<u64> = ranking.iter().take(10).map(|a| a.evaluation_id).collect();
+    let mut revoked = std::collections::BTreeSet::new();
+    for a in &ranking {
+        if suite.version(a.version_id).await?.revoked {
+            revoked.insert(a.version_id);
+        }
+    }
+    let expected: Vec<u64> = ranking
+        .iter()
+        .filter(|a| !revoked.contains(&a.version_id))
+        .take(10)
+        .map(|a| a.evaluation_id)
+        .collect();
     let board: Vec<u64> = suite
         .leaderboard(args.task)
         .await?
         .iter()
         .map(|e| e.evaluation_id)
         .collect();
-    if expected != board {
+    if !expected.starts_with(&board) || (revoked.is_empty() && expected != board) {
         problems.push(format!(
             "leaderboard order {board:?}, recomputed {expected:?}"
         ));
@@ -342,6 +356,11 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
                 format!("{}/{}", a.correct, a.samples),
                 percent(a.accuracy_bps),
                 percent(a.onchain_accuracy_bps),
+                if revoked.contains(&a.version_id) {
+                    "revoked".into()
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
@@ -354,7 +373,8 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
                 "proofs ok",
                 "correct",
                 "recomputed",
-                "on-chain"
+                "on-chain",
+                "status"
             ],
             &rows
         ),

@@ -6,6 +6,7 @@ use alloy::primitives::{keccak256, Address, B256};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use zkmltrack::{
+    chain::ChainError,
     dataset::Dataset,
     evaluation::{evaluate as run_evaluation, EvaluationReport},
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
@@ -672,33 +673,41 @@ pub async fn register(
              ask the owner to deploy and allow it (`zkmltrack admin allow-verifier`)",
         ));
     }
-    if let Some(route) = route {
-        let digest = suite.route(route).await?.digest;
-        if digest != prepared.vk_digest() {
-            return Err(CliError::input(format!(
-                "route {route} verifies the key {digest}, not this model's {}; pass the same model and calibration set",
-                prepared.vk_digest()
-            )));
-        }
+    if lineage.is_none() && name.is_none() {
+        return Err(CliError::input("pass --lineage ID or --name NAME"));
     }
-    let lineage = match (lineage, name) {
-        (Some(id), _) => id,
-        (None, Some(name)) => suite.create_lineage(name).await?,
-        (None, None) => return Err(CliError::input("pass --lineage ID or --name NAME")),
-    };
-    let step = Step::start("registering the model version");
-    let registered = match route {
+    // The route first: when it awaits the owner's approval, stop before
+    // creating anything else (the re-run with --route finishes).
+    let route = match route {
         Some(route) => {
-            suite
-                .register_version_on(lineage, prepared.onnx_hash, route, uri)
-                .await?
+            let digest = suite.route(route).await?.digest;
+            if digest != prepared.vk_digest() {
+                return Err(CliError::input(format!(
+                    "route {route} verifies the key {digest}, not this model's {}; pass the same model and calibration set",
+                    prepared.vk_digest()
+                )));
+            }
+            route
         }
         None => {
-            suite
-                .register_version(lineage, prepared.onnx_hash, &prepared.vka(), uri)
-                .await?
+            let step = Step::start("adding the model's verifier route");
+            let added = suite.add_model_route(&prepared.vka()).await?;
+            step.done(format!("route {}", added.id));
+            if !added.approved {
+                return Err(ChainError::AwaitingApproval { route_id: added.id }.into());
+            }
+            added.id
         }
     };
+    let lineage = match (lineage, name) {
+        (Some(id), _) => id,
+        (_, Some(name)) => suite.create_lineage(name).await?,
+        (None, None) => unreachable!("checked above"),
+    };
+    let step = Step::start("registering the model version");
+    let registered = suite
+        .register_version_on(lineage, prepared.onnx_hash, route, uri)
+        .await?;
     step.done(format!("version {}", registered.version_id));
     Ok(registered)
 }
@@ -762,7 +771,7 @@ pub async fn evaluate_with_progress(
     step.done(format!(
         "{}/{} correct, {}",
         report.correct,
-        report.samples.len(),
+        report.resumed_at as usize + report.samples.len(),
         percent(report.accuracy_bps)
     ));
     Ok(report)

@@ -114,6 +114,10 @@ impl From<EvaluationError> for CliError {
             EvaluationError::Chain(e) => e.into(),
             EvaluationError::Prover(e) => e.into(),
             EvaluationError::Mismatch(m) => CliError::input(m),
+            EvaluationError::Revoked(_) => CliError {
+                code: EXIT_REFUSED,
+                message: err.to_string(),
+            },
         }
     }
 }

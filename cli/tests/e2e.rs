@@ -387,6 +387,88 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     );
     expect(out, 4, "is not the contract's owner");
 
+    // A participant's route awaits the owner's review (security F1): the
+    // owner rebuilds the circuit from the participant's ONNX, a wrong model
+    // fails the review, the right one passes and is approved, and the
+    // participant finishes the registration on that route.
+    let participant = [("ZKMLTRACK_PRIVATE_KEY", test_key.as_str())];
+    let model = repo().join("examples/iris/model.onnx");
+    let model = model.to_str().unwrap();
+    let calibration = repo().join("examples/iris/eval.csv");
+    let calibration = calibration.to_str().unwrap();
+    let register = |extra: &[&str]| {
+        zkmltrack(
+            &[
+                &[
+                    "model",
+                    "register",
+                    "--model",
+                    model,
+                    "--calibration",
+                    calibration,
+                ][..],
+                &["--task", "1"],
+                extra,
+                &["--test-srs", "--json"],
+                &common,
+            ]
+            .concat(),
+            &participant,
+        )
+    };
+    let out = register(&["--name", "participant"]);
+    expect_error(&out, 4, "awaits the suite owner's review and approval");
+    let err = stderr(&out);
+    let route: String = err
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .split("verifier route ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the error names the route")
+        .to_string();
+    let review = |model: &str, extra: &[&str]| {
+        zkmltrack(
+            &[
+                &["route", "review", "--route", &route, "--model", model][..],
+                &["--calibration", calibration, "--task", "1"],
+                extra,
+                &["--test-srs", "--json"],
+                &common,
+            ]
+            .concat(),
+            &[],
+        )
+    };
+    let weak = repo().join("examples/iris/model_weak.onnx");
+    let out = review(weak.to_str().unwrap(), &["--approve"]);
+    expect_error(&out, 5, "failed the review");
+    let show = zkmltrack(
+        &[&["route", "show", &route, "--json"][..], &common].concat(),
+        &[],
+    );
+    assert_eq!(
+        json_of(&show)["approved"],
+        false,
+        "a failed review approves nothing"
+    );
+    let out = review(model, &["--approve"]);
+    assert!(out.status.success(), "review: {}", stderr(&out));
+    let verdict = json_of(&out);
+    assert_eq!(
+        (verdict["passed"].as_bool(), verdict["approved"].as_bool()),
+        (Some(true), Some(true)),
+        "{verdict}"
+    );
+    let out = register(&["--name", "participant", "--route", &route]);
+    assert!(
+        out.status.success(),
+        "register on the route: {}",
+        stderr(&out)
+    );
+    assert_eq!(json_of(&out)["route_id"].to_string(), route);
+
     // A revoked model version cannot be evaluated.
     let out = zkmltrack(
         &[&["admin", "revoke", "--version", "2"][..], &common].concat(),

@@ -542,7 +542,7 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
 }
 
 /// A verifier bundle of the Iris model, built once into `target/` (for the
-/// ignored tests, which need a suite but test no proving).
+/// tests that need a suite but test no proving).
 fn iris_bundle(workspace: &Path) -> PathBuf {
     let bundle = workspace.join("iris-bundle.json");
     if !bundle.exists() {
@@ -567,13 +567,10 @@ fn iris_bundle(workspace: &Path) -> PathBuf {
 }
 
 #[test]
-#[ignore = "bug in sdk/src/chain/mod.rs (Chain::quote_activation): the activation quote reverts with \
-            ProgramUpToDate for a program whose code is already activated on the chain, so no second \
-            deploy of the same programs can succeed on one chain (reported)"]
 fn a_deploy_cut_after_an_activation_can_be_rerun() {
     let devnet = DevnetProcess::start();
     let dir = tempdir("zkmltrack-robustness-redeploy");
-    let workspace = repo().join("target/zkmltrack-robustness/ignored");
+    let workspace = repo().join("target/zkmltrack-robustness/suite-only");
     let deployment = dir.join("deployment.json");
     let bundle = iris_bundle(&workspace);
     let deploy = |url: &str| {
@@ -604,13 +601,10 @@ fn a_deploy_cut_after_an_activation_can_be_rerun() {
 }
 
 #[test]
-#[ignore = "bug in sdk/src/evaluation.rs (evaluate): a task with more classes than the model has \
-            outputs is not refused before the evaluation is opened; scoring the first proof then \
-            panics slicing the outputs (exit 101), and so does every resumed run (reported)"]
 fn a_task_with_more_classes_than_the_model_has_outputs_is_refused_before_opening() {
     let devnet = DevnetProcess::start();
     let dir = tempdir("zkmltrack-robustness-classes");
-    let workspace = repo().join("target/zkmltrack-robustness/ignored");
+    let workspace = repo().join("target/zkmltrack-robustness/suite-only");
     let deployment = dir.join("deployment.json");
     let bundle = iris_bundle(&workspace);
     let zk = |args: &[&str]| {

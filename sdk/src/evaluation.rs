@@ -31,6 +31,10 @@ pub enum EvaluationError {
     /// The model, dataset and task do not fit together.
     #[error("{0}")]
     Mismatch(String),
+    /// The model version was revoked: it cannot be evaluated (nor an
+    /// interrupted evaluation of it resumed).
+    #[error("model version {0} was revoked: it cannot be evaluated")]
+    Revoked(u64),
 }
 
 /// Candidate dataset index of a slot (the controller's formula).
@@ -202,6 +206,19 @@ pub async fn evaluate(
             spec.samples
         )));
     }
+    let outputs: usize = circuit
+        .settings
+        .instance_shapes
+        .get(1)
+        .map(|s| s.iter().product())
+        .unwrap_or(0);
+    if outputs != batch * spec.class_count as usize {
+        return Err(EvaluationError::Mismatch(format!(
+            "the model outputs {} scores per row; task {task_id} has {} classes",
+            outputs / batch.max(1),
+            spec.class_count
+        )));
+    }
     let scale = circuit.settings.input_scales.first().copied().unwrap_or(0);
     if scale != spec.scale {
         return Err(EvaluationError::Mismatch(format!(
@@ -229,7 +246,11 @@ pub async fn evaluate(
         )));
     }
 
-    let digest = suite.version(version_id).await?.vk_digest;
+    let version = suite.version(version_id).await?;
+    if version.revoked {
+        return Err(EvaluationError::Revoked(version_id));
+    }
+    let digest = version.vk_digest;
     let evaluation_id = match suite.evaluation_of(task_id, digest).await? {
         Some(id) => {
             progress(&format!(

@@ -418,12 +418,20 @@ impl Chain {
         let overrides = StateOverridesBuilder::default()
             .with_code(scratch, Bytes::copy_from_slice(code))
             .build();
-        let out = self
-            .provider
-            .call(tx)
-            .overrides(overrides)
-            .await
-            .map_err(|e| call_error(&format!("{action} (activation quote)"), e))?;
+        let out = match self.provider.call(tx).overrides(overrides).await {
+            Ok(out) => out,
+            Err(e) => {
+                return match call_error(&format!("{action} (activation quote)"), e) {
+                    // The same code is already active (an earlier or cut-short
+                    // deploy of it): nothing to pay, the deployer skips activation.
+                    ChainError::Reverted {
+                        error: Some("ProgramUpToDate"),
+                        ..
+                    } => Ok(U256::ZERO),
+                    other => Err(other),
+                };
+            }
+        };
         let quote = IArbWasm::activateProgramCall::abi_decode_returns(&out).map_err(|e| {
             ChainError::Rpc {
                 action: action.into(),
