@@ -106,14 +106,22 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
     );
     assert!(
         !chain
-            .view("provider", provider, &IReentrantProvider::fulfilledInsideCall {})
+            .view(
+                "provider",
+                provider,
+                &IReentrantProvider::fulfilledInsideCall {}
+            )
             .await
             .expect("fulfilledInside"),
         "fulfilling from inside openEvaluation must fail"
     );
     assert!(
         !chain
-            .view("provider", provider, &IReentrantProvider::reopenedInsideCall {})
+            .view(
+                "provider",
+                provider,
+                &IReentrantProvider::reopenedInsideCall {}
+            )
             .await
             .expect("reopenedInside"),
         "opening again from inside openEvaluation must fail"
@@ -126,11 +134,7 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
     );
     assert_eq!(
         chain
-            .view(
-                "count",
-                d.controller,
-                &Controller::evaluationCountCall {}
-            )
+            .view("count", d.controller, &Controller::evaluationCountCall {})
             .await
             .expect("count"),
         1,
