@@ -427,9 +427,10 @@ impl Devnet {
         true
     }
 
-    /// Moves the clock forward for the next blocks.
+    /// Moves the clock forward for the next blocks (saturating: timestamps stop at
+    /// `u64::MAX` instead of overflowing).
     pub fn increase_time(&mut self, seconds: u64) {
-        self.time_offset += seconds;
+        self.time_offset = self.time_offset.saturating_add(seconds);
     }
 
     /// Mines `n` empty blocks.
@@ -442,7 +443,7 @@ impl Devnet {
 
     fn next_timestamp(&self) -> u64 {
         let last = self.blocks.last().map(|b| b.timestamp).unwrap_or(0);
-        (now() + self.time_offset).max(last)
+        now().saturating_add(self.time_offset).max(last)
     }
 
     fn l1_number(&self, timestamp: u64) -> u64 {
@@ -682,7 +683,7 @@ impl Devnet {
     pub fn call(&self, req: &CallRequest) -> Result<CallResult, DevnetError> {
         let mut db = self.db.clone();
         if let Some(overrides) = &req.overrides {
-            apply_overrides(&mut db, overrides);
+            apply_overrides(&mut db, overrides)?;
         }
         let from = req.from.unwrap_or_default();
         let tx = TxEnv::builder()
@@ -792,7 +793,12 @@ impl Devnet {
     }
 }
 
-fn apply_overrides(db: &mut CacheDB<EmptyDB>, overrides: &StateOverride) {
+/// Applies `eth_call` state overrides; refuses override code revm cannot hold (an EIP-7702
+/// prefix `0xef01` without a well-formed delegation), which `Bytecode::new_raw` panics on.
+fn apply_overrides(
+    db: &mut CacheDB<EmptyDB>,
+    overrides: &StateOverride,
+) -> Result<(), DevnetError> {
     for (address, o) in overrides.iter() {
         let mut info = db.basic_ref(*address).ok().flatten().unwrap_or_default();
         if let Some(b) = o.balance {
@@ -802,7 +808,11 @@ fn apply_overrides(db: &mut CacheDB<EmptyDB>, overrides: &StateOverride) {
             info.nonce = n;
         }
         if let Some(code) = &o.code {
-            let code = Bytecode::new_raw(code.clone());
+            let code = Bytecode::new_raw_checked(code.clone()).map_err(|e| {
+                DevnetError::InvalidTransaction(format!(
+                    "state override of {address}: not a valid code ({e:?})"
+                ))
+            })?;
             info.code_hash = code.hash_slow();
             info.code = Some(code);
         }
@@ -823,6 +833,7 @@ fn apply_overrides(db: &mut CacheDB<EmptyDB>, overrides: &StateOverride) {
             }
         }
     }
+    Ok(())
 }
 
 fn tx_env(envelope: &TxEnvelope, from: Address) -> Result<TxEnv, DevnetError> {

@@ -123,6 +123,11 @@ fn call_request(req: TransactionRequest, overrides: Option<StateOverride>) -> Ca
     }
 }
 
+/// Most blocks one `anvil_mine` call mines. Every block stays in memory and the call holds
+/// the chain: an unbounded count (`2^64 - 1`) kept the server busy until it ran out of
+/// memory (found by the `devnet_rpc` fuzz target).
+const MAX_MINE: u64 = 10_000;
+
 /// Every method [`dispatch`] serves; any other name is answered with -32601 (method not
 /// found). The fuzz harness (`devnet/fuzz`) draws method names from this list.
 pub const METHODS: &[&str] = &[
@@ -255,7 +260,13 @@ pub(crate) fn dispatch(chain: &mut Devnet, method: &str, params: &[Value]) -> Re
         }
         "anvil_mine" => {
             let n: Option<U256> = opt_param(params, 0, "blocks")?;
-            chain.mine(n.map(|n| n.saturating_to()).unwrap_or(1));
+            let n = n.map(|n| n.saturating_to::<u64>()).unwrap_or(1);
+            if n > MAX_MINE {
+                return Err(RpcError::invalid_params(format!(
+                    "parameter 0 (blocks): at most {MAX_MINE} blocks per call, not {n}"
+                )));
+            }
+            chain.mine(n);
             Ok(Value::Null)
         }
         "evm_increaseTime" => {
