@@ -21,7 +21,10 @@
 //!   suite's declared errors (strictly decoded);
 //! - a successful `view` function wrote no storage, emitted no log, made no
 //!   mutating call;
-//! - a failed call leaves the suite as it was (motsu rolls back, as the chain does).
+//! - `verifyRows` of true rows returns status 0.
+//!
+//! A failed call is rolled back (motsu restores the state, as the chain reverts), so
+//! the next call of the same input starts where a real chain would be.
 //!
 //! Shared by the cargo-fuzz targets (`fuzz/`, nightly) and the stable regression test
 //! (`tests/fuzz_regressions.rs`). See docs/fuzzing.md.
