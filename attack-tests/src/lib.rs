@@ -9,7 +9,12 @@ use std::path::PathBuf;
 
 use alloy::signers::local::PrivateKeySigner;
 use zkmltrack::{
-    chain::{Chain, ChainError},
+    chain::{
+        bindings::{
+            IModelRegistry as Registry, ITaskController as Controller, IVerifierRouter as Router,
+        },
+        Chain, ChainError,
+    },
     dataset::Dataset,
     evaluation::drawn_indices,
     prover::{Circuit, Proof, Prover, ProverConfig, SrsSource, VerifierKind},
@@ -136,4 +141,33 @@ pub fn expect_revert<T: std::fmt::Debug>(what: &str, result: Result<T, ChainErro
         ),
         other => panic!("{what}: expected a revert with {name}, got {other:?}"),
     }
+}
+
+/// Version, route, task and evaluation counts (in that order): what a
+/// refused registration or governance call must leave alone.
+pub async fn counts(suite: &Suite) -> (u64, u64, u64, u64) {
+    let d = &suite.deployment;
+    let chain = suite.chain();
+    (
+        chain
+            .view("versions", d.registry, &Registry::versionCountCall {})
+            .await
+            .expect("versionCount"),
+        chain
+            .view("routes", d.router, &Router::routeCountCall {})
+            .await
+            .expect("routeCount"),
+        chain
+            .view("tasks", d.registry, &Registry::taskCountCall {})
+            .await
+            .expect("taskCount"),
+        chain
+            .view(
+                "evaluations",
+                d.controller,
+                &Controller::evaluationCountCall {},
+            )
+            .await
+            .expect("evaluationCount"),
+    )
 }

@@ -15,38 +15,9 @@ use zkmltrack::{
     suite::{Suite, TaskSpec},
 };
 use zkmltrack_attack_tests::{
-    as_account, circuit, deployed_suite, expect_revert, iris, prove_row, prover, repo,
+    as_account, circuit, counts, deployed_suite, expect_revert, iris, prove_row, prover, repo,
     test_account, SCALE,
 };
-
-/// Registry and router counters and the evaluation count: what a refused
-/// registration or governance call must leave alone.
-async fn counts(suite: &Suite) -> (u64, u64, u64, u64) {
-    let d = &suite.deployment;
-    let chain = suite.chain();
-    (
-        chain
-            .view("versions", d.registry, &Registry::versionCountCall {})
-            .await
-            .expect("versionCount"),
-        chain
-            .view("routes", d.router, &Router::routeCountCall {})
-            .await
-            .expect("routeCount"),
-        chain
-            .view("tasks", d.registry, &Registry::taskCountCall {})
-            .await
-            .expect("taskCount"),
-        chain
-            .view(
-                "evaluations",
-                d.controller,
-                &Controller::evaluationCountCall {},
-            )
-            .await
-            .expect("evaluationCount"),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {

@@ -10,32 +10,12 @@ use zkmltrack::{
     chain::{bindings::IVerifierRouter as Router, ChainError},
     prover::{Prover, ProverConfig, SrsSource},
     review::review,
-    suite::{vka_digest, vka_srs_words, Suite, TaskSpec},
+    suite::{vka_digest, vka_srs_words, TaskSpec},
 };
 use zkmltrack_attack_tests::{
-    as_account, circuit, deployed_suite, expect_revert, iris, prove_row, prover, repo,
+    as_account, circuit, counts, deployed_suite, expect_revert, iris, prove_row, prover, repo,
     test_account, SCALE,
 };
-
-/// Version and route counts: what a refused registration must leave alone.
-async fn counts(suite: &Suite) -> (u64, u64) {
-    let d = &suite.deployment;
-    let chain = suite.chain();
-    (
-        chain
-            .view(
-                "versions",
-                d.registry,
-                &zkmltrack::chain::bindings::IModelRegistry::versionCountCall {},
-            )
-            .await
-            .expect("versionCount"),
-        chain
-            .view("routes", d.router, &Router::routeCountCall {})
-            .await
-            .expect("routeCount"),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {

@@ -345,6 +345,18 @@ pub fn prepare_model<'p>(
     })
 }
 
+/// [`prepare_model`] of a model given by [`ModelArgs`] (its calibration set
+/// or the task's dataset), under a "circuit of <model>" progress step.
+fn prepare_model_step<'p>(
+    prover: &'p Prover,
+    model: &ModelArgs,
+) -> Result<PreparedModel<'p>, CliError> {
+    let step = Step::start(format!("circuit of {}", model.model.display()));
+    let prepared = prepare_model(prover, &model.model, &calibration_set(model, None)?, &step)?;
+    step.done("");
+    Ok(prepared)
+}
+
 fn read_dataset(path: &Path) -> Result<Dataset, CliError> {
     Ok(Dataset::from_csv(path)?)
 }
@@ -576,14 +588,7 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
                 check_fits_task(&suite, task, &model).await?;
             }
             let prover = global.prover(scale)?;
-            let step = Step::start(format!("circuit of {}", model.model.display()));
-            let prepared = prepare_model(
-                &prover,
-                &model.model,
-                &calibration_set(&model, None)?,
-                &step,
-            )?;
-            step.done("");
+            let prepared = prepare_model_step(&prover, &model)?;
             let registered =
                 register(&suite, &prepared, lineage, name.as_deref(), &uri, route).await?;
             emit(
@@ -864,14 +869,7 @@ pub async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliError> {
             })?;
             let task = suite.task(task_id).await?;
             let prover = global.prover(model.scale.unwrap_or(task.spec.scale))?;
-            let step = Step::start(format!("circuit of {}", model.model.display()));
-            let prepared = prepare_model(
-                &prover,
-                &model.model,
-                &calibration_set(&model, None)?,
-                &step,
-            )?;
-            step.done("");
+            let prepared = prepare_model_step(&prover, &model)?;
             let runtime = prepared
                 .bundle
                 .runtime_code()
