@@ -51,6 +51,35 @@ fn dataset_verifier_regressions() {
     replay(Target::DatasetVerifier);
 }
 
+alloy_sol_types::sol! {
+    function verifyRows(bytes32 root, uint64 dataset_size, uint32 feature_count, uint64[] indices, uint32[] labels, uint256[] features, bytes32[] proofs) returns (uint256);
+}
+
+/// DV-1 (docs/fuzzing.md): no rows and a huge `feature_count` used to reserve
+/// `32 * feature_count` bytes before reading a row (abort natively, trap on Stylus).
+/// Now the call answers with a status word: no rows, nothing wrong.
+#[test]
+fn dv1_no_rows_and_a_huge_width_answer_with_a_status() {
+    use alloy_sol_types::SolCall;
+    let suite = Suite::deploy();
+    for feature_count in [1 << 21, u32::MAX] {
+        let calldata = verifyRowsCall {
+            root: Default::default(),
+            dataset_size: 1,
+            feature_count,
+            indices: vec![],
+            labels: vec![],
+            features: vec![],
+            proofs: vec![],
+        }
+        .abi_encode();
+        let outcome = suite.call(Target::DatasetVerifier, Default::default(), calldata);
+        let output = outcome.result.expect("verifyRows answers");
+        let status = verifyRowsCall::abi_decode_returns(&output, true).expect("a status word");
+        assert!(status._0.is_zero(), "status {}", status._0);
+    }
+}
+
 /// The fuzzers start from a populated suite; if an interface change breaks a setup
 /// step, they silently explore less. This fails instead.
 #[test]

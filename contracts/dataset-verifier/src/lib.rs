@@ -57,10 +57,13 @@ impl DatasetVerifier {
     ) -> U256 {
         let status = |code: u64, detail: u64| U256::from(code) << 64 | U256::from(detail);
         let width = feature_count as usize;
-        if indices.len() != labels.len() || features.len() != indices.len() * width {
+        // Checked: `indices.len() * width` must not wrap (wasm32 `usize`), and
+        // nothing is reserved beyond what the call carries.
+        if indices.len() != labels.len() || indices.len().checked_mul(width) != Some(features.len())
+        {
             return status(MALFORMED_ROWS, 0);
         }
-        let mut row = Vec::with_capacity(width);
+        let mut row = Vec::with_capacity(width.min(features.len()));
         let mut cursor = 0;
         // Every row of the call has the same width: its leaf prefix is hashed once.
         let prefix = leaf_prefix(width);
