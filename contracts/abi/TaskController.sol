@@ -17,13 +17,11 @@ interface ITaskController  {
 
     function evaluation(uint64 evaluation_id) external view returns (uint64, uint64, address, uint8, uint64, uint256, uint32, uint32);
 
-    function leaderboard(uint64 task_id) external view returns ((uint64,uint64,uint32)[] memory);
-
     function evaluationOf(uint64 task_id, bytes32 vk_digest) external view returns (uint64);
 
     function evaluationCount() external view returns (uint64);
 
-    function contracts() external view returns (address, address, address);
+    function contracts() external view returns (address, address, address, address);
 
     error UnknownTask(uint64);
 
@@ -55,6 +53,8 @@ interface ITaskController  {
 
     error InvalidMerkleProof(uint64);
 
+    error MalformedMerkleProofs(uint32);
+
     error VerificationUnavailable(uint64);
 
     error ProofRejected(uint64);
@@ -66,5 +66,5 @@ interface ITaskController  {
     event EvaluationExpired(uint64 indexed evaluation_id);
     event SamplesSubmitted(uint64 indexed evaluation_id, uint32 first_slot, uint32 count, uint32 correct);
     event EvaluationFinalized(uint64 indexed evaluation_id, uint64 indexed task_id, uint64 indexed version_id, uint32 correct, uint32 samples, uint32 accuracy_bps, uint32 rank);
-    event ContractsUpdated(address registry, address router, address dataset_verifier);
+    event ContractsUpdated(address registry, address router, address dataset_verifier, address leaderboard);
 }

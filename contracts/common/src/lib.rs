@@ -145,6 +145,30 @@ macro_rules! governance {
     };
 }
 
+/// ModelRegistry `version(uint64)` selector. The answer is eight static
+/// words: lineage, number, submitter, ONNX hash, VK digest, route,
+/// registered at, revoked (the word [`VERSION_REVOKED_WORD`]).
+pub const REGISTRY_VERSION: [u8; 4] = [0x57, 0x54, 0x73, 0x2c];
+/// Words in the ModelRegistry's `version(uint64)` answer.
+pub const VERSION_WORDS: usize = 8;
+/// Word of the `version(uint64)` answer that is non-zero once revoked.
+pub const VERSION_REVOKED_WORD: usize = 7;
+
+/// Calldata of ModelRegistry `version(version_id)`.
+pub fn version_calldata(version_id: u64) -> [u8; 36] {
+    let mut calldata = [0u8; 36];
+    calldata[..4].copy_from_slice(&REGISTRY_VERSION);
+    calldata[28..].copy_from_slice(&version_id.to_be_bytes());
+    calldata
+}
+
+/// Word `i` of ABI-encoded return data (big-endian), or zero when it is shorter.
+pub fn word(data: &[u8], i: usize) -> alloy_primitives::U256 {
+    data.get(32 * i..32 * i + 32)
+        .map(alloy_primitives::U256::from_be_slice)
+        .unwrap_or_default()
+}
+
 /// Storage index of a 1-based id: `id - 1`, and `usize::MAX` (never present) for 0.
 pub fn id_index(id: u64) -> usize {
     (id as usize).wrapping_sub(1)

@@ -21,7 +21,14 @@
 //!    from the proof's public inputs (so the inputs are the dataset's features by
 //!    construction); the router verifies the proof against the version's key;
 //!    the argmax of the public outputs is compared with the label;
-//! 4. after the last sample the accuracy is final and the leaderboard updated.
+//! 4. after the last sample the accuracy is final and the evaluation is filed
+//!    in the task's leaderboard, kept by the Leaderboard program (a program of
+//!    its own so that this one stays under Stylus' 24 KB code limit).
+//!
+//! Failures of the contracts it calls keep their meaning: a router revert
+//! (e.g. `RouteNotApproved`, `UntrustedSrs`) is returned as it is, and reads
+//! that cannot be made fail closed (the suite counts as paused when the
+//! registry does not answer `paused()`; a beacon without a hash cannot seed).
 //!
 //! Sample indices are drawn without replacement: slot `k` takes the first
 //! `keccak256(seed, k, attempt) mod size` not used before (a bitmap).
@@ -41,20 +48,22 @@ use stylus_sdk::{
         StorageAddress, StorageMap, StorageU256, StorageU32, StorageU64, StorageU8, StorageVec,
     },
 };
-use zkmltrack_common::felt;
+use zkmltrack_common::{
+    felt, id_index, version_calldata, word, VERSION_REVOKED_WORD, VERSION_WORDS,
+};
 
 pub use sol::*;
-use zkmltrack_common::id_index;
 
-/// Leaderboard length per task.
-pub const LEADERBOARD_SIZE: usize = 10;
 /// Blocks whose hash ArbSys still serves.
 pub const BLOCK_HASH_WINDOW: u64 = 256;
+/// L2 blocks a randomness provider has to fulfil an evaluation's request
+/// (about half an hour on Arbitrum One at four blocks a second). After them
+/// anyone may expire the evaluation, which frees the model's lock on the task
+/// (the participant saw no randomness, so a new opening draws nothing twice).
+pub const PROVIDER_TIMEOUT_BLOCKS: u64 = 7_200;
 /// ArbSys precompile (L2 block number and hashes).
 pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
 
-/// ModelRegistry `version(uint64)` selector.
-const REGISTRY_VERSION: [u8; 4] = [0x57, 0x54, 0x73, 0x2c];
 /// ModelRegistry `paused()` selector.
 const REGISTRY_PAUSED: [u8; 4] = [0x5c, 0x97, 0x5a, 0xbb];
 /// ModelRegistry `task(uint64)` selector.
@@ -70,7 +79,9 @@ pub const STATUS_COMMITTED: u8 = 1;
 pub const STATUS_DRAWN: u8 = 2;
 /// Evaluation status: all samples scored, accuracy final.
 pub const STATUS_FINALIZED: u8 = 3;
-/// Evaluation status: the beacon block left the hash window before anyone drew.
+/// Evaluation status: the beacon block left the hash window before anyone
+/// drew (the model stays locked out of the task), or the randomness provider
+/// did not fulfil within [`PROVIDER_TIMEOUT_BLOCKS`] (the lock is freed).
 pub const STATUS_EXPIRED: u8 = 4;
 
 mod sol {
@@ -94,7 +105,8 @@ mod sol {
         #[derive(Debug)]
         event SamplesDrawn(uint64 indexed evaluation_id, uint256 seed);
 
-        /// Emitted when the beacon block left the hash window before a draw.
+        /// Emitted when an evaluation expires before its draw: the beacon block
+        /// left the hash window, or the randomness provider timed out.
         ///
         /// * `evaluation_id` - The evaluation, now expired.
         #[derive(Debug)]
@@ -127,8 +139,9 @@ mod sol {
         /// * `registry` - ModelRegistry.
         /// * `router` - VerifierRouter.
         /// * `dataset_verifier` - DatasetVerifier.
+        /// * `leaderboard` - Leaderboard keeping the controller's boards.
         #[derive(Debug)]
-        event ContractsUpdated(address registry, address router, address dataset_verifier);
+        event ContractsUpdated(address registry, address router, address dataset_verifier, address leaderboard);
     }
 
     sol! {
@@ -139,6 +152,8 @@ mod sol {
         function requestRandomness(uint64 evaluation_id);
         /// DatasetVerifier: checks rows against a dataset root (status word).
         function verifyRows(bytes32 root, uint64 dataset_size, uint32 feature_count, uint64[] indices, uint32[] labels, uint256[] features, bytes32[] proofs) returns (uint256);
+        /// Leaderboard: files a finalized evaluation in the caller's board, returns its rank.
+        function record(uint64 task_id, uint64 evaluation_id, uint64 version_id, uint32 accuracy_bps) returns (uint32);
     }
 
     sol! {
@@ -196,7 +211,7 @@ mod sol {
         #[derive(Debug)]
         error WrongEvaluationStatus(uint64 evaluation_id, uint8 status);
 
-        /// The beacon block is not mined yet.
+        /// The beacon block is not mined yet (or ArbSys served no hash for it).
         ///
         /// * `evaluation_id` - The evaluation.
         /// * `beacon_block` - Block whose hash seeds the draw; draw after it.
@@ -241,7 +256,14 @@ mod sol {
         #[derive(Debug)]
         error InvalidMerkleProof(uint64 dataset_index);
 
-        /// The router could not verify (bad route, mismatched key, paused).
+        /// The Merkle paths hold more hashes than the submitted rows' paths use.
+        ///
+        /// * `hashes` - Hashes given.
+        #[derive(Debug)]
+        error MalformedMerkleProofs(uint32 hashes);
+
+        /// The router could not verify and gave no reason (its typed errors,
+        /// e.g. `RouteNotApproved`, are returned as they are).
         ///
         /// * `route_id` - The version's route.
         #[derive(Debug)]
@@ -288,12 +310,14 @@ pub enum Error {
     InvalidLabel(InvalidLabel),
     /// See [`InvalidMerkleProof`].
     InvalidMerkleProof(InvalidMerkleProof),
+    /// See [`MalformedMerkleProofs`].
+    MalformedMerkleProofs(MalformedMerkleProofs),
     /// See [`VerificationUnavailable`].
     VerificationUnavailable(VerificationUnavailable),
     /// See [`ProofRejected`].
     ProofRejected(ProofRejected),
     /// The suite is paused: the ModelRegistry's owner paused it (OpenZeppelin
-    /// `Pausable`'s error).
+    /// `Pausable`'s error), or the registry did not answer `paused()`.
     EnforcedPause(EnforcedPause),
 }
 
@@ -352,8 +376,8 @@ pub struct TaskController {
     router: StorageAddress,
     /// DatasetVerifier checking rows against dataset roots.
     dataset_verifier: StorageAddress,
-    /// Finalized evaluation ids per task, best accuracy first (ties: earliest first).
-    leaderboards: StorageMap<U64, StorageVec<StorageU64>>,
+    /// Leaderboard keeping this controller's boards.
+    leaderboard: StorageAddress,
     /// Evaluations; id `n` is at index `n - 1`.
     evaluations: StorageVec<Evaluation>,
     /// Evaluation id per `keccak256(task_id, vk_digest)`: one per model and task.
@@ -364,30 +388,32 @@ pub struct TaskController {
 /// commit block, seed, samples scored, correct predictions.
 pub type EvaluationInfo = (u64, u64, Address, u8, u64, U256, u32, u32);
 
-/// What `leaderboard(task)` returns: one `(evaluation id, version id,
-/// accuracy in basis points)` row per entry, best first. One array of static
-/// rows, because stylus-sdk 0.9 encodes a returned tuple of dynamic arrays as a
-/// single value (with a leading offset), which ABI clients cannot decode.
-pub type Leaderboard = Vec<(u64, u64, u32)>;
-
 #[public]
 impl TaskController {
-    /// Fixes the registry, router and dataset verifier the controller trusts,
-    /// for its lifetime.
+    /// Fixes the registry, router, dataset verifier and leaderboard the
+    /// controller trusts, for its lifetime.
     ///
     /// # Events
     /// * [`ContractsUpdated`].
     #[constructor]
-    pub fn constructor(&mut self, registry: Address, router: Address, dataset_verifier: Address) {
+    pub fn constructor(
+        &mut self,
+        registry: Address,
+        router: Address,
+        dataset_verifier: Address,
+        leaderboard: Address,
+    ) {
         self.registry.set(registry);
         self.router.set(router);
         self.dataset_verifier.set(dataset_verifier);
+        self.leaderboard.set(leaderboard);
         log(
             self.vm(),
             ContractsUpdated {
                 registry,
                 router,
                 dataset_verifier,
+                leaderboard,
             },
         );
     }
@@ -464,40 +490,55 @@ impl TaskController {
     /// is mined; if its hash has left ArbSys' 256-block window, the evaluation
     /// expires instead (no retry: a participant cannot skip an unwanted draw).
     ///
+    /// For a provider-drawn evaluation still waiting after
+    /// [`PROVIDER_TIMEOUT_BLOCKS`], anyone's call expires it and frees the
+    /// model's lock on the task, so the participant can open a new one.
+    ///
     /// # Errors
     /// * [`Error::UnknownEvaluation`] - no such evaluation.
     /// * [`Error::WrongEvaluationStatus`] - not waiting for its seed.
-    /// * [`Error::NotAuthorized`] - the task draws from a provider (`expected`).
-    /// * [`Error::DrawTooEarly`] - the beacon block is not mined yet.
+    /// * [`Error::NotAuthorized`] - the task draws from a provider (`expected`)
+    ///   whose time is not up.
+    /// * [`Error::DrawTooEarly`] - the beacon block is not mined yet, or
+    ///   ArbSys served no hash for it.
+    /// * [`Error::VersionUnavailable`] - expiring, the registry did not answer.
     ///
     /// # Events
     /// * [`SamplesDrawn`] or [`EvaluationExpired`].
     pub fn draw(&mut self, evaluation_id: u64) -> Result<(), Error> {
         let (task_id, commit_block) = self.committed(evaluation_id)?;
         let task = self.task_params(task_id)?;
+        let now = self.arb_block_number();
         if !task.randomness.is_zero() {
-            return Err(Error::NotAuthorized(NotAuthorized {
-                account: self.vm().msg_sender(),
-                expected: task.randomness,
-            }));
+            if now <= commit_block + PROVIDER_TIMEOUT_BLOCKS {
+                return Err(Error::NotAuthorized(NotAuthorized {
+                    account: self.vm().msg_sender(),
+                    expected: task.randomness,
+                }));
+            }
+            let version_id = self.evaluation_ref(evaluation_id)?.version_id.get().to();
+            let vk_digest = word(&self.version_words(version_id)?, 4).into();
+            self.evaluated
+                .setter(evaluated_key(self, task_id, vk_digest))
+                .set(U64::ZERO);
+            return self.expire(evaluation_id);
         }
         let beacon_block = commit_block + task.draw_delay;
-        let now = self.arb_block_number();
+        let too_early = Error::DrawTooEarly(DrawTooEarly {
+            evaluation_id,
+            beacon_block,
+        });
         if now <= beacon_block {
-            return Err(Error::DrawTooEarly(DrawTooEarly {
-                evaluation_id,
-                beacon_block,
-            }));
+            return Err(too_early);
         }
         if now - beacon_block > BLOCK_HASH_WINDOW {
-            self.evaluation_mut(evaluation_id)?
-                .status
-                .set(U8::from(STATUS_EXPIRED));
-            log(self.vm(), EvaluationExpired { evaluation_id });
-            return Ok(());
+            return self.expire(evaluation_id);
         }
-        let hash = self.arb_sys(ARB_BLOCK_HASH, Some(beacon_block));
-        self.set_seed(evaluation_id, hash.to_be_bytes())
+        // Fails closed: no hash, no seed (never the predictable keccak(0, id)).
+        match self.arb_sys(ARB_BLOCK_HASH, Some(beacon_block)) {
+            Some(hash) if !hash.is_zero() => self.set_seed(evaluation_id, hash.to_be_bytes()),
+            _ => Err(too_early),
+        }
     }
 
     /// Fixes the seed of a provider-drawn evaluation. Only the task's provider.
@@ -543,8 +584,11 @@ impl TaskController {
     /// * [`Error::InstanceNotAFieldElement`] - an instance is not below the modulus.
     /// * [`Error::InvalidLabel`] - a label is not below the class count.
     /// * [`Error::InvalidMerkleProof`] - a path does not lead to the root.
+    /// * [`Error::MalformedMerkleProofs`] - hashes left over after the paths.
     /// * [`Error::VersionIsRevoked`] - the version was revoked meanwhile.
-    /// * [`Error::VerificationUnavailable`] - the router could not verify.
+    /// * the VerifierRouter's own errors (e.g. `RouteNotApproved`,
+    ///   `UntrustedSrs`, `VerifierNotAllowed`), returned as it reverted;
+    ///   [`Error::VerificationUnavailable`] if it reverted without data.
     /// * [`Error::ProofRejected`] - the verifier rejected the proof.
     /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `paused()`).
     ///
@@ -558,7 +602,7 @@ impl TaskController {
         proof: Bytes,
         instances: Vec<U256>,
         vka: Vec<B256>,
-    ) -> Result<u32, Error> {
+    ) -> Result<u32, Vec<u8>> {
         self.when_not_paused()?;
         let sender = self.vm().msg_sender();
         let (task_id, version_id, seed, first_slot) = {
@@ -568,14 +612,16 @@ impl TaskController {
                 return Err(Error::WrongEvaluationStatus(WrongEvaluationStatus {
                     evaluation_id,
                     status,
-                }));
+                })
+                .into());
             }
             let participant = evaluation.participant.get();
             if sender != participant {
                 return Err(Error::NotAuthorized(NotAuthorized {
                     account: sender,
                     expected: participant,
-                }));
+                })
+                .into());
             }
             (
                 evaluation.task_id.get().to::<u64>(),
@@ -598,14 +644,16 @@ impl TaskController {
             return Err(Error::BadSampleCount(BadSampleCount {
                 evaluation_id,
                 remaining,
-            }));
+            })
+            .into());
         }
         let expected = count * (features + classes);
         if instances.len() != expected {
             return Err(Error::InstanceCountMismatch(InstanceCountMismatch {
                 expected: expected as u32,
                 actual: instances.len() as u32,
-            }));
+            })
+            .into());
         }
         let (_, vk_digest, route_id) = self.live_version(version_id)?;
 
@@ -613,7 +661,7 @@ impl TaskController {
         let mut correct = 0u32;
         for (j, &label) in labels.iter().enumerate() {
             if label as usize >= classes {
-                return Err(Error::InvalidLabel(InvalidLabel { label }));
+                return Err(Error::InvalidLabel(InvalidLabel { label }).into());
             }
             indices.push(self.take_index(evaluation_id, seed, first_slot + j as u32, size)?);
             let outputs_at = count * features + j * classes;
@@ -623,7 +671,8 @@ impl TaskController {
             if let Some(k) = outputs.iter().position(|x| *x >= felt::MODULUS) {
                 return Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement {
                     position: (outputs_at + k) as u32,
-                }));
+                })
+                .into());
             }
             if felt::argmax(outputs) == Some(label as usize) {
                 correct += 1;
@@ -647,10 +696,12 @@ impl TaskController {
             vka,
         }
         .abi_encode();
+        // The router's typed errors are returned as they are; only a revert
+        // without data becomes VerificationUnavailable.
         let verdict = unsafe { RawCall::new_static().call(self.router.get(), &calldata) }
-            .map_err(|_| Error::VerificationUnavailable(VerificationUnavailable { route_id }))?;
+            .map_err(|reason| bubble(reason, route_id))?;
         if word(&verdict, 0) != U256::from(1u8) {
-            return Err(Error::ProofRejected(ProofRejected { evaluation_id }));
+            return Err(Error::ProofRejected(ProofRejected { evaluation_id }).into());
         }
 
         let next_slot = first_slot + count as u32;
@@ -678,7 +729,15 @@ impl TaskController {
         );
         if next_slot == samples {
             let accuracy_bps = accuracy_bps(total_correct, samples);
-            let rank = self.rank(task_id, evaluation_id, accuracy_bps);
+            let calldata = recordCall {
+                task_id,
+                evaluation_id,
+                version_id,
+                accuracy_bps,
+            }
+            .abi_encode();
+            let rank = unsafe { RawCall::new().call(self.leaderboard.get(), &calldata) }
+                .map(|out| word(&out, 0).saturating_to())?;
             log(
                 self.vm(),
                 EvaluationFinalized {
@@ -713,24 +772,6 @@ impl TaskController {
         ))
     }
 
-    /// A task's leaderboard, best first (see [`Leaderboard`]); empty for a
-    /// task without finalized evaluations. Revoked versions are left out
-    /// (and dropped from the stored top ten when a finalization next changes it).
-    pub fn leaderboard(&self, task_id: u64) -> Leaderboard {
-        let entries = self.leaderboards.get(U64::from(task_id));
-        let mut board: Leaderboard = Vec::new();
-        for i in 0..entries.len() {
-            let evaluation_id = entries.get(i).unwrap_or_default().to::<u64>();
-            if let Some(e) = self.evaluations.get(id_index(evaluation_id)) {
-                let version_id = e.version_id.get().to();
-                if self.live_version(version_id).is_ok() {
-                    board.push((evaluation_id, version_id, e.accuracy_bps.get().to()));
-                }
-            }
-        }
-        board
-    }
-
     /// The evaluation of a model (by verifying-key digest) on a task, 0 if none.
     pub fn evaluation_of(&self, task_id: u64, vk_digest: B256) -> u64 {
         self.evaluated
@@ -743,12 +784,14 @@ impl TaskController {
         self.evaluations.len() as u64
     }
 
-    /// The ModelRegistry, VerifierRouter and DatasetVerifier the controller trusts.
-    pub fn contracts(&self) -> (Address, Address, Address) {
+    /// The ModelRegistry, VerifierRouter, DatasetVerifier and Leaderboard the
+    /// controller trusts.
+    pub fn contracts(&self) -> (Address, Address, Address, Address) {
         (
             self.registry.get(),
             self.router.get(),
             self.dataset_verifier.get(),
+            self.leaderboard.get(),
         )
     }
 }
@@ -786,19 +829,22 @@ fn candidate_index(
     })
 }
 
-/// Word `i` of ABI-encoded return data, or zero when it is shorter.
-fn word(data: &[u8], i: usize) -> U256 {
-    data.get(32 * i..32 * i + 32)
-        .map(U256::from_be_slice)
-        .unwrap_or_default()
+/// A callee's revert data as it is, or [`VerificationUnavailable`] when it
+/// gave none.
+fn bubble(reason: Vec<u8>, route_id: u64) -> Vec<u8> {
+    if reason.is_empty() {
+        Error::VerificationUnavailable(VerificationUnavailable { route_id }).into()
+    } else {
+        reason
+    }
 }
 
 impl TaskController {
-    /// Refuses while the ModelRegistry, the suite's governance anchor, is paused.
+    /// Refuses while the ModelRegistry, the suite's governance anchor, is
+    /// paused, or does not say it is not (fails closed).
     fn when_not_paused(&self) -> Result<(), Error> {
         let paused = unsafe { RawCall::new_static().call(self.registry.get(), &REGISTRY_PAUSED) }
-            .map(|out| !word(&out, 0).is_zero())
-            .unwrap_or(false);
+            .map_or(true, |out| out.len() < 32 || !word(&out, 0).is_zero());
         if paused {
             return Err(Error::EnforcedPause(EnforcedPause {}));
         }
@@ -882,16 +928,18 @@ impl TaskController {
         Ok(())
     }
 
+    /// The registry's `version(id)` answer (its eight words), whether revoked or not.
+    fn version_words(&self, version_id: u64) -> Result<Vec<u8>, Error> {
+        unsafe { RawCall::new_static().call(self.registry.get(), &version_calldata(version_id)) }
+            .ok()
+            .filter(|out| out.len() >= 32 * VERSION_WORDS)
+            .ok_or(Error::VersionUnavailable(VersionUnavailable { version_id }))
+    }
+
     /// Submitter, VK digest and route of a registered, unrevoked version.
     fn live_version(&self, version_id: u64) -> Result<(Address, B256, u64), Error> {
-        // ModelRegistry.version(uint64): eight static words, decoded in place.
-        let mut calldata = REGISTRY_VERSION.to_vec();
-        calldata.extend_from_slice(&U256::from(version_id).to_be_bytes::<32>());
-        let out = unsafe { RawCall::new_static().call(self.registry.get(), &calldata) }
-            .ok()
-            .filter(|out| out.len() >= 256)
-            .ok_or(Error::VersionUnavailable(VersionUnavailable { version_id }))?;
-        if !word(&out, 7).is_zero() {
+        let out = self.version_words(version_id)?;
+        if !word(&out, VERSION_REVOKED_WORD).is_zero() {
             return Err(Error::VersionIsRevoked(VersionIsRevoked { version_id }));
         }
         Ok((
@@ -901,20 +949,35 @@ impl TaskController {
         ))
     }
 
-    /// ArbSys call without arguments or with one word, returning its first word.
-    fn arb_sys(&self, selector: [u8; 4], argument: Option<u64>) -> U256 {
+    /// ArbSys call without arguments or with one word, returning its first
+    /// word; `None` when the call fails or answers nothing.
+    fn arb_sys(&self, selector: [u8; 4], argument: Option<u64>) -> Option<U256> {
         let mut calldata = selector.to_vec();
         if let Some(arg) = argument {
             calldata.extend_from_slice(&U256::from(arg).to_be_bytes::<32>());
         }
         unsafe { RawCall::new_static().call(ARB_SYS, &calldata) }
+            .ok()
+            .filter(|out| out.len() >= 32)
             .map(|out| word(&out, 0))
-            .unwrap_or_default()
     }
 
-    /// Current L2 block number (ArbSys `arbBlockNumber()`).
+    /// Current L2 block number (ArbSys `arbBlockNumber()`); 0 if ArbSys does
+    /// not answer, which fails closed: an evaluation committed at block 0
+    /// expires at its draw.
     fn arb_block_number(&self) -> u64 {
-        self.arb_sys(ARB_BLOCK_NUMBER, None).saturating_to()
+        self.arb_sys(ARB_BLOCK_NUMBER, None)
+            .unwrap_or_default()
+            .saturating_to()
+    }
+
+    /// Marks a committed evaluation expired.
+    fn expire(&mut self, evaluation_id: u64) -> Result<(), Error> {
+        self.evaluation_mut(evaluation_id)?
+            .status
+            .set(U8::from(STATUS_EXPIRED));
+        log(self.vm(), EvaluationExpired { evaluation_id });
+        Ok(())
     }
 
     /// Asks the DatasetVerifier whether the rows (features from the proof's
@@ -930,6 +993,7 @@ impl TaskController {
         instances: &[U256],
         proofs: Vec<B256>,
     ) -> Result<(), Error> {
+        let hashes = proofs.len() as u32;
         let calldata = verifyRowsCall {
             root,
             dataset_size: size,
@@ -948,6 +1012,9 @@ impl TaskController {
             0 => Ok(()),
             1 => Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement {
                 position: detail as u32,
+            })),
+            3 => Err(Error::MalformedMerkleProofs(MalformedMerkleProofs {
+                hashes,
             })),
             _ => Err(Error::InvalidMerkleProof(InvalidMerkleProof {
                 dataset_index: detail,
@@ -978,50 +1045,6 @@ impl TaskController {
             }
             attempt += 1;
         }
-    }
-
-    /// Inserts a finalized evaluation into its task's leaderboard, dropping
-    /// entries of versions revoked since, and returns its rank from 1 (0 if it
-    /// does not make the top [`LEADERBOARD_SIZE`]).
-    fn rank(&mut self, task_id: u64, evaluation_id: u64, accuracy: u32) -> u32 {
-        let board: Vec<u64> = {
-            let entries = self.leaderboards.get(U64::from(task_id));
-            (0..entries.len())
-                .map(|i| entries.get(i).unwrap_or_default().to())
-                .filter(|&id| {
-                    self.evaluations
-                        .get(id_index(id))
-                        .is_some_and(|e| self.live_version(e.version_id.get().to()).is_ok())
-                })
-                .collect()
-        };
-        // Ties keep the earlier evaluation ahead.
-        let position = board
-            .iter()
-            .position(|&other| {
-                let other_accuracy = self
-                    .evaluations
-                    .get(id_index(other))
-                    .map(|e| e.accuracy_bps.get().to::<u32>())
-                    .unwrap_or_default();
-                other_accuracy < accuracy
-            })
-            .unwrap_or(board.len());
-        if position >= LEADERBOARD_SIZE {
-            return 0;
-        }
-        let mut updated = board;
-        updated.insert(position, evaluation_id);
-        updated.truncate(LEADERBOARD_SIZE);
-        let mut entries = self.leaderboards.setter(U64::from(task_id));
-        entries.truncate(updated.len());
-        for (i, id) in updated.iter().enumerate() {
-            match entries.setter(i) {
-                Some(mut slot) => slot.set(U64::from(*id)),
-                None => entries.push(U64::from(*id)),
-            }
-        }
-        position as u32 + 1
     }
 }
 

@@ -1,5 +1,5 @@
 //! Unit tests (motsu) of the TaskController wired to the real ModelRegistry,
-//! VerifierRouter and DatasetVerifier. Only the EZKL verifier (accepts the
+//! VerifierRouter, DatasetVerifier and Leaderboard. Only the EZKL verifier (accepts the
 //! proof `0x01`), ArbSys (settable block number) and a randomness provider are
 //! mocks. The dataset is the 8-row tree of `common/vectors.json`.
 
@@ -8,7 +8,9 @@ use motsu::prelude::*;
 use serde_json::Value;
 use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageU256};
 use zkmltrack_common::felt;
+use zkmltrack_common::REGISTRY_VERSION;
 use zkmltrack_dataset_verifier::DatasetVerifier;
+use zkmltrack_leaderboard::{Leaderboard, Row, LEADERBOARD_SIZE};
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_verifier_router::VerifierRouter;
 
@@ -29,10 +31,12 @@ fn raw_call_selectors_match_their_signatures() {
     }
 }
 
-/// ArbSys stand-in: a settable L2 block number, hash(n) = keccak256(n).
+/// ArbSys stand-in: a settable L2 block number, hash(n) = keccak256(n), or
+/// reverting hash queries once `fail_hashes` is set.
 #[storage]
 struct MockArbSys {
     block: StorageU256,
+    fail_hashes: stylus_sdk::storage::StorageBool,
 }
 
 unsafe impl TopLevelStorage for MockArbSys {}
@@ -47,8 +51,15 @@ impl MockArbSys {
         self.block.get()
     }
 
-    fn arb_block_hash(&self, block: U256) -> B256 {
-        keccak256(block.to_be_bytes::<32>())
+    fn set_fail_hashes(&mut self, fail: bool) {
+        self.fail_hashes.set(fail);
+    }
+
+    fn arb_block_hash(&self, block: U256) -> Result<B256, Vec<u8>> {
+        if self.fail_hashes.get() {
+            return Err(vec![]);
+        }
+        Ok(keccak256(block.to_be_bytes::<32>()))
     }
 }
 
@@ -173,6 +184,7 @@ fn drawn_indices(seed: U256, size: u64) -> Vec<u64> {
 
 struct Suite {
     controller: Contract<TaskController>,
+    board: Contract<Leaderboard>,
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     arbsys: Contract<MockArbSys>,
@@ -189,6 +201,7 @@ impl Suite {
         registry: Contract<ModelRegistry>,
         router: Contract<VerifierRouter>,
         dataset: &Contract<DatasetVerifier>,
+        board: Contract<Leaderboard>,
         verifier: &Contract<MockVerifier>,
         provider: Address,
         owner: Address,
@@ -201,10 +214,12 @@ impl Suite {
             .sender(owner)
             .constructor(owner, router.address())
             .motsu_unwrap();
+        board.sender(owner).constructor(registry.address());
         controller.sender(owner).constructor(
             registry.address(),
             router.address(),
             dataset.address(),
+            board.address(),
         );
         let code_hash = router.sender(owner).vm().code_hash(verifier.address());
         router
@@ -244,6 +259,7 @@ impl Suite {
             .motsu_unwrap();
         Suite {
             controller,
+            board,
             registry,
             router,
             arbsys,
@@ -254,6 +270,13 @@ impl Suite {
 
     fn set_block(&self, block: u64) {
         self.arbsys.sender(self.owner).set_block(U256::from(block));
+    }
+
+    /// The controller's board of `task` (kept by the Leaderboard).
+    fn leaderboard(&self, task: u64) -> Vec<Row> {
+        self.board
+            .sender(self.owner)
+            .leaderboard(self.controller.address(), task)
     }
 
     fn submit(
@@ -275,6 +298,7 @@ impl Suite {
                 vka(),
             )
             .motsu_res()
+            .map_err(decode)
     }
 
     /// Opens evaluation 1 at block 10 and draws it at block 13; returns its indices.
@@ -304,6 +328,7 @@ fn evaluates_a_model_end_to_end_and_ranks_it(
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
     verifier: Contract<MockVerifier>,
     owner: Address,
     alice: Address,
@@ -313,6 +338,7 @@ fn evaluates_a_model_end_to_end_and_ranks_it(
         registry,
         router,
         &dataset,
+        board,
         &verifier,
         Address::ZERO,
         owner,
@@ -381,10 +407,7 @@ fn evaluates_a_model_end_to_end_and_ranks_it(
         (task, version, participant, status, commit, scored, correct),
         (1, 1, alice, STATUS_FINALIZED, 10, 4, 3)
     );
-    assert_eq!(
-        s.controller.sender(alice).leaderboard(1),
-        vec![(1, 1, 7500)]
-    );
+    assert_eq!(s.leaderboard(1), vec![(1, 1, 7500)]);
     assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 1);
 
     // Finalized: nothing more is accepted, and the model cannot be evaluated again.
@@ -417,6 +440,7 @@ fn rejects_bad_submissions_without_changing_state(
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
     verifier: Contract<MockVerifier>,
     owner: Address,
     alice: Address,
@@ -427,6 +451,7 @@ fn rejects_bad_submissions_without_changing_state(
         registry,
         router,
         &dataset,
+        board,
         &verifier,
         Address::ZERO,
         owner,
@@ -449,33 +474,35 @@ fn rejects_bad_submissions_without_changing_state(
     // Inputs that are not the leaf's features.
     let (labels, proofs, mut instances) = submission(&indices[..1], &[]);
     instances[0] += U256::from(1u8);
-    let err = s
-        .controller
-        .sender(alice)
-        .submit_samples(
-            1,
-            labels.clone(),
-            proofs.clone(),
-            Bytes(vec![1]),
-            instances,
-            vka(),
-        )
-        .motsu_unwrap_err();
+    let err = decode(
+        s.controller
+            .sender(alice)
+            .submit_samples(
+                1,
+                labels.clone(),
+                proofs.clone(),
+                Bytes(vec![1]),
+                instances,
+                vka(),
+            )
+            .motsu_unwrap_err(),
+    );
     assert!(matches!(err, Error::InvalidMerkleProof(_)));
     // Wrong instance count, bad label, too many samples, wrong sender.
     let (_, _, instances) = submission(&indices[..1], &[]);
-    let err = s
-        .controller
-        .sender(alice)
-        .submit_samples(
-            1,
-            labels.clone(),
-            proofs.clone(),
-            Bytes(vec![1]),
-            instances[..4].to_vec(),
-            vka(),
-        )
-        .motsu_unwrap_err();
+    let err = decode(
+        s.controller
+            .sender(alice)
+            .submit_samples(
+                1,
+                labels.clone(),
+                proofs.clone(),
+                Bytes(vec![1]),
+                instances[..4].to_vec(),
+                vka(),
+            )
+            .motsu_unwrap_err(),
+    );
     assert!(matches!(
         err,
         Error::InstanceCountMismatch(InstanceCountMismatch {
@@ -483,18 +510,19 @@ fn rejects_bad_submissions_without_changing_state(
             actual: 4
         })
     ));
-    let err = s
-        .controller
-        .sender(alice)
-        .submit_samples(
-            1,
-            vec![CLASSES],
-            proofs.clone(),
-            Bytes(vec![1]),
-            instances.clone(),
-            vka(),
-        )
-        .motsu_unwrap_err();
+    let err = decode(
+        s.controller
+            .sender(alice)
+            .submit_samples(
+                1,
+                vec![CLASSES],
+                proofs.clone(),
+                Bytes(vec![1]),
+                instances.clone(),
+                vka(),
+            )
+            .motsu_unwrap_err(),
+    );
     assert!(matches!(
         err,
         Error::InvalidLabel(InvalidLabel { label: CLASSES })
@@ -507,11 +535,12 @@ fn rejects_bad_submissions_without_changing_state(
             ..
         })
     ));
-    let err = s
-        .controller
-        .sender(mallory)
-        .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
-        .motsu_unwrap_err();
+    let err = decode(
+        s.controller
+            .sender(mallory)
+            .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+            .motsu_unwrap_err(),
+    );
     assert!(
         matches!(err, Error::NotAuthorized(NotAuthorized { account, expected }) if account == mallory && expected == alice)
     );
@@ -519,11 +548,12 @@ fn rejects_bad_submissions_without_changing_state(
     // An input that is not a field element.
     let (labels, proofs, mut instances) = submission(&indices[..1], &[]);
     instances[1] = U256::MAX;
-    let err = s
-        .controller
-        .sender(alice)
-        .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
-        .motsu_unwrap_err();
+    let err = decode(
+        s.controller
+            .sender(alice)
+            .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+            .motsu_unwrap_err(),
+    );
     assert!(matches!(
         err,
         Error::InstanceNotAFieldElement(InstanceNotAFieldElement { position: 1 })
@@ -532,15 +562,36 @@ fn rejects_bad_submissions_without_changing_state(
         s.submit(2, &indices[..1], &[], 1).unwrap_err(),
         Error::UnknownEvaluation(UnknownEvaluation { evaluation_id: 2 })
     ));
-    // A disabled route makes verification unavailable.
+    // A disabled route: the router's own error comes back as it is (F10).
     s.router
         .sender(owner)
         .set_route_active(1, false)
         .motsu_unwrap();
-    let err = s.submit(1, &indices[..1], &[], 1).unwrap_err();
+    let (labels, proofs, instances) = submission(&indices[..1], &[]);
+    let err = s
+        .controller
+        .sender(alice)
+        .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+        .motsu_unwrap_err();
+    assert_eq!(
+        err,
+        Vec::<u8>::from(zkmltrack_verifier_router::Error::RouteDisabled(
+            zkmltrack_verifier_router::RouteDisabled { route_id: 1 }
+        ))
+    );
+    // Hashes left over after the drawn row's path.
+    let (labels, mut proofs, instances) = submission(&indices[..1], &[]);
+    proofs.push(B256::ZERO);
+    let hashes = proofs.len() as u32;
+    let err = decode(
+        s.controller
+            .sender(alice)
+            .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+            .motsu_unwrap_err(),
+    );
     assert!(matches!(
         err,
-        Error::VerificationUnavailable(VerificationUnavailable { route_id: 1 })
+        Error::MalformedMerkleProofs(MalformedMerkleProofs { hashes: h }) if h == hashes
     ));
     s.router
         .sender(owner)
@@ -551,7 +602,7 @@ fn rejects_bad_submissions_without_changing_state(
         s.controller.sender(alice).evaluation(1).motsu_unwrap(),
         before
     );
-    assert_eq!(s.controller.sender(alice).leaderboard(1), vec![]);
+    assert_eq!(s.leaderboard(1), vec![]);
     // The drawn indices did not move: a valid submission still goes through.
     assert_eq!(s.submit(1, &indices[..2], &[], 1).unwrap(), 2);
 }
@@ -562,6 +613,7 @@ fn revocation_pause_and_closing_stop_evaluations(
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
     verifier: Contract<MockVerifier>,
     owner: Address,
     alice: Address,
@@ -572,6 +624,7 @@ fn revocation_pause_and_closing_stop_evaluations(
         registry,
         router,
         &dataset,
+        board,
         &verifier,
         Address::ZERO,
         owner,
@@ -646,6 +699,7 @@ fn beacon_expires_after_the_hash_window_without_retry(
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
     verifier: Contract<MockVerifier>,
     owner: Address,
     alice: Address,
@@ -655,6 +709,7 @@ fn beacon_expires_after_the_hash_window_without_retry(
         registry,
         router,
         &dataset,
+        board,
         &verifier,
         Address::ZERO,
         owner,
@@ -696,6 +751,7 @@ fn a_randomness_provider_draws_instead_of_the_beacon(
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
     verifier: Contract<MockVerifier>,
     provider: Contract<MockProvider>,
     owner: Address,
@@ -706,6 +762,7 @@ fn a_randomness_provider_draws_instead_of_the_beacon(
         registry,
         router,
         &dataset,
+        board,
         &verifier,
         provider.address(),
         owner,
@@ -754,10 +811,7 @@ fn a_randomness_provider_draws_instead_of_the_beacon(
 
     let indices = drawn_indices(seed, 8);
     assert_eq!(s.submit(1, &indices, &[], 1).unwrap(), SAMPLES);
-    assert_eq!(
-        s.controller.sender(alice).leaderboard(1),
-        vec![(1, 1, 10_000)]
-    );
+    assert_eq!(s.leaderboard(1), vec![(1, 1, 10_000)]);
 }
 
 #[motsu::test]
@@ -766,6 +820,7 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
     verifier: Contract<MockVerifier>,
     owner: Address,
     alice: Address,
@@ -775,6 +830,7 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
         registry,
         router,
         &dataset,
+        board,
         &verifier,
         Address::ZERO,
         owner,
@@ -840,7 +896,7 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
     expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     expected.truncate(LEADERBOARD_SIZE);
     // Evaluation k evaluates version k here.
-    let board = s.controller.sender(alice).leaderboard(1);
+    let board = s.leaderboard(1);
     assert_eq!(
         board,
         expected.iter().map(|&(e, a)| (e, e, a)).collect::<Vec<_>>()
@@ -865,7 +921,7 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
     let (best, _) = expected.remove(0);
     s.registry.sender(alice).revoke_version(best).motsu_unwrap();
     assert_eq!(
-        s.controller.sender(alice).leaderboard(1),
+        s.leaderboard(1),
         expected.iter().map(|&(e, a)| (e, e, a)).collect::<Vec<_>>()
     );
     let (last, accuracy) = run(14);
@@ -881,7 +937,7 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
     });
     expected.push((last, 0));
     assert_eq!(
-        s.controller.sender(alice).leaderboard(1),
+        s.leaderboard(1),
         expected.iter().map(|&(e, a)| (e, e, a)).collect::<Vec<_>>()
     );
 }
@@ -892,6 +948,7 @@ fn a_refusing_provider_reverts_the_opening(
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
     verifier: Contract<MockVerifier>,
     provider: Contract<RefusingProvider>,
     owner: Address,
@@ -902,6 +959,7 @@ fn a_refusing_provider_reverts_the_opening(
         registry,
         router,
         &dataset,
+        board,
         &verifier,
         provider.address(),
         owner,
@@ -917,4 +975,179 @@ fn a_refusing_provider_reverts_the_opening(
     );
     assert_eq!(s.controller.sender(alice).evaluation_count(), 0);
     assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 0);
+}
+
+/// The controller error that revert data encodes (the tests compare typed
+/// errors; `submit_samples` returns raw revert data to pass the router's on).
+fn decode(data: Vec<u8>) -> Error {
+    use alloy_sol_types::SolError;
+    macro_rules! first_match {
+        ($($variant:ident),*) => {
+            $(
+                if let Ok(e) = <$variant as SolError>::abi_decode(&data, true) {
+                    return Error::$variant(e);
+                }
+            )*
+        };
+    }
+    first_match!(
+        UnknownTask,
+        TaskIsClosed,
+        UnknownEvaluation,
+        VersionUnavailable,
+        VersionIsRevoked,
+        NotAuthorized,
+        AlreadyEvaluated,
+        WrongEvaluationStatus,
+        DrawTooEarly,
+        RandomnessRequestFailed,
+        BadSampleCount,
+        InstanceCountMismatch,
+        InstanceNotAFieldElement,
+        InvalidLabel,
+        InvalidMerkleProof,
+        MalformedMerkleProofs,
+        VerificationUnavailable,
+        ProofRejected,
+        EnforcedPause
+    );
+    panic!("not a TaskController error: {data:?}")
+}
+
+#[motsu::test]
+fn a_provider_that_never_fulfils_frees_the_lock_after_its_timeout(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
+    verifier: Contract<MockVerifier>,
+    provider: Contract<MockProvider>,
+    owner: Address,
+    alice: Address,
+    mallory: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        board,
+        &verifier,
+        provider.address(),
+        owner,
+        alice,
+    );
+    s.controller
+        .sender(alice)
+        .open_evaluation(1, 1)
+        .motsu_unwrap();
+    // Until the timeout only the provider acts; the lock holds.
+    s.set_block(10 + PROVIDER_TIMEOUT_BLOCKS);
+    let err = s.controller.sender(mallory).draw(1).motsu_unwrap_err();
+    assert!(
+        matches!(err, Error::NotAuthorized(NotAuthorized { expected, .. }) if expected == provider.address())
+    );
+    assert!(matches!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(1, 1)
+            .motsu_unwrap_err(),
+        Error::AlreadyEvaluated(AlreadyEvaluated {
+            evaluation_id: 1,
+            ..
+        })
+    ));
+    // After it anyone expires the evaluation, which frees the model's lock.
+    s.set_block(11 + PROVIDER_TIMEOUT_BLOCKS);
+    s.controller.sender(mallory).draw(1).motsu_unwrap();
+    s.controller
+        .assert_emitted(&EvaluationExpired { evaluation_id: 1 });
+    assert_eq!(
+        s.controller.sender(alice).evaluation(1).motsu_unwrap().3,
+        STATUS_EXPIRED
+    );
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 0);
+    // A late fulfilment changes nothing.
+    assert!(matches!(
+        s.controller
+            .sender(provider.address())
+            .fulfill_randomness(1, U256::from(42))
+            .motsu_unwrap_err(),
+        Error::WrongEvaluationStatus(WrongEvaluationStatus {
+            evaluation_id: 1,
+            status: STATUS_EXPIRED
+        })
+    ));
+    // The participant opens anew, which asks the provider again.
+    assert_eq!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(1, 1)
+            .motsu_unwrap(),
+        2
+    );
+    assert_eq!(provider.sender(alice).last_request(), U256::from(2));
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 2);
+}
+
+#[motsu::test]
+fn reads_that_cannot_be_made_fail_closed(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
+    verifier: Contract<MockVerifier>,
+    unwired: Contract<TaskController>,
+    owner: Address,
+    alice: Address,
+) {
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        board,
+        &verifier,
+        Address::ZERO,
+        owner,
+        alice,
+    );
+    // ArbSys serving no hash for the beacon block: no seed, and no expiry.
+    s.controller
+        .sender(alice)
+        .open_evaluation(1, 1)
+        .motsu_unwrap();
+    s.set_block(13);
+    s.arbsys.sender(owner).set_fail_hashes(true);
+    assert!(matches!(
+        s.controller.sender(alice).draw(1).motsu_unwrap_err(),
+        Error::DrawTooEarly(DrawTooEarly {
+            evaluation_id: 1,
+            beacon_block: 12
+        })
+    ));
+    assert_eq!(
+        s.controller.sender(alice).evaluation(1).motsu_unwrap().3,
+        STATUS_COMMITTED
+    );
+    s.arbsys.sender(owner).set_fail_hashes(false);
+    s.controller.sender(alice).draw(1).motsu_unwrap();
+
+    // A "registry" that does not answer paused() (here the dataset verifier)
+    // counts as paused.
+    unwired.sender(owner).constructor(
+        dataset.address(),
+        s.router.address(),
+        dataset.address(),
+        s.board.address(),
+    );
+    assert!(matches!(
+        unwired
+            .sender(alice)
+            .open_evaluation(1, 1)
+            .motsu_unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
 }

@@ -1,0 +1,11 @@
+//! Prints the contract's Solidity interface (`cargo run --features export-abi`).
+#![cfg_attr(not(any(test, feature = "export-abi")), no_main)]
+
+#[cfg(not(any(test, feature = "export-abi")))]
+#[no_mangle]
+pub extern "C" fn main() {}
+
+#[cfg(feature = "export-abi")]
+fn main() {
+    zkmltrack_leaderboard::print_from_args();
+}
