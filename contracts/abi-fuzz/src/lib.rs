@@ -1,13 +1,14 @@
-//! ABI fuzzing of the four zkMLTrack contracts, natively.
+//! ABI fuzzing of the five zkMLTrack contracts, natively.
 //!
 //! Each input is decoded into a short sequence of calls to one contract of a freshly
-//! deployed suite (ModelRegistry, VerifierRouter, TaskController, DatasetVerifier on the
-//! motsu VM, wired as in production, with a task, routes, versions and evaluations
-//! already in place). Every call goes through `stylus_sdk::abi::router_entrypoint`, the
-//! dispatcher the `#[entrypoint]` macro wires into the deployed program: the same
-//! selector matching and argument decoding as on-chain. Calldata is either arbitrary
-//! bytes or well-typed arguments for a function of the contract's exported ABI
-//! (`contracts/abi/*.sol`), optionally corrupted.
+//! deployed suite (ModelRegistry, VerifierRouter, TaskController, DatasetVerifier,
+//! Leaderboard on the motsu VM, wired as in production, with a task, routes, versions
+//! and evaluations already in place; for the Leaderboard also a full board with a
+//! revoked version in it). Every call goes through
+//! `stylus_sdk::abi::router_entrypoint`, the dispatcher the `#[entrypoint]` macro wires
+//! into the deployed program: the same selector matching and argument decoding as
+//! on-chain. Calldata is either arbitrary bytes or well-typed arguments for a function
+//! of the contract's exported ABI (`contracts/abi/*.sol`), optionally corrupted.
 //!
 //! [`check`] asserts, for every call:
 //! - nothing panics (the harness, the dispatcher or the contract);
@@ -18,10 +19,15 @@
 //!   mutating call ([`host::RecordingHost`] records them);
 //! - a well-formed call either returns data that decodes strictly (and re-encodes to
 //!   the same bytes) as the function's declared outputs, or reverts with one of the
-//!   suite's declared errors (strictly decoded);
+//!   suite's declared errors (strictly decoded): a contract's own or a callee's, since
+//!   the TaskController passes the VerifierRouter's and the Leaderboard's revert data
+//!   through as it is;
 //! - a successful `view` function wrote no storage, emitted no log, made no
 //!   mutating call;
-//! - `verifyRows` of true rows returns status 0.
+//! - `verifyRows` of true rows returns status 0;
+//! - a Leaderboard board has at most [`LEADERBOARD_SIZE`] rows, best accuracy first, and
+//!   `record` returns a rank of at most [`LEADERBOARD_SIZE`], with one log
+//!   (`Ranked`) exactly when the rank is not 0.
 //!
 //! A failed call is rolled back (motsu restores the state, as the chain reverts), so
 //! the next call of the same input starts where a real chain would be.
@@ -56,6 +62,8 @@ use stylus_sdk::{
 };
 use zkmltrack_common::felt;
 use zkmltrack_dataset_verifier::DatasetVerifier;
+pub use zkmltrack_leaderboard::LEADERBOARD_SIZE;
+use zkmltrack_leaderboard::{Leaderboard, Row};
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_task_controller::TaskController;
 use zkmltrack_test_mocks::{vka, vka_digest, MockVerifier};
@@ -82,6 +90,10 @@ mod bindings {
         #[sol(abi)]
         "../abi/DatasetVerifier.sol"
     );
+    alloy_sol_types::sol!(
+        #[sol(abi)]
+        "../abi/Leaderboard.sol"
+    );
 }
 
 /// The contract a fuzz target calls.
@@ -95,15 +107,18 @@ pub enum Target {
     Controller,
     /// DatasetVerifier (`abi_dataset_verifier`).
     DatasetVerifier,
+    /// Leaderboard (`abi_leaderboard`).
+    Leaderboard,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 4] = [
+    pub const ALL: [Target; 5] = [
         Target::Registry,
         Target::Router,
         Target::Controller,
         Target::DatasetVerifier,
+        Target::Leaderboard,
     ];
 
     /// The fuzz target's name (also its directory under `fuzz/regressions`).
@@ -113,11 +128,12 @@ impl Target {
             Target::Router => "abi_router",
             Target::Controller => "abi_controller",
             Target::DatasetVerifier => "abi_dataset_verifier",
+            Target::Leaderboard => "abi_leaderboard",
         }
     }
 
     fn abi(self) -> &'static ContractAbi {
-        static ABIS: OnceLock<[ContractAbi; 4]> = OnceLock::new();
+        static ABIS: OnceLock<[ContractAbi; 5]> = OnceLock::new();
         let abis = ABIS.get_or_init(|| {
             use bindings::*;
             [
@@ -132,6 +148,9 @@ impl Target {
                 }),
                 ContractAbi::new(IDatasetVerifier::abi::contract(), |s, d| {
                     IDatasetVerifier::IDatasetVerifierCalls::abi_decode_raw(s, d, true).is_ok()
+                }),
+                ContractAbi::new(ILeaderboard::abi::contract(), |s, d| {
+                    ILeaderboard::ILeaderboardCalls::abi_decode_raw(s, d, true).is_ok()
                 }),
             ]
         });
@@ -159,7 +178,9 @@ impl ContractAbi {
     }
 }
 
-/// Every error any suite contract declares (a revert may come from a callee).
+/// Every error any suite contract declares: a revert may come from a callee (the
+/// TaskController returns the VerifierRouter's and the Leaderboard's revert data as
+/// they are), so a call of any target may revert with any of them.
 fn suite_errors() -> &'static Vec<alloy_json_abi::Error> {
     static ERRORS: OnceLock<Vec<alloy_json_abi::Error>> = OnceLock::new();
     ERRORS.get_or_init(|| {
@@ -170,6 +191,7 @@ fn suite_errors() -> &'static Vec<alloy_json_abi::Error> {
             IVerifierRouter::abi::contract(),
             ITaskController::abi::contract(),
             IDatasetVerifier::abi::contract(),
+            ILeaderboard::abi::contract(),
         ] {
             errors.extend(abi.errors().cloned());
         }
@@ -195,6 +217,8 @@ pub const DATASET: Address = address!("0000000000000000000000000000000000c00004"
 pub const VERIFIER: Address = address!("0000000000000000000000000000000000c00005");
 /// The randomness provider of task 2.
 pub const PROVIDER: Address = address!("0000000000000000000000000000000000c00006");
+/// Leaderboard (keeps the TaskController's boards).
+pub const LEADERBOARD: Address = address!("0000000000000000000000000000000000c00007");
 /// ArbSys, where the controller reads L2 block numbers and hashes.
 pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
 
@@ -345,6 +369,7 @@ pub struct Suite {
     router: Contract<VerifierRouter>,
     controller: Contract<TaskController>,
     dataset: Contract<DatasetVerifier>,
+    leaderboard: Contract<Leaderboard>,
     arbsys: Contract<MockArbSys>,
     // Deployed for their code and storage; called through the suite's contracts.
     _verifier: Contract<MockVerifier>,
@@ -354,12 +379,13 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Deploys the suite at fixed addresses and populates it through calldata:
-    /// allow-listed verifier code, a reusable route (1) and a plain route (2) held by
-    /// alice, task 1 (beacon) and task 2 (provider), alice's lineage 1 with version 1
-    /// (route 1) and 2 (route 2), evaluation 1 (task 1, version 1) opened and drawn,
-    /// evaluation 2 (task 2, version 1) waiting for the provider and evaluation 3
-    /// (task 1, version 2) waiting for its beacon block.
+    /// Deploys the suite at fixed addresses (the Leaderboard reading revocations from the
+    /// registry, the controller wired to registry, router, dataset verifier and
+    /// leaderboard) and populates it through calldata: allow-listed verifier code, a
+    /// reusable route (1) and a plain route (2) held by alice, task 1 (beacon) and task 2
+    /// (provider), alice's lineage 1 with version 1 (route 1) and 2 (route 2), evaluation 1
+    /// (task 1, version 1) opened and drawn, evaluation 2 (task 2, version 1) waiting for
+    /// the provider and evaluation 3 (task 1, version 2) waiting for its beacon block.
     ///
     /// Steps are best effort (recorded in [`Suite::setup`]), so the harness also runs
     /// against interfaces that gained or lost a setup function; the regression test
@@ -370,6 +396,7 @@ impl Suite {
             router: Contract::new_at(ROUTER),
             controller: Contract::new_at(CONTROLLER),
             dataset: Contract::new_at(DATASET),
+            leaderboard: Contract::new_at(LEADERBOARD),
             arbsys: Contract::new_at(ARB_SYS),
             _verifier: Contract::new_at(VERIFIER),
             _provider: Contract::new_at(PROVIDER),
@@ -381,10 +408,7 @@ impl Suite {
             data.extend(params);
             data
         };
-        let code_hash = {
-            use stylus_sdk::stylus_core::host::AccountAccess;
-            stylus_sdk::host::WasmVM {}.code_hash(VERIFIER)
-        };
+        let code_hash = verifier_code_hash();
         let words = vka();
         let steps: Vec<(Target, Address, &'static str, Vec<u8>)> = vec![
             (
@@ -400,10 +424,16 @@ impl Suite {
                 constructor((OWNER, ROUTER).abi_encode_params()),
             ),
             (
+                Target::Leaderboard,
+                OWNER,
+                "constructor(address) (leaderboard)",
+                constructor((REGISTRY,).abi_encode_params()),
+            ),
+            (
                 Target::Controller,
                 OWNER,
-                "constructor(address,address,address)",
-                constructor((REGISTRY, ROUTER, DATASET).abi_encode_params()),
+                "constructor(address,address,address,address)",
+                constructor((REGISTRY, ROUTER, DATASET, LEADERBOARD).abi_encode_params()),
             ),
             (
                 Target::Router,
@@ -521,6 +551,58 @@ impl Suite {
         suite
     }
 
+    /// [`Suite::deploy`], plus what only `target`'s fuzzing needs. For the
+    /// Leaderboard: alice's reusable route 3 (approved) and version 3 on it, revoked,
+    /// and the owner's full board
+    /// of task 1 (ten `record`s of versions 1 to 3, with a tie), so that entering a
+    /// full board, missing it and leaving revoked versions out are one call away.
+    pub fn deploy_for(target: Target) -> Suite {
+        let mut suite = Suite::deploy();
+        if target == Target::Leaderboard {
+            let digest = B256::repeat_byte(0x33);
+            let mut steps = vec![
+                (
+                    Target::Router,
+                    ALICE,
+                    "addReusableRoute (3)",
+                    calldata(
+                        "addReusableRoute(address,address,bytes32)",
+                        (VERIFIER, Address::ZERO, digest).abi_encode_params(),
+                    ),
+                ),
+                (
+                    Target::Router,
+                    OWNER,
+                    "approveRoute(uint64) 3",
+                    calldata("approveRoute(uint64)", (3u64,).abi_encode_params()),
+                ),
+                (
+                    Target::Registry,
+                    ALICE,
+                    "registerVersion (3, route 3)",
+                    register_version(digest, digest, 3),
+                ),
+                (
+                    Target::Registry,
+                    ALICE,
+                    "revokeVersion(uint64) 3",
+                    calldata("revokeVersion(uint64)", (3u64,).abi_encode_params()),
+                ),
+            ];
+            for (i, accuracy_bps) in BOARD_ACCURACIES.into_iter().enumerate() {
+                let i = i as u64;
+                steps.push((
+                    Target::Leaderboard,
+                    OWNER,
+                    "record (owner's board of task 1)",
+                    record(1, 101 + i, 1 + i % 3, accuracy_bps),
+                ));
+            }
+            suite.run_steps(steps);
+        }
+        suite
+    }
+
     fn run_steps(&mut self, steps: Vec<(Target, Address, &'static str, Vec<u8>)>) {
         for (target, sender, name, data) in steps {
             let ok = self.call(target, sender, data).result.is_ok();
@@ -540,6 +622,7 @@ impl Suite {
             Target::Router => dispatch(&self.router, sender, calldata),
             Target::Controller => dispatch(&self.controller, sender, calldata),
             Target::DatasetVerifier => dispatch(&self.dataset, sender, calldata),
+            Target::Leaderboard => dispatch(&self.leaderboard, sender, calldata),
         }
     }
 
@@ -561,6 +644,40 @@ impl Suite {
         let uint = |i: usize| v.get(i).and_then(DynSolValue::as_uint).map(|(u, _)| u);
         Some((uint(3)?.saturating_to(), uint(5)?, uint(6)?.saturating_to()))
     }
+
+    /// The Leaderboard's `leaderboard(keeper, task)` through the ABI, if the call
+    /// succeeds; the TaskController's boards are those of keeper [`CONTROLLER`].
+    pub fn leaderboard(&self, keeper: Address, task: u64) -> Option<Vec<Row>> {
+        use alloy_sol_types::SolCall;
+        use bindings::ILeaderboard::leaderboardCall;
+        let data = leaderboardCall {
+            keeper,
+            task_id: task,
+        }
+        .abi_encode();
+        let out = self.call(Target::Leaderboard, OWNER, data).result.ok()?;
+        Some(leaderboardCall::abi_decode_returns(&out, true).ok()?._0)
+    }
+}
+
+/// The code hash of the EZKL verifier stand-in (allow-listed, and the digest of the
+/// plain route 2).
+fn verifier_code_hash() -> B256 {
+    use stylus_sdk::stylus_core::host::AccountAccess;
+    stylus_sdk::host::WasmVM {}.code_hash(VERIFIER)
+}
+
+/// Accuracies (basis points) of the owner's board of task 1 in the Leaderboard's
+/// suite, in the order recorded (one tie).
+const BOARD_ACCURACIES: [u32; LEADERBOARD_SIZE] = [
+    9_500, 9_000, 9_000, 8_500, 8_000, 7_500, 7_000, 6_500, 6_000, 5_500,
+];
+
+fn record(task: u64, evaluation: u64, version: u64, accuracy_bps: u32) -> Vec<u8> {
+    calldata(
+        "record(uint64,uint64,uint64,uint32)",
+        (task, evaluation, version, accuracy_bps).abi_encode_params(),
+    )
 }
 
 fn create_task(randomness: Address, metadata: B256) -> Vec<u8> {
@@ -962,6 +1079,31 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
             },
             Template::None,
         )),
+        Target::Leaderboard => {
+            const KEEPERS: [Address; 5] = [CONTROLLER, OWNER, ALICE, BOB, PROVIDER];
+            let task = 1 + input.u8() as u64 % 2;
+            Some((
+                match input.u8() % 3 {
+                    0 => {
+                        let evaluation = input.u8() as u64;
+                        let version = 1 + input.u8() as u64 % 3;
+                        let accuracy_bps = match input.u8() % 4 {
+                            0 => 10_000,
+                            // Ties and the last place of the owner's board.
+                            1 => BOARD_ACCURACIES[input.u8() as usize % LEADERBOARD_SIZE],
+                            _ => u16::from_be_bytes(input.array()) as u32 % 10_001,
+                        };
+                        record(task, evaluation, version, accuracy_bps)
+                    }
+                    1 => calldata(
+                        "leaderboard(address,uint64)",
+                        (KEEPERS[input.u8() as usize % KEEPERS.len()], task).abi_encode_params(),
+                    ),
+                    _ => calldata("registry()", Vec::new()),
+                },
+                Template::None,
+            ))
+        }
     }
 }
 
@@ -1029,6 +1171,9 @@ fn check_outcome(target: Target, data: &[u8], outcome: &Outcome, template: Templ
                     "true rows must be valid"
                 );
             }
+            if target == Target::Leaderboard {
+                check_leaderboard(function, out, &outcome.effects);
+            }
         }
         Err(revert) => {
             assert!(
@@ -1071,6 +1216,43 @@ fn check_outcome(target: Target, data: &[u8], outcome: &Outcome, template: Templ
     }
 }
 
+/// The Leaderboard's own promises on a successful call: a board has at most
+/// [`LEADERBOARD_SIZE`] rows, best accuracy first; `record` returns a rank of at most
+/// [`LEADERBOARD_SIZE`] and logs `Ranked` exactly when the rank is not 0.
+fn check_leaderboard(function: &Function, out: &[u8], effects: &Effects) {
+    use alloy_sol_types::SolCall;
+    use bindings::ILeaderboard::{leaderboardCall, recordCall};
+    match function.name.as_str() {
+        "leaderboard" => {
+            let rows = leaderboardCall::abi_decode_returns(out, true)
+                .expect("decoded as the ABI says above")
+                ._0;
+            assert!(
+                rows.len() <= LEADERBOARD_SIZE,
+                "a board of {} rows: {rows:?}",
+                rows.len()
+            );
+            assert!(
+                rows.windows(2).all(|w| w[0].2 >= w[1].2),
+                "a board not best first: {rows:?}"
+            );
+        }
+        "record" => {
+            let rank = recordCall::abi_decode_returns(out, true)
+                .expect("decoded as the ABI says above")
+                ._0;
+            assert!(rank as usize <= LEADERBOARD_SIZE, "rank {rank}");
+            assert_eq!(
+                effects.logs,
+                usize::from(rank != 0),
+                "record ranked {rank} with {} logs",
+                effects.logs
+            );
+        }
+        _ => {}
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -1078,10 +1260,16 @@ fn hex(bytes: &[u8]) -> String {
 /// The most calls one input makes.
 const MAX_CALLS: usize = 6;
 
-/// The check behind the fuzz target of `target`: deploys a suite, runs the calls the
-/// input describes against `target` and checks each outcome; panics on a violation.
+/// The check behind the fuzz target of `target`: deploys a suite
+/// ([`Suite::deploy_for`]), runs the calls the input describes against `target` and
+/// checks each outcome; panics on a violation.
 pub fn check(target: Target, data: &[u8]) {
-    let suite = Suite::deploy();
+    check_on(&Suite::deploy_for(target), target, data);
+}
+
+/// [`check`] on a suite already deployed: runs the calls `data` describes against
+/// `target` and checks each outcome, leaving the suite as the calls left it.
+pub fn check_on(suite: &Suite, target: Target, data: &[u8]) {
     let mut input = Input { data };
     for _ in 0..MAX_CALLS {
         if input.is_empty() {
@@ -1089,7 +1277,7 @@ pub fn check(target: Target, data: &[u8]) {
         }
         let op = input.u8();
         let sender = SENDERS[op as usize % SENDERS.len()];
-        let Some((calldata, template)) = next_call(&suite, target, &mut input, op >> 2) else {
+        let Some((calldata, template)) = next_call(suite, target, &mut input, op >> 2) else {
             continue;
         };
         let step = || {

@@ -4,8 +4,8 @@
 
 use std::{fs, path::PathBuf};
 
-use zkmltrack_abi_fuzz::{check, Suite, Target};
-use zkmltrack_task_controller::{STATUS_COMMITTED, STATUS_DRAWN};
+use zkmltrack_abi_fuzz::{check, check_on, Suite, Target, ALICE, CONTROLLER, OWNER};
+use zkmltrack_task_controller::{STATUS_COMMITTED, STATUS_DRAWN, STATUS_FINALIZED};
 
 /// Runs `target`'s check on every file of `fuzz/regressions/<target>`; there must be some.
 fn replay(target: Target) {
@@ -51,6 +51,23 @@ fn dataset_verifier_regressions() {
     replay(Target::DatasetVerifier);
 }
 
+#[test]
+fn leaderboard_regressions() {
+    replay(Target::Leaderboard);
+}
+
+/// Every target has its regression directory (a new target without seeds would
+/// otherwise be fuzzed from nothing and never replayed).
+#[test]
+fn every_target_is_replayed() {
+    for target in Target::ALL {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/regressions")
+            .join(target.name());
+        assert!(dir.is_dir(), "{} missing", dir.display());
+    }
+}
+
 alloy_sol_types::sol! {
     function verifyRows(bytes32 root, uint64 dataset_size, uint32 feature_count, uint64[] indices, uint32[] labels, uint256[] features, bytes32[] proofs) returns (uint256);
 }
@@ -94,4 +111,43 @@ fn the_fuzzed_suite_has_drawn_and_pending_evaluations() {
     assert_eq!(state(1), STATUS_DRAWN, "setup: {:?}", suite.setup);
     assert_eq!(state(2), STATUS_COMMITTED, "setup: {:?}", suite.setup);
     assert_eq!(state(3), STATUS_COMMITTED, "setup: {:?}", suite.setup);
+}
+
+/// The Leaderboard's suite adds the owner's full board of task 1, with version 3
+/// revoked: its rows are left out of the answer.
+#[test]
+fn the_leaderboard_suite_has_a_full_board_with_a_revoked_version() {
+    let base = Suite::deploy().setup.len();
+    let suite = Suite::deploy_for(Target::Leaderboard);
+    assert!(
+        suite.setup[base..].iter().all(|(_, ok)| *ok),
+        "setup: {:?}",
+        &suite.setup[base..]
+    );
+    let board = suite.leaderboard(OWNER, 1).expect("leaderboard answers");
+    // Ten recorded, versions 1, 2, 3, 1, ...: the three of version 3 are revoked.
+    assert_eq!(board.len(), 7, "{board:?}");
+    assert!(board.iter().all(|row| row.1 != 3), "{board:?}");
+    assert!(board.windows(2).all(|w| w[0].2 >= w[1].2), "{board:?}");
+}
+
+/// The TaskController files a finalized evaluation with the Leaderboard, under its
+/// own address: all four samples of evaluation 1, each predicted right, through
+/// the harness' own template call (alice, `submitSamples`, unchanged).
+#[test]
+fn a_finalized_evaluation_is_on_the_controllers_board() {
+    let suite = Suite::deploy();
+    assert_eq!(suite.leaderboard(CONTROLLER, 1), Some(vec![]));
+    // Operation 0x21: sender alice, template call; 3: all four samples; predictions
+    // 0 (right); 4: no corruption.
+    check_on(&suite, Target::Controller, &[0x21, 3, 0, 0, 0, 0, 4]);
+    let (status, _, next_slot) = suite.evaluation(1).expect("evaluation 1");
+    assert_eq!(
+        (status, next_slot),
+        (STATUS_FINALIZED, 4),
+        "setup: {:?}",
+        suite.setup
+    );
+    assert_eq!(suite.leaderboard(CONTROLLER, 1), Some(vec![(1, 1, 10_000)]));
+    assert_eq!(suite.leaderboard(ALICE, 1), Some(vec![]));
 }
