@@ -126,10 +126,14 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     attacks.push(("one instance too many", extra, "InstanceCountMismatch"));
     let mut vka = honest.clone();
     vka.vka = bundle.vka_words();
+    // The router's own error comes back through the controller (F10).
+    attacks.push(("a VKA passed to a stored-VKA route", vka, "UnexpectedVka"));
+    let mut long_path = honest.clone();
+    long_path.merkle_proofs.push(long_path.merkle_proofs[0]);
     attacks.push((
-        "a VKA passed to a stored-VKA route",
-        vka,
-        "VerificationUnavailable",
+        "a Merkle path hash left over",
+        long_path,
+        "MalformedMerkleProofs",
     ));
 
     for (what, attack, error) in &attacks {

@@ -283,4 +283,18 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
         }
         other => panic!("a miswired deployment was attached: {other:?}"),
     }
+    // A look-alike leaderboard is refused too (the controller names its own).
+    let mut tampered = d.clone();
+    tampered.leaderboard = d.dataset_verifier;
+    let chain = zkmltrack::chain::Chain::connect(&url, None)
+        .await
+        .expect("devnet");
+    match Suite::attach(chain, tampered).await {
+        Err(zkmltrack::chain::ChainError::Miswired {
+            expected, actual, ..
+        }) => {
+            assert_eq!((expected, actual), (d.dataset_verifier, d.leaderboard));
+        }
+        other => panic!("a miswired leaderboard was attached: {other:?}"),
+    }
 }

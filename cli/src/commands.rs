@@ -394,12 +394,13 @@ pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
         global.json(),
         &serde_json::to_value(d).expect("serializes"),
         &format!(
-            "deployed on chain {}:\n  ModelRegistry    {}\n  VerifierRouter   {}\n  TaskController   {}\n  DatasetVerifier  {}\n  reusable verifier {}\nwritten to {}",
+            "deployed on chain {}:\n  ModelRegistry    {}\n  VerifierRouter   {}\n  TaskController   {}\n  DatasetVerifier  {}\n  Leaderboard      {}\n  reusable verifier {}\nwritten to {}",
             d.chain_id,
             d.registry,
             d.router,
             d.controller,
             d.dataset_verifier,
+            d.leaderboard,
             d.reusable_verifier.unwrap_or_default(),
             global.args.deployment.display()
         ),

@@ -124,6 +124,7 @@ fn flow(url: &str, dev_chain: bool) {
         "router",
         "controller",
         "dataset_verifier",
+        "leaderboard",
         "reusable_verifier",
     ] {
         assert!(

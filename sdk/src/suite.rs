@@ -16,10 +16,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::{
     bindings::{
-        IModelRegistry as Registry, ITaskController as Controller, IVerifierRouter as Router,
+        ILeaderboard as Board, IModelRegistry as Registry, ITaskController as Controller,
+        IVerifierRouter as Router,
     },
     event, Chain, ChainError,
 };
+
+/// L2 blocks a task's randomness provider has to fulfil; after them anyone's
+/// [`Suite::draw`] expires the evaluation and frees the model's lock. The
+/// controller's constant (`zkmltrack_common::PROVIDER_TIMEOUT_BLOCKS`; a unit
+/// test keeps the two equal).
+pub const PROVIDER_TIMEOUT_BLOCKS: u64 = 7_200;
 
 /// Selector of `stylus_constructor()`, which stylus-sdk constructors answer to.
 fn constructor_calldata(args: Vec<u8>) -> Bytes {
@@ -35,10 +42,12 @@ pub struct Deployment {
     pub registry: Address,
     /// VerifierRouter.
     pub router: Address,
-    /// TaskController (evaluations and leaderboards).
+    /// TaskController (evaluations).
     pub controller: Address,
     /// DatasetVerifier (Poseidon Merkle row checks).
     pub dataset_verifier: Address,
+    /// Leaderboard (the controller's boards: best accuracy per task).
+    pub leaderboard: Address,
     /// EZKL reusable verifier deployed and allow-listed with the suite, if any.
     pub reusable_verifier: Option<Address>,
     /// Account that deployed the suite (its first owner).
@@ -81,11 +90,13 @@ pub struct SuitePrograms {
     pub controller: Vec<u8>,
     /// DatasetVerifier.
     pub dataset_verifier: Vec<u8>,
+    /// Leaderboard.
+    pub leaderboard: Vec<u8>,
 }
 
 impl SuitePrograms {
-    /// Reads `registry.wasm`, `verifier_router.wasm`, `task_controller.wasm` and
-    /// `dataset_verifier.wasm` from `dir` (what `scripts/build-contracts` writes
+    /// Reads `registry.wasm`, `verifier_router.wasm`, `task_controller.wasm`,
+    /// `dataset_verifier.wasm` and `leaderboard.wasm` from `dir` (what `scripts/build-contracts` writes
     /// to `contracts/target/stylus`).
     pub fn from_dir(dir: &Path) -> Result<SuitePrograms, String> {
         let read = |name: &str| {
@@ -102,6 +113,7 @@ impl SuitePrograms {
             router: read("verifier_router")?,
             controller: read("task_controller")?,
             dataset_verifier: read("dataset_verifier")?,
+            leaderboard: read("leaderboard")?,
         })
     }
 }
@@ -330,7 +342,7 @@ pub struct Suite {
 }
 
 impl Suite {
-    /// Deploys the four programs (owned by the signing account) and, given
+    /// Deploys the five programs (owned by the signing account) and, given
     /// EZKL's reusable verifier, deploys it, allow-lists its code and pins
     /// its trusted SRS on the router. `progress` hears each step's name.
     pub async fn deploy(
@@ -360,12 +372,22 @@ impl Suite {
                 constructor_calldata((owner, router).abi_encode_params()),
             )
             .await?;
+        progress("Leaderboard");
+        let leaderboard = chain
+            .deploy_stylus(
+                "Leaderboard",
+                &programs.leaderboard,
+                constructor_calldata(registry.abi_encode()),
+            )
+            .await?;
         progress("TaskController");
         let controller = chain
             .deploy_stylus(
                 "TaskController",
                 &programs.controller,
-                constructor_calldata((registry, router, dataset_verifier).abi_encode_params()),
+                constructor_calldata(
+                    (registry, router, dataset_verifier, leaderboard).abi_encode_params(),
+                ),
             )
             .await?;
         let mut suite = Suite {
@@ -375,6 +397,7 @@ impl Suite {
                 router,
                 controller,
                 dataset_verifier,
+                leaderboard,
                 reusable_verifier: None,
                 owner,
             },
@@ -398,8 +421,8 @@ impl Suite {
 
     /// Attaches to a deployed suite, checking the chain id, that every
     /// contract has code, and that they are wired as one suite (the
-    /// controller's registry, router and dataset verifier, and the registry's
-    /// router, are the deployment's), so a tampered deployment file cannot
+    /// controller's registry, router, dataset verifier and leaderboard, the
+    /// registry's router and the leaderboard's registry are the deployment's), so a tampered deployment file cannot
     /// point at a look-alike controller.
     pub async fn attach(chain: Chain, deployment: Deployment) -> Result<Suite, ChainError> {
         chain.expect_chain_id(deployment.chain_id)?;
@@ -408,6 +431,7 @@ impl Suite {
             ("VerifierRouter", deployment.router),
             ("TaskController", deployment.controller),
             ("DatasetVerifier", deployment.dataset_verifier),
+            ("Leaderboard", deployment.leaderboard),
         ] {
             chain.require_code(what, address).await?;
         }
@@ -442,6 +466,11 @@ impl Suite {
                 deployment.dataset_verifier,
                 wired._2,
             ),
+            (
+                "the TaskController's leaderboard",
+                deployment.leaderboard,
+                wired._3,
+            ),
         ] {
             if let Some(e) = miswired(what, expected, actual) {
                 return Err(e);
@@ -459,6 +488,20 @@ impl Suite {
             "the ModelRegistry's router",
             deployment.router,
             registry_router,
+        ) {
+            return Err(e);
+        }
+        let board_registry = chain
+            .view(
+                "reading the Leaderboard's registry",
+                deployment.leaderboard,
+                &Board::registryCall {},
+            )
+            .await?;
+        if let Some(e) = miswired(
+            "the Leaderboard's registry",
+            deployment.registry,
+            board_registry,
         ) {
             return Err(e);
         }
@@ -1058,14 +1101,18 @@ impl Suite {
         })
     }
 
-    /// A task's leaderboard, best first.
+    /// A task's leaderboard, best first (the controller's board, kept by the
+    /// Leaderboard program; revoked versions left out).
     pub async fn leaderboard(&self, task_id: u64) -> Result<Vec<LeaderboardEntry>, ChainError> {
         let board = self
             .chain
             .view(
                 &format!("reading the leaderboard of task {task_id}"),
-                self.deployment.controller,
-                &Controller::leaderboardCall { task_id },
+                self.deployment.leaderboard,
+                &Board::leaderboardCall {
+                    keeper: self.deployment.controller,
+                    task_id,
+                },
             )
             .await?;
         Ok(board

@@ -571,6 +571,7 @@ fn a_deployment_for_another_chain_and_a_dropped_connection_are_typed_errors() {
             router: Address::repeat_byte(2),
             controller: Address::repeat_byte(3),
             dataset_verifier: Address::repeat_byte(4),
+            leaderboard: Address::repeat_byte(5),
             reusable_verifier: None,
             owner: Address::ZERO,
         };

@@ -109,3 +109,12 @@ proptest! {
 fn alloy_primitives_u256(f: &Felt) -> U256 {
     U256::from_be_bytes(f.to_be_bytes())
 }
+
+/// The SDK's copy of the controller's provider timeout is the contracts' constant.
+#[test]
+fn provider_timeout_matches_the_contracts() {
+    assert_eq!(
+        zkmltrack::suite::PROVIDER_TIMEOUT_BLOCKS,
+        zkmltrack_common::PROVIDER_TIMEOUT_BLOCKS
+    );
+}

@@ -145,6 +145,13 @@ macro_rules! governance {
     };
 }
 
+/// L2 blocks a task's randomness provider has to fulfil an evaluation's
+/// request (about half an hour on Arbitrum One at four blocks a second). After
+/// them anyone's `draw` expires the evaluation and frees the model's lock on
+/// the task (the participant saw no randomness, so a new opening draws nothing
+/// twice). Shared by the TaskController and the SDK.
+pub const PROVIDER_TIMEOUT_BLOCKS: u64 = 7_200;
+
 /// ModelRegistry `version(uint64)` selector. The answer is eight static
 /// words: lineage, number, submitter, ONNX hash, VK digest, route,
 /// registered at, revoked (the word [`VERSION_REVOKED_WORD`]).

@@ -94,8 +94,9 @@ impl Leaderboard {
 
     /// Files a finalized evaluation in the caller's board of `task_id` and
     /// returns its rank from 1, or 0 if it does not make the top
-    /// [`LEADERBOARD_SIZE`]. Entries of versions revoked since are dropped
-    /// first; ties keep the earlier entry ahead.
+    /// [`LEADERBOARD_SIZE`]. A revoked (or unknown) version is not filed;
+    /// entries of versions revoked since are dropped first; ties keep the
+    /// earlier entry ahead.
     ///
     /// # Events
     /// * [`Ranked`] when the evaluation enters the board.
@@ -106,6 +107,9 @@ impl Leaderboard {
         version_id: u64,
         accuracy_bps: u32,
     ) -> u32 {
+        if !self.is_live(version_id) {
+            return 0;
+        }
         let keeper = self.vm().msg_sender();
         let mut board = self.rows(keeper, task_id);
         let position = board

@@ -117,9 +117,15 @@ fn revoked_versions_leave_the_board(
         ids(board.sender(keeper).leaderboard(keeper, 1)),
         (2..=11).collect::<Vec<_>>()
     );
-    // A version the registry does not answer for is left out too.
-    assert_eq!(board.sender(keeper).record(2, 1, 101, 10_000), 1);
+    // A revoked version, or one the registry does not answer for, is not
+    // filed: it cannot push a live entry off a full board.
+    assert_eq!(board.sender(keeper).record(1, 12, 1, 10_000), 0);
+    assert_eq!(board.sender(keeper).record(2, 1, 101, 10_000), 0);
     assert_eq!(board.sender(keeper).leaderboard(keeper, 2), vec![]);
+    assert_eq!(
+        ids(board.sender(keeper).leaderboard(keeper, 1)),
+        (2..=11).collect::<Vec<_>>()
+    );
     assert_eq!(board.sender(keeper).record(2, 2, 2, 1), 1);
     assert_eq!(board.sender(keeper).leaderboard(keeper, 2), vec![(2, 2, 1)]);
 }

@@ -53,14 +53,10 @@ use zkmltrack_common::{
 };
 
 pub use sol::*;
+pub use zkmltrack_common::PROVIDER_TIMEOUT_BLOCKS;
 
 /// Blocks whose hash ArbSys still serves.
 pub const BLOCK_HASH_WINDOW: u64 = 256;
-/// L2 blocks a randomness provider has to fulfil an evaluation's request
-/// (about half an hour on Arbitrum One at four blocks a second). After them
-/// anyone may expire the evaluation, which frees the model's lock on the task
-/// (the participant saw no randomness, so a new opening draws nothing twice).
-pub const PROVIDER_TIMEOUT_BLOCKS: u64 = 7_200;
 /// ArbSys precompile (L2 block number and hashes).
 pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
 

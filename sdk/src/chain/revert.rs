@@ -100,7 +100,7 @@ fn controller(e: ITaskControllerErrors) -> String {
             EVALUATION_STATUS.get(e._1 as usize).unwrap_or(&"in an unknown state")
         ),
         E::DrawTooEarly(e) => format!(
-            "evaluation {}: its samples can be drawn once L2 block {} is mined",
+            "evaluation {}: its samples can be drawn once L2 block {} is mined and ArbSys serves its hash",
             e._0, e._1
         ),
         E::RandomnessRequestFailed(e) => {
@@ -122,11 +122,18 @@ fn controller(e: ITaskControllerErrors) -> String {
             "the features or label at dataset index {} do not match the task's Merkle root (the proof's inputs must be that row, quantized at the task's scale)",
             e.0
         ),
-        E::VerificationUnavailable(e) => {
-            format!("the verifier router could not verify on route {}", e.0)
-        }
+        E::MalformedMerkleProofs(e) => format!(
+            "the {} Merkle path hashes given are more than the submitted rows' paths use",
+            e.0
+        ),
+        E::VerificationUnavailable(e) => format!(
+            "the verifier router could not verify on route {} and gave no reason",
+            e.0
+        ),
         E::ProofRejected(e) => format!("evaluation {}: the verifier rejected the proof", e.0),
-        E::EnforcedPause(_) => "the suite is paused by its owner".into(),
+        E::EnforcedPause(_) => {
+            "the suite is paused by its owner (or its registry did not answer paused())".into()
+        }
     }
 }
 

@@ -1,0 +1,101 @@
+//! Liveness against a randomness provider that never answers (docs/security.md,
+//! F6a), on the devnet: the evaluation waits for the provider alone until
+//! `PROVIDER_TIMEOUT_BLOCKS` have passed; then anyone's draw expires it, which
+//! frees the model's lock, a late fulfilment changes nothing, and the
+//! participant opens a new evaluation.
+
+use alloy::{primitives::keccak256, providers::Provider};
+use zkmltrack::suite::{EvaluationStatus, TaskSpec, PROVIDER_TIMEOUT_BLOCKS};
+use zkmltrack_attack_tests::{
+    as_account, circuit, deployed_suite, expect_revert, iris, prover, repo, test_account, SCALE,
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_provider_times_out_and_frees_the_model() {
+    let prover = prover();
+    let (_circuit, bundle) = circuit(&prover, "model.onnx");
+    let (server, suite) = deployed_suite(&bundle).await;
+    let url = server.url();
+    let (eval_csv, _) = iris("eval.csv");
+    let lineage = suite.create_lineage("iris").await.expect("lineage");
+    let onnx = keccak256(std::fs::read(repo().join("examples/iris/model.onnx")).expect("model"));
+    let version = suite
+        .register_version(lineage, onnx, &bundle.vka_words(), "v1")
+        .await
+        .expect("version");
+    let digest = keccak256(bundle.vka_words().concat());
+
+    // The provider is an account that never calls back.
+    let provider_key = test_account(2);
+    let provider = as_account(&suite, &url, provider_key.clone()).await;
+    let spec = TaskSpec {
+        randomness: provider_key.address(),
+        ..TaskSpec::from_csv(&eval_csv, SCALE, 1, 2).expect("spec")
+    };
+    let task = suite.create_task(&spec).await.expect("task");
+    let first = suite
+        .open_evaluation(task, version.version_id)
+        .await
+        .expect("opens");
+    let stranger = as_account(&suite, &url, test_account(0)).await;
+
+    // Before the timeout only the provider may act, and the model stays locked.
+    expect_revert(
+        "a draw by someone else before the provider's timeout",
+        stranger.draw(first).await,
+        "NotAuthorized",
+    );
+    expect_revert(
+        "a second opening while the first waits",
+        suite.open_evaluation(task, version.version_id).await,
+        "AlreadyEvaluated",
+    );
+
+    // The timeout passes (mined in steps the devnet accepts).
+    let chain = suite.chain();
+    let mut left = PROVIDER_TIMEOUT_BLOCKS + 1;
+    while left > 0 {
+        let n = left.min(5_000);
+        let _: serde_json::Value = chain
+            .provider()
+            .raw_request("anvil_mine".into(), (alloy::primitives::U256::from(n),))
+            .await
+            .expect("anvil_mine");
+        left -= n;
+    }
+    let expired = stranger.draw(first).await.expect("anyone expires it");
+    assert_eq!(expired.status, EvaluationStatus::Expired);
+    assert_eq!(
+        suite
+            .evaluation_of(task, digest)
+            .await
+            .expect("evaluationOf"),
+        None,
+        "the model's lock is freed"
+    );
+    expect_revert(
+        "a late fulfilment",
+        provider
+            .chain()
+            .transact(
+                "fulfilling late",
+                suite.deployment.controller,
+                &zkmltrack::chain::bindings::ITaskController::fulfillRandomnessCall {
+                    evaluation_id: first,
+                    randomness: alloy::primitives::U256::from(7u8),
+                },
+                alloy::primitives::U256::ZERO,
+            )
+            .await,
+        "WrongEvaluationStatus",
+    );
+    let second = suite
+        .open_evaluation(task, version.version_id)
+        .await
+        .expect("the participant opens anew");
+    assert_eq!(second, first + 1);
+    assert_eq!(
+        suite.evaluation(second).await.expect("e").status,
+        EvaluationStatus::Committed
+    );
+}
