@@ -7,6 +7,11 @@
 //! Merkle path against the task's root, each EZKL proof with the verifier code
 //! and the VKA read from the chain but executed in a private in-process EVM,
 //! the predictions against the labels; then the accuracies and the ranking.
+//!
+//! It also lists the task's evaluations that never finished (committed,
+//! drawn, or expired) per lineage: opening evaluations and abandoning the
+//! draws one does not like is how a participant grinds (docs/security.md, F4),
+//! and it shows up here, next to the lineage's ranked entries.
 
 use std::collections::BTreeMap;
 
@@ -25,7 +30,7 @@ use zkmltrack::{
     },
     evaluation::{accuracy_bps, drawn_indices, predicted_class},
     hashing::{leaf_hash, path_length, verify_path, Felt},
-    suite::vka_digest,
+    suite::{vka_digest, EvaluationStatus},
 };
 use zkmltrack_devnet::{genesis::init_code_for, CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
 
@@ -40,6 +45,19 @@ pub struct AuditArgs {
     /// Task id.
     #[arg(long)]
     pub task: u64,
+}
+
+/// An evaluation of the task that was opened but never finalized.
+#[derive(Debug, Serialize)]
+struct Unfinished {
+    evaluation_id: u64,
+    version_id: u64,
+    lineage_id: u64,
+    participant: Address,
+    /// `committed`, `drawn` or `expired`.
+    status: &'static str,
+    /// Samples scored before it stopped.
+    scored: u32,
 }
 
 /// One evaluation as recomputed.
@@ -86,6 +104,10 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
         .map_err(rpc)?;
     let submitted = provider
         .get_logs(&logs(Controller::SamplesSubmitted::SIGNATURE_HASH))
+        .await
+        .map_err(rpc)?;
+    let opened = provider
+        .get_logs(&logs(Controller::EvaluationOpened::SIGNATURE_HASH))
         .await
         .map_err(rpc)?;
     let seeds: BTreeMap<u64, U256> = drawn
@@ -340,9 +362,50 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             "leaderboard order {board:?}, recomputed {expected:?}"
         ));
     }
+    // Evaluations of the task that never finished, and how many each lineage has.
+    let finished: std::collections::BTreeSet<u64> =
+        audited.iter().map(|a| a.evaluation_id).collect();
+    let mut unfinished = Vec::new();
+    for log in &opened {
+        let Ok(event) = Controller::EvaluationOpened::decode_log(&log.inner) else {
+            continue;
+        };
+        let open = event.data;
+        if open.task_id != args.task || finished.contains(&open.evaluation_id) {
+            continue;
+        }
+        let evaluation = suite.evaluation(open.evaluation_id).await?;
+        let status = match evaluation.status {
+            EvaluationStatus::Committed => "committed",
+            EvaluationStatus::Drawn => "drawn",
+            EvaluationStatus::Expired => "expired",
+            // Finalized but not found above: already reported as a problem
+            // (no SamplesDrawn event) or not this task's.
+            EvaluationStatus::Finalized => continue,
+        };
+        unfinished.push(Unfinished {
+            evaluation_id: open.evaluation_id,
+            version_id: open.version_id,
+            lineage_id: suite.version(open.version_id).await?.lineage_id,
+            participant: open.participant,
+            status,
+            scored: evaluation.scored,
+        });
+    }
+    let mut lineage_of = BTreeMap::new();
+    for a in &audited {
+        lineage_of.insert(a.version_id, suite.version(a.version_id).await?.lineage_id);
+    }
+    let unfinished_in = |lineage: u64| {
+        unfinished
+            .iter()
+            .filter(|u| u.lineage_id == lineage)
+            .count()
+    };
     step.done(format!(
-        "{} evaluations, {} problems",
+        "{} evaluations, {} unfinished, {} problems",
         audited.len(),
+        unfinished.len(),
         problems.len()
     ));
 
@@ -352,6 +415,8 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             vec![
                 a.evaluation_id.to_string(),
                 a.version_id.to_string(),
+                lineage_of[&a.version_id].to_string(),
+                unfinished_in(lineage_of[&a.version_id]).to_string(),
                 a.proofs_verified.to_string(),
                 format!("{}/{}", a.correct, a.samples),
                 percent(a.accuracy_bps),
@@ -364,12 +429,46 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             ]
         })
         .collect();
+    let unfinished_text = if unfinished.is_empty() {
+        "no unfinished evaluations".to_string()
+    } else {
+        let rows: Vec<Vec<String>> = unfinished
+            .iter()
+            .map(|u| {
+                vec![
+                    u.evaluation_id.to_string(),
+                    u.version_id.to_string(),
+                    u.lineage_id.to_string(),
+                    u.participant.to_string(),
+                    u.status.to_string(),
+                    format!("{}/{}", u.scored, task.samples),
+                ]
+            })
+            .collect();
+        format!(
+            "unfinished evaluations (opened, never finalized: many per lineage suggest draws \
+             abandoned until a good one came, docs/security.md F4):\n{}",
+            table(
+                &[
+                    "evaluation",
+                    "version",
+                    "lineage",
+                    "participant",
+                    "status",
+                    "scored"
+                ],
+                &rows
+            )
+        )
+    };
     let text = format!(
-        "{}\n{}",
+        "{}\n{}\n{}",
         table(
             &[
                 "evaluation",
                 "version",
+                "lineage",
+                "unfinished in lineage",
                 "proofs ok",
                 "correct",
                 "recomputed",
@@ -378,6 +477,7 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             ],
             &rows
         ),
+        unfinished_text,
         if problems.is_empty() {
             "audit: every entry matches the chain's data".to_string()
         } else {
@@ -390,7 +490,13 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
     );
     emit(
         global.json(),
-        &json!({ "task_id": args.task, "evaluations": audited, "leaderboard": board, "problems": problems }),
+        &json!({
+            "task_id": args.task,
+            "evaluations": audited,
+            "leaderboard": board,
+            "unfinished": unfinished,
+            "problems": problems,
+        }),
         &text,
     );
     if problems.is_empty() {

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use zkmltrack::{
     chain::ChainError,
-    dataset::Dataset,
+    dataset::{Dataset, DatasetError},
     evaluation::{evaluate as run_evaluation, EvaluationReport},
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
     solc::Solc,
@@ -358,7 +358,16 @@ fn prepare_model_step<'p>(
 }
 
 fn read_dataset(path: &Path) -> Result<Dataset, CliError> {
-    Ok(Dataset::from_csv(path)?)
+    Dataset::from_csv(path).map_err(|e| in_file(path, e))
+}
+
+/// A dataset error naming its file (a command may read two CSVs); I/O errors
+/// name it already.
+fn in_file(path: &Path, err: DatasetError) -> CliError {
+    match err {
+        DatasetError::Io(..) => err.into(),
+        other => CliError::input(format!("{}: {other}", path.display())),
+    }
 }
 
 /// `deploy`.
@@ -447,7 +456,8 @@ pub async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
             draw_delay,
         } => {
             let suite = global.suite().await?;
-            let spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)?;
+            let spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)
+                .map_err(|e| in_file(&dataset, e))?;
             let id = suite.create_task(&spec).await?;
             emit(
                 global.json(),
@@ -864,10 +874,11 @@ pub async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliError> {
             model,
             approve,
         } => {
-            let r = suite.route(route).await?;
+            // Input first: no chain read for a review that cannot run.
             let task_id = model.task.ok_or_else(|| {
                 CliError::input("pass --task: the review checks the circuit against a task")
             })?;
+            let r = suite.route(route).await?;
             let task = suite.task(task_id).await?;
             let prover = global.prover(model.scale.unwrap_or(task.spec.scale))?;
             let prepared = prepare_model_step(&prover, &model)?;

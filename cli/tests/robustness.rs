@@ -129,7 +129,10 @@ fn bad_csv_files_are_one_line_errors_naming_the_line() {
         ),
     ];
     for (name, text, needle) in cases {
-        expect_error(&root(name, text), 5, needle);
+        let out = root(name, text);
+        expect_error(&out, 5, needle);
+        // The error names the file (a command may read two CSVs).
+        assert!(stderr(&out).contains(name), "{}", stderr(&out));
     }
     let _ = fs::remove_dir_all(&dir);
 }
@@ -522,6 +525,18 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
         Duration::from_millis(1000),
         proving,
     );
+    // The audit lists the stopped evaluation as unfinished, under its lineage
+    // (how abandoned draws show, docs/security.md F4).
+    let audit = ok(zk(&["audit", "--task", "1"], &devnet.url), "audit");
+    let unfinished = audit["unfinished"].as_array().unwrap();
+    assert_eq!(unfinished.len(), 1, "{audit}");
+    assert_eq!(unfinished[0]["evaluation_id"], 1);
+    assert_eq!(unfinished[0]["version_id"].to_string(), version);
+    assert_eq!(unfinished[0]["lineage_id"], registered["lineage_id"]);
+    assert!(
+        ["committed", "drawn"].contains(&unfinished[0]["status"].as_str().unwrap()),
+        "{audit}"
+    );
     let out = zk(&args, &devnet.url);
     assert!(
         stderr(&out).contains("resuming evaluation 1 of version"),
@@ -536,6 +551,12 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
         2
     );
     assert_eq!(proved["vk_digest"].as_str().map(str::len), Some(66));
+    let audit = ok(
+        zk(&["audit", "--task", "1"], &devnet.url),
+        "audit after the re-run",
+    );
+    assert_eq!(audit["unfinished"], serde_json::json!([]), "{audit}");
+    assert_eq!(audit["evaluations"].as_array().unwrap().len(), 1, "{audit}");
     drop(devnet);
     sdk_common::fresh_circuits(&workspace.join("circuits"));
     let _ = fs::remove_dir_all(&dir);
@@ -664,5 +685,56 @@ fn a_task_with_more_classes_than_the_model_has_outputs_is_refused_before_opening
         "--test-srs",
     ]);
     expect_error(&out, 5, "classes");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn route_commands_need_a_task_and_the_owner() {
+    let devnet = DevnetProcess::start();
+    let dir = tempdir("zkmltrack-robustness-route");
+    let workspace = repo().join("target/zkmltrack-robustness/suite-only");
+    let deployment = dir.join("deployment.json");
+    let bundle = iris_bundle(&workspace);
+    let bundle_s = bundle.to_str().unwrap();
+    let stranger_key = format!("{}", zkmltrack_devnet::genesis::account_keys(1)[1]);
+    let zk = |args: &[&str], env: &[(&str, &str)]| {
+        let flags = [
+            "--rpc-url",
+            &devnet.url,
+            "--deployment",
+            deployment.to_str().unwrap(),
+            "--json",
+        ];
+        common::run(&workspace, &[args, &flags[..]].concat(), env)
+    };
+    let out = zk(&["deploy", "--verifier-bundle", bundle_s], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // Pinning the trusted SRS is the owner's: a stranger is refused in words.
+    let trust = ["route", "trust-srs", "--bundle", bundle_s];
+    let out = zk(&trust, &[("ZKMLTRACK_PRIVATE_KEY", &stranger_key)]);
+    expect_error(&out, 4, "is not the contract's owner");
+    // The owner pins the bundle's SRS (what deploy pinned): eight G2 words.
+    let out = zk(&trust, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pinned = json_of(&out)["trusted_srs"].clone();
+    assert_eq!(pinned.as_array().map(Vec::len), Some(8), "{pinned}");
+
+    // A review needs the task to check the circuit against, before any chain read.
+    let out = zk(
+        &[
+            "route",
+            "review",
+            "--route",
+            "1",
+            "--model",
+            &iris("model.onnx"),
+            "--calibration",
+            &iris("eval.csv"),
+            "--test-srs",
+        ],
+        &[],
+    );
+    expect_error(&out, 5, "pass --task");
     let _ = fs::remove_dir_all(&dir);
 }

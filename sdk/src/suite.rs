@@ -152,10 +152,12 @@ impl TaskSpec {
         samples: u32,
         draw_delay: u32,
     ) -> Result<TaskSpec, crate::dataset::DatasetError> {
-        let bytes = fs::read(path)
+        // The streaming reader (strict UTF-8, bounded lines, errors with their
+        // line), then the file's keccak256 in chunks: memory stays bounded by
+        // the rows, not the file.
+        let data = crate::dataset::Dataset::from_csv(path)?;
+        let metadata = file_keccak(path)
             .map_err(|e| crate::dataset::DatasetError::Io(path.display().to_string(), e))?;
-        let text = String::from_utf8_lossy(&bytes);
-        let data = crate::dataset::Dataset::parse(&text)?;
         let quantized = data.quantize(scale)?;
         Ok(TaskSpec {
             root: B256::from(quantized.root().to_be_bytes()),
@@ -166,8 +168,23 @@ impl TaskSpec {
             samples,
             draw_delay,
             randomness: Address::ZERO,
-            metadata: keccak256(&bytes),
+            metadata,
         })
+    }
+}
+
+/// keccak256 of a file, read in chunks.
+fn file_keccak(path: &Path) -> std::io::Result<B256> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let mut hasher = alloy::primitives::Keccak256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hasher.finalize());
+        }
+        hasher.update(&buf[..n]);
     }
 }
 
@@ -278,7 +295,10 @@ pub enum EvaluationStatus {
     Drawn,
     /// All samples scored.
     Finalized,
-    /// The beacon block left the 256-block window before anyone drew.
+    /// Not drawn in time: the beacon block left the 256-block window before
+    /// anyone drew (the model stays locked out of the task), or the
+    /// randomness provider did not answer within [`PROVIDER_TIMEOUT_BLOCKS`]
+    /// (the lock is freed).
     Expired,
 }
 

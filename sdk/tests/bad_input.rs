@@ -323,6 +323,14 @@ fn malformed_csv_files_are_refused_with_the_line_and_column() {
         matches!(&err, DatasetError::RowOutOfRange { row: 2, column, .. } if column == "b"),
         "{err}"
     );
+
+    // A task is made with the same strict reader (it used to decode lossily):
+    // bytes that are not UTF-8 are refused at their line.
+    let path = dir.join("task-binary.csv");
+    fs::write(&path, [header.as_bytes(), b"\xff,2,3,1\n"].concat()).unwrap();
+    let err = zkmltrack::suite::TaskSpec::from_csv(&path, 13, 1, 2)
+        .expect_err("a task of a non-UTF-8 file is refused");
+    assert!(matches!(err, DatasetError::NotText { line: 3 }), "{err}");
 }
 
 /// Peak resident memory of this process so far, in KiB (Linux; 0 elsewhere).
