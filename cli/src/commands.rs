@@ -300,8 +300,6 @@ pub fn prepare_model<'p>(
     calibration: &Dataset,
     step: &Step,
 ) -> Result<PreparedModel<'p>, CliError> {
-    let onnx = std::fs::read(model)
-        .map_err(|e| CliError::input(format!("cannot read {}: {e}", model.display())))?;
     let mut rows: Vec<Vec<f64>> = calibration
         .rows
         .iter()
@@ -339,9 +337,9 @@ pub fn prepare_model<'p>(
     step.note("reusable verifier and VKA");
     let bundle = generate(&circuit, VerifierKind::Reusable, &solc)?;
     Ok(PreparedModel {
+        onnx_hash: circuit.onnx_hash(),
         circuit,
         bundle,
-        onnx_hash: keccak256(&onnx),
     })
 }
 

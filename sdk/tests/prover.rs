@@ -51,6 +51,13 @@ fn iris() -> &'static Circuit<'static> {
 fn proves_and_verifies_iris_and_rejects_tampering() {
     let circuit = iris();
     assert_eq!(circuit.input_shape(), [1, 4]);
+    assert_eq!(
+        circuit.onnx_hash(),
+        alloy::primitives::keccak256(
+            std::fs::read(repo().join("examples/iris/model.onnx")).unwrap()
+        ),
+        "the hash a version records is the model file's"
+    );
     let data = eval_set();
     let row = vec![data.rows[0].features.clone()];
     let proof = circuit.prove(&row, &log).unwrap();

@@ -558,6 +558,7 @@ impl Prover {
             settings,
             input_shape,
             per_proof,
+            onnx_hash: alloy::primitives::keccak256(&onnx),
         })
     }
 
@@ -852,9 +853,16 @@ pub struct Circuit<'a> {
     pub settings: Settings,
     input_shape: Vec<i64>,
     per_proof: usize,
+    onnx_hash: alloy::primitives::B256,
 }
 
 impl Circuit<'_> {
+    /// keccak256 of the ONNX file the circuit was built from (what a model
+    /// version records on-chain), from the bytes the prover read.
+    pub fn onnx_hash(&self) -> alloy::primitives::B256 {
+        self.onnx_hash
+    }
+
     /// The model's input shape (batch dimension first).
     pub fn input_shape(&self) -> &[i64] {
         &self.input_shape
