@@ -2,9 +2,13 @@
 //! F6a), on the devnet: the evaluation waits for the provider alone until
 //! `PROVIDER_TIMEOUT_BLOCKS` have passed; then anyone's draw expires it, which
 //! frees the model's lock, a late fulfilment changes nothing, and the
-//! participant opens a new evaluation.
+//! participant opens a new evaluation, whose seed the SDK's draw waits for.
 
-use alloy::{primitives::keccak256, providers::Provider};
+use alloy::{
+    primitives::{keccak256, U256},
+    providers::Provider,
+};
+use zkmltrack::chain::bindings::ITaskController;
 use zkmltrack::suite::{EvaluationStatus, TaskSpec, PROVIDER_TIMEOUT_BLOCKS};
 use zkmltrack_attack_tests::{
     as_account, circuit, deployed_suite, expect_revert, iris, prover, repo, test_account, SCALE,
@@ -40,9 +44,18 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
     let stranger = as_account(&suite, &url, test_account(0)).await;
 
     // Before the timeout only the provider may act, and the model stays locked.
+    let draw_call = |evaluation_id| ITaskController::drawCall { evaluation_id };
     expect_revert(
         "a draw by someone else before the provider's timeout",
-        stranger.draw(first).await,
+        stranger
+            .chain()
+            .transact(
+                "drawing",
+                suite.deployment.controller,
+                &draw_call(first),
+                U256::ZERO,
+            )
+            .await,
         "NotAuthorized",
     );
     expect_revert(
@@ -58,11 +71,13 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
         let n = left.min(5_000);
         let _: serde_json::Value = chain
             .provider()
-            .raw_request("anvil_mine".into(), (alloy::primitives::U256::from(n),))
+            .raw_request("anvil_mine".into(), (U256::from(n),))
             .await
             .expect("anvil_mine");
         left -= n;
     }
+    // The SDK's draw sees the provider's time is up and expires the evaluation
+    // (anyone may).
     let expired = stranger.draw(first).await.expect("anyone expires it");
     assert_eq!(expired.status, EvaluationStatus::Expired);
     assert_eq!(
@@ -80,11 +95,11 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
             .transact(
                 "fulfilling late",
                 suite.deployment.controller,
-                &zkmltrack::chain::bindings::ITaskController::fulfillRandomnessCall {
+                &ITaskController::fulfillRandomnessCall {
                     evaluation_id: first,
-                    randomness: alloy::primitives::U256::from(7u8),
+                    randomness: U256::from(7u8),
                 },
-                alloy::primitives::U256::ZERO,
+                U256::ZERO,
             )
             .await,
         "WrongEvaluationStatus",
@@ -98,4 +113,30 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
         suite.evaluation(second).await.expect("e").status,
         EvaluationStatus::Committed
     );
+
+    // This time the provider answers while the participant's draw waits.
+    let controller = suite.deployment.controller;
+    let answer = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        provider
+            .chain()
+            .transact(
+                "fulfilling",
+                controller,
+                &ITaskController::fulfillRandomnessCall {
+                    evaluation_id: second,
+                    randomness: U256::from(42u8),
+                },
+                U256::ZERO,
+            )
+            .await
+            .expect("the provider fulfils");
+    });
+    let drawn = suite
+        .draw(second)
+        .await
+        .expect("the draw waits for the seed");
+    answer.await.expect("provider task");
+    assert_eq!(drawn.status, EvaluationStatus::Drawn);
+    assert_ne!(drawn.seed, U256::ZERO);
 }

@@ -16,7 +16,7 @@ use crate::{
     dataset::{Dataset, QuantizedDataset},
     hashing::Felt,
     prover::{Circuit, Progress, Proof, ProverError},
-    suite::{EvaluationStatus, Submission, Suite},
+    suite::{EvaluationStatus, Submission, Suite, PROVIDER_TIMEOUT_BLOCKS},
 };
 
 /// What can stop an evaluation.
@@ -272,6 +272,13 @@ pub async fn evaluate(
     let resumed_at = drawn.scored;
     match drawn.status {
         EvaluationStatus::Drawn | EvaluationStatus::Finalized => {}
+        status if !spec.randomness.is_zero() => {
+            return Err(EvaluationError::Mismatch(format!(
+                "evaluation {evaluation_id} is {status:?}: the task's randomness provider did not \
+                 answer within {PROVIDER_TIMEOUT_BLOCKS} blocks; the model is free to be evaluated \
+                 again: re-run"
+            )))
+        }
         status => {
             return Err(EvaluationError::Mismatch(format!(
                 "evaluation {evaluation_id} is {status:?}: it was not drawn within the beacon \

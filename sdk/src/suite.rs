@@ -1031,24 +1031,51 @@ impl Suite {
         Ok(opened.evaluation_id)
     }
 
-    /// Waits for the evaluation's beacon block, then fixes its seed (anyone
-    /// may). Returns the evaluation as drawn (or expired).
+    /// Waits for the evaluation's seed. On a beacon task: waits for the
+    /// beacon block, then fixes the seed (anyone may). On a provider task:
+    /// polls until the provider has fulfilled; once
+    /// [`PROVIDER_TIMEOUT_BLOCKS`] have passed without an answer, expires the
+    /// evaluation instead (which frees the model for a new one). Returns the
+    /// evaluation as drawn (or expired).
     pub async fn draw(&self, evaluation_id: u64) -> Result<Evaluation, ChainError> {
         let evaluation = self.evaluation(evaluation_id).await?;
-        if evaluation.status == EvaluationStatus::Committed {
-            let task = self.task(evaluation.task_id).await?;
-            self.chain
-                .wait_past_block(evaluation.commit_block + task.spec.draw_delay as u64)
-                .await?;
+        if evaluation.status != EvaluationStatus::Committed {
+            return Ok(evaluation);
+        }
+        let task = self.task(evaluation.task_id).await?;
+        if !task.spec.randomness.is_zero() {
+            let deadline = evaluation.commit_block + PROVIDER_TIMEOUT_BLOCKS;
+            loop {
+                let now = self.evaluation(evaluation_id).await?;
+                if now.status != EvaluationStatus::Committed {
+                    return Ok(now);
+                }
+                if self.chain.arb_block_number().await? > deadline {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
             self.chain
                 .transact(
-                    &format!("drawing the samples of evaluation {evaluation_id}"),
+                    &format!("expiring evaluation {evaluation_id}: its randomness provider did not answer"),
                     self.deployment.controller,
                     &Controller::drawCall { evaluation_id },
                     U256::ZERO,
                 )
                 .await?;
+            return self.evaluation(evaluation_id).await;
         }
+        self.chain
+            .wait_past_block(evaluation.commit_block + task.spec.draw_delay as u64)
+            .await?;
+        self.chain
+            .transact(
+                &format!("drawing the samples of evaluation {evaluation_id}"),
+                self.deployment.controller,
+                &Controller::drawCall { evaluation_id },
+                U256::ZERO,
+            )
+            .await?;
         self.evaluation(evaluation_id).await
     }
 
