@@ -4,8 +4,10 @@
 
 #[path = "../fuzz/src/lib.rs"]
 mod checks;
+#[path = "../../contracts/common/tests/support/replay.rs"]
+mod replay;
 
-use std::{fs, path::PathBuf, sync::Mutex};
+use std::{path::PathBuf, sync::Mutex};
 
 use serde_json::{json, Value};
 use zkmltrack_devnet::{
@@ -16,23 +18,7 @@ use zkmltrack_devnet::{
 #[test]
 fn devnet_rpc_regressions() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/devnet_rpc");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "no regression inputs in {}",
-        dir.display()
-    );
-    for path in files {
-        let data = fs::read(&path).expect("readable regression input");
-        // Printed only when the check fails (the test harness captures output).
-        println!("replaying {}", path.display());
-        checks::rpc(&data);
-    }
+    replay::replay_dir(&dir, checks::rpc);
 }
 
 /// The fuzzer draws method names from `METHODS` and expects -32601 exactly for the

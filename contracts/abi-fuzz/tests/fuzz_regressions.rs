@@ -2,7 +2,10 @@
 //! seeds and every crash the fuzzers found) through the check the cargo-fuzz targets
 //! run ([`zkmltrack_abi_fuzz::check`]), on the stable toolchain. See docs/fuzzing.md.
 
-use std::{fs, path::PathBuf};
+#[path = "../../common/tests/support/replay.rs"]
+mod replay_inputs;
+
+use std::path::PathBuf;
 
 use zkmltrack_abi_fuzz::{check, check_on, Suite, Target, ALICE, CONTROLLER, OWNER};
 use zkmltrack_task_controller::{STATUS_COMMITTED, STATUS_DRAWN, STATUS_FINALIZED};
@@ -12,23 +15,7 @@ fn replay(target: Target) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/regressions")
         .join(target.name());
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "no regression inputs in {}",
-        dir.display()
-    );
-    for path in files {
-        let data = fs::read(&path).expect("readable regression input");
-        // Printed only when the check fails (the test harness captures output).
-        println!("replaying {}", path.display());
-        check(target, &data);
-    }
+    replay_inputs::replay_dir(&dir, |data| check(target, data));
 }
 
 #[test]

@@ -6,30 +6,17 @@
 #[path = "../fuzz/src/lib.rs"]
 mod checks;
 
-use std::{fs, path::PathBuf};
+#[path = "support/replay.rs"]
+mod replay;
+
+use std::path::PathBuf;
 
 /// Runs `check` on every file of `regressions/<target>`; there must be some.
 fn replay(target: &str, check: fn(&[u8])) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/regressions")
         .join(target);
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("directory entry").path())
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
-    assert!(
-        !files.is_empty(),
-        "no regression inputs in {}",
-        dir.display()
-    );
-    for path in files {
-        let data = fs::read(&path).expect("readable regression input");
-        // Printed only when the check fails (the test harness captures output).
-        println!("replaying {}", path.display());
-        check(&data);
-    }
+    replay::replay_dir(&dir, check);
 }
 
 #[test]
