@@ -344,7 +344,7 @@ pub fn prepare_model<'p>(
 }
 
 /// [`prepare_model`] of a model given by [`ModelArgs`] (its calibration set
-/// or the task's dataset), under a "circuit of <model>" progress step.
+/// or the task's dataset), under a `circuit of <model>` progress step.
 fn prepare_model_step<'p>(
     prover: &'p Prover,
     model: &ModelArgs,

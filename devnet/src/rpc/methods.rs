@@ -128,7 +128,7 @@ fn call_request(req: TransactionRequest, overrides: Option<StateOverride>) -> Ca
 /// memory (found by the `devnet_rpc` fuzz target).
 const MAX_MINE: u64 = 10_000;
 
-/// Every method [`dispatch`] serves; any other name is answered with -32601 (method not
+/// Every method the dispatcher serves; any other name is answered with -32601 (method not
 /// found). The fuzz harness (`devnet/fuzz`) draws method names from this list.
 pub const METHODS: &[&str] = &[
     "web3_clientVersion",
