@@ -558,9 +558,19 @@ fn rejects_bad_submissions_without_changing_state(
         err,
         Error::InstanceNotAFieldElement(InstanceNotAFieldElement { position: 1 })
     ));
+    for id in [0, 2, u64::MAX] {
+        assert!(matches!(
+            s.submit(id, &indices[..1], &[], 1).unwrap_err(),
+            Error::UnknownEvaluation(UnknownEvaluation { evaluation_id }) if evaluation_id == id
+        ));
+    }
+    // An empty submission.
     assert!(matches!(
-        s.submit(2, &indices[..1], &[], 1).unwrap_err(),
-        Error::UnknownEvaluation(UnknownEvaluation { evaluation_id: 2 })
+        s.submit(1, &[], &[], 1).unwrap_err(),
+        Error::BadSampleCount(BadSampleCount {
+            evaluation_id: 1,
+            remaining: SAMPLES
+        })
     ));
     // A disabled route: the router's own error comes back as it is (F10).
     s.router
@@ -654,6 +664,17 @@ fn revocation_pause_and_closing_stop_evaluations(
         Error::VersionUnavailable(VersionUnavailable { version_id: 9 })
     ));
 
+    // A paused suite opens nothing.
+    s.registry.sender(owner).pause().motsu_unwrap();
+    assert!(matches!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(1, 1)
+            .motsu_unwrap_err(),
+        Error::EnforcedPause(_)
+    ));
+    s.registry.sender(owner).unpause().motsu_unwrap();
+
     let indices = s.open_and_draw();
     // Pausing the registry pauses the suite.
     s.registry.sender(owner).pause().motsu_unwrap();
@@ -681,6 +702,15 @@ fn revocation_pause_and_closing_stop_evaluations(
         .sender(alice)
         .register_version(1, ONNX, digest, route, String::new())
         .motsu_unwrap();
+    // A revoked version opens nothing.
+    s.registry.sender(alice).revoke_version(2).motsu_unwrap();
+    assert!(matches!(
+        s.controller
+            .sender(alice)
+            .open_evaluation(1, 2)
+            .motsu_unwrap_err(),
+        Error::VersionIsRevoked(VersionIsRevoked { version_id: 2 })
+    ));
     s.registry.sender(owner).close_task(1).motsu_unwrap();
     let err = s
         .controller
@@ -719,8 +749,25 @@ fn beacon_expires_after_the_hash_window_without_retry(
         .sender(alice)
         .open_evaluation(1, 1)
         .motsu_unwrap();
+    // Nothing can be submitted before the draw ...
+    let rows = [0u64];
+    assert!(matches!(
+        s.submit(1, &rows, &[], 1).unwrap_err(),
+        Error::WrongEvaluationStatus(WrongEvaluationStatus {
+            evaluation_id: 1,
+            status: STATUS_COMMITTED
+        })
+    ));
     s.set_block(10 + DELAY as u64 + BLOCK_HASH_WINDOW + 1);
     s.controller.sender(owner).draw(1).motsu_unwrap();
+    // ... nor after the expiry.
+    assert!(matches!(
+        s.submit(1, &rows, &[], 1).unwrap_err(),
+        Error::WrongEvaluationStatus(WrongEvaluationStatus {
+            evaluation_id: 1,
+            status: STATUS_EXPIRED
+        })
+    ));
     s.controller
         .assert_emitted(&EvaluationExpired { evaluation_id: 1 });
     assert_eq!(

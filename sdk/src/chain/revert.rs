@@ -281,3 +281,51 @@ fn arb_wasm(e: IArbWasmErrors) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Revert data of every error the decoder knows: its selector and zero
+    /// words (a dynamic argument's offset 0 reads as empty).
+    fn every_error() -> Vec<Vec<u8>> {
+        let selectors = [
+            ITaskControllerErrors::SELECTORS,
+            IModelRegistryErrors::SELECTORS,
+            IVerifierRouterErrors::SELECTORS,
+            IStylusDeployerErrors::SELECTORS,
+            IArbWasmErrors::SELECTORS,
+        ];
+        selectors
+            .iter()
+            .flat_map(|s| s.iter())
+            .map(|selector| [&selector[..], &[0u8; 32 * 8]].concat())
+            .collect()
+    }
+
+    #[test]
+    fn every_suite_error_is_named_and_described_in_words() {
+        let errors = every_error();
+        assert!(errors.len() > 60, "{} errors", errors.len());
+        for data in errors {
+            let name = error_name(&data).expect("a known selector has a name");
+            let text = describe(&data);
+            assert!(
+                !text.starts_with("reverted with unrecognised data"),
+                "{name}: {text}"
+            );
+            assert!(!text.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn unknown_and_empty_revert_data_are_said_so() {
+        assert!(describe(&[]).starts_with("reverted without a reason"));
+        let unknown = [0xde, 0xad, 0xbe, 0xef, 1, 2];
+        assert_eq!(error_name(&unknown), None);
+        assert_eq!(
+            describe(&unknown),
+            "reverted with unrecognised data 0xdeadbeef0102"
+        );
+    }
+}
