@@ -2,7 +2,8 @@
 //! the opening, or after some submissions) is finished by running
 //! `evaluation::evaluate` again: it finds the model's evaluation on the task,
 //! draws it if still committed, and proves only the unscored slots
-//! (docs/security.md F6c). Real proofs on the devnet.
+//! (docs/security.md F6c). Real proofs on the devnet. On the way, another
+//! model's valid proof of a drawn row is refused for this model's evaluation.
 
 use alloy::primitives::keccak256;
 use zkmltrack::{
@@ -10,7 +11,7 @@ use zkmltrack::{
     suite::{EvaluationStatus, TaskSpec},
 };
 use zkmltrack_attack_tests::{
-    circuit, deployed_suite, iris, open_and_draw, prove_row, prover, repo, SCALE,
+    circuit, deployed_suite, expect_revert, iris, open_and_draw, prove_row, prover, repo, SCALE,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,6 +35,23 @@ async fn an_interrupted_evaluation_resumes_where_it_stopped() {
     let (evaluation, indices) =
         open_and_draw(&suite, task, version.version_id, samples, spec.dataset_size).await;
     let quantized = eval.quantize(SCALE).expect("quantized");
+
+    // The other model's valid proof of the very row drawn first, replayed into
+    // this evaluation: the version's key refuses it, nothing changes.
+    let before = suite.evaluation(evaluation).await.expect("evaluation");
+    let foreign = prove_row(&weak, &eval, indices[0]);
+    expect_revert(
+        "model_weak's proof submitted for model's evaluation",
+        suite
+            .submit(
+                evaluation,
+                &submission(&quantized, &indices[..1], &foreign).expect("submission"),
+            )
+            .await,
+        "ProofRejected",
+    );
+    assert_eq!(suite.evaluation(evaluation).await.expect("e"), before);
+
     let first = prove_row(&iris_mlp, &eval, indices[0]);
     let first_correct = suite
         .submit(
