@@ -81,6 +81,31 @@ async fn an_interrupted_evaluation_resumes_where_it_stopped() {
     assert_eq!(done.correct, first_correct + proved_correct);
     assert_eq!(report.correct, done.correct);
 
+    // The same run on a CSV that is not the task's (one feature changed) is
+    // refused by its root before any transaction.
+    let mut other = eval.clone();
+    other.rows[0].features[0] += 0.5;
+    let count = |suite: &zkmltrack::suite::Suite| {
+        let chain = suite.chain().clone();
+        let controller = suite.deployment.controller;
+        async move {
+            chain
+                .view(
+                    "evaluationCount",
+                    controller,
+                    &zkmltrack::chain::bindings::ITaskController::evaluationCountCall {},
+                )
+                .await
+                .expect("count")
+        }
+    };
+    let before = count(&suite).await;
+    let err = evaluate(&suite, task, version.version_id, &iris_mlp, &other, &|_| {})
+        .await
+        .expect_err("another dataset");
+    assert!(err.to_string().contains("is not task"), "{err}");
+    assert_eq!(count(&suite).await, before);
+
     // Running it once more reports the finalized evaluation, proving nothing.
     let again = evaluate(&suite, task, version.version_id, &iris_mlp, &eval, &|_| {})
         .await

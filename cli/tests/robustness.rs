@@ -685,6 +685,22 @@ fn a_task_with_more_classes_than_the_model_has_outputs_is_refused_before_opening
         "--test-srs",
     ]);
     expect_error(&out, 5, "classes");
+    // Another model than the version's (its VK digest differs), before any transaction.
+    let out = zk(&[
+        "evaluate",
+        "--task",
+        "1",
+        "--version",
+        "1",
+        "--model",
+        &iris("model_weak.onnx"),
+        "--dataset",
+        six,
+        "--calibration",
+        &iris("eval.csv"),
+        "--test-srs",
+    ]);
+    expect_error(&out, 5, "is not the model registered as version 1");
     let _ = fs::remove_dir_all(&dir);
 }
 
