@@ -267,24 +267,31 @@ async fn main() {
     let suite = Suite::deploy(chain, &programs, Some(reusable), &|_| {})
         .await
         .expect("suite");
-    let deployment: Vec<TxGas> = ledger
-        .take()
+    // Suite::deploy's transactions, in its order.
+    let steps = [
+        "DatasetVerifier (Stylus, deploy + activate)",
+        "VerifierRouter (Stylus, deploy + activate + constructor)",
+        "ModelRegistry (Stylus, deploy + activate + constructor)",
+        "Leaderboard (Stylus, deploy + activate + constructor)",
+        "TaskController (Stylus, deploy + activate + constructor)",
+        "EZKL reusable verifier (EVM)",
+        "allow-list the verifier's code",
+        "pin the trusted SRS (setTrustedSrs)",
+    ];
+    let sent = ledger.take();
+    assert_eq!(
+        sent.len(),
+        steps.len(),
+        "one deployment transaction per step: {sent:?}"
+    );
+    let deployment: Vec<TxGas> = sent
         .into_iter()
-        .zip([
-            "DatasetVerifier (Stylus, deploy + activate)",
-            "VerifierRouter (Stylus, deploy + activate + constructor)",
-            "ModelRegistry (Stylus, deploy + activate + constructor)",
-            "TaskController (Stylus, deploy + activate + constructor)",
-            "EZKL reusable verifier (EVM)",
-            "allow-list the verifier's code",
-            "pin the trusted SRS (setTrustedSrs)",
-        ])
+        .zip(steps)
         .map(|(tx, what)| TxGas {
             what: what.into(),
             ..tx
         })
         .collect();
-    assert_eq!(deployment.len(), 7, "seven deployment transactions");
 
     let spec = TaskSpec::from_csv(&eval_csv, SCALE, SAMPLES, 2).expect("task spec");
     let task_id = suite.create_task(&spec).await.expect("task");
