@@ -222,6 +222,57 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     assert_eq!(suite.evaluation(evaluation).await.expect("e"), frozen);
     suite.set_paused(false).await.expect("unpause");
 
+    // The router's own refusals reach the participant as the router raised
+    // them (F10): the router alone paused, then the verifier's code delisted.
+    let router_pause = |paused: bool| {
+        let chain = suite.chain().clone();
+        async move {
+            if paused {
+                chain
+                    .transact(
+                        "pausing the router",
+                        d.router,
+                        &Router::pauseCall {},
+                        U256::ZERO,
+                    )
+                    .await
+            } else {
+                chain
+                    .transact(
+                        "unpausing the router",
+                        d.router,
+                        &Router::unpauseCall {},
+                        U256::ZERO,
+                    )
+                    .await
+            }
+        }
+    };
+    router_pause(true)
+        .await
+        .expect("the owner pauses the router");
+    expect_revert(
+        "a submission while the router alone is paused",
+        suite.submit(evaluation, &honest).await,
+        "EnforcedPause",
+    );
+    router_pause(false).await.expect("unpause the router");
+    let verifier = d.reusable_verifier.expect("the suite's reusable verifier");
+    let code_hash = suite
+        .allow_verifier_at(verifier, false)
+        .await
+        .expect("the owner delists the verifier's code");
+    expect_revert(
+        "a submission through delisted verifier code",
+        suite.submit(evaluation, &honest).await,
+        "VerifierNotAllowed",
+    );
+    suite
+        .allow_verifier_code(code_hash, true)
+        .await
+        .expect("listed again");
+    assert_eq!(suite.evaluation(evaluation).await.expect("e"), frozen);
+
     // Revoked: the version cannot score any more.
     suite
         .revoke_version(version.version_id)
