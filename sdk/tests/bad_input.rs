@@ -166,7 +166,10 @@ fn broken_onnx_files_are_refused_naming_the_file_and_leave_the_workspace_usable(
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        let expected: BTreeSet<String> = ["model.onnx", "status.json"].map(String::from).into();
+        // The model copy, the step status and the (empty) lock file.
+        let expected: BTreeSet<String> = [".lock", "model.onnx", "status.json"]
+            .map(String::from)
+            .into();
         assert_eq!(names, expected, "{circuit_dir:?}");
         assert!(!status.is_done("check_model"), "{circuit_dir:?}");
     }
@@ -604,4 +607,53 @@ fn a_deployment_for_another_chain_and_a_dropped_connection_are_typed_errors() {
         let again = Chain::connect(&server.url(), None).await.unwrap();
         again.block_number().await.unwrap();
     });
+}
+
+/// Two runs (two provers, as two processes would be) building the same circuit
+/// at once in one fresh workspace: the workspace's SRS lock and the circuit
+/// directory's lock let one run each step while the other waits and then
+/// finds it done, so no step (the test SRS included) runs twice over the
+/// other's files, and both circuits prove.
+#[test]
+fn two_runs_on_one_circuit_take_turns_step_by_step() {
+    let workspace = scratch("concurrent");
+    let rows = iris_rows();
+    let started: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let waited: Mutex<usize> = Mutex::new(0);
+    let build = || {
+        let prover = prover_at(&workspace);
+        let progress = |p: Progress| {
+            if let Progress::Started(step) = p {
+                if step.contains("waiting for another run") {
+                    *waited.lock().unwrap() += 1;
+                } else {
+                    started.lock().unwrap().push(step);
+                }
+            }
+        };
+        let circuit = prover
+            .circuit(&iris_model(), &rows[..8], &progress)
+            .expect("the circuit builds");
+        let proof = circuit.prove(&rows[..1], &log).expect("proves");
+        assert!(circuit.verify(&proof).expect("verifies"));
+        circuit.paths.dir.clone()
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(build);
+        let b = scope.spawn(build);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!(a, b, "the same circuit directory");
+    let started = started.into_inner().unwrap();
+    let steps: BTreeSet<&String> = started.iter().collect();
+    assert_eq!(
+        steps.len(),
+        started.len(),
+        "every step ran once across both runs: {started:?}"
+    );
+    assert!(steps.iter().any(|s| s.as_str() == "setup"), "{started:?}");
+    eprintln!(
+        "steps run: {started:?}; waits: {}",
+        waited.into_inner().unwrap()
+    );
 }

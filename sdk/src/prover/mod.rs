@@ -572,6 +572,11 @@ impl Prover {
         outputs: &[&Path],
         work: impl FnOnce() -> Result<Option<Value>, ProverError>,
     ) -> Result<(), ProverError> {
+        // One run at a time per circuit directory (processes or threads): the
+        // step's status is re-read under the lock, so a step another run
+        // finished meanwhile is skipped instead of redone over its files.
+        let _lock = lock_file(&paths.dir.join(".lock"), step, progress)?;
+        *status = Status::load(&paths.status)?;
         if status.is_done(step) && outputs.iter().all(|p| p.exists()) {
             progress(Progress::Skipped(step.into()));
             return Ok(());
@@ -629,6 +634,11 @@ impl Prover {
             "cannot create {}",
             self.config.workspace.display()
         )))?;
+        // One generation per workspace: whoever waited finds the file made.
+        let _lock = lock_file(&path.with_extension("srs.lock"), "gen_srs", progress)?;
+        if path.exists() {
+            return Ok(path);
+        }
         let logrows = test_srs_logrows();
         eprintln!(
             "zkmltrack: generating a TEST-ONLY SRS (2^{logrows} points, ezkl.gen_srs) at {}: \
@@ -854,6 +864,36 @@ pub struct Circuit<'a> {
     input_shape: Vec<i64>,
     per_proof: usize,
     onnx_hash: alloy::primitives::B256,
+}
+
+/// An exclusive lock on the file `path` (an OS file lock, released when the
+/// returned file is dropped or the process ends); says so when it has to wait
+/// for another run doing `step`.
+fn lock_file(
+    path: &Path,
+    step: &str,
+    progress: &dyn Fn(Progress),
+) -> Result<fs::File, ProverError> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(io_err(format!("cannot open {}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => {
+            progress(Progress::Started(format!(
+                "{step}: waiting for another run"
+            )));
+            file.lock()
+                .map_err(io_err(format!("cannot lock {}", path.display())))?;
+            Ok(file)
+        }
+        Err(fs::TryLockError::Error(e)) => {
+            Err(io_err(format!("cannot lock {}", path.display()))(e))
+        }
+    }
 }
 
 impl Circuit<'_> {
