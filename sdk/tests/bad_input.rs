@@ -126,6 +126,13 @@ fn broken_onnx_files_are_refused_naming_the_file_and_leave_the_workspace_usable(
         two_inputs,
         "the model has 2 input tensors; zkMLTrack proves models with exactly one",
     ));
+    // Larger than any model may be: refused from its size, never read (a sparse file).
+    let huge = dir.join("huge.onnx");
+    fs::File::create(&huge)
+        .unwrap()
+        .set_len(zkmltrack::prover::MAX_ONNX_BYTES + 1)
+        .unwrap();
+    refused.push((huge, "larger than the 268435456 bytes a model may have"));
     let symbolic = dir.join("symbolic-n.onnx");
     common::write_with_symbolic_batch(&home, &iris_model(), "N", &symbolic);
     refused.push((symbolic, "has the symbolic dimension `N`"));

@@ -121,6 +121,11 @@ fn io_err(what: impl fmt::Display) -> impl FnOnce(std::io::Error) -> ProverError
     move |e| ProverError::Io(what, e)
 }
 
+/// Largest ONNX file the prover reads (256 MiB): the model is read whole and
+/// copied into its circuit directory, and a circuit of a larger model would
+/// not fit a proving key in memory anyway.
+pub const MAX_ONNX_BYTES: u64 = 256 << 20;
+
 /// Where the structured reference string comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum SrsSource {
@@ -416,10 +421,21 @@ impl Prover {
         calibration_rows: &[Vec<f64>],
         progress: &dyn Fn(Progress),
     ) -> Result<Circuit<'_>, ProverError> {
-        let onnx = fs::read(model).map_err(|e| ProverError::InvalidModel {
+        let unreadable = |e: std::io::Error| ProverError::InvalidModel {
             path: model.into(),
             reason: format!("cannot read the model: {e}"),
-        })?;
+        };
+        let size = fs::metadata(model).map_err(unreadable)?.len();
+        if size > MAX_ONNX_BYTES {
+            return Err(ProverError::InvalidModel {
+                path: model.into(),
+                reason: format!(
+                    "the file is {size} bytes, larger than the {MAX_ONNX_BYTES} bytes a model may have \
+                     (EZKL circuits of models this size are far beyond a proving key's memory)"
+                ),
+            });
+        }
+        let onnx = fs::read(model).map_err(unreadable)?;
         let srs = self.srs_file(progress)?;
         let (srs_k, srs_fingerprint) = srs_identity(&srs)?;
         let mut hasher = Sha256::new();
