@@ -285,11 +285,53 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     );
     assert_eq!(suite.evaluation(evaluation).await.expect("e"), frozen);
 
+    // The router's pause is the owner's alone.
+    for (what, paused) in [("pause", true), ("unpause", false)] {
+        let call = |chain: zkmltrack::chain::Chain| async move {
+            if paused {
+                chain
+                    .transact(what, d.router, &Router::pauseCall {}, U256::ZERO)
+                    .await
+            } else {
+                chain
+                    .transact(what, d.router, &Router::unpauseCall {}, U256::ZERO)
+                    .await
+            }
+        };
+        expect_revert(
+            &format!("router {what} by a stranger"),
+            call(stranger.chain().clone()).await,
+            "OwnableUnauthorizedAccount",
+        );
+    }
+
     // Ownership moves in two steps; the old owner loses control, nobody else may accept.
+    // A transfer that stopped half-way (the registry's started, the router's
+    // not) is finished by running it again.
+    suite
+        .chain()
+        .transact(
+            "starting the registry's transfer only",
+            d.registry,
+            &Registry::transferOwnershipCall {
+                new_owner: stranger_address,
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("the registry's transfer starts");
     suite
         .transfer_ownership(stranger_address)
         .await
-        .expect("transfer");
+        .expect("the re-run finishes the transfer");
+    for (what, contract) in [("registry", d.registry), ("router", d.router)] {
+        let pending = suite
+            .chain()
+            .view(what, contract, &Registry::pendingOwnerCall {})
+            .await
+            .expect("pendingOwner");
+        assert_eq!(pending, stranger_address, "{what}'s pending owner");
+    }
     let third = as_account(&suite, &url, test_account(1)).await;
     expect_revert(
         "accepting ownership as a third account",
