@@ -194,3 +194,98 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     );
     assert_eq!(state(&suite, evaluation, task_a).await, before);
 }
+
+/// A calldata-VKA route (the VKA travels with each submission): another
+/// model's VKA is refused with the router's `VkaDigestMismatch`, passed on by
+/// the controller, and the evaluation is unchanged; the route's own VKA scores
+/// once it is registered with EZKL's verifier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_calldata_vka_route_takes_only_its_own_vka() {
+    use zkmltrack::chain::bindings::IVerifierRouter as Router;
+    let prover = prover();
+    let (_, bundle) = circuit(&prover, "model.onnx");
+    let (weak, weak_bundle) = circuit(&prover, "model_weak.onnx");
+    let (_server, suite) = deployed_suite(&bundle).await;
+    let d = suite.deployment.clone();
+    let (eval_csv, eval) = iris("eval.csv");
+    let spec = TaskSpec::from_csv(&eval_csv, SCALE, 1, 2).expect("task");
+    let task = suite.create_task(&spec).await.expect("task");
+
+    let weak_vka = weak_bundle.vka_words();
+    let receipt = suite
+        .chain()
+        .transact(
+            "adding a calldata-VKA route",
+            d.router,
+            &Router::addReusableRouteCall {
+                verifier: d.reusable_verifier.expect("reusable verifier"),
+                vka_store: alloy::primitives::Address::ZERO,
+                vka_digest: zkmltrack::suite::vka_digest(&weak_vka),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("the owner adds a calldata route");
+    let route = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<Router::RouteAdded>().ok())
+        .expect("RouteAdded")
+        .inner
+        .data
+        .route_id;
+    let lineage = suite.create_lineage("weak").await.expect("lineage");
+    let onnx = std::fs::read(zkmltrack_attack_tests::repo().join("examples/iris/model_weak.onnx"))
+        .expect("model");
+    let version = suite
+        .register_version_on(lineage, keccak256(&onnx), route, "calldata")
+        .await
+        .expect("version on the calldata route");
+    let (evaluation, indices) =
+        open_and_draw(&suite, task, version.version_id, 1, spec.dataset_size).await;
+    let quantized = eval.quantize(SCALE).expect("quantized");
+    let mut sub =
+        submission(&quantized, &indices, &prove_row(&weak, &eval, indices[0])).expect("submission");
+
+    let before = state(&suite, evaluation, task).await;
+    sub.vka = bundle.vka_words();
+    expect_revert(
+        "another model's VKA on a calldata route",
+        suite.submit(evaluation, &sub).await,
+        "VkaDigestMismatch",
+    );
+    assert_eq!(state(&suite, evaluation, task).await, before);
+
+    // The route's own VKA is rejected by EZKL's verifier until someone
+    // registers it there (anyone may; the router registers stored VKAs itself,
+    // never calldata ones, which it only sees at verification, in a static call).
+    sub.vka = weak_vka.clone();
+    expect_revert(
+        "the route's own VKA before it is registered with the verifier",
+        suite.submit(evaluation, &sub).await,
+        "ProofRejected",
+    );
+    assert_eq!(state(&suite, evaluation, task).await, before);
+    suite
+        .chain()
+        .transact(
+            "registering the VKA with the verifier",
+            d.reusable_verifier.expect("reusable verifier"),
+            &zkmltrack::chain::bindings::IReusableVerifier::registerVkaCall {
+                vka: weak_vka.clone(),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("registerVka");
+    sub.vka = weak_vka;
+    suite
+        .submit(evaluation, &sub)
+        .await
+        .expect("the route's own VKA scores");
+    assert_eq!(
+        suite.evaluation(evaluation).await.expect("e").status,
+        EvaluationStatus::Finalized
+    );
+}

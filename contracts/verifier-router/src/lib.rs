@@ -354,7 +354,10 @@ impl VerifierRouter {
     /// With a `vka_store`, the VKA is read from that data contract's code,
     /// must hash to `vka_digest`, carry the trusted SRS, and is registered
     /// with the verifier. With a zero `vka_store`, callers pass the VKA with
-    /// each verification and the route only remembers `vka_digest`.
+    /// each verification and the route only remembers `vka_digest`; EZKL's
+    /// verifier then rejects proofs until that VKA is registered with it
+    /// (its `registerVka`, open to anyone), which the router cannot do from
+    /// `verify` (a static call).
     ///
     /// # Errors
     /// * [`Error::VerifierNotAllowed`] - the verifier's code is not allow-listed.
