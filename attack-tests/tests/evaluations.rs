@@ -195,15 +195,17 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     assert_eq!(state(&suite, evaluation, task_a).await, before);
 }
 
-/// A calldata-VKA route (the VKA travels with each submission): another
-/// model's VKA is refused with the router's `VkaDigestMismatch`, passed on by
-/// the controller, and the evaluation is unchanged; the route's own VKA scores
-/// once it is registered with EZKL's verifier.
+/// A calldata-VKA route (the VKA travels with each submission), added with
+/// `Suite::add_calldata_route`: another model's VKA is refused with the
+/// router's `VkaDigestMismatch`, passed on by the controller, and the
+/// evaluation is unchanged; the route's own VKA scores. A calldata route whose
+/// VKA nobody registered with EZKL's verifier verifies nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_calldata_vka_route_takes_only_its_own_vka() {
-    use zkmltrack::chain::bindings::IVerifierRouter as Router;
+    use alloy::primitives::{Address, Bytes};
+    use zkmltrack::{chain::bindings::IVerifierRouter as Router, suite::vka_digest};
     let prover = prover();
-    let (_, bundle) = circuit(&prover, "model.onnx");
+    let (iris_mlp, bundle) = circuit(&prover, "model.onnx");
     let (weak, weak_bundle) = circuit(&prover, "model_weak.onnx");
     let (_server, suite) = deployed_suite(&bundle).await;
     let d = suite.deployment.clone();
@@ -212,34 +214,16 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
     let task = suite.create_task(&spec).await.expect("task");
 
     let weak_vka = weak_bundle.vka_words();
-    let receipt = suite
-        .chain()
-        .transact(
-            "adding a calldata-VKA route",
-            d.router,
-            &Router::addReusableRouteCall {
-                verifier: d.reusable_verifier.expect("reusable verifier"),
-                vka_store: alloy::primitives::Address::ZERO,
-                vka_digest: zkmltrack::suite::vka_digest(&weak_vka),
-            },
-            U256::ZERO,
-        )
+    let route = suite
+        .add_calldata_route(&weak_vka)
         .await
         .expect("the owner adds a calldata route");
-    let route = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| l.log_decode::<Router::RouteAdded>().ok())
-        .expect("RouteAdded")
-        .inner
-        .data
-        .route_id;
+    assert_eq!((route.vka_store, route.approved), (Address::ZERO, true));
     let lineage = suite.create_lineage("weak").await.expect("lineage");
     let onnx = std::fs::read(zkmltrack_attack_tests::repo().join("examples/iris/model_weak.onnx"))
         .expect("model");
     let version = suite
-        .register_version_on(lineage, keccak256(&onnx), route, "calldata")
+        .register_version_on(lineage, keccak256(&onnx), route.id, "calldata")
         .await
         .expect("version on the calldata route");
     let (evaluation, indices) =
@@ -256,29 +240,6 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
         "VkaDigestMismatch",
     );
     assert_eq!(state(&suite, evaluation, task).await, before);
-
-    // The route's own VKA is rejected by EZKL's verifier until someone
-    // registers it there (anyone may; the router registers stored VKAs itself,
-    // never calldata ones, which it only sees at verification, in a static call).
-    sub.vka = weak_vka.clone();
-    expect_revert(
-        "the route's own VKA before it is registered with the verifier",
-        suite.submit(evaluation, &sub).await,
-        "ProofRejected",
-    );
-    assert_eq!(state(&suite, evaluation, task).await, before);
-    suite
-        .chain()
-        .transact(
-            "registering the VKA with the verifier",
-            d.reusable_verifier.expect("reusable verifier"),
-            &zkmltrack::chain::bindings::IReusableVerifier::registerVkaCall {
-                vka: weak_vka.clone(),
-            },
-            U256::ZERO,
-        )
-        .await
-        .expect("registerVka");
     sub.vka = weak_vka;
     suite
         .submit(evaluation, &sub)
@@ -287,5 +248,56 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
     assert_eq!(
         suite.evaluation(evaluation).await.expect("e").status,
         EvaluationStatus::Finalized
+    );
+
+    // The pitfall add_calldata_route avoids: a calldata route added bare (no
+    // registerVka) for a model whose VKA EZKL's verifier has never seen: a
+    // valid proof with the right VKA does not verify.
+    let model_vka = bundle.vka_words();
+    let receipt = suite
+        .chain()
+        .transact(
+            "adding a bare calldata route",
+            d.router,
+            &Router::addReusableRouteCall {
+                verifier: d.reusable_verifier.expect("reusable verifier"),
+                vka_store: Address::ZERO,
+                vka_digest: vka_digest(&model_vka),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("bare calldata route");
+    let bare = receipt
+        .inner
+        .logs()
+        .iter()
+        .find_map(|l| l.log_decode::<Router::RouteAdded>().ok())
+        .expect("RouteAdded")
+        .inner
+        .data
+        .route_id;
+    let proof = prove_row(&iris_mlp, &eval, 0);
+    let verdict = suite
+        .chain()
+        .view(
+            "verifying on the bare route",
+            d.router,
+            &Router::verifyCall {
+                route_id: bare,
+                vk_digest: vka_digest(&model_vka),
+                proof: Bytes::from(proof.bytes.clone()),
+                instances: proof
+                    .instances
+                    .iter()
+                    .map(|f| U256::from_be_bytes(f.to_be_bytes()))
+                    .collect(),
+                vka: model_vka,
+            },
+        )
+        .await;
+    assert!(
+        !matches!(verdict, Ok(true)),
+        "an unregistered calldata VKA verified: {verdict:?}"
     );
 }

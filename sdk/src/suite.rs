@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::{
     bindings::{
-        ILeaderboard as Board, IModelRegistry as Registry, ITaskController as Controller,
-        IVerifierRouter as Router,
+        ILeaderboard as Board, IModelRegistry as Registry, IReusableVerifier,
+        ITaskController as Controller, IVerifierRouter as Router,
     },
     event, Chain, ChainError,
 };
@@ -865,19 +865,51 @@ impl Suite {
     /// route for it on the suite's verifier, held by the signing account. The
     /// route serves once the suite owner approved it (at once for the owner).
     pub async fn add_model_route(&self, vka: &[B256]) -> Result<Route, ChainError> {
-        let verifier = self
-            .deployment
+        let vka_store = self
+            .chain
+            .deploy_data("storing the model's VKA", vka)
+            .await?;
+        self.add_reusable_route(vka, vka_store).await
+    }
+
+    /// Adds a calldata-VKA route for a model's VKA on the suite's verifier,
+    /// held by the signing account: nothing is stored but the digest, and each
+    /// submission carries the VKA ([`Submission::vka`]). Registers the VKA with
+    /// EZKL's verifier first, which rejects proofs against unregistered VKAs
+    /// (the router registers only stored ones). The route serves once the
+    /// suite owner approved it (at once for the owner).
+    pub async fn add_calldata_route(&self, vka: &[B256]) -> Result<Route, ChainError> {
+        let verifier = self.reusable_verifier()?;
+        self.chain
+            .transact(
+                "registering the model's VKA with EZKL's verifier",
+                verifier,
+                &IReusableVerifier::registerVkaCall { vka: vka.to_vec() },
+                U256::ZERO,
+            )
+            .await?;
+        self.add_reusable_route(vka, Address::ZERO).await
+    }
+
+    /// The suite's reusable verifier, or an error naming its absence.
+    fn reusable_verifier(&self) -> Result<Address, ChainError> {
+        self.deployment
             .reusable_verifier
             .ok_or_else(|| ChainError::Rpc {
                 action: "adding a verifier route".into(),
                 message: "the deployment has no reusable verifier; deploy the suite with one"
                     .into(),
-            })?;
+            })
+    }
+
+    /// `addReusableRoute` for `vka`, stored at `vka_store` (zero: calldata).
+    async fn add_reusable_route(
+        &self,
+        vka: &[B256],
+        vka_store: Address,
+    ) -> Result<Route, ChainError> {
+        let verifier = self.reusable_verifier()?;
         let digest = vka_digest(vka);
-        let vka_store = self
-            .chain
-            .deploy_data("storing the model's VKA", vka)
-            .await?;
         let receipt = self
             .chain
             .transact(
