@@ -113,6 +113,51 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
             .await,
         "VkaDigestMismatch",
     );
+    // Stores whose code is not `0x00` followed by whole words: deployed with
+    // init code that returns `runtime` as the contract's code.
+    for (what, runtime) in [
+        (
+            "a store whose code does not start with 0x00",
+            [&[0x01u8][..], &[7u8; 32]].concat(),
+        ),
+        ("a store holding no words", vec![0x00u8]),
+        (
+            "a store holding a partial word",
+            [&[0x00u8][..], &[7u8; 31]].concat(),
+        ),
+    ] {
+        let n = runtime.len() as u8;
+        // PUSH1 n PUSH1 12 PUSH1 0 CODECOPY PUSH1 n PUSH1 0 RETURN, then the code.
+        let init = [
+            &[
+                0x60, n, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, n, 0x60, 0x00, 0xf3,
+            ][..],
+            &runtime,
+        ]
+        .concat();
+        let bad_store = stranger
+            .chain()
+            .deploy_evm(what, init.into())
+            .await
+            .expect("a malformed store deploys");
+        expect_revert(
+            what,
+            stranger
+                .chain()
+                .transact(
+                    "adding a route",
+                    d.router,
+                    &Router::addReusableRouteCall {
+                        verifier,
+                        vka_store: bad_store,
+                        vka_digest: keccak256(&runtime[1..]),
+                    },
+                    U256::ZERO,
+                )
+                .await,
+            "InvalidVkaStore",
+        );
+    }
     expect_revert(
         "a plain route added by someone other than the owner",
         stranger
