@@ -17,8 +17,6 @@ interface IModelRegistry  {
 
     function revokeVersion(uint64 version_id) external;
 
-    function setRouter(address router) external;
-
     function pause() external;
 
     function unpause() external;
@@ -96,7 +94,7 @@ interface IModelRegistry  {
     event VersionRevoked(uint64 indexed version_id, address indexed by);
     event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata);
     event TaskClosed(uint64 indexed task_id);
-    event RouterUpdated(address previous, address router);
+    event RouterSet(address router);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);
     event OwnershipTransferStarted(address indexed previous_owner, address indexed new_owner);
     event Paused(address account);

@@ -115,12 +115,13 @@ mod sol {
         #[derive(Debug)]
         event TaskClosed(uint64 indexed task_id);
 
-        /// Emitted when the owner points the registry at another router.
+        /// Emitted at deployment: the VerifierRouter the registry uses for its
+        /// lifetime (like the TaskController's, it is fixed: a new router means
+        /// a new suite, so the two never disagree).
         ///
-        /// * `previous` - Former router.
-        /// * `router` - New router.
+        /// * `router` - The router.
         #[derive(Debug)]
-        event RouterUpdated(address previous, address router);
+        event RouterSet(address router);
     }
 
     sol! {
@@ -367,14 +368,22 @@ pub type TaskInfo = (Address, B256, u64, u32, u32, u32, u32, u32, Address, bool)
 #[public]
 #[implements(IOwnable2Step<Error = Error>, IPausable)]
 impl ModelRegistry {
-    /// Sets the owner and the router.
+    /// Sets the owner and the router (fixed for the registry's lifetime).
     ///
     /// # Errors
     /// * [`Error::InvalidOwner`] - `owner` is zero.
+    /// * [`Error::InvalidRouter`] - `router` has no code.
+    ///
+    /// # Events
+    /// * [`RouterSet`].
     #[constructor]
     pub fn constructor(&mut self, owner: Address, router: Address) -> Result<(), Error> {
         self.ownable.constructor(owner)?;
+        if !zkmltrack_common::is_contract_codehash(self.vm().code_hash(router).0) {
+            return Err(Error::InvalidRouter(InvalidRouter { router }));
+        }
         self.router.set(router);
+        log(self.vm(), RouterSet { router });
         Ok(())
     }
 
@@ -631,25 +640,6 @@ impl ModelRegistry {
                 by: sender,
             },
         );
-        Ok(())
-    }
-
-    /// Points the registry at another VerifierRouter. Owner only.
-    ///
-    /// # Errors
-    /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
-    /// * [`Error::InvalidRouter`] - `router` has no code.
-    ///
-    /// # Events
-    /// * [`RouterUpdated`].
-    pub fn set_router(&mut self, router: Address) -> Result<(), Error> {
-        self.ownable.ownable.only_owner()?;
-        if !zkmltrack_common::is_contract_codehash(self.vm().code_hash(router).0) {
-            return Err(Error::InvalidRouter(InvalidRouter { router }));
-        }
-        let previous = self.router.get();
-        self.router.set(router);
-        log(self.vm(), RouterUpdated { previous, router });
         Ok(())
     }
 

@@ -322,20 +322,7 @@ fn governance_is_owner_only_and_two_step(
     alice: Address,
 ) {
     setup(&registry, &router, owner, alice);
-    assert!(matches!(
-        registry.sender(alice).set_router(alice).motsu_unwrap_err(),
-        Error::UnauthorizedAccount(_)
-    ));
-    assert!(matches!(
-        registry.sender(owner).set_router(alice).motsu_unwrap_err(),
-        Error::InvalidRouter(_)
-    ));
-    registry
-        .sender(owner)
-        .set_router(router.address())
-        .motsu_unwrap();
-    registry.assert_emitted(&RouterUpdated {
-        previous: router.address(),
+    registry.assert_emitted(&RouterSet {
         router: router.address(),
     });
 
@@ -484,5 +471,20 @@ fn creator_or_owner_closes_a_task_once(
     assert!(matches!(
         registry.sender(owner).task(3).motsu_unwrap_err(),
         Error::UnknownTask(_)
+    ));
+}
+
+#[motsu::test]
+fn the_router_must_be_a_contract(
+    registry: Contract<ModelRegistry>,
+    owner: Address,
+    alice: Address,
+) {
+    assert!(matches!(
+        registry
+            .sender(owner)
+            .constructor(owner, alice)
+            .motsu_unwrap_err(),
+        Error::InvalidRouter(InvalidRouter { router }) if router == alice
     ));
 }
