@@ -54,3 +54,33 @@ contract ReentrantVerifier {
         return ok;
     }
 }
+
+interface IVerifierRouter {
+    function addReusableRoute(address verifier, address vkaStore, bytes32 vkaDigest) external returns (uint64);
+}
+
+/// A "reusable verifier" whose `registerVka` (which the router calls, a
+/// mutable call, when a stored-VKA route is added) tries to add another route
+/// from inside that call, and records whether that worked.
+contract ReentrantVkaVerifier {
+    IVerifierRouter public immutable router;
+    bool public registered;
+    bool public reenteredInside;
+
+    constructor(IVerifierRouter router_) {
+        router = router_;
+    }
+
+    function registerVka(bytes32[] calldata) external returns (bytes32) {
+        registered = true;
+        (bool ok, ) = address(router).call(
+            abi.encodeCall(IVerifierRouter.addReusableRoute, (address(this), address(0), bytes32(uint256(1))))
+        );
+        reenteredInside = ok;
+        return bytes32(0);
+    }
+
+    function verifyProof(bytes calldata, uint256[] calldata, bytes32[] calldata) external pure returns (bool) {
+        return false;
+    }
+}

@@ -5,7 +5,9 @@
 //! that tries to draw another evaluation while verifying. Stylus programs
 //! refuse reentrant calls unless built with the `reentrant` feature (ours are
 //! not), and the controller calls the router, and the router the verifier,
-//! with static calls; so every attempt fails and nothing changes.
+//! with static calls; so every attempt fails and nothing changes. The router's
+//! one mutable call out, `registerVka` on an allow-listed verifier, cannot
+//! re-enter either.
 
 use alloy::{
     primitives::{keccak256, Bytes, U256},
@@ -24,6 +26,11 @@ use zkmltrack_attack_tests::{
 };
 
 sol! {
+    interface IReentrantVkaVerifier {
+        function registered() external view returns (bool);
+        function reenteredInside() external view returns (bool);
+    }
+
     interface IReentrantProvider {
         function requested() external view returns (uint64);
         function fulfilledInside() external view returns (bool);
@@ -232,4 +239,76 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
         suite.draw(victim).await.expect("draws").status,
         EvaluationStatus::Drawn
     );
+
+    // An allow-listed verifier whose registerVka (the router's one mutable call
+    // out) tries to add another route from inside: refused, one route added.
+    let vka_verifier = chain
+        .deploy_evm(
+            "deploying the reentrant VKA verifier",
+            init_code(
+                &contracts,
+                "ReentrantVkaVerifier",
+                (d.router,).abi_encode_params(),
+            ),
+        )
+        .await
+        .expect("VKA verifier");
+    suite
+        .allow_verifier_at(vka_verifier, true)
+        .await
+        .expect("the owner allow-lists it (for the test)");
+    let words = bundle.vka_words();
+    let store = chain
+        .deploy_data("storing the VKA", &words)
+        .await
+        .expect("store");
+    let before = zkmltrack_attack_tests::counts(&suite).await;
+    chain
+        .transact(
+            "adding a stored route on the reentrant verifier",
+            d.router,
+            &zkmltrack::chain::bindings::IVerifierRouter::addReusableRouteCall {
+                verifier: vka_verifier,
+                vka_store: store,
+                vka_digest: keccak256(words.concat()),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("the outer route is added");
+    assert!(chain
+        .view(
+            "registered",
+            vka_verifier,
+            &IReentrantVkaVerifier::registeredCall {}
+        )
+        .await
+        .expect("registered"));
+    assert!(
+        !chain
+            .view(
+                "reenteredInside",
+                vka_verifier,
+                &IReentrantVkaVerifier::reenteredInsideCall {}
+            )
+            .await
+            .expect("reenteredInside"),
+        "adding a route from inside registerVka must fail"
+    );
+    let after = zkmltrack_attack_tests::counts(&suite).await;
+    assert_eq!(after.1, before.1 + 1, "exactly the outer route was added");
+    // The same inner call from outside succeeds: only the reentry was refused.
+    chain
+        .transact(
+            "the inner call, from outside",
+            d.router,
+            &zkmltrack::chain::bindings::IVerifierRouter::addReusableRouteCall {
+                verifier: vka_verifier,
+                vka_store: alloy::primitives::Address::ZERO,
+                vka_digest: alloy::primitives::B256::with_last_byte(1),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("the inner call works from outside");
 }
