@@ -26,7 +26,9 @@ fn registry_deploys_activates_and_answers() {
     let (registry, _) = common::deploy_and_construct(
         &mut chain,
         "registry",
-        &(DEV_ACCOUNT, Address::repeat_byte(0x11)).abi_encode_params(),
+        // Any contract stands in for the router (the registry refuses an
+        // address without code): the StylusDeployer, present at genesis.
+        &(DEV_ACCOUNT, zkmltrack_devnet::deployer::STYLUS_DEPLOYER).abi_encode_params(),
     );
     let r = chain
         .send(TxRequest {
@@ -73,8 +75,7 @@ fn stylus_deployer_deploys_activates_and_constructs_in_one_transaction() {
     use zkmltrack_devnet::deployer::{IStylusDeployer, STYLUS_DEPLOYER};
     let mut chain = Devnet::default();
     let code = zkmltrack_devnet::stylus::program::encode(&common::wasm("registry"));
-    let init_data =
-        constructor_calldata(&(DEV_ACCOUNT, Address::repeat_byte(0x22)).abi_encode_params());
+    let init_data = constructor_calldata(&(DEV_ACCOUNT, STYLUS_DEPLOYER).abi_encode_params());
     let deploy = IStylusDeployer::deployCall {
         bytecode: zkmltrack_devnet::genesis::init_code_for(&code),
         initData: init_data.into(),
