@@ -268,14 +268,8 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
         )
         .await
         .expect("bare calldata route");
-    let bare = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| l.log_decode::<Router::RouteAdded>().ok())
+    let bare = zkmltrack::chain::event::<Router::RouteAdded>(&receipt)
         .expect("RouteAdded")
-        .inner
-        .data
         .route_id;
     let proof = prove_row(&iris_mlp, &eval, 0);
     let verdict = suite

@@ -269,31 +269,7 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
 
     // The router's own refusals reach the participant as the router raised
     // them (F10): the router alone paused, then the verifier's code delisted.
-    let router_pause = |paused: bool| {
-        let chain = suite.chain().clone();
-        async move {
-            if paused {
-                chain
-                    .transact(
-                        "pausing the router",
-                        d.router,
-                        &Router::pauseCall {},
-                        U256::ZERO,
-                    )
-                    .await
-            } else {
-                chain
-                    .transact(
-                        "unpausing the router",
-                        d.router,
-                        &Router::unpauseCall {},
-                        U256::ZERO,
-                    )
-                    .await
-            }
-        }
-    };
-    router_pause(true)
+    set_router_paused(suite.chain(), d.router, true)
         .await
         .expect("the owner pauses the router");
     expect_revert(
@@ -301,7 +277,9 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
         suite.submit(evaluation, &honest).await,
         "EnforcedPause",
     );
-    router_pause(false).await.expect("unpause the router");
+    set_router_paused(suite.chain(), d.router, false)
+        .await
+        .expect("unpause the router");
     let verifier = d.reusable_verifier.expect("the suite's reusable verifier");
     let code_hash = suite
         .allow_verifier_at(verifier, false)
@@ -331,21 +309,10 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     assert_eq!(suite.evaluation(evaluation).await.expect("e"), frozen);
 
     // The router's pause is the owner's alone.
-    for (what, paused) in [("pause", true), ("unpause", false)] {
-        let call = |chain: zkmltrack::chain::Chain| async move {
-            if paused {
-                chain
-                    .transact(what, d.router, &Router::pauseCall {}, U256::ZERO)
-                    .await
-            } else {
-                chain
-                    .transact(what, d.router, &Router::unpauseCall {}, U256::ZERO)
-                    .await
-            }
-        };
+    for paused in [true, false] {
         expect_revert(
-            &format!("router {what} by a stranger"),
-            call(stranger.chain().clone()).await,
+            &format!("router pause({paused}) by a stranger"),
+            set_router_paused(stranger.chain(), d.router, paused).await,
             "OwnableUnauthorizedAccount",
         );
     }
@@ -434,5 +401,32 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
             assert_eq!((expected, actual), (d.dataset_verifier, d.leaderboard));
         }
         other => panic!("a miswired leaderboard was attached: {other:?}"),
+    }
+}
+
+/// Pauses or unpauses the VerifierRouter alone, as `chain`'s signer.
+async fn set_router_paused(
+    chain: &zkmltrack::chain::Chain,
+    router: Address,
+    paused: bool,
+) -> Result<alloy::rpc::types::TransactionReceipt, zkmltrack::chain::ChainError> {
+    if paused {
+        chain
+            .transact(
+                "pausing the router",
+                router,
+                &Router::pauseCall {},
+                U256::ZERO,
+            )
+            .await
+    } else {
+        chain
+            .transact(
+                "unpausing the router",
+                router,
+                &Router::unpauseCall {},
+                U256::ZERO,
+            )
+            .await
     }
 }

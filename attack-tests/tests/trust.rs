@@ -97,14 +97,8 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
         )
         .await
         .expect("calldata route");
-    let calldata_route = receipt
-        .inner
-        .logs()
-        .iter()
-        .find_map(|l| l.log_decode::<Router::RouteAdded>().ok())
+    let calldata_route = zkmltrack::chain::event::<Router::RouteAdded>(&receipt)
         .expect("RouteAdded")
-        .inner
-        .data
         .route_id;
     let proof = prove_row(&other_circuit, &eval, 0);
     expect_revert(
