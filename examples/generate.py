@@ -12,12 +12,19 @@ examples/digits (the larger model of the prover benchmark):
   model.onnx              MLP 64 -> 64 -> 10 (ReLU), batch 1, trained on the other 1,198
   metrics.json            its float accuracy on both splits
 
+examples/cancer (30 raw features spanning 0 to 4,254, e.g. 690.2 next to 0.07871):
+  eval.csv                190 of scikit-learn's 569 Wisconsin breast cancer rows (every third
+                          row), each value spelled exactly as in sklearn's breast_cancer.csv;
+                          label 0 malignant, 1 benign
+  model_batch4.onnx       MLP 30 -> 8 -> 2 (ReLU), batch 4, trained on the other 379
+  metrics.json            its float accuracy on both splits
+
 examples/attacks (models of attacks the adversarial tests show refused):
   free_outputs.onnx       Iris-shaped instances whose "class scores" are free inputs
                           (docs/security.md, F1)
 
 Run through `scripts/gen-examples` (it provides a venv with numpy, onnx and
-scikit-learn, whose wheel ships both datasets). Training is full-batch gradient
+scikit-learn, whose wheel ships all three datasets). Training is full-batch gradient
 descent in float64 from a fixed seed, so the outputs are bit-identical on
 every run.
 """
@@ -34,6 +41,11 @@ from onnx import TensorProto, helper, numpy_helper
 
 HERE = Path(__file__).resolve().parent
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+# sklearn's load_breast_cancer().feature_names in snake_case: 10 means, 10 standard errors, 10 worsts.
+CANCER_MEASURES = ["radius", "texture", "perimeter", "area", "smoothness", "compactness",
+                   "concavity", "concave_points", "symmetry", "fractal_dimension"]
+CANCER_FEATURES = ([f"mean_{m}" for m in CANCER_MEASURES] + [f"{m}_error" for m in CANCER_MEASURES]
+                   + [f"worst_{m}" for m in CANCER_MEASURES])
 SEED = 20261123
 
 
@@ -62,6 +74,18 @@ def load_digits():
     y = np.array([int(float(r[64])) for r in rows], dtype=np.int64)
     assert x.shape == (1797, 64) and sorted(set(y.tolist())) == list(range(10))
     return x, y
+
+
+def load_cancer():
+    """The 569 rows of scikit-learn's bundled breast_cancer.csv as (features, labels, texts),
+    texts being the 30 feature values of each row as the file spells them."""
+    rows = sklearn_csv("breast_cancer.csv")
+    assert all(len(r) == 31 for r in rows)
+    texts = [r[:30] for r in rows]
+    x = np.array([[float(v) for v in t] for t in texts], dtype=np.float64)
+    y = np.array([int(r[30]) for r in rows], dtype=np.int64)
+    assert x.shape == (569, 30) and sorted(set(y.tolist())) == [0, 1]
+    return x, y, texts
 
 
 def train(x, y, hidden, classes, epochs, lr=0.1):
@@ -176,6 +200,21 @@ def digits():
     return write_metrics(out / "metrics.json", {"model.onnx": model}, splits)
 
 
+def cancer():
+    out = HERE / "cancer"
+    out.mkdir(exist_ok=True)
+    x, y, texts = load_cancer()
+    held_out = np.arange(len(x)) % 3 == 0
+    x_train, y_train, x_eval, y_eval = x[~held_out], y[~held_out], x[held_out], y[held_out]
+    # "{}" writes sklearn's own decimal strings unchanged (no float reformatting).
+    texts_eval = [t for t, h in zip(texts, held_out) if h]
+    write_csv(out / "eval.csv", CANCER_FEATURES, texts_eval, y_eval, "{}")
+    model = train(x_train, y_train, hidden=8, classes=2, epochs=1000)
+    export(model, out / "model_batch4.onnx", batch=4, name="cancer_mlp")
+    splits = {"train": (x_train, y_train), "eval": (x_eval, y_eval)}
+    return write_metrics(out / "metrics.json", {"model_batch4.onnx": model}, splits)
+
+
 def free_outputs():
     """The attack of docs/security.md F1, for the adversarial tests: an Iris-shaped
     circuit whose "class scores" are free inputs. Input [x1..x4, h1, h2], output
@@ -201,7 +240,7 @@ def free_outputs():
 
 def main():
     free_outputs()
-    json.dump({"iris": iris(), "digits": digits()}, sys.stdout, indent=2, sort_keys=True)
+    json.dump({"iris": iris(), "digits": digits(), "cancer": cancer()}, sys.stdout, indent=2, sort_keys=True)
     print()
 
 

@@ -9,9 +9,11 @@
 //! the predictions against the labels; then the accuracies and the ranking.
 //!
 //! It also lists the task's evaluations that never finished (committed,
-//! drawn, or expired) per lineage: opening evaluations and abandoning the
-//! draws one does not like is how a participant grinds (docs/security.md, F4),
-//! and it shows up here, next to the lineage's ranked entries.
+//! drawn, or expired) with their facts: an honest run stopped by a crash or a
+//! lost connection is one of them, and is not called anything else. Only a
+//! lineage with several unfinished evaluations on the task gets the grinding
+//! warning: opening evaluations and abandoning the draws one does not like is
+//! how a participant grinds (docs/security.md, F4).
 
 use std::collections::BTreeMap;
 
@@ -58,6 +60,8 @@ struct Unfinished {
     status: &'static str,
     /// Samples scored before it stopped.
     scored: u32,
+    /// Block of its opening.
+    opened_block: Option<u64>,
 }
 
 /// One evaluation as recomputed.
@@ -390,6 +394,7 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             participant: open.participant,
             status,
             scored: evaluation.scored,
+            opened_block: log.block_number,
         });
     }
     let mut lineage_of = BTreeMap::new();
@@ -429,6 +434,13 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             ]
         })
         .collect();
+    // Lineages with more than one unfinished evaluation on the task: one
+    // stopped run is no pattern, several are what grinding looks like.
+    let mut per_lineage: BTreeMap<u64, usize> = BTreeMap::new();
+    for u in &unfinished {
+        *per_lineage.entry(u.lineage_id).or_default() += 1;
+    }
+    let grinding: BTreeMap<u64, usize> = per_lineage.into_iter().filter(|(_, n)| *n > 1).collect();
     let unfinished_text = if unfinished.is_empty() {
         "no unfinished evaluations".to_string()
     } else {
@@ -442,12 +454,12 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
                     u.participant.to_string(),
                     u.status.to_string(),
                     format!("{}/{}", u.scored, task.samples),
+                    u.opened_block.map(|b| b.to_string()).unwrap_or_default(),
                 ]
             })
             .collect();
         format!(
-            "unfinished evaluations (opened, never finalized: many per lineage suggest draws \
-             abandoned until a good one came, docs/security.md F4):\n{}",
+            "unfinished evaluations (opened, not finalized):\n{}",
             table(
                 &[
                     "evaluation",
@@ -455,14 +467,28 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
                     "lineage",
                     "participant",
                     "status",
-                    "scored"
+                    "scored",
+                    "opened at block"
                 ],
                 &rows
             )
         )
     };
+    let grinding_text = if grinding.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\ngrinding check: {} (several unfinished evaluations of one lineage on a task can \
+             mean draws abandoned until a good one came, docs/security.md F4)",
+            grinding
+                .iter()
+                .map(|(l, n)| format!("lineage {l} has {n} unfinished evaluations"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
     let text = format!(
-        "{}\n{}\n{}",
+        "{}\n{}{grinding_text}\n{}",
         table(
             &[
                 "evaluation",
@@ -495,6 +521,10 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             "evaluations": audited,
             "leaderboard": board,
             "unfinished": unfinished,
+            "grinding_check": grinding
+                .iter()
+                .map(|(l, n)| json!({ "lineage_id": l, "unfinished": n }))
+                .collect::<Vec<_>>(),
             "problems": problems,
         }),
         &text,

@@ -7,8 +7,9 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use zkmltrack::{
     chain::ChainError,
-    dataset::{Dataset, DatasetError},
-    evaluation::{evaluate as run_evaluation, EvaluationReport},
+    dataset::{Dataset, DatasetError, QuantizedDataset, RootCheck, RootRule},
+    evaluation::{check_quantization, evaluate as run_evaluation, task_dataset, EvaluationReport},
+    hashing::Felt,
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
     solc::Solc,
     suite::{
@@ -53,25 +54,34 @@ pub enum TaskCommand {
         #[arg(long, default_value_t = 2)]
         draw_delay: u32,
     },
-    /// Show a task.
+    /// Show a task; with --dataset, whether the task's root is that CSV's
+    /// under the current quantization rule (or the old one: recreate the task).
     Show {
         /// Task id.
         #[arg(long)]
         task: u64,
+        /// The task's dataset CSV, to check the root against.
+        #[arg(long)]
+        dataset: Option<PathBuf>,
     },
 }
 
 /// `dataset` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum DatasetCommand {
-    /// The dataset's Poseidon Merkle root at a scale.
+    /// The dataset's Poseidon Merkle root at a scale (EZKL's quantization of
+    /// float32 inputs); says when the old rule (f64) gives another root, and
+    /// with --task which rule the task's root was built with.
     Root {
         /// Dataset CSV.
         #[arg(long)]
         dataset: PathBuf,
-        /// Fixed-point scale (bits).
-        #[arg(long, default_value_t = DEFAULT_SCALE)]
-        scale: u32,
+        /// Fixed-point scale (bits); default: the task's (with --task) or 13.
+        #[arg(long)]
+        scale: Option<u32>,
+        /// Task whose root to compare with.
+        #[arg(long)]
+        task: Option<u64>,
     },
     /// The Merkle proof of one row.
     Proof {
@@ -93,7 +103,12 @@ pub struct ModelArgs {
     /// ONNX model.
     #[arg(long)]
     pub model: PathBuf,
-    /// Representative inputs for calibration (CSV; default: the task's dataset).
+    /// The task's dataset (CSV): with --task, checked against the task's root,
+    /// and every row checked to quantize in the model's circuit exactly as the
+    /// task's leaf before anything is sent.
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+    /// Representative inputs for calibration (CSV; default: --dataset).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
     /// Input scale (bits); default: the task's (with --task) or 13.
@@ -297,7 +312,7 @@ impl PreparedModel<'_> {
 pub fn prepare_model<'p>(
     prover: &'p Prover,
     model: &Path,
-    calibration: &Dataset,
+    (calibration, calibration_file): (&Dataset, &Path),
     step: &Step,
 ) -> Result<PreparedModel<'p>, CliError> {
     let mut rows: Vec<Vec<f64>> = calibration
@@ -328,6 +343,17 @@ pub fn prepare_model<'p>(
             }
             prover.circuit(model, &rows, &progress)?
         }
+        Err(ProverError::InputShape { shape, .. }) => {
+            return Err(CliError::input(format!(
+                "{} takes {} features per row (input shape {shape:?}); the calibration set {} \
+                 has {} rows of {} features",
+                model.display(),
+                shape.last().copied().unwrap_or_default(),
+                calibration_file.display(),
+                calibration.rows.len(),
+                calibration.feature_count()
+            )))
+        }
         other => other?,
     };
     let solc = Solc::ensure(&prover.config().home).map_err(|e| CliError {
@@ -350,7 +376,8 @@ fn prepare_model_step<'p>(
     model: &ModelArgs,
 ) -> Result<PreparedModel<'p>, CliError> {
     let step = Step::start(format!("circuit of {}", model.model.display()));
-    let prepared = prepare_model(prover, &model.model, &calibration_set(model, None)?, &step)?;
+    let (calibration, file) = calibration_set(model)?;
+    let prepared = prepare_model(prover, &model.model, (&calibration, &file), &step)?;
     step.done("");
     Ok(prepared)
 }
@@ -380,7 +407,7 @@ pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
             let prepared = prepare_model(
                 &prover,
                 &example.model,
-                &read_dataset(&example.eval)?,
+                (&read_dataset(&example.eval)?, &example.eval),
                 &step,
             )?;
             step.done(format!(
@@ -466,14 +493,22 @@ pub async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
                 ),
             );
         }
-        TaskCommand::Show { task } => {
+        TaskCommand::Show { task, dataset } => {
             let suite = global.suite().await?;
             let t = suite.task(task).await?;
             let s = &t.spec;
+            let check = match &dataset {
+                Some(path) => Some(root_check(path, s.scale, &s.root)?),
+                None => None,
+            };
+            let mut value = serde_json::to_value(&t).expect("serializes");
+            if let Some(check) = &check {
+                value["root_check"] = serde_json::to_value(check).expect("serializes");
+            }
             emit(
                 global.json(),
-                &serde_json::to_value(&t).expect("serializes"),
-                &format!(
+                &value,
+                &(format!(
                     "task {}: creator {}\n  root {}\n  {} rows x {} features, {} classes, scale {}\n  {} samples per evaluation, draw delay {} blocks, randomness {}\n  {}",
                     t.id,
                     t.creator,
@@ -486,29 +521,94 @@ pub async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
                     s.draw_delay,
                     if s.randomness.is_zero() { "block-hash beacon".to_string() } else { s.randomness.to_string() },
                     if t.closed { "closed" } else { "open" }
-                ),
+                ) + &check
+                    .map(|c| format!("\n  {}", root_check_text(&c, task, dataset.as_deref())))
+                    .unwrap_or_default()),
             );
         }
     }
     Ok(())
 }
 
-/// `dataset ...` (off-chain).
-pub fn dataset(global: &Global, cmd: DatasetCommand) -> Result<(), CliError> {
+/// How the dataset at `path` stands against `root` at `scale`.
+fn root_check(path: &Path, scale: u32, root: &B256) -> Result<RootCheck, CliError> {
+    let data = read_dataset(path)?;
+    let root = Felt::from_be_bytes(&root.0).map_err(|e| CliError::input(e.to_string()))?;
+    data.check_root(scale, Some(&root))
+        .map_err(|e| in_file(path, e))
+}
+
+/// One sentence on a root check against task `task`.
+fn root_check_text(check: &RootCheck, task: u64, path: Option<&Path>) -> String {
+    let file = path.map(|p| p.display().to_string()).unwrap_or_default();
+    match check.rule {
+        RootRule::Current => format!(
+            "root check: task {task}'s root is {file} under the current quantization rule (EZKL's f32 cast)"
+        ),
+        RootRule::LegacyF64 => format!(
+            "root check: task {task}'s root is {file} under the OLD quantization rule (f64, no f32 cast): \
+             {} values in {} rows quantize otherwise in every EZKL circuit, so no model can prove \
+             those rows; recreate the task (`zkmltrack task create`)",
+            check.differing_values, check.differing_rows
+        ),
+        RootRule::Neither => format!(
+            "root check: task {task}'s root is not {file}'s under either quantization rule \
+             (another dataset, or another scale)"
+        ),
+    }
+}
+
+/// `dataset ...` (off-chain, but for a --task to compare with).
+pub async fn dataset(global: &Global, cmd: DatasetCommand) -> Result<(), CliError> {
     match cmd {
-        DatasetCommand::Root { dataset, scale } => {
+        DatasetCommand::Root {
+            dataset,
+            scale,
+            task,
+        } => {
+            let task_root = match task {
+                Some(id) => Some(global.suite().await?.task(id).await?.spec),
+                None => None,
+            };
+            let scale = scale
+                .or(task_root.as_ref().map(|t| t.scale))
+                .unwrap_or(DEFAULT_SCALE);
             let data = read_dataset(&dataset)?;
-            let q = data.quantize(scale)?;
-            let root = q.root().to_hex();
-            emit(
-                global.json(),
-                &json!({ "root": root, "rows": q.len(), "features": data.feature_count(), "scale": scale }),
-                &format!(
-                    "{root} ({} rows, {} features, scale {scale})",
-                    q.len(),
-                    data.feature_count()
-                ),
+            let root_felt = task_root
+                .as_ref()
+                .map(|t| Felt::from_be_bytes(&t.root.0))
+                .transpose()
+                .map_err(|e| CliError::input(e.to_string()))?;
+            let check = data
+                .check_root(scale, root_felt.as_ref())
+                .map_err(|e| in_file(&dataset, e))?;
+            let root = check.root.to_hex();
+            let mut text = format!(
+                "{root} ({} rows, {} features, scale {scale})",
+                data.rows.len(),
+                data.feature_count()
             );
+            if let Some(legacy) = &check.legacy_root {
+                text += &format!(
+                    "\n{} values in {} rows quantize otherwise under the old rule (f64, no f32 \
+                     cast), whose root is {}",
+                    check.differing_values,
+                    check.differing_rows,
+                    legacy.to_hex()
+                );
+            }
+            if let Some(id) = task {
+                text += &format!("\n{}", root_check_text(&check, id, Some(&dataset)));
+            }
+            let mut value = json!({ "root": root, "rows": data.rows.len(),
+                "features": data.feature_count(), "scale": scale,
+                "legacy_root": check.legacy_root, "differing_values": check.differing_values,
+                "differing_rows": check.differing_rows });
+            if task.is_some() {
+                value["task"] = json!(task);
+                value["rule"] = json!(check.rule);
+            }
+            emit(global.json(), &value, &text);
         }
         DatasetCommand::Proof {
             dataset,
@@ -545,12 +645,19 @@ async fn model_scale(global: &Global, args: &ModelArgs) -> Result<u32, CliError>
     }
 }
 
-fn calibration_set(args: &ModelArgs, fallback: Option<&Path>) -> Result<Dataset, CliError> {
-    let path =
-        args.calibration.as_deref().or(fallback).ok_or_else(|| {
-            CliError::input("pass --calibration CSV (representative model inputs)")
+/// The calibration set: --calibration, else --dataset.
+fn calibration_set(args: &ModelArgs) -> Result<(Dataset, PathBuf), CliError> {
+    let path = args
+        .calibration
+        .as_deref()
+        .or(args.dataset.as_deref())
+        .ok_or_else(|| {
+            CliError::input(
+                "pass --calibration CSV (representative model inputs) or --dataset (the task's CSV, \
+                 then also the calibration set)",
+            )
         })?;
-    read_dataset(path)
+    Ok((read_dataset(path)?, path.to_path_buf()))
 }
 
 /// `model ...`.
@@ -560,12 +667,8 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
             let scale = model_scale(global, &model).await?;
             let prover = global.prover(scale)?;
             let step = Step::start(format!("circuit of {}", model.model.display()));
-            let prepared = prepare_model(
-                &prover,
-                &model.model,
-                &calibration_set(&model, None)?,
-                &step,
-            )?;
+            let (calibration, file) = calibration_set(&model)?;
+            let prepared = prepare_model(&prover, &model.model, (&calibration, &file), &step)?;
             prepared.bundle.write(&out)?;
             let digest = prepared
                 .bundle
@@ -593,11 +696,15 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
         } => {
             let suite = global.suite().await?;
             let scale = model_scale(global, &model).await?;
-            if let Some(task) = model.task {
-                check_fits_task(&suite, task, &model).await?;
-            }
+            let task_data = match model.task {
+                Some(task) => check_fits_task(&suite, task, &model).await?,
+                None => None,
+            };
             let prover = global.prover(scale)?;
             let prepared = prepare_model_step(&prover, &model)?;
+            if let Some((dataset, quantized)) = &task_data {
+                check_quantization_step(&prepared, dataset, quantized)?;
+            }
             let registered =
                 register(&suite, &prepared, lineage, name.as_deref(), &uri, route).await?;
             emit(
@@ -648,11 +755,18 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Refuses a model whose input width does not match the task's features,
-/// before any proving.
-async fn check_fits_task(suite: &Suite, task: u64, model: &ModelArgs) -> Result<(), CliError> {
+/// Refuses a model whose calibration set or dataset does not match the
+/// task's features, before any proving; returns the task's dataset quantized
+/// as its leaves: --dataset (refused unless its root is the task's), else the
+/// calibration set when its root is the task's, else none (and says that the
+/// quantization check cannot run).
+async fn check_fits_task(
+    suite: &Suite,
+    task: u64,
+    model: &ModelArgs,
+) -> Result<Option<(Dataset, QuantizedDataset)>, CliError> {
     let spec = suite.task(task).await?.spec;
-    if let Some(path) = &model.calibration {
+    let fits = |path: &Path| -> Result<Dataset, CliError> {
         let data = read_dataset(path)?;
         if data.feature_count() != spec.feature_count as usize {
             return Err(CliError::input(format!(
@@ -662,7 +776,44 @@ async fn check_fits_task(suite: &Suite, task: u64, model: &ModelArgs) -> Result<
                 spec.feature_count
             )));
         }
+        Ok(data)
+    };
+    let calibration = model.calibration.as_deref().map(fits).transpose()?;
+    if let Some(path) = &model.dataset {
+        let data = fits(path)?;
+        let quantized =
+            task_dataset(task, &spec, &data).map_err(|e| CliError::from(e).in_file(path))?;
+        return Ok(Some((data, quantized)));
     }
+    if let Some(data) = calibration {
+        if let Ok(quantized) = task_dataset(task, &spec, &data) {
+            return Ok(Some((data, quantized)));
+        }
+    }
+    eprintln!(
+        "note: the task's dataset was not given (--dataset), so the check that the model's \
+         circuit quantizes every row as task {task}'s leaves cannot run before registering"
+    );
+    Ok(None)
+}
+
+/// Checks that the model's circuit quantizes every row of the task's dataset
+/// as its leaf ([`check_quantization`]), under a progress step.
+fn check_quantization_step(
+    prepared: &PreparedModel<'_>,
+    dataset: &Dataset,
+    quantized: &QuantizedDataset,
+) -> Result<(), CliError> {
+    let step = Step::start(format!(
+        "checking that the circuit quantizes the task's {} rows as its leaves",
+        dataset.rows.len()
+    ));
+    let started = std::time::Instant::now();
+    let values = check_quantization(&prepared.circuit, dataset, quantized)?;
+    step.done(format!(
+        "{values} values match ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }
 
@@ -689,6 +840,18 @@ pub async fn register(
     }
     if lineage.is_none() && name.is_none() {
         return Err(CliError::input("pass --lineage ID or --name NAME"));
+    }
+    // Nothing is added for a model whose key a version already holds (its
+    // route would be left without a version).
+    if let Some(existing) = suite.version_with_digest(prepared.vk_digest()).await? {
+        return Err(CliError {
+            code: crate::output::EXIT_REFUSED,
+            message: format!(
+                "version {existing} already holds this model's verifying key {} (a key is \
+                 registered once); nothing was sent",
+                prepared.vk_digest()
+            ),
+        });
     }
     // The route first: when it awaits the owner's approval, stop before
     // creating anything else (the re-run with --route finishes).
@@ -737,7 +900,13 @@ pub async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliErro
     };
     let prover = global.prover(task.spec.scale)?;
     let step = Step::start(format!("circuit of {}", args.model.display()));
-    let prepared = prepare_model(&prover, &args.model, &calibration, &step)?;
+    let calibration_file = args.calibration.as_deref().unwrap_or(&args.dataset);
+    let prepared = prepare_model(
+        &prover,
+        &args.model,
+        (&calibration, calibration_file),
+        &step,
+    )?;
     step.done("");
     let version = suite.version(args.version).await?;
     if version.vk_digest != prepared.vk_digest() {

@@ -117,10 +117,15 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     // Circuits, keys and verifier bundles (resumed from the workspace when done before).
     let prover = global.prover_with(DEFAULT_SCALE, global.srs().unwrap_or(SrsSource::TestOnly))?;
     let step = Step::start("version 1: Iris MLP, 4 samples per proof");
-    let good = prepare_model(&prover, &example.model_batch4, &eval, &step)?;
+    let good = prepare_model(
+        &prover,
+        &example.model_batch4,
+        (&eval, &example.eval),
+        &step,
+    )?;
     step.done(format!("VK digest {}", good.vk_digest()));
     let step = Step::start("version 2: weaker Iris MLP, 1 sample per proof");
-    let weak = prepare_model(&prover, &example.model_weak, &eval, &step)?;
+    let weak = prepare_model(&prover, &example.model_weak, (&eval, &example.eval), &step)?;
     step.done(format!("VK digest {}", weak.vk_digest()));
     if weak.bundle.deployed_bytecode != good.bundle.deployed_bytecode {
         return Err(CliError {

@@ -151,7 +151,7 @@ async fn run(command: Command, global: Global) -> Result<(), CliError> {
         Command::Devnet { host, port } => commands::devnet(&host, port),
         Command::Deploy(args) => commands::deploy(&global, args).await,
         Command::Task(cmd) => commands::task(&global, cmd).await,
-        Command::Dataset(cmd) => commands::dataset(&global, cmd),
+        Command::Dataset(cmd) => commands::dataset(&global, cmd).await,
         Command::Model(cmd) => commands::model(&global, cmd).await,
         Command::Evaluate(args) => commands::evaluate(&global, args).await,
         Command::Leaderboard { task } => commands::leaderboard(&global, task).await,

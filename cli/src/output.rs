@@ -38,6 +38,14 @@ impl CliError {
             message: message.into(),
         }
     }
+
+    /// The same error, its message naming the file it is about.
+    pub fn in_file(self, path: &std::path::Path) -> CliError {
+        CliError {
+            code: self.code,
+            message: format!("{}: {}", path.display(), self.message),
+        }
+    }
 }
 
 impl From<ChainError> for CliError {
@@ -53,7 +61,7 @@ impl From<ChainError> for CliError {
             | ChainError::Unfunded { .. }
             | ChainError::NoSigner(_)
             | ChainError::AwaitingApproval { .. } => EXIT_REFUSED,
-            ChainError::ProgramTooLarge { .. } => EXIT_INPUT,
+            ChainError::ProgramTooLarge { .. } | ChainError::InvalidArgument { .. } => EXIT_INPUT,
             ChainError::Rpc { message, .. } if connection_lost(message) => EXIT_CHAIN,
             ChainError::Rpc { .. } => EXIT_FAILURE,
         };
@@ -114,6 +122,9 @@ impl From<EvaluationError> for CliError {
             EvaluationError::Chain(e) => e.into(),
             EvaluationError::Prover(e) => e.into(),
             EvaluationError::Mismatch(m) => CliError::input(m),
+            EvaluationError::Quantization(_) | EvaluationError::LegacyRoot { .. } => {
+                CliError::input(err.to_string())
+            }
             EvaluationError::Revoked(_) => CliError {
                 code: EXIT_REFUSED,
                 message: err.to_string(),

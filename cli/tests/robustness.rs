@@ -525,9 +525,10 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
         Duration::from_millis(1000),
         proving,
     );
-    // The audit lists the stopped evaluation as unfinished, under its lineage
-    // (how abandoned draws show, docs/security.md F4).
+    // The audit lists the stopped evaluation as unfinished, under its lineage,
+    // with its facts; one stopped run is not a grinding pattern (F4).
     let audit = ok(zk(&["audit", "--task", "1"], &devnet.url), "audit");
+    assert_eq!(audit["grinding_check"], serde_json::json!([]), "{audit}");
     let unfinished = audit["unfinished"].as_array().unwrap();
     assert_eq!(unfinished.len(), 1, "{audit}");
     assert_eq!(unfinished[0]["evaluation_id"], 1);
@@ -537,6 +538,7 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
         ["committed", "drawn"].contains(&unfinished[0]["status"].as_str().unwrap()),
         "{audit}"
     );
+    assert!(unfinished[0]["opened_block"].as_u64().is_some(), "{audit}");
     let out = zk(&args, &devnet.url);
     assert!(
         stderr(&out).contains("resuming evaluation 1 of version"),

@@ -5,10 +5,11 @@
 //! the class label (an integer from 0 to 255: tasks take 2 to 256 classes).
 //! Files are read line by line (a line may not exceed [`MAX_LINE_BYTES`]), so
 //! an error late in a huge file costs no more memory than the rows before it,
-//! and every error names its line. A feature `x` at scale `s` becomes
-//! `round(x * 2^s)` (f64, halves away from zero, as EZKL's `quantize_float`),
-//! negative values as `p - |v|`, so a proof's public inputs are the leaf's
-//! features. Leaves and tree follow [`crate::hashing`].
+//! and every error names its line. A feature `x` at scale `s` becomes what
+//! EZKL makes of it for a `float` input: `round(f32(x) * 2^s)` (halves away
+//! from zero), negatives as `p - |v|` ([`crate::quantize`] has the rule), so a
+//! proof's public inputs are the leaf's features. Leaves and tree follow
+//! [`crate::hashing`].
 //!
 //! ```
 //! use zkmltrack::dataset::Dataset;
@@ -21,13 +22,17 @@
 //! assert!(tree.verify(1, &proof));
 //! ```
 
+use serde::Serialize;
 use std::{
     fs,
     io::{BufRead, BufReader, Read},
     path::Path,
 };
 
-use crate::hashing::{leaf_hashes, DatasetTree, Felt, HashingError};
+use crate::{
+    hashing::{leaf_hashes, DatasetTree, Felt, HashingError},
+    quantize::{InputType, QuantizeError, TASK_INPUT_TYPE},
+};
 
 /// Number of classes a task may have at most (the ModelRegistry takes 2 to
 /// 256), so labels run from 0 to `MAX_CLASSES - 1`.
@@ -101,25 +106,15 @@ pub enum DatasetError {
         /// The cell.
         cell: String,
     },
-    /// A value is too large for the fixed-point scale.
-    #[error("value {value} does not fit scale {scale} (|x * 2^scale| must stay below 2^63)")]
-    OutOfRange {
-        /// The value.
-        value: f64,
-        /// The scale.
-        scale: u32,
-    },
-    /// A row's value is too large for the fixed-point scale.
-    #[error("data row {row}, column `{column}`: value {value} does not fit scale {scale} (|x * 2^scale| must stay below 2^63)")]
+    /// A row's value cannot be quantized (EZKL would refuse it too).
+    #[error("data row {row}, column `{column}`: {source}")]
     RowOutOfRange {
         /// 1-based data row (header and blank lines not counted).
         row: usize,
         /// Column name.
         column: String,
-        /// The value.
-        value: f64,
-        /// The scale.
-        scale: u32,
+        /// What the quantization refused.
+        source: QuantizeError,
     },
     /// Hashing failed.
     #[error(transparent)]
@@ -192,8 +187,20 @@ impl Dataset {
         self.rows.iter().map(|r| r.label + 1).max().unwrap_or(0)
     }
 
-    /// Quantizes every row at `scale` and builds the Merkle tree of its leaves.
+    /// Quantizes every row at `scale` as a task does (EZKL's rule for `float`
+    /// inputs, [`TASK_INPUT_TYPE`]) and builds the Merkle tree of its leaves.
     pub fn quantize(&self, scale: u32) -> Result<QuantizedDataset, DatasetError> {
+        self.quantize_as(scale, TASK_INPUT_TYPE)
+    }
+
+    /// Like [`Dataset::quantize`] for a model input of type `input_type`
+    /// ([`InputType::F64`] is also the rule of roots made before the `f32`
+    /// cast was followed).
+    pub fn quantize_as(
+        &self,
+        scale: u32,
+        input_type: InputType,
+    ) -> Result<QuantizedDataset, DatasetError> {
         let rows = self
             .rows
             .iter()
@@ -204,11 +211,12 @@ impl Dataset {
                     .iter()
                     .zip(&self.feature_names)
                     .map(|(x, column)| {
-                        quantize(*x, scale).map_err(|_| DatasetError::RowOutOfRange {
-                            row: i + 1,
-                            column: column.clone(),
-                            value: *x,
-                            scale,
+                        crate::quantize::quantize(*x, scale, input_type).map_err(|source| {
+                            DatasetError::RowOutOfRange {
+                                row: i + 1,
+                                column: column.clone(),
+                                source,
+                            }
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -221,9 +229,69 @@ impl Dataset {
         let tree = DatasetTree::new(&leaves)?;
         Ok(QuantizedDataset {
             scale,
+            input_type,
             rows,
             leaves,
             tree,
+        })
+    }
+}
+
+/// Which quantization rule built a root from a dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RootRule {
+    /// The current rule (EZKL's `f32` cast, [`TASK_INPUT_TYPE`]).
+    Current,
+    /// The rule of roots made before the `f32` cast was followed (`f64`,
+    /// [`InputType::F64`]): rows where the two differ can never be proved;
+    /// the task must be made again.
+    LegacyF64,
+    /// Neither: another dataset or another scale.
+    Neither,
+}
+
+/// How a dataset stands against a root at a scale.
+#[derive(Clone, Debug, Serialize)]
+pub struct RootCheck {
+    /// The rule that built `root` from the dataset.
+    pub rule: RootRule,
+    /// The root under the current rule.
+    pub root: Felt,
+    /// The root under the old `f64` rule, when it differs.
+    pub legacy_root: Option<Felt>,
+    /// Values the two rules quantize differently.
+    pub differing_values: usize,
+    /// Rows holding such a value.
+    pub differing_rows: usize,
+}
+
+impl Dataset {
+    /// Compares the dataset, quantized at `scale` by the current and the old
+    /// rule, with `root` (a task's, or none to just report both roots).
+    pub fn check_root(&self, scale: u32, root: Option<&Felt>) -> Result<RootCheck, DatasetError> {
+        let current = self.quantize(scale)?;
+        let legacy = self.quantize_as(scale, InputType::F64)?;
+        let mut differing_values = 0;
+        let mut differing_rows = 0;
+        for ((a, _), (b, _)) in current.rows.iter().zip(&legacy.rows) {
+            let n = a.iter().zip(b).filter(|(x, y)| x != y).count();
+            differing_values += n;
+            differing_rows += usize::from(n > 0);
+        }
+        let legacy_root = (legacy.root() != current.root()).then(|| legacy.root());
+        let rule = match root {
+            None => RootRule::Current,
+            Some(r) if *r == current.root() => RootRule::Current,
+            Some(r) if Some(*r) == legacy_root => RootRule::LegacyF64,
+            Some(_) => RootRule::Neither,
+        };
+        Ok(RootCheck {
+            rule,
+            root: current.root(),
+            legacy_root,
+            differing_values,
+            differing_rows,
         })
     }
 }
@@ -307,19 +375,12 @@ impl Parser {
     }
 }
 
-/// EZKL's quantization of one input value: `round(x * 2^scale)` as a field element.
-pub fn quantize(x: f64, scale: u32) -> Result<Felt, DatasetError> {
-    let scaled = (x * 2f64.powi(scale as i32)).round();
-    if !scaled.is_finite() || scaled.abs() >= 9.2e18 {
-        return Err(DatasetError::OutOfRange { value: x, scale });
-    }
-    Ok(Felt::from_i64(scaled as i64))
-}
-
 /// A dataset quantized at a scale, with its Poseidon Merkle tree.
 pub struct QuantizedDataset {
     /// The scale (bits).
     pub scale: u32,
+    /// The input type the values were cast to first.
+    pub input_type: InputType,
     /// Quantized features and label per row.
     pub rows: Vec<(Vec<Felt>, u32)>,
     leaves: Vec<Felt>,
@@ -365,16 +426,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn quantizes_like_ezkl_with_halves_away_from_zero() {
-        assert_eq!(quantize(0.5, 7).unwrap(), Felt::from_i64(64));
-        assert_eq!(quantize(-1.0, 7).unwrap(), Felt::from_i64(-128));
-        assert_eq!(quantize(0.5 / 128.0, 7).unwrap(), Felt::from_i64(1));
-        assert_eq!(quantize(-0.5 / 128.0, 7).unwrap(), Felt::from_i64(-1));
-        assert_eq!(quantize(5.1, 0).unwrap(), Felt::from_i64(5));
-        assert!(matches!(
-            quantize(1e300, 7),
-            Err(DatasetError::OutOfRange { .. })
-        ));
+    fn task_leaves_take_the_f32_cast_and_name_a_value_out_of_range() {
+        let data = Dataset::parse("a,b,label\n690.2,-0.5,0\n").unwrap();
+        let f32_rows = &data.quantize(13).unwrap().rows;
+        assert_eq!(
+            f32_rows[0].0,
+            vec![Felt::from_i64(5_654_119), Felt::from_i64(-4096)]
+        );
+        let f64_rows = &data.quantize_as(13, InputType::F64).unwrap().rows;
+        assert_eq!(f64_rows[0].0[0], Felt::from_i64(5_654_118));
+        let Err(err) = Dataset::parse("a,b,label\n1,1e39,0\n").unwrap().quantize(0) else {
+            panic!("1e39 fits no f32")
+        };
+        assert!(
+            matches!(&err, DatasetError::RowOutOfRange { row: 1, column, .. } if column == "b"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn tells_a_root_of_the_old_rule_from_the_current_one() {
+        let data = Dataset::parse("a,b,label\n690.2,1.5,0\n2,3,1\n").unwrap();
+        let current = data.quantize(13).unwrap().root();
+        let old = data.quantize_as(13, InputType::F64).unwrap().root();
+        assert_ne!(current, old);
+        let check = data.check_root(13, Some(&old)).unwrap();
+        assert_eq!(check.rule, RootRule::LegacyF64);
+        assert_eq!((check.differing_values, check.differing_rows), (1, 1));
+        assert_eq!(check.legacy_root, Some(old));
+        assert_eq!(
+            data.check_root(13, Some(&current)).unwrap().rule,
+            RootRule::Current
+        );
+        assert_eq!(
+            data.check_root(12, Some(&current)).unwrap().rule,
+            RootRule::Neither
+        );
+        // Iris-like rows with one decimal: both rules agree.
+        let iris = Dataset::parse("a,b,label\n5.1,3.5,0\n4.9,3.0,1\n").unwrap();
+        let check = iris.check_root(13, None).unwrap();
+        assert_eq!((check.legacy_root, check.differing_values), (None, 0));
     }
 
     #[test]

@@ -13,10 +13,11 @@ use serde::Serialize;
 
 use crate::{
     chain::ChainError,
-    dataset::{Dataset, QuantizedDataset},
+    dataset::{Dataset, QuantizedDataset, RootRule},
     hashing::Felt,
     prover::{Circuit, Progress, Proof, ProverError},
-    suite::{EvaluationStatus, Submission, Suite, PROVIDER_TIMEOUT_BLOCKS},
+    quantize::{felt_to_int, InputType},
+    suite::{EvaluationStatus, Submission, Suite, TaskSpec, PROVIDER_TIMEOUT_BLOCKS},
 };
 
 /// What can stop an evaluation.
@@ -35,6 +36,111 @@ pub enum EvaluationError {
     /// interrupted evaluation of it resumed).
     #[error("model version {0} was revoked: it cannot be evaluated")]
     Revoked(u64),
+    /// The model's circuit quantizes a row of the task's dataset otherwise
+    /// than the task's leaf: no proof of that row could ever be accepted.
+    #[error(transparent)]
+    Quantization(Box<QuantizationMismatch>),
+    /// The task's root was built with the quantization rule of earlier
+    /// releases (no `f32` cast): rows where the rules differ cannot be proved.
+    #[error(
+        "task {task_id}'s root was built with the old quantization rule (f64, without EZKL's \
+         f32 cast): {differing_values} values in {differing_rows} rows of this dataset quantize \
+         otherwise in every EZKL circuit, so no model can prove them; the task owner must \
+         create the task again (`zkmltrack task create`) and participants use the new task"
+    )]
+    LegacyRoot {
+        /// The task.
+        task_id: u64,
+        /// Values the two rules quantize differently.
+        differing_values: usize,
+        /// Rows holding such a value.
+        differing_rows: usize,
+    },
+}
+
+/// The first dataset value a model's circuit quantizes otherwise than the
+/// task's leaf holds it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "data row {data_row} (leaf {row}), feature `{column}` = {value}: the task's leaf \
+     holds {leaf} ({task_input_type} input at scale {scale}) but the model's circuit quantizes it \
+     to {circuit} ({circuit_input_type} input at scale {circuit_scale}); no proof of this model \
+     can match that row, so nothing was sent (export the model with a float32 input to match the \
+     task's rule)"
+)]
+pub struct QuantizationMismatch {
+    /// Dataset row (0-based, the leaf index).
+    pub row: usize,
+    /// 1-based data row (header and blank lines not counted).
+    pub data_row: usize,
+    /// Feature column name.
+    pub column: String,
+    /// The CSV value.
+    pub value: f64,
+    /// The task leaf's integer.
+    pub leaf: String,
+    /// The circuit's integer (EZKL's quantization).
+    pub circuit: String,
+    /// The task's rule.
+    pub task_input_type: InputType,
+    /// The task's scale.
+    pub scale: u32,
+    /// The circuit's input type.
+    pub circuit_input_type: InputType,
+    /// The circuit's input scale.
+    pub circuit_scale: u32,
+}
+
+/// Checks, before any transaction, that `circuit` quantizes every row of
+/// `dataset` to the features of the task's leaves (`quantized`): EZKL's own
+/// quantization of all values in one batched call, plus one real witness of
+/// the first batch of rows (the path a proof takes). Returns the number of
+/// values checked.
+pub fn check_quantization(
+    circuit: &Circuit<'_>,
+    dataset: &Dataset,
+    quantized: &QuantizedDataset,
+) -> Result<usize, EvaluationError> {
+    let features = dataset.feature_count();
+    let mismatch = |flat: usize, circuit_value: &Felt| {
+        let (row, feature) = (flat / features.max(1), flat % features.max(1));
+        let show = |f: &Felt| felt_to_int(f).map_or_else(|| f.to_hex(), |v| v.to_string());
+        EvaluationError::Quantization(Box::new(QuantizationMismatch {
+            row,
+            data_row: row + 1,
+            column: dataset.feature_names[feature].clone(),
+            value: dataset.rows[row].features[feature],
+            leaf: show(&quantized.rows[row].0[feature]),
+            circuit: show(circuit_value),
+            task_input_type: quantized.input_type,
+            scale: quantized.scale,
+            circuit_input_type: circuit.input_type(),
+            circuit_scale: circuit.input_scale(),
+        }))
+    };
+    let leaves = quantized.rows.iter().flat_map(|(f, _)| f);
+    // One real witness first: it is what a proof exposes.
+    let batch = circuit.values_per_proof() / features.max(1);
+    if batch > 0 && batch <= dataset.rows.len() {
+        let rows: Vec<Vec<f64>> = dataset.rows[..batch]
+            .iter()
+            .map(|r| r.features.clone())
+            .collect();
+        let witness = circuit.witness_inputs(&rows)?;
+        if let Some(i) = witness.iter().zip(leaves.clone()).position(|(a, b)| a != b) {
+            return Err(mismatch(i, &witness[i]));
+        }
+    }
+    let values: Vec<f64> = dataset
+        .rows
+        .iter()
+        .flat_map(|r| r.features.iter().copied())
+        .collect();
+    let ezkl = circuit.quantized_inputs(&values)?;
+    if let Some(i) = ezkl.iter().zip(leaves).position(|(a, b)| a != b) {
+        return Err(mismatch(i, &ezkl[i]));
+    }
+    Ok(values.len())
 }
 
 /// Candidate dataset index of a slot (the controller's formula).
@@ -88,6 +194,37 @@ pub fn predicted_class(outputs: &[Felt]) -> Option<usize> {
         }
     }
     best.map(|(i, _)| i)
+}
+
+/// `dataset` quantized for task `task_id`, refused unless its root is the
+/// task's (saying so when the root was built with the old rule).
+pub fn task_dataset(
+    task_id: u64,
+    spec: &TaskSpec,
+    dataset: &Dataset,
+) -> Result<QuantizedDataset, EvaluationError> {
+    let quantized = dataset
+        .quantize(spec.scale)
+        .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
+    if B256::from(quantized.root().to_be_bytes()) == spec.root {
+        return Ok(quantized);
+    }
+    let root = Felt::from_be_bytes(&spec.root.0).ok();
+    let check = dataset
+        .check_root(spec.scale, root.as_ref())
+        .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
+    if check.rule == RootRule::LegacyF64 {
+        return Err(EvaluationError::LegacyRoot {
+            task_id,
+            differing_values: check.differing_values,
+            differing_rows: check.differing_rows,
+        });
+    }
+    Err(EvaluationError::Mismatch(format!(
+        "the dataset's Poseidon root {} is not task {task_id}'s root {}: wrong CSV?",
+        quantized.root().to_hex(),
+        spec.root
+    )))
 }
 
 fn word(f: &Felt) -> U256 {
@@ -235,16 +372,12 @@ pub async fn evaluate(
             spec.dataset_size
         )));
     }
-    let quantized = dataset
-        .quantize(spec.scale)
-        .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
-    if B256::from(quantized.root().to_be_bytes()) != spec.root {
-        return Err(EvaluationError::Mismatch(format!(
-            "the dataset's Poseidon root {} is not task {task_id}'s root {}: wrong CSV?",
-            quantized.root().to_hex(),
-            spec.root
-        )));
-    }
+    let quantized = task_dataset(task_id, spec, dataset)?;
+    progress(&format!(
+        "checking that the circuit quantizes all {} rows as the task's leaves",
+        dataset.rows.len()
+    ));
+    check_quantization(circuit, dataset, &quantized)?;
 
     let version = suite.version(version_id).await?;
     if version.revoked {

@@ -8,6 +8,7 @@
 //!   leaderboards, governance) and its deployment file;
 //! - [`evaluation`]: the participant's side of commit-draw-submit, end to end;
 //! - [`dataset`]: CSV datasets quantized as EZKL quantizes inputs, with their Merkle trees;
+//! - [`quantize`]: EZKL's input quantization rule, bit for bit (the `f32` cast first);
 //! - [`hashing`]: circom-compatible Poseidon, dataset leaves and `rs_merkle` trees.
 //! - [`prover`]: the EZKL pipeline (settings, calibration, keys, proofs, verification);
 //! - [`python`]: the project-managed Python environment running the pinned `ezkl`;
@@ -21,6 +22,7 @@ pub mod evaluation;
 pub mod hashing;
 pub mod prover;
 pub mod python;
+pub mod quantize;
 pub mod review;
 pub mod solc;
 pub mod stylus;

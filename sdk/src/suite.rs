@@ -173,6 +173,68 @@ impl TaskSpec {
     }
 }
 
+/// The ModelRegistry's limits on a task's parameters (`createTask`).
+pub mod task_limits {
+    /// Most samples an evaluation may draw (and never more than the rows).
+    pub const MAX_SAMPLES: u32 = 1024;
+    /// Most features per row.
+    pub const MAX_FEATURES: u32 = 256;
+    /// Classes: 2 to this many.
+    pub const MAX_CLASSES: u32 = 256;
+    /// Largest fixed-point scale (bits).
+    pub const MAX_SCALE: u32 = 64;
+    /// Largest draw delay (blocks): the beacon block's hash must stay within
+    /// ArbSys' 256-block window.
+    pub const MAX_DRAW_DELAY: u32 = 255;
+}
+
+impl TaskSpec {
+    /// Checks every parameter against the registry's limits, so a task the
+    /// registry would refuse is refused before anything is sent, naming the
+    /// value given and the limit.
+    pub fn check(&self) -> Result<(), String> {
+        use task_limits::*;
+        let rows = self.dataset_size;
+        if rows == 0 {
+            return Err("the dataset has no rows".into());
+        }
+        if self.samples == 0 || self.samples as u64 > rows || self.samples > MAX_SAMPLES {
+            return Err(format!(
+                "sample count {} is out of range: an evaluation draws 1 to {} samples \
+                 (at most the dataset's {rows} rows and at most {MAX_SAMPLES})",
+                self.samples,
+                rows.min(MAX_SAMPLES as u64)
+            ));
+        }
+        if self.feature_count == 0 || self.feature_count > MAX_FEATURES {
+            return Err(format!(
+                "{} features per row: a task takes 1 to {MAX_FEATURES}",
+                self.feature_count
+            ));
+        }
+        if !(2..=MAX_CLASSES).contains(&self.class_count) {
+            return Err(format!(
+                "{} classes: a task takes 2 to {MAX_CLASSES}",
+                self.class_count
+            ));
+        }
+        if self.scale > MAX_SCALE {
+            return Err(format!(
+                "scale {} is above the largest, {MAX_SCALE} bits",
+                self.scale
+            ));
+        }
+        if self.draw_delay == 0 || self.draw_delay > MAX_DRAW_DELAY {
+            return Err(format!(
+                "draw delay {} is out of range: 1 to {MAX_DRAW_DELAY} blocks (the beacon \
+                 block's hash must stay within the chain's 256-block window)",
+                self.draw_delay
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// keccak256 of a file, read in chunks.
 fn file_keccak(path: &Path) -> std::io::Result<B256> {
     use std::io::Read;
@@ -781,6 +843,10 @@ impl Suite {
 
     /// Creates an evaluation task and returns its id.
     pub async fn create_task(&self, spec: &TaskSpec) -> Result<u64, ChainError> {
+        spec.check().map_err(|reason| ChainError::InvalidArgument {
+            action: "creating the task".into(),
+            reason,
+        })?;
         let call = Registry::createTaskCall {
             root: spec.root,
             dataset_size: spec.dataset_size,
@@ -1111,6 +1177,29 @@ impl Suite {
         self.evaluation(evaluation_id).await
     }
 
+    /// The version that holds `vk_digest`, if any (the registry's
+    /// `VersionRegistered` logs: a key is registered once).
+    pub async fn version_with_digest(&self, vk_digest: B256) -> Result<Option<u64>, ChainError> {
+        use alloy::{providers::Provider, sol_types::SolEvent};
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.deployment.registry)
+            .event_signature(Registry::VersionRegistered::SIGNATURE_HASH)
+            .from_block(0u64);
+        let logs = self
+            .chain
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: "reading the registered versions".into(),
+                message: e.to_string(),
+            })?;
+        Ok(logs
+            .iter()
+            .filter_map(|l| Registry::VersionRegistered::decode_log(&l.inner).ok())
+            .find(|v| v.vk_digest == vk_digest)
+            .map(|v| v.version_id))
+    }
     /// The evaluation of a model (by verifying-key digest) on a task, if any.
     pub async fn evaluation_of(
         &self,

@@ -7,8 +7,9 @@
 use alloy_primitives_08::U256;
 use proptest::prelude::*;
 use zkmltrack::{
-    dataset::{quantize, Dataset},
+    dataset::Dataset,
     hashing::Felt,
+    quantize::{quantize, InputType},
 };
 use zkmltrack_common::{felt, field::Fe, leaf_hash, merkle};
 
@@ -49,9 +50,9 @@ proptest! {
 
     #[test]
     fn quantized_features_decode_on_chain_to_the_rounded_value(x in -1.0e6f64..1.0e6, scale in 0u32..24) {
-        let q = quantize(x, scale).unwrap();
+        let q = quantize(x, scale, InputType::F32).unwrap();
         let decoded = felt::to_i128(alloy_primitives_u256(&q)).unwrap();
-        prop_assert_eq!(decoded, (x * 2f64.powi(scale as i32)).round() as i128);
+        prop_assert_eq!(decoded, (x as f32 as f64 * 2f64.powi(scale as i32)).round() as i128);
         prop_assert_eq!(felt::from_i128(decoded), alloy_primitives_u256(&q));
     }
 

@@ -21,8 +21,8 @@ use ff_ce::{PrimeField, PrimeFieldRepr};
 use poseidon_rs::{Fr, FrRepr, Poseidon};
 use rs_merkle::{Hasher, MerkleTree};
 use zkmltrack::{
-    dataset::quantize,
     hashing::{hash_backend, leaf_hashes, poseidon2, DatasetTree, Felt, LEAF_DOMAIN},
+    quantize::{quantize, TASK_INPUT_TYPE},
 };
 use zkmltrack_bench::{arg, machine, replace_section, thousands, write_results};
 
@@ -61,7 +61,8 @@ fn rows(n: usize) -> Vec<Row> {
     (0..n)
         .map(|_| {
             let features = RANGES.map(|(lo, hi)| {
-                quantize(rng.uniform(lo, hi), SCALE).expect("Iris values fit the scale")
+                quantize(rng.uniform(lo, hi), SCALE, TASK_INPUT_TYPE)
+                    .expect("Iris values fit the scale")
             });
             (features, Felt::from_u64(rng.next() % 3))
         })

@@ -143,6 +143,14 @@ pub enum ChainError {
         /// What the chain says.
         actual: Address,
     },
+    /// An argument the contract would refuse, refused before sending.
+    #[error("{action}: {reason}; nothing was sent")]
+    InvalidArgument {
+        /// What was attempted.
+        action: String,
+        /// Which value, and the limit.
+        reason: String,
+    },
     /// The node answered something unexpected.
     #[error("{action}: {message}")]
     Rpc {

@@ -106,6 +106,18 @@ impl Felt {
         }
     }
 
+    /// A signed 128-bit integer (EZKL's `IntegerRep`), negatives as `p - |x|`.
+    pub fn from_i128(value: i128) -> Felt {
+        let mut bytes = [0u8; 32];
+        bytes[16..].copy_from_slice(&value.unsigned_abs().to_be_bytes());
+        let magnitude = Felt::from_be_bytes(&bytes).expect("u128 is below the modulus");
+        if value < 0 {
+            magnitude.neg()
+        } else {
+            magnitude
+        }
+    }
+
     /// The additive inverse.
     pub fn neg(&self) -> Felt {
         use ff_ce::Field;
@@ -142,6 +154,13 @@ impl Felt {
     /// The inner `poseidon-rs` element.
     pub fn as_fr(&self) -> &Fr {
         &self.0
+    }
+}
+
+/// Serialized as its `0x` hex.
+impl serde::Serialize for Felt {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
     }
 }
 

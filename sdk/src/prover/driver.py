@@ -110,8 +110,12 @@ def step(name, a):
                 f"the model has {len(inputs)} input tensors; zkMLTrack proves models "
                 "with exactly one (the rows' features)"
             )
+        # EZKL's InputType of each input (tract's DatumType mapping).
+        elem = onnx.TensorProto
+        kinds = {elem.FLOAT: "F32", elem.DOUBLE: "F64", elem.FLOAT16: "F16", elem.BOOL: "Bool"}
         return {
             "inputs": [shape(v) for v in inputs],
+            "input_types": [kinds.get(v.type.tensor_type.elem_type, "Int") for v in inputs],
             "outputs": [shape(v) for v in model.graph.output],
             "ops": sorted({n.op_type for n in model.graph.node}),
         }
@@ -130,6 +134,17 @@ def step(name, a):
     if name == "gen_srs":
         ezkl.gen_srs(a["srs"], a["logrows"])
         return {"done": True}
+    if name == "quantize":
+        # EZKL's own quantization of input values (the cast to the input type,
+        # then quantize_float: what gen_witness applies to an input file), as
+        # signed integers in decimal.
+        input_type = getattr(ezkl.PyInputType, a["input_type"])
+        to_felt, to_int, scale = ezkl.float_to_felt, ezkl.felt_to_int, a["scale"]
+        try:
+            values = [str(to_int(to_felt(x, scale, input_type))) for x in a["values"]]
+        except Exception as err:
+            raise BadInput(f"EZKL cannot quantize a value at scale {scale}: {err}") from None
+        return {"values": values}
     if name == "witness":
         await_if_needed(ezkl.gen_witness(a["data"], a["compiled"], a["witness"]))
         return {"done": True}

@@ -75,6 +75,15 @@ pub fn write_with_symbolic_batch(home: &Path, model: &Path, symbol: &str, path: 
     );
 }
 
+/// `model` with a float64 input cast to float32 first (EZKL then quantizes
+/// its inputs without the f32 cast).
+pub fn write_with_double_input(home: &Path, model: &Path, path: &Path) {
+    onnx_fixture(
+        home,
+        &["double-input".as_ref(), model.as_os_str(), path.as_os_str()],
+    );
+}
+
 /// Writes about `size` bytes of CSV: `head`, then `row` repeated, then `last`;
 /// returns the line number `last` is on.
 pub fn write_big_csv(path: &Path, head: &str, row: &str, size: usize, last: &str) -> usize {

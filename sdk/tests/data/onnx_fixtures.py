@@ -6,6 +6,9 @@ with the EZKL environment's pinned `onnx` package:
     python onnx_fixtures.py symbolic MODEL NAME OUT
         # MODEL with the first dimension of its inputs and outputs named NAME,
         # as torch.onnx.export(..., dynamic_axes=...) writes it
+    python onnx_fixtures.py double-input MODEL OUT
+        # MODEL taking a float64 (`double`) input, cast to float32 first:
+        # EZKL quantizes its inputs without the f32 cast
 """
 
 import sys
@@ -53,6 +56,17 @@ def main(kind, *args):
         model = onnx.load(model_path)
         for value in list(model.graph.input) + list(model.graph.output):
             value.type.tensor_type.shape.dim[0].dim_param = name
+        onnx.save(model, out)
+    elif kind == "double-input":
+        model_path, out = args
+        model = onnx.load(model_path)
+        graph = model.graph
+        (inp,) = [v for v in graph.input if v.name not in {i.name for i in graph.initializer}]
+        for node in graph.node:
+            node.input[:] = ["input_f32" if i == inp.name else i for i in node.input]
+        graph.node.insert(0, helper.make_node("Cast", [inp.name], ["input_f32"], to=TensorProto.FLOAT))
+        inp.type.tensor_type.elem_type = TensorProto.DOUBLE
+        onnx.checker.check_model(model)
         onnx.save(model, out)
     else:
         raise SystemExit(f"unknown fixture {kind!r}")
