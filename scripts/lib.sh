@@ -13,7 +13,7 @@ ensure_wasm_target() {
 # Pinned npm tools (tools/package.json) in tools/node_modules.
 ensure_npm_tools() {
   if ! command -v npm >/dev/null; then
-    echo "error: npm is required (Node.js 18+) to install the pinned tools in tools/" >&2
+    echo "error: npm is required (Node.js 20+) to install the pinned tools in tools/" >&2
     exit 1
   fi
   if [[ ! -f tools/node_modules/.installed ]] || [[ tools/package-lock.json -nt tools/node_modules/.installed ]]; then

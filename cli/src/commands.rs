@@ -20,13 +20,15 @@ use zkmltrack::{
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
 use crate::{
-    context::Global,
+    context::{Global, ProverArgs},
     output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
 };
 
 /// `deploy` options.
 #[derive(Args, Debug)]
 pub struct DeployArgs {
+    #[command(flatten)]
+    pub prover: ProverArgs,
     /// Directory of the optimised Stylus programs (scripts/build-contracts output).
     #[arg(long)]
     pub contracts: Option<PathBuf>,
@@ -117,6 +119,8 @@ pub struct ModelArgs {
     /// Task whose scale and feature count the model must match.
     #[arg(long)]
     pub task: Option<u64>,
+    #[command(flatten)]
+    pub prover: ProverArgs,
 }
 
 /// `model` subcommands.
@@ -158,6 +162,8 @@ pub enum ModelCommand {
 /// `evaluate` options.
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
+    #[command(flatten)]
+    pub prover: ProverArgs,
     /// Task id.
     #[arg(long)]
     pub task: u64,
@@ -328,10 +334,14 @@ pub fn prepare_model<'p>(
         Progress::Skipped(s) => step.note(&format!("{s} already done")),
     };
     let circuit = match prover.circuit(model, &rows, &progress) {
-        Err(ProverError::InputShape { expected, .. })
-            if expected > 0
-                && calibration.feature_count() > 0
-                && expected % calibration.feature_count() == 0 =>
+        // The model proves several rows at once: trim the set to whole proofs.
+        Err(ProverError::InputShape {
+            expected,
+            ref shape,
+            ..
+        }) if expected > 0
+            && shape.last().copied() == Some(calibration.feature_count() as i64)
+            && expected % calibration.feature_count() == 0 =>
         {
             let per_proof = expected / calibration.feature_count();
             rows.truncate(rows.len() / per_proof * per_proof);
@@ -343,7 +353,7 @@ pub fn prepare_model<'p>(
             }
             prover.circuit(model, &rows, &progress)?
         }
-        Err(ProverError::InputShape { shape, .. }) => {
+        Err(ProverError::InputShape { shape, .. } | ProverError::RowWidth { shape, .. }) => {
             return Err(CliError::input(format!(
                 "{} takes {} features per row (input shape {shape:?}); the calibration set {} \
                  has {} rows of {} features",
@@ -402,8 +412,8 @@ pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
         Some(path) => VerifierBundle::read(path)?,
         None => {
             let step = Step::start("EZKL reusable verifier (from the bundled Iris model)");
-            let example = crate::demo::Example::unpack(&global.work_dir("example")?)?;
-            let prover = global.prover(DEFAULT_SCALE)?;
+            let example = crate::demo::Example::unpack(&args.prover.work_dir("example")?)?;
+            let prover = args.prover.prover(DEFAULT_SCALE)?;
             let prepared = prepare_model(
                 &prover,
                 &example.model,
@@ -665,7 +675,7 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
     match cmd {
         ModelCommand::Prove { model, out } => {
             let scale = model_scale(global, &model).await?;
-            let prover = global.prover(scale)?;
+            let prover = model.prover.prover(scale)?;
             let step = Step::start(format!("circuit of {}", model.model.display()));
             let (calibration, file) = calibration_set(&model)?;
             let prepared = prepare_model(&prover, &model.model, (&calibration, &file), &step)?;
@@ -700,7 +710,7 @@ pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
                 Some(task) => check_fits_task(&suite, task, &model).await?,
                 None => None,
             };
-            let prover = global.prover(scale)?;
+            let prover = model.prover.prover(scale)?;
             let prepared = prepare_model_step(&prover, &model)?;
             if let Some((dataset, quantized)) = &task_data {
                 check_quantization_step(&prepared, dataset, quantized)?;
@@ -898,7 +908,7 @@ pub async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliErro
         Some(path) => read_dataset(path)?,
         None => dataset.clone(),
     };
-    let prover = global.prover(task.spec.scale)?;
+    let prover = args.prover.prover(task.spec.scale)?;
     let step = Step::start(format!("circuit of {}", args.model.display()));
     let calibration_file = args.calibration.as_deref().unwrap_or(&args.dataset);
     let prepared = prepare_model(
@@ -1047,7 +1057,9 @@ pub async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliError> {
             })?;
             let r = suite.route(route).await?;
             let task = suite.task(task_id).await?;
-            let prover = global.prover(model.scale.unwrap_or(task.spec.scale))?;
+            let prover = model
+                .prover
+                .prover(model.scale.unwrap_or(task.spec.scale))?;
             let prepared = prepare_model_step(&prover, &model)?;
             let runtime = prepared
                 .bundle

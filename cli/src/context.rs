@@ -3,6 +3,8 @@
 
 use std::{fs, path::PathBuf};
 
+use clap::Args;
+
 use alloy::signers::local::PrivateKeySigner;
 use zkmltrack::{
     chain::Chain,
@@ -86,10 +88,27 @@ impl Global {
         let chain = self.chain().await?;
         Ok(Suite::attach(chain, deployment).await?)
     }
+}
 
+/// The options of the commands that build EZKL circuits (and only theirs):
+/// the workspace and the SRS.
+#[derive(Args, Debug, Clone)]
+pub struct ProverArgs {
+    /// Directory for EZKL circuits, keys and proofs.
+    #[arg(long, env = "ZKMLTRACK_WORKSPACE", default_value = "zkmltrack-work")]
+    pub workspace: PathBuf,
+    /// KZG SRS file from a trusted ceremony.
+    #[arg(long, conflicts_with = "test_srs")]
+    pub srs: Option<PathBuf>,
+    /// Generate a local TEST-ONLY SRS (its secret is known: proofs are forgeable; never on a real chain).
+    #[arg(long)]
+    pub test_srs: bool,
+}
+
+impl ProverArgs {
     /// The SRS source: --srs FILE or --test-srs.
     pub fn srs(&self) -> Result<SrsSource, CliError> {
-        match (&self.args.srs, self.args.test_srs) {
+        match (&self.srs, self.test_srs) {
             (Some(path), _) => Ok(SrsSource::File(path.clone())),
             (None, true) => Ok(SrsSource::TestOnly),
             (None, false) => Err(CliError::input(
@@ -106,14 +125,14 @@ impl Global {
 
     /// A prover whose circuits quantize inputs at `scale`, with `srs`.
     pub fn prover_with(&self, scale: u32, srs: SrsSource) -> Result<Prover, CliError> {
-        let mut config = ProverConfig::new(self.args.workspace.join("circuits"), srs);
+        let mut config = ProverConfig::new(self.workspace.join("circuits"), srs);
         config.input_scale = Some(scale);
         Prover::new(config).map_err(CliError::from)
     }
 
     /// Directory for this run's generated files.
     pub fn work_dir(&self, name: &str) -> Result<PathBuf, CliError> {
-        let dir = self.args.workspace.join(name);
+        let dir = self.workspace.join(name);
         fs::create_dir_all(&dir).map_err(|e| CliError {
             code: EXIT_FAILURE,
             message: format!("cannot create {}: {e}", dir.display()),

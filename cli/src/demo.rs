@@ -24,7 +24,7 @@ use crate::{
         deploy_suite, evaluate_with_progress, leaderboard_text, prepare_model, programs, register,
         DEFAULT_SCALE,
     },
-    context::Global,
+    context::{Global, ProverArgs},
     output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
 };
 
@@ -40,6 +40,8 @@ pub struct DemoArgs {
     /// Directory of the optimised Stylus programs.
     #[arg(long)]
     pub contracts: Option<PathBuf>,
+    #[command(flatten)]
+    pub prover: ProverArgs,
 }
 
 /// The bundled Iris example, compiled into the binary.
@@ -93,7 +95,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
         ));
     }
     let programs = programs(args.contracts.as_deref())?;
-    let example = Example::unpack(&global.work_dir("example")?)?;
+    let example = Example::unpack(&args.prover.work_dir("example")?)?;
     let eval = Dataset::from_csv(&example.eval)?;
 
     // The chain: an embedded devnet unless --external.
@@ -115,7 +117,10 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     let chain = global.chain_at(&url).await?;
 
     // Circuits, keys and verifier bundles (resumed from the workspace when done before).
-    let prover = global.prover_with(DEFAULT_SCALE, global.srs().unwrap_or(SrsSource::TestOnly))?;
+    let prover = args.prover.prover_with(
+        DEFAULT_SCALE,
+        args.prover.srs().unwrap_or(SrsSource::TestOnly),
+    )?;
     let step = Step::start("version 1: Iris MLP, 4 samples per proof");
     let good = prepare_model(
         &prover,

@@ -61,20 +61,6 @@ struct GlobalArgs {
     /// Encrypted JSON keystore; its password in ZKMLTRACK_KEYSTORE_PASSWORD.
     #[arg(long, global = true)]
     keystore: Option<PathBuf>,
-    /// Directory for EZKL circuits, keys and proofs.
-    #[arg(
-        long,
-        global = true,
-        env = "ZKMLTRACK_WORKSPACE",
-        default_value = "zkmltrack-work"
-    )]
-    workspace: PathBuf,
-    /// KZG SRS file from a trusted ceremony.
-    #[arg(long, global = true, conflicts_with = "test_srs")]
-    srs: Option<PathBuf>,
-    /// Generate a local TEST-ONLY SRS (its secret is known: proofs are forgeable; never on a real chain).
-    #[arg(long, global = true)]
-    test_srs: bool,
     /// Print results as JSON on stdout (progress goes to stderr).
     #[arg(long, global = true)]
     json: bool,

@@ -87,6 +87,7 @@ impl From<ProverError> for CliError {
             ProverError::InvalidModel { .. }
             | ProverError::UnsupportedOperation { .. }
             | ProverError::InputShape { .. }
+            | ProverError::RowWidth { .. }
             | ProverError::SrsTooSmall { .. } => EXIT_INPUT,
             _ => EXIT_FAILURE,
         };

@@ -291,11 +291,9 @@ fn bad_models_are_one_line_errors_and_leave_nothing_half_written() {
         ],
         &[],
     );
-    expect_error(
-        &out,
-        5,
-        "the model takes 4 values per proof (input shape [1, 4]) but got 6",
-    );
+    // It names the model's width, the file, its rows and their width.
+    expect_error(&out, 5, "takes 4 features per row (input shape [1, 4])");
+    expect_error(&out, 5, "three.csv has 2 rows of 3 features");
 
     assert!(
         !dir.join("bundle.json").exists(),

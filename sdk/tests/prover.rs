@@ -178,9 +178,27 @@ fn refuses_bad_models_shapes_and_srs_with_clear_errors() {
     assert!(
         matches!(
             err,
-            ProverError::InputShape {
+            ProverError::RowWidth {
                 expected: 4,
-                actual: 5,
+                row: 0,
+                found: 5,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Rows of another width that flatten to whole proofs are refused too
+    // (they used to calibrate the circuit on misaligned values).
+    let err = prover()
+        .circuit(&model, &[vec![1.0; 2], vec![1.0; 2]], &log)
+        .err()
+        .unwrap();
+    assert!(
+        matches!(
+            err,
+            ProverError::RowWidth {
+                expected: 4,
+                found: 2,
                 ..
             }
         ),

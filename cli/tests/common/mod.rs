@@ -69,18 +69,17 @@ impl Drop for DevnetProcess {
     }
 }
 
-/// The CLI under test with `--workspace workspace`, and none of the
+/// The CLI under test with `ZKMLTRACK_WORKSPACE=workspace`, and none of the
 /// environment variables that would change what it talks to or signs with.
 pub fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkmltrack"));
+    // The workspace by its variable: only the commands that build circuits take it.
     cmd.args(args)
-        .arg("--workspace")
-        .arg(workspace)
+        .env("ZKMLTRACK_WORKSPACE", workspace)
         .env_remove("ZKMLTRACK_PRIVATE_KEY")
         .env_remove("ZKMLTRACK_RPC_URL")
         .env_remove("ZKMLTRACK_DEPLOYMENT")
-        .env_remove("ZKMLTRACK_KEYSTORE_PASSWORD")
-        .env_remove("ZKMLTRACK_WORKSPACE");
+        .env_remove("ZKMLTRACK_KEYSTORE_PASSWORD");
     for (k, v) in env {
         cmd.env(k, v);
     }

@@ -86,6 +86,21 @@ pub enum ProverError {
         /// The model's input shape.
         shape: Vec<i64>,
     },
+    /// A row's width is not the model's features per row.
+    #[error(
+        "the model takes {expected} features per row (input shape {shape:?}) but row {row} \
+         (0-based) has {found}"
+    )]
+    RowWidth {
+        /// Features per row the model takes.
+        expected: usize,
+        /// The first row of another width.
+        row: usize,
+        /// Its width.
+        found: usize,
+        /// The model's input shape.
+        shape: Vec<i64>,
+    },
     /// A pipeline step failed.
     #[error("EZKL step `{step}` failed: {message}")]
     Step {
@@ -537,6 +552,23 @@ impl Prover {
             .unwrap_or_default();
         let per_proof = input_shape.iter().product::<i64>().max(0) as usize;
         // Calibration data may hold several proofs' worth of rows (EZKL splits it).
+        // A [batch, features] model: every row must hold its features (a set of
+        // another width could still flatten to whole proofs).
+        if let [_, width] = input_shape[..] {
+            let width = width.max(0) as usize;
+            if let Some((row, r)) = calibration_rows
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.len() != width)
+            {
+                return Err(ProverError::RowWidth {
+                    expected: width,
+                    row,
+                    found: r.len(),
+                    shape: input_shape,
+                });
+            }
+        }
         let total: usize = calibration_rows.iter().map(Vec::len).sum();
         if total == 0 || per_proof == 0 || !total.is_multiple_of(per_proof) {
             return Err(ProverError::InputShape {
