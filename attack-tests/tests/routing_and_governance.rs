@@ -402,6 +402,19 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
         }
         other => panic!("a miswired leaderboard was attached: {other:?}"),
     }
+    // The controller's and the registry's addresses swapped: the "controller"
+    // does not answer the wiring view at all; named, not "reverted".
+    let mut tampered = d.clone();
+    (tampered.controller, tampered.registry) = (d.registry, d.controller);
+    let chain = zkmltrack::chain::Chain::connect(&url, None)
+        .await
+        .expect("devnet");
+    match Suite::attach(chain, tampered).await {
+        Err(zkmltrack::chain::ChainError::NotTheContract { what, address, .. }) => {
+            assert_eq!((what.as_str(), address), ("TaskController", d.registry));
+        }
+        other => panic!("a swapped deployment was attached: {other:?}"),
+    }
 }
 
 /// Pauses or unpauses the VerifierRouter alone, as `chain`'s signer.

@@ -55,7 +55,8 @@ impl From<ChainError> for CliError {
             | ChainError::Unreachable { .. }
             | ChainError::WrongChain { .. }
             | ChainError::NotDeployed { .. }
-            | ChainError::Miswired { .. } => EXIT_CHAIN,
+            | ChainError::Miswired { .. }
+            | ChainError::NotTheContract { .. } => EXIT_CHAIN,
             ChainError::Reverted { .. }
             | ChainError::Failed { .. }
             | ChainError::Unfunded { .. }

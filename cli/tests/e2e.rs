@@ -282,6 +282,32 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         "no contract at 0x00000000000000000000000000000000DeaDBeef",
     );
 
+    // The controller's and the registry's addresses swapped: the chain is
+    // not wired as the file says (exit 3, Miswired's family), not a revert.
+    let d: Value = serde_json::from_str(&text).unwrap();
+    let mut swapped = d.clone();
+    swapped["controller"] = d["registry"].clone();
+    swapped["registry"] = d["controller"].clone();
+    let swapped_file = dir.join("swapped.json");
+    std::fs::write(&swapped_file, swapped.to_string()).unwrap();
+    let out = zkmltrack(
+        &[
+            "leaderboard",
+            "--task",
+            "1",
+            "--rpc-url",
+            url,
+            "--deployment",
+            swapped_file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    expect(
+        out,
+        3,
+        "the deployment is not one suite: the TaskController address",
+    );
+
     // Keys: a key file without a key, a keystore without its password.
     let not_a_key = dir.join("key.txt");
     std::fs::write(&not_a_key, "not a key\n").unwrap();

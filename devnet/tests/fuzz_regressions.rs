@@ -38,3 +38,55 @@ fn every_listed_method_is_served() {
         );
     }
 }
+
+/// The 10,000-block cap of `anvil_mine` holds per request, not per call: a batch of calls
+/// shares it (a 4.5 KB batch of 60 `anvil_mine(0x2710)` used to mine 600,000 blocks, 868 MB),
+/// and a batch longer than `MAX_BATCH` is refused whole.
+#[test]
+fn a_batch_shares_one_budget_of_blocks() {
+    let chain = Mutex::new(Devnet::default());
+    let mine = |id: u64, blocks: &str| json!({"jsonrpc": "2.0", "id": id, "method": "anvil_mine", "params": [blocks]});
+    let height = |chain: &Mutex<Devnet>| {
+        let answer = handle_body(
+            chain,
+            &json!({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []})
+                .to_string(),
+        );
+        u64::from_str_radix(
+            answer["result"].as_str().unwrap().trim_start_matches("0x"),
+            16,
+        )
+        .unwrap()
+    };
+    let start = height(&chain);
+    let batch: Vec<Value> = (1..=60).map(|id| mine(id, "0x2710")).collect();
+    let answers = handle_body(&chain, &Value::Array(batch).to_string());
+    let answers = answers.as_array().unwrap();
+    assert_eq!(answers.len(), 60);
+    assert!(answers[0].get("error").is_none(), "{}", answers[0]);
+    for answer in &answers[1..] {
+        assert_eq!(answer["error"]["code"], json!(-32602), "{answer}");
+        assert!(answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 10000 blocks per request"));
+    }
+    assert_eq!(height(&chain), start + 10_000);
+    // Smaller calls share the budget too: 3 x 4,000 mine 8,000, the third is refused.
+    let start = height(&chain);
+    let batch = Value::Array((1..=3).map(|id| mine(id, "0xfa0")).collect());
+    let answers = handle_body(&chain, &batch.to_string());
+    assert_eq!(answers[2]["error"]["code"], json!(-32602), "{answers}");
+    assert_eq!(height(&chain), start + 8_000);
+    // A new request has a new budget.
+    let answer = handle_body(&chain, &mine(9, "0x2710").to_string());
+    assert!(answer.get("error").is_none(), "{answer}");
+    // A batch longer than MAX_BATCH is one -32600.
+    let long = Value::Array(
+        (0..=zkmltrack_devnet::rpc::MAX_BATCH as u64)
+            .map(|id| json!({"jsonrpc": "2.0", "id": id, "method": "eth_chainId", "params": []}))
+            .collect(),
+    );
+    let answer = handle_body(&chain, &long.to_string());
+    assert_eq!(answer["error"]["code"], json!(-32600), "{answer}");
+}

@@ -522,13 +522,33 @@ impl Suite {
                 .require_code("EZKL reusable verifier", verifier)
                 .await?;
         }
+        // A contract that does not answer a wiring view (a revert, or an
+        // answer of another shape) is not the one the file names: e.g. the
+        // controller's and the registry's addresses swapped.
+        let not_it = |what: &str, address: Address| {
+            let what = what.to_string();
+            move |e: ChainError| match e {
+                ChainError::Reverted { reason, .. }
+                | ChainError::Rpc {
+                    message: reason, ..
+                } if !reason.contains("error sending request for url") => {
+                    ChainError::NotTheContract {
+                        what,
+                        address,
+                        reason,
+                    }
+                }
+                other => other,
+            }
+        };
         let wired = chain
             .view(
                 "reading the TaskController's contracts",
                 deployment.controller,
                 &Controller::contractsCall {},
             )
-            .await?;
+            .await
+            .map_err(not_it("TaskController", deployment.controller))?;
         let miswired = |what: &str, expected: Address, actual: Address| {
             (expected != actual).then(|| ChainError::Miswired {
                 what: what.into(),
@@ -565,7 +585,8 @@ impl Suite {
                 deployment.registry,
                 &Registry::routerCall {},
             )
-            .await?;
+            .await
+            .map_err(not_it("ModelRegistry", deployment.registry))?;
         if let Some(e) = miswired(
             "the ModelRegistry's router",
             deployment.router,
@@ -579,7 +600,8 @@ impl Suite {
                 deployment.leaderboard,
                 &Board::registryCall {},
             )
-            .await?;
+            .await
+            .map_err(not_it("Leaderboard", deployment.leaderboard))?;
         if let Some(e) = miswired(
             "the Leaderboard's registry",
             deployment.registry,

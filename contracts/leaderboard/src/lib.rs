@@ -30,6 +30,9 @@ pub use sol::*;
 /// Entries kept per board.
 pub const LEADERBOARD_SIZE: usize = 10;
 
+/// 100% in basis points: no finalized evaluation scores more.
+pub const MAX_ACCURACY_BPS: u32 = 10_000;
+
 mod sol {
     use alloy_sol_types::sol;
 
@@ -94,9 +97,11 @@ impl Leaderboard {
 
     /// Files a finalized evaluation in the caller's board of `task_id` and
     /// returns its rank from 1, or 0 if it does not make the top
-    /// [`LEADERBOARD_SIZE`]. A revoked (or unknown) version is not filed;
-    /// entries of versions revoked since are dropped first; ties keep the
-    /// earlier entry ahead.
+    /// [`LEADERBOARD_SIZE`]. Not filed either (0, no event): what no
+    /// finalized evaluation can be, i.e. an accuracy above
+    /// [`MAX_ACCURACY_BPS`], evaluation id 0, an evaluation already on the
+    /// board, a revoked or unknown version. Entries of versions revoked since
+    /// are dropped first; ties keep the earlier entry ahead.
     ///
     /// # Events
     /// * [`Ranked`] when the evaluation enters the board.
@@ -107,11 +112,14 @@ impl Leaderboard {
         version_id: u64,
         accuracy_bps: u32,
     ) -> u32 {
-        if !self.is_live(version_id) {
+        if accuracy_bps > MAX_ACCURACY_BPS || evaluation_id == 0 || !self.is_live(version_id) {
             return 0;
         }
         let keeper = self.vm().msg_sender();
         let mut board = self.rows(keeper, task_id);
+        if board.iter().any(|row| row.0 == evaluation_id) {
+            return 0;
+        }
         let position = board
             .iter()
             .position(|row| row.2 < accuracy_bps)

@@ -73,6 +73,31 @@ fn keeps_the_best_ten_with_ties_in_arrival_order(
 }
 
 #[motsu::test]
+fn files_nothing_no_evaluation_could_be(
+    board: Contract<Leaderboard>,
+    registry: Contract<MockRegistry>,
+    keeper: Address,
+) {
+    deploy(&board, &registry, keeper);
+    // Above 100% (the devnet finding: 65,535 bps was filed), evaluation 0.
+    assert_eq!(board.sender(keeper).record(1, 1, 1, 65_535), 0);
+    assert_eq!(
+        board.sender(keeper).record(1, 1, 1, MAX_ACCURACY_BPS + 1),
+        0
+    );
+    assert_eq!(board.sender(keeper).record(1, 0, 1, 5_000), 0);
+    assert!(board.sender(keeper).leaderboard(keeper, 1).is_empty());
+    // 100% is an accuracy; the same evaluation is filed once.
+    assert_eq!(board.sender(keeper).record(1, 1, 1, MAX_ACCURACY_BPS), 1);
+    assert_eq!(board.sender(keeper).record(1, 1, 1, MAX_ACCURACY_BPS), 0);
+    assert_eq!(board.sender(keeper).record(1, 1, 2, 9_000), 0);
+    assert_eq!(
+        board.sender(keeper).leaderboard(keeper, 1),
+        vec![(1, 1, MAX_ACCURACY_BPS)]
+    );
+}
+
+#[motsu::test]
 fn boards_are_per_keeper_and_per_task(
     board: Contract<Leaderboard>,
     registry: Contract<MockRegistry>,

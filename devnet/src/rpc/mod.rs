@@ -16,6 +16,9 @@ use crate::Devnet;
 
 pub use methods::{RpcError, METHODS};
 
+/// Most requests in one batch.
+pub const MAX_BATCH: usize = 256;
+
 /// Largest request body accepted (raw transactions carry WASM programs of up to 24 KB code,
 /// constructor data and batches).
 const MAX_BODY: u64 = 16 << 20;
@@ -131,11 +134,56 @@ pub fn handle_body(chain: &Mutex<Devnet>, body: &str) -> Value {
             Value::Null,
             &RpcError::invalid_request("empty batch".into()),
         ),
+        Value::Array(batch) if batch.len() > MAX_BATCH => error_response(
+            Value::Null,
+            &RpcError::invalid_request(format!(
+                "a batch of {} requests; at most {MAX_BATCH}",
+                batch.len()
+            )),
+        ),
         Value::Array(batch) => {
-            Value::Array(batch.into_iter().map(|r| handle_one(chain, r)).collect())
+            // One budget of blocks for the whole request, not one per call.
+            let mut mined = 0u64;
+            Value::Array(
+                batch
+                    .into_iter()
+                    .map(|r| match over_budget(&r, &mut mined) {
+                        Some(refused) => refused,
+                        None => handle_one(chain, r),
+                    })
+                    .collect(),
+            )
         }
         single => handle_one(chain, single),
     }
+}
+
+/// The refusal of a call whose blocks to mine would take the request past
+/// [`methods::MAX_MINE`]; otherwise charges them to `mined`.
+fn over_budget(request: &Value, mined: &mut u64) -> Option<Value> {
+    let method = request.get("method").and_then(Value::as_str)?;
+    let params = match request.get("params") {
+        Some(Value::Array(params)) => params.as_slice(),
+        _ => &[],
+    };
+    let blocks = methods::blocks_requested(method, params)?;
+    if blocks > methods::MAX_MINE {
+        return None; // the call itself is refused, mining nothing
+    }
+    let total = *mined + blocks;
+    if total > methods::MAX_MINE {
+        let id = request.get("id").cloned().unwrap_or(Value::Null);
+        return Some(error_response(
+            id,
+            &RpcError::invalid_params(format!(
+                "this call's {blocks} blocks would take the request's blocks to {total}: at \
+                 most {} blocks per request (a batch shares one budget)",
+                methods::MAX_MINE
+            )),
+        ));
+    }
+    *mined = total;
+    None
 }
 
 fn handle_one(chain: &Mutex<Devnet>, request: Value) -> Value {

@@ -143,6 +143,17 @@ pub enum ChainError {
         /// What the chain says.
         actual: Address,
     },
+    /// A deployment-file address holds a contract that does not answer as
+    /// the one the file names.
+    #[error("the deployment is not one suite: the {what} address {address} does not answer as a {what} ({reason}); check the deployment file")]
+    NotTheContract {
+        /// Which contract the file names there.
+        what: String,
+        /// The address.
+        address: Address,
+        /// What the call gave.
+        reason: String,
+    },
     /// An argument the contract would refuse, refused before sending.
     #[error("{action}: {reason}; nothing was sent")]
     InvalidArgument {
