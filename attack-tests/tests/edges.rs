@@ -6,6 +6,7 @@
 
 use alloy::primitives::U256;
 use zkmltrack::{
+    chain::bindings::IModelRegistry,
     dataset::Dataset,
     evaluation::{predicted_class, submission},
     suite::{EvaluationStatus, TaskSpec},
@@ -167,7 +168,36 @@ async fn edge_values_are_scored_exactly_or_refused() {
             },
         ),
     ] {
-        expect_revert(what, suite.create_task(&bad).await, "InvalidTaskParameter");
+        // The SDK refuses what it can check before sending; the registry
+        // refuses every one of them when sent anyway.
+        if what != "a root that is not a field element" {
+            assert!(
+                matches!(
+                    suite.create_task(&bad).await,
+                    Err(zkmltrack::chain::ChainError::InvalidArgument { .. })
+                ),
+                "{what}: the SDK sent it"
+            );
+        }
+        let raw = IModelRegistry::createTaskCall {
+            root: bad.root,
+            dataset_size: bad.dataset_size,
+            feature_count: bad.feature_count,
+            class_count: bad.class_count,
+            scale: bad.scale,
+            samples: bad.samples,
+            draw_delay: bad.draw_delay,
+            randomness: bad.randomness,
+            metadata: bad.metadata,
+        };
+        expect_revert(
+            what,
+            suite
+                .chain()
+                .transact(what, suite.deployment.registry, &raw, U256::ZERO)
+                .await,
+            "InvalidTaskParameter",
+        );
     }
     assert_eq!(suite.task_count().await.expect("count"), tasks);
 }

@@ -29,7 +29,7 @@ pub struct RpcError {
 }
 
 impl RpcError {
-    fn new(code: i64, message: String) -> Self {
+    pub(crate) fn new(code: i64, message: String) -> Self {
         Self {
             code,
             message,

@@ -1,20 +1,19 @@
-//! Ethereum JSON-RPC over HTTP for the devnet (instamine: every accepted transaction is mined
-//! in its own block before the call returns).
+//! Ethereum JSON-RPC for the devnet (instamine: every accepted transaction is mined in its
+//! own block before the call returns): the requests' meaning here ([`handle_body`]), the
+//! HTTP and WebSocket transport in [`server`], subscriptions in [`ws`].
 
 mod methods;
+pub mod server;
+pub mod ws;
 
-use std::{
-    io::Read,
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-    thread::JoinHandle,
-};
+use std::sync::Mutex;
 
 use serde_json::{json, Value};
 
 use crate::Devnet;
 
-pub use methods::{RpcError, METHODS};
+pub use methods::{RpcError, MAX_MINE, METHODS};
+pub use server::{serve, RpcServer};
 
 /// Most requests in one batch.
 pub const MAX_BATCH: usize = 256;
@@ -22,92 +21,6 @@ pub const MAX_BATCH: usize = 256;
 /// Largest request body accepted (raw transactions carry WASM programs of up to 24 KB code,
 /// constructor data and batches).
 const MAX_BODY: u64 = 16 << 20;
-
-/// A running JSON-RPC server; dropping it stops the server.
-pub struct RpcServer {
-    addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
-    handle: Option<JoinHandle<()>>,
-    chain: Arc<Mutex<Devnet>>,
-}
-
-impl std::fmt::Debug for RpcServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RpcServer")
-            .field("addr", &self.addr)
-            .finish()
-    }
-}
-
-impl RpcServer {
-    /// The address the server listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://host:port` of the server.
-    pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The chain behind the server, for in-process inspection.
-    pub fn chain(&self) -> Arc<Mutex<Devnet>> {
-        self.chain.clone()
-    }
-
-    /// Blocks until the server stops.
-    pub fn join(mut self) {
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-impl Drop for RpcServer {
-    fn drop(&mut self) {
-        self.server.unblock();
-        if let Some(h) = self.handle.take() {
-            let _ = h.join();
-        }
-    }
-}
-
-/// Serves `chain` on `addr` (port 0 picks a free port) from a background thread.
-pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
-    let server = Arc::new(tiny_http::Server::http(addr).map_err(std::io::Error::other)?);
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| std::io::Error::other("server is not on an IP socket"))?;
-    let chain = Arc::new(Mutex::new(chain));
-    let (srv, ch) = (server.clone(), chain.clone());
-    let handle = std::thread::Builder::new()
-        .name("devnet-rpc".into())
-        .spawn(move || {
-            for mut request in srv.incoming_requests() {
-                let mut body = Vec::new();
-                let read = request.as_reader().take(MAX_BODY).read_to_end(&mut body);
-                let answer = match read {
-                    Ok(_) => handle_bytes(&ch, &body),
-                    Err(e) => error_response(
-                        Value::Null,
-                        &RpcError::parse(format!("unreadable request body: {e}")),
-                    ),
-                };
-                let header = tiny_http::Header::from_bytes("Content-Type", "application/json")
-                    .expect("static header");
-                let _ = request.respond(
-                    tiny_http::Response::from_string(answer.to_string()).with_header(header),
-                );
-            }
-        })?;
-    Ok(RpcServer {
-        addr,
-        server,
-        handle: Some(handle),
-        chain,
-    })
-}
 
 /// Answers one HTTP body as received (what the server does with each request): a body
 /// that is not UTF-8 is a parse error, anything else goes to [`handle_body`].

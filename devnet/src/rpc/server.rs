@@ -1,0 +1,295 @@
+//! The devnet's JSON-RPC transport: HTTP/1.1 (hyper on tokio) and WebSocket
+//! (tokio-tungstenite over hyper's upgrade) on one port.
+//!
+//! Every connection is a task of its own and a request is read whole, within
+//! [`BODY_TIMEOUT`] and [`MAX_BODY`], before the chain is touched: a client
+//! that stalls mid-request (a `Content-Length` it never sends, an unfinished
+//! chunked body, headers that never end) holds only its own connection, never
+//! the chain or another client. The chain is one writer at a time (a mutex held
+//! for one request's calls, on the blocking pool); readers wait only for that.
+//! WebSocket clients send the same requests and may `eth_subscribe` to
+//! `newHeads` and `logs` ([`super::ws`]).
+
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    thread::JoinHandle,
+    time::Duration,
+};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{
+    body::{Bytes, Incoming},
+    header::{self, HeaderValue},
+    server::conn::http1,
+    service::service_fn,
+    Request, Response, StatusCode,
+};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::Value;
+use tokio::sync::{oneshot, watch, Semaphore};
+
+use super::{error_response, handle_bytes, RpcError, MAX_BODY};
+use crate::Devnet;
+
+/// Time a client has to send a request's headers (also an idle keep-alive
+/// connection's limit between requests).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time a client has to send a request's body once its headers are in.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections served at once (HTTP and WebSocket); more are closed at accept.
+pub const MAX_CONNECTIONS: usize = 256;
+
+/// What every connection shares: the chain, and the latest block number any
+/// request left it at (WebSocket subscribers wait on it).
+#[derive(Clone)]
+pub(super) struct Shared {
+    pub(super) chain: Arc<Mutex<Devnet>>,
+    pub(super) head: Arc<watch::Sender<u64>>,
+}
+
+impl Shared {
+    /// Answers one request body on the blocking pool (the chain's work is
+    /// CPU-bound), then publishes the block number it left the chain at.
+    pub(super) async fn answer(&self, body: Bytes) -> Value {
+        let chain = self.chain.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            let answer = handle_bytes(&chain, &body);
+            let head = chain
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .block_number();
+            (answer, head)
+        })
+        .await;
+        match answered {
+            Ok((answer, head)) => {
+                self.head
+                    .send_if_modified(|h| std::mem::replace(h, head) != head);
+                answer
+            }
+            Err(e) => error_response(
+                Value::Null,
+                &RpcError::new(-32603, format!("the request's task failed: {e}")),
+            ),
+        }
+    }
+
+    /// Runs `f` on the chain on the blocking pool.
+    pub(super) async fn with_chain<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Devnet) -> T + Send + 'static,
+    ) -> Option<T> {
+        let chain = self.chain.clone();
+        tokio::task::spawn_blocking(move || f(&mut chain.lock().unwrap_or_else(|p| p.into_inner())))
+            .await
+            .ok()
+    }
+}
+
+/// A running JSON-RPC server; dropping it stops the server.
+pub struct RpcServer {
+    addr: SocketAddr,
+    chain: Arc<Mutex<Devnet>>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RpcServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RpcServer")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl RpcServer {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port` of the server.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `ws://host:port` of the server (the same port).
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    /// The chain behind the server, for in-process inspection.
+    pub fn chain(&self) -> Arc<Mutex<Devnet>> {
+        self.chain.clone()
+    }
+
+    /// Blocks until the server stops.
+    pub fn join(mut self) {
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Serves `chain` on `addr` (port 0 picks a free port) from a background
+/// thread running its own tokio runtime (so it can be started from
+/// synchronous code and from inside another runtime alike).
+pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    let head = chain.block_number();
+    let chain = Arc::new(Mutex::new(chain));
+    let shared = Shared {
+        chain: chain.clone(),
+        head: Arc::new(watch::channel(head).0),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("devnet-rpc")
+        .enable_all()
+        .build()?;
+    let (stop, stopped) = oneshot::channel();
+    let handle = std::thread::Builder::new()
+        .name("devnet-rpc".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => accept(listener, shared, stopped).await,
+                    Err(e) => eprintln!("devnet: cannot serve: {e}"),
+                }
+            });
+            runtime.shutdown_timeout(Duration::from_secs(2));
+        })?;
+    Ok(RpcServer {
+        addr,
+        chain,
+        stop: Some(stop),
+        handle: Some(handle),
+    })
+}
+
+async fn accept(
+    listener: tokio::net::TcpListener,
+    shared: Shared,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut stopped => return,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: wait, do not spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            drop(stream); // at capacity: refuse rather than queue unboundedly
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, Infallible>(route(req, shared).await) }
+            });
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
+                .await;
+            drop(slot);
+        });
+    }
+}
+
+/// A WebSocket upgrade goes to [`super::ws`]; anything else is a JSON-RPC
+/// body.
+async fn route(req: Request<Incoming>, shared: Shared) -> Response<Full<Bytes>> {
+    if is_websocket_upgrade(&req) {
+        return super::ws::upgrade(req, shared);
+    }
+    let body = match tokio::time::timeout(
+        BODY_TIMEOUT,
+        Limited::new(req.into_body(), MAX_BODY as usize).collect(),
+    )
+    .await
+    {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return json_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &error_response(
+                    Value::Null,
+                    &RpcError::invalid_request(format!(
+                        "the request body is larger than {MAX_BODY} bytes"
+                    )),
+                ),
+            )
+        }
+        Ok(Err(e)) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &error_response(
+                    Value::Null,
+                    &RpcError::parse(format!("unreadable request body: {e}")),
+                ),
+            )
+        }
+        Err(_) => {
+            return json_response(
+                StatusCode::REQUEST_TIMEOUT,
+                &error_response(
+                    Value::Null,
+                    &RpcError::parse(format!(
+                        "the request body did not arrive within {} s",
+                        BODY_TIMEOUT.as_secs()
+                    )),
+                ),
+            )
+        }
+    };
+    json_response(StatusCode::OK, &shared.answer(body).await)
+}
+
+fn is_websocket_upgrade(req: &Request<Incoming>) -> bool {
+    let has = |name: header::HeaderName, token: &str| {
+        req.headers().get_all(name).iter().any(|v| {
+            v.to_str()
+                .map(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+                .unwrap_or(false)
+        })
+    };
+    has(header::CONNECTION, "upgrade") && has(header::UPGRADE, "websocket")
+}
+
+pub(super) fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,176 @@
+//! The devnet's JSON-RPC transport as hostile and ordinary clients meet it:
+//! clients that stall mid-request hold up nobody else and are cut off after
+//! the body timeout; and an unmodified alloy pubsub client subscribes over
+//! WebSocket to new heads and to a contract's logs, on the same port as HTTP.
+
+use std::{
+    io::{Read, Write},
+    net::TcpStream,
+    time::Duration,
+};
+
+use alloy::{
+    network::{EthereumWallet, TransactionBuilder},
+    primitives::{Bytes, U256},
+    providers::{Provider, ProviderBuilder, WsConnect},
+    rpc::types::{Filter, TransactionRequest},
+    signers::local::PrivateKeySigner,
+};
+use futures_util::StreamExt;
+use zkmltrack_devnet::{
+    genesis::init_code_for,
+    rpc::{self, server::BODY_TIMEOUT},
+    Devnet, DEV_KEY,
+};
+
+/// One raw HTTP/1.1 exchange on a new connection; the response text.
+fn post(addr: std::net::SocketAddr, body: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: devnet\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn block_number(addr: std::net::SocketAddr) -> u64 {
+    let response = post(
+        addr,
+        r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}"#,
+    );
+    let json = &response[response.find("\r\n\r\n").expect("a body") + 4..];
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    u64::from_str_radix(
+        value["result"].as_str().unwrap().trim_start_matches("0x"),
+        16,
+    )
+    .unwrap()
+}
+
+#[test]
+fn clients_that_stall_mid_request_hold_up_nobody_and_are_cut_off() {
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = server.addr();
+    let open = |request: &[u8]| {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.write_all(request).unwrap();
+        stream
+    };
+    // A body announced as 100,000 bytes with one sent; an unfinished chunked
+    // body; headers that never end.
+    let mut stalled = [
+        open(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{"),
+        open(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"jso"),
+        open(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le"),
+    ];
+    // Everyone else is served meanwhile, reads and writes alike.
+    let before = block_number(addr);
+    let mined = post(
+        addr,
+        r#"{"jsonrpc":"2.0","id":2,"method":"anvil_mine","params":["0x3"]}"#,
+    );
+    assert!(mined.contains("\"result\""), "{mined}");
+    assert_eq!(block_number(addr), before + 3);
+    // The stalled ones are cut off (408 or a closed connection), not served forever.
+    for stream in &mut stalled {
+        stream.set_read_timeout(Some(BODY_TIMEOUT * 4)).unwrap();
+        let mut answer = Vec::new();
+        let read = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            read.is_ok() && (answer.is_empty() || answer.starts_with("HTTP/1.1 408")),
+            "{read:?}: {answer}"
+        );
+    }
+    // A body over the limit is refused with 413 and a JSON-RPC error.
+    let huge = format!("[{}]", "1,".repeat(9_000_000));
+    let answer = post(addr, &huge);
+    assert!(
+        answer.starts_with("HTTP/1.1 413"),
+        "{}",
+        &answer[..answer.len().min(200)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alloy_pubsub_receives_new_heads_and_logs_over_websocket() {
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let signer = PrivateKeySigner::from_slice(DEV_KEY.as_slice()).unwrap();
+    let http = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(server.url().parse().unwrap());
+    let ws = ProviderBuilder::new()
+        .connect_ws(WsConnect::new(server.ws_url()))
+        .await
+        .expect("a WebSocket connection on the HTTP port");
+    // Requests work over the socket too.
+    assert_eq!(
+        ws.get_chain_id().await.unwrap(),
+        http.get_chain_id().await.unwrap()
+    );
+
+    // A contract whose every call emits one log (LOG0 of no data).
+    let runtime = [0x60, 0x00, 0x60, 0x00, 0xa0, 0x00];
+    let deploy = TransactionRequest::default()
+        .with_deploy_code(Bytes::from(init_code_for(&runtime).to_vec()));
+    let contract = http
+        .send_transaction(deploy)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap();
+
+    let mut heads = ws.subscribe_blocks().await.unwrap().into_stream();
+    let mut logs = ws
+        .subscribe_logs(&Filter::new().address(contract))
+        .await
+        .unwrap()
+        .into_stream();
+    let receipt = http
+        .send_transaction(
+            TransactionRequest::default()
+                .with_to(contract)
+                .with_value(U256::ZERO),
+        )
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let mined = receipt.block_number.unwrap();
+    let wait = Duration::from_secs(30);
+    let head = tokio::time::timeout(wait, heads.next())
+        .await
+        .expect("a new head")
+        .unwrap();
+    assert_eq!(head.number, mined);
+    assert_eq!(Some(head.hash), receipt.block_hash);
+    let log = tokio::time::timeout(wait, logs.next())
+        .await
+        .expect("the contract's log")
+        .unwrap();
+    assert_eq!(log.address(), contract);
+    assert_eq!(log.block_number, Some(mined));
+    assert_eq!(log.transaction_hash, Some(receipt.transaction_hash));
+    // Blocks mined by another means reach the subscriber too, in order.
+    http.raw_request::<_, serde_json::Value>("anvil_mine".into(), ("0x2",))
+        .await
+        .unwrap();
+    for expected in [mined + 1, mined + 2] {
+        let head = tokio::time::timeout(wait, heads.next())
+            .await
+            .expect("a mined head")
+            .unwrap();
+        assert_eq!(head.number, expected);
+    }
+}
