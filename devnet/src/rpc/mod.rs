@@ -20,7 +20,7 @@ pub const MAX_BATCH: usize = 256;
 
 /// Largest request body accepted (raw transactions carry WASM programs of up to 24 KB code,
 /// constructor data and batches).
-const MAX_BODY: u64 = 16 << 20;
+pub const MAX_BODY: u64 = 16 << 20;
 
 /// Answers one HTTP body as received (what the server does with each request): a body
 /// that is not UTF-8 is a parse error, anything else goes to [`handle_body`].
