@@ -185,9 +185,10 @@ pub(crate) fn stylus_deployer(
         let out = frames::call(ctx, provider, sub)?;
         spent += gas - out.result.gas.remaining();
         if !out.result.result.is_ok() {
+            // Nitro's StylusDeployer passes the constructor's revert data on.
             let e = IStylusDeployer::ContractInitializationError {
                 newContract: new,
-                data: d.initData,
+                data: out.result.output.clone(),
             };
             return revert(spent, e.abi_encode());
         }

@@ -16,6 +16,7 @@ sol! {
     function owner() returns (address);
     function pause();
     error UnknownLineage(uint64);
+    error InvalidRouter(address);
     error OwnableUnauthorizedAccount(address);
     event LineageCreated(uint64 indexed lineage_id, address indexed owner, string name);
 }
@@ -120,6 +121,29 @@ fn stylus_deployer_deploys_activates_and_constructs_in_one_transaction() {
             ..Default::default()
         })
         .is_err());
+    // A constructor that reverts: the StylusDeployer passes its revert data
+    // on inside ContractInitializationError, as Nitro's does (the registry
+    // refuses a router without code).
+    let no_code = Address::repeat_byte(0x44);
+    let failing = IStylusDeployer::deployCall {
+        bytecode: zkmltrack_devnet::genesis::init_code_for(&code),
+        initData: constructor_calldata(&(DEV_ACCOUNT, no_code).abi_encode_params()).into(),
+        initValue: U256::ZERO,
+        salt: [7u8; 32].into(),
+    };
+    let err = chain
+        .call(&CallRequest {
+            to: Some(STYLUS_DEPLOYER),
+            value,
+            data: failing.abi_encode().into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+    let DevnetError::Reverted(data) = err else {
+        panic!("{err:?}")
+    };
+    let e = IStylusDeployer::ContractInitializationError::abi_decode(&data).unwrap();
+    assert_eq!(e.data.to_vec(), InvalidRouter(no_code).abi_encode());
     // Non-owner governance is refused with the custom error.
     let attacker = chain.accounts()[1];
     let err = chain
