@@ -254,23 +254,46 @@ pub enum AdminCommand {
 /// Scale of the bundled Iris circuits (EZKL's calibration picks it).
 pub const DEFAULT_SCALE: u32 = 13;
 
-/// `devnet`: serve a local chain until interrupted.
-pub fn devnet(host: &str, port: u16) -> Result<(), CliError> {
+/// `devnet`: serve a local chain until interrupted; with `state`, loaded
+/// from and saved to that file.
+pub async fn devnet(
+    host: &str,
+    port: u16,
+    state: Option<PathBuf>,
+    every_blocks: u64,
+) -> Result<(), CliError> {
     let addr = format!("{host}:{port}")
         .parse()
         .map_err(|e| CliError::input(format!("bad --host/--port: {e}")))?;
-    let chain = zkmltrack_devnet::Devnet::default();
+    let (chain, loaded) =
+        zkmltrack_devnet::Devnet::open(zkmltrack_devnet::DevnetConfig::default(), state.as_deref())
+            .map_err(|e| CliError::input(e.to_string()))?;
+    if let (true, Some(path)) = (loaded, &state) {
+        eprintln!(
+            "zkmltrack devnet: loaded {} at block {}",
+            path.display(),
+            chain.block_number()
+        );
+    }
     eprintln!(
         "zkmltrack devnet: chain id {}; dev account {} (public key, local use only)",
         chain.chain_id(),
         zkmltrack_devnet::DEV_ACCOUNT
     );
-    let server = zkmltrack_devnet::rpc::serve(chain, addr).map_err(|e| CliError {
-        code: EXIT_FAILURE,
-        message: format!("cannot listen on {addr}: {e}"),
-    })?;
+    let saving = state.map(|path| zkmltrack_devnet::rpc::StateSaving { path, every_blocks });
+    let server =
+        zkmltrack_devnet::rpc::serve_with_state(chain, addr, saving).map_err(|e| CliError {
+            code: EXIT_FAILURE,
+            message: format!("cannot listen on {addr}: {e}"),
+        })?;
     println!("listening on {}", server.url());
-    server.join();
+    zkmltrack_devnet::rpc::shutdown_signal().await;
+    if let Some(block) = server.save_state().map_err(|e| CliError {
+        code: EXIT_FAILURE,
+        message: e.to_string(),
+    })? {
+        eprintln!("zkmltrack devnet: saved the chain at block {block}");
+    }
     Ok(())
 }
 

@@ -78,6 +78,13 @@ enum Command {
         /// Port (0 picks a free one).
         #[arg(long, default_value_t = 8547)]
         port: u16,
+        /// Load the chain from FILE when it exists; save it there every
+        /// --state-interval blocks and on Ctrl-C / SIGTERM (atomically).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Blocks between two saves of --state.
+        #[arg(long, default_value_t = 100, requires = "state")]
+        state_interval: u64,
     },
     /// Deploy the contract suite and EZKL's reusable verifier; writes the deployment file.
     Deploy(commands::DeployArgs),
@@ -134,7 +141,12 @@ fn main() -> ExitCode {
 async fn run(command: Command, global: Global) -> Result<(), CliError> {
     match command {
         Command::Demo(args) => demo::run(&global, args).await,
-        Command::Devnet { host, port } => commands::devnet(&host, port),
+        Command::Devnet {
+            host,
+            port,
+            state,
+            state_interval,
+        } => commands::devnet(&host, port, state, state_interval).await,
         Command::Deploy(args) => commands::deploy(&global, args).await,
         Command::Task(cmd) => commands::task(&global, cmd).await,
         Command::Dataset(cmd) => commands::dataset(&global, cmd).await,

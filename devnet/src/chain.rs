@@ -2,7 +2,11 @@
 //! receipts, logs and snapshots. Every transaction, in-process or over JSON-RPC, goes through
 //! [`Devnet::send_raw`]: decoded, signature-recovered, validated, executed, mined.
 
+mod state;
+
 use std::{collections::HashMap, sync::Arc};
+
+pub use state::{StateError, STATE_FORMAT, STATE_VERSION};
 
 use alloy_consensus::{
     transaction::SignerRecoverable, SignableTransaction, Transaction as _, TxEip1559, TxEnvelope,
@@ -83,7 +87,7 @@ impl Default for DevnetConfig {
 }
 
 /// A mined block.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BlockRecord {
     /// L2 block number.
     pub number: u64,
@@ -106,7 +110,7 @@ pub struct BlockRecord {
 }
 
 /// A log with where it was emitted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LogRecord {
     /// The log.
     pub log: Log,
@@ -121,7 +125,7 @@ pub struct LogRecord {
 }
 
 /// Receipt of a mined transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Receipt {
     /// Transaction hash.
     pub tx_hash: B256,
@@ -152,7 +156,7 @@ pub struct Receipt {
 }
 
 /// A mined transaction.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TxRecord {
     /// The signed transaction.
     pub envelope: TxEnvelope,

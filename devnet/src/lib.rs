@@ -19,8 +19,8 @@ pub mod rpc;
 pub mod stylus;
 
 pub use chain::{
-    BlockRecord, CallRequest, CallResult, Devnet, DevnetConfig, LogRecord, Receipt, TxRecord,
-    TxRequest, CHAIN_ID,
+    BlockRecord, CallRequest, CallResult, Devnet, DevnetConfig, LogRecord, Receipt, StateError,
+    TxRecord, TxRequest, CHAIN_ID, STATE_FORMAT, STATE_VERSION,
 };
 pub use error::DevnetError;
 pub use genesis::{DEV_ACCOUNT, DEV_KEY};

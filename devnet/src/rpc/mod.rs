@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use crate::Devnet;
 
 pub use methods::{RpcError, MAX_MINE, METHODS};
-pub use server::{serve, RpcServer};
+pub use server::{serve, serve_with_state, shutdown_signal, RpcServer, StateSaving};
 
 /// Most requests in one batch.
 pub const MAX_BATCH: usize = 256;

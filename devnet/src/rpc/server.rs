@@ -13,6 +13,7 @@
 use std::{
     convert::Infallible,
     net::SocketAddr,
+    path::PathBuf,
     sync::{Arc, Mutex},
     thread::JoinHandle,
     time::Duration,
@@ -43,12 +44,24 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections served at once (HTTP and WebSocket); more are closed at accept.
 pub const MAX_CONNECTIONS: usize = 256;
 
-/// What every connection shares: the chain, and the latest block number any
-/// request left it at (WebSocket subscribers wait on it).
+/// Where the server saves the chain ([`Devnet::save_state`]): every
+/// `every_blocks` blocks, and when [`RpcServer::save_state`] is called (on
+/// SIGINT/SIGTERM by the binaries).
+#[derive(Clone, Debug)]
+pub struct StateSaving {
+    /// The state file.
+    pub path: PathBuf,
+    /// Blocks between two saves.
+    pub every_blocks: u64,
+}
+
+/// What every connection shares: the chain, the latest block number any
+/// request left it at (WebSocket subscribers wait on it), and the state saving.
 #[derive(Clone)]
 pub(super) struct Shared {
     pub(super) chain: Arc<Mutex<Devnet>>,
     pub(super) head: Arc<watch::Sender<u64>>,
+    saving: Option<(StateSaving, Arc<Mutex<u64>>)>,
 }
 
 impl Shared {
@@ -56,12 +69,20 @@ impl Shared {
     /// CPU-bound), then publishes the block number it left the chain at.
     pub(super) async fn answer(&self, body: Bytes) -> Value {
         let chain = self.chain.clone();
+        let saving = self.saving.clone();
         let answered = tokio::task::spawn_blocking(move || {
             let answer = handle_bytes(&chain, &body);
-            let head = chain
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .block_number();
+            let chain = chain.lock().unwrap_or_else(|p| p.into_inner());
+            let head = chain.block_number();
+            if let Some((saving, saved_at)) = saving {
+                let mut saved_at = saved_at.lock().unwrap_or_else(|p| p.into_inner());
+                if head >= *saved_at + saving.every_blocks || head < *saved_at {
+                    match chain.save_state(&saving.path) {
+                        Ok(()) => *saved_at = head,
+                        Err(e) => eprintln!("devnet: cannot save the state: {e}"),
+                    }
+                }
+            }
             (answer, head)
         })
         .await;
@@ -94,6 +115,7 @@ impl Shared {
 pub struct RpcServer {
     addr: SocketAddr,
     chain: Arc<Mutex<Devnet>>,
+    saving: Option<StateSaving>,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<()>>,
 }
@@ -127,6 +149,17 @@ impl RpcServer {
         self.chain.clone()
     }
 
+    /// Saves the chain to the server's state file now, if it has one; the
+    /// block number saved.
+    pub fn save_state(&self) -> Result<Option<u64>, crate::StateError> {
+        let Some(saving) = &self.saving else {
+            return Ok(None);
+        };
+        let chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
+        chain.save_state(&saving.path)?;
+        Ok(Some(chain.block_number()))
+    }
+
     /// Blocks until the server stops.
     pub fn join(mut self) {
         if let Some(h) = self.handle.take() {
@@ -150,6 +183,15 @@ impl Drop for RpcServer {
 /// thread running its own tokio runtime (so it can be started from
 /// synchronous code and from inside another runtime alike).
 pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
+    serve_with_state(chain, addr, None)
+}
+
+/// [`serve`], saving the chain as `saving` says.
+pub fn serve_with_state(
+    chain: Devnet,
+    addr: SocketAddr,
+    saving: Option<StateSaving>,
+) -> std::io::Result<RpcServer> {
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
@@ -158,6 +200,18 @@ pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
     let shared = Shared {
         chain: chain.clone(),
         head: Arc::new(watch::channel(head).0),
+        saving: saving
+            .clone()
+            .map(|s| (s.every_blocks.max(1), s))
+            .map(|(every, s)| {
+                (
+                    StateSaving {
+                        every_blocks: every,
+                        ..s
+                    },
+                    Arc::new(Mutex::new(head)),
+                )
+            }),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -179,6 +233,7 @@ pub fn serve(chain: Devnet, addr: SocketAddr) -> std::io::Result<RpcServer> {
     Ok(RpcServer {
         addr,
         chain,
+        saving,
         stop: Some(stop),
         handle: Some(handle),
     })
@@ -292,4 +347,20 @@ pub(super) fn json_response(status: StatusCode, value: &Value) -> Response<Full<
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }
