@@ -5,10 +5,10 @@
 //! its file: the blocks of its last periodic save are there, the file whole.
 
 mod common;
+mod http;
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::TcpStream,
+    io::{BufRead, BufReader},
     path::Path,
     process::{Command, Stdio},
 };
@@ -135,24 +135,6 @@ fn foreign_and_damaged_state_files_are_refused_with_the_reason() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// One JSON-RPC call over HTTP; the `result`.
-fn rpc(url: &str, method: &str, params: &str) -> serde_json::Value {
-    let addr = url.trim_start_matches("http://");
-    let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: d\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let json: serde_json::Value =
-        serde_json::from_str(&response[response.find("\r\n\r\n").unwrap() + 4..]).unwrap();
-    json["result"].clone()
-}
-
 fn start(state: &Path) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zkmltrack-devnet"))
         .args(["--port", "0", "--state-interval", "2", "--state"])
@@ -168,11 +150,6 @@ fn start(state: &Path) -> (std::process::Child, String) {
     (child, url)
 }
 
-fn height(url: &str) -> u64 {
-    let n = rpc(url, "eth_blockNumber", "[]");
-    u64::from_str_radix(n.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
-}
-
 #[test]
 fn killed_mid_run_it_restarts_from_its_last_save() {
     let dir = std::env::temp_dir().join(format!("devnet-kill-state-{}", std::process::id()));
@@ -181,10 +158,10 @@ fn killed_mid_run_it_restarts_from_its_last_save() {
     let (mut child, url) = start(&file);
     // Five requests of one block each: saves at blocks 2 and 4 (every 2).
     for _ in 0..5 {
-        rpc(&url, "evm_mine", "[]");
+        http::result(&url, "evm_mine", "[]");
     }
-    assert_eq!(height(&url), 5);
-    let hash4 = rpc(&url, "eth_getBlockByNumber", r#"["0x4", false]"#)["hash"].clone();
+    assert_eq!(http::block_number(&url), 5);
+    let hash4 = http::result(&url, "eth_getBlockByNumber", r#"["0x4", false]"#)["hash"].clone();
     child.kill().unwrap(); // SIGKILL: no chance to save
     child.wait().unwrap();
     // Only whole files: the state and nothing temporary beside it.
@@ -195,13 +172,17 @@ fn killed_mid_run_it_restarts_from_its_last_save() {
     assert_eq!(names, vec!["chain.json".to_string()]);
 
     let (mut child, url) = start(&file);
-    assert_eq!(height(&url), 4, "the blocks of the last save are kept");
     assert_eq!(
-        rpc(&url, "eth_getBlockByNumber", r#"["0x4", false]"#)["hash"],
+        http::block_number(&url),
+        4,
+        "the blocks of the last save are kept"
+    );
+    assert_eq!(
+        http::result(&url, "eth_getBlockByNumber", r#"["0x4", false]"#)["hash"],
         hash4
     );
-    rpc(&url, "evm_mine", "[]");
-    assert_eq!(height(&url), 5);
+    http::result(&url, "evm_mine", "[]");
+    assert_eq!(http::block_number(&url), 5);
     // SIGTERM saves on the way out.
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -210,7 +191,7 @@ fn killed_mid_run_it_restarts_from_its_last_save() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
     let (mut child, url) = start(&file);
-    assert_eq!(height(&url), 5);
+    assert_eq!(http::block_number(&url), 5);
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();

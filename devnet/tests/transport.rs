@@ -3,6 +3,8 @@
 //! the body timeout; and an unmodified alloy pubsub client subscribes over
 //! WebSocket to new heads and to a contract's logs, on the same port as HTTP.
 
+mod http;
+
 use std::{
     io::{Read, Write},
     net::TcpStream,
@@ -17,46 +19,17 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use futures_util::StreamExt;
+use http::{block_number, post};
 use zkmltrack_devnet::{
     genesis::init_code_for,
     rpc::{self, server::BODY_TIMEOUT},
     Devnet, DEV_KEY,
 };
 
-/// One raw HTTP/1.1 exchange on a new connection; the response text.
-fn post(addr: std::net::SocketAddr, body: &str) -> String {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: devnet\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
-
-fn block_number(addr: std::net::SocketAddr) -> u64 {
-    let response = post(
-        addr,
-        r#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}"#,
-    );
-    let json = &response[response.find("\r\n\r\n").expect("a body") + 4..];
-    let value: serde_json::Value = serde_json::from_str(json).unwrap();
-    u64::from_str_radix(
-        value["result"].as_str().unwrap().trim_start_matches("0x"),
-        16,
-    )
-    .unwrap()
-}
-
 #[test]
 fn clients_that_stall_mid_request_hold_up_nobody_and_are_cut_off() {
     let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = server.url();
     let addr = server.addr();
     let open = |request: &[u8]| {
         let mut stream = TcpStream::connect(addr).unwrap();
@@ -71,13 +44,13 @@ fn clients_that_stall_mid_request_hold_up_nobody_and_are_cut_off() {
         open(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le"),
     ];
     // Everyone else is served meanwhile, reads and writes alike.
-    let before = block_number(addr);
+    let before = block_number(&url);
     let mined = post(
-        addr,
+        &url,
         r#"{"jsonrpc":"2.0","id":2,"method":"anvil_mine","params":["0x3"]}"#,
     );
     assert!(mined.contains("\"result\""), "{mined}");
-    assert_eq!(block_number(addr), before + 3);
+    assert_eq!(block_number(&url), before + 3);
     // The stalled ones are cut off (408 or a closed connection), not served forever.
     for stream in &mut stalled {
         stream.set_read_timeout(Some(BODY_TIMEOUT * 4)).unwrap();
@@ -91,7 +64,7 @@ fn clients_that_stall_mid_request_hold_up_nobody_and_are_cut_off() {
     }
     // A body over the limit is refused with 413 and a JSON-RPC error.
     let huge = format!("[{}]", "1,".repeat(9_000_000));
-    let answer = post(addr, &huge);
+    let answer = post(&url, &huge);
     assert!(
         answer.starts_with("HTTP/1.1 413"),
         "{}",

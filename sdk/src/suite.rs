@@ -179,8 +179,8 @@ pub mod task_limits {
     pub const MAX_SAMPLES: u32 = 1024;
     /// Most features per row.
     pub const MAX_FEATURES: u32 = 256;
-    /// Classes: 2 to this many.
-    pub const MAX_CLASSES: u32 = 256;
+    /// Classes: 2 to this many (the dataset reader's label bound).
+    pub use crate::dataset::MAX_CLASSES;
     /// Largest fixed-point scale (bits).
     pub const MAX_SCALE: u32 = 64;
     /// Largest draw delay (blocks): the beacon block's hash must stay within

@@ -30,16 +30,11 @@ use alloy::{
     sol_types::SolCall,
 };
 use zkmltrack_bench::{arg, machine, replace_section, thousands, write_results};
-use zkmltrack_devnet::{genesis::account_keys, rpc, Devnet, DevnetConfig};
+use zkmltrack_devnet::{arbos::ARB_SYS, genesis::account_keys, rpc, Devnet, DevnetConfig};
 
 sol! {
     function arbChainID() returns (uint256);
 }
-
-/// ArbSys, whose `arbChainID()` every client calls.
-const ARB_SYS: Address = Address::new([
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x64,
-]);
 
 /// Latencies of one operation kind, in microseconds.
 #[derive(Default)]
