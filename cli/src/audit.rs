@@ -26,6 +26,7 @@ use alloy::{
 use clap::Args;
 use serde::Serialize;
 use serde_json::json;
+use zkmltrack::protocol::evm::init_code_for;
 use zkmltrack::{
     chain::bindings::{
         IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router,
@@ -34,7 +35,7 @@ use zkmltrack::{
     hashing::{leaf_hash, path_length, verify_path, Felt},
     suite::{vka_digest, EvaluationStatus},
 };
-use zkmltrack_devnet::{genesis::init_code_for, CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
+use zkmltrack_devnet::{CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
 
 use crate::{
     context::Global,
@@ -170,12 +171,12 @@ pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
             Some(a) => *a,
             None => {
                 let code = provider.get_code_at(verifier).await.map_err(rpc)?;
-                let address =
-                    evm.deploy(DEV_ACCOUNT, init_code_for(&code))
-                        .map_err(|e| CliError {
-                            code: EXIT_FAILURE,
-                            message: format!("local EVM: {e}"),
-                        })?;
+                let address = evm
+                    .deploy(DEV_ACCOUNT, init_code_for(&code).into())
+                    .map_err(|e| CliError {
+                        code: EXIT_FAILURE,
+                        message: format!("local EVM: {e}"),
+                    })?;
                 let registered = evm
                     .send(TxRequest {
                         from: DEV_ACCOUNT,

@@ -12,10 +12,7 @@ use zkmltrack::{
     hashing::Felt,
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
     solc::Solc,
-    suite::{
-        LeaderboardEntry, ReusableVerifier, Route, Suite, SuitePrograms, TaskSpec, KIND_PLAIN,
-        KIND_REUSABLE_CALLDATA, KIND_REUSABLE_STORED,
-    },
+    suite::{LeaderboardEntry, ReusableVerifier, Route, RouteKind, Suite, SuitePrograms, TaskSpec},
 };
 use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
@@ -1126,12 +1123,7 @@ pub async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliError> {
 }
 
 fn route_text(r: &Route) -> String {
-    let kind = match r.kind {
-        KIND_REUSABLE_STORED => "reusable verifier, stored VKA",
-        KIND_REUSABLE_CALLDATA => "reusable verifier, calldata VKA",
-        KIND_PLAIN => "plain verifier",
-        _ => "unknown kind",
-    };
+    let kind = RouteKind::from_code(r.kind).map_or("unknown kind", RouteKind::describe);
     format!(
         "route {}: {kind}\n  verifier {}\n  VKA store {}\n  digest {}\n  holder {}\n  {}, {}",
         r.id,

@@ -6,7 +6,7 @@ use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
     interpreter::{CallInputs, Gas, InstructionResult, InterpreterResult},
-    primitives::{address, Address, Bytes, Log, U256},
+    primitives::{Address, Bytes, Log, U256},
 };
 
 use crate::{
@@ -19,9 +19,9 @@ use crate::{
 };
 
 /// ArbSys precompile address.
-pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+pub const ARB_SYS: Address = Address::new(zkmltrack_protocol::system::ARB_SYS);
 /// ArbWasm precompile address.
-pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
+pub const ARB_WASM: Address = Address::new(zkmltrack_protocol::system::ARB_WASM);
 /// ArbOS version reported by `ArbSys.arbOSVersion()` (minus Nitro's offset of 55).
 pub const ARBOS_VERSION: u64 = 40;
 /// Days an activation stays valid (ArbWasm `expiryDays()`).
@@ -31,52 +31,8 @@ pub const KEEPALIVE_DAYS: u16 = 31;
 /// Gas charged by a precompile getter.
 const VIEW_GAS: u64 = 800;
 
-sol! {
-    /// ArbWasm (0x71) as the devnet implements it.
-    interface IArbWasm {
-        function activateProgram(address program) external payable returns (uint16 version, uint256 dataFee);
-        function stylusVersion() external view returns (uint16 version);
-        function codehashVersion(bytes32 codehash) external view returns (uint16 version);
-        function codehashAsmSize(bytes32 codehash) external view returns (uint32 size);
-        function codehashKeepalive(bytes32 codehash) external payable;
-        function programVersion(address program) external view returns (uint16 version);
-        function programInitGas(address program) external view returns (uint64 gas, uint64 gasWhenCached);
-        function programMemoryFootprint(address program) external view returns (uint16 footprint);
-        function programTimeLeft(address program) external view returns (uint64 secs);
-        function inkPrice() external view returns (uint32 price);
-        function maxStackDepth() external view returns (uint32 depth);
-        function freePages() external view returns (uint16 pages);
-        function pageGas() external view returns (uint16 gas);
-        function pageRamp() external view returns (uint64 ramp);
-        function pageLimit() external view returns (uint16 limit);
-        function minInitGas() external view returns (uint64 gas, uint64 cached);
-        function initCostScalar() external view returns (uint64 percent);
-        function expiryDays() external view returns (uint16 _days);
-        function keepaliveDays() external view returns (uint16 _days);
-        function blockCacheSize() external view returns (uint16 count);
-
-        event ProgramActivated(bytes32 indexed codehash, bytes32 moduleHash, address program, uint256 dataFee, uint16 version);
-
-        error ProgramNotWasm();
-        error ProgramNotActivated();
-        error ProgramNeedsUpgrade(uint16 version, uint16 stylusVersion);
-        error ProgramExpired(uint64 ageInSeconds);
-        error ProgramUpToDate();
-        error ProgramKeepaliveTooSoon(uint64 ageInSeconds);
-        error ProgramInsufficientValue(uint256 have, uint256 want);
-    }
-
-    /// ArbSys (0x64), the subset the devnet implements.
-    interface IArbSys {
-        function arbBlockNumber() external view returns (uint256 number);
-        function arbBlockHash(uint256 arbBlockNum) external view returns (bytes32 hash);
-        function arbChainID() external view returns (uint256 id);
-        function arbOSVersion() external view returns (uint256 version);
-        function wasMyCallersAddressAliased() external view returns (bool aliased);
-
-        error InvalidBlockNumber(uint256 requested, uint256 current);
-    }
-}
+sol!("../protocol/abi/IArbWasm.sol");
+sol!("../protocol/abi/IArbSys.sol");
 
 /// A precompile result that charged `cost` gas out of `gas_limit` (out of gas when it cannot).
 pub(crate) fn done(

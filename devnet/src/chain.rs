@@ -763,7 +763,7 @@ impl Devnet {
     /// the data fee ArbWasm quotes. Returns the program address.
     pub fn deploy_stylus(&mut self, from: Address, wasm: &[u8]) -> Result<Address, DevnetError> {
         let code = crate::stylus::program::encode(wasm);
-        let address = self.deploy(from, genesis::init_code_for(&code))?;
+        let address = self.deploy(from, zkmltrack_protocol::evm::init_code_for(&code).into())?;
         self.activate(from, address)?;
         Ok(address)
     }

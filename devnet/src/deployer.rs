@@ -3,7 +3,7 @@
 //! activate when needed paying the quoted fee out of `msg.value - initValue`, run the
 //! constructor call with `initValue`, refund the excess, emit `ContractDeployed`.
 
-use alloy_primitives::{address, keccak256, Address, Bytes, B256, U256};
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{sol, SolCall, SolError, SolEvent, SolInterface};
 use revm::{
     context::{ContextTr, JournalTr},
@@ -22,28 +22,13 @@ use crate::{
 };
 
 /// Canonical StylusDeployer address (as on Arbitrum chains and the Nitro dev node).
-pub const STYLUS_DEPLOYER: Address = address!("cEcba2F1DC234f70Dd89F2041029807F8D03A990");
+pub const STYLUS_DEPLOYER: Address = Address::new(zkmltrack_protocol::system::STYLUS_DEPLOYER);
 
 /// Code placed at the deployer's address so that it is a contract for EXTCODESIZE and
 /// `eth_getCode`; calls are answered natively, this byte (INVALID) never runs.
 pub const DEPLOYER_MARKER_CODE: &[u8] = &[0xfe];
 
-sol! {
-    /// The StylusDeployer interface.
-    interface IStylusDeployer {
-        function deploy(bytes bytecode, bytes initData, uint256 initValue, bytes32 salt) external payable returns (address);
-        function requiresActivation(address addr) external view returns (bool);
-        function initSalt(bytes32 salt, bytes initData) external pure returns (bytes32);
-
-        event ContractDeployed(address deployedContract);
-
-        error ContractDeploymentError(bytes bytecode);
-        error ContractInitializationError(address newContract, bytes data);
-        error RefundExcessValueError(uint256 excessValue);
-        error EmptyBytecode();
-        error InitValueButNotInitData();
-    }
-}
+sol!("../protocol/abi/IStylusDeployer.sol");
 
 const BASE_GAS: u64 = 5_000;
 

@@ -25,17 +25,6 @@ pub fn contracts() -> Vec<(Address, Bytes)> {
     )]
 }
 
-/// EVM init code that deploys `code` verbatim: copy the bytes after this 43-byte prologue
-/// into memory and return them.
-pub fn init_code_for(code: &[u8]) -> Bytes {
-    let mut init = Vec::with_capacity(43 + code.len());
-    init.push(0x7f); // PUSH32 len
-    init.extend_from_slice(&alloy_primitives::U256::from(code.len()).to_be_bytes::<32>());
-    init.extend_from_slice(&[0x80, 0x60, 0x2b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3, 0x00]);
-    init.extend_from_slice(code);
-    init.into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,7 +78,7 @@ fn stylus_deployer_deploys_activates_and_constructs_in_one_transaction() {
     let code = zkmltrack_devnet::stylus::program::encode(&common::wasm("registry"));
     let init_data = constructor_calldata(&(DEV_ACCOUNT, STYLUS_DEPLOYER).abi_encode_params());
     let deploy = IStylusDeployer::deployCall {
-        bytecode: zkmltrack_devnet::genesis::init_code_for(&code),
+        bytecode: zkmltrack_protocol::evm::init_code_for(&code).into(),
         initData: init_data.into(),
         initValue: U256::ZERO,
         salt: Default::default(),
@@ -126,7 +126,7 @@ fn stylus_deployer_deploys_activates_and_constructs_in_one_transaction() {
     // refuses a router without code).
     let no_code = Address::repeat_byte(0x44);
     let failing = IStylusDeployer::deployCall {
-        bytecode: zkmltrack_devnet::genesis::init_code_for(&code),
+        bytecode: zkmltrack_protocol::evm::init_code_for(&code).into(),
         initData: constructor_calldata(&(DEV_ACCOUNT, no_code).abi_encode_params()).into(),
         initValue: U256::ZERO,
         salt: [7u8; 32].into(),

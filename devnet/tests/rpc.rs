@@ -16,7 +16,8 @@ use alloy::{
     sol,
     sol_types::SolCall,
 };
-use zkmltrack_devnet::{genesis::init_code_for, DEV_KEY};
+use zkmltrack_devnet::DEV_KEY;
+use zkmltrack_protocol::evm::init_code_for;
 
 sol! {
     function dataFee() returns (uint256);

@@ -5,9 +5,13 @@
 use alloy_sol_types::SolError;
 use revm::primitives::{Address, Bytes, U256};
 use zkmltrack_devnet::{
-    arbos::IArbWasm, genesis::init_code_for, stylus::program::encode, CallRequest, Devnet,
-    DevnetError, TxRequest, DEV_ACCOUNT,
+    arbos::IArbWasm, stylus::program::encode, CallRequest, Devnet, DevnetError, TxRequest,
+    DEV_ACCOUNT,
 };
+
+fn init_code_for(code: &[u8]) -> Bytes {
+    zkmltrack_protocol::evm::init_code_for(code).into()
+}
 
 fn probe_wasm() -> Vec<u8> {
     wat::parse_file(concat!(

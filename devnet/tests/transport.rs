@@ -21,10 +21,10 @@ use alloy::{
 use futures_util::StreamExt;
 use http::{block_number, post};
 use zkmltrack_devnet::{
-    genesis::init_code_for,
     rpc::{self, server::BODY_TIMEOUT},
     Devnet, DEV_KEY,
 };
+use zkmltrack_protocol::evm::init_code_for;
 
 #[test]
 fn clients_that_stall_mid_request_hold_up_nobody_and_are_cut_off() {

@@ -34,9 +34,9 @@ use crate::{
     quantize::{InputType, QuantizeError, TASK_INPUT_TYPE},
 };
 
-/// Number of classes a task may have at most (the ModelRegistry takes 2 to
-/// 256), so labels run from 0 to `MAX_CLASSES - 1`.
-pub const MAX_CLASSES: u32 = 256;
+/// Number of classes a task may have at most (the ModelRegistry's limit), so
+/// labels run from 0 to `MAX_CLASSES - 1`.
+pub use zkmltrack_protocol::registry::limits::MAX_CLASSES;
 
 /// Longest line [`Dataset::from_csv`] reads (1 MiB, some 50,000 features):
 /// a longer one is refused rather than buffered.

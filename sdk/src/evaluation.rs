@@ -143,14 +143,16 @@ pub fn check_quantization(
     Ok(values.len())
 }
 
-/// Candidate dataset index of a slot (the controller's formula).
+/// Candidate dataset index of a slot (the controller's formula,
+/// [`zkmltrack_protocol::evaluation::candidate_index`], with alloy's keccak).
 pub fn candidate_index(seed: U256, slot: u32, attempt: u32, size: u64) -> u64 {
-    let mut buf = [0u8; 40];
-    buf[..32].copy_from_slice(&seed.to_be_bytes::<32>());
-    buf[32..36].copy_from_slice(&slot.to_be_bytes());
-    buf[36..].copy_from_slice(&attempt.to_be_bytes());
-    let hash = U256::from_be_bytes(keccak256(buf).0);
-    (hash % U256::from(size)).to::<u64>()
+    zkmltrack_protocol::evaluation::candidate_index(
+        |data| keccak256(data).0,
+        seed.to_be_bytes(),
+        slot,
+        attempt,
+        size,
+    )
 }
 
 /// The dataset indices an evaluation with `seed` draws for its `samples`
@@ -168,32 +170,13 @@ pub fn drawn_indices(seed: U256, samples: u32, dataset_size: u64) -> Vec<u64> {
         .collect()
 }
 
-/// Accuracy in basis points, rounded down (the controller's formula).
-pub fn accuracy_bps(correct: u32, samples: u32) -> u32 {
-    (correct as u64 * 10_000 / samples.max(1) as u64) as u32
-}
+pub use zkmltrack_protocol::evaluation::accuracy_bps;
 
 /// Index of the largest output read as a signed field element (negatives
-/// are `p - |x|`), the first on ties: the controller's argmax.
+/// are `p - |x|`), the first on ties: the controller's argmax
+/// ([`zkmltrack_protocol::evaluation::argmax`]).
 pub fn predicted_class(outputs: &[Felt]) -> Option<usize> {
-    // Order key: negatives (those whose negation is the smaller number) first,
-    // by decreasing magnitude (bitwise-inverted), then non-negatives.
-    let key = |f: &Felt| {
-        let (value, negated) = (f.to_be_bytes(), f.neg().to_be_bytes());
-        if negated < value {
-            (0u8, negated.map(|b| !b))
-        } else {
-            (1u8, value)
-        }
-    };
-    let mut best: Option<(usize, (u8, [u8; 32]))> = None;
-    for (i, f) in outputs.iter().enumerate() {
-        let k = key(f);
-        if best.is_none_or(|(_, b)| k > b) {
-            best = Some((i, k));
-        }
-    }
-    best.map(|(i, _)| i)
+    zkmltrack_protocol::evaluation::argmax(outputs.iter().map(Felt::to_be_bytes))
 }
 
 /// `dataset` quantized for task `task_id`, refused unless its root is the

@@ -13,8 +13,13 @@
 //! - [`prover`]: the EZKL pipeline (settings, calibration, keys, proofs, verification);
 //! - [`python`]: the project-managed Python environment running the pinned `ezkl`;
 //! - [`solc`]: the project-managed Solidity compiler (npm solc) and EZKL's svm shim;
-//! - [`stylus`]: packaging compiled Stylus programs (prefix, brotli) and their size limits.
+//! - [`stylus`]: packaging compiled Stylus programs (prefix, brotli) and their size limits;
+//! - [`protocol`]: the facts the contracts and the SDK share (answer layouts, selectors,
+//!   statuses, route kinds, the draw, accuracy, argmax, limits, system addresses), the
+//!   `zkmltrack-protocol` crate the contracts build on too.
 #![warn(missing_docs)]
+
+pub use zkmltrack_protocol as protocol;
 
 pub mod chain;
 pub mod dataset;

@@ -4,10 +4,7 @@
 //! no dictionary), then the brotli-compressed WASM. Arbitrum limits the code to
 //! 24,576 bytes (EIP-170) and the decompressed WASM to 128 KiB.
 
-pub use zkmltrack_devnet::stylus::program::{MAX_WASM_SIZE, PROGRAM_PREFIX};
-
-/// Largest deployable code, prefix included (EIP-170).
-pub const MAX_CODE_SIZE: usize = 24_576;
+pub use zkmltrack_protocol::stylus::{MAX_CODE_SIZE, MAX_WASM_SIZE, PROGRAM_PREFIX};
 
 /// Size figures of one program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,10 +22,11 @@ impl ProgramSize {
     }
 }
 
-/// The deployable code of a WASM program: prefix and brotli-compressed WASM (the devnet's
-/// encoder, so what the SDK deploys is byte for byte what the devnet tests run).
+/// The deployable code of a WASM program: prefix and brotli-compressed WASM (the protocol
+/// crate's encoder, which the devnet uses too: what the SDK deploys is byte for byte what
+/// the devnet tests run).
 pub fn program_code(wasm: &[u8]) -> Vec<u8> {
-    zkmltrack_devnet::stylus::program::encode(wasm)
+    zkmltrack_protocol::stylus::encode(wasm)
 }
 
 /// The size figures of a WASM program.

@@ -22,15 +22,17 @@ use crate::chain::{
     event, Chain, ChainError,
 };
 
-/// L2 blocks a task's randomness provider has to fulfil; after them anyone's
-/// [`Suite::draw`] expires the evaluation and frees the model's lock. The
-/// controller's constant (`zkmltrack_common::PROVIDER_TIMEOUT_BLOCKS`; a unit
-/// test keeps the two equal).
-pub const PROVIDER_TIMEOUT_BLOCKS: u64 = 7_200;
+pub use zkmltrack_protocol::{
+    evaluation::{EvaluationStatus, PROVIDER_TIMEOUT_BLOCKS},
+    router::{
+        vka_srs_words, RouteKind, KIND_PLAIN, KIND_REUSABLE_CALLDATA, KIND_REUSABLE_STORED,
+        SRS_WORDS,
+    },
+};
 
-/// Selector of `stylus_constructor()`, which stylus-sdk constructors answer to.
+/// Calldata that runs a stylus-sdk constructor with these encoded arguments.
 fn constructor_calldata(args: Vec<u8>) -> Bytes {
-    zkmltrack_devnet::stylus::program::constructor_calldata(&args).into()
+    zkmltrack_protocol::stylus::constructor_calldata(&args).into()
 }
 
 /// Where the suite lives on a chain (the deployment file's content).
@@ -174,19 +176,7 @@ impl TaskSpec {
 }
 
 /// The ModelRegistry's limits on a task's parameters (`createTask`).
-pub mod task_limits {
-    /// Most samples an evaluation may draw (and never more than the rows).
-    pub const MAX_SAMPLES: u32 = 1024;
-    /// Most features per row.
-    pub const MAX_FEATURES: u32 = 256;
-    /// Classes: 2 to this many (the dataset reader's label bound).
-    pub use crate::dataset::MAX_CLASSES;
-    /// Largest fixed-point scale (bits).
-    pub const MAX_SCALE: u32 = 64;
-    /// Largest draw delay (blocks): the beacon block's hash must stay within
-    /// ArbSys' 256-block window.
-    pub const MAX_DRAW_DELAY: u32 = 255;
-}
+pub use zkmltrack_protocol::registry::limits as task_limits;
 
 impl TaskSpec {
     /// Checks every parameter against the registry's limits, so a task the
@@ -212,9 +202,9 @@ impl TaskSpec {
                 self.feature_count
             ));
         }
-        if !(2..=MAX_CLASSES).contains(&self.class_count) {
+        if !(MIN_CLASSES..=MAX_CLASSES).contains(&self.class_count) {
             return Err(format!(
-                "{} classes: a task takes 2 to {MAX_CLASSES}",
+                "{} classes: a task takes {MIN_CLASSES} to {MAX_CLASSES}",
                 self.class_count
             ));
         }
@@ -301,15 +291,6 @@ pub struct RegisteredVersion {
     pub vka_store: Address,
 }
 
-/// The VKA words an EZKL 23 reusable verifier reads the pairing's G2 points
-/// from (the G2 generator, then the SRS's `[τ]G2`); the router pins them.
-pub const SRS_WORDS: std::ops::Range<usize> = 16..24;
-
-/// The G2 words of the SRS a VKA was made with, or `None` for a short VKA.
-pub fn vka_srs_words(vka: &[B256]) -> Option<[B256; 8]> {
-    vka.get(SRS_WORDS)?.try_into().ok()
-}
-
 /// EZKL's reusable verifier as the suite deploys it.
 #[derive(Clone, Copy, Debug)]
 pub struct ReusableVerifier<'a> {
@@ -318,13 +299,6 @@ pub struct ReusableVerifier<'a> {
     /// G2 words of the SRS the suite trusts (see [`vka_srs_words`]).
     pub trusted_srs: [B256; 8],
 }
-
-/// Route kind: reusable verifier, VKA stored as a data contract's code.
-pub const KIND_REUSABLE_STORED: u8 = 1;
-/// Route kind: reusable verifier, VKA passed with each verification.
-pub const KIND_REUSABLE_CALLDATA: u8 = 2;
-/// Route kind: plain per-model verifier (key in its code).
-pub const KIND_PLAIN: u8 = 3;
 
 /// A verifier route of the router.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -345,23 +319,6 @@ pub struct Route {
     pub approved: bool,
     /// The only account that may register versions on it.
     pub holder: Address,
-}
-
-/// Evaluation states (the controller's status codes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EvaluationStatus {
-    /// Opened, waiting for its seed.
-    Committed,
-    /// Seed fixed: samples can be submitted.
-    Drawn,
-    /// All samples scored.
-    Finalized,
-    /// Not drawn in time: the beacon block left the 256-block window before
-    /// anyone drew (the model stays locked out of the task), or the
-    /// randomness provider did not answer within [`PROVIDER_TIMEOUT_BLOCKS`]
-    /// (the lock is freed).
-    Expired,
 }
 
 /// An evaluation as the controller reports it.
@@ -1272,12 +1229,7 @@ impl Suite {
                 &Controller::evaluationCall { evaluation_id },
             )
             .await?;
-        let status = match e._3 {
-            1 => EvaluationStatus::Committed,
-            2 => EvaluationStatus::Drawn,
-            3 => EvaluationStatus::Finalized,
-            _ => EvaluationStatus::Expired,
-        };
+        let status = EvaluationStatus::from_code(e._3).unwrap_or(EvaluationStatus::Expired);
         Ok(Evaluation {
             id: evaluation_id,
             task_id: e._0,

@@ -2,7 +2,8 @@
 //! `zkmltrack-common` code accepts on-chain (run natively here).
 //! - quantized features are the felts the contracts decode;
 //! - every SDK Merkle proof walks to the SDK root with the on-chain code;
-//! - any single-bit change in a leaf or a proof hash is rejected.
+//! - any single-bit change in a leaf or a proof hash is rejected;
+//! - the SDK predicts the class the contracts score.
 
 use alloy_primitives_08::U256;
 use proptest::prelude::*;
@@ -111,11 +112,19 @@ fn alloy_primitives_u256(f: &Felt) -> U256 {
     U256::from_be_bytes(f.to_be_bytes())
 }
 
-/// The SDK's copy of the controller's provider timeout is the contracts' constant.
-#[test]
-fn provider_timeout_matches_the_contracts() {
-    assert_eq!(
-        zkmltrack::suite::PROVIDER_TIMEOUT_BLOCKS,
-        zkmltrack_common::PROVIDER_TIMEOUT_BLOCKS
-    );
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The SDK's predicted class (its `Felt`s) is the contracts' argmax (their
+    /// `U256`s) on signed outputs of either sign, ties included.
+    #[test]
+    fn the_sdk_predicts_the_class_the_contracts_score(
+        outputs in prop::collection::vec(prop_oneof![-3i128..3, any::<i64>().prop_map(i128::from)], 1..12),
+    ) {
+        let felts: Vec<Felt> = outputs.iter().map(|&v| Felt::from_i128(v)).collect();
+        let words: Vec<U256> = felts.iter().map(alloy_primitives_u256).collect();
+        let want = outputs.iter().enumerate().rev().max_by_key(|(_, v)| **v).map(|(i, _)| i);
+        prop_assert_eq!(zkmltrack::evaluation::predicted_class(&felts), want);
+        prop_assert_eq!(felt::argmax(&words), want);
+    }
 }

@@ -24,10 +24,10 @@ use zkmltrack::{
     solc::{Solc, SolcError, SOLC_VERSION},
 };
 
-/// EIP-170: largest runtime code.
-pub const MAX_RUNTIME_SIZE: usize = 24_576;
-/// EIP-3860: largest init code.
-pub const MAX_INITCODE_SIZE: usize = 49_152;
+/// EIP-170: largest runtime code; EIP-3860: largest init code.
+pub use zkmltrack::protocol::stylus::{
+    MAX_CODE_SIZE as MAX_RUNTIME_SIZE, MAX_INIT_CODE_SIZE as MAX_INITCODE_SIZE,
+};
 /// Optimizer runs used for verifiers (size is the binding constraint).
 pub const OPTIMIZER_RUNS: u32 = 1;
 

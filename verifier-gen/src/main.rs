@@ -74,10 +74,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let bundle = generate(&circuit, kind, &solc)?;
     bundle.write(&out)?;
     println!(
-        "{}: runtime {} bytes (limit 24576), init code {} bytes (limit 49152){} -> {}",
+        "{}: runtime {} bytes (limit {}), init code {} bytes (limit {}){} -> {}",
         bundle.contract,
         bundle.runtime_size,
+        zkmltrack_verifier_gen::MAX_RUNTIME_SIZE,
         bundle.initcode_size,
+        zkmltrack_verifier_gen::MAX_INITCODE_SIZE,
         bundle
             .vka
             .as_ref()

@@ -220,7 +220,7 @@ pub const PROVIDER: Address = address!("0000000000000000000000000000000000c00006
 /// Leaderboard (keeps the TaskController's boards).
 pub const LEADERBOARD: Address = address!("0000000000000000000000000000000000c00007");
 /// ArbSys, where the controller reads L2 block numbers and hashes.
-pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+pub const ARB_SYS: Address = Address::new(zkmltrack_common::protocol::system::ARB_SYS);
 
 /// Senders a call can come from.
 const SENDERS: [Address; 4] = [OWNER, ALICE, BOB, PROVIDER];

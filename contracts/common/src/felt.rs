@@ -12,33 +12,18 @@ use crate::field::MODULUS_BE;
 pub const MODULUS: U256 = U256::from_be_bytes(MODULUS_BE);
 
 /// `(p - 1) / 2`, the largest element that reads as non-negative.
-pub const HALF_MODULUS: U256 = MODULUS
-    .wrapping_sub(U256::from_limbs([1, 0, 0, 0]))
-    .wrapping_shr(1);
+pub const HALF_MODULUS: U256 = U256::from_be_bytes(zkmltrack_protocol::evaluation::HALF_MODULUS);
 
-/// A key whose unsigned order is the signed order of the decoded elements.
-///
-/// Maps `[-(p-1)/2, (p-1)/2]` monotonically onto `[0, p-1]`, so argmax over
-/// keys is argmax over the signed values. `felt` must be below the modulus.
-pub fn signed_order_key(felt: U256) -> U256 {
-    if felt > HALF_MODULUS {
-        felt - HALF_MODULUS - U256::from(1u8)
-    } else {
-        felt + HALF_MODULUS
-    }
+/// Orders two elements as the signed values they encode (any 256-bit inputs;
+/// see [`zkmltrack_protocol::evaluation::signed_cmp`]).
+pub fn signed_cmp(a: U256, b: U256) -> core::cmp::Ordering {
+    zkmltrack_protocol::evaluation::signed_cmp(&a.to_be_bytes(), &b.to_be_bytes())
 }
 
-/// Index of the largest signed value, the first one on ties (numpy's argmax).
-/// Returns `None` for an empty slice.
+/// Index of the largest signed value, the first one on ties (numpy's argmax):
+/// [`zkmltrack_protocol::evaluation::argmax`] on `U256`s. `None` when empty.
 pub fn argmax(felts: &[U256]) -> Option<usize> {
-    let mut best: Option<(usize, U256)> = None;
-    for (i, felt) in felts.iter().enumerate() {
-        let key = signed_order_key(*felt);
-        if best.is_none_or(|(_, k)| key > k) {
-            best = Some((i, key));
-        }
-    }
-    best.map(|(i, _)| i)
+    zkmltrack_protocol::evaluation::argmax(felts.iter().map(|f| f.to_be_bytes()))
 }
 
 /// Decodes an element as a signed integer; `None` if it does not fit `i128`

@@ -5,7 +5,12 @@
 //! - [`poseidon`]: circom-compatible Poseidon for one and two inputs;
 //! - [`merkle`]: `rs_merkle`-compatible Merkle path evaluation;
 //! - [`felt`]: EZKL's signed fixed-point encoding (`p - x` for negatives), argmax;
-//! - [`leaf_hash`]: the dataset leaf of a row (quantized features and label).
+//! - [`leaf_hash`]: the dataset leaf of a row (quantized features and label);
+//! - [`word`]: an ABI answer's word as a `U256`.
+//!
+//! The facts the contracts share with the SDK and the devnet (answer layouts,
+//! selectors, statuses, constants, the draw, accuracy and argmax) live in
+//! `zkmltrack-protocol`, re-exported here as [`protocol`].
 //!
 //! The off-chain SDK (`zkmltrack::hashing`) is the reference; `vectors.json`,
 //! generated from it, pins both to identical results.
@@ -17,19 +22,10 @@ pub mod field;
 pub mod merkle;
 pub mod poseidon;
 
-use field::{limb29::Fe29, Fe};
+pub use zkmltrack_protocol as protocol;
+pub use zkmltrack_protocol::{evaluation::LEAF_DOMAIN, id_index, is_contract_codehash};
 
-/// Domain tag of dataset leaves: ASCII `zkmltrack.leaf.v1` as a big-endian integer.
-pub const LEAF_DOMAIN: [u8; 32] = {
-    let tag = *b"zkmltrack.leaf.v1";
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < tag.len() {
-        out[32 - tag.len() + i] = tag[i];
-        i += 1;
-    }
-    out
-};
+use field::{limb29::Fe29, Fe};
 
 /// The leaf of one dataset row: `acc = H(LEAF_DOMAIN, n + 1)`, then
 /// `acc = H(acc, x)` for each feature `x`, and finally `H(acc, label)`.
@@ -145,52 +141,11 @@ macro_rules! governance {
     };
 }
 
-/// L2 blocks a task's randomness provider has to fulfil an evaluation's
-/// request (about half an hour on Arbitrum One at four blocks a second). After
-/// them anyone's `draw` expires the evaluation and frees the model's lock on
-/// the task (the participant saw no randomness, so a new opening draws nothing
-/// twice). Shared by the TaskController and the SDK.
-pub const PROVIDER_TIMEOUT_BLOCKS: u64 = 7_200;
-
-/// ModelRegistry `version(uint64)` selector. The answer is eight static
-/// words: lineage, number, submitter, ONNX hash, VK digest, route,
-/// registered at, revoked (the word [`VERSION_REVOKED_WORD`]).
-pub const REGISTRY_VERSION: [u8; 4] = [0x57, 0x54, 0x73, 0x2c];
-/// Words in the ModelRegistry's `version(uint64)` answer.
-pub const VERSION_WORDS: usize = 8;
-/// Word of the `version(uint64)` answer that is non-zero once revoked.
-pub const VERSION_REVOKED_WORD: usize = 7;
-
-/// Calldata of ModelRegistry `version(version_id)`.
-pub fn version_calldata(version_id: u64) -> [u8; 36] {
-    let mut calldata = [0u8; 36];
-    calldata[..4].copy_from_slice(&REGISTRY_VERSION);
-    calldata[28..].copy_from_slice(&version_id.to_be_bytes());
-    calldata
-}
-
 /// Word `i` of ABI-encoded return data (big-endian), or zero when it is shorter.
 pub fn word(data: &[u8], i: usize) -> alloy_primitives::U256 {
-    data.get(32 * i..32 * i + 32)
-        .map(alloy_primitives::U256::from_be_slice)
+    zkmltrack_protocol::word(data, i)
+        .map(alloy_primitives::U256::from_be_bytes)
         .unwrap_or_default()
-}
-
-/// Storage index of a 1-based id: `id - 1`, and `usize::MAX` (never present) for 0.
-pub fn id_index(id: u64) -> usize {
-    (id as usize).wrapping_sub(1)
-}
-
-/// keccak256 of empty code, the code hash of an account without code.
-pub const EMPTY_CODE_HASH: [u8; 32] = [
-    0xc5, 0xd2, 0x46, 0x01, 0x86, 0xf7, 0x23, 0x3c, 0x92, 0x7e, 0x7d, 0xb2, 0xdc, 0xc7, 0x03, 0xc0,
-    0xe5, 0x00, 0xb6, 0x53, 0xca, 0x82, 0x27, 0x3b, 0x7b, 0xfa, 0xd8, 0x04, 0x5d, 0x85, 0xa4, 0x70,
-];
-
-/// Whether an `EXTCODEHASH` result belongs to an account that holds code
-/// (not a missing account, hash 0, and not an account without code).
-pub fn is_contract_codehash(hash: [u8; 32]) -> bool {
-    hash != [0u8; 32] && hash != EMPTY_CODE_HASH
 }
 
 /// Aborts the program on panic. A Stylus program is a `no_std` WASM binary and

@@ -23,7 +23,10 @@ use stylus_sdk::{
     prelude::*,
     storage::{StorageAddress, StorageMap, StorageU32, StorageU64, StorageVec},
 };
-use zkmltrack_common::{version_calldata, word, VERSION_REVOKED_WORD, VERSION_WORDS};
+use zkmltrack_common::{
+    protocol::registry::{version, version_calldata},
+    word,
+};
 
 pub use sol::*;
 
@@ -31,7 +34,7 @@ pub use sol::*;
 pub const LEADERBOARD_SIZE: usize = 10;
 
 /// 100% in basis points: no finalized evaluation scores more.
-pub const MAX_ACCURACY_BPS: u32 = 10_000;
+pub use zkmltrack_common::protocol::evaluation::MAX_ACCURACY_BPS;
 
 mod sol {
     use alloy_sol_types::sol;
@@ -191,7 +194,7 @@ impl Leaderboard {
     fn is_live(&self, version_id: u64) -> bool {
         unsafe { RawCall::new_static().call(self.registry.get(), &version_calldata(version_id)) }
             .is_ok_and(|out| {
-                out.len() >= 32 * VERSION_WORDS && word(&out, VERSION_REVOKED_WORD).is_zero()
+                out.len() >= 32 * version::WORDS && word(&out, version::REVOKED).is_zero()
             })
     }
 }

@@ -40,26 +40,10 @@ use stylus_sdk::{
 pub use sol::*;
 use zkmltrack_common::id_index;
 
-/// Largest draw delay: the beacon block's hash must stay within ArbSys' 256-block window.
-pub const MAX_DRAW_DELAY: u32 = 255;
-
-/// Task parameter codes carried by [`InvalidTaskParameter`].
-pub mod parameter {
-    /// The root is zero or not a field element.
-    pub const ROOT: u8 = 1;
-    /// The dataset size is zero.
-    pub const DATASET_SIZE: u8 = 2;
-    /// The feature count is 0 or above 256.
-    pub const FEATURE_COUNT: u8 = 3;
-    /// The class count is below 2 or above 256.
-    pub const CLASS_COUNT: u8 = 4;
-    /// The scale is above 64 bits.
-    pub const SCALE: u8 = 5;
-    /// The sample count is 0, above the dataset size or above 1024.
-    pub const SAMPLES: u8 = 6;
-    /// The draw delay is 0 or above [`MAX_DRAW_DELAY`].
-    pub const DRAW_DELAY: u8 = 7;
-}
+pub use zkmltrack_common::protocol::registry::{
+    limits::{MAX_CLASSES, MAX_DRAW_DELAY, MAX_FEATURES, MAX_SAMPLES, MAX_SCALE, MIN_CLASSES},
+    parameter,
+};
 
 mod sol {
     use alloy_sol_types::sol;
@@ -358,11 +342,13 @@ pub struct ModelRegistry {
 zkmltrack_common::governance!(ModelRegistry, Error);
 
 /// What `version(id)` returns: lineage id, number, submitter, ONNX hash,
-/// VK digest, route id, registration timestamp, revoked.
+/// VK digest, route id, registration timestamp, revoked (word indices:
+/// `zkmltrack_protocol::registry::version`; a test pins them).
 pub type VersionInfo = (u64, u32, Address, B256, B256, u64, u64, bool);
 
 /// What `task(id)` returns: creator, root, dataset size, feature count, class
-/// count, scale, samples, draw delay, randomness provider, closed.
+/// count, scale, samples, draw delay, randomness provider, closed (word
+/// indices: `zkmltrack_protocol::registry::task`; a test pins them).
 pub type TaskInfo = (Address, B256, u64, u32, u32, u32, u32, u32, Address, bool);
 
 #[public]
@@ -536,16 +522,16 @@ impl ModelRegistry {
         if dataset_size == 0 {
             return invalid(parameter::DATASET_SIZE);
         }
-        if feature_count == 0 || feature_count > 256 {
+        if feature_count == 0 || feature_count > MAX_FEATURES {
             return invalid(parameter::FEATURE_COUNT);
         }
-        if !(2..=256).contains(&class_count) {
+        if !(MIN_CLASSES..=MAX_CLASSES).contains(&class_count) {
             return invalid(parameter::CLASS_COUNT);
         }
-        if scale > 64 {
+        if scale > MAX_SCALE {
             return invalid(parameter::SCALE);
         }
-        if samples == 0 || samples as u64 > dataset_size || samples > 1024 {
+        if samples == 0 || samples as u64 > dataset_size || samples > MAX_SAMPLES {
             return invalid(parameter::SAMPLES);
         }
         if draw_delay == 0 || draw_delay > MAX_DRAW_DELAY {

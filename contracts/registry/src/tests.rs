@@ -488,3 +488,75 @@ fn the_router_must_be_a_contract(
         Error::InvalidRouter(InvalidRouter { router }) if router == alice
     ));
 }
+
+/// The answers' tuples put each field at the word the protocol crate names,
+/// which the TaskController, the Leaderboard and the SDK decode by.
+#[test]
+fn answers_are_laid_out_as_the_protocol_says() {
+    use alloy_primitives::U256;
+    use alloy_sol_types::SolValue;
+    use zkmltrack_common::{
+        protocol::registry::{task, version},
+        word,
+    };
+
+    let creator = Address::repeat_byte(0xc1);
+    let randomness = Address::repeat_byte(0xd2);
+    let info: TaskInfo = (
+        creator,
+        B256::repeat_byte(0x33),
+        50,
+        4,
+        3,
+        7,
+        8,
+        9,
+        randomness,
+        true,
+    );
+    let out = info.abi_encode_params();
+    assert_eq!(out.len(), 32 * task::WORDS);
+    assert_eq!(
+        word(&out, task::OWNER),
+        U256::from_be_slice(creator.into_word().as_slice())
+    );
+    assert_eq!(word(&out, task::ROOT), U256::from_be_bytes([0x33; 32]));
+    for (index, value) in [
+        (task::SIZE, 50u64),
+        (task::FEATURES, 4),
+        (task::CLASSES, 3),
+        (task::SCALE, 7),
+        (task::SAMPLES, 8),
+        (task::DRAW_DELAY, 9),
+        (task::CLOSED, 1),
+    ] {
+        assert_eq!(word(&out, index), U256::from(value), "task word {index}");
+    }
+    assert_eq!(
+        word(&out, task::RANDOMNESS),
+        U256::from_be_slice(randomness.into_word().as_slice())
+    );
+
+    let submitter = Address::repeat_byte(0xe3);
+    let info: VersionInfo = (5, 2, submitter, ONNX, DIGEST, 6, 77, true);
+    let out = info.abi_encode_params();
+    assert_eq!(out.len(), 32 * version::WORDS);
+    for (index, value) in [
+        (version::LINEAGE, 5u64),
+        (version::NUMBER, 2),
+        (version::ROUTE, 6),
+        (version::REGISTERED_AT, 77),
+        (version::REVOKED, 1),
+    ] {
+        assert_eq!(word(&out, index), U256::from(value), "version word {index}");
+    }
+    assert_eq!(
+        word(&out, version::SUBMITTER),
+        U256::from_be_slice(submitter.into_word().as_slice())
+    );
+    assert_eq!(word(&out, version::ONNX_HASH), U256::from_be_bytes(ONNX.0));
+    assert_eq!(
+        word(&out, version::VK_DIGEST),
+        U256::from_be_bytes(DIGEST.0)
+    );
+}

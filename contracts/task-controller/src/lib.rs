@@ -37,7 +37,7 @@ extern crate alloc;
 
 use alloc::{vec, vec::Vec};
 
-use alloy_primitives::{address, Address, B256, U256, U32, U64, U8};
+use alloy_primitives::{Address, B256, U256, U32, U64, U8};
 use alloy_sol_types::SolCall;
 use openzeppelin_stylus::utils::pausable::EnforcedPause;
 use stylus_sdk::{
@@ -49,36 +49,32 @@ use stylus_sdk::{
     },
 };
 use zkmltrack_common::{
-    felt, id_index, version_calldata, word, VERSION_REVOKED_WORD, VERSION_WORDS,
+    felt, id_index,
+    protocol::registry::{version, version_calldata},
+    word,
 };
 
 pub use sol::*;
-pub use zkmltrack_common::PROVIDER_TIMEOUT_BLOCKS;
+pub use zkmltrack_common::protocol::evaluation::{
+    EvaluationStatus, BLOCK_HASH_WINDOW, PROVIDER_TIMEOUT_BLOCKS,
+};
+use zkmltrack_common::protocol::{
+    evaluation,
+    registry::{self, task},
+    system::{self, ARB_BLOCK_HASH, ARB_BLOCK_NUMBER},
+};
 
-/// Blocks whose hash ArbSys still serves.
-pub const BLOCK_HASH_WINDOW: u64 = 256;
 /// ArbSys precompile (L2 block number and hashes).
-pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+pub const ARB_SYS: Address = Address::new(system::ARB_SYS);
 
-/// ModelRegistry `paused()` selector.
-const REGISTRY_PAUSED: [u8; 4] = [0x5c, 0x97, 0x5a, 0xbb];
-/// ModelRegistry `task(uint64)` selector.
-const REGISTRY_TASK: [u8; 4] = [0x63, 0xcb, 0xcb, 0x4f];
-/// ArbSys `arbBlockNumber()` selector.
-const ARB_BLOCK_NUMBER: [u8; 4] = [0xa3, 0xb1, 0xb3, 0x1d];
-/// ArbSys `arbBlockHash(uint256)` selector.
-const ARB_BLOCK_HASH: [u8; 4] = [0x2b, 0x40, 0x7a, 0x82];
-
-/// Evaluation status: committed, waiting for its seed.
-pub const STATUS_COMMITTED: u8 = 1;
-/// Evaluation status: seed drawn, samples being submitted.
-pub const STATUS_DRAWN: u8 = 2;
-/// Evaluation status: all samples scored, accuracy final.
-pub const STATUS_FINALIZED: u8 = 3;
-/// Evaluation status: the beacon block left the hash window before anyone
-/// drew (the model stays locked out of the task), or the randomness provider
-/// did not fulfil within [`PROVIDER_TIMEOUT_BLOCKS`] (the lock is freed).
-pub const STATUS_EXPIRED: u8 = 4;
+/// Evaluation status code: committed, waiting for its seed.
+pub const STATUS_COMMITTED: u8 = EvaluationStatus::Committed.code();
+/// Evaluation status code: seed drawn, samples being submitted.
+pub const STATUS_DRAWN: u8 = EvaluationStatus::Drawn.code();
+/// Evaluation status code: all samples scored, accuracy final.
+pub const STATUS_FINALIZED: u8 = EvaluationStatus::Finalized.code();
+/// Evaluation status code: expired (see [`EvaluationStatus::Expired`]).
+pub const STATUS_EXPIRED: u8 = EvaluationStatus::Expired.code();
 
 mod sol {
     use alloy_sol_types::sol;
@@ -513,7 +509,7 @@ impl TaskController {
                 }));
             }
             let version_id = self.evaluation_ref(evaluation_id)?.version_id.get().to();
-            let vk_digest = word(&self.version_words(version_id)?, 4).into();
+            let vk_digest = word(&self.version_words(version_id)?, version::VK_DIGEST).into();
             self.evaluated
                 .setter(evaluated_key(self, task_id, vk_digest))
                 .set(U64::ZERO);
@@ -792,10 +788,7 @@ impl TaskController {
     }
 }
 
-/// Accuracy in basis points.
-fn accuracy_bps(correct: u32, samples: u32) -> u32 {
-    (correct as u64 * 10_000 / samples as u64) as u32
-}
+use evaluation::accuracy_bps;
 
 /// `keccak256(task_id, vk_digest)`, the one-evaluation-per-model key.
 fn evaluated_key(controller: &TaskController, task_id: u64, vk_digest: B256) -> B256 {
@@ -805,7 +798,8 @@ fn evaluated_key(controller: &TaskController, task_id: u64, vk_digest: B256) -> 
     controller.vm().native_keccak256(&buf)
 }
 
-/// Candidate dataset index of a slot: `keccak256(seed, slot, attempt) mod size`.
+/// Candidate dataset index of a slot ([`evaluation::candidate_index`] with the
+/// host's keccak).
 fn candidate_index(
     controller: &TaskController,
     seed: U256,
@@ -813,16 +807,13 @@ fn candidate_index(
     attempt: u32,
     size: u64,
 ) -> u64 {
-    let mut buf = [0u8; 40];
-    buf[..32].copy_from_slice(&seed.to_be_bytes::<32>());
-    buf[32..36].copy_from_slice(&slot.to_be_bytes());
-    buf[36..].copy_from_slice(&attempt.to_be_bytes());
-    let hash = controller.vm().native_keccak256(&buf).0;
-    // Big-endian 256-bit value mod a 64-bit size, limb by limb.
-    hash.chunks_exact(8).fold(0u64, |rem, limb| {
-        let limb = u64::from_be_bytes(limb.try_into().unwrap_or_default());
-        ((((rem as u128) << 64) | limb as u128) % size as u128) as u64
-    })
+    evaluation::candidate_index(
+        |data| controller.vm().native_keccak256(data).0,
+        seed.to_be_bytes(),
+        slot,
+        attempt,
+        size,
+    )
 }
 
 /// A callee's revert data as it is, or [`VerificationUnavailable`] when it
@@ -839,7 +830,7 @@ impl TaskController {
     /// Refuses while the ModelRegistry, the suite's governance anchor, is
     /// paused, or does not say it is not (fails closed).
     fn when_not_paused(&self) -> Result<(), Error> {
-        let paused = unsafe { RawCall::new_static().call(self.registry.get(), &REGISTRY_PAUSED) }
+        let paused = unsafe { RawCall::new_static().call(self.registry.get(), &registry::PAUSED) }
             .map_or(true, |out| out.len() < 32 || !word(&out, 0).is_zero());
         if paused {
             return Err(Error::EnforcedPause(EnforcedPause {}));
@@ -849,22 +840,21 @@ impl TaskController {
 
     /// A task's parameters, read from the ModelRegistry.
     fn task_params(&self, task_id: u64) -> Result<TaskParams, Error> {
-        // ModelRegistry.task(uint64): ten static words, decoded in place.
-        let mut calldata = REGISTRY_TASK.to_vec();
-        calldata.extend_from_slice(&U256::from(task_id).to_be_bytes::<32>());
+        // ModelRegistry.task(uint64): static words, decoded in place.
+        let calldata = registry::task_calldata(task_id);
         let out = unsafe { RawCall::new_static().call(self.registry.get(), &calldata) }
             .ok()
-            .filter(|out| out.len() >= 320)
+            .filter(|out| out.len() >= 32 * task::WORDS)
             .ok_or(Error::UnknownTask(UnknownTask { task_id }))?;
         Ok(TaskParams {
-            root: word(&out, 1).into(),
-            size: word(&out, 2).saturating_to(),
-            features: word(&out, 3).saturating_to(),
-            classes: word(&out, 4).saturating_to(),
-            samples: word(&out, 6).saturating_to(),
-            draw_delay: word(&out, 7).saturating_to(),
-            randomness: Address::from_word(word(&out, 8).into()),
-            closed: !word(&out, 9).is_zero(),
+            root: word(&out, task::ROOT).into(),
+            size: word(&out, task::SIZE).saturating_to(),
+            features: word(&out, task::FEATURES).saturating_to(),
+            classes: word(&out, task::CLASSES).saturating_to(),
+            samples: word(&out, task::SAMPLES).saturating_to(),
+            draw_delay: word(&out, task::DRAW_DELAY).saturating_to(),
+            randomness: Address::from_word(word(&out, task::RANDOMNESS).into()),
+            closed: !word(&out, task::CLOSED).is_zero(),
         })
     }
 
@@ -928,20 +918,20 @@ impl TaskController {
     fn version_words(&self, version_id: u64) -> Result<Vec<u8>, Error> {
         unsafe { RawCall::new_static().call(self.registry.get(), &version_calldata(version_id)) }
             .ok()
-            .filter(|out| out.len() >= 32 * VERSION_WORDS)
+            .filter(|out| out.len() >= 32 * version::WORDS)
             .ok_or(Error::VersionUnavailable(VersionUnavailable { version_id }))
     }
 
     /// Submitter, VK digest and route of a registered, unrevoked version.
     fn live_version(&self, version_id: u64) -> Result<(Address, B256, u64), Error> {
         let out = self.version_words(version_id)?;
-        if !word(&out, VERSION_REVOKED_WORD).is_zero() {
+        if !word(&out, version::REVOKED).is_zero() {
             return Err(Error::VersionIsRevoked(VersionIsRevoked { version_id }));
         }
         Ok((
-            Address::from_word(word(&out, 2).into()),
-            word(&out, 4).into(),
-            word(&out, 5).saturating_to(),
+            Address::from_word(word(&out, version::SUBMITTER).into()),
+            word(&out, version::VK_DIGEST).into(),
+            word(&out, version::ROUTE).saturating_to(),
         ))
     }
 

@@ -8,7 +8,6 @@ use motsu::prelude::*;
 use serde_json::Value;
 use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageU256};
 use zkmltrack_common::felt;
-use zkmltrack_common::REGISTRY_VERSION;
 use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_leaderboard::{Leaderboard, Row, LEADERBOARD_SIZE};
 use zkmltrack_registry::ModelRegistry;
@@ -21,9 +20,9 @@ use super::*;
 #[test]
 fn raw_call_selectors_match_their_signatures() {
     for (selector, signature) in [
-        (REGISTRY_VERSION, "version(uint64)"),
-        (REGISTRY_TASK, "task(uint64)"),
-        (REGISTRY_PAUSED, "paused()"),
+        (registry::VERSION, "version(uint64)"),
+        (registry::TASK, "task(uint64)"),
+        (registry::PAUSED, "paused()"),
         (ARB_BLOCK_NUMBER, "arbBlockNumber()"),
         (ARB_BLOCK_HASH, "arbBlockHash(uint256)"),
     ] {

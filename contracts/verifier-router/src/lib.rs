@@ -55,16 +55,10 @@ use stylus_sdk::{
 pub use sol::*;
 use zkmltrack_common::id_index;
 
-/// Route kind: reusable verifier, VKA stored as a data contract's code.
-pub const KIND_REUSABLE_STORED: u8 = 1;
-/// Route kind: reusable verifier, VKA passed as calldata with each verification.
-pub const KIND_REUSABLE_CALLDATA: u8 = 2;
-/// Route kind: plain per-model verifier.
-pub const KIND_PLAIN: u8 = 3;
-
-/// The VKA words an EZKL 23 reusable verifier reads the pairing's G2 points
-/// from: the G2 generator (words 16-19) and the SRS's `[τ]G2` (words 20-23).
-pub const SRS_WORDS: core::ops::Range<usize> = 16..24;
+/// Route kinds and the pinned SRS words, shared with the SDK.
+pub use zkmltrack_common::protocol::router::{
+    KIND_PLAIN, KIND_REUSABLE_CALLDATA, KIND_REUSABLE_STORED, SRS_WORDS,
+};
 
 mod sol {
     use alloy_sol_types::sol;

@@ -13,12 +13,9 @@ use wasmi::{Config, Engine, ExternType, Module, ValType};
 
 use super::{host::HOST_IMPORTS, ink};
 
-/// Code prefix of a Stylus program (`EF F0 00`), followed by a dictionary byte.
-pub const STYLUS_PREFIX: [u8; 3] = [0xEF, 0xF0, 0x00];
-/// Largest decompressed WASM Nitro accepts.
-pub const MAX_WASM_SIZE: usize = 128 * 1024;
-/// Stylus version this devnet implements (ArbWasm `stylusVersion()`).
-pub const STYLUS_VERSION: u16 = 2;
+pub use zkmltrack_protocol::stylus::{
+    constructor_calldata, encode, is_program, MAX_WASM_SIZE, PROGRAM_PREFIX, STYLUS_VERSION,
+};
 
 /// Why a program cannot be activated or run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,35 +38,6 @@ pub enum ProgramError {
     /// The module breaks a Stylus rule (exports, imports, memory).
     #[error("not a valid Stylus program: {0}")]
     Rule(String),
-}
-
-/// Prefix of program code written without a compression dictionary (what cargo-stylus writes).
-pub const PROGRAM_PREFIX: [u8; 4] = [0xEF, 0xF0, 0x00, 0x00];
-
-/// Deployable code of a WASM program: [`PROGRAM_PREFIX`], then the WASM brotli-compressed at
-/// quality 11, window 22 (cargo-stylus' settings).
-pub fn encode(wasm: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut code = PROGRAM_PREFIX.to_vec();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut code, 4096, 11, 22);
-        writer
-            .write_all(wasm)
-            .expect("writing to a Vec cannot fail");
-    }
-    code
-}
-
-/// Calldata that runs a stylus-sdk `#[constructor]`: the selector of `stylus_constructor()`
-/// followed by the ABI-encoded arguments (`abi_encode_params` of the argument tuple).
-pub fn constructor_calldata(encoded_args: &[u8]) -> Vec<u8> {
-    let selector = alloy_primitives::keccak256("stylus_constructor()");
-    [&selector[..4], encoded_args].concat()
-}
-
-/// Returns true when `code` is a Stylus program (starts with `EF F0 00`).
-pub fn is_program(code: &[u8]) -> bool {
-    code.len() > STYLUS_PREFIX.len() && code.starts_with(&STYLUS_PREFIX)
 }
 
 /// Strips the prefix and decompresses the brotli stream.

@@ -4,7 +4,7 @@
 //! `contracts/abi/` (drift-checked against the contracts by `scripts/test`), so a
 //! change of a contract's ABI breaks this crate's build instead of its users'
 //! transactions. EZKL's verifiers are declared here from their published
-//! interfaces; Arbitrum's system contracts come from the devnet's declarations.
+//! interfaces; Arbitrum's system contracts from the protocol crate's `abi/`.
 
 #![allow(missing_docs, clippy::too_many_arguments)]
 
@@ -35,12 +35,11 @@ sol!(
     "../contracts/abi/Leaderboard.sol"
 );
 
-/// Arbitrum's system interfaces (StylusDeployer, ArbWasm 0x71, ArbSys 0x64), declared
-/// once by the devnet that implements them.
-pub use zkmltrack_devnet::{
-    arbos::{IArbSys, IArbWasm},
-    deployer::IStylusDeployer,
-};
+// Arbitrum's system interfaces (StylusDeployer, ArbWasm 0x71, ArbSys 0x64), declared
+// once in the protocol crate's `abi/` (the devnet implements them from the same files).
+sol!("../protocol/abi/IArbSys.sol");
+sol!("../protocol/abi/IArbWasm.sol");
+sol!("../protocol/abi/IStylusDeployer.sol");
 
 sol! {
     /// EZKL's reusable verifier (one contract for every model; VKAs are data).

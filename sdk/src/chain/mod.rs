@@ -33,12 +33,12 @@ use crate::stylus::{program_code, MAX_CODE_SIZE};
 use bindings::{IArbSys, IArbWasm, IStylusDeployer};
 
 /// ArbWasm precompile (program activation).
-pub const ARB_WASM: Address = address!("0000000000000000000000000000000000000071");
+pub const ARB_WASM: Address = Address::new(zkmltrack_protocol::system::ARB_WASM);
 /// ArbSys precompile (L2 block number and hashes).
-pub const ARB_SYS: Address = address!("0000000000000000000000000000000000000064");
+pub const ARB_SYS: Address = Address::new(zkmltrack_protocol::system::ARB_SYS);
 /// Arbitrum's StylusDeployer, at the same address on Arbitrum One, Sepolia and
 /// the Nitro dev node (and the zkMLTrack devnet).
-pub use zkmltrack_devnet::deployer::STYLUS_DEPLOYER;
+pub const STYLUS_DEPLOYER: Address = Address::new(zkmltrack_protocol::system::STYLUS_DEPLOYER);
 
 /// Headroom added to gas estimates (percent): Stylus ink accounting differs
 /// slightly between a simulation and the mined transaction.
@@ -412,7 +412,7 @@ impl Chain {
         for w in words {
             code.extend_from_slice(w.as_slice());
         }
-        self.deploy_evm(action, zkmltrack_devnet::genesis::init_code_for(&code))
+        self.deploy_evm(action, zkmltrack_protocol::evm::init_code_for(&code).into())
             .await
     }
 
@@ -485,7 +485,7 @@ impl Chain {
         let value = fee + fee * U256::from(DATA_FEE_MARGIN_PERCENT) / U256::from(100);
         // The deployer CREATEs from init code that returns the program.
         let call = IStylusDeployer::deployCall {
-            bytecode: zkmltrack_devnet::genesis::init_code_for(&code),
+            bytecode: zkmltrack_protocol::evm::init_code_for(&code).into(),
             initData: constructor_calldata,
             initValue: U256::ZERO,
             salt: B256::ZERO,

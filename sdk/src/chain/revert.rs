@@ -15,18 +15,6 @@ use super::bindings::{
 /// Evaluation status names, indexed by the controller's status codes.
 pub const EVALUATION_STATUS: [&str; 5] = ["none", "committed", "drawn", "finalized", "expired"];
 
-/// Task parameters named by `InvalidTaskParameter(code)`.
-const TASK_PARAMETERS: [&str; 8] = [
-    "unknown parameter",
-    "dataset root (zero or not a field element)",
-    "dataset size (zero)",
-    "feature count (0 or above 256)",
-    "class count (below 2 or above 256)",
-    "scale (above 64 bits)",
-    "sample count (0, above the dataset size or above 1024)",
-    "draw delay (0 or above 255 blocks)",
-];
-
 /// Describes revert data in one sentence, naming the error and its fields.
 /// Unknown data is shown as hex.
 pub fn describe(data: &[u8]) -> String {
@@ -177,9 +165,7 @@ fn registry(e: IModelRegistryErrors) -> String {
         E::InvalidRouter(e) => format!("{} is not a router contract", who(&e.0)),
         E::InvalidTaskParameter(e) => format!(
             "invalid task parameter: {}",
-            TASK_PARAMETERS
-                .get(e.0 as usize)
-                .unwrap_or(&TASK_PARAMETERS[0])
+            zkmltrack_protocol::registry::parameter::describe(e.0)
         ),
         E::UnknownTask(e) => format!("task {} does not exist", e.0),
         E::TaskIsClosed(e) => format!("task {} is closed", e.0),

@@ -68,18 +68,8 @@ pub enum HashingError {
     },
 }
 
-/// Domain tag of dataset leaves: the ASCII bytes of `zkmltrack.leaf.v1`, read as
-/// a big-endian integer. Keeps leaf hashes apart from inner-node hashes.
-pub const LEAF_DOMAIN: [u8; 32] = {
-    let tag = *b"zkmltrack.leaf.v1";
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < tag.len() {
-        out[32 - tag.len() + i] = tag[i];
-        i += 1;
-    }
-    out
-};
+/// Domain tag of dataset leaves (keeps leaf hashes apart from inner-node hashes).
+pub use zkmltrack_protocol::evaluation::LEAF_DOMAIN;
 
 /// An element of the BN254 scalar field, the field EZKL and circom work in.
 #[derive(Clone, Copy, PartialEq, Eq)]

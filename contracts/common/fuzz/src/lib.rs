@@ -491,8 +491,8 @@ pub fn felt(data: &[u8]) {
             assert_eq!(felt::from_i128(x), raw, "from_i128(to_i128(v))");
         }
     }
-    // The order key is total on any input (no overflow) and monotonic on elements.
-    let _ = felt::signed_order_key(raw);
+    // The signed order is total on any input (no overflow).
+    let _ = felt::signed_cmp(raw, p);
 
     // Encoding any i128.
     let x = i128::from_be_bytes(input.array());
@@ -510,19 +510,15 @@ pub fn felt(data: &[u8]) {
         .collect();
     for pair in values.windows(2) {
         let (a, b) = (signed(pair[0]), signed(pair[1]));
-        let (ka, kb) = (
-            felt::signed_order_key(pair[0]),
-            felt::signed_order_key(pair[1]),
-        );
-        assert!(ka < p && kb < p, "order keys stay below p");
+        let order = felt::signed_cmp(pair[0], pair[1]);
         assert_eq!(
-            ka < kb,
+            order.is_lt(),
             signed_less(a, b),
             "order of {} and {}",
             pair[0],
             pair[1]
         );
-        assert_eq!(ka == kb, pair[0] == pair[1]);
+        assert_eq!(order.is_eq(), pair[0] == pair[1]);
     }
     let mut want: Option<usize> = None;
     for (i, v) in values.iter().enumerate() {

@@ -1,0 +1,209 @@
+//! Evaluations: their states, the draw, the score, the leaf's domain tag.
+
+use core::cmp::Ordering;
+
+/// An evaluation's state, as the TaskController stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize),
+    serde(rename_all = "snake_case")
+)]
+#[repr(u8)]
+pub enum EvaluationStatus {
+    /// Opened, waiting for its seed.
+    Committed = 1,
+    /// Seed fixed: samples can be submitted.
+    Drawn = 2,
+    /// All samples scored, accuracy final.
+    Finalized = 3,
+    /// Not drawn in time: the beacon block left the [`BLOCK_HASH_WINDOW`]
+    /// before anyone drew (the model stays locked out of the task), or the
+    /// randomness provider did not answer within [`PROVIDER_TIMEOUT_BLOCKS`]
+    /// (the lock is freed).
+    Expired = 4,
+}
+
+impl EvaluationStatus {
+    /// The state of a stored code, `None` for anything else (0 is "no such
+    /// evaluation").
+    pub const fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(Self::Committed),
+            2 => Some(Self::Drawn),
+            3 => Some(Self::Finalized),
+            4 => Some(Self::Expired),
+            _ => None,
+        }
+    }
+
+    /// Its code on chain.
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// L2 blocks a task's randomness provider has to fulfil an evaluation's
+/// request (about half an hour on Arbitrum One at four blocks a second). After
+/// them anyone's `draw` expires the evaluation and frees the model's lock on
+/// the task (the participant saw no randomness, so a new opening draws nothing
+/// twice).
+pub const PROVIDER_TIMEOUT_BLOCKS: u64 = 7_200;
+
+/// Blocks whose hash ArbSys still serves: a beacon evaluation not drawn
+/// within them expires.
+pub const BLOCK_HASH_WINDOW: u64 = 256;
+
+/// Domain tag of dataset leaves: ASCII `zkmltrack.leaf.v1` as a big-endian
+/// integer (`leaf = H(..H(H(LEAF_DOMAIN, n + 1), x_1).., label)`).
+pub const LEAF_DOMAIN: [u8; 32] = {
+    let tag = *b"zkmltrack.leaf.v1";
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < tag.len() {
+        out[32 - tag.len() + i] = tag[i];
+        i += 1;
+    }
+    out
+};
+
+/// The 40 bytes hashed for a slot's candidate: `seed ‖ slot ‖ attempt`
+/// (big-endian).
+pub fn candidate_preimage(seed: [u8; 32], slot: u32, attempt: u32) -> [u8; 40] {
+    let mut buf = [0u8; 40];
+    buf[..32].copy_from_slice(&seed);
+    buf[32..36].copy_from_slice(&slot.to_be_bytes());
+    buf[36..].copy_from_slice(&attempt.to_be_bytes());
+    buf
+}
+
+/// A big-endian 256-bit value modulo `size` (> 0), limb by limb.
+pub fn reduce_mod(hash: &[u8; 32], size: u64) -> u64 {
+    hash.chunks_exact(8).fold(0u64, |rem, limb| {
+        let limb = u64::from_be_bytes(limb.try_into().expect("8 bytes"));
+        ((((rem as u128) << 64) | limb as u128) % size as u128) as u64
+    })
+}
+
+/// Candidate dataset index of a slot: `keccak256(seed ‖ slot ‖ attempt) mod
+/// size`; a slot whose candidate was already drawn retries with the next
+/// attempt. `keccak` is the caller's keccak-256.
+pub fn candidate_index(
+    keccak: impl FnOnce(&[u8]) -> [u8; 32],
+    seed: [u8; 32],
+    slot: u32,
+    attempt: u32,
+    size: u64,
+) -> u64 {
+    reduce_mod(&keccak(&candidate_preimage(seed, slot, attempt)), size)
+}
+
+/// Accuracy in basis points, rounded down (0 for no samples).
+pub fn accuracy_bps(correct: u32, samples: u32) -> u32 {
+    (correct as u64 * 10_000 / (samples as u64).max(1)) as u32
+}
+
+/// The best possible accuracy, 100%.
+pub const MAX_ACCURACY_BPS: u32 = 10_000;
+
+/// `(p - 1) / 2` for the BN254 scalar field's `p`, big-endian: the largest
+/// element EZKL's signed encoding reads as non-negative.
+pub const HALF_MODULUS: [u8; 32] = [
+    0x18, 0x32, 0x27, 0x39, 0x70, 0x98, 0xd0, 0x14, 0xdc, 0x28, 0x22, 0xdb, 0x40, 0xc0, 0xac, 0x2e,
+    0x94, 0x19, 0xf4, 0x24, 0x3c, 0xdc, 0xb8, 0x48, 0xa1, 0xf0, 0xfa, 0xc9, 0xf8, 0x00, 0x00, 0x00,
+];
+
+/// Orders two field elements (big-endian, below the modulus) as EZKL's
+/// signed values: `p - x` is `-x`, so negatives sort below non-negatives, and
+/// within one sign the raw order is the signed order.
+pub fn signed_cmp(a: &[u8; 32], b: &[u8; 32]) -> Ordering {
+    let negative = |x: &[u8; 32]| x > &HALF_MODULUS;
+    match (negative(a), negative(b)) {
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        _ => a.cmp(b),
+    }
+}
+
+/// Index of the largest output read as a signed field element, the first one
+/// on ties (numpy's argmax); `None` when there is none. The predicted class.
+pub fn argmax(felts: impl IntoIterator<Item = [u8; 32]>) -> Option<usize> {
+    let mut best: Option<(usize, [u8; 32])> = None;
+    for (i, felt) in felts.into_iter().enumerate() {
+        if best.is_none_or(|(_, b)| signed_cmp(&felt, &b) == Ordering::Greater) {
+            best = Some((i, felt));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keccak(data: &[u8]) -> [u8; 32] {
+        use tiny_keccak::{Hasher, Keccak};
+        let mut out = [0u8; 32];
+        let mut k = Keccak::v256();
+        k.update(data);
+        k.finalize(&mut out);
+        out
+    }
+
+    #[test]
+    fn statuses_round_trip_their_codes() {
+        for code in 1..=4 {
+            assert_eq!(EvaluationStatus::from_code(code).unwrap().code(), code);
+        }
+        assert_eq!(EvaluationStatus::from_code(0), None);
+        assert_eq!(EvaluationStatus::from_code(5), None);
+    }
+
+    #[test]
+    fn the_draw_is_the_hash_mod_size() {
+        let seed = [9u8; 32];
+        let hash = keccak(&candidate_preimage(seed, 3, 1));
+        // Reference: the hash's low 64 bits mod a power of two.
+        let low = u64::from_be_bytes(hash[24..].try_into().unwrap());
+        assert_eq!(
+            candidate_index(keccak, seed, 3, 1, 1 << 20),
+            low % (1 << 20)
+        );
+        assert_eq!(reduce_mod(&[0xff; 32], 1), 0);
+        // 2^256 - 1 mod 10 = 5 (2^256 ends in ...6).
+        assert_eq!(reduce_mod(&[0xff; 32], 10), 5);
+    }
+
+    #[test]
+    fn accuracy_rounds_down() {
+        assert_eq!(accuracy_bps(2, 3), 6_666);
+        assert_eq!(accuracy_bps(3, 3), MAX_ACCURACY_BPS);
+        assert_eq!(accuracy_bps(0, 0), 0);
+    }
+
+    #[test]
+    fn argmax_reads_signed_felts_and_keeps_the_first_tie() {
+        let small = |v: u8| {
+            let mut w = [0u8; 32];
+            w[31] = v;
+            w
+        };
+        // p - 1 (that is -1), then 0, then 0 again: 0 wins, first of the tie.
+        let mut minus_one = [
+            0x30, 0x64, 0x4e, 0x72, 0xe1, 0x31, 0xa0, 0x29, 0xb8, 0x50, 0x45, 0xb6, 0x81, 0x81,
+            0x58, 0x5d, 0x28, 0x33, 0xe8, 0x48, 0x79, 0xb9, 0x70, 0x91, 0x43, 0xe1, 0xf5, 0x93,
+            0xf0, 0x00, 0x00, 0x00,
+        ];
+        assert_eq!(argmax([minus_one, small(0), small(0)]), Some(1));
+        minus_one[28] = 0; // (p - 1) - 0xf0000000 is negative too
+        assert_eq!(argmax([small(0), minus_one]), Some(0));
+        assert_eq!(argmax([HALF_MODULUS, small(5)]), Some(0));
+        assert_eq!(argmax([]), None);
+    }
+
+    #[test]
+    fn the_leaf_tag_is_ascii_big_endian() {
+        assert_eq!(&LEAF_DOMAIN[15..], b"zkmltrack.leaf.v1");
+        assert!(LEAF_DOMAIN[..15].iter().all(|&b| b == 0));
+    }
+}
