@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use alloy::signers::local::PrivateKeySigner;
+use zkmltrack::verifier::{generate, VerifierBundle};
 use zkmltrack::{
     chain::{
         bindings::{
@@ -22,7 +23,6 @@ use zkmltrack::{
     suite::{EvaluationStatus, ReusableVerifier, Suite, SuitePrograms},
 };
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
-use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
 /// The BN254 scalar field modulus `p`, decimal.
 pub const BN254_MODULUS: &str =

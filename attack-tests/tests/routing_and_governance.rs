@@ -64,7 +64,7 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
         "VkDigestMismatch",
     );
     let solc = Solc::ensure(&prover.config().home).expect("solc");
-    let plain = zkmltrack_verifier_gen::generate(&iris_mlp, VerifierKind::Plain, &solc)
+    let plain = zkmltrack::verifier::generate(&iris_mlp, VerifierKind::Plain, &solc)
         .expect("plain verifier");
     let unlisted = suite
         .chain()

@@ -145,7 +145,7 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
         .expect("circuit");
     let solc = zkmltrack::solc::Solc::ensure(&prover.config().home).expect("solc");
     let free_bundle =
-        zkmltrack_verifier_gen::generate(&free, zkmltrack::prover::VerifierKind::Reusable, &solc)
+        zkmltrack::verifier::generate(&free, zkmltrack::prover::VerifierKind::Reusable, &solc)
             .expect("bundle");
     let free_vka = free_bundle.vka_words();
     assert_eq!(

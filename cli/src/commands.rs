@@ -10,11 +10,11 @@ use zkmltrack::{
     dataset::{Dataset, DatasetError, QuantizedDataset, RootCheck, RootRule},
     evaluation::{check_quantization, evaluate as run_evaluation, task_dataset, EvaluationReport},
     hashing::Felt,
-    prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
-    solc::Solc,
+    model::PreparedModel,
+    prover::Prover,
     suite::{LeaderboardEntry, ReusableVerifier, Route, RouteKind, Suite, SuitePrograms, TaskSpec},
+    verifier::VerifierBundle,
 };
-use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
 use crate::{
     context::{Global, ProverArgs},
@@ -307,96 +307,20 @@ pub fn programs(dir: Option<&Path>) -> Result<SuitePrograms, CliError> {
     SuitePrograms::from_dir(&dir).map_err(CliError::input)
 }
 
-/// A model made ready for the chain: circuit, reusable-verifier bundle, ONNX hash.
-pub struct PreparedModel<'p> {
-    /// The EZKL circuit (keys included).
-    pub circuit: Circuit<'p>,
-    /// Reusable verifier and the model's VKA.
-    pub bundle: VerifierBundle,
-    /// keccak256 of the ONNX file.
-    pub onnx_hash: B256,
-}
-
-impl PreparedModel<'_> {
-    /// The VKA words.
-    pub fn vka(&self) -> Vec<B256> {
-        self.bundle.vka_words()
-    }
-
-    /// The VKA digest the version registers (the bundle's).
-    pub fn vk_digest(&self) -> B256 {
-        self.bundle
-            .vka
-            .as_ref()
-            .and_then(|v| v.digest.parse().ok())
-            .unwrap_or_default()
-    }
-}
-
-/// Builds (or resumes) a model's circuit and its reusable-verifier bundle.
-/// Calibration rows are trimmed to a whole number of proofs.
+/// [`zkmltrack::model::prepare`] with its steps shown under `step`.
 pub fn prepare_model<'p>(
     prover: &'p Prover,
     model: &Path,
     (calibration, calibration_file): (&Dataset, &Path),
     step: &Step,
 ) -> Result<PreparedModel<'p>, CliError> {
-    let mut rows: Vec<Vec<f64>> = calibration
-        .rows
-        .iter()
-        .map(|r| r.features.clone())
-        .collect();
-    let progress = |p: Progress| match p {
-        Progress::Started(s) => step.note(&format!("{s} ...")),
-        Progress::Finished {
-            step: s, seconds, ..
-        } => step.note(&format!("{s} done in {seconds:.1} s")),
-        Progress::Skipped(s) => step.note(&format!("{s} already done")),
-    };
-    let circuit = match prover.circuit(model, &rows, &progress) {
-        // The model proves several rows at once: trim the set to whole proofs.
-        Err(ProverError::InputShape {
-            expected,
-            ref shape,
-            ..
-        }) if expected > 0
-            && shape.last().copied() == Some(calibration.feature_count() as i64)
-            && expected % calibration.feature_count() == 0 =>
-        {
-            let per_proof = expected / calibration.feature_count();
-            rows.truncate(rows.len() / per_proof * per_proof);
-            if rows.is_empty() {
-                return Err(CliError::input(format!(
-                    "{} proves {per_proof} rows at a time; the calibration set has fewer",
-                    model.display()
-                )));
-            }
-            prover.circuit(model, &rows, &progress)?
-        }
-        Err(ProverError::InputShape { shape, .. } | ProverError::RowWidth { shape, .. }) => {
-            return Err(CliError::input(format!(
-                "{} takes {} features per row (input shape {shape:?}); the calibration set {} \
-                 has {} rows of {} features",
-                model.display(),
-                shape.last().copied().unwrap_or_default(),
-                calibration_file.display(),
-                calibration.rows.len(),
-                calibration.feature_count()
-            )))
-        }
-        other => other?,
-    };
-    let solc = Solc::ensure(&prover.config().home).map_err(|e| CliError {
-        code: EXIT_FAILURE,
-        message: e.to_string(),
-    })?;
-    step.note("reusable verifier and VKA");
-    let bundle = generate(&circuit, VerifierKind::Reusable, &solc)?;
-    Ok(PreparedModel {
-        onnx_hash: circuit.onnx_hash(),
-        circuit,
-        bundle,
-    })
+    Ok(zkmltrack::model::prepare(
+        prover,
+        model,
+        calibration,
+        calibration_file,
+        &|note| step.note(note),
+    )?)
 }
 
 /// [`prepare_model`] of a model given by [`ModelArgs`] (its calibration set
@@ -432,7 +356,7 @@ pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
         Some(path) => VerifierBundle::read(path)?,
         None => {
             let step = Step::start("EZKL reusable verifier (from the bundled Iris model)");
-            let example = crate::demo::Example::unpack(&args.prover.work_dir("example")?)?;
+            let example = crate::example::Example::unpack(&args.prover.work_dir("example")?)?;
             let prover = args.prover.prover(DEFAULT_SCALE)?;
             let prepared = prepare_model(
                 &prover,

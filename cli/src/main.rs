@@ -16,6 +16,7 @@ mod audit;
 mod commands;
 mod context;
 mod demo;
+mod example;
 mod output;
 
 use std::{path::PathBuf, process::ExitCode};

@@ -6,9 +6,9 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use zkmltrack::{
-    chain::ChainError, dataset::DatasetError, evaluation::EvaluationError, prover::ProverError,
+    chain::ChainError, dataset::DatasetError, evaluation::EvaluationError, model::PrepareError,
+    prover::ProverError, verifier::GenError,
 };
-use zkmltrack_verifier_gen::GenError;
 
 /// Unexpected failure.
 pub const EXIT_FAILURE: u8 = 1;
@@ -84,13 +84,10 @@ fn connection_lost(message: &str) -> bool {
 
 impl From<ProverError> for CliError {
     fn from(err: ProverError) -> CliError {
-        let code = match &err {
-            ProverError::InvalidModel { .. }
-            | ProverError::UnsupportedOperation { .. }
-            | ProverError::InputShape { .. }
-            | ProverError::RowWidth { .. }
-            | ProverError::SrsTooSmall { .. } => EXIT_INPUT,
-            _ => EXIT_FAILURE,
+        let code = if err.is_input() {
+            EXIT_INPUT
+        } else {
+            EXIT_FAILURE
         };
         CliError {
             code,
@@ -107,9 +104,24 @@ impl From<DatasetError> for CliError {
 
 impl From<GenError> for CliError {
     fn from(err: GenError) -> CliError {
-        let code = match &err {
-            GenError::Prover(_) | GenError::TooLarge { .. } => EXIT_INPUT,
-            _ => EXIT_FAILURE,
+        let code = if err.is_input() {
+            EXIT_INPUT
+        } else {
+            EXIT_FAILURE
+        };
+        CliError {
+            code,
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<PrepareError> for CliError {
+    fn from(err: PrepareError) -> CliError {
+        let code = if err.is_input() {
+            EXIT_INPUT
+        } else {
+            EXIT_FAILURE
         };
         CliError {
             code,

@@ -10,10 +10,13 @@
 //! - [`dataset`]: CSV datasets quantized as EZKL quantizes inputs, with their Merkle trees;
 //! - [`quantize`]: EZKL's input quantization rule, bit for bit (the `f32` cast first);
 //! - [`hashing`]: circom-compatible Poseidon, dataset leaves and `rs_merkle` trees.
+//! - [`model`]: a model made ready for the chain (circuit, verifier bundle, ONNX hash);
 //! - [`prover`]: the EZKL pipeline (settings, calibration, keys, proofs, verification);
 //! - [`python`]: the project-managed Python environment running the pinned `ezkl`;
 //! - [`solc`]: the project-managed Solidity compiler (npm solc) and EZKL's svm shim;
 //! - [`stylus`]: packaging compiled Stylus programs (prefix, brotli) and their size limits;
+//! - [`verifier`]: EZKL's verifier compiled and size-checked into a deployable bundle
+//!   (reusable verifier + the model's VKA, or a plain verifier);
 //! - [`protocol`]: the facts the contracts and the SDK share (answer layouts, selectors,
 //!   statuses, route kinds, the draw, accuracy, argmax, limits, system addresses), the
 //!   `zkmltrack-protocol` crate the contracts build on too.
@@ -25,6 +28,7 @@ pub mod chain;
 pub mod dataset;
 pub mod evaluation;
 pub mod hashing;
+pub mod model;
 pub mod prover;
 pub mod python;
 pub mod quantize;
@@ -32,3 +36,4 @@ pub mod review;
 pub mod solc;
 pub mod stylus;
 pub mod suite;
+pub mod verifier;

@@ -7,12 +7,12 @@
 
 use std::{path::PathBuf, process::ExitCode};
 
+use zkmltrack::verifier::generate;
 use zkmltrack::{
     dataset::Dataset,
     prover::{Progress, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
 };
-use zkmltrack_verifier_gen::generate;
 
 fn main() -> ExitCode {
     match run() {
@@ -77,9 +77,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "{}: runtime {} bytes (limit {}), init code {} bytes (limit {}){} -> {}",
         bundle.contract,
         bundle.runtime_size,
-        zkmltrack_verifier_gen::MAX_RUNTIME_SIZE,
+        zkmltrack::verifier::MAX_RUNTIME_SIZE,
         bundle.initcode_size,
-        zkmltrack_verifier_gen::MAX_INITCODE_SIZE,
+        zkmltrack::verifier::MAX_INITCODE_SIZE,
         bundle
             .vka
             .as_ref()

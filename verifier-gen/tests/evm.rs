@@ -18,6 +18,7 @@ use std::{
 use alloy_primitives::{hex, Address, Bytes, FixedBytes, U256};
 use alloy_sol_types::SolCall;
 use serde_json::{json, Value};
+use zkmltrack::verifier::{generate, VerifierBundle, MAX_RUNTIME_SIZE};
 use zkmltrack::{
     chain::bindings::{IPlainVerifier, IReusableVerifier},
     dataset::Dataset,
@@ -25,7 +26,6 @@ use zkmltrack::{
     solc::Solc,
 };
 use zkmltrack_devnet::{CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
-use zkmltrack_verifier_gen::{generate, VerifierBundle, MAX_RUNTIME_SIZE};
 
 /// Gas limit of every call and transaction (under both chains' caps).
 const GAS: u64 = 30_000_000;
@@ -425,12 +425,12 @@ fn refuses_a_verifier_over_the_size_limit() {
         "pragma solidity ^0.8.0; contract Big {{ function blob() external pure returns (bytes memory) {{ return hex\"{}\"; }} }}",
         "ab".repeat(25_000)
     );
-    let err = zkmltrack_verifier_gen::compile(&solc, &big, "Big").unwrap_err();
+    let err = zkmltrack::verifier::compile(&solc, &big, "Big").unwrap_err();
     assert!(
         err.to_string()
             .contains("over the 24576-byte limit (EIP-170)"),
         "{err}"
     );
-    let err = zkmltrack_verifier_gen::compile(&solc, "contract {", "X").unwrap_err();
+    let err = zkmltrack::verifier::compile(&solc, "contract {", "X").unwrap_err();
     assert!(err.to_string().starts_with("solc:"), "{err}");
 }

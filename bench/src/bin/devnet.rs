@@ -18,6 +18,7 @@ use alloy::{
     sol_types::{SolCall, SolValue},
 };
 use serde_json::json;
+use zkmltrack::verifier::{generate, VerifierBundle};
 use zkmltrack::{
     chain::bindings::{IPlainVerifier, IReusableVerifier},
     dataset::Dataset,
@@ -28,7 +29,6 @@ use zkmltrack_bench::{arg, machine, replace_section, repo_root, thousands, write
 use zkmltrack_devnet::{
     stylus::program::constructor_calldata, CallRequest, Devnet, TxRequest, DEV_ACCOUNT,
 };
-use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
 sol! {
     function lineageCount() returns (uint64);

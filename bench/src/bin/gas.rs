@@ -26,6 +26,7 @@ use alloy::{
 };
 use serde::Serialize;
 use serde_json::json;
+use zkmltrack::verifier::{generate, VerifierBundle};
 use zkmltrack::{
     chain::{
         bindings::{
@@ -44,7 +45,6 @@ use zkmltrack_bench::{
     arg, machine, replace_section, repo_root, thousands, tool_versions, write_results,
 };
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
-use zkmltrack_verifier_gen::{generate, VerifierBundle};
 
 /// Samples drawn per evaluation (the demo's task).
 const SAMPLES: u32 = 16;

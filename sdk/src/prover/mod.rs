@@ -132,6 +132,21 @@ pub enum ProverError {
     Artifact(PathBuf, String),
 }
 
+impl ProverError {
+    /// Whether the model or the inputs given are at fault (refused as bad
+    /// input), as opposed to EZKL or the environment failing.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            ProverError::InvalidModel { .. }
+                | ProverError::UnsupportedOperation { .. }
+                | ProverError::InputShape { .. }
+                | ProverError::RowWidth { .. }
+                | ProverError::SrsTooSmall { .. }
+        )
+    }
+}
+
 fn io_err(what: impl fmt::Display) -> impl FnOnce(std::io::Error) -> ProverError {
     let what = what.to_string();
     move |e| ProverError::Io(what, e)

@@ -1,7 +1,6 @@
-//! # zkmltrack-verifier-gen
-//!
-//! Turns a circuit's EZKL artifacts into the parts that go on-chain, compiled
-//! and size-checked, as one JSON [`VerifierBundle`] the SDK's deploy step reads:
+//! Verifier generation: a circuit's EZKL artifacts turned into the parts that
+//! go on-chain, compiled and size-checked, as one JSON [`VerifierBundle`] the
+//! deploy step reads (the `zkmltrack-verifier-gen` binary is a thin CLI over it):
 //!
 //! - **reusable** (default): EZKL's reusable verifier, identical for every
 //!   model (deploy once, allow-list its code hash in the VerifierRouter), and
@@ -16,16 +15,17 @@
 
 use std::{fs, path::Path};
 
+use alloy::primitives::{hex, keccak256, B256};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tiny_keccak::{Hasher, Keccak};
-use zkmltrack::{
+
+use crate::{
     prover::{Circuit, ProverError, VerifierKind},
     solc::{Solc, SolcError, SOLC_VERSION},
 };
 
 /// EIP-170: largest runtime code; EIP-3860: largest init code.
-pub use zkmltrack::protocol::stylus::{
+pub use zkmltrack_protocol::stylus::{
     MAX_CODE_SIZE as MAX_RUNTIME_SIZE, MAX_INIT_CODE_SIZE as MAX_INITCODE_SIZE,
 };
 /// Optimizer runs used for verifiers (size is the binding constraint).
@@ -70,6 +70,14 @@ pub enum GenError {
     /// Reading or writing a file failed.
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
+}
+
+impl GenError {
+    /// Whether the circuit is at fault (EZKL refused it, or its verifier does
+    /// not fit), as opposed to the compiler or the file system.
+    pub fn is_input(&self) -> bool {
+        matches!(self, GenError::Prover(_) | GenError::TooLarge { .. })
+    }
 }
 
 /// A verifying-key artifact for EZKL's reusable verifier.
@@ -124,8 +132,8 @@ impl VerifierBundle {
         self.decode(&self.deployed_bytecode, "runtime code")
     }
 
-    fn decode(&self, hex: &str, part: &'static str) -> Result<Vec<u8>, GenError> {
-        alloy_primitives::hex::decode(hex).map_err(|e| GenError::NotHex {
+    fn decode(&self, text: &str, part: &'static str) -> Result<Vec<u8>, GenError> {
+        hex::decode(text).map_err(|e| GenError::NotHex {
             contract: self.contract.clone(),
             part,
             reason: e.to_string(),
@@ -136,7 +144,7 @@ impl VerifierBundle {
     ///
     /// # Panics
     /// When a word is not 32 bytes of hex (a bundle this crate did not write).
-    pub fn vka_words(&self) -> Vec<alloy_primitives::B256> {
+    pub fn vka_words(&self) -> Vec<B256> {
         self.vka.as_ref().map_or_else(Vec::new, |vka| {
             vka.words
                 .iter()
@@ -147,8 +155,8 @@ impl VerifierBundle {
 
     /// The G2 words of the SRS the bundle's VKA was made with (what a suite
     /// deployed with this verifier pins as trusted), or `None` without a VKA.
-    pub fn trusted_srs(&self) -> Option<[alloy_primitives::B256; 8]> {
-        zkmltrack::suite::vka_srs_words(&self.vka_words())
+    pub fn trusted_srs(&self) -> Option<[B256; 8]> {
+        crate::suite::vka_srs_words(&self.vka_words())
     }
 
     /// Reads a bundle.
@@ -171,8 +179,8 @@ pub fn generate(
         .map_err(|e| GenError::Io(artifacts.source.display().to_string(), e))?;
     let compiled = compile(solc, &source, &artifacts.contract)?;
     let vka = artifacts.vka.map(|words| Vka {
-        digest: hex(&keccak(&words.concat())),
-        words: words.iter().map(|w| hex(w)).collect(),
+        digest: hex::encode_prefixed(keccak256(words.concat())),
+        words: words.iter().map(hex::encode_prefixed).collect(),
     });
     Ok(VerifierBundle {
         kind,
@@ -235,21 +243,6 @@ pub fn compile(solc: &Solc, source: &str, contract: &str) -> Result<VerifierBund
         solc_version: SOLC_VERSION.into(),
         optimizer_runs: OPTIMIZER_RUNS,
     })
-}
-
-fn keccak(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    let mut k = Keccak::v256();
-    k.update(bytes);
-    k.finalize(&mut out);
-    out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    format!(
-        "0x{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
 }
 
 #[cfg(test)]
