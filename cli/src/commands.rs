@@ -6,13 +6,15 @@ use alloy::primitives::{keccak256, Address, B256};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use zkmltrack::{
-    chain::ChainError,
     dataset::{Dataset, DatasetError, QuantizedDataset, RootCheck, RootRule},
     evaluation::{check_quantization, evaluate as run_evaluation, task_dataset, EvaluationReport},
     hashing::Felt,
-    model::PreparedModel,
+    model::{Lineage, PreparedModel, RegisterStep},
     prover::Prover,
-    suite::{LeaderboardEntry, ReusableVerifier, Route, RouteKind, Suite, SuitePrograms, TaskSpec},
+    suite::{
+        LeaderboardEntry, RegisteredVersion, ReusableVerifier, Route, RouteKind, Suite,
+        SuitePrograms, TaskSpec,
+    },
     verifier::VerifierBundle,
 };
 
@@ -304,7 +306,7 @@ pub fn programs(dir: Option<&Path>) -> Result<SuitePrograms, CliError> {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../contracts/target/stylus")
         }
     });
-    SuitePrograms::from_dir(&dir).map_err(CliError::input)
+    Ok(SuitePrograms::from_dir(&dir)?)
 }
 
 /// [`zkmltrack::model::prepare`] with its steps shown under `step`.
@@ -373,10 +375,7 @@ pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
     };
     let chain = global.chain().await?;
     let suite = deploy_suite(chain, &programs, &verifier).await?;
-    suite
-        .deployment
-        .write(&global.args.deployment)
-        .map_err(CliError::input)?;
+    suite.deployment.write(&global.args.deployment)?;
     let d = &suite.deployment;
     emit(
         global.json(),
@@ -771,9 +770,8 @@ fn check_quantization_step(
     Ok(())
 }
 
-/// Registers a prepared model: checks its verifier is the suite's, then VKA
-/// store, route and version; with `route`, the version on that route (added
-/// earlier and since approved).
+/// [`zkmltrack::model::register`] with a progress step per transaction;
+/// `lineage` or `name` must be given.
 pub async fn register(
     suite: &Suite,
     prepared: &PreparedModel<'_>,
@@ -781,66 +779,32 @@ pub async fn register(
     name: Option<&str>,
     uri: &str,
     route: Option<u64>,
-) -> Result<zkmltrack::suite::RegisteredVersion, CliError> {
-    let runtime = prepared
-        .bundle
-        .runtime_code()
-        .map_err(|e| CliError::input(e.to_string()))?;
-    if !suite.is_verifier_allowed(keccak256(&runtime)).await? {
-        return Err(CliError::input(
-            "this model's EZKL reusable verifier is not the one the router allows; \
-             ask the owner to deploy and allow it (`zkmltrack admin allow-verifier`)",
-        ));
-    }
-    if lineage.is_none() && name.is_none() {
-        return Err(CliError::input("pass --lineage ID or --name NAME"));
-    }
-    // Nothing is added for a model whose key a version already holds (its
-    // route would be left without a version).
-    if let Some(existing) = suite.version_with_digest(prepared.vk_digest()).await? {
-        return Err(CliError {
-            code: crate::output::EXIT_REFUSED,
-            message: format!(
-                "version {existing} already holds this model's verifying key {} (a key is \
-                 registered once); nothing was sent",
-                prepared.vk_digest()
-            ),
-        });
-    }
-    // The route first: when it awaits the owner's approval, stop before
-    // creating anything else (the re-run with --route finishes).
-    let route = match route {
-        Some(route) => {
-            let digest = suite.route(route).await?.digest;
-            if digest != prepared.vk_digest() {
-                return Err(CliError::input(format!(
-                    "route {route} verifies the key {digest}, not this model's {}; pass the same model and calibration set",
-                    prepared.vk_digest()
-                )));
-            }
-            route
-        }
-        None => {
-            let step = Step::start("adding the model's verifier route");
-            let added = suite.add_model_route(&prepared.vka()).await?;
-            step.done(format!("route {}", added.id));
-            if !added.approved {
-                return Err(ChainError::AwaitingApproval { route_id: added.id }.into());
-            }
-            added.id
-        }
-    };
+) -> Result<RegisteredVersion, CliError> {
     let lineage = match (lineage, name) {
-        (Some(id), _) => id,
-        (_, Some(name)) => suite.create_lineage(name).await?,
-        (None, None) => unreachable!("checked above"),
+        (Some(id), _) => Lineage::Existing(id),
+        (None, Some(name)) => Lineage::New(name.to_string()),
+        (None, None) => return Err(CliError::input("pass --lineage ID or --name NAME")),
     };
-    let step = Step::start("registering the model version");
-    let registered = suite
-        .register_version_on(lineage, prepared.onnx_hash, route, uri)
-        .await?;
-    step.done(format!("version {}", registered.version_id));
-    Ok(registered)
+    let step = std::cell::RefCell::new(None::<Step>);
+    let progress = |event: RegisterStep| match event {
+        RegisterStep::AddingRoute => {
+            *step.borrow_mut() = Some(Step::start("adding the model's verifier route"))
+        }
+        RegisterStep::Registering => {
+            *step.borrow_mut() = Some(Step::start("registering the model version"))
+        }
+        RegisterStep::RouteAdded(id) | RegisterStep::Registered(id) => {
+            let label = if matches!(event, RegisterStep::RouteAdded(_)) {
+                "route"
+            } else {
+                "version"
+            };
+            if let Some(step) = step.borrow_mut().take() {
+                step.done(format!("{label} {id}"));
+            }
+        }
+    };
+    Ok(zkmltrack::model::register(suite, prepared, &lineage, uri, route, &progress).await?)
 }
 
 /// `evaluate`.

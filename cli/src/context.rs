@@ -84,7 +84,7 @@ impl Global {
 
     /// The suite named by the deployment file, checked on the chain.
     pub async fn suite(&self) -> Result<Suite, CliError> {
-        let deployment = Deployment::read(&self.args.deployment).map_err(CliError::input)?;
+        let deployment = Deployment::read(&self.args.deployment)?;
         let chain = self.chain().await?;
         Ok(Suite::attach(chain, deployment).await?)
     }

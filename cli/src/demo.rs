@@ -100,10 +100,7 @@ pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     // The suite.
     let suite: Suite = deploy_suite(chain, &programs, &good.bundle).await?;
     if args.external {
-        suite
-            .deployment
-            .write(&global.args.deployment)
-            .map_err(CliError::input)?;
+        suite.deployment.write(&global.args.deployment)?;
     }
 
     // The task.

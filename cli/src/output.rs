@@ -6,8 +6,13 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use zkmltrack::{
-    chain::ChainError, dataset::DatasetError, evaluation::EvaluationError, model::PrepareError,
-    prover::ProverError, verifier::GenError,
+    chain::ChainError,
+    dataset::DatasetError,
+    evaluation::EvaluationError,
+    model::{PrepareError, RegisterError},
+    prover::ProverError,
+    suite::FileError,
+    verifier::GenError,
 };
 
 /// Unexpected failure.
@@ -130,19 +135,39 @@ impl From<PrepareError> for CliError {
     }
 }
 
+impl From<FileError> for CliError {
+    fn from(err: FileError) -> CliError {
+        CliError::input(err.to_string())
+    }
+}
+
+impl From<RegisterError> for CliError {
+    fn from(err: RegisterError) -> CliError {
+        match err {
+            RegisterError::Chain(e) => e.into(),
+            RegisterError::AlreadyRegistered { .. } => CliError {
+                code: EXIT_REFUSED,
+                message: err.to_string(),
+            },
+            other => {
+                debug_assert!(other.is_input());
+                CliError::input(other.to_string())
+            }
+        }
+    }
+}
+
 impl From<EvaluationError> for CliError {
     fn from(err: EvaluationError) -> CliError {
         match err {
             EvaluationError::Chain(e) => e.into(),
             EvaluationError::Prover(e) => e.into(),
-            EvaluationError::Mismatch(m) => CliError::input(m),
-            EvaluationError::Quantization(_) | EvaluationError::LegacyRoot { .. } => {
-                CliError::input(err.to_string())
-            }
             EvaluationError::Revoked(_) => CliError {
                 code: EXIT_REFUSED,
                 message: err.to_string(),
             },
+            // The model, the dataset and the task do not fit together.
+            _ => CliError::input(err.to_string()),
         }
     }
 }

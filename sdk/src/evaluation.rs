@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::{
     chain::ChainError,
-    dataset::{Dataset, QuantizedDataset, RootRule},
+    dataset::{Dataset, DatasetError, QuantizedDataset, RootRule},
     hashing::Felt,
     prover::{Circuit, Progress, Proof, ProverError},
     quantize::{felt_to_int, InputType},
@@ -29,9 +29,123 @@ pub enum EvaluationError {
     /// EZKL failed.
     #[error(transparent)]
     Prover(#[from] ProverError),
-    /// The model, dataset and task do not fit together.
-    #[error("{0}")]
-    Mismatch(String),
+    /// The dataset cannot be quantized at the task's scale or proved against.
+    #[error(transparent)]
+    Dataset(#[from] DatasetError),
+    /// The dataset's root is not the task's.
+    #[error(
+        "the dataset's Poseidon root {root} is not task {task_id}'s root {task_root}: wrong CSV?"
+    )]
+    WrongDataset {
+        /// The task.
+        task_id: u64,
+        /// The dataset's root (hex).
+        root: String,
+        /// The task's root.
+        task_root: B256,
+    },
+    /// A drawn index is past the dataset's last row.
+    #[error(
+        "drawn index {index} is outside the dataset ({rows} rows): is this the task's dataset?"
+    )]
+    IndexOutsideDataset {
+        /// The drawn index.
+        index: u64,
+        /// Rows in the dataset.
+        rows: usize,
+    },
+    /// A proof's public inputs are not the drawn rows.
+    #[error(
+        "the proof's {inputs} public inputs are not the drawn rows quantized at scale {scale}; \
+         was the model proved at the task's scale?"
+    )]
+    ProofInputs {
+        /// Public inputs of the proof.
+        inputs: usize,
+        /// The dataset's scale.
+        scale: u32,
+    },
+    /// The model's rows are not as wide as the task's.
+    #[error(
+        "the model takes inputs of shape {shape:?}; task {task_id} has {features} features per row"
+    )]
+    InputShape {
+        /// The model's input shape.
+        shape: Vec<i64>,
+        /// The task.
+        task_id: u64,
+        /// Its features per row.
+        features: usize,
+    },
+    /// The rows per proof do not divide the task's samples.
+    #[error("the model proves {batch} rows per proof, which does not divide the task's {samples} samples")]
+    Batch {
+        /// Rows per proof.
+        batch: usize,
+        /// The task's samples.
+        samples: u32,
+    },
+    /// The model's scores per row are not the task's classes.
+    #[error("the model outputs {scores} scores per row; task {task_id} has {classes} classes")]
+    Classes {
+        /// Scores per row.
+        scores: usize,
+        /// The task.
+        task_id: u64,
+        /// Its classes.
+        classes: u32,
+    },
+    /// The circuit quantizes inputs at another scale than the task.
+    #[error(
+        "the circuit quantizes inputs at scale {circuit}, task {task_id} at scale {task}; \
+         build the circuit with input scale {task}"
+    )]
+    Scale {
+        /// The circuit's input scale.
+        circuit: u32,
+        /// The task.
+        task_id: u64,
+        /// The task's scale.
+        task: u32,
+    },
+    /// The dataset is not shaped as the task's.
+    #[error("the dataset has {rows} rows of {features} features; task {task_id} has {task_rows} rows of {task_features}")]
+    DatasetShape {
+        /// Rows in the dataset.
+        rows: usize,
+        /// Its features per row.
+        features: usize,
+        /// The task.
+        task_id: u64,
+        /// The task's rows.
+        task_rows: u64,
+        /// The task's features per row.
+        task_features: usize,
+    },
+    /// The evaluation expired because its randomness provider did not answer
+    /// (the model is free to be evaluated again).
+    #[error(
+        "evaluation {evaluation_id} is {status:?}: the task's randomness provider did not \
+         answer within {PROVIDER_TIMEOUT_BLOCKS} blocks; the model is free to be evaluated \
+         again: re-run"
+    )]
+    ProviderTimedOut {
+        /// The evaluation.
+        evaluation_id: u64,
+        /// Its state.
+        status: EvaluationStatus,
+    },
+    /// The evaluation expired undrawn (its one chance on the task is spent).
+    #[error(
+        "evaluation {evaluation_id} is {status:?}: it was not drawn within the beacon \
+         window, and a model gets one evaluation per task"
+    )]
+    NotDrawnInTime {
+        /// The evaluation.
+        evaluation_id: u64,
+        /// Its state.
+        status: EvaluationStatus,
+    },
     /// The model version was revoked: it cannot be evaluated (nor an
     /// interrupted evaluation of it resumed).
     #[error("model version {0} was revoked: it cannot be evaluated")]
@@ -186,16 +300,12 @@ pub fn task_dataset(
     spec: &TaskSpec,
     dataset: &Dataset,
 ) -> Result<QuantizedDataset, EvaluationError> {
-    let quantized = dataset
-        .quantize(spec.scale)
-        .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
+    let quantized = dataset.quantize(spec.scale)?;
     if B256::from(quantized.root().to_be_bytes()) == spec.root {
         return Ok(quantized);
     }
     let root = Felt::from_be_bytes(&spec.root.0).ok();
-    let check = dataset
-        .check_root(spec.scale, root.as_ref())
-        .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
+    let check = dataset.check_root(spec.scale, root.as_ref())?;
     if check.rule == RootRule::LegacyF64 {
         return Err(EvaluationError::LegacyRoot {
             task_id,
@@ -203,11 +313,11 @@ pub fn task_dataset(
             differing_rows: check.differing_rows,
         });
     }
-    Err(EvaluationError::Mismatch(format!(
-        "the dataset's Poseidon root {} is not task {task_id}'s root {}: wrong CSV?",
-        quantized.root().to_hex(),
-        spec.root
-    )))
+    Err(EvaluationError::WrongDataset {
+        task_id,
+        root: quantized.root().to_hex(),
+        task_root: spec.root,
+    })
 }
 
 fn word(f: &Felt) -> U256 {
@@ -226,26 +336,24 @@ pub fn submission(
     let mut merkle_proofs = Vec::new();
     let mut features = Vec::new();
     for &index in indices {
-        let (row, label) = dataset.rows.get(index as usize).ok_or_else(|| {
-            EvaluationError::Mismatch(format!(
-                "drawn index {index} is outside the dataset ({} rows): is this the task's dataset?",
-                dataset.len()
-            ))
-        })?;
+        let (row, label) =
+            dataset
+                .rows
+                .get(index as usize)
+                .ok_or(EvaluationError::IndexOutsideDataset {
+                    index,
+                    rows: dataset.len(),
+                })?;
         labels.push(*label);
         features.extend_from_slice(row);
-        let path = dataset
-            .proof(index as usize)
-            .map_err(|e| EvaluationError::Mismatch(e.to_string()))?;
+        let path = dataset.proof(index as usize)?;
         merkle_proofs.extend(path.iter().map(|f| B256::from(f.to_be_bytes())));
     }
     if proof.inputs() != features.as_slice() {
-        return Err(EvaluationError::Mismatch(format!(
-            "the proof's {} public inputs are not the drawn rows quantized at scale {}; \
-             was the model proved at the task's scale?",
-            proof.inputs().len(),
-            dataset.scale
-        )));
+        return Err(EvaluationError::ProofInputs {
+            inputs: proof.inputs().len(),
+            scale: dataset.scale,
+        });
     }
     Ok(Submission {
         labels,
@@ -315,16 +423,18 @@ pub async fn evaluate(
     let features = spec.feature_count as usize;
     let shape = circuit.input_shape();
     if shape.last().copied() != Some(features as i64) {
-        return Err(EvaluationError::Mismatch(format!(
-            "the model takes inputs of shape {shape:?}; task {task_id} has {features} features per row"
-        )));
+        return Err(EvaluationError::InputShape {
+            shape: shape.to_vec(),
+            task_id,
+            features,
+        });
     }
     let batch = circuit.values_per_proof() / features;
     if batch == 0 || !(spec.samples as usize).is_multiple_of(batch) {
-        return Err(EvaluationError::Mismatch(format!(
-            "the model proves {batch} rows per proof, which does not divide the task's {} samples",
-            spec.samples
-        )));
+        return Err(EvaluationError::Batch {
+            batch,
+            samples: spec.samples,
+        });
     }
     let outputs: usize = circuit
         .settings
@@ -333,27 +443,28 @@ pub async fn evaluate(
         .map(|s| s.iter().product())
         .unwrap_or(0);
     if outputs != batch * spec.class_count as usize {
-        return Err(EvaluationError::Mismatch(format!(
-            "the model outputs {} scores per row; task {task_id} has {} classes",
-            outputs / batch.max(1),
-            spec.class_count
-        )));
+        return Err(EvaluationError::Classes {
+            scores: outputs / batch.max(1),
+            task_id,
+            classes: spec.class_count,
+        });
     }
     let scale = circuit.settings.input_scales.first().copied().unwrap_or(0);
     if scale != spec.scale {
-        return Err(EvaluationError::Mismatch(format!(
-            "the circuit quantizes inputs at scale {scale}, task {task_id} at scale {}; \
-             build the circuit with input scale {}",
-            spec.scale, spec.scale
-        )));
+        return Err(EvaluationError::Scale {
+            circuit: scale,
+            task_id,
+            task: spec.scale,
+        });
     }
     if dataset.feature_count() != features || dataset.rows.len() as u64 != spec.dataset_size {
-        return Err(EvaluationError::Mismatch(format!(
-            "the dataset has {} rows of {} features; task {task_id} has {} rows of {features}",
-            dataset.rows.len(),
-            dataset.feature_count(),
-            spec.dataset_size
-        )));
+        return Err(EvaluationError::DatasetShape {
+            rows: dataset.rows.len(),
+            features: dataset.feature_count(),
+            task_id,
+            task_rows: spec.dataset_size,
+            task_features: features,
+        });
     }
     let quantized = task_dataset(task_id, spec, dataset)?;
     progress(&format!(
@@ -389,17 +500,16 @@ pub async fn evaluate(
     match drawn.status {
         EvaluationStatus::Drawn | EvaluationStatus::Finalized => {}
         status if !spec.randomness.is_zero() => {
-            return Err(EvaluationError::Mismatch(format!(
-                "evaluation {evaluation_id} is {status:?}: the task's randomness provider did not \
-                 answer within {PROVIDER_TIMEOUT_BLOCKS} blocks; the model is free to be evaluated \
-                 again: re-run"
-            )))
+            return Err(EvaluationError::ProviderTimedOut {
+                evaluation_id,
+                status,
+            })
         }
         status => {
-            return Err(EvaluationError::Mismatch(format!(
-                "evaluation {evaluation_id} is {status:?}: it was not drawn within the beacon \
-                 window, and a model gets one evaluation per task"
-            )))
+            return Err(EvaluationError::NotDrawnInTime {
+                evaluation_id,
+                status,
+            })
         }
     }
     let indices = drawn_indices(drawn.seed, spec.samples, spec.dataset_size);

@@ -2,17 +2,19 @@
 //! reusable verifier and the model's VKA, and the ONNX hash a version records.
 //!
 //! [`prepare`] is what `zkmltrack model prove`, `model register`, `evaluate`,
-//! `deploy` and the demo run before anything touches the chain; a dApp calls
-//! it the same way.
+//! `deploy` and the demo run before anything touches the chain; [`register`]
+//! puts a prepared model on chain as a version. A dApp calls them the same way.
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::B256;
+use alloy::primitives::{keccak256, B256};
 
 use crate::{
+    chain::ChainError,
     dataset::Dataset,
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
     solc::{Solc, SolcError},
+    suite::{RegisteredVersion, Suite},
     verifier::{generate, GenError, VerifierBundle},
 };
 
@@ -163,4 +165,140 @@ pub fn prepare<'p>(
         circuit,
         bundle,
     })
+}
+
+/// The lineage a new version joins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lineage {
+    /// An existing lineage, by id.
+    Existing(u64),
+    /// A lineage to create first, by name.
+    New(String),
+}
+
+/// Where [`register`] is (for a progress display).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegisterStep {
+    /// Storing the VKA and adding the model's verifier route.
+    AddingRoute,
+    /// The route was added (its id).
+    RouteAdded(u64),
+    /// Registering the version.
+    Registering,
+    /// The version was registered (its id).
+    Registered(u64),
+}
+
+/// Why a model could not be registered. Everything but [`RegisterError::Chain`]
+/// is found before any transaction is sent.
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    /// The chain refused or could not be reached (a route that awaits the
+    /// owner's approval is [`ChainError::AwaitingApproval`]).
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// The model's bundle is unreadable.
+    #[error(transparent)]
+    Bundle(#[from] GenError),
+    /// The model's reusable verifier is not the one the router allows.
+    #[error(
+        "this model's EZKL reusable verifier is not the one the router allows; ask the owner \
+         to deploy and allow it (`zkmltrack admin allow-verifier`)"
+    )]
+    VerifierNotAllowed,
+    /// A version already holds this verifying key (a key is registered once).
+    #[error(
+        "version {version} already holds this model's verifying key {digest} (a key is \
+         registered once); nothing was sent"
+    )]
+    AlreadyRegistered {
+        /// The version holding it.
+        version: u64,
+        /// The key's digest.
+        digest: B256,
+    },
+    /// The route given verifies another key.
+    #[error(
+        "route {route} verifies the key {route_digest}, not this model's {model_digest}; pass \
+         the same model and calibration set"
+    )]
+    RouteMismatch {
+        /// The route.
+        route: u64,
+        /// The key it verifies.
+        route_digest: B256,
+        /// The model's key.
+        model_digest: B256,
+    },
+}
+
+impl RegisterError {
+    /// Whether the inputs are at fault (the model, its bundle, the route
+    /// given), as opposed to the chain refusing or failing.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            RegisterError::Bundle(_)
+                | RegisterError::VerifierNotAllowed
+                | RegisterError::RouteMismatch { .. }
+        )
+    }
+}
+
+/// Registers a prepared model as a new version: checks that its verifier is
+/// the suite's and that no version holds its key, then stores its VKA, adds
+/// its route and registers the version; with `route`, registers on that
+/// route (added earlier and since approved). A route that awaits the owner's
+/// approval stops the registration before anything else is created
+/// ([`ChainError::AwaitingApproval`]; the re-run with the route finishes).
+pub async fn register(
+    suite: &Suite,
+    prepared: &PreparedModel<'_>,
+    lineage: &Lineage,
+    uri: &str,
+    route: Option<u64>,
+    progress: &dyn Fn(RegisterStep),
+) -> Result<RegisteredVersion, RegisterError> {
+    let runtime = prepared.bundle.runtime_code()?;
+    if !suite.is_verifier_allowed(keccak256(&runtime)).await? {
+        return Err(RegisterError::VerifierNotAllowed);
+    }
+    let digest = prepared.vk_digest();
+    // Nothing is added for a model whose key a version already holds (its
+    // route would be left without a version).
+    if let Some(version) = suite.version_with_digest(digest).await? {
+        return Err(RegisterError::AlreadyRegistered { version, digest });
+    }
+    let route = match route {
+        Some(route) => {
+            let route_digest = suite.route(route).await?.digest;
+            if route_digest != digest {
+                return Err(RegisterError::RouteMismatch {
+                    route,
+                    route_digest,
+                    model_digest: digest,
+                });
+            }
+            route
+        }
+        None => {
+            progress(RegisterStep::AddingRoute);
+            let added = suite.add_model_route(&prepared.vka()).await?;
+            progress(RegisterStep::RouteAdded(added.id));
+            if !added.approved {
+                return Err(ChainError::AwaitingApproval { route_id: added.id }.into());
+            }
+            added.id
+        }
+    };
+    let lineage = match lineage {
+        Lineage::Existing(id) => *id,
+        Lineage::New(name) => suite.create_lineage(name).await?,
+    };
+    progress(RegisterStep::Registering);
+    let registered = suite
+        .register_version_on(lineage, prepared.onnx_hash, route, uri)
+        .await?;
+    progress(RegisterStep::Registered(registered.version_id));
+    Ok(registered)
 }

@@ -1,0 +1,283 @@
+//! The ModelRegistry: tasks, lineages, model versions.
+
+use super::*;
+
+/// A task as the registry reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Task {
+    /// Task id.
+    pub id: u64,
+    /// Creator.
+    pub creator: Address,
+    /// Its parameters.
+    pub spec: TaskSpec,
+    /// Closed to new evaluations.
+    pub closed: bool,
+}
+
+/// A model version as the registry reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Version {
+    /// Version id (global).
+    pub id: u64,
+    /// Lineage.
+    pub lineage_id: u64,
+    /// Number within the lineage, from 1.
+    pub number: u32,
+    /// Submitter.
+    pub submitter: Address,
+    /// keccak256 of the ONNX file.
+    pub onnx_hash: B256,
+    /// Verifying-key digest (the commitment to the weights).
+    pub vk_digest: B256,
+    /// Verifier route.
+    pub route_id: u64,
+    /// Registration time (block timestamp).
+    pub timestamp: u64,
+    /// Revoked.
+    pub revoked: bool,
+}
+
+/// What registering a model version created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RegisteredVersion {
+    /// Lineage the version belongs to.
+    pub lineage_id: u64,
+    /// The new version's id.
+    pub version_id: u64,
+    /// Its number within the lineage.
+    pub number: u32,
+    /// The verifier route it verifies through.
+    pub route_id: u64,
+    /// Data contract holding its VKA.
+    pub vka_store: Address,
+}
+
+impl Suite {
+    /// Revokes a model version (its submitter or the registry owner).
+    pub async fn revoke_version(&self, version_id: u64) -> Result<(), ChainError> {
+        self.chain
+            .transact(
+                &format!("revoking model version {version_id}"),
+                self.deployment.registry,
+                &Registry::revokeVersionCall { version_id },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Creates an evaluation task and returns its id.
+    pub async fn create_task(&self, spec: &TaskSpec) -> Result<u64, ChainError> {
+        spec.check().map_err(|e| ChainError::InvalidArgument {
+            action: "creating the task".into(),
+            reason: e.to_string(),
+        })?;
+        let call = Registry::createTaskCall {
+            root: spec.root,
+            dataset_size: spec.dataset_size,
+            feature_count: spec.feature_count,
+            class_count: spec.class_count,
+            scale: spec.scale,
+            samples: spec.samples,
+            draw_delay: spec.draw_delay,
+            randomness: spec.randomness,
+            metadata: spec.metadata,
+        };
+        let receipt = self
+            .chain
+            .transact(
+                "creating the task",
+                self.deployment.registry,
+                &call,
+                U256::ZERO,
+            )
+            .await?;
+        let created: Registry::TaskCreated = required_event(&receipt, "creating the task")?;
+        Ok(created.task_id)
+    }
+
+    /// A task's parameters.
+    pub async fn task(&self, task_id: u64) -> Result<Task, ChainError> {
+        let t = self
+            .chain
+            .view(
+                &format!("reading task {task_id}"),
+                self.deployment.registry,
+                &Registry::taskCall { task_id },
+            )
+            .await?;
+        Ok(Task {
+            id: task_id,
+            creator: t._0,
+            spec: TaskSpec {
+                root: t._1,
+                dataset_size: t._2,
+                feature_count: t._3,
+                class_count: t._4,
+                scale: t._5,
+                samples: t._6,
+                draw_delay: t._7,
+                randomness: t._8,
+                metadata: B256::ZERO,
+            },
+            closed: t._9,
+        })
+    }
+
+    /// Number of tasks.
+    pub async fn task_count(&self) -> Result<u64, ChainError> {
+        self.chain
+            .view(
+                "ModelRegistry.taskCount",
+                self.deployment.registry,
+                &Registry::taskCountCall {},
+            )
+            .await
+    }
+
+    /// Creates a lineage (a model's history) owned by the signing account.
+    pub async fn create_lineage(&self, name: &str) -> Result<u64, ChainError> {
+        let receipt = self
+            .chain
+            .transact(
+                &format!("creating lineage {name:?}"),
+                self.deployment.registry,
+                &Registry::createLineageCall { name: name.into() },
+                U256::ZERO,
+            )
+            .await?;
+        let created: Registry::LineageCreated = required_event(&receipt, "creating a lineage")?;
+        Ok(created.lineage_id)
+    }
+
+    /// Adds a route for a model's VKA ([`Suite::add_model_route`]) and, once
+    /// it is approved, registers a version in `lineage_id` committing to
+    /// `onnx_hash` and the VKA digest. When the signer is not the suite owner
+    /// the route awaits approval: [`ChainError::AwaitingApproval`] names it,
+    /// and [`Suite::register_version_on`] finishes after the approval.
+    pub async fn register_version(
+        &self,
+        lineage_id: u64,
+        onnx_hash: B256,
+        vka: &[B256],
+        uri: &str,
+    ) -> Result<RegisteredVersion, ChainError> {
+        let route = self.add_model_route(vka).await?;
+        if !route.approved {
+            return Err(ChainError::AwaitingApproval { route_id: route.id });
+        }
+        self.register_version_on(lineage_id, onnx_hash, route.id, uri)
+            .await
+    }
+
+    /// Registers a version in `lineage_id` committing to `onnx_hash` and the
+    /// verifying key of an approved route the signer holds.
+    pub async fn register_version_on(
+        &self,
+        lineage_id: u64,
+        onnx_hash: B256,
+        route_id: u64,
+        uri: &str,
+    ) -> Result<RegisteredVersion, ChainError> {
+        let route = self.route(route_id).await?;
+        let receipt = self
+            .chain
+            .transact(
+                "registering the model version",
+                self.deployment.registry,
+                &Registry::registerVersionCall {
+                    lineage_id,
+                    onnx_hash,
+                    vk_digest: route.digest,
+                    route_id,
+                    uri: uri.into(),
+                },
+                U256::ZERO,
+            )
+            .await?;
+        let v: Registry::VersionRegistered = required_event(&receipt, "registering a version")?;
+        Ok(RegisteredVersion {
+            lineage_id,
+            version_id: v.version_id,
+            number: v.number,
+            route_id,
+            vka_store: route.vka_store,
+        })
+    }
+
+    /// A model version.
+    pub async fn version(&self, version_id: u64) -> Result<Version, ChainError> {
+        let v = self
+            .chain
+            .view(
+                &format!("reading model version {version_id}"),
+                self.deployment.registry,
+                &Registry::versionCall { version_id },
+            )
+            .await?;
+        Ok(Version {
+            id: version_id,
+            lineage_id: v._0,
+            number: v._1,
+            submitter: v._2,
+            onnx_hash: v._3,
+            vk_digest: v._4,
+            route_id: v._5,
+            timestamp: v._6,
+            revoked: v._7,
+        })
+    }
+
+    /// Every version of a lineage, oldest first.
+    pub async fn lineage_versions(&self, lineage_id: u64) -> Result<Vec<Version>, ChainError> {
+        let (_, count) = {
+            let l = self
+                .chain
+                .view(
+                    &format!("reading lineage {lineage_id}"),
+                    self.deployment.registry,
+                    &Registry::lineageCall { lineage_id },
+                )
+                .await?;
+            (l._0, l._1)
+        };
+        let mut versions = Vec::with_capacity(count as usize);
+        for number in 1..=count {
+            let id = self
+                .chain
+                .view(
+                    "ModelRegistry.lineageVersion",
+                    self.deployment.registry,
+                    &Registry::lineageVersionCall { lineage_id, number },
+                )
+                .await?;
+            versions.push(self.version(id).await?);
+        }
+        Ok(versions)
+    }
+
+    /// The version that holds `vk_digest`, if any (the registry's
+    /// `VersionRegistered` logs: a key is registered once).
+    pub async fn version_with_digest(&self, vk_digest: B256) -> Result<Option<u64>, ChainError> {
+        use alloy::{providers::Provider, sol_types::SolEvent};
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.deployment.registry)
+            .event_signature(Registry::VersionRegistered::SIGNATURE_HASH)
+            .from_block(0u64);
+        let logs = self
+            .chain
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: "reading the registered versions".into(),
+                message: e.to_string(),
+            })?;
+        Ok(logs
+            .iter()
+            .filter_map(|l| Registry::VersionRegistered::decode_log(&l.inner).ok())
+            .find(|v| v.vk_digest == vk_digest)
+            .map(|v| v.version_id))
+    }
+}
