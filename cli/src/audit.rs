@@ -44,7 +44,7 @@ use crate::{
 
 /// `audit` options.
 #[derive(Args, Debug)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     /// Task id.
     #[arg(long)]
     pub task: u64,
@@ -82,7 +82,7 @@ fn felt(word: &U256) -> Result<Felt, String> {
 }
 
 /// Runs the audit.
-pub async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
+pub(crate) async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError> {
     let suite = global.suite().await?;
     let task = suite.task(args.task).await?.spec;
     let root = Felt::from_be_bytes(&task.root.0).map_err(|e| CliError::input(e.to_string()))?;

@@ -25,7 +25,7 @@ use crate::{
 
 /// `deploy` options.
 #[derive(Args, Debug)]
-pub struct DeployArgs {
+pub(crate) struct DeployArgs {
     #[command(flatten)]
     pub prover: ProverArgs,
     /// Directory of the optimised Stylus programs (scripts/build-contracts output).
@@ -39,7 +39,7 @@ pub struct DeployArgs {
 
 /// `task` subcommands.
 #[derive(Subcommand, Debug)]
-pub enum TaskCommand {
+pub(crate) enum TaskCommand {
     /// Create a task anchored to a dataset's Poseidon root.
     Create {
         /// Evaluation dataset (CSV: features..., label).
@@ -69,7 +69,7 @@ pub enum TaskCommand {
 
 /// `dataset` subcommands.
 #[derive(Subcommand, Debug)]
-pub enum DatasetCommand {
+pub(crate) enum DatasetCommand {
     /// The dataset's Poseidon Merkle root at a scale (EZKL's quantization of
     /// float32 inputs); says when the old rule (f64) gives another root, and
     /// with --task which rule the task's root was built with.
@@ -100,7 +100,7 @@ pub enum DatasetCommand {
 
 /// Where a model comes from and how its circuit is built.
 #[derive(Args, Debug, Clone)]
-pub struct ModelArgs {
+pub(crate) struct ModelArgs {
     /// ONNX model.
     #[arg(long)]
     pub model: PathBuf,
@@ -124,7 +124,7 @@ pub struct ModelArgs {
 
 /// `model` subcommands.
 #[derive(Subcommand, Debug)]
-pub enum ModelCommand {
+pub(crate) enum ModelCommand {
     /// Build the circuit, keys and verifier bundle of a model.
     Prove {
         #[command(flatten)]
@@ -160,7 +160,7 @@ pub enum ModelCommand {
 
 /// `evaluate` options.
 #[derive(Args, Debug)]
-pub struct EvaluateArgs {
+pub(crate) struct EvaluateArgs {
     #[command(flatten)]
     pub prover: ProverArgs,
     /// Task id.
@@ -182,7 +182,7 @@ pub struct EvaluateArgs {
 
 /// `route` subcommands.
 #[derive(Subcommand, Debug)]
-pub enum RouteCommand {
+pub(crate) enum RouteCommand {
     /// Show a verifier route: kind, verifier, VKA store, digest, status, holder.
     Show {
         /// Route id.
@@ -217,7 +217,7 @@ pub enum RouteCommand {
 
 /// `admin` subcommands.
 #[derive(Subcommand, Debug)]
-pub enum AdminCommand {
+pub(crate) enum AdminCommand {
     /// Pause registrations and evaluations.
     Pause,
     /// Resume them.
@@ -251,11 +251,11 @@ pub enum AdminCommand {
 }
 
 /// Scale of the bundled Iris circuits (EZKL's calibration picks it).
-pub const DEFAULT_SCALE: u32 = 13;
+pub(crate) const DEFAULT_SCALE: u32 = 13;
 
 /// `devnet`: serve a local chain until interrupted; with `state`, loaded
 /// from and saved to that file.
-pub async fn devnet(
+pub(crate) async fn devnet(
     host: &str,
     port: u16,
     state: Option<PathBuf>,
@@ -297,7 +297,7 @@ pub async fn devnet(
 }
 
 /// The Stylus programs: --contracts, else `contracts/target/stylus` here or in the source tree.
-pub fn programs(dir: Option<&Path>) -> Result<SuitePrograms, CliError> {
+pub(crate) fn programs(dir: Option<&Path>) -> Result<SuitePrograms, CliError> {
     let dir = dir.map(Path::to_path_buf).unwrap_or_else(|| {
         let local = PathBuf::from("contracts/target/stylus");
         if local.is_dir() {
@@ -310,7 +310,7 @@ pub fn programs(dir: Option<&Path>) -> Result<SuitePrograms, CliError> {
 }
 
 /// [`zkmltrack::model::prepare`] with its steps shown under `step`.
-pub fn prepare_model<'p>(
+pub(crate) fn prepare_model<'p>(
     prover: &'p Prover,
     model: &Path,
     (calibration, calibration_file): (&Dataset, &Path),
@@ -352,7 +352,7 @@ fn in_file(path: &Path, err: DatasetError) -> CliError {
 }
 
 /// `deploy`.
-pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
+pub(crate) async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
     let programs = programs(args.contracts.as_deref())?;
     let verifier = match &args.verifier_bundle {
         Some(path) => VerifierBundle::read(path)?,
@@ -396,7 +396,7 @@ pub async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliError> {
 }
 
 /// Deploys the suite with a spinner per program.
-pub async fn deploy_suite(
+pub(crate) async fn deploy_suite(
     chain: zkmltrack::chain::Chain,
     programs: &SuitePrograms,
     verifier: &VerifierBundle,
@@ -425,7 +425,7 @@ fn bundle_srs(bundle: &VerifierBundle) -> Result<[B256; 8], CliError> {
 }
 
 /// `task ...`.
-pub async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
+pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
     match cmd {
         TaskCommand::Create {
             dataset,
@@ -512,7 +512,7 @@ fn root_check_text(check: &RootCheck, task: u64, path: Option<&Path>) -> String 
 }
 
 /// `dataset ...` (off-chain, but for a --task to compare with).
-pub async fn dataset(global: &Global, cmd: DatasetCommand) -> Result<(), CliError> {
+pub(crate) async fn dataset(global: &Global, cmd: DatasetCommand) -> Result<(), CliError> {
     match cmd {
         DatasetCommand::Root {
             dataset,
@@ -614,7 +614,7 @@ fn calibration_set(args: &ModelArgs) -> Result<(Dataset, PathBuf), CliError> {
 }
 
 /// `model ...`.
-pub async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
+pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliError> {
     match cmd {
         ModelCommand::Prove { model, out } => {
             let scale = model_scale(global, &model).await?;
@@ -772,7 +772,7 @@ fn check_quantization_step(
 
 /// [`zkmltrack::model::register`] with a progress step per transaction;
 /// `lineage` or `name` must be given.
-pub async fn register(
+pub(crate) async fn register(
     suite: &Suite,
     prepared: &PreparedModel<'_>,
     lineage: Option<u64>,
@@ -808,7 +808,7 @@ pub async fn register(
 }
 
 /// `evaluate`.
-pub async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliError> {
+pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliError> {
     let suite = global.suite().await?;
     let task = suite.task(args.task).await?;
     let dataset = read_dataset(&args.dataset)?;
@@ -857,7 +857,7 @@ pub async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliErro
 }
 
 /// Runs an evaluation with a spinner.
-pub async fn evaluate_with_progress(
+pub(crate) async fn evaluate_with_progress(
     suite: &Suite,
     task: u64,
     version: u64,
@@ -879,7 +879,7 @@ pub async fn evaluate_with_progress(
 }
 
 /// `leaderboard`.
-pub async fn leaderboard(global: &Global, task: u64) -> Result<(), CliError> {
+pub(crate) async fn leaderboard(global: &Global, task: u64) -> Result<(), CliError> {
     let suite = global.suite().await?;
     let board = suite.leaderboard(task).await?;
     let text = leaderboard_text(&suite, task, &board).await?;
@@ -892,7 +892,7 @@ pub async fn leaderboard(global: &Global, task: u64) -> Result<(), CliError> {
 }
 
 /// A task's leaderboard as a table (each entry's version read from the registry).
-pub async fn leaderboard_text(
+pub(crate) async fn leaderboard_text(
     suite: &Suite,
     task: u64,
     board: &[LeaderboardEntry],
@@ -926,7 +926,7 @@ pub async fn leaderboard_text(
 }
 
 /// `route ...`.
-pub async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliError> {
+pub(crate) async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliError> {
     let suite = global.suite().await?;
     match cmd {
         RouteCommand::Show { route } => {
@@ -1029,7 +1029,7 @@ fn route_text(r: &Route) -> String {
 }
 
 /// `admin ...`.
-pub async fn admin(global: &Global, cmd: AdminCommand) -> Result<(), CliError> {
+pub(crate) async fn admin(global: &Global, cmd: AdminCommand) -> Result<(), CliError> {
     let suite = global.suite().await?;
     let (what, value) = match cmd {
         AdminCommand::Pause => {

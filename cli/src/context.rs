@@ -19,25 +19,25 @@ use crate::{
 };
 
 /// The global options, resolved lazily.
-pub struct Global {
+pub(crate) struct Global {
     /// The options as given.
     pub args: GlobalArgs,
 }
 
 impl Global {
     /// Wraps the parsed options.
-    pub fn new(args: GlobalArgs) -> Global {
+    pub(crate) fn new(args: GlobalArgs) -> Global {
         Global { args }
     }
 
     /// Whether results are printed as JSON.
-    pub fn json(&self) -> bool {
+    pub(crate) fn json(&self) -> bool {
         self.args.json
     }
 
     /// The signing key from ZKMLTRACK_PRIVATE_KEY, --private-key-file or
     /// --keystore, if one was given.
-    pub fn signer(&self) -> Result<Option<PrivateKeySigner>, CliError> {
+    pub(crate) fn signer(&self) -> Result<Option<PrivateKeySigner>, CliError> {
         let parse = |text: &str, from: &str| {
             text.trim().parse::<PrivateKeySigner>().map_err(|_| {
                 CliError::input(format!("{from} does not hold a 32-byte hex private key"))
@@ -66,12 +66,12 @@ impl Global {
 
     /// Connects to the RPC endpoint with the configured key; on a dev chain
     /// (chain id 412346) without one, with the public Nitro dev key.
-    pub async fn chain(&self) -> Result<Chain, CliError> {
+    pub(crate) async fn chain(&self) -> Result<Chain, CliError> {
         self.chain_at(&self.args.rpc_url).await
     }
 
     /// Like [`Global::chain`] for another URL (the demo's embedded devnet).
-    pub async fn chain_at(&self, url: &str) -> Result<Chain, CliError> {
+    pub(crate) async fn chain_at(&self, url: &str) -> Result<Chain, CliError> {
         let signer = self.signer()?;
         let given = signer.is_some();
         let chain = Chain::connect(url, signer).await?;
@@ -83,7 +83,7 @@ impl Global {
     }
 
     /// The suite named by the deployment file, checked on the chain.
-    pub async fn suite(&self) -> Result<Suite, CliError> {
+    pub(crate) async fn suite(&self) -> Result<Suite, CliError> {
         let deployment = Deployment::read(&self.args.deployment)?;
         let chain = self.chain().await?;
         Ok(Suite::attach(chain, deployment).await?)
@@ -93,7 +93,7 @@ impl Global {
 /// The options of the commands that build EZKL circuits (and only theirs):
 /// the workspace and the SRS.
 #[derive(Args, Debug, Clone)]
-pub struct ProverArgs {
+pub(crate) struct ProverArgs {
     /// Directory for EZKL circuits, keys and proofs.
     #[arg(long, env = "ZKMLTRACK_WORKSPACE", default_value = "zkmltrack-work")]
     pub workspace: PathBuf,
@@ -107,7 +107,7 @@ pub struct ProverArgs {
 
 impl ProverArgs {
     /// The SRS source: --srs FILE or --test-srs.
-    pub fn srs(&self) -> Result<SrsSource, CliError> {
+    pub(crate) fn srs(&self) -> Result<SrsSource, CliError> {
         match (&self.srs, self.test_srs) {
             (Some(path), _) => Ok(SrsSource::File(path.clone())),
             (None, true) => Ok(SrsSource::TestOnly),
@@ -119,19 +119,19 @@ impl ProverArgs {
 
     /// A prover whose circuits quantize inputs at `scale` (a task's scale),
     /// with the SRS of --srs / --test-srs.
-    pub fn prover(&self, scale: u32) -> Result<Prover, CliError> {
+    pub(crate) fn prover(&self, scale: u32) -> Result<Prover, CliError> {
         self.prover_with(scale, self.srs()?)
     }
 
     /// A prover whose circuits quantize inputs at `scale`, with `srs`.
-    pub fn prover_with(&self, scale: u32, srs: SrsSource) -> Result<Prover, CliError> {
+    pub(crate) fn prover_with(&self, scale: u32, srs: SrsSource) -> Result<Prover, CliError> {
         let mut config = ProverConfig::new(self.workspace.join("circuits"), srs);
         config.input_scale = Some(scale);
         Prover::new(config).map_err(CliError::from)
     }
 
     /// Directory for this run's generated files.
-    pub fn work_dir(&self, name: &str) -> Result<PathBuf, CliError> {
+    pub(crate) fn work_dir(&self, name: &str) -> Result<PathBuf, CliError> {
         let dir = self.workspace.join(name);
         fs::create_dir_all(&dir).map_err(|e| CliError {
             code: EXIT_FAILURE,

@@ -31,7 +31,7 @@ use crate::{
 
 /// `demo` options.
 #[derive(Args, Debug)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Run on the chain at --rpc-url (a Nitro dev node, say) instead of an embedded devnet.
     #[arg(long)]
     pub external: bool,
@@ -46,7 +46,7 @@ pub struct DemoArgs {
 }
 
 /// Runs the demo.
-pub async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
+pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError> {
     if args.samples == 0 || !args.samples.is_multiple_of(4) {
         return Err(CliError::input(
             "--samples must be a positive multiple of 4 (version 1 proves 4 samples at a time)",

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::output::{CliError, EXIT_FAILURE};
 
 /// The bundled Iris example, compiled into the binary.
-pub struct Example {
+pub(crate) struct Example {
     /// Iris MLP 4 -> 16 -> 3, one sample per proof.
     pub model: PathBuf,
     /// The same MLP proving 4 samples per proof.
@@ -19,7 +19,7 @@ pub struct Example {
 
 impl Example {
     /// Writes the bundled files into `dir` (unchanged files are left alone).
-    pub fn unpack(dir: &Path) -> Result<Example, CliError> {
+    pub(crate) fn unpack(dir: &Path) -> Result<Example, CliError> {
         let write = |name: &str, bytes: &[u8]| -> Result<PathBuf, CliError> {
             let path = dir.join(name);
             if std::fs::read(&path).ok().as_deref() != Some(bytes) {

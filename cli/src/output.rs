@@ -16,19 +16,19 @@ use zkmltrack::{
 };
 
 /// Unexpected failure.
-pub const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_FAILURE: u8 = 1;
 /// The chain is unavailable: unreachable, wrong chain id, contract missing.
-pub const EXIT_CHAIN: u8 = 3;
+pub(crate) const EXIT_CHAIN: u8 = 3;
 /// The chain refused: a revert, an unfunded account, no key.
-pub const EXIT_REFUSED: u8 = 4;
+pub(crate) const EXIT_REFUSED: u8 = 4;
 /// Bad input: files, models, datasets, shapes.
-pub const EXIT_INPUT: u8 = 5;
+pub(crate) const EXIT_INPUT: u8 = 5;
 /// The audit found mismatches.
-pub const EXIT_AUDIT: u8 = 6;
+pub(crate) const EXIT_AUDIT: u8 = 6;
 
 /// A one-line error and the process exit code that goes with it.
 #[derive(Debug)]
-pub struct CliError {
+pub(crate) struct CliError {
     /// Exit code.
     pub code: u8,
     /// What happened and what to do.
@@ -37,7 +37,7 @@ pub struct CliError {
 
 impl CliError {
     /// Bad input.
-    pub fn input(message: impl Into<String>) -> CliError {
+    pub(crate) fn input(message: impl Into<String>) -> CliError {
         CliError {
             code: EXIT_INPUT,
             message: message.into(),
@@ -45,7 +45,7 @@ impl CliError {
     }
 
     /// The same error, its message naming the file it is about.
-    pub fn in_file(self, path: &std::path::Path) -> CliError {
+    pub(crate) fn in_file(self, path: &std::path::Path) -> CliError {
         CliError {
             code: self.code,
             message: format!("{}: {}", path.display(), self.message),
@@ -174,14 +174,14 @@ impl From<EvaluationError> for CliError {
 
 /// A spinner on stderr for one long step (hidden when stderr is not a terminal,
 /// where the step is logged as a line instead).
-pub struct Step {
+pub(crate) struct Step {
     bar: ProgressBar,
     name: String,
 }
 
 impl Step {
     /// Starts a step.
-    pub fn start(name: impl Into<String>) -> Step {
+    pub(crate) fn start(name: impl Into<String>) -> Step {
         let name = name.into();
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -196,7 +196,7 @@ impl Step {
     }
 
     /// Updates the step's message.
-    pub fn note(&self, message: &str) {
+    pub(crate) fn note(&self, message: &str) {
         if self.bar.is_hidden() {
             eprintln!("    {message}");
         } else {
@@ -205,7 +205,7 @@ impl Step {
     }
 
     /// Ends the step with a line saying what it produced.
-    pub fn done(self, result: impl AsRef<str>) {
+    pub(crate) fn done(self, result: impl AsRef<str>) {
         let seconds = self.bar.elapsed().as_secs_f64();
         self.bar.finish_and_clear();
         eprintln!("ok  {} ({seconds:.1} s){}", self.name, {
@@ -220,7 +220,7 @@ impl Step {
 }
 
 /// Prints a result: `value` as JSON with `--json`, else `human`.
-pub fn emit(json: bool, value: &Value, human: &str) {
+pub(crate) fn emit(json: bool, value: &Value, human: &str) {
     if json {
         println!("{value}");
     } else {
@@ -229,7 +229,7 @@ pub fn emit(json: bool, value: &Value, human: &str) {
 }
 
 /// A plain text table with right-aligned numeric columns.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
             rows.iter()
@@ -262,6 +262,6 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Basis points as a percentage with two decimals.
-pub fn percent(bps: u32) -> String {
+pub(crate) fn percent(bps: u32) -> String {
     format!("{}.{:02}%", bps / 100, bps % 100)
 }

@@ -2,6 +2,8 @@
 //! hand-picked seeds and every crash the fuzzer found) through the check the cargo-fuzz
 //! target runs (`fuzz/src/lib.rs`), on the stable toolchain. See docs/fuzzing.md.
 
+// The fuzz crate's library: its items are `pub` for the fuzz targets.
+#[allow(unreachable_pub)]
 #[path = "../fuzz/src/lib.rs"]
 mod checks;
 #[path = "../../contracts/common/tests/support/replay.rs"]

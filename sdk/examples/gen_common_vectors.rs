@@ -71,10 +71,10 @@ fn constants_source() -> String {
         let rounds = constants.n_rounds_f + partial;
         let c = &constants.c[t - 2][..rounds * t];
         out.push_str(&format!(
-            "\n/// Partial rounds for width {t}.\npub const T{t}_PARTIAL_ROUNDS: usize = {partial};\n"
+            "\n/// Partial rounds for width {t}.\npub(super) const T{t}_PARTIAL_ROUNDS: usize = {partial};\n"
         ));
         out.push_str(&format!(
-            "\n/// Round constants for width {t}: {rounds} rounds of {t}.\n#[rustfmt::skip]\npub static T{t}_ROUND_CONSTANTS: [Fe; {}] = [\n",
+            "\n/// Round constants for width {t}: {rounds} rounds of {t}.\n#[rustfmt::skip]\npub(super) static T{t}_ROUND_CONSTANTS: [Fe; {}] = [\n",
             c.len()
         ));
         for x in c {
@@ -82,7 +82,7 @@ fn constants_source() -> String {
         }
         out.push_str("];\n");
         out.push_str(&format!(
-            "\n/// MDS matrix for width {t}, row-major.\n#[rustfmt::skip]\npub static T{t}_MDS: [Fe; {}] = [\n",
+            "\n/// MDS matrix for width {t}, row-major.\n#[rustfmt::skip]\npub(super) static T{t}_MDS: [Fe; {}] = [\n",
             t * t
         ));
         for row in &constants.m[t - 2] {

@@ -14,7 +14,7 @@ use std::{
 use serde_json::Value;
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
@@ -25,7 +25,7 @@ pub fn repo() -> PathBuf {
 /// `target/release/zkmltrack`), which serves the devnet: in a debug build the
 /// nested controller -> router -> EZKL verifier frames overflow the executor's
 /// stack (known issue, see docs/devnet.md).
-pub fn release_binary() -> PathBuf {
+pub(crate) fn release_binary() -> PathBuf {
     let binary = std::env::var("ZKMLTRACK_RELEASE_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|_| repo().join("target/release/zkmltrack"));
@@ -38,7 +38,7 @@ pub fn release_binary() -> PathBuf {
 }
 
 /// `zkmltrack devnet` on a free port; killed on drop.
-pub struct DevnetProcess {
+pub(crate) struct DevnetProcess {
     child: Child,
     /// Its JSON-RPC URL.
     pub url: String,
@@ -46,7 +46,7 @@ pub struct DevnetProcess {
 
 impl DevnetProcess {
     /// Starts the chain from the release build and waits for its URL.
-    pub fn start() -> DevnetProcess {
+    pub(crate) fn start() -> DevnetProcess {
         let mut child = Command::new(release_binary())
             .args(["devnet", "--port", "0"])
             .stdout(Stdio::piped())
@@ -71,7 +71,7 @@ impl Drop for DevnetProcess {
 
 /// The CLI under test with `ZKMLTRACK_WORKSPACE=workspace`, and none of the
 /// environment variables that would change what it talks to or signs with.
-pub fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+pub(crate) fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkmltrack"));
     // The workspace by its variable: only the commands that build circuits take it.
     cmd.args(args)
@@ -87,14 +87,14 @@ pub fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command
 }
 
 /// Runs the CLI to completion (see [`command`]).
-pub fn run(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     command(workspace, args, env)
         .output()
         .expect("zkmltrack runs")
 }
 
 /// The last stdout line as JSON (`--json` output).
-pub fn json_of(out: &Output) -> Value {
+pub(crate) fn json_of(out: &Output) -> Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
         panic!(
@@ -105,13 +105,13 @@ pub fn json_of(out: &Output) -> Value {
 }
 
 /// Stderr as text.
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts a one-line error: exit `code`, and a last stderr line `error: ...`
 /// that contains `needle`.
-pub fn expect_error(out: &Output, code: i32, needle: &str) {
+pub(crate) fn expect_error(out: &Output, code: i32, needle: &str) {
     let err = stderr(out);
     let last = err.lines().last().unwrap_or_default().to_string();
     assert_eq!(out.status.code(), Some(code), "{needle}: {err}");
@@ -122,7 +122,7 @@ pub fn expect_error(out: &Output, code: i32, needle: &str) {
 }
 
 /// A fresh directory under the system's temporary directory.
-pub fn tempdir(prefix: &str) -> PathBuf {
+pub(crate) fn tempdir(prefix: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "{prefix}-{}-{}",
         std::process::id(),

@@ -3,6 +3,8 @@
 //! run (`fuzz/src/lib.rs`), on the stable toolchain. See docs/fuzzing.md.
 
 #[allow(dead_code)] // the module's reader helpers are for the fuzz targets too
+// The fuzz crate's library: its items are `pub` for the fuzz targets.
+#[allow(unreachable_pub)]
 #[path = "../fuzz/src/lib.rs"]
 mod checks;
 

@@ -3,6 +3,8 @@
 
 #[cfg(not(any(test, feature = "export-abi")))]
 #[no_mangle]
+/// Never called: a Stylus program is entered through `user_entrypoint`; this
+/// symbol only satisfies the binary target on wasm32.
 pub extern "C" fn main() {}
 
 #[cfg(feature = "export-abi")]

@@ -210,14 +210,22 @@ mod sol {
     }
 }
 
-stylus_sdk::prelude::sol_interface! {
-    /// The part of the VerifierRouter the registry uses.
-    interface IVerifierRouter {
-        /// Digest and holder of a route; reverts if the route is unknown,
-        /// awaiting approval or disabled.
-        function routeBinding(uint64 route_id) external view returns (bytes32, address);
+/// The VerifierRouter as the registry calls it (the macro's generated
+/// constructor and address field carry no docs of their own).
+#[allow(missing_docs)]
+mod router_interface {
+    use super::*;
+
+    stylus_sdk::prelude::sol_interface! {
+        /// The part of the VerifierRouter the registry uses.
+        interface IVerifierRouter {
+            /// Digest and holder of a route; reverts if the route is unknown,
+            /// awaiting approval or disabled.
+            function routeBinding(uint64 route_id) external view returns (bytes32, address);
+        }
     }
 }
+use router_interface::IVerifierRouter;
 
 /// Every way a registry call can fail.
 #[derive(SolidityError, Debug)]

@@ -8,7 +8,7 @@ use zkmltrack_devnet::{
 };
 
 /// A contract as `scripts/build-contracts` leaves it in `contracts/target/stylus`.
-pub fn wasm(name: &str) -> Vec<u8> {
+pub(crate) fn wasm(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../contracts/target/stylus")
         .join(format!("{name}.wasm"));
@@ -22,7 +22,11 @@ pub fn wasm(name: &str) -> Vec<u8> {
 
 /// Deploys and activates `name` from the dev account, then runs its
 /// constructor with the ABI-encoded `args` in a transaction that must succeed.
-pub fn deploy_and_construct(chain: &mut Devnet, name: &str, args: &[u8]) -> (Address, Receipt) {
+pub(crate) fn deploy_and_construct(
+    chain: &mut Devnet,
+    name: &str,
+    args: &[u8],
+) -> (Address, Receipt) {
     let program = chain
         .deploy_stylus(DEV_ACCOUNT, &wasm(name))
         .expect("deploy + activate");

@@ -13,7 +13,7 @@ fn host_port(url: &str) -> &str {
 }
 
 /// One request body posted on a new connection; the whole response text.
-pub fn post(url: &str, body: &str) -> String {
+pub(crate) fn post(url: &str, body: &str) -> String {
     let mut stream = TcpStream::connect(host_port(url)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(60)))
@@ -30,7 +30,7 @@ pub fn post(url: &str, body: &str) -> String {
 }
 
 /// The `result` of one JSON-RPC call (`params` as JSON text).
-pub fn result(url: &str, method: &str, params: &str) -> serde_json::Value {
+pub(crate) fn result(url: &str, method: &str, params: &str) -> serde_json::Value {
     let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
     let response = post(url, &body);
     let json: serde_json::Value =
@@ -39,7 +39,7 @@ pub fn result(url: &str, method: &str, params: &str) -> serde_json::Value {
 }
 
 /// `eth_blockNumber`.
-pub fn block_number(url: &str) -> u64 {
+pub(crate) fn block_number(url: &str) -> u64 {
     let n = result(url, "eth_blockNumber", "[]");
     u64::from_str_radix(n.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }

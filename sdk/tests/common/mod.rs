@@ -19,7 +19,7 @@ use std::{
 use zkmltrack::prover::Progress;
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
@@ -27,14 +27,14 @@ pub fn repo() -> PathBuf {
 }
 
 /// Logs pipeline progress to stderr (shown with `--nocapture`).
-pub fn log(p: Progress) {
+pub(crate) fn log(p: Progress) {
     eprintln!("  {p:?}");
 }
 
 /// Writes an ONNX model with `sdk/tests/data/onnx_fixtures.py` run by the
 /// EZKL environment's interpreter (which has the pinned `onnx`); panics with
 /// its stderr if it fails.
-pub fn onnx_fixture(home: &Path, args: &[&std::ffi::OsStr]) {
+pub(crate) fn onnx_fixture(home: &Path, args: &[&std::ffi::OsStr]) {
     let python = zkmltrack::python::PythonEnv::ensure(home)
         .expect("the EZKL environment is ready")
         .python();
@@ -51,19 +51,19 @@ pub fn onnx_fixture(home: &Path, args: &[&std::ffi::OsStr]) {
 }
 
 /// A valid ONNX graph whose only operation (Det) EZKL cannot prove.
-pub fn write_determinant_model(home: &Path, path: &Path) {
+pub(crate) fn write_determinant_model(home: &Path, path: &Path) {
     onnx_fixture(home, &["det".as_ref(), path.as_os_str()]);
 }
 
 /// A valid ONNX graph adding two input tensors (EZKL can prove it, but a
 /// dataset row is one input).
-pub fn write_two_input_model(home: &Path, path: &Path) {
+pub(crate) fn write_two_input_model(home: &Path, path: &Path) {
     onnx_fixture(home, &["two-inputs".as_ref(), path.as_os_str()]);
 }
 
 /// `model` with its inputs' and outputs' first dimension made symbolic
 /// (named `symbol`), as `torch.onnx.export(..., dynamic_axes=...)` writes it.
-pub fn write_with_symbolic_batch(home: &Path, model: &Path, symbol: &str, path: &Path) {
+pub(crate) fn write_with_symbolic_batch(home: &Path, model: &Path, symbol: &str, path: &Path) {
     onnx_fixture(
         home,
         &[
@@ -77,7 +77,7 @@ pub fn write_with_symbolic_batch(home: &Path, model: &Path, symbol: &str, path: 
 
 /// `model` with a float64 input cast to float32 first (EZKL then quantizes
 /// its inputs without the f32 cast).
-pub fn write_with_double_input(home: &Path, model: &Path, path: &Path) {
+pub(crate) fn write_with_double_input(home: &Path, model: &Path, path: &Path) {
     onnx_fixture(
         home,
         &["double-input".as_ref(), model.as_os_str(), path.as_os_str()],
@@ -86,7 +86,7 @@ pub fn write_with_double_input(home: &Path, model: &Path, path: &Path) {
 
 /// Writes about `size` bytes of CSV: `head`, then `row` repeated, then `last`;
 /// returns the line number `last` is on.
-pub fn write_big_csv(path: &Path, head: &str, row: &str, size: usize, last: &str) -> usize {
+pub(crate) fn write_big_csv(path: &Path, head: &str, row: &str, size: usize, last: &str) -> usize {
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     file.write_all(head.as_bytes()).unwrap();
     let chunk = row.repeat((1 << 16) / row.len().max(1));
@@ -110,7 +110,7 @@ fn proc_stat(pid: u32) -> Option<Vec<String>> {
 }
 
 /// The processes below `pid` (children, grandchildren...), from /proc.
-pub fn descendants(pid: u32) -> Vec<u32> {
+pub(crate) fn descendants(pid: u32) -> Vec<u32> {
     let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -130,12 +130,12 @@ pub fn descendants(pid: u32) -> Vec<u32> {
 }
 
 /// Whether `pid` still runs (a zombie does not).
-pub fn running(pid: u32) -> bool {
+pub(crate) fn running(pid: u32) -> bool {
     proc_stat(pid).is_some_and(|s| s.first().map(String::as_str) != Some("Z"))
 }
 
 /// Waits up to 5 s for every process in `pids` to end.
-pub fn assert_all_end(pids: &[u32], what: &str) {
+pub(crate) fn assert_all_end(pids: &[u32], what: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while pids.iter().any(|p| running(*p)) {
         assert!(
@@ -150,7 +150,7 @@ pub fn assert_all_end(pids: &[u32], what: &str) {
 /// Polls until `ready` says the moment has come, waits `delay`, then SIGKILLs
 /// `child` and checks that every process it started ends with it (within 5 s)
 /// and that its EZKL worker left no log in the zkMLTrack home.
-pub fn kill_when(
+pub(crate) fn kill_when(
     mut child: std::process::Child,
     what: &str,
     delay: std::time::Duration,
@@ -194,7 +194,7 @@ pub fn kill_when(
 /// A TCP proxy to `upstream` that forwards the first `budget` HTTP requests,
 /// then cuts every connection and answers nothing more: a node or network
 /// that goes away in the middle of a command.
-pub struct DroppingProxy {
+pub(crate) struct DroppingProxy {
     /// The proxy's URL.
     pub url: String,
     /// HTTP requests seen so far (the cut one included).
@@ -205,7 +205,7 @@ pub struct DroppingProxy {
 
 impl DroppingProxy {
     /// Listens on a free local port; forwards to `upstream` (`http://host:port`).
-    pub fn start(upstream: &str, budget: usize) -> DroppingProxy {
+    pub(crate) fn start(upstream: &str, budget: usize) -> DroppingProxy {
         let upstream = upstream
             .trim_start_matches("http://")
             .trim_end_matches('/')
@@ -273,7 +273,7 @@ impl DroppingProxy {
 /// Makes `dir` an empty circuit workspace except for its files (the
 /// workspace's test-only SRS, generated once and kept: tens of seconds),
 /// removing every circuit directory a previous run left.
-pub fn fresh_circuits(dir: &Path) {
+pub(crate) fn fresh_circuits(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         if entry.path().is_dir() {

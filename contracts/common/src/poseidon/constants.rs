@@ -6,11 +6,11 @@
 use crate::field::Fe;
 
 /// Partial rounds for width 2.
-pub const T2_PARTIAL_ROUNDS: usize = 56;
+pub(super) const T2_PARTIAL_ROUNDS: usize = 56;
 
 /// Round constants for width 2: 64 rounds of 2.
 #[rustfmt::skip]
-pub static T2_ROUND_CONSTANTS: [Fe; 128] = [
+pub(super) static T2_ROUND_CONSTANTS: [Fe; 128] = [
     Fe([0xc58aca67, 0xa96c453d, 0x19a6fa1b, 0x73eb0f43, 0x02cfebe6, 0xc1584c49, 0xab003c81, 0x0258feae]),
     Fe([0x883214ee, 0x999f128f, 0x44476181, 0x3812d562, 0x1a60e735, 0xf1c71359, 0xed432b39, 0x1d29e209]),
     Fe([0x1f9886f9, 0x10245a46, 0xa4af9cd7, 0xc1f6a382, 0x7be4216c, 0x43dc54de, 0x7782a71d, 0x08dde778]),
@@ -143,7 +143,7 @@ pub static T2_ROUND_CONSTANTS: [Fe; 128] = [
 
 /// MDS matrix for width 2, row-major.
 #[rustfmt::skip]
-pub static T2_MDS: [Fe; 4] = [
+pub(super) static T2_MDS: [Fe; 4] = [
     Fe([0x77922da4, 0xf8b2f475, 0xf4fa97b6, 0x49c37c46, 0x207ce75b, 0xead42bc5, 0xdc74448b, 0x1e6197b9]),
     Fe([0x2d7f6ead, 0xc91fea8d, 0x7c6ff1e2, 0x4443f72e, 0x6ac257ff, 0x03a88bce, 0x2fad086d, 0x264b0b0f]),
     Fe([0x1905be54, 0x536d530e, 0x0b99f372, 0x53cc0906, 0x3f7d9e58, 0xfe8b9224, 0xdaea67c3, 0x2e82e796]),
@@ -151,11 +151,11 @@ pub static T2_MDS: [Fe; 4] = [
 ];
 
 /// Partial rounds for width 3.
-pub const T3_PARTIAL_ROUNDS: usize = 57;
+pub(super) const T3_PARTIAL_ROUNDS: usize = 57;
 
 /// Round constants for width 3: 65 rounds of 3.
 #[rustfmt::skip]
-pub static T3_ROUND_CONSTANTS: [Fe; 195] = [
+pub(super) static T3_ROUND_CONSTANTS: [Fe; 195] = [
     Fe([0x6534a858, 0x83bbbac3, 0x01250a07, 0x09716196, 0x0e23910c, 0x27a21905, 0xc8507442, 0x1638bf18]),
     Fe([0xbb25631a, 0x5e2bb0e6, 0xdef5875e, 0x56b042b8, 0xa8e9b451, 0x01bc3e10, 0x92ef1d7e, 0x17bfe160]),
     Fe([0x54508d89, 0xa4fef9b9, 0x4ee4c69e, 0xafeb6b7d, 0xfc301c39, 0xd8ebe8a7, 0x07ad780c, 0x1840976e]),
@@ -355,7 +355,7 @@ pub static T3_ROUND_CONSTANTS: [Fe; 195] = [
 
 /// MDS matrix for width 3, row-major.
 #[rustfmt::skip]
-pub static T3_MDS: [Fe; 9] = [
+pub(super) static T3_MDS: [Fe; 9] = [
     Fe([0x56fcf3d7, 0xf2e8909a, 0x45ed8c1d, 0x8019ce31, 0x28616418, 0xdda896a2, 0xffc885e1, 0x0e5ed723]),
     Fe([0xd66c0469, 0x3158f311, 0x69f040a0, 0x9511d96f, 0xb22127bf, 0xbc6996e5, 0xa7c9122a, 0x07e69e17]),
     Fe([0x169969b0, 0x28f45876, 0xe30a7649, 0x3d6ded69, 0x4c9b23dd, 0x79aed612, 0xffadf517, 0x03cf3048]),

@@ -7,7 +7,7 @@ use std::{
 };
 
 /// Runs `check` on every file of `dir` in name order; there must be some.
-pub fn replay_dir(dir: &Path, check: impl Fn(&[u8])) {
+pub(crate) fn replay_dir(dir: &Path, check: impl Fn(&[u8])) {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry").path())
