@@ -2,7 +2,8 @@
 //! and every crash the fuzzers found) through the very checks the cargo-fuzz targets
 //! run (`fuzz/src/lib.rs`), on the stable toolchain. See docs/fuzzing.md.
 
-#[allow(dead_code)] // the module's reader helpers are for the fuzz targets too
+#[allow(dead_code)]
+// the module's reader helpers are for the fuzz targets too
 // The fuzz crate's library: its items are `pub` for the fuzz targets.
 #[allow(unreachable_pub)]
 #[path = "../fuzz/src/lib.rs"]

@@ -8,12 +8,9 @@
 //! with the old rule (`task show` and `dataset root` say so, `evaluate`
 //! refuses before opening).
 
-mod common;
-
 use std::{fs, path::Path, process::Output};
 
 use alloy::{primitives::B256, signers::local::PrivateKeySigner};
-use common::{expect_error, json_of, repo, stderr, DevnetProcess};
 use serde_json::Value;
 use zkmltrack::{
     chain::Chain,
@@ -21,9 +18,13 @@ use zkmltrack::{
     quantize::InputType,
     suite::{Deployment, Suite, TaskSpec},
 };
+use zkmltrack_tests::{
+    cli::{expect_error, json_of, stderr, DevnetProcess},
+    repo,
+};
 
 fn zkmltrack(args: &[&str], common: &[&str]) -> Output {
-    common::run(
+    zkmltrack_tests::cli::run(
         &repo().join("target/real-datasets-work"),
         &[args, common].concat(),
         &[],
@@ -54,7 +55,7 @@ fn head(from: &str, n: usize, to: &Path) -> String {
 #[test]
 fn breast_cancer_rows_register_and_evaluate_and_old_roots_are_refused() {
     let devnet = DevnetProcess::start();
-    let dir = common::tempdir("zkmltrack-real-datasets");
+    let dir = zkmltrack_tests::cli::tempdir("zkmltrack-real-datasets");
     let deployment = dir.join("deployment.json");
     let common = [
         "--rpc-url",
@@ -317,7 +318,7 @@ fn breast_cancer_rows_register_and_evaluate_and_old_roots_are_refused() {
 #[test]
 fn prover_options_only_on_the_commands_that_prove() {
     let help = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zkmltrack"))
+        let out = std::process::Command::new(zkmltrack_tests::cli::release_binary())
             .args(args)
             .arg("--help")
             .output()

@@ -1,11 +1,13 @@
-//! Fixture of the adversarial tests (`tests/*.rs`, listed in `docs/security.md`):
-//! the real suite on an in-process devnet served over JSON-RPC, the bundled
-//! Iris data, and EZKL circuits proving the bundled models with a test-only SRS.
+//! Fixture of the adversarial tests (listed in `docs/security.md`): the real
+//! suite on an in-process devnet served over JSON-RPC, the bundled Iris data,
+//! and EZKL circuits proving the bundled models with a test-only SRS.
 //!
 //! Every attack goes through the SDK as a user's transaction would, and
 //! [`expect_revert`] checks it failed with the named custom error.
 
 use std::path::PathBuf;
+
+use crate::repo;
 
 use alloy::signers::local::PrivateKeySigner;
 use zkmltrack::verifier::{generate, VerifierBundle};
@@ -31,14 +33,6 @@ pub const BN254_MODULUS: &str =
 /// Fixed-point scale of the Iris tasks (the CLI's default).
 pub const SCALE: u32 = 13;
 
-/// The repository root.
-pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate lives in the repository")
-        .to_path_buf()
-}
-
 /// A bundled Iris CSV (`eval.csv` or `train.csv`).
 pub fn iris(file: &str) -> (PathBuf, Dataset) {
     let path = repo().join("examples/iris").join(file);
@@ -46,10 +40,10 @@ pub fn iris(file: &str) -> (PathBuf, Dataset) {
     (path, data)
 }
 
-/// A prover for the tests' circuits (cached in `target/attack-tests`).
+/// A prover for the tests' circuits (cached in `target/zkmltrack-tests`).
 pub fn prover() -> Prover {
     let mut config = ProverConfig::new(
-        repo().join("target/attack-tests/circuits"),
+        repo().join("target/zkmltrack-tests/circuits"),
         SrsSource::TestOnly,
     );
     config.input_scale = Some(SCALE);

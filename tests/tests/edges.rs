@@ -11,13 +11,13 @@ use zkmltrack::{
     evaluation::{predicted_class, submission},
     suite::{EvaluationStatus, TaskSpec},
 };
-use zkmltrack_attack_tests::{
+use zkmltrack_tests::{
     circuit, deployed_suite, expect_revert, open_and_draw, prove_row, prover, repo, SCALE,
 };
 
-/// Writes a CSV under `target/attack-tests/edges` and returns its path.
+/// Writes a CSV under `target/zkmltrack-tests/edges` and returns its path.
 fn csv(name: &str, rows: &[(&[f64], u32)]) -> std::path::PathBuf {
-    let dir = repo().join("target/attack-tests/edges");
+    let dir = repo().join("target/zkmltrack-tests/edges");
     std::fs::create_dir_all(&dir).expect("scratch dir");
     let mut text = String::from("a,b,c,d,label\n");
     for (features, label) in rows {

@@ -10,7 +10,7 @@ use zkmltrack::{
     evaluation::{evaluate, submission},
     suite::{EvaluationStatus, TaskSpec},
 };
-use zkmltrack_attack_tests::{
+use zkmltrack_tests::{
     circuit, deployed_suite, expect_revert, iris, open_and_draw, prove_row, prover, repo, SCALE,
 };
 

@@ -14,7 +14,7 @@ use zkmltrack::{
     solc::Solc,
     suite::{Suite, TaskSpec},
 };
-use zkmltrack_attack_tests::{
+use zkmltrack_tests::{
     as_account, circuit, counts, deployed_suite, expect_revert, iris, prove_row, prover, repo,
     test_account, SCALE,
 };

@@ -12,7 +12,7 @@ use zkmltrack::{
     review::review,
     suite::{vka_digest, vka_srs_words, TaskSpec},
 };
-use zkmltrack_attack_tests::{
+use zkmltrack_tests::{
     as_account, circuit, counts, deployed_suite, expect_revert, iris, prove_row, prover, repo,
     test_account, SCALE,
 };
@@ -40,7 +40,7 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
     // workspace: another τ, as an attacker's own SRS would have).
     let other = Prover::new({
         let mut config = ProverConfig::new(
-            repo().join("target/attack-tests/other-srs"),
+            repo().join("target/zkmltrack-tests/other-srs"),
             SrsSource::TestOnly,
         );
         config.input_scale = Some(SCALE);

@@ -8,7 +8,6 @@
 //! The bad inputs `e2e.rs` already checks (short row, text cell, key files,
 //! unreachable RPC, wrong chain for reads) are not repeated here.
 
-mod common;
 #[path = "../../sdk/tests/common/mod.rs"]
 mod sdk_common;
 
@@ -22,8 +21,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use common::{expect_error, json_of, repo, stderr, tempdir, DevnetProcess};
 use serde_json::Value;
+use zkmltrack_tests::{
+    cli::{expect_error, json_of, stderr, tempdir, DevnetProcess},
+    repo,
+};
 
 fn iris(name: &str) -> String {
     repo()
@@ -79,7 +81,7 @@ fn bad_csv_files_are_one_line_errors_naming_the_line() {
     let root = |name: &str, text: &[u8]| {
         let path = dir.join(name);
         fs::write(&path, text).unwrap();
-        common::run(
+        zkmltrack_tests::cli::run(
             &workspace,
             &["dataset", "root", "--dataset", path.to_str().unwrap()],
             &[],
@@ -143,7 +145,7 @@ fn a_huge_csv_is_refused_at_its_line_in_bounded_memory() {
     let workspace = dir.join("work");
     const SIZE: usize = 200 << 20;
     let root = |path: &Path| {
-        let mut cmd = common::command(
+        let mut cmd = zkmltrack_tests::cli::command(
             &workspace,
             &["dataset", "root", "--dataset", path.to_str().unwrap()],
             &[],
@@ -171,7 +173,7 @@ fn a_huge_csv_is_refused_at_its_line_in_bounded_memory() {
         SIZE,
         "5.1,3.5,x,0.2,1\n",
     );
-    let mut cmd = Command::new(common::release_binary());
+    let mut cmd = Command::new(zkmltrack_tests::cli::release_binary());
     cmd.args(["dataset", "root", "--dataset", late.to_str().unwrap()]);
     let (out, seconds, rss) = measured(cmd);
     eprintln!(
@@ -256,7 +258,7 @@ fn bad_models_are_one_line_errors_and_leave_nothing_half_written() {
         ),
     ));
     for (path, needle) in &cases {
-        let out = common::run(
+        let out = zkmltrack_tests::cli::run(
             &workspace,
             &[
                 "model",
@@ -276,7 +278,7 @@ fn bad_models_are_one_line_errors_and_leave_nothing_half_written() {
     // A calibration set of the wrong width for the model.
     let three = dir.join("three.csv");
     fs::write(&three, "a,b,c,label\n1,2,3,0\n4,5,6,1\n").unwrap();
-    let out = common::run(
+    let out = zkmltrack_tests::cli::run(
         &workspace,
         &[
             "model",
@@ -345,7 +347,7 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
     let (bundle_s, deployment_s) = (bundle.to_str().unwrap(), deployment.to_str().unwrap());
     let zk = |args: &[&str], url: &str| {
         let flags = ["--rpc-url", url, "--deployment", deployment_s, "--json"];
-        common::run(&workspace, &[args, &flags[..]].concat(), &[])
+        zkmltrack_tests::cli::run(&workspace, &[args, &flags[..]].concat(), &[])
     };
     let ok = |out: Output, what: &str| -> Value {
         assert!(out.status.success(), "{what}: {}", stderr(&out));
@@ -366,7 +368,7 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
     // 1. `model prove` killed while EZKL writes the proving key; the re-run
     // finishes from the steps already done.
     kill_when(
-        common::command(&workspace, &prove_args, &[]),
+        zkmltrack_tests::cli::command(&workspace, &prove_args, &[]),
         "while the proving key was written",
         Duration::ZERO,
         || writing(&workspace, "pk."),
@@ -415,7 +417,7 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
     let other_file = dir.join("arbitrum-one.json");
     fs::write(&other_file, other.to_string()).unwrap();
     let before = circuits(&workspace);
-    let out = common::run(
+    let out = zkmltrack_tests::cli::run(
         &workspace,
         &[
             "evaluate",
@@ -515,7 +517,7 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
             })
         })
     };
-    let mut cmd = common::command(&workspace, &args, &[]);
+    let mut cmd = zkmltrack_tests::cli::command(&workspace, &args, &[]);
     cmd.args(["--rpc-url", &devnet.url, "--deployment", deployment_s]);
     kill_when(
         cmd,
@@ -567,7 +569,7 @@ fn drops_and_kills_mid_command_then_reruns_finish() {
 fn iris_bundle(workspace: &Path) -> PathBuf {
     let bundle = workspace.join("iris-bundle.json");
     if !bundle.exists() {
-        let out = common::run(
+        let out = zkmltrack_tests::cli::run(
             workspace,
             &[
                 "model",
@@ -595,7 +597,7 @@ fn a_deploy_cut_after_an_activation_can_be_rerun() {
     let deployment = dir.join("deployment.json");
     let bundle = iris_bundle(&workspace);
     let deploy = |url: &str| {
-        common::run(
+        zkmltrack_tests::cli::run(
             &workspace,
             &[
                 "deploy",
@@ -635,7 +637,7 @@ fn a_task_with_more_classes_than_the_model_has_outputs_is_refused_before_opening
             "--deployment",
             deployment.to_str().unwrap(),
         ];
-        common::run(&workspace, &[args, &flags[..]].concat(), &[])
+        zkmltrack_tests::cli::run(&workspace, &[args, &flags[..]].concat(), &[])
     };
     let out = zk(&["deploy", "--verifier-bundle", bundle.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -721,7 +723,7 @@ fn route_commands_need_a_task_and_the_owner() {
             deployment.to_str().unwrap(),
             "--json",
         ];
-        common::run(&workspace, &[args, &flags[..]].concat(), env)
+        zkmltrack_tests::cli::run(&workspace, &[args, &flags[..]].concat(), env)
     };
     let out = zk(&["deploy", "--verifier-bundle", bundle_s], &[]);
     assert!(out.status.success(), "{}", stderr(&out));

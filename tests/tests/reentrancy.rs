@@ -1,5 +1,5 @@
 //! Reentrancy through hostile contracts on the devnet (docs/security.md,
-//! section 2.8), compiled from `attack-tests/solidity/Reentrant.sol` with the
+//! section 2.8), compiled from `tests/solidity/Reentrant.sol` with the
 //! project's solc: a randomness provider that calls back into the controller
 //! from inside `requestRandomness` (fulfil, open again), and a plain verifier
 //! that tries to draw another evaluation while verifying. Stylus programs
@@ -21,7 +21,7 @@ use zkmltrack::{
     solc::Solc,
     suite::{EvaluationStatus, TaskSpec},
 };
-use zkmltrack_attack_tests::{
+use zkmltrack_tests::{
     circuit, deployed_suite, expect_revert, iris, prove_row, prover, repo, SCALE,
 };
 
@@ -41,7 +41,7 @@ sol! {
 
 /// The compiled contracts of `Reentrant.sol`, by name.
 fn compile(solc: &Solc) -> serde_json::Value {
-    let source = std::fs::read_to_string(repo().join("attack-tests/solidity/Reentrant.sol"))
+    let source = std::fs::read_to_string(repo().join("tests/solidity/Reentrant.sol"))
         .expect("Reentrant.sol");
     let input = json!({
         "language": "Solidity",
@@ -262,7 +262,7 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
         .deploy_data("storing the VKA", &words)
         .await
         .expect("store");
-    let before = zkmltrack_attack_tests::counts(&suite).await;
+    let before = zkmltrack_tests::counts(&suite).await;
     chain
         .transact(
             "adding a stored route on the reentrant verifier",
@@ -295,7 +295,7 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
             .expect("reenteredInside"),
         "adding a route from inside registerVka must fail"
     );
-    let after = zkmltrack_attack_tests::counts(&suite).await;
+    let after = zkmltrack_tests::counts(&suite).await;
     assert_eq!(after.1, before.1 + 1, "exactly the outer route was added");
     // The same inner call from outside succeeds: only the reentry was refused.
     chain

@@ -2,9 +2,6 @@
 //! `zkmltrack devnet` process, running the `zkmltrack` binary, reading its
 //! output, and fresh temporary directories.
 
-// Each test crate uses its own subset.
-#![allow(dead_code)]
-
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
@@ -13,32 +10,64 @@ use std::{
 
 use serde_json::Value;
 
-/// The repository root.
-pub(crate) fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+use crate::repo;
 
 /// The release build of the CLI (`ZKMLTRACK_RELEASE_BIN`, else
-/// `target/release/zkmltrack`), which serves the devnet: in a debug build the
-/// nested controller -> router -> EZKL verifier frames overflow the executor's
-/// stack (known issue, see docs/devnet.md).
-pub(crate) fn release_binary() -> PathBuf {
+/// `target/release/zkmltrack`): what a user runs, what `scripts/test` builds
+/// before the tests, and what serves the devnet (in a debug build the nested
+/// controller -> router -> EZKL verifier frames overflow the executor's stack,
+/// known issue, see docs/devnet.md). Refused when a source file it is built
+/// from is newer, so a stale binary is never what gets tested.
+pub fn release_binary() -> PathBuf {
     let binary = std::env::var("ZKMLTRACK_RELEASE_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|_| repo().join("target/release/zkmltrack"));
-    assert!(
-        binary.exists(),
-        "{} is missing: run scripts/test, or `cargo build --release -p zkmltrack-cli` first",
-        binary.display()
-    );
+    let built = std::fs::metadata(&binary)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: run scripts/test, or `cargo build --release -p zkmltrack-cli` first",
+                binary.display()
+            )
+        });
+    if std::env::var_os("ZKMLTRACK_RELEASE_BIN").is_none() {
+        if let Some(newer) = newer_source(built) {
+            panic!(
+                "{} is older than {}: run `cargo build --release -p zkmltrack-cli` first",
+                binary.display(),
+                newer.display()
+            );
+        }
+    }
     binary
 }
 
+/// A source file of the CLI or a crate it links that changed after `built`.
+fn newer_source(built: std::time::SystemTime) -> Option<PathBuf> {
+    fn walk(dir: &Path, built: std::time::SystemTime) -> Option<PathBuf> {
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if let Some(found) = walk(&path, built) {
+                    return Some(found);
+                }
+            } else if entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified > built)
+            {
+                return Some(path);
+            }
+        }
+        None
+    }
+    ["cli/src", "sdk/src", "protocol/src", "devnet/src"]
+        .iter()
+        .find_map(|dir| walk(&repo().join(dir), built))
+}
+
 /// `zkmltrack devnet` on a free port; killed on drop.
-pub(crate) struct DevnetProcess {
+pub struct DevnetProcess {
     child: Child,
     /// Its JSON-RPC URL.
     pub url: String,
@@ -46,7 +75,7 @@ pub(crate) struct DevnetProcess {
 
 impl DevnetProcess {
     /// Starts the chain from the release build and waits for its URL.
-    pub(crate) fn start() -> DevnetProcess {
+    pub fn start() -> DevnetProcess {
         let mut child = Command::new(release_binary())
             .args(["devnet", "--port", "0"])
             .stdout(Stdio::piped())
@@ -71,8 +100,8 @@ impl Drop for DevnetProcess {
 
 /// The CLI under test with `ZKMLTRACK_WORKSPACE=workspace`, and none of the
 /// environment variables that would change what it talks to or signs with.
-pub(crate) fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkmltrack"));
+pub fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(release_binary());
     // The workspace by its variable: only the commands that build circuits take it.
     cmd.args(args)
         .env("ZKMLTRACK_WORKSPACE", workspace)
@@ -87,14 +116,14 @@ pub(crate) fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> 
 }
 
 /// Runs the CLI to completion (see [`command`]).
-pub(crate) fn run(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn run(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     command(workspace, args, env)
         .output()
         .expect("zkmltrack runs")
 }
 
 /// The last stdout line as JSON (`--json` output).
-pub(crate) fn json_of(out: &Output) -> Value {
+pub fn json_of(out: &Output) -> Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
         panic!(
@@ -105,13 +134,13 @@ pub(crate) fn json_of(out: &Output) -> Value {
 }
 
 /// Stderr as text.
-pub(crate) fn stderr(out: &Output) -> String {
+pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts a one-line error: exit `code`, and a last stderr line `error: ...`
 /// that contains `needle`.
-pub(crate) fn expect_error(out: &Output, code: i32, needle: &str) {
+pub fn expect_error(out: &Output, code: i32, needle: &str) {
     let err = stderr(out);
     let last = err.lines().last().unwrap_or_default().to_string();
     assert_eq!(out.status.code(), Some(code), "{needle}: {err}");
@@ -122,7 +151,7 @@ pub(crate) fn expect_error(out: &Output, code: i32, needle: &str) {
 }
 
 /// A fresh directory under the system's temporary directory.
-pub(crate) fn tempdir(prefix: &str) -> PathBuf {
+pub fn tempdir(prefix: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "{prefix}-{}-{}",
         std::process::id(),

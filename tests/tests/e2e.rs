@@ -8,24 +8,25 @@
 //! one-line errors and exit codes for bad input. The same flow runs against a
 //! Nitro dev node when `NITRO_RPC_URL` is set.
 
-mod common;
-
 use std::{
     path::Path,
     process::{Command, Output},
 };
 
 use alloy::primitives::{keccak256, U256};
-use common::{expect_error, json_of, repo, stderr, DevnetProcess};
 use serde_json::Value;
+use zkmltrack_tests::{
+    cli::{expect_error, json_of, stderr, DevnetProcess},
+    repo,
+};
 
 /// Runs the CLI with a shared EZKL workspace (circuits are reused across runs).
 fn zkmltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
-    common::run(&repo().join("target/e2e-work"), args, env)
+    zkmltrack_tests::cli::run(&repo().join("target/e2e-work"), args, env)
 }
 
 fn tempdir() -> std::path::PathBuf {
-    common::tempdir("zkmltrack-e2e")
+    zkmltrack_tests::cli::tempdir("zkmltrack-e2e")
 }
 
 /// The sampling rule, derived here from the protocol text (docs/protocol.md).

@@ -7,7 +7,7 @@ use zkmltrack::{
     evaluation::submission,
     suite::{EvaluationStatus, Submission, Suite, TaskSpec},
 };
-use zkmltrack_attack_tests::{
+use zkmltrack_tests::{
     as_account, circuit, deployed_suite, expect_revert, iris, open_and_draw, prove_row, prover,
     test_account, SCALE,
 };
@@ -43,8 +43,8 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     );
 
     let lineage = suite.create_lineage("iris").await.expect("lineage");
-    let onnx = std::fs::read(zkmltrack_attack_tests::repo().join("examples/iris/model.onnx"))
-        .expect("model");
+    let onnx =
+        std::fs::read(zkmltrack_tests::repo().join("examples/iris/model.onnx")).expect("model");
     let version = suite
         .register_version(lineage, keccak256(&onnx), &bundle.vka_words(), "attack")
         .await
@@ -102,7 +102,7 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     let mut non_canonical = honest.clone();
     // p itself: not a field element, and as an argmax key it would beat every canonical output.
     non_canonical.instances[first_output] =
-        U256::from_str_radix(zkmltrack_attack_tests::BN254_MODULUS, 10).expect("p");
+        U256::from_str_radix(zkmltrack_tests::BN254_MODULUS, 10).expect("p");
     attacks.push((
         "an output instance that is not a field element (p)",
         non_canonical,
@@ -220,7 +220,7 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
         .expect("the owner adds a calldata route");
     assert_eq!((route.vka_store, route.approved), (Address::ZERO, true));
     let lineage = suite.create_lineage("weak").await.expect("lineage");
-    let onnx = std::fs::read(zkmltrack_attack_tests::repo().join("examples/iris/model_weak.onnx"))
+    let onnx = std::fs::read(zkmltrack_tests::repo().join("examples/iris/model_weak.onnx"))
         .expect("model");
     let version = suite
         .register_version_on(lineage, keccak256(&onnx), route.id, "calldata")

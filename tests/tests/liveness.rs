@@ -10,7 +10,7 @@ use alloy::{
 };
 use zkmltrack::chain::bindings::ITaskController;
 use zkmltrack::suite::{EvaluationStatus, TaskSpec, PROVIDER_TIMEOUT_BLOCKS};
-use zkmltrack_attack_tests::{
+use zkmltrack_tests::{
     as_account, circuit, deployed_suite, expect_revert, iris, prover, repo, test_account, SCALE,
 };
 
