@@ -10,7 +10,7 @@ use revm::{
 };
 
 use crate::{
-    chain::DevContext,
+    evm::DevContext,
     stylus::{
         ink,
         program::{activation_slot, is_program, ActivationInfo, STYLUS_VERSION},

@@ -24,7 +24,6 @@ use revm::{
         BlockEnv, CfgEnv, TxEnv,
     },
     database::{CacheDB, EmptyDB},
-    handler::MainnetContext,
     primitives::{hardfork::SpecId, Address, Bytes, Log, TxKind, B256, U256},
     state::AccountInfo,
     Context, DatabaseCommit, DatabaseRef, ExecuteEvm, MainBuilder, MainContext,
@@ -46,8 +45,7 @@ type Execution = (
     Vec<String>,
 );
 
-/// revm context type of the devnet.
-pub type DevContext = MainnetContext<CacheDB<EmptyDB>>;
+pub use crate::evm::DevContext;
 
 /// Chain id of the Nitro dev node, used by default.
 pub const CHAIN_ID: u64 = 412_346;

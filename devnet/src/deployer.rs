@@ -13,7 +13,7 @@ use revm::{
 
 use crate::{
     arbos::{self, IArbWasm, ARB_WASM},
-    chain::DevContext,
+    evm::DevContext,
     stylus::{
         frames::{self, SubCall},
         program::is_program,

@@ -14,7 +14,9 @@ pub mod arbos;
 pub mod chain;
 pub mod deployer;
 pub mod error;
+pub mod evm;
 pub mod genesis;
+mod precompiles;
 pub mod rpc;
 pub mod stylus;
 

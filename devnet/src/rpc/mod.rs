@@ -4,6 +4,7 @@
 
 mod methods;
 pub mod server;
+mod shared;
 pub mod ws;
 
 use std::sync::Mutex;
@@ -13,7 +14,8 @@ use serde_json::{json, Value};
 use crate::Devnet;
 
 pub use methods::{RpcError, MAX_MINE, METHODS};
-pub use server::{serve, serve_with_state, shutdown_signal, RpcServer, StateSaving};
+pub use server::{serve, serve_with_state, shutdown_signal, RpcServer};
+pub use shared::StateSaving;
 
 /// Most requests in one batch.
 pub const MAX_BATCH: usize = 256;

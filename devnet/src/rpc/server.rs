@@ -13,7 +13,6 @@
 use std::{
     convert::Infallible,
     net::SocketAddr,
-    path::PathBuf,
     sync::{Arc, Mutex},
     thread::JoinHandle,
     time::Duration,
@@ -22,7 +21,7 @@ use std::{
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::{
     body::{Bytes, Incoming},
-    header::{self, HeaderValue},
+    header,
     server::conn::http1,
     service::service_fn,
     Request, Response, StatusCode,
@@ -31,7 +30,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::Value;
 use tokio::sync::{oneshot, watch, Semaphore};
 
-use super::{error_response, handle_bytes, RpcError, MAX_BODY};
+use super::{
+    error_response,
+    shared::{json_response, Shared, StateSaving},
+    RpcError, MAX_BODY,
+};
 use crate::Devnet;
 
 /// Time a client has to send a request's headers (also an idle keep-alive
@@ -43,73 +46,6 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections served at once (HTTP and WebSocket); more are closed at accept.
 pub const MAX_CONNECTIONS: usize = 256;
-
-/// Where the server saves the chain ([`Devnet::save_state`]): every
-/// `every_blocks` blocks, and when [`RpcServer::save_state`] is called (on
-/// SIGINT/SIGTERM by the binaries).
-#[derive(Clone, Debug)]
-pub struct StateSaving {
-    /// The state file.
-    pub path: PathBuf,
-    /// Blocks between two saves.
-    pub every_blocks: u64,
-}
-
-/// What every connection shares: the chain, the latest block number any
-/// request left it at (WebSocket subscribers wait on it), and the state saving.
-#[derive(Clone)]
-pub(super) struct Shared {
-    pub(super) chain: Arc<Mutex<Devnet>>,
-    pub(super) head: Arc<watch::Sender<u64>>,
-    saving: Option<(StateSaving, Arc<Mutex<u64>>)>,
-}
-
-impl Shared {
-    /// Answers one request body on the blocking pool (the chain's work is
-    /// CPU-bound), then publishes the block number it left the chain at.
-    pub(super) async fn answer(&self, body: Bytes) -> Value {
-        let chain = self.chain.clone();
-        let saving = self.saving.clone();
-        let answered = tokio::task::spawn_blocking(move || {
-            let answer = handle_bytes(&chain, &body);
-            let chain = chain.lock().unwrap_or_else(|p| p.into_inner());
-            let head = chain.block_number();
-            if let Some((saving, saved_at)) = saving {
-                let mut saved_at = saved_at.lock().unwrap_or_else(|p| p.into_inner());
-                if head >= *saved_at + saving.every_blocks || head < *saved_at {
-                    match chain.save_state(&saving.path) {
-                        Ok(()) => *saved_at = head,
-                        Err(e) => eprintln!("devnet: cannot save the state: {e}"),
-                    }
-                }
-            }
-            (answer, head)
-        })
-        .await;
-        match answered {
-            Ok((answer, head)) => {
-                self.head
-                    .send_if_modified(|h| std::mem::replace(h, head) != head);
-                answer
-            }
-            Err(e) => error_response(
-                Value::Null,
-                &RpcError::new(-32603, format!("the request's task failed: {e}")),
-            ),
-        }
-    }
-
-    /// Runs `f` on the chain on the blocking pool.
-    pub(super) async fn with_chain<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Devnet) -> T + Send + 'static,
-    ) -> Option<T> {
-        let chain = self.chain.clone();
-        tokio::task::spawn_blocking(move || f(&mut chain.lock().unwrap_or_else(|p| p.into_inner())))
-            .await
-            .ok()
-    }
-}
 
 /// A running JSON-RPC server; dropping it stops the server.
 pub struct RpcServer {
@@ -337,16 +273,6 @@ fn is_websocket_upgrade(req: &Request<Incoming>) -> bool {
         })
     };
     has(header::CONNECTION, "upgrade") && has(header::UPGRADE, "websocket")
-}
-
-pub(super) fn json_response(status: StatusCode, value: &Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
 }
 
 /// Waits for SIGINT (Ctrl-C) or SIGTERM.

@@ -22,7 +22,11 @@ use tokio_tungstenite::{
     WebSocketStream,
 };
 
-use super::{error_response, methods, server::Shared, RpcError, MAX_BODY};
+use super::{
+    error_response, methods,
+    shared::{json_response, Shared},
+    RpcError, MAX_BODY,
+};
 
 /// Subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
@@ -37,7 +41,7 @@ enum Subscription {
 /// Answers the upgrade request and serves the socket on its own task.
 pub(super) fn upgrade(req: Request<Incoming>, shared: Shared) -> Response<Full<Bytes>> {
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
-        return super::server::json_response(
+        return json_response(
             StatusCode::BAD_REQUEST,
             &error_response(
                 Value::Null,

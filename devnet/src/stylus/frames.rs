@@ -18,7 +18,7 @@ use revm::{
 };
 
 use super::StylusPrecompiles;
-use crate::chain::DevContext;
+use crate::evm::DevContext;
 
 type FrameError = ContextError<<<DevContext as ContextTr>::Db as revm::Database>::Error>;
 

@@ -19,7 +19,7 @@ use super::{
     ink::{self, HOSTIO_INK},
     StylusPrecompiles,
 };
-use crate::{arbos, chain::DevContext};
+use crate::{arbos, evm::DevContext};
 
 /// Every host import a program may use (module, name). All of them link.
 pub(crate) const HOST_IMPORTS: &[(&str, &str)] = &[
