@@ -262,6 +262,4 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// Basis points as a percentage with two decimals.
-pub(crate) fn percent(bps: u32) -> String {
-    format!("{}.{:02}%", bps / 100, bps % 100)
-}
+pub(crate) use zkmltrack::evaluation::percent;

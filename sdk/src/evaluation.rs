@@ -286,6 +286,11 @@ pub fn drawn_indices(seed: U256, samples: u32, dataset_size: u64) -> Vec<u64> {
 
 pub use zkmltrack_protocol::evaluation::accuracy_bps;
 
+/// Basis points as a percentage with two decimals (`8750` is `87.50%`).
+pub fn percent(bps: u32) -> String {
+    format!("{}.{:02}%", bps / 100, bps % 100)
+}
+
 /// Index of the largest output read as a signed field element (negatives
 /// are `p - |x|`), the first on ties: the controller's argmax
 /// ([`zkmltrack_protocol::evaluation::argmax`]).

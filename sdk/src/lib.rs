@@ -2,6 +2,8 @@
 //!
 //! Off-chain half of zkMLTrack, verifiable ML model versioning on Arbitrum.
 //!
+//! - [`audit`]: a task's leaderboard recomputed from chain data alone (proofs re-verified in
+//!   an EVM of the auditor's own);
 //! - [`chain`]: an alloy connection to any RPC endpoint; deploys Stylus programs,
 //!   EVM verifiers and VKA data contracts; reverts decoded into words;
 //! - [`suite`]: the contract suite as typed calls (tasks, versions, evaluations,
@@ -24,6 +26,7 @@
 
 pub use zkmltrack_protocol as protocol;
 
+pub mod audit;
 pub mod chain;
 pub mod dataset;
 pub mod evaluation;

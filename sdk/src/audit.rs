@@ -1,0 +1,482 @@
+//! Recomputing a task's leaderboard from chain data alone.
+//!
+//! [`audit`] reads the controller's events (openings, draws, submissions,
+//! finalizations) and the calldata of every `submitSamples` transaction, and
+//! re-checks each submission off-chain, trusting none of the chain's
+//! execution: the drawn indices from the seed, each row's Poseidon leaf and
+//! Merkle path against the task's root, each EZKL proof with the verifier code
+//! and the VKA read from the chain but executed in a [`PrivateEvm`] the caller
+//! brings, the predictions against the labels; then the accuracies and the
+//! ranking.
+//!
+//! It also lists the task's evaluations that never finished (committed,
+//! drawn, or expired) with their facts: an honest run stopped by a crash or a
+//! lost connection is one of them, and is not called anything else. Only a
+//! lineage with several unfinished evaluations on the task gets the grinding
+//! warning: opening evaluations and abandoning the draws one does not like is
+//! how a participant grinds (docs/security.md, F4).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy::{
+    primitives::{Address, Bytes, B256, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent},
+};
+use serde::Serialize;
+
+use crate::{
+    chain::{
+        bindings::{IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router},
+        ChainError,
+    },
+    evaluation::{accuracy_bps, drawn_indices, percent, predicted_class},
+    hashing::{leaf_hash, path_length, verify_path, Felt},
+    suite::{vka_digest, EvaluationStatus, Suite},
+};
+
+/// An EVM of the auditor's own, in which the verifiers' code read from the
+/// chain runs (the SDK does not link one: the `zkmltrack` CLI brings the
+/// devnet's, a dApp may bring revm or any other).
+pub trait PrivateEvm {
+    /// Deploys `runtime` verbatim; its address.
+    fn deploy(&mut self, runtime: &[u8]) -> Result<Address, String>;
+    /// Runs a transaction (its state changes kept); whether it succeeded.
+    fn transact(&mut self, to: Address, data: Vec<u8>) -> Result<bool, String>;
+    /// A read-only call: its output, `None` when it reverted or failed.
+    fn call(&mut self, to: Address, data: Vec<u8>) -> Option<Vec<u8>>;
+}
+
+/// Why an audit could not run (a mismatch it finds is a
+/// [`AuditReport::problems`] entry, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The chain could not be read.
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    /// Logs or transactions could not be read.
+    #[error("reading chain data: {0}")]
+    Rpc(String),
+    /// The private EVM failed.
+    #[error("local EVM: {0}")]
+    Evm(String),
+    /// The task's root is not a field element.
+    #[error("task {task_id}'s root is not a field element: {reason}")]
+    Root {
+        /// The task.
+        task_id: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One finalized evaluation as recomputed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditedEvaluation {
+    /// Evaluation.
+    pub evaluation_id: u64,
+    /// Model version.
+    pub version_id: u64,
+    /// Samples drawn.
+    pub samples: u32,
+    /// Correct predictions recomputed.
+    pub correct: u32,
+    /// Accuracy recomputed.
+    pub accuracy_bps: u32,
+    /// Proofs that verified in the private EVM.
+    pub proofs_verified: usize,
+    /// Accuracy the chain recorded.
+    pub onchain_accuracy_bps: u32,
+}
+
+/// An evaluation of the task that was opened but never finalized.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnfinishedEvaluation {
+    /// Evaluation.
+    pub evaluation_id: u64,
+    /// Model version.
+    pub version_id: u64,
+    /// Its lineage.
+    pub lineage_id: u64,
+    /// Participant.
+    pub participant: Address,
+    /// Committed, drawn or expired.
+    pub status: EvaluationStatus,
+    /// Samples scored before it stopped.
+    pub scored: u32,
+    /// Block of its opening.
+    pub opened_block: Option<u64>,
+}
+
+/// A lineage with several unfinished evaluations on the task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct GrindingSuspect {
+    /// The lineage.
+    pub lineage_id: u64,
+    /// Its unfinished evaluations on the task.
+    pub unfinished: usize,
+}
+
+/// What an audit found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// The task.
+    pub task_id: u64,
+    /// Finalized evaluations recomputed, in finalization order.
+    pub evaluations: Vec<AuditedEvaluation>,
+    /// The on-chain leaderboard's evaluation ids.
+    pub leaderboard: Vec<u64>,
+    /// Evaluations opened and never finalized.
+    pub unfinished: Vec<UnfinishedEvaluation>,
+    /// Lineages with more than one unfinished evaluation (one stopped run is
+    /// no pattern; several are what grinding looks like).
+    pub grinding_check: Vec<GrindingSuspect>,
+    /// Every mismatch between the chain's record and the recomputation.
+    pub problems: Vec<String>,
+    /// The recomputed ranking (evaluation ids, best first, ties in
+    /// finalization order), revoked versions included.
+    #[serde(skip)]
+    pub ranking: Vec<u64>,
+    /// Versions of the ranking that are revoked.
+    #[serde(skip)]
+    pub revoked: BTreeSet<u64>,
+    /// The lineage of each audited version.
+    #[serde(skip)]
+    pub lineage_of: BTreeMap<u64, u64>,
+}
+
+fn felt(word: &U256) -> Option<Felt> {
+    Felt::from_be_bytes(&word.to_be_bytes()).ok()
+}
+
+/// Audits task `task_id` of `suite`; `note` hears which evaluation is being
+/// checked.
+pub async fn audit(
+    suite: &Suite,
+    task_id: u64,
+    evm: &mut dyn PrivateEvm,
+    note: &dyn Fn(&str),
+) -> Result<AuditReport, AuditError> {
+    let task = suite.task(task_id).await?.spec;
+    let root = Felt::from_be_bytes(&task.root.0).map_err(|e| AuditError::Root {
+        task_id,
+        reason: e.to_string(),
+    })?;
+    let provider = suite.chain().provider().clone();
+    let rpc = |e: alloy::transports::TransportError| AuditError::Rpc(e.to_string());
+    let controller = suite.deployment.controller;
+    let logs = |signature: B256| {
+        Filter::new()
+            .address(controller)
+            .event_signature(signature)
+            .from_block(0u64)
+    };
+    let finalized = provider
+        .get_logs(&logs(Controller::EvaluationFinalized::SIGNATURE_HASH))
+        .await
+        .map_err(rpc)?;
+    let drawn = provider
+        .get_logs(&logs(Controller::SamplesDrawn::SIGNATURE_HASH))
+        .await
+        .map_err(rpc)?;
+    let submitted = provider
+        .get_logs(&logs(Controller::SamplesSubmitted::SIGNATURE_HASH))
+        .await
+        .map_err(rpc)?;
+    let opened = provider
+        .get_logs(&logs(Controller::EvaluationOpened::SIGNATURE_HASH))
+        .await
+        .map_err(rpc)?;
+    let seeds: BTreeMap<u64, U256> = drawn
+        .iter()
+        .filter_map(|l| Controller::SamplesDrawn::decode_log(&l.inner).ok())
+        .map(|l| (l.data.evaluation_id, l.data.seed))
+        .collect();
+
+    let mut problems = Vec::new();
+    let mut audited = Vec::new();
+    let mut verifiers: BTreeMap<(Address, B256), Address> = BTreeMap::new();
+    for log in &finalized {
+        let Ok(event) = Controller::EvaluationFinalized::decode_log(&log.inner) else {
+            continue;
+        };
+        let fin = event.data;
+        if fin.task_id != task_id {
+            continue;
+        }
+        let id = fin.evaluation_id;
+        note(&format!("evaluation {id}"));
+        let Some(&seed) = seeds.get(&id) else {
+            problems.push(format!("evaluation {id}: no SamplesDrawn event"));
+            continue;
+        };
+        let indices = drawn_indices(seed, task.samples, task.dataset_size);
+        let version = suite.version(fin.version_id).await?;
+        let route = suite
+            .chain()
+            .view(
+                "VerifierRouter.route",
+                suite.deployment.router,
+                &Router::routeCall {
+                    route_id: version.route_id,
+                },
+            )
+            .await?;
+        let (verifier, store) = (route._1, route._2);
+        let store_code = provider.get_code_at(store).await.map_err(rpc)?;
+        let words: Vec<B256> = store_code
+            .get(1..)
+            .unwrap_or_default()
+            .chunks_exact(32)
+            .map(B256::from_slice)
+            .collect();
+        if vka_digest(&words) != version.vk_digest {
+            problems.push(format!(
+                "evaluation {id}: the VKA stored for route {} does not hash to version {}'s digest",
+                version.route_id, version.id
+            ));
+            continue;
+        }
+        // The verifier's code, run privately with this VKA registered.
+        let local = match verifiers.get(&(verifier, version.vk_digest)) {
+            Some(a) => *a,
+            None => {
+                let code = provider.get_code_at(verifier).await.map_err(rpc)?;
+                let address = evm.deploy(&code).map_err(AuditError::Evm)?;
+                let registered = evm
+                    .transact(
+                        address,
+                        IReusableVerifier::registerVkaCall { vka: words.clone() }.abi_encode(),
+                    )
+                    .map_err(AuditError::Evm)?;
+                if !registered {
+                    problems.push(format!(
+                        "evaluation {id}: the verifier refuses the stored VKA"
+                    ));
+                    continue;
+                }
+                verifiers.insert((verifier, version.vk_digest), address);
+                address
+            }
+        };
+
+        let mut correct = 0u32;
+        let mut slot = 0usize;
+        let mut proofs = 0usize;
+        let mut failed = false;
+        for sub_log in submitted.iter().filter(|l| {
+            Controller::SamplesSubmitted::decode_log(&l.inner)
+                .is_ok_and(|e| e.data.evaluation_id == id)
+        }) {
+            let Some(hash) = sub_log.transaction_hash else {
+                continue;
+            };
+            let tx = provider.get_transaction_by_hash(hash).await.map_err(rpc)?;
+            let input: Option<Bytes> = tx.map(|t| alloy::consensus::Transaction::input(&t).clone());
+            let Some(call) = input.and_then(|i| Controller::submitSamplesCall::abi_decode(&i).ok())
+            else {
+                problems.push(format!(
+                    "evaluation {id}: transaction {hash} is not a direct submitSamples call"
+                ));
+                failed = true;
+                break;
+            };
+            let n = call.labels.len();
+            let f = task.feature_count as usize;
+            let c = task.class_count as usize;
+            if call.instances.len() != n * (f + c) {
+                problems.push(format!(
+                    "evaluation {id}: submission {hash} has the wrong instance count"
+                ));
+                failed = true;
+                break;
+            }
+            let mut offset = 0usize;
+            for (j, &label) in call.labels.iter().enumerate() {
+                let Some(&index) = indices.get(slot + j) else {
+                    problems.push(format!("evaluation {id}: more submissions than samples"));
+                    failed = true;
+                    break;
+                };
+                let features: Option<Vec<Felt>> = call.instances[j * f..(j + 1) * f]
+                    .iter()
+                    .map(felt)
+                    .collect();
+                let outputs: Option<Vec<Felt>> = call.instances[n * f + j * c..n * f + (j + 1) * c]
+                    .iter()
+                    .map(felt)
+                    .collect();
+                let (Some(features), Some(outputs)) = (features, outputs) else {
+                    problems.push(format!(
+                        "evaluation {id}: an instance is not a field element"
+                    ));
+                    failed = true;
+                    break;
+                };
+                let len = path_length(index as usize, task.dataset_size as usize);
+                let path: Vec<Felt> = call
+                    .merkle_proofs
+                    .get(offset..offset + len)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|w| Felt::from_be_bytes(&w.0).ok())
+                    .collect();
+                offset += len;
+                let leaf = leaf_hash(&features, Felt::from_u64(label as u64));
+                if path.len() != len
+                    || !verify_path(
+                        root,
+                        index as usize,
+                        task.dataset_size as usize,
+                        leaf,
+                        &path,
+                    )
+                {
+                    problems.push(format!(
+                        "evaluation {id}: row {index} does not verify against the task's root"
+                    ));
+                    failed = true;
+                }
+                if predicted_class(&outputs) == Some(label as usize) {
+                    correct += 1;
+                }
+            }
+            let verdict = evm.call(
+                local,
+                IReusableVerifier::verifyProofCall {
+                    proof: call.proof.clone(),
+                    instances: call.instances.clone(),
+                    vka: words.clone(),
+                }
+                .abi_encode(),
+            );
+            let accepted = verdict.is_some_and(|out| {
+                U256::from_be_slice(out.get(..32).unwrap_or_default()) == U256::from(1)
+            });
+            if !accepted {
+                problems.push(format!(
+                    "evaluation {id}: the proof of transaction {hash} does not verify"
+                ));
+                failed = true;
+            }
+            proofs += 1;
+            slot += n;
+        }
+        if failed {
+            continue;
+        }
+        if slot != task.samples as usize {
+            problems.push(format!(
+                "evaluation {id}: {slot} samples submitted, the task draws {}",
+                task.samples
+            ));
+            continue;
+        }
+        let accuracy = accuracy_bps(correct, task.samples);
+        if accuracy != fin.accuracy_bps || correct != fin.correct {
+            problems.push(format!(
+                "evaluation {id}: recomputed {correct}/{} ({}), the chain recorded {}/{} ({})",
+                task.samples,
+                percent(accuracy),
+                fin.correct,
+                fin.samples,
+                percent(fin.accuracy_bps)
+            ));
+        }
+        audited.push(AuditedEvaluation {
+            evaluation_id: id,
+            version_id: fin.version_id,
+            samples: task.samples,
+            correct,
+            accuracy_bps: accuracy,
+            proofs_verified: proofs,
+            onchain_accuracy_bps: fin.accuracy_bps,
+        });
+    }
+
+    // The ranking: best first, ties keep the earlier finalization ahead; top 10
+    // of the versions not revoked. The controller drops a revoked entry when
+    // it is read or next re-ranks, so evaluations that fell off the top 10
+    // before a revocation stay off: the board must be a prefix of the ranking.
+    let mut ranking: Vec<&AuditedEvaluation> = audited.iter().collect();
+    ranking.sort_by_key(|a| std::cmp::Reverse(a.accuracy_bps));
+    let mut revoked = BTreeSet::new();
+    for a in &ranking {
+        if suite.version(a.version_id).await?.revoked {
+            revoked.insert(a.version_id);
+        }
+    }
+    let expected: Vec<u64> = ranking
+        .iter()
+        .filter(|a| !revoked.contains(&a.version_id))
+        .take(10)
+        .map(|a| a.evaluation_id)
+        .collect();
+    let board: Vec<u64> = suite
+        .leaderboard(task_id)
+        .await?
+        .iter()
+        .map(|e| e.evaluation_id)
+        .collect();
+    if !expected.starts_with(&board) || (revoked.is_empty() && expected != board) {
+        problems.push(format!(
+            "leaderboard order {board:?}, recomputed {expected:?}"
+        ));
+    }
+    // Evaluations of the task that never finished, and how many each lineage has.
+    let finished: BTreeSet<u64> = audited.iter().map(|a| a.evaluation_id).collect();
+    let mut unfinished = Vec::new();
+    for log in &opened {
+        let Ok(event) = Controller::EvaluationOpened::decode_log(&log.inner) else {
+            continue;
+        };
+        let open = event.data;
+        if open.task_id != task_id || finished.contains(&open.evaluation_id) {
+            continue;
+        }
+        let evaluation = suite.evaluation(open.evaluation_id).await?;
+        // Finalized but not found above: already reported as a problem (no
+        // SamplesDrawn event) or not this task's.
+        if evaluation.status == EvaluationStatus::Finalized {
+            continue;
+        }
+        unfinished.push(UnfinishedEvaluation {
+            evaluation_id: open.evaluation_id,
+            version_id: open.version_id,
+            lineage_id: suite.version(open.version_id).await?.lineage_id,
+            participant: open.participant,
+            status: evaluation.status,
+            scored: evaluation.scored,
+            opened_block: log.block_number,
+        });
+    }
+    let mut lineage_of = BTreeMap::new();
+    for a in &audited {
+        lineage_of.insert(a.version_id, suite.version(a.version_id).await?.lineage_id);
+    }
+    let mut per_lineage: BTreeMap<u64, usize> = BTreeMap::new();
+    for u in &unfinished {
+        *per_lineage.entry(u.lineage_id).or_default() += 1;
+    }
+    let grinding_check = per_lineage
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(lineage_id, unfinished)| GrindingSuspect {
+            lineage_id,
+            unfinished,
+        })
+        .collect();
+    let ranking = ranking.iter().map(|a| a.evaluation_id).collect();
+    Ok(AuditReport {
+        task_id,
+        evaluations: audited,
+        leaderboard: board,
+        unfinished,
+        grinding_check,
+        problems,
+        ranking,
+        revoked,
+        lineage_of,
+    })
+}
