@@ -312,6 +312,30 @@ impl Chain {
             .map_err(|e| call_error(action, e))
     }
 
+    /// Calls a view whose answer is `count` static words and returns them, to
+    /// be read by the word layouts of [`zkmltrack_protocol`] (the contracts
+    /// decode the same answers by the same indices). A shorter answer is refused.
+    pub async fn view_words<C: SolCall>(
+        &self,
+        action: &str,
+        to: Address,
+        call: &C,
+        count: usize,
+    ) -> Result<Words, ChainError> {
+        let out = self.view_raw(action, to, call.abi_encode().into()).await?;
+        // The ABI's own decoding checks each word's type (no u32 field above
+        // 2^32, no address with high bytes); the fields are then read by index.
+        C::abi_decode_returns(&out).map_err(|e| undecodable(action, to, e))?;
+        if out.len() < 32 * count {
+            return Err(undecodable(
+                action,
+                to,
+                format!("{} bytes, {count} words expected", out.len()),
+            ));
+        }
+        Ok(Words(out))
+    }
+
     /// Sends a contract call as a transaction and waits for its receipt.
     /// Reverts are caught while estimating gas and decoded.
     pub async fn transact<C: SolCall>(
@@ -565,6 +589,41 @@ pub fn undecodable(action: &str, to: Address, err: impl std::fmt::Display) -> Ch
     ChainError::Rpc {
         action: action.into(),
         message: format!("cannot decode the answer ({err}); is {to} the contract you think it is?"),
+    }
+}
+
+/// An answer of static words (see [`Chain::view_words`]), read by index.
+#[derive(Clone, Debug)]
+pub struct Words(Bytes);
+
+impl Words {
+    fn word(&self, i: usize) -> [u8; 32] {
+        zkmltrack_protocol::word(&self.0, i).unwrap_or_default()
+    }
+
+    /// Word `i` as bytes.
+    pub fn b256(&self, i: usize) -> B256 {
+        B256::from(self.word(i))
+    }
+
+    /// Word `i` as a `u64` (the ABI decoding checked its range).
+    pub fn u64(&self, i: usize) -> u64 {
+        zkmltrack_protocol::word_to_u64(&self.word(i))
+    }
+
+    /// Word `i` as a `u32` (the ABI decoding checked its range).
+    pub fn u32(&self, i: usize) -> u32 {
+        u32::try_from(self.u64(i)).unwrap_or(u32::MAX)
+    }
+
+    /// Word `i` as an address.
+    pub fn address(&self, i: usize) -> Address {
+        Address::new(zkmltrack_protocol::word_to_address(&self.word(i)))
+    }
+
+    /// Word `i` as a bool.
+    pub fn bool(&self, i: usize) -> bool {
+        self.word(i) != [0u8; 32]
     }
 }
 

@@ -99,29 +99,31 @@ impl Suite {
 
     /// A task's parameters.
     pub async fn task(&self, task_id: u64) -> Result<Task, ChainError> {
+        use zkmltrack_protocol::registry::task;
         let t = self
             .chain
-            .view(
+            .view_words(
                 &format!("reading task {task_id}"),
                 self.deployment.registry,
                 &Registry::taskCall { task_id },
+                task::WORDS,
             )
             .await?;
         Ok(Task {
             id: task_id,
-            creator: t._0,
+            creator: t.address(task::OWNER),
             spec: TaskSpec {
-                root: t._1,
-                dataset_size: t._2,
-                feature_count: t._3,
-                class_count: t._4,
-                scale: t._5,
-                samples: t._6,
-                draw_delay: t._7,
-                randomness: t._8,
+                root: t.b256(task::ROOT),
+                dataset_size: t.u64(task::SIZE),
+                feature_count: t.u32(task::FEATURES),
+                class_count: t.u32(task::CLASSES),
+                scale: t.u32(task::SCALE),
+                samples: t.u32(task::SAMPLES),
+                draw_delay: t.u32(task::DRAW_DELAY),
+                randomness: t.address(task::RANDOMNESS),
                 metadata: B256::ZERO,
             },
-            closed: t._9,
+            closed: t.bool(task::CLOSED),
         })
     }
 
@@ -208,24 +210,26 @@ impl Suite {
 
     /// A model version.
     pub async fn version(&self, version_id: u64) -> Result<Version, ChainError> {
+        use zkmltrack_protocol::registry::version;
         let v = self
             .chain
-            .view(
+            .view_words(
                 &format!("reading model version {version_id}"),
                 self.deployment.registry,
                 &Registry::versionCall { version_id },
+                version::WORDS,
             )
             .await?;
         Ok(Version {
             id: version_id,
-            lineage_id: v._0,
-            number: v._1,
-            submitter: v._2,
-            onnx_hash: v._3,
-            vk_digest: v._4,
-            route_id: v._5,
-            timestamp: v._6,
-            revoked: v._7,
+            lineage_id: v.u64(version::LINEAGE),
+            number: v.u32(version::NUMBER),
+            submitter: v.address(version::SUBMITTER),
+            onnx_hash: v.b256(version::ONNX_HASH),
+            vk_digest: v.b256(version::VK_DIGEST),
+            route_id: v.u64(version::ROUTE),
+            timestamp: v.u64(version::REGISTERED_AT),
+            revoked: v.bool(version::REVOKED),
         })
     }
 
