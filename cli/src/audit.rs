@@ -147,7 +147,7 @@ fn text(report: &AuditReport, samples: u32) -> String {
                     u.version_id.to_string(),
                     u.lineage_id.to_string(),
                     u.participant.to_string(),
-                    format!("{:?}", u.status).to_lowercase(),
+                    u.status.name().to_string(),
                     format!("{}/{samples}", u.scored),
                     u.opened_block.map(|b| b.to_string()).unwrap_or_default(),
                 ]

@@ -41,6 +41,17 @@ impl EvaluationStatus {
     pub const fn code(self) -> u8 {
         self as u8
     }
+
+    /// Its name in words (as serialized): `committed`, `drawn`, `finalized`,
+    /// `expired`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Committed => "committed",
+            Self::Drawn => "drawn",
+            Self::Finalized => "finalized",
+            Self::Expired => "expired",
+        }
+    }
 }
 
 /// L2 blocks a task's randomness provider has to fulfil an evaluation's
@@ -156,6 +167,7 @@ mod tests {
             assert_eq!(EvaluationStatus::from_code(code).unwrap().code(), code);
         }
         assert_eq!(EvaluationStatus::from_code(0), None);
+        assert_eq!(EvaluationStatus::Expired.name(), "expired");
         assert_eq!(EvaluationStatus::from_code(5), None);
     }
 

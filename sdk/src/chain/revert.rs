@@ -12,9 +12,6 @@ use super::bindings::{
     IVerifierRouter::IVerifierRouterErrors,
 };
 
-/// Evaluation status names, indexed by the controller's status codes.
-pub const EVALUATION_STATUS: [&str; 5] = ["none", "committed", "drawn", "finalized", "expired"];
-
 /// Describes revert data in one sentence, naming the error and its fields.
 /// Unknown data is shown as hex.
 pub fn describe(data: &[u8]) -> String {
@@ -85,7 +82,11 @@ fn controller(e: ITaskControllerErrors) -> String {
         E::WrongEvaluationStatus(e) => format!(
             "evaluation {} is {}, which does not allow this step",
             e._0,
-            EVALUATION_STATUS.get(e._1 as usize).unwrap_or(&"in an unknown state")
+            match e._1 {
+                0 => "none",
+                code => zkmltrack_protocol::evaluation::EvaluationStatus::from_code(code)
+                    .map_or("in an unknown state", |s| s.name()),
+            }
         ),
         E::DrawTooEarly(e) => format!(
             "evaluation {}: its samples can be drawn once L2 block {} is mined and ArbSys serves its hash",
