@@ -59,6 +59,8 @@ interface IVerifierRouter  {
 
     error UntrustedSrs(bytes32, bytes32);
 
+    error ProofLengthMismatch(uint64, uint256, uint256);
+
     error OwnableUnauthorizedAccount(address);
 
     error OwnableInvalidOwner(address);

@@ -66,9 +66,133 @@ pub fn vka_srs_words<W: Copy>(vka: &[W]) -> Option<[W; 8]> {
     vka.get(SRS_WORDS)?.try_into().ok()
 }
 
+/// Word layout of an EZKL 23 VKA header, as far as the proof's length goes
+/// (ezkl-verifier `a518a91`, the reusable verifier the suite allow-lists; its
+/// code hash pins the layout).
+pub mod vka {
+    /// Number of 32-byte evaluations in the proof.
+    pub const NUM_EVALS: usize = 3;
+    /// Calldata pointer of the last quotient commitment (the proof at 0x84).
+    pub const LAST_QUOTIENT: usize = 24;
+    /// Calldata pointer of the first quotient commitment.
+    pub const FIRST_QUOTIENT: usize = 25;
+    /// First word of the packed per-phase commitment bytes and challenge counts.
+    pub const PHASES: usize = 33;
+    /// Where the reusable verifier's checks expect the proof in calldata.
+    pub const PROOF_OFFSET: u64 = 0x84;
+    /// Bytes of the KZG opening after the evaluations (SHPLONK: W and W').
+    pub const OPENING_BYTES: u64 = 0x80;
+    /// The verifier masks calldata pointers to 16 bits.
+    pub const POINTER_LIMIT: u64 = 0x1_0000;
+}
+
+/// The exact length in bytes of a proof for this VKA: what EZKL 23's reusable
+/// verifier reads (commitments, evaluations, the opening) and nothing more,
+/// the same value the plain verifier compares with `proof.length`. The
+/// reusable verifier ignores bytes past that length, so the router refuses
+/// any other length. Computed two ways that must agree: from the transcript's
+/// per-phase commitment bytes, and from the quotient pointers its checks read;
+/// `None` for a header where they do not (or that is too short). `word(i)`
+/// is the VKA's word `i` (callers index their own word type).
+pub fn vka_proof_len(word: impl Fn(usize) -> Option<[u8; 32]>) -> Option<usize> {
+    let small = |i: usize| -> Option<u64> {
+        let w = word(i)?;
+        if w[..24].iter().any(|&b| b != 0) {
+            return None;
+        }
+        Some(u64::from_be_bytes(w[24..].try_into().ok()?))
+    };
+    let num_evals = small(vka::NUM_EVALS)?;
+    let last_quotient = small(vka::LAST_QUOTIENT)?;
+    let first_quotient = small(vka::FIRST_QUOTIENT)?;
+    // Word PHASES: its low byte counts the packed words; then 24-bit entries,
+    // low first (16 bits of commitment bytes, 8 bits of challenges), starting
+    // at bit 8 of the first word and bit 0 of the others.
+    let packed = word(vka::PHASES)?[31] as usize;
+    if packed == 0 || packed > 10 {
+        return None;
+    }
+    let bits = |word: &[u8; 32], from: usize, len: usize| -> u64 {
+        (0..len)
+            .filter(|k| from + k < 256)
+            .map(|k| {
+                let bit = from + k;
+                (((word[31 - bit / 8] >> (bit % 8)) & 1) as u64) << k
+            })
+            .sum()
+    };
+    let (mut commitments, mut last_phase) = (0u64, 0u64);
+    for i in 0..packed {
+        let word = &word(vka::PHASES + i)?;
+        let mut from = if i == 0 { 8 } else { 0 };
+        // Entries run while any bit is left (the verifier's own loop bound).
+        while from < 256 && (from..256).any(|bit| (word[31 - bit / 8] >> (bit % 8)) & 1 == 1) {
+            let bytes = bits(word, from, 16);
+            commitments += bytes;
+            last_phase = bytes;
+            from += 24;
+        }
+    }
+    let evals = 0x20u64.checked_mul(num_evals)?;
+    let read = commitments
+        .checked_add(evals)?
+        .checked_add(vka::OPENING_BYTES)?;
+    let addressed = (last_quotient + 0x40)
+        .checked_sub(vka::PROOF_OFFSET)?
+        .checked_add(evals)?
+        .checked_add(vka::OPENING_BYTES)?;
+    let consistent = read == addressed
+        && commitments % 0x40 == 0
+        && last_phase > 0
+        && first_quotient.checked_add(last_phase) == last_quotient.checked_add(0x40)
+        && vka::PROOF_OFFSET + read <= vka::POINTER_LIMIT;
+    consistent.then_some(read as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The header of the Iris MLP's VKA (157 words, 3,072-byte proofs):
+    /// 48 evaluations, quotients at 0x504..0x5c4, phases of 0x180, 0x100,
+    /// 0x200 and 0x100 commitment bytes with 1, 2, 1 and 1 challenges.
+    fn iris_header() -> [[u8; 32]; 34] {
+        let mut words = [[0u8; 32]; 34];
+        let set = |w: &mut [u8; 32], v: u64| w[24..].copy_from_slice(&v.to_be_bytes());
+        set(&mut words[vka::NUM_EVALS], 48);
+        set(&mut words[vka::LAST_QUOTIENT], 0x5c4);
+        set(&mut words[vka::FIRST_QUOTIENT], 0x504);
+        // 1 packed word; entries (bytes | challenges << 16) from bit 8.
+        let entries = [(0x180u64, 1u64), (0x100, 2), (0x200, 1), (0x100, 1)];
+        let mut value: u128 = 1;
+        for (k, (bytes, challenges)) in entries.iter().enumerate() {
+            value |= ((bytes | challenges << 16) as u128) << (8 + 24 * k);
+        }
+        words[vka::PHASES][16..].copy_from_slice(&value.to_be_bytes());
+        words
+    }
+
+    fn len(words: &[[u8; 32]]) -> Option<usize> {
+        vka_proof_len(|i| words.get(i).copied())
+    }
+
+    #[test]
+    fn the_proof_length_comes_from_the_vka_header() {
+        assert_eq!(len(&iris_header()), Some(3072));
+        // Pointers that claim a longer proof than the transcript reads.
+        let mut longer = iris_header();
+        longer[vka::LAST_QUOTIENT][24..].copy_from_slice(&(0x5c4u64 + 0x40).to_be_bytes());
+        assert_eq!(len(&longer), None);
+        // No packed phases, or a short VKA.
+        let mut empty = iris_header();
+        empty[vka::PHASES] = [0; 32];
+        assert_eq!(len(&empty), None);
+        assert_eq!(len(&iris_header()[..33]), None);
+        // A word with high bytes set is not a count.
+        let mut huge = iris_header();
+        huge[vka::NUM_EVALS][0] = 1;
+        assert_eq!(len(&huge), None);
+    }
 
     #[test]
     fn kinds_round_trip_their_codes() {

@@ -238,6 +238,9 @@ pub async fn audit(
             ));
             continue;
         }
+        // A reusable verifier ignores bytes past the proof: the router refuses
+        // any other length than the VKA's, and so does the audit.
+        let proof_len = zkmltrack_protocol::router::vka_proof_len(|i| words.get(i).map(|w| w.0));
         // The verifier's code, run privately with this VKA registered.
         let local = match verifiers.get(&(verifier, version.vk_digest)) {
             Some(a) => *a,
@@ -282,6 +285,16 @@ pub async fn audit(
                 failed = true;
                 break;
             };
+            if Some(call.proof.len()) != proof_len {
+                problems.push(format!(
+                    "evaluation {id}: the proof of transaction {hash} is {} bytes, its VKA's \
+                     proofs are {} bytes",
+                    call.proof.len(),
+                    proof_len.map_or("of no readable length".to_string(), |l| l.to_string())
+                ));
+                failed = true;
+                break;
+            }
             let n = call.labels.len();
             let f = task.feature_count as usize;
             let c = task.class_count as usize;

@@ -87,9 +87,31 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     bytes[100] ^= 1;
     flipped.proof = bytes.into();
     attacks.push(("one proof byte flipped", flipped, "ProofRejected"));
+    // The proof is exactly as long as the VKA says (the router checks it before
+    // the verifier, which would ignore trailing bytes: finding 3 of the
+    // devnet/hostile-client review).
+    assert_eq!(
+        zkmltrack::protocol::router::vka_proof_len(|i| bundle.vka_words().get(i).map(|w| w.0)),
+        Some(honest.proof.len()),
+        "the VKA gives the honest proof's length"
+    );
     let mut truncated = honest.clone();
     truncated.proof = honest.proof.slice(..honest.proof.len() / 2);
-    attacks.push(("the proof truncated to half", truncated, "ProofRejected"));
+    attacks.push((
+        "the proof truncated to half",
+        truncated,
+        "ProofLengthMismatch",
+    ));
+    for (what, extra) in [
+        ("32 zero bytes appended to an honest proof", 32),
+        ("1 MiB of zeros appended to an honest proof", 1 << 20),
+    ] {
+        let mut padded = honest.clone();
+        let mut bytes = honest.proof.to_vec();
+        bytes.resize(bytes.len() + extra, 0);
+        padded.proof = bytes.into();
+        attacks.push((what, padded, "ProofLengthMismatch"));
+    }
     let mut outputs = honest.clone();
     let label = outputs.labels[0] as usize;
     let first_output = spec_a.feature_count as usize;

@@ -213,7 +213,7 @@ pub const ROUTER: Address = address!("0000000000000000000000000000000000c00002")
 pub const CONTROLLER: Address = address!("0000000000000000000000000000000000c00003");
 /// DatasetVerifier.
 pub const DATASET: Address = address!("0000000000000000000000000000000000c00004");
-/// The EZKL verifier stand-in (accepts the proof `0x01`).
+/// The EZKL verifier stand-in (accepts proofs whose first byte is 1).
 pub const VERIFIER: Address = address!("0000000000000000000000000000000000c00005");
 /// The randomness provider of task 2.
 pub const PROVIDER: Address = address!("0000000000000000000000000000000000c00006");
@@ -1038,7 +1038,7 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
                     1u64,
                     labels,
                     proofs,
-                    alloy_primitives::Bytes::from(vec![1u8]),
+                    alloy_primitives::Bytes::from(zkmltrack_test_mocks::mock_proof(1).0),
                     inputs,
                     vka(),
                 )
@@ -1065,7 +1065,7 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
                     (
                         1u64,
                         vka_digest(),
-                        alloy_primitives::Bytes::from(vec![1u8]),
+                        alloy_primitives::Bytes::from(zkmltrack_test_mocks::mock_proof(1).0),
                         vec![U256::from(1u8); 5],
                         vka(),
                     )

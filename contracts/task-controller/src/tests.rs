@@ -6,14 +6,14 @@
 use alloy_primitives::{keccak256, Address, B256, U256};
 use motsu::prelude::*;
 use serde_json::Value;
-use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageU256};
+use stylus_sdk::{prelude::*, storage::StorageU256};
 use zkmltrack_common::felt;
 use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_leaderboard::{Leaderboard, Row, LEADERBOARD_SIZE};
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_verifier_router::VerifierRouter;
 
-use zkmltrack_test_mocks::{trusted_srs, vka, vka_digest, vka_of, MockVerifier};
+use zkmltrack_test_mocks::{mock_proof, trusted_srs, vka, vka_digest, vka_of, MockVerifier};
 
 use super::*;
 
@@ -292,7 +292,7 @@ impl Suite {
                 evaluation,
                 labels,
                 proofs,
-                Bytes(vec![proof]),
+                mock_proof(proof),
                 instances,
                 vka(),
             )
@@ -480,7 +480,7 @@ fn rejects_bad_submissions_without_changing_state(
                 1,
                 labels.clone(),
                 proofs.clone(),
-                Bytes(vec![1]),
+                mock_proof(1),
                 instances,
                 vka(),
             )
@@ -496,7 +496,7 @@ fn rejects_bad_submissions_without_changing_state(
                 1,
                 labels.clone(),
                 proofs.clone(),
-                Bytes(vec![1]),
+                mock_proof(1),
                 instances[..4].to_vec(),
                 vka(),
             )
@@ -516,7 +516,7 @@ fn rejects_bad_submissions_without_changing_state(
                 1,
                 vec![CLASSES],
                 proofs.clone(),
-                Bytes(vec![1]),
+                mock_proof(1),
                 instances.clone(),
                 vka(),
             )
@@ -537,7 +537,7 @@ fn rejects_bad_submissions_without_changing_state(
     let err = decode(
         s.controller
             .sender(mallory)
-            .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+            .submit_samples(1, labels, proofs, mock_proof(1), instances, vka())
             .motsu_unwrap_err(),
     );
     assert!(
@@ -550,7 +550,7 @@ fn rejects_bad_submissions_without_changing_state(
     let err = decode(
         s.controller
             .sender(alice)
-            .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+            .submit_samples(1, labels, proofs, mock_proof(1), instances, vka())
             .motsu_unwrap_err(),
     );
     assert!(matches!(
@@ -580,7 +580,7 @@ fn rejects_bad_submissions_without_changing_state(
     let err = s
         .controller
         .sender(alice)
-        .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+        .submit_samples(1, labels, proofs, mock_proof(1), instances, vka())
         .motsu_unwrap_err();
     assert_eq!(
         err,
@@ -595,7 +595,7 @@ fn rejects_bad_submissions_without_changing_state(
     let err = decode(
         s.controller
             .sender(alice)
-            .submit_samples(1, labels, proofs, Bytes(vec![1]), instances, vka())
+            .submit_samples(1, labels, proofs, mock_proof(1), instances, vka())
             .motsu_unwrap_err(),
     );
     assert!(matches!(
@@ -932,7 +932,7 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
         let (labels, proofs, instances) = submission(&indices, &wrong);
         s.controller
             .sender(alice)
-            .submit_samples(evaluation, labels, proofs, Bytes(vec![1]), instances, words)
+            .submit_samples(evaluation, labels, proofs, mock_proof(1), instances, words)
             .motsu_unwrap();
         let accuracy = (SAMPLES - (k % 5) as u32) * 10_000 / SAMPLES;
         (evaluation, accuracy)

@@ -11,7 +11,9 @@ use alloy_primitives::{B256, U256};
 use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageBool};
 
 /// EZKL reusable verifier stand-in: `registerVka` is recorded, `verifyProof`
-/// accepts exactly the proof `[1]` and reverts otherwise (as EZKL's does).
+/// accepts a proof whose first byte is 1 and reverts otherwise (as EZKL's
+/// does). The router lets through only proofs of [`MOCK_PROOF_LEN`] bytes,
+/// the length [`vka`]'s header gives: see [`mock_proof`].
 #[storage]
 pub struct MockVerifier {
     /// Whether a VKA was registered.
@@ -28,7 +30,7 @@ impl MockVerifier {
         B256::ZERO
     }
 
-    /// Accepts the proof `[1]`.
+    /// Accepts a proof whose first byte is 1.
     #[selector(name = "verifyProof")]
     pub fn verify_proof(
         &self,
@@ -36,7 +38,7 @@ impl MockVerifier {
         _instances: Vec<U256>,
         _vka: Vec<B256>,
     ) -> Result<bool, Vec<u8>> {
-        if proof.0 == [1u8] {
+        if proof.0.first() == Some(&1) {
             Ok(true)
         } else {
             Err(Vec::new())
@@ -44,11 +46,30 @@ impl MockVerifier {
     }
 }
 
-/// A stand-in VKA for routes in unit tests: 16 words of `0x07..`, then the
-/// G2 words of [`trusted_srs`] where EZKL's reusable verifier reads them.
+/// Bytes of a proof for [`vka`]: one commitment, no evaluations, the opening.
+pub const MOCK_PROOF_LEN: usize = 0xc0;
+
+/// A stand-in proof of [`MOCK_PROOF_LEN`] bytes of `byte` ([`MockVerifier`]
+/// accepts it when `byte` is 1).
+pub fn mock_proof(byte: u8) -> Bytes {
+    Bytes(vec![byte; MOCK_PROOF_LEN])
+}
+
+/// A stand-in VKA for routes in unit tests: words of `0x07..`, the G2 words of
+/// [`trusted_srs`] where EZKL's reusable verifier reads them, and a header
+/// (evaluations, quotient pointers, one phase of one commitment) whose proof
+/// length is [`MOCK_PROOF_LEN`].
 pub fn vka() -> Vec<B256> {
+    use zkmltrack_common::protocol::router::vka as header;
     let mut words = vec![B256::repeat_byte(7); 16];
     words.extend(trusted_srs());
+    words.resize(header::PHASES + 1, B256::repeat_byte(7));
+    let word = |v: u64| B256::from(U256::from(v));
+    words[header::NUM_EVALS] = word(0);
+    words[header::LAST_QUOTIENT] = word(header::PROOF_OFFSET);
+    words[header::FIRST_QUOTIENT] = word(header::PROOF_OFFSET);
+    // One packed word: one phase of 0x40 commitment bytes and one challenge.
+    words[header::PHASES] = word(1 | (0x40 | 1 << 16) << 8);
     words
 }
 

@@ -60,6 +60,7 @@ use stylus_sdk::{
 pub use sol::*;
 use zkmltrack_common::id_index;
 
+use zkmltrack_common::protocol::router::vka_proof_len;
 /// Route kinds and the pinned SRS words, shared with the SDK.
 pub use zkmltrack_common::protocol::router::{
     KIND_PLAIN, KIND_REUSABLE_CALLDATA, KIND_REUSABLE_STORED, SRS_WORDS,
@@ -179,6 +180,15 @@ mod sol {
         /// * `actual` - keccak256 of the VKA's G2 words (zero: the VKA is too short).
         #[derive(Debug)]
         error UntrustedSrs(bytes32 expected, bytes32 actual);
+
+        /// The proof is not exactly as long as the route's VKA says an EZKL
+        /// proof is (the reusable verifier would ignore bytes past it).
+        ///
+        /// * `route_id` - The route.
+        /// * `expected` - Bytes a proof has for this VKA (zero: its header is unreadable).
+        /// * `actual` - Bytes given.
+        #[derive(Debug)]
+        error ProofLengthMismatch(uint64 route_id, uint256 expected, uint256 actual);
     }
 
     sol! {
@@ -222,6 +232,8 @@ pub enum Error {
     RouteNotApproved(RouteNotApproved),
     /// See [`UntrustedSrs`].
     UntrustedSrs(UntrustedSrs),
+    /// See [`ProofLengthMismatch`].
+    ProofLengthMismatch(ProofLengthMismatch),
     /// The caller is not the contract owner (OpenZeppelin `Ownable`).
     UnauthorizedAccount(OwnableUnauthorizedAccount),
     /// The new owner is the zero address (OpenZeppelin `Ownable`).
@@ -460,6 +472,8 @@ impl VerifierRouter {
     /// * [`Error::UntrustedSrs`] - the calldata VKA was made with another SRS.
     /// * [`Error::UnexpectedVka`] - a VKA was passed to another kind of route.
     /// * [`Error::InvalidVkaStore`] - the VKA data contract changed or vanished.
+    /// * [`Error::ProofLengthMismatch`] - a reusable route's proof is not
+    ///   exactly as long as its VKA says.
     /// * [`Error::EnforcedPause`] - the router is paused.
     pub fn verify(
         &self,
@@ -509,6 +523,16 @@ impl VerifierRouter {
             if kind == KIND_REUSABLE_CALLDATA {
                 // Stored VKAs were checked when their route was added.
                 self.check_srs(&packed)?;
+            }
+            // One proof, one byte string: EZKL's reusable verifier reads only
+            // the bytes the VKA accounts for (the plain verifier checks its own).
+            let expected = vka_proof_len(|i| vka.get(i).map(|w| w.0));
+            if expected != Some(proof.len()) {
+                return Err(Error::ProofLengthMismatch(ProofLengthMismatch {
+                    route_id,
+                    expected: U256::from(expected.unwrap_or(0)),
+                    actual: U256::from(proof.len()),
+                }));
             }
             verifyProofCall {
                 proof,

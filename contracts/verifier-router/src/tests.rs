@@ -6,11 +6,13 @@ use alloy_primitives::{keccak256, Address, B256, U256};
 use motsu::prelude::*;
 use stylus_sdk::{abi::Bytes, prelude::*};
 
-use zkmltrack_test_mocks::{trusted_srs, vka, vka_digest, MockVerifier};
+use zkmltrack_test_mocks::{
+    mock_proof, trusted_srs, vka, vka_digest, MockVerifier, MOCK_PROOF_LEN,
+};
 
 use super::*;
 
-/// A plain EZKL verifier stand-in (key baked in): accepts exactly the proof `[1]`.
+/// A plain EZKL verifier stand-in (key baked in): accepts a proof whose first byte is 1.
 #[storage]
 struct MockPlainVerifier {}
 
@@ -19,7 +21,7 @@ unsafe impl TopLevelStorage for MockPlainVerifier {}
 #[public]
 impl MockPlainVerifier {
     fn verify_proof(&self, proof: Bytes, _instances: Vec<U256>) -> Result<bool, Vec<u8>> {
-        if proof.0 == [1u8] {
+        if proof.0.first() == Some(&1) {
             Ok(true)
         } else {
             Err(Vec::new())
@@ -160,7 +162,7 @@ fn verifies_through_a_route_and_checks_every_binding(
     let verify = |digest: B256, proof: u8, vka: Vec<B256>| {
         router
             .sender(alice)
-            .verify(1, digest, Bytes(vec![proof]), instances.clone(), vka)
+            .verify(1, digest, mock_proof(proof), instances.clone(), vka)
     };
 
     // No trusted SRS pinned yet: calldata VKAs are refused.
@@ -183,6 +185,31 @@ fn verifies_through_a_route_and_checks_every_binding(
     router.assert_emitted(&TrustedSrsSet { srs_digest });
     assert_eq!(router.sender(alice).trusted_srs(), trusted_srs());
     assert!(verify(vka_digest(), 1, vka()).motsu_unwrap());
+    // Bytes past the proof (or missing ones) are refused before the verifier
+    // runs: one proof has one byte string (the reusable verifier would ignore
+    // trailing bytes).
+    for len in [
+        MOCK_PROOF_LEN + 1,
+        MOCK_PROOF_LEN + 32,
+        MOCK_PROOF_LEN - 32,
+        0,
+    ] {
+        let err = router
+            .sender(alice)
+            .verify(
+                1,
+                vka_digest(),
+                Bytes(vec![1; len]),
+                instances.clone(),
+                vka(),
+            )
+            .motsu_unwrap_err();
+        assert!(
+            matches!(err, Error::ProofLengthMismatch(ProofLengthMismatch { route_id: 1, expected, actual })
+                if expected == U256::from(MOCK_PROOF_LEN) && actual == U256::from(len)),
+            "{len} bytes: {err:?}"
+        );
+    }
     assert!(
         !verify(vka_digest(), 2, vka()).motsu_unwrap(),
         "a rejected proof is a false verdict"
@@ -211,7 +238,7 @@ fn verifies_through_a_route_and_checks_every_binding(
     assert!(matches!(
         router
             .sender(alice)
-            .verify(forged_route, forged_digest, Bytes(vec![1]), vec![], forged)
+            .verify(forged_route, forged_digest, mock_proof(1), vec![], forged)
             .motsu_unwrap_err(),
         Error::UntrustedSrs(UntrustedSrs { expected, actual })
             if expected == srs_digest && actual != srs_digest
@@ -219,7 +246,7 @@ fn verifies_through_a_route_and_checks_every_binding(
     assert!(matches!(
         router
             .sender(alice)
-            .verify(9, vka_digest(), Bytes(vec![1]), vec![], vec![])
+            .verify(9, vka_digest(), mock_proof(1), vec![], vec![])
             .motsu_unwrap_err(),
         Error::UnknownRoute(UnknownRoute { route_id: 9 })
     ));
@@ -324,7 +351,7 @@ fn plain_routes_are_owner_only_and_pin_the_code_hash(
     // A plain route refuses a calldata VKA.
     let err = router
         .sender(alice)
-        .verify(route, code_hash, Bytes(vec![1]), vec![], vka())
+        .verify(route, code_hash, mock_proof(1), vec![], vka())
         .motsu_unwrap_err();
     assert!(matches!(
         err,

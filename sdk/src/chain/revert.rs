@@ -218,6 +218,14 @@ fn router(e: IVerifierRouterErrors) -> String {
         ),
         E::InvalidVkaStore(e) => format!("{} does not hold a VKA (0x00 ++ words)", who(&e.0)),
         E::UnexpectedVka(e) => format!("route {} takes no VKA in calldata", e.0),
+        E::ProofLengthMismatch(e) if e._1.is_zero() => format!(
+            "route {}'s VKA does not say how long its proofs are (an unreadable header)",
+            e._0
+        ),
+        E::ProofLengthMismatch(e) => format!(
+            "the proof is {} bytes; route {}'s VKA makes every proof exactly {} bytes",
+            e._2, e._0, e._1
+        ),
         E::NotAContract(e) => format!("{} holds no code", who(&e.0)),
         E::VkaRegistrationFailed(e) => {
             format!("verifier {} refused to register the VKA", who(&e.0))
