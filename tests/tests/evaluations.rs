@@ -102,9 +102,13 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
         truncated,
         "ProofLengthMismatch",
     ));
+    // (The review appended 1 MiB against the release devnet; in this debug,
+    // in-process chain the executor's stack grows with the calldata and a
+    // 1 MiB proof overflows it: docs/devnet.md, known issue. The check is one
+    // equality, so 32 bytes and 4 KiB show it.)
     for (what, extra) in [
         ("32 zero bytes appended to an honest proof", 32),
-        ("1 MiB of zeros appended to an honest proof", 1 << 20),
+        ("4 KiB of zeros appended to an honest proof", 4096),
     ] {
         let mut padded = honest.clone();
         let mut bytes = honest.proof.to_vec();
