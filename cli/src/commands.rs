@@ -785,24 +785,19 @@ pub(crate) async fn register(
         (None, Some(name)) => Lineage::New(name.to_string()),
         (None, None) => return Err(CliError::input("pass --lineage ID or --name NAME")),
     };
+    // One spinner per transaction: started by the step's start, ended by its result.
     let step = std::cell::RefCell::new(None::<Step>);
+    let start = |name: &str| *step.borrow_mut() = Some(Step::start(name));
+    let done = |result: String| {
+        if let Some(step) = step.borrow_mut().take() {
+            step.done(result);
+        }
+    };
     let progress = |event: RegisterStep| match event {
-        RegisterStep::AddingRoute => {
-            *step.borrow_mut() = Some(Step::start("adding the model's verifier route"))
-        }
-        RegisterStep::Registering => {
-            *step.borrow_mut() = Some(Step::start("registering the model version"))
-        }
-        RegisterStep::RouteAdded(id) | RegisterStep::Registered(id) => {
-            let label = if matches!(event, RegisterStep::RouteAdded(_)) {
-                "route"
-            } else {
-                "version"
-            };
-            if let Some(step) = step.borrow_mut().take() {
-                step.done(format!("{label} {id}"));
-            }
-        }
+        RegisterStep::AddingRoute => start("adding the model's verifier route"),
+        RegisterStep::RouteAdded(id) => done(format!("route {id}")),
+        RegisterStep::Registering => start("registering the model version"),
+        RegisterStep::Registered(id) => done(format!("version {id}")),
     };
     Ok(zkmltrack::model::register(suite, prepared, &lineage, uri, route, &progress).await?)
 }

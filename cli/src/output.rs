@@ -44,6 +44,15 @@ impl CliError {
         }
     }
 
+    /// Bad input when `is_input`, else an unexpected failure: the SDK errors
+    /// that know which they are (`is_input()`).
+    fn input_or_failure(is_input: bool, message: String) -> CliError {
+        CliError {
+            code: if is_input { EXIT_INPUT } else { EXIT_FAILURE },
+            message,
+        }
+    }
+
     /// The same error, its message naming the file it is about.
     pub(crate) fn in_file(self, path: &std::path::Path) -> CliError {
         CliError {
@@ -89,15 +98,7 @@ fn connection_lost(message: &str) -> bool {
 
 impl From<ProverError> for CliError {
     fn from(err: ProverError) -> CliError {
-        let code = if err.is_input() {
-            EXIT_INPUT
-        } else {
-            EXIT_FAILURE
-        };
-        CliError {
-            code,
-            message: err.to_string(),
-        }
+        CliError::input_or_failure(err.is_input(), err.to_string())
     }
 }
 
@@ -109,29 +110,13 @@ impl From<DatasetError> for CliError {
 
 impl From<GenError> for CliError {
     fn from(err: GenError) -> CliError {
-        let code = if err.is_input() {
-            EXIT_INPUT
-        } else {
-            EXIT_FAILURE
-        };
-        CliError {
-            code,
-            message: err.to_string(),
-        }
+        CliError::input_or_failure(err.is_input(), err.to_string())
     }
 }
 
 impl From<PrepareError> for CliError {
     fn from(err: PrepareError) -> CliError {
-        let code = if err.is_input() {
-            EXIT_INPUT
-        } else {
-            EXIT_FAILURE
-        };
-        CliError {
-            code,
-            message: err.to_string(),
-        }
+        CliError::input_or_failure(err.is_input(), err.to_string())
     }
 }
 
