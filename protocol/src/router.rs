@@ -112,22 +112,22 @@ pub fn vka_proof_len(word: impl Fn(usize) -> Option<[u8; 32]>) -> Option<usize> 
     if packed == 0 || packed > 10 {
         return None;
     }
-    let bits = |word: &[u8; 32], from: usize, len: usize| -> u64 {
-        (0..len)
-            .filter(|k| from + k < 256)
-            .map(|k| {
-                let bit = from + k;
-                (((word[31 - bit / 8] >> (bit % 8)) & 1) as u64) << k
-            })
-            .sum()
-    };
+    // Bit `n` of a big-endian word, counted from its least significant end.
+    let bit = |word: &[u8; 32], n: usize| ((word[31 - n / 8] >> (n % 8)) & 1) as u64;
     let (mut commitments, mut last_phase) = (0u64, 0u64);
     for i in 0..packed {
         let word = &word(vka::PHASES + i)?;
+        // Entries run while any bit is left (the verifier's own loop bound),
+        // that is up to the word's highest set bit.
+        let Some(top) = (0..256).rev().find(|&n| bit(word, n) == 1) else {
+            continue;
+        };
         let mut from = if i == 0 { 8 } else { 0 };
-        // Entries run while any bit is left (the verifier's own loop bound).
-        while from < 256 && (from..256).any(|bit| (word[31 - bit / 8] >> (bit % 8)) & 1 == 1) {
-            let bytes = bits(word, from, 16);
+        while from <= top {
+            let bytes: u64 = (0..16)
+                .filter(|k| from + k < 256)
+                .map(|k| bit(word, from + k) << k)
+                .sum();
             commitments += bytes;
             last_phase = bytes;
             from += 24;
