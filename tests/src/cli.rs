@@ -19,27 +19,34 @@ use crate::repo;
 /// known issue, see docs/devnet.md). Refused when a source file it is built
 /// from is newer, so a stale binary is never what gets tested.
 pub fn release_binary() -> PathBuf {
-    let binary = std::env::var("ZKMLTRACK_RELEASE_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo().join("target/release/zkmltrack"));
-    let built = std::fs::metadata(&binary)
-        .and_then(|m| m.modified())
-        .unwrap_or_else(|_| {
-            panic!(
-                "{} is missing: run scripts/test, or `cargo build --release -p zkmltrack-cli` first",
-                binary.display()
-            )
-        });
-    if std::env::var_os("ZKMLTRACK_RELEASE_BIN").is_none() {
-        if let Some(newer) = newer_source(built) {
-            panic!(
-                "{} is older than {}: run `cargo build --release -p zkmltrack-cli` first",
-                binary.display(),
-                newer.display()
-            );
-        }
-    }
-    binary
+    // Every command of every test runs it: find and check it once per process.
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            let given = std::env::var_os("ZKMLTRACK_RELEASE_BIN").map(PathBuf::from);
+            let binary = given
+                .clone()
+                .unwrap_or_else(|| repo().join("target/release/zkmltrack"));
+            let built = std::fs::metadata(&binary)
+                .and_then(|m| m.modified())
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{} is missing: run scripts/test, or `cargo build --release -p zkmltrack-cli` first",
+                        binary.display()
+                    )
+                });
+            if given.is_none() {
+                if let Some(newer) = newer_source(built) {
+                    panic!(
+                        "{} is older than {}: run `cargo build --release -p zkmltrack-cli` first",
+                        binary.display(),
+                        newer.display()
+                    );
+                }
+            }
+            binary
+        })
+        .clone()
 }
 
 /// A source file of the CLI or a crate it links that changed after `built`.
