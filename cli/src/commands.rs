@@ -7,7 +7,9 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use zkmltrack::{
     dataset::{Dataset, DatasetError, QuantizedDataset, RootCheck, RootRule},
-    evaluation::{check_quantization, evaluate as run_evaluation, task_dataset, EvaluationReport},
+    evaluation::{
+        check_quantization, evaluate_model, task_rows_among, EvaluationError, EvaluationReport,
+    },
     hashing::Felt,
     model::{Lineage, PreparedModel, RegisterStep},
     prover::Prover,
@@ -708,46 +710,47 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
     Ok(())
 }
 
-/// Refuses a model whose calibration set or dataset does not match the
-/// task's features, before any proving; returns the task's dataset quantized
-/// as its leaves: --dataset (refused unless its root is the task's), else the
-/// calibration set when its root is the task's, else none (and says that the
-/// quantization check cannot run).
+/// The task's dataset among --dataset and --calibration
+/// ([`task_rows_among`]), before any proving; says so when the quantization
+/// check cannot run.
 async fn check_fits_task(
     suite: &Suite,
     task: u64,
     model: &ModelArgs,
 ) -> Result<Option<(Dataset, QuantizedDataset)>, CliError> {
     let spec = suite.task(task).await?.spec;
-    let fits = |path: &Path| -> Result<Dataset, CliError> {
-        let data = read_dataset(path)?;
-        if data.feature_count() != spec.feature_count as usize {
-            return Err(CliError::input(format!(
-                "{} has {} features; task {task} takes {}",
-                path.display(),
-                data.feature_count(),
-                spec.feature_count
-            )));
-        }
-        Ok(data)
-    };
-    let calibration = model.calibration.as_deref().map(fits).transpose()?;
-    if let Some(path) = &model.dataset {
-        let data = fits(path)?;
-        let quantized =
-            task_dataset(task, &spec, &data).map_err(|e| CliError::from(e).in_file(path))?;
-        return Ok(Some((data, quantized)));
+    fn read(path: &Option<PathBuf>) -> Result<Option<(Dataset, &Path)>, CliError> {
+        path.as_deref()
+            .map(|p| Ok((read_dataset(p)?, p)))
+            .transpose()
     }
-    if let Some(data) = calibration {
-        if let Ok(quantized) = task_dataset(task, &spec, &data) {
-            return Ok(Some((data, quantized)));
+    let dataset = read(&model.dataset)?;
+    let calibration = read(&model.calibration)?;
+    let found = task_rows_among(
+        task,
+        &spec,
+        dataset.as_ref().map(|(d, _)| d),
+        calibration.as_ref().map(|(d, _)| d),
+    )
+    .map_err(|e| {
+        // Name the file the error is about.
+        let file = match &e {
+            EvaluationError::Features { csv, .. } if *csv == "calibration set" => &calibration,
+            _ => &dataset,
+        };
+        match file {
+            Some((_, path)) => CliError::from(e).in_file(path),
+            None => e.into(),
         }
+    })?
+    .map(|(data, quantized)| (data.clone(), quantized));
+    if found.is_none() {
+        eprintln!(
+            "note: the task's dataset was not given (--dataset), so the check that the model's \
+             circuit quantizes every row as task {task}'s leaves cannot run before registering"
+        );
     }
-    eprintln!(
-        "note: the task's dataset was not given (--dataset), so the check that the model's \
-         circuit quantizes every row as task {task}'s leaves cannot run before registering"
-    );
-    Ok(None)
+    Ok(found)
 }
 
 /// Checks that the model's circuit quantizes every row of the task's dataset
@@ -821,16 +824,12 @@ pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), 
         &step,
     )?;
     step.done("");
-    let version = suite.version(args.version).await?;
-    if version.vk_digest != prepared.vk_digest() {
-        return Err(CliError::input(format!(
-            "{} is not the model registered as version {} (its VK digest differs); pass the same model and calibration set",
-            args.model.display(),
-            args.version
-        )));
-    }
-    let report =
-        evaluate_with_progress(&suite, args.task, args.version, &prepared, &dataset).await?;
+    let report = evaluate_with_progress(&suite, args.task, args.version, &prepared, &dataset)
+        .await
+        .map_err(|e| match e {
+            EvaluationError::NotTheVersion { .. } => CliError::from(e).in_file(&args.model),
+            e => e.into(),
+        })?;
     emit(
         global.json(),
         &serde_json::to_value(&report).expect("serializes"),
@@ -858,12 +857,9 @@ pub(crate) async fn evaluate_with_progress(
     version: u64,
     prepared: &PreparedModel<'_>,
     dataset: &Dataset,
-) -> Result<EvaluationReport, CliError> {
+) -> Result<EvaluationReport, EvaluationError> {
     let step = Step::start(format!("evaluating version {version} on task {task}"));
-    let report = run_evaluation(suite, task, version, &prepared.circuit, dataset, &|m| {
-        step.note(m)
-    })
-    .await?;
+    let report = evaluate_model(suite, task, version, prepared, dataset, &|m| step.note(m)).await?;
     step.done(format!(
         "{}/{} correct, {}",
         report.correct,

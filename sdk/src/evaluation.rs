@@ -15,6 +15,7 @@ use crate::{
     chain::ChainError,
     dataset::{Dataset, DatasetError, QuantizedDataset, RootRule},
     hashing::Felt,
+    model::PreparedModel,
     prover::{Circuit, Progress, Proof, ProverError},
     quantize::{felt_to_int, InputType},
     suite::{EvaluationStatus, Submission, Suite, TaskSpec, PROVIDER_TIMEOUT_BLOCKS},
@@ -150,6 +151,31 @@ pub enum EvaluationError {
     /// interrupted evaluation of it resumed).
     #[error("model version {0} was revoked: it cannot be evaluated")]
     Revoked(u64),
+    /// The prepared model is not the version's (its VK digest differs).
+    #[error(
+        "this model is not the model registered as version {version_id} (its VK digest {model} \
+         differs from the version's {registered}); pass the same model and calibration set"
+    )]
+    NotTheVersion {
+        /// The version.
+        version_id: u64,
+        /// The version's VK digest.
+        registered: B256,
+        /// The prepared model's.
+        model: B256,
+    },
+    /// A CSV given for a task has another number of features per row.
+    #[error("the {csv} has {features} features; task {task_id} takes {task_features}")]
+    Features {
+        /// Which CSV: "dataset" or "calibration set".
+        csv: &'static str,
+        /// Features per row of the CSV.
+        features: usize,
+        /// The task.
+        task_id: u64,
+        /// The task's features per row.
+        task_features: usize,
+    },
     /// The model's circuit quantizes a row of the task's dataset otherwise
     /// than the task's leaf: no proof of that row could ever be accepted.
     #[error(transparent)]
@@ -296,6 +322,71 @@ pub fn percent(bps: u32) -> String {
 /// ([`zkmltrack_protocol::evaluation::argmax`]).
 pub fn predicted_class(outputs: &[Felt]) -> Option<usize> {
     zkmltrack_protocol::evaluation::argmax(outputs.iter().map(Felt::to_be_bytes))
+}
+
+/// Which of a participant's CSVs is the task's dataset, before any proving
+/// (so that [`check_quantization`] can run before anything is sent).
+///
+/// `dataset` (the CSV given as the task's) must have the task's root; else
+/// the `calibration` set is taken when its root happens to be the task's;
+/// else `None` (the quantization check cannot run). Either CSV with another
+/// number of features than the task's is refused
+/// ([`EvaluationError::Features`]).
+pub fn task_rows_among<'d>(
+    task_id: u64,
+    spec: &TaskSpec,
+    dataset: Option<&'d Dataset>,
+    calibration: Option<&'d Dataset>,
+) -> Result<Option<(&'d Dataset, QuantizedDataset)>, EvaluationError> {
+    let given = [("dataset", dataset), ("calibration set", calibration)];
+    for (csv, data) in given.iter().filter_map(|(csv, d)| Some((*csv, (*d)?))) {
+        if data.feature_count() != spec.feature_count as usize {
+            return Err(EvaluationError::Features {
+                csv,
+                features: data.feature_count(),
+                task_id,
+                task_features: spec.feature_count as usize,
+            });
+        }
+    }
+    if let Some(data) = dataset {
+        return Ok(Some((data, task_dataset(task_id, spec, data)?)));
+    }
+    Ok(calibration.and_then(|data| {
+        task_dataset(task_id, spec, data)
+            .ok()
+            .map(|quantized| (data, quantized))
+    }))
+}
+
+/// [`evaluate`] for a prepared model, refused before anything is proved or
+/// sent when the model is not the version's
+/// ([`EvaluationError::NotTheVersion`]).
+pub async fn evaluate_model(
+    suite: &Suite,
+    task_id: u64,
+    version_id: u64,
+    model: &PreparedModel<'_>,
+    dataset: &Dataset,
+    progress: &dyn Fn(&str),
+) -> Result<EvaluationReport, EvaluationError> {
+    let registered = suite.version(version_id).await?.vk_digest;
+    if registered != model.vk_digest() {
+        return Err(EvaluationError::NotTheVersion {
+            version_id,
+            registered,
+            model: model.vk_digest(),
+        });
+    }
+    evaluate(
+        suite,
+        task_id,
+        version_id,
+        &model.circuit,
+        dataset,
+        progress,
+    )
+    .await
 }
 
 /// `dataset` quantized for task `task_id`, refused unless its root is the
@@ -572,6 +663,60 @@ pub async fn evaluate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_task_rows_are_the_csv_with_the_task_root() {
+        let task = Dataset::parse("a,b,label\n1.5,2,0\n-3.25,4,1\n").expect("csv");
+        let other = Dataset::parse("a,b,label\n1.5,2,0\n-3.25,4.5,1\n").expect("csv");
+        let narrow = Dataset::parse("a,label\n1.5,0\n").expect("csv");
+        let quantized = task.quantize(7).expect("quantize");
+        let spec = TaskSpec {
+            root: B256::from(quantized.root().to_be_bytes()),
+            dataset_size: 2,
+            feature_count: 2,
+            class_count: 2,
+            scale: 7,
+            samples: 1,
+            draw_delay: 1,
+            randomness: Default::default(),
+            metadata: B256::ZERO,
+        };
+        let found = |d, c| task_rows_among(9, &spec, d, c);
+        // --dataset with the task's root; a calibration set that happens to be it.
+        assert_eq!(
+            found(Some(&task), Some(&other))
+                .expect("ok")
+                .expect("found")
+                .0,
+            &task
+        );
+        assert_eq!(
+            found(None, Some(&task)).expect("ok").expect("found").0,
+            &task
+        );
+        // A calibration set that is not the task's: no check, no error.
+        assert!(found(None, Some(&other)).expect("ok").is_none());
+        // --dataset must be the task's.
+        assert!(matches!(
+            found(Some(&other), None),
+            Err(EvaluationError::WrongDataset { task_id: 9, .. })
+        ));
+        // Another width is refused, naming which CSV.
+        for (d, c, csv) in [
+            (Some(&narrow), None, "dataset"),
+            (Some(&task), Some(&narrow), "calibration set"),
+        ] {
+            match found(d, c) {
+                Err(EvaluationError::Features {
+                    csv: named,
+                    features: 1,
+                    task_id: 9,
+                    task_features: 2,
+                }) => assert_eq!(named, csv),
+                other => panic!("{csv}: {:?}", other.map(|f| f.map(|(d, _)| d.clone()))),
+            }
+        }
+    }
 
     #[test]
     fn draws_are_distinct_and_in_range() {
