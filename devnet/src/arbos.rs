@@ -22,8 +22,10 @@ use crate::{
 pub const ARB_SYS: Address = Address::new(zkmltrack_protocol::system::ARB_SYS);
 /// ArbWasm precompile address.
 pub const ARB_WASM: Address = Address::new(zkmltrack_protocol::system::ARB_WASM);
-/// ArbOS version reported by `ArbSys.arbOSVersion()` (minus Nitro's offset of 55).
-pub const ARBOS_VERSION: u64 = 40;
+/// ArbOS version the devnet follows, reported by `ArbSys.arbOSVersion()` plus Nitro's offset
+/// of 55 (so 106): 51 "Dia", the newest whose source is pinned (Nitro v3.9.9); see
+/// `docs/devnet.md` for ArbOS 61 on Arbitrum One.
+pub const ARBOS_VERSION: u64 = 51;
 /// Days an activation stays valid (ArbWasm `expiryDays()`).
 pub const EXPIRY_DAYS: u16 = 365;
 /// Days before an activation may be kept alive again (ArbWasm `keepaliveDays()`).
@@ -84,6 +86,35 @@ pub(crate) fn activation_record(
         .map_err(err)?
         .data;
     Ok(ActivationInfo::from_word(word))
+}
+
+/// ArbWasm's storage slot of the data pricer's state (activation records use slots derived
+/// from code hashes, far from 1).
+const DATA_PRICER_SLOT: U256 = U256::from_limbs([1, 0, 0, 0]);
+
+fn data_pricer(ctx: &mut DevContext) -> Result<ink::data_pricer::State, String> {
+    ctx.journal_mut().load_account(ARB_WASM).map_err(err)?;
+    let word = ctx
+        .journal_mut()
+        .sload(ARB_WASM, DATA_PRICER_SLOT)
+        .map_err(err)?
+        .data;
+    if word.is_zero() {
+        return Ok(ink::data_pricer::State::default());
+    }
+    let limbs = word.as_limbs();
+    Ok(ink::data_pricer::State {
+        demand: limbs[0] as u32,
+        last_update: limbs[1],
+    })
+}
+
+fn store_data_pricer(ctx: &mut DevContext, state: ink::data_pricer::State) -> Result<(), String> {
+    let word = U256::from_limbs([u64::from(state.demand), state.last_update, 0, 0]);
+    ctx.journal_mut()
+        .sstore(ARB_WASM, DATA_PRICER_SLOT, word)
+        .map_err(err)?;
+    Ok(())
 }
 
 fn store_record(
@@ -167,11 +198,13 @@ pub(crate) fn arb_wasm(
         )),
         Call::minInitGas(_) => view(IArbWasm::minInitGasCall::abi_encode_returns(
             &IArbWasm::minInitGasReturn {
-                gas: ink::CALL_INIT_GAS,
-                cached: ink::CALL_INIT_GAS,
+                gas: u64::from(ink::MIN_INIT_GAS) * 128,
+                cached: u64::from(ink::MIN_CACHED_INIT_GAS) * 32,
             },
         )),
-        Call::initCostScalar(_) => view(IArbWasm::initCostScalarCall::abi_encode_returns(&100u64)),
+        Call::initCostScalar(_) => view(IArbWasm::initCostScalarCall::abi_encode_returns(
+            &(u64::from(ink::INIT_COST_SCALAR) * 2),
+        )),
         Call::expiryDays(_) => view(IArbWasm::expiryDaysCall::abi_encode_returns(&EXPIRY_DAYS)),
         Call::keepaliveDays(_) => view(IArbWasm::keepaliveDaysCall::abi_encode_returns(
             &KEEPALIVE_DAYS,
@@ -189,7 +222,7 @@ pub(crate) fn arb_wasm(
             Ok(info) => ok(
                 inputs,
                 VIEW_GAS,
-                IArbWasm::codehashAsmSizeCall::abi_encode_returns(&info.wasm_size),
+                IArbWasm::codehashAsmSizeCall::abi_encode_returns(&info.costs.asm_size()),
             ),
             Err(e) => fail(inputs, e),
         }),
@@ -197,10 +230,10 @@ pub(crate) fn arb_wasm(
         Call::programVersion(c) => program_getter(ctx, inputs, c.program, |info, _| {
             IArbWasm::programVersionCall::abi_encode_returns(&info.version)
         }),
-        Call::programInitGas(c) => program_getter(ctx, inputs, c.program, |_, _| {
+        Call::programInitGas(c) => program_getter(ctx, inputs, c.program, |info, _| {
             IArbWasm::programInitGasCall::abi_encode_returns(&IArbWasm::programInitGasReturn {
-                gas: ink::CALL_INIT_GAS,
-                gasWhenCached: ink::CALL_INIT_GAS,
+                gas: info.costs.entry_gas(),
+                gasWhenCached: info.costs.cached_gas(),
             })
         }),
         Call::programMemoryFootprint(c) => program_getter(ctx, inputs, c.program, |info, _| {
@@ -245,18 +278,22 @@ fn activate(
     if active(ctx, codehash)?.is_ok() {
         return Ok(fail(inputs, IArbWasm::ProgramUpToDate {}.abi_encode()));
     }
-    let (wasm_size, footprint) = match provider.programs.compile(codehash, &code) {
-        Ok((_, size, pages)) => (size, pages),
+    let compiled = match provider.programs.compile(codehash, &code) {
+        Ok(compiled) => compiled,
         Err(e) => {
+            // Nitro takes all the gas of a failed activation; the reason stays readable.
             let reason = format!("program activation failed: {e}");
-            return Ok(fail(
-                inputs,
-                alloy_sol_types::Revert::from(reason).abi_encode(),
+            return Ok(done(
+                InstructionResult::Revert,
+                inputs.gas_limit,
+                inputs.gas_limit,
+                alloy_sol_types::Revert::from(reason).abi_encode().into(),
             ));
         }
     };
-    let cost = ink::ACTIVATION_BASE_GAS + ink::ACTIVATION_GAS_PER_BYTE * u64::from(wasm_size);
-    let fee = U256::from(wasm_size) * U256::from(ink::DATA_FEE_PER_BYTE);
+    let cost = ink::ACTIVATION_FIXED_GAS.saturating_add(compiled.work.gas());
+    let (pricer, fee) = data_pricer(ctx)?.update(compiled.costs.asm_estimate, now(ctx));
+    let fee = U256::from(fee);
     let value = inputs.call_value();
     if value < fee {
         let e = IArbWasm::ProgramInsufficientValue {
@@ -282,11 +319,13 @@ fn activate(
     }
     let info = ActivationInfo {
         version: STYLUS_VERSION,
-        wasm_size,
-        footprint,
+        wasm_size: compiled.wasm_size,
+        footprint: compiled.footprint,
         activated_at: now(ctx),
+        costs: compiled.costs,
     };
     store_record(ctx, codehash, info)?;
+    store_data_pricer(ctx, pricer)?;
     let module_hash = keccak256(crate::stylus::program::decompress(&code).unwrap_or_default());
     let event = IArbWasm::ProgramActivated {
         codehash,

@@ -53,6 +53,11 @@ pub const CHAIN_ID: u64 = 412_346;
 pub const BASE_FEE: u64 = 100_000_000;
 /// Largest gas limit of one transaction (Arbitrum's per-transaction cap).
 pub const MAX_TX_GAS: u64 = 32_000_000;
+/// The EVM rules of ArbOS 50/51: Arbitrum turns Osaka on at ArbOS 50 (`IsOsaka` in the
+/// geth fork's `params/config.go`): CLZ, MODEXP priced by EIP-7883 and bounded by EIP-7823,
+/// P256VERIFY at 6,900 gas; EIP-7825's 16.7M transaction cap is not applied
+/// ([`MAX_TX_GAS`] holds gas back instead).
+const SPEC: SpecId = SpecId::OSAKA;
 /// Gas limit reported for blocks (Arbitrum's).
 pub const BLOCK_GAS_LIMIT: u64 = 1_125_899_906_842_624;
 /// Native stack of the thread executing a transaction (reserved, touched only when used).
@@ -500,10 +505,13 @@ impl Devnet {
             prevrandao: Some(B256::with_last_byte(1)),
             ..Default::default()
         };
-        let mut cfg = CfgEnv::new_with_spec(SpecId::PRAGUE);
+        let mut cfg = CfgEnv::new_with_spec(SPEC);
         cfg.chain_id = self.config.chain_id;
         cfg.disable_eip3541 = true;
         cfg.tx_gas_limit_cap = Some(MAX_TX_GAS);
+        // EIP-7623's calldata floor applies on Arbitrum only behind an ArbOS feature flag
+        // (`IsCalldataPricingIncreaseEnabled`, off by default).
+        cfg.disable_eip7623 = true;
         if call {
             cfg.disable_nonce_check = true;
             cfg.disable_balance_check = true;
@@ -533,7 +541,7 @@ impl Devnet {
                         .with_db(db)
                         .with_block(block)
                         .with_cfg(cfg);
-                    let precompiles = StylusPrecompiles::new(SpecId::PRAGUE, programs, l2);
+                    let precompiles = StylusPrecompiles::new(SPEC, programs, l2);
                     let evm = ctx.build_mainnet().with_precompiles(precompiles);
                     let mut evm = evm;
                     let out = evm
@@ -571,13 +579,19 @@ impl Devnet {
                 });
             }
         }
+        let mut tx = tx_env(&envelope, from)?;
+        // ArbOS 50 on: a gas limit above the per-transaction cap is not refused; execution
+        // gets at most the cap and the rest is held back and returned unused
+        // (`arbos/tx_processor.go` `GasChargingHook`). The sender must still afford it all.
         if envelope.gas_limit() > MAX_TX_GAS {
-            return Err(DevnetError::GasLimitTooHigh {
-                limit: envelope.gas_limit(),
-                max: MAX_TX_GAS,
-            });
+            let want =
+                U256::from(envelope.gas_limit()) * U256::from(tx.gas_price) + envelope.value();
+            let have = self.balance(from);
+            if have < want {
+                return Err(DevnetError::InsufficientFunds { have, want });
+            }
+            tx.gas_limit = MAX_TX_GAS;
         }
-        let tx = tx_env(&envelope, from)?;
         let db = std::mem::take(&mut self.db);
         let (db, out, console) = self.run(db, tx, false);
         self.db = db;

@@ -63,14 +63,6 @@ pub enum DevnetError {
         /// Its gas limit.
         limit: u64,
     },
-    /// The gas limit is above the per-transaction cap.
-    #[error("gas limit {limit} exceeds the per-transaction maximum of {max}")]
-    GasLimitTooHigh {
-        /// Requested limit.
-        limit: u64,
-        /// Cap.
-        max: u64,
-    },
     /// Another validation failure.
     #[error("invalid transaction: {0}")]
     InvalidTransaction(String),

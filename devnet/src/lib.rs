@@ -22,7 +22,7 @@ pub mod stylus;
 
 pub use chain::{
     BlockRecord, CallRequest, CallResult, Devnet, DevnetConfig, LogRecord, Receipt, StateError,
-    TxRecord, TxRequest, CHAIN_ID, STATE_FORMAT, STATE_VERSION,
+    TxRecord, TxRequest, CHAIN_ID, MAX_TX_GAS, STATE_FORMAT, STATE_VERSION,
 };
 pub use error::DevnetError;
 pub use genesis::{DEV_ACCOUNT, DEV_KEY};

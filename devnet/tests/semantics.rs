@@ -161,7 +161,7 @@ fn programs_must_be_activated_and_valid() {
 fn out_of_ink_is_out_of_gas_and_reverts_leave_no_trace() {
     let mut chain = Devnet::default();
     let spin = wat::parse_str(
-        r#"(module (memory (export "memory") 1)
+        r#"(module (memory (export "memory") 1 1)
              (func (export "user_entrypoint") (param i32) (result i32) (loop (br 0)) (i32.const 0)))"#,
     )
     .unwrap();

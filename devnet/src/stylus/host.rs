@@ -12,12 +12,12 @@ use revm::{
     },
     primitives::{Address, Bytes, Log, LogData, B256, U256},
 };
-use wasmi::{Caller, Error, Linker, Memory, Store, TrapCode};
+use wasmi::{Caller, Error, Global, Linker, Memory, Store, Val};
 
 use super::{
     frames::{self, SubCall},
-    ink::{self, HOSTIO_INK},
-    StylusPrecompiles,
+    ink::{self, EVM_API_INK, HOSTIO_INK, PTR_INK},
+    meter, StylusPrecompiles,
 };
 use crate::{arbos, evm::DevContext};
 
@@ -83,12 +83,43 @@ const WARM_GAS: u64 = 100;
 const COLD_SLOAD_GAS: u64 = 2_100;
 const CALL_VALUE_GAS: u64 = 9_000;
 const CALL_STIPEND: u64 = 2_300;
+/// Value sent to an empty account creates it (`CallNewAccountGas`).
+const NEW_ACCOUNT_GAS: u64 = 25_000;
+/// Gas a storage access must have left beyond its price (`StorageCache::REQUIRED_ACCESS_GAS`).
+const REQUIRED_ACCESS_GAS: u64 = 10;
+/// `EXTCODECOPY`'s surcharge for Arbitrum's code size (700 per 24,576 bytes of `MaxCodeSize`).
+const CODE_SIZE_GAS: u64 = 700;
 
-/// One cached storage slot.
+/// Gas of the `n`-th storage read of an invocation (`StorageCache::read_gas`).
+fn cache_read_gas(n: u64) -> u64 {
+    match n {
+        0..=32 => 0,
+        33..=128 => 2,
+        _ => 10,
+    }
+}
+
+/// Gas of the `n`-th storage write of an invocation (`StorageCache::write_gas`).
+fn cache_write_gas(n: u64) -> u64 {
+    match n {
+        0..=8 => 0,
+        9..=64 => 7,
+        _ => 10,
+    }
+}
+
+/// One cached storage slot (`StorageWord`): its value, and the value the state holds when
+/// known; it is written back when they differ.
 #[derive(Clone, Copy)]
 struct Slot {
     value: B256,
-    dirty: bool,
+    known: Option<B256>,
+}
+
+impl Slot {
+    fn dirty(&self) -> bool {
+        Some(self.value) != self.known
+    }
 }
 
 /// Store data of one program invocation.
@@ -100,8 +131,14 @@ pub(crate) struct Host<'a> {
     result: Vec<u8>,
     return_data: Bytes,
     cache: BTreeMap<B256, Slot>,
+    /// Storage reads and writes so far (`StorageCache::read_gas`, `write_gas`).
+    cache_reads: u64,
+    cache_writes: u64,
+    /// The account whose code was fetched last (fetched again for free).
+    last_code: Option<Address>,
     memory: Option<Memory>,
-    pages_paid: u16,
+    /// The instrumentation's ink-left and ink-status globals.
+    ink: Option<(Global, Global)>,
     refund: i64,
     reentrant: bool,
     /// A failure that must abort the transaction (database error), not just the frame.
@@ -127,10 +164,17 @@ pub(crate) fn run_program(
         Ok(m) => m,
         Err(_) => return Ok(revert(gas, Bytes::new())),
     };
-    let entry_gas = ink::CALL_INIT_GAS + ink::memory_gas(0, info.footprint);
+    // The program's entry: its init costs, and its initial pages on top of those open in
+    // the transaction (`Programs.CallProgram`).
+    let pages_before = provider.pages;
+    let entry_gas = info
+        .costs
+        .entry_gas()
+        .saturating_add(pages_before.gas_of(info.footprint));
     if !gas.record_regular_cost(entry_gas) {
         return Ok(out_of_gas(inputs.gas_limit));
     }
+    provider.pages = pages_before.opened(info.footprint);
 
     let counts_for_reentrancy = !matches!(
         inputs.scheme,
@@ -157,33 +201,42 @@ pub(crate) fn run_program(
             result: Vec::new(),
             return_data: Bytes::new(),
             cache: BTreeMap::new(),
+            cache_reads: 0,
+            cache_writes: 0,
+            last_code: None,
             memory: None,
-            pages_paid: info.footprint,
+            ink: None,
             refund: 0,
             reentrant,
             fatal: None,
         };
         let mut store = Store::new(&engine, host);
-        store
-            .set_fuel(ink::gas_to_fuel(gas.remaining()))
-            .map_err(|e| e.to_string())?;
         let linker = linker(&engine);
-        execute(&mut store, &linker, &module).map(|status| {
-            let fuel = store.get_fuel().unwrap_or(0);
+        execute(
+            &mut store,
+            &linker,
+            &module,
+            ink::gas_to_ink(gas.remaining()),
+        )
+        .map(|status| {
+            let ink = ink_in(&store);
             let host = store.into_data();
-            (status, fuel, host.result, host.refund, host.fatal)
+            (status, ink, host.result, host.refund, host.fatal)
         })
     };
+    // The frame's pages close when it returns; the most ever open stays.
+    provider.pages.open = pages_before.open;
     if counts_for_reentrancy {
         if let Some(open) = provider.open_frames.get_mut(&inputs.target_address) {
             *open -= 1;
         }
     }
-    let (status, fuel, result, refund, fatal) = outcome?;
+    let (status, ink_left, result, refund, fatal) = outcome?;
     if let Some(fatal) = fatal {
         return Err(fatal);
     }
-    let left = ink::fuel_to_gas(fuel).min(gas.remaining());
+    // Whole gas only: the ink below one gas is lost (`stylus_call`).
+    let left = ink::ink_to_gas(ink_left).min(gas.remaining());
     let spent = gas.remaining() - left;
     let _ = gas.record_regular_cost(spent);
     Ok(match status {
@@ -201,6 +254,11 @@ pub(crate) fn run_program(
             revert(gas, Bytes::new())
         }
         Status::OutOfInk => out_of_gas(inputs.gas_limit),
+        Status::OutOfStack => {
+            let mut gas = Gas::new(inputs.gas_limit);
+            gas.spend_all();
+            InterpreterResult::new(InstructionResult::CallTooDeep, Bytes::new(), gas)
+        }
     })
 }
 
@@ -212,53 +270,74 @@ enum Status {
     Trapped(String),
     /// Ran out of ink: out of gas.
     OutOfInk,
+    /// Exceeded the stack depth (`maxStackDepth` words): Nitro's `ErrDepth`, which
+    /// consumes all the gas of the frame.
+    OutOfStack,
 }
 
 fn execute<'a>(
     store: &mut Store<Host<'a>>,
     linker: &Linker<Host<'a>>,
     module: &wasmi::Module,
+    ink: u64,
 ) -> Result<Status, String> {
     let instance = match linker.instantiate_and_start(&mut *store, module) {
         Ok(i) => i,
-        Err(e) => return Ok(classify(&e)),
+        Err(e) => return Ok(Status::Trapped(e.to_string())),
     };
     let Some(memory) = instance.get_memory(&*store, "memory") else {
         return Ok(Status::Trapped("no exported memory".into()));
     };
+    let (Some(left), Some(status), Some(stack)) = (
+        instance.get_global(&*store, meter::INK_LEFT),
+        instance.get_global(&*store, meter::INK_STATUS),
+        instance.get_global(&*store, meter::STACK_LEFT),
+    ) else {
+        return Ok(Status::Trapped("program is not instrumented".into()));
+    };
+    left.set(&mut *store, Val::I64(ink as i64))
+        .map_err(|e| e.to_string())?;
+    // Every invocation gets the whole stack budget (`run_main`, `set_stack`).
+    stack
+        .set(&mut *store, Val::I32(ink::MAX_STACK_DEPTH as i32))
+        .map_err(|e| e.to_string())?;
     store.data_mut().memory = Some(memory);
+    store.data_mut().ink = Some((left, status));
     let Ok(entry) = instance.get_typed_func::<i32, i32>(&*store, "user_entrypoint") else {
         return Ok(Status::Trapped("no user_entrypoint".into()));
     };
     let len = store.data().args.len() as i32;
-    let status = match entry.call(&mut *store, len) {
-        Ok(s) => Status::Done(s as u32),
-        Err(e) => classify(&e),
-    };
-    // Memory grown after the last host call is paid for here.
-    if matches!(status, Status::Done(_)) {
-        let pages = memory.size(&*store) as u16;
-        let paid = store.data().pages_paid;
-        if pages > ink::PAGE_LIMIT {
-            return Ok(Status::OutOfInk);
-        }
-        let cost = ink::gas_fuel(ink::memory_gas(paid, pages.saturating_sub(paid)));
-        let fuel = store.get_fuel().unwrap_or(0);
-        if fuel < cost {
-            return Ok(Status::OutOfInk);
-        }
-        store.set_fuel(fuel - cost).map_err(|e| e.to_string())?;
+    let outcome = entry.call(&mut *store, len);
+    if exhausted(&*store) {
+        return Ok(Status::OutOfInk);
     }
-    Ok(status)
+    if outcome.is_err() && stack.get(&*store).i32() == Some(0) {
+        return Ok(Status::OutOfStack);
+    }
+    Ok(match outcome {
+        Ok(s) => Status::Done(s as u32),
+        Err(e) => match e.i32_exit_status() {
+            Some(code) => Status::Done(code as u32),
+            None => Status::Trapped(e.to_string()),
+        },
+    })
 }
 
-fn classify(e: &Error) -> Status {
-    if let Some(code) = e.i32_exit_status() {
-        return Status::Done(code as u32);
+/// Whether the program ran out of ink (its status global is set).
+fn exhausted(store: &Store<Host<'_>>) -> bool {
+    match store.data().ink {
+        Some((_, status)) => status.get(store).i32() != Some(0),
+        None => false,
     }
-    match e.as_trap_code() {
-        Some(TrapCode::OutOfFuel) => Status::OutOfInk,
-        _ => Status::Trapped(e.to_string()),
+}
+
+/// Ink left in an instrumented program: 0 once exhausted (`MachineMeter::ink`).
+fn ink_in(store: &Store<Host<'_>>) -> u64 {
+    match store.data().ink {
+        Some((left, status)) if status.get(store).i32() == Some(0) => {
+            left.get(store).i64().unwrap_or(0) as u64
+        }
+        _ => 0,
     }
 }
 
@@ -320,43 +399,58 @@ fn write_u32(c: &mut C<'_, '_>, ptr: i32, v: u32) -> Result<(), Error> {
     write(c, ptr, &v.to_le_bytes())
 }
 
-/// Charges fuel; running out is out of ink.
-fn charge_fuel(c: &mut C<'_, '_>, fuel: u64) -> Result<(), Error> {
-    let left = c.get_fuel()?;
-    if left < fuel {
-        c.set_fuel(0)?;
-        return Err(TrapCode::OutOfFuel.into());
+/// The instrumentation's globals (set before the entrypoint runs).
+fn ink_globals(c: &C<'_, '_>) -> Result<(Global, Global), Error> {
+    c.data()
+        .ink
+        .ok_or_else(|| trap("program is not instrumented"))
+}
+
+/// Ink left (`ink_ready`): 0 once exhausted.
+fn ink_left(c: &C<'_, '_>) -> Result<u64, Error> {
+    let (left, status) = ink_globals(c)?;
+    if status.get(c).i32() != Some(0) {
+        return Ok(0);
     }
-    c.set_fuel(left - fuel)?;
+    Ok(left.get(c).i64().unwrap_or(0) as u64)
+}
+
+/// Marks the program exhausted and traps (`out_of_ink`).
+fn out_of_ink(c: &mut C<'_, '_>) -> Error {
+    if let Ok((_, status)) = ink_globals(c) {
+        let _ = status.set(&mut *c, Val::I32(1));
+    }
+    trap("out of ink")
+}
+
+/// Pays `ink` (`buy_ink`); running out is out of ink.
+fn buy_ink(c: &mut C<'_, '_>, ink: u64) -> Result<(), Error> {
+    let left = ink_left(c)?;
+    if left < ink {
+        return Err(out_of_ink(c));
+    }
+    let (global, _) = ink_globals(c)?;
+    global
+        .set(&mut *c, Val::I64((left - ink) as i64))
+        .map_err(|e| trap(&e.to_string()))
+}
+
+/// Pays `gas` as ink (`buy_gas`).
+fn buy_gas(c: &mut C<'_, '_>, gas: u64) -> Result<(), Error> {
+    buy_ink(c, ink::gas_to_ink(gas))
+}
+
+/// Fails with out of ink unless `gas` is left, paying nothing (`require_gas`).
+fn require_gas(c: &mut C<'_, '_>, gas: u64) -> Result<(), Error> {
+    if ink_left(c)? < ink::gas_to_ink(gas) {
+        return Err(out_of_ink(c));
+    }
     Ok(())
 }
 
-fn charge_gas(c: &mut C<'_, '_>, gas: u64) -> Result<(), Error> {
-    charge_fuel(c, ink::gas_fuel(gas))
-}
-
-/// Entry of every host function: pays for memory grown since the last call, the base cost and
-/// `extra_ink`.
-fn begin(c: &mut C<'_, '_>, extra_ink: u64) -> Result<(), Error> {
-    let pages = memory(c)?.size(&*c) as u16;
-    let paid = c.data().pages_paid;
-    if pages > paid {
-        if pages > ink::PAGE_LIMIT {
-            c.set_fuel(0)?;
-            return Err(TrapCode::OutOfFuel.into());
-        }
-        charge_gas(c, ink::memory_gas(paid, pages - paid))?;
-        c.data_mut().pages_paid = pages;
-    }
-    charge_fuel(c, ink::ink_to_fuel(HOSTIO_INK + extra_ink))
-}
-
-fn copy_ink(bytes: usize) -> u64 {
-    (bytes as u64).div_ceil(32) * ink::COPY_WORD_INK
-}
-
+/// Whole gas left (`gas_left`, rounded down).
 fn gas_left(c: &C<'_, '_>) -> Result<u64, Error> {
-    Ok(ink::fuel_to_gas(c.get_fuel()?))
+    Ok(ink::ink_to_gas(ink_left(c)?))
 }
 
 /// Records a failure that must abort the whole transaction and traps the program.
@@ -381,7 +475,7 @@ fn static_violation(c: &C<'_, '_>, what: &str) -> Result<(), Error> {
 fn read_and_access(c: &mut C<'_, '_>, ptr: i32) -> Result<Address, Error> {
     let address = read_address(c, ptr)?;
     let cost = access(c, address)?;
-    charge_gas(c, cost)?;
+    buy_gas(c, cost)?;
     Ok(address)
 }
 
@@ -395,6 +489,20 @@ fn access(c: &mut C<'_, '_>, address: Address) -> Result<u64, Error> {
         .map(|a| a.is_cold);
     let cold = db(c, r)?;
     Ok(if cold { COLD_ACCOUNT_GAS } else { WARM_GAS })
+}
+
+/// The code of `address`, paying the node's price unless it was the last one fetched
+/// (`account_code`, `account_code_size`).
+fn account_code(c: &mut C<'_, '_>, address: Address) -> Result<Bytes, Error> {
+    if c.data().last_code != Some(address) {
+        let cost = CODE_SIZE_GAS + access(c, address)?;
+        buy_gas(c, cost)?;
+    }
+    let r = c.data_mut().ctx.journal_mut().code(address).map(|a| a.data);
+    let code = db(c, r)?;
+    // Empty code is not remembered (ArbOS 40 on).
+    c.data_mut().last_code = (!code.is_empty()).then_some(address);
+    Ok(code)
 }
 
 /// EIP-2200/2929/3529 SSTORE pricing: (gas, refund).
@@ -430,18 +538,16 @@ fn flush(c: &mut C<'_, '_>, clear: bool) -> Result<(), Error> {
         .data()
         .cache
         .iter()
-        .filter(|(_, s)| s.dirty)
+        .filter(|(_, s)| s.dirty())
         .map(|(k, s)| (*k, s.value))
         .collect();
     if !dirty.is_empty() {
         static_violation(c, "storage write")?;
     }
+    // The stores are priced together after they are made (`setTrieSlots`).
     let me = c.data().inputs.target_address;
+    let mut total = 0u64;
     for (key, value) in dirty {
-        if gas_left(c)? <= SSTORE_SENTRY_GAS {
-            c.set_fuel(0)?;
-            return Err(TrapCode::OutOfFuel.into());
-        }
         let r = c
             .data_mut()
             .ctx
@@ -449,15 +555,20 @@ fn flush(c: &mut C<'_, '_>, clear: bool) -> Result<(), Error> {
             .sstore(me, key.into(), value.into());
         let r = db(c, r)?;
         let (gas, refund) = sstore_cost(&r.data, r.is_cold);
-        charge_gas(c, gas)?;
+        total = total.saturating_add(gas);
         let host = c.data_mut();
         host.refund += refund;
         if let Some(slot) = host.cache.get_mut(&key) {
-            slot.dirty = false;
+            slot.known = Some(slot.value);
         }
     }
     if clear {
         c.data_mut().cache.clear();
+    }
+    buy_gas(c, total)?;
+    // ArbOS 50 on: a flush that leaves no whole gas is out of gas (`setTrieSlots`).
+    if gas_left(c)? == 0 {
+        return Err(out_of_ink(c));
     }
     Ok(())
 }
@@ -485,16 +596,36 @@ fn do_call(
         write_u32(c, ret_len_ptr, 0)?;
         return Ok(2);
     }
+    // Go's `doCall`: the access (and value) cost, then 63/64 of what is left.
+    let left = gas_left(c)?;
+    let gas_req = gas_req.min(left);
     let mut base = access(c, to)?;
     if !value.is_zero() {
         base += CALL_VALUE_GAS;
+        let empty = {
+            let r = c
+                .data_mut()
+                .ctx
+                .journal_mut()
+                .load_account(to)
+                .map(|a| a.is_empty());
+            db(c, r)?
+        };
+        if empty {
+            base += NEW_ACCOUNT_GAS;
+        }
     }
-    charge_gas(c, base)?;
-    let left = gas_left(c)?;
-    let mut give = gas_req.min(left - left / 64);
-    charge_gas(c, give)?;
-    let stipend = if value.is_zero() { 0 } else { CALL_STIPEND };
-    give += stipend;
+    if base > left {
+        buy_gas(c, left)?;
+        c.data_mut().return_data = Bytes::new();
+        write_u32(c, ret_len_ptr, 0)?;
+        return Ok(2);
+    }
+    let start = (left - base) * 63 / 64;
+    let mut give = start.min(gas_req);
+    if !value.is_zero() {
+        give += CALL_STIPEND;
+    }
 
     let (target, caller, call_value, scheme) = match kind {
         CallKind::Call => (
@@ -528,10 +659,9 @@ fn do_call(
     };
     let host = c.data_mut();
     let outcome = frames::call(host.ctx, host.provider, sub).map_err(|e| fatal(c, e))?;
-    // Give back what the callee did not use (the stipend was free).
-    let unused = outcome.result.gas.remaining().saturating_sub(stipend);
-    let fuel = c.get_fuel()?;
-    c.set_fuel(fuel + ink::gas_to_fuel(unused))?;
+    // The caller pays the access cost and what the callee used.
+    let returned = outcome.result.gas.remaining();
+    buy_gas(c, base.saturating_add(give.saturating_sub(returned)))?;
     let ok = outcome.result.result.is_ok();
     let host = c.data_mut();
     if ok {
@@ -556,15 +686,20 @@ fn do_create(
     static_violation(c, "create")?;
     let code = read(c, code_ptr, code_len as u32 as usize)?;
     let value = read_u256(c, endowment_ptr)?;
+    // Go's `create`: all the gas left goes in; 32,000 (and CREATE2's hashing) and 1/64 of
+    // the rest stay out.
     let words = (code.len() as u64).div_ceil(32);
-    let mut base = 32_000 + 2 * words;
+    let mut base = 32_000;
     if salt.is_some() {
         base += 6 * words;
     }
-    charge_gas(c, base)?;
-    let left = gas_left(c)?;
-    let give = left - left / 64;
-    charge_gas(c, give)?;
+    let start = gas_left(c)?;
+    if start < base {
+        return Err(trap("create: not enough gas for its base cost"));
+    }
+    let rest = start - base;
+    let one64th = rest / 64;
+    let give = rest - one64th;
     let me = c.data().inputs.target_address;
     let scheme = match salt {
         Some(s) => CreateScheme::Create2 { salt: s.into() },
@@ -581,8 +716,8 @@ fn do_create(
         give,
     )
     .map_err(|e| fatal(c, e))?;
-    let fuel = c.get_fuel()?;
-    c.set_fuel(fuel + ink::gas_to_fuel(outcome.result.gas.remaining()))?;
+    let returned = outcome.result.gas.remaining();
+    buy_gas(c, start.saturating_sub(returned.saturating_add(one64th)))?;
     let ok = outcome.result.result.is_ok();
     let address = if ok {
         outcome.address.unwrap_or_default()
@@ -600,14 +735,16 @@ fn do_create(
     write_u32(c, revert_len_ptr, len)
 }
 
+/// A `math_*` host I/O: `ink` paid first (the base, one pointer per operand and the result,
+/// and the operation's own price).
 fn math(
     c: &mut C<'_, '_>,
+    ink: u64,
     out: i32,
     f: impl FnOnce(U256, &[U256]) -> U256,
     args: &[i32],
 ) -> Result<(), Error> {
-    begin(c, 0)?;
-    charge_gas(c, 5)?;
+    buy_ink(c, ink)?;
     let a = read_u256(c, out)?;
     let rest = args
         .iter()
@@ -634,82 +771,92 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                         dest: i32|
      -> Result<(), Error> {
         let args = c.data().args.clone();
-        begin(&mut c, copy_ink(args.len()))?;
+        buy_ink(&mut c, HOSTIO_INK + ink::write_price(args.len() as u64))?;
         write(&mut c, dest, &args)
     });
     hook!("write_result", |mut c: C<'_, 'a>,
                            ptr: i32,
                            len: i32|
      -> Result<(), Error> {
-        begin(&mut c, copy_ink(len as u32 as usize))?;
+        // Read from the program, then again by the node (`write_result`).
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + 2 * ink::read_price(u64::from(len as u32)),
+        )?;
         let data = read(&c, ptr, len as u32 as usize)?;
         c.data_mut().result = data;
         Ok(())
     });
-    hook!("exit_early", |mut c: C<'_, 'a>,
+    hook!("exit_early", |_c: C<'_, 'a>,
                          status: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
         Err(Error::i32_exit(status))
     });
     hook!("storage_load_bytes32", |mut c: C<'_, 'a>,
                                    key: i32,
                                    dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+        let evm_api_gas = ink::ink_to_gas(EVM_API_INK);
+        require_gas(&mut c, COLD_SLOAD_GAS + REQUIRED_ACCESS_GAS + evm_api_gas)?;
         let key = read_word(&c, key)?;
+        let host = c.data_mut();
+        host.cache_reads += 1;
+        let mut cost = cache_read_gas(host.cache_reads);
         let value = match c.data().cache.get(&key) {
             Some(slot) => slot.value,
             None => {
                 let me = c.data().inputs.target_address;
                 let r = c.data_mut().ctx.journal_mut().sload(me, key.into());
                 let loaded = db(&mut c, r)?;
-                charge_gas(
-                    &mut c,
-                    if loaded.is_cold {
-                        COLD_SLOAD_GAS
-                    } else {
-                        WARM_GAS
-                    },
-                )?;
+                cost += if loaded.is_cold {
+                    COLD_SLOAD_GAS
+                } else {
+                    WARM_GAS
+                } + evm_api_gas;
                 let value = B256::from(loaded.data);
                 c.data_mut().cache.insert(
                     key,
                     Slot {
                         value,
-                        dirty: false,
+                        known: Some(value),
                     },
                 );
                 value
             }
         };
+        buy_gas(&mut c, cost)?;
         write(&mut c, dest, value.as_slice())
     });
     hook!("storage_cache_bytes32", |mut c: C<'_, 'a>,
                                     key: i32,
                                     value: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
-        if gas_left(&c)? <= SSTORE_SENTRY_GAS {
-            c.set_fuel(0)?;
-            return Err(TrapCode::OutOfFuel.into());
-        }
+        buy_ink(&mut c, HOSTIO_INK + 2 * PTR_INK)?;
+        require_gas(&mut c, SSTORE_SENTRY_GAS + REQUIRED_ACCESS_GAS)?;
         let (key, value) = (read_word(&c, key)?, read_word(&c, value)?);
-        c.data_mut().cache.insert(key, Slot { value, dirty: true });
-        Ok(())
+        let host = c.data_mut();
+        host.cache_writes += 1;
+        let cost = cache_write_gas(host.cache_writes);
+        host.cache
+            .entry(key)
+            .and_modify(|slot| slot.value = value)
+            .or_insert(Slot { value, known: None });
+        buy_gas(&mut c, cost)
     });
     hook!("storage_flush_cache", |mut c: C<'_, 'a>,
                                   clear: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + EVM_API_INK)?;
+        require_gas(&mut c, SSTORE_SENTRY_GAS)?;
         flush(&mut c, clear != 0)
     });
     hook!("transient_load_bytes32", |mut c: C<'_, 'a>,
                                      key: i32,
                                      dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
-        charge_gas(&mut c, WARM_GAS)?;
+        buy_ink(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
+        buy_gas(&mut c, WARM_GAS)?;
         let key = read_u256(&c, key)?;
         let me = c.data().inputs.target_address;
         let v = c.data_mut().ctx.journal_mut().tload(me, key);
@@ -719,9 +866,9 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                                       key: i32,
                                       value: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
         static_violation(&c, "transient storage write")?;
-        charge_gas(&mut c, WARM_GAS)?;
+        buy_gas(&mut c, WARM_GAS)?;
         let (key, value) = (read_u256(&c, key)?, read_u256(&c, value)?);
         let me = c.data().inputs.target_address;
         c.data_mut().ctx.journal_mut().tstore(me, key, value);
@@ -735,7 +882,10 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                             gas: i64,
                             ret: i32|
      -> Result<i32, Error> {
-        begin(&mut c, copy_ink(len as u32 as usize))?;
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + 3 * PTR_INK + EVM_API_INK + 2 * ink::read_price(u64::from(len as u32)),
+        )?;
         let (to, data, value) = (
             read_address(&c, to)?,
             read(&c, data, len as u32 as usize)?,
@@ -758,7 +908,10 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                                      gas: i64,
                                      ret: i32|
      -> Result<i32, Error> {
-        begin(&mut c, copy_ink(len as u32 as usize))?;
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + 3 * PTR_INK + EVM_API_INK + 2 * ink::read_price(u64::from(len as u32)),
+        )?;
         let (to, data) = (read_address(&c, to)?, read(&c, data, len as u32 as usize)?);
         do_call(
             &mut c,
@@ -777,7 +930,10 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                                    gas: i64,
                                    ret: i32|
      -> Result<i32, Error> {
-        begin(&mut c, copy_ink(len as u32 as usize))?;
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + 3 * PTR_INK + EVM_API_INK + 2 * ink::read_price(u64::from(len as u32)),
+        )?;
         let (to, data) = (read_address(&c, to)?, read(&c, data, len as u32 as usize)?);
         do_call(
             &mut c,
@@ -796,7 +952,10 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                       out: i32,
                       revert_len: i32|
      -> Result<(), Error> {
-        begin(&mut c, copy_ink(len as u32 as usize))?;
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + 3 * PTR_INK + EVM_API_INK + 2 * ink::read_price(u64::from(len as u32)),
+        )?;
         do_create(&mut c, code, len, endowment, None, out, revert_len)
     });
     hook!("create2", |mut c: C<'_, 'a>,
@@ -807,7 +966,10 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                       out: i32,
                       revert_len: i32|
      -> Result<(), Error> {
-        begin(&mut c, copy_ink(len as u32 as usize))?;
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + 4 * PTR_INK + EVM_API_INK + 2 * ink::read_price(u64::from(len as u32)),
+        )?;
         let salt = read_word(&c, salt)?;
         do_create(&mut c, code, len, endowment, Some(salt), out, revert_len)
     });
@@ -819,14 +981,17 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
         let data = c.data().return_data.clone();
         let start = (offset as u32 as usize).min(data.len());
         let end = start.saturating_add(size as u32 as usize).min(data.len());
-        begin(&mut c, copy_ink(end - start))?;
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + EVM_API_INK + ink::write_price((end - start) as u64),
+        )?;
         write(&mut c, dest, &data[start..end])?;
         Ok((end - start) as i32)
     });
     hook!(
         "return_data_size",
         |mut c: C<'_, 'a>| -> Result<i32, Error> {
-            begin(&mut c, 0)?;
+            buy_ink(&mut c, HOSTIO_INK)?;
             Ok(c.data().return_data.len() as i32)
         }
     );
@@ -836,7 +1001,10 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                        topics: i32|
      -> Result<(), Error> {
         let len = len as u32 as usize;
-        begin(&mut c, copy_ink(len))?;
+        buy_ink(
+            &mut c,
+            HOSTIO_INK + EVM_API_INK + ink::read_price(len as u64),
+        )?;
         static_violation(&c, "log")?;
         let topics = topics as u32 as usize;
         if topics > 4 || len < topics * 32 {
@@ -844,7 +1012,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                 "bad log: more than 4 topics or data shorter than its topics",
             ));
         }
-        charge_gas(
+        buy_gas(
             &mut c,
             375 + 375 * topics as u64 + 8 * (len - topics * 32) as u64,
         )?;
@@ -865,7 +1033,8 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                               address: i32,
                               dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
+        require_gas(&mut c, COLD_ACCOUNT_GAS)?;
         let address = read_and_access(&mut c, address)?;
         let r = c
             .data_mut()
@@ -882,34 +1051,31 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                            size: i32,
                            dest: i32|
      -> Result<i32, Error> {
-        begin(&mut c, 0)?;
-        let address = read_and_access(&mut c, address)?;
-        let r = c.data_mut().ctx.journal_mut().code(address).map(|a| a.data);
-        let code = db(&mut c, r)?;
+        buy_ink(&mut c, HOSTIO_INK + EVM_API_INK)?;
+        require_gas(&mut c, COLD_ACCOUNT_GAS)?;
+        let address = read_address(&c, address)?;
+        let code = account_code(&mut c, address)?;
+        // The node's copy is priced on the whole code, not the part copied.
+        buy_ink(&mut c, ink::write_price(code.len() as u64))?;
         let start = (offset as u32 as usize).min(code.len());
         let end = start.saturating_add(size as u32 as usize).min(code.len());
-        charge_fuel(&mut c, ink::ink_to_fuel(copy_ink(end - start)))?;
         write(&mut c, dest, &code[start..end])?;
         Ok((end - start) as i32)
     });
     hook!("account_code_size", |mut c: C<'_, 'a>,
                                 address: i32|
      -> Result<i32, Error> {
-        begin(&mut c, 0)?;
-        let address = read_and_access(&mut c, address)?;
-        let r = c
-            .data_mut()
-            .ctx
-            .journal_mut()
-            .code(address)
-            .map(|a| a.data.len());
-        Ok(db(&mut c, r)? as i32)
+        buy_ink(&mut c, HOSTIO_INK + EVM_API_INK)?;
+        require_gas(&mut c, COLD_ACCOUNT_GAS)?;
+        let address = read_address(&c, address)?;
+        Ok(account_code(&mut c, address)?.len() as i32)
     });
     hook!("account_codehash", |mut c: C<'_, 'a>,
                                address: i32,
                                dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + 2 * PTR_INK + EVM_API_INK)?;
+        require_gas(&mut c, COLD_ACCOUNT_GAS)?;
         let address = read_and_access(&mut c, address)?;
         let r = c
             .data_mut()
@@ -921,53 +1087,53 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
         write(&mut c, dest, hash.as_slice())
     });
     hook!("evm_gas_left", |mut c: C<'_, 'a>| -> Result<i64, Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK)?;
         Ok(gas_left(&c)? as i64)
     });
     hook!("evm_ink_left", |mut c: C<'_, 'a>| -> Result<i64, Error> {
-        begin(&mut c, 0)?;
-        Ok((c.get_fuel()? * ink::INK_PER_FUEL) as i64)
+        buy_ink(&mut c, HOSTIO_INK)?;
+        Ok(ink_left(&c)? as i64)
     });
     hook!("block_basefee", |mut c: C<'_, 'a>,
                             dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + PTR_INK)?;
         let v = U256::from(c.data().ctx.block.basefee());
         write(&mut c, dest, &v.to_be_bytes::<32>())
     });
     hook!("chainid", |mut c: C<'_, 'a>| -> Result<i64, Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK)?;
         Ok(c.data().ctx.cfg.chain_id() as i64)
     });
     hook!("block_coinbase", |mut c: C<'_, 'a>,
                              dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + PTR_INK)?;
         let v = c.data().ctx.block.beneficiary();
         write(&mut c, dest, v.as_slice())
     });
     hook!(
         "block_gas_limit",
         |mut c: C<'_, 'a>| -> Result<i64, Error> {
-            begin(&mut c, 0)?;
+            buy_ink(&mut c, HOSTIO_INK)?;
             Ok(c.data().ctx.block.gas_limit() as i64)
         }
     );
     hook!("block_number", |mut c: C<'_, 'a>| -> Result<i64, Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK)?;
         Ok(c.data().ctx.block.number().saturating_to::<u64>() as i64)
     });
     hook!(
         "block_timestamp",
         |mut c: C<'_, 'a>| -> Result<i64, Error> {
-            begin(&mut c, 0)?;
+            buy_ink(&mut c, HOSTIO_INK)?;
             Ok(c.data().ctx.block.timestamp().saturating_to::<u64>() as i64)
         }
     );
     hook!("contract_address", |mut c: C<'_, 'a>,
                                dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + PTR_INK)?;
         let v = c.data().inputs.target_address;
         write(&mut c, dest, v.as_slice())
     });
@@ -977,6 +1143,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
      -> Result<(), Error> {
         math(
             &mut c,
+            HOSTIO_INK + 3 * PTR_INK + ink::DIV_INK,
             v,
             |a, r| a.checked_div(r[0]).unwrap_or_default(),
             &[d],
@@ -988,6 +1155,7 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
      -> Result<(), Error> {
         math(
             &mut c,
+            HOSTIO_INK + 3 * PTR_INK + ink::DIV_INK,
             v,
             |a, r| a.checked_rem(r[0]).unwrap_or_default(),
             &[m],
@@ -997,37 +1165,51 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                        v: i32,
                        e: i32|
      -> Result<(), Error> {
-        math(&mut c, v, |a, r| a.wrapping_pow(r[0]), &[e])
+        let exponent = read_word(&c, e)?;
+        let price = HOSTIO_INK + 3 * PTR_INK + ink::pow_price(&exponent.0);
+        math(&mut c, price, v, |a, r| a.wrapping_pow(r[0]), &[e])
     });
     hook!("math_add_mod", |mut c: C<'_, 'a>,
                            v: i32,
                            x: i32,
                            m: i32|
      -> Result<(), Error> {
-        math(&mut c, v, |a, r| a.add_mod(r[0], r[1]), &[x, m])
+        math(
+            &mut c,
+            HOSTIO_INK + 4 * PTR_INK + ink::ADD_MOD_INK,
+            v,
+            |a, r| a.add_mod(r[0], r[1]),
+            &[x, m],
+        )
     });
     hook!("math_mul_mod", |mut c: C<'_, 'a>,
                            v: i32,
                            x: i32,
                            m: i32|
      -> Result<(), Error> {
-        math(&mut c, v, |a, r| a.mul_mod(r[0], r[1]), &[x, m])
+        math(
+            &mut c,
+            HOSTIO_INK + 4 * PTR_INK + ink::MUL_MOD_INK,
+            v,
+            |a, r| a.mul_mod(r[0], r[1]),
+            &[x, m],
+        )
     });
     hook!("msg_reentrant", |mut c: C<'_, 'a>| -> Result<i32, Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK)?;
         Ok(c.data().reentrant as i32)
     });
     hook!("msg_sender", |mut c: C<'_, 'a>,
                          dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + PTR_INK)?;
         let v = c.data().inputs.caller;
         write(&mut c, dest, v.as_slice())
     });
     hook!("msg_value", |mut c: C<'_, 'a>,
                         dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + PTR_INK)?;
         let v = c.data().inputs.call_value();
         write(&mut c, dest, &v.to_be_bytes::<32>())
     });
@@ -1037,35 +1219,43 @@ pub(crate) fn linker<'a>(engine: &wasmi::Engine) -> Linker<Host<'a>> {
                                out: i32|
      -> Result<(), Error> {
         let len = len as u32 as usize;
-        begin(&mut c, copy_ink(len))?;
-        charge_gas(&mut c, 30 + 6 * (len as u64).div_ceil(32))?;
+        buy_ink(&mut c, ink::keccak_price(len as u64))?;
         let data = read(&c, input, len)?;
         write(&mut c, out, keccak256(&data).as_slice())
     });
     hook!("tx_gas_price", |mut c: C<'_, 'a>,
                            dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + PTR_INK)?;
         let ctx = &c.data().ctx;
         let v = U256::from(ctx.tx.effective_gas_price(u128::from(ctx.block.basefee())));
         write(&mut c, dest, &v.to_be_bytes::<32>())
     });
     hook!("tx_ink_price", |mut c: C<'_, 'a>| -> Result<i32, Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK)?;
         Ok(ink::INK_PRICE as i32)
     });
     hook!("tx_origin", |mut c: C<'_, 'a>,
                         dest: i32|
      -> Result<(), Error> {
-        begin(&mut c, 0)?;
+        buy_ink(&mut c, HOSTIO_INK + PTR_INK)?;
         let v = c.data().ctx.tx.caller();
         write(&mut c, dest, v.as_slice())
     });
     hook!("pay_for_memory_grow", |mut c: C<'_, 'a>,
-                                  _pages: i32|
+                                  pages: i32|
      -> Result<(), Error> {
-        // Growth itself is metered by `begin`, which prices every page the memory gained.
-        begin(&mut c, 0)
+        // Called by the instrumentation before every `memory.grow`: ArbOS 50/51 truncates
+        // the pages to 16 bits; zero pages cost the base ink only.
+        let pages = pages as u32 as u16;
+        if pages == 0 {
+            return buy_ink(&mut c, HOSTIO_INK);
+        }
+        // The pages count as open even when the growth then fails (`addPages`).
+        let provider = &mut c.data_mut().provider;
+        let gas = provider.pages.gas_of(pages);
+        provider.pages = provider.pages.opened(pages);
+        buy_gas(&mut c, gas)
     });
 
     macro_rules! console {

@@ -6,6 +6,7 @@
 pub(crate) mod frames;
 pub(crate) mod host;
 pub mod ink;
+pub mod meter;
 pub mod program;
 
 use std::{collections::HashMap, sync::Arc};
@@ -35,6 +36,8 @@ pub struct StylusPrecompiles {
     pub(crate) l2: L2Blocks,
     /// Lines printed by programs through the `console` imports.
     pub(crate) console: Vec<String>,
+    /// WASM pages open in the transaction (priced per transaction, `ink::Pages`).
+    pub(crate) pages: ink::Pages,
 }
 
 impl StylusPrecompiles {
@@ -45,6 +48,7 @@ impl StylusPrecompiles {
             open_frames: HashMap::new(),
             l2,
             console: Vec::new(),
+            pages: ink::Pages::default(),
         }
     }
 }

@@ -9,9 +9,12 @@ use std::{
 };
 
 use revm::primitives::{B256, U256};
-use wasmi::{Config, Engine, ExternType, Module, ValType};
+use wasmi::{Config, Engine, Module};
 
-use super::{host::HOST_IMPORTS, ink};
+use super::{
+    ink::{ActivationWork, ModuleCosts},
+    meter,
+};
 
 pub use zkmltrack_protocol::stylus::{
     constructor_calldata, encode, is_program, MAX_WASM_SIZE, PROGRAM_PREFIX, STYLUS_VERSION,
@@ -32,10 +35,10 @@ pub enum ProgramError {
     /// The decompressed WASM exceeds [`MAX_WASM_SIZE`].
     #[error("decompressed WASM is {0} bytes, above the 128 KiB limit")]
     TooLarge(usize),
-    /// wasmi rejected the module (parse or validation error, floats, start function...).
+    /// wasmi rejected the module (parse or validation error, floats...).
     #[error("invalid WASM module: {0}")]
     Invalid(String),
-    /// The module breaks a Stylus rule (exports, imports, memory).
+    /// The module breaks a rule of Nitro's activation (exports, imports, memory, limits).
     #[error("not a valid Stylus program: {0}")]
     Rule(String),
 }
@@ -60,27 +63,34 @@ pub fn decompress(code: &[u8]) -> Result<Vec<u8>, ProgramError> {
     Ok(wasm)
 }
 
-/// What activation learned about a program.
+/// What activation learned about a program (Nitro's program entry in ArbWasm's storage).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActivationInfo {
     /// Stylus version the program was activated with.
     pub version: u16,
-    /// Decompressed WASM size in bytes (reported as `codehashAsmSize`).
+    /// Decompressed WASM size in bytes.
     pub wasm_size: u32,
     /// Initial memory pages the program asks for.
     pub footprint: u16,
     /// Block timestamp of the activation.
     pub activated_at: u64,
+    /// Entry costs and asm estimate computed at activation.
+    pub costs: ModuleCosts,
 }
 
 impl ActivationInfo {
     /// Packs the record into one storage word of the ArbWasm account.
     pub fn to_word(self) -> U256 {
-        U256::from(self.version)
-            | (U256::from(self.wasm_size) << 16)
-            | (U256::from(self.footprint) << 48)
-            | (U256::from(self.activated_at) << 64)
-            | (U256::from(1u8) << 255)
+        U256::from_limbs([
+            u64::from(self.version)
+                | (u64::from(self.wasm_size) << 16)
+                | (u64::from(self.footprint) << 48),
+            self.activated_at,
+            u64::from(self.costs.init)
+                | (u64::from(self.costs.cached_init) << 16)
+                | (u64::from(self.costs.asm_estimate) << 32),
+            1 << 63,
+        ])
     }
 
     /// Unpacks a storage word; zero means "never activated".
@@ -94,8 +104,28 @@ impl ActivationInfo {
             wasm_size: (limbs[0] >> 16) as u32,
             footprint: (limbs[0] >> 48) as u16,
             activated_at: limbs[1],
+            costs: ModuleCosts {
+                init: limbs[2] as u16,
+                cached_init: (limbs[2] >> 16) as u16,
+                asm_estimate: (limbs[2] >> 32) as u32,
+            },
         })
     }
+}
+
+/// A program compiled for running, with what activation learned about it.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The instrumented module.
+    pub module: Module,
+    /// Decompressed WASM bytes.
+    pub wasm_size: u32,
+    /// Initial memory pages.
+    pub footprint: u16,
+    /// Entry costs and asm estimate.
+    pub costs: ModuleCosts,
+    /// What activation charges gas for.
+    pub work: ActivationWork,
 }
 
 /// Storage slot of ArbWasm holding the activation record of `codehash`.
@@ -119,16 +149,18 @@ impl std::fmt::Debug for ProgramCache {
 impl Default for ProgramCache {
     fn default() -> Self {
         let mut config = Config::default();
+        // Ink is metered by the instrumentation (`super::meter`), not by wasmi's fuel.
         config
-            .consume_fuel(true)
-            .operator_cost(ink::operator_costs())
+            .consume_fuel(false)
             .floats(false)
             .allow_start_fn(false)
             .wasm_multi_memory(false)
             .wasm_memory64(false)
             .wasm_reference_types(false)
             .wasm_tail_call(false)
-            .set_max_recursion_depth(4_096);
+            // The depth checker (`meter.rs`) stops recursion first: 22,000 words of at least
+            // 4 per frame are at most 5,500 frames.
+            .set_max_recursion_depth(8_192);
         Self {
             engine: Engine::new(&config),
             modules: Mutex::new(HashMap::new()),
@@ -147,18 +179,24 @@ impl ProgramCache {
         &self.engine
     }
 
-    /// Validates program code and compiles it (cached by `codehash`); returns the module and
-    /// the facts recorded at activation.
-    pub fn compile(&self, codehash: B256, code: &[u8]) -> Result<(Module, u32, u16), ProgramError> {
+    /// Validates program code as Nitro's activation does, instruments it and compiles it
+    /// (cached by `codehash`).
+    pub fn compile(&self, codehash: B256, code: &[u8]) -> Result<Compiled, ProgramError> {
         let wasm = decompress(code)?;
-        let module = Module::new(&self.engine, &wasm[..])
+        let instrumented = meter::instrument(&wasm).map_err(ProgramError::Rule)?;
+        let module = Module::new(&self.engine, &instrumented.wasm[..])
             .map_err(|e| ProgramError::Invalid(e.to_string()))?;
-        let footprint = check_rules(&module)?;
         self.modules
             .lock()
             .expect("program cache poisoned")
             .insert(codehash, module.clone());
-        Ok((module, wasm.len() as u32, footprint))
+        Ok(Compiled {
+            module,
+            wasm_size: wasm.len() as u32,
+            footprint: instrumented.footprint,
+            costs: instrumented.costs,
+            work: instrumented.work,
+        })
     }
 
     /// The compiled module of an activated program, compiling it again if the cache lost it.
@@ -171,57 +209,8 @@ impl ProgramCache {
         {
             return Ok(m.clone());
         }
-        self.compile(codehash, code).map(|(m, _, _)| m)
+        self.compile(codehash, code).map(|c| c.module)
     }
-}
-
-/// Checks exports, imports and memory; returns the initial memory pages.
-fn check_rules(module: &Module) -> Result<u16, ProgramError> {
-    let mut entry = false;
-    let mut pages = None;
-    for export in module.exports() {
-        if export.name().starts_with("stylus") {
-            return Err(ProgramError::Rule(format!(
-                "export name {:?} is reserved",
-                export.name()
-            )));
-        }
-        match (export.name(), export.ty()) {
-            ("user_entrypoint", ExternType::Func(f)) => {
-                if f.params() != [ValType::I32] || f.results() != [ValType::I32] {
-                    return Err(ProgramError::Rule(
-                        "user_entrypoint must be (i32) -> i32".into(),
-                    ));
-                }
-                entry = true;
-            }
-            ("memory", ExternType::Memory(m)) => pages = Some(m.minimum()),
-            _ => {}
-        }
-    }
-    if !entry {
-        return Err(ProgramError::Rule("missing export user_entrypoint".into()));
-    }
-    let pages = pages.ok_or_else(|| ProgramError::Rule("missing exported memory".into()))?;
-    if pages > u64::from(ink::PAGE_LIMIT) {
-        return Err(ProgramError::Rule(format!(
-            "memory of {pages} pages exceeds the {} page limit",
-            ink::PAGE_LIMIT
-        )));
-    }
-    for import in module.imports() {
-        let known = HOST_IMPORTS
-            .iter()
-            .any(|(m, n)| *m == import.module() && *n == import.name());
-        if !known {
-            return Err(ProgramError::Rule(format!(
-                "unknown import {}.{}",
-                import.module(),
-                import.name()
-            )));
-        }
-    }
-    Ok(pages as u16)
 }
 
 #[cfg(test)]
@@ -235,6 +224,11 @@ mod tests {
             wasm_size: 70_000,
             footprint: 3,
             activated_at: 1_700_000_000,
+            costs: ModuleCosts {
+                init: 15_000,
+                cached_init: 3_000,
+                asm_estimate: 1_200_000,
+            },
         };
         assert_eq!(ActivationInfo::from_word(info.to_word()), Some(info));
         assert_eq!(ActivationInfo::from_word(U256::ZERO), None);

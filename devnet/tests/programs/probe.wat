@@ -15,7 +15,7 @@
   (import "vm_hooks" "msg_reentrant" (func $reentrant (result i32)))
   (import "vm_hooks" "call_contract" (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
   (import "vm_hooks" "read_return_data" (func $read_return (param i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
+  (memory (export "memory") 1 1)
   (func (export "user_entrypoint") (param $len i32) (result i32)
     (local $op i32) (local $status i32) (local $n i32)
     (call $read_args (i32.const 0))
