@@ -76,6 +76,9 @@ pub struct DevnetConfig {
     pub balance: U256,
     /// Timestamp of the genesis block (default: now).
     pub genesis_timestamp: Option<u64>,
+    /// A debug chain (default, as Nitro's dev node with `AllowDebugPrecompiles`): programs
+    /// may import `console`. `false` refuses such programs at activation, as Arbitrum One does.
+    pub debug_chain: bool,
 }
 
 impl Default for DevnetConfig {
@@ -85,6 +88,7 @@ impl Default for DevnetConfig {
             test_accounts: 9,
             balance: U256::from(10u128.pow(24)),
             genesis_timestamp: None,
+            debug_chain: true,
         }
     }
 }
@@ -281,7 +285,7 @@ impl Devnet {
         let timestamp = config.genesis_timestamp.unwrap_or_else(now);
         let mut chain = Self {
             db,
-            programs: ProgramCache::shared(),
+            programs: ProgramCache::for_chain(config.debug_chain),
             blocks: Vec::new(),
             hashes: Arc::new(Vec::new()),
             txs: HashMap::new(),

@@ -198,6 +198,7 @@ impl Devnet {
                 test_accounts: state.test_accounts,
                 balance: state.balance,
                 genesis_timestamp: Some(state.genesis_timestamp),
+                debug_chain: true,
             },
             genesis_timestamp: state.genesis_timestamp,
             time_offset: state.time_offset,

@@ -246,20 +246,38 @@ pub(crate) fn run_program(
         }
         Status::Done(_) => revert(gas, result.into()),
         Status::Trapped(reason) => {
-            let line = format!("program {} trapped: {reason}", inputs.bytecode_address);
-            if std::env::var_os("ZKMLTRACK_DEVNET_TRACE").is_some() {
-                eprintln!("{line}");
-            }
-            provider.console.push(line);
+            trace(
+                provider,
+                format!("program {} trapped: {reason}", inputs.bytecode_address),
+            );
             revert(gas, Bytes::new())
         }
-        Status::OutOfInk => out_of_gas(inputs.gas_limit),
+        Status::OutOfInk => {
+            trace(
+                provider,
+                format!("program {} ran out of ink", inputs.bytecode_address),
+            );
+            out_of_gas(inputs.gas_limit)
+        }
         Status::OutOfStack => {
+            trace(
+                provider,
+                format!("program {} ran out of stack", inputs.bytecode_address),
+            );
             let mut gas = Gas::new(inputs.gas_limit);
             gas.spend_all();
             InterpreterResult::new(InstructionResult::CallTooDeep, Bytes::new(), gas)
         }
     })
+}
+
+/// Records why a program failed in the console lines (and on stderr with
+/// `ZKMLTRACK_DEVNET_TRACE` set).
+fn trace(provider: &mut StylusPrecompiles, line: String) {
+    if std::env::var_os("ZKMLTRACK_DEVNET_TRACE").is_some() {
+        eprintln!("{line}");
+    }
+    provider.console.push(line);
 }
 
 /// How a program invocation ended.

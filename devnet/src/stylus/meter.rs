@@ -90,8 +90,8 @@ struct Scan {
 
 /// Instruments a decompressed Stylus program; an error is the reason Nitro's activation
 /// would refuse it.
-pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
-    let scan = scan(wasm)?;
+pub fn instrument(wasm: &[u8], debug_chain: bool) -> Result<Instrumented, String> {
+    let scan = scan(wasm, debug_chain)?;
     let (min, max) = scan
         .memory
         .ok_or("missing memory with export name \"memory\"")?;
@@ -195,7 +195,7 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
     })
 }
 
-fn scan(wasm: &[u8]) -> Result<Scan, String> {
+fn scan(wasm: &[u8], debug_chain: bool) -> Result<Scan, String> {
     let bad = |e: wasmparser::BinaryReaderError| format!("invalid WASM module: {e}");
     let mut s = Scan::default();
     for payload in Parser::new(0).parse_all(wasm) {
@@ -203,6 +203,15 @@ fn scan(wasm: &[u8]) -> Result<Scan, String> {
             Payload::TypeSection(types) => {
                 for ty in types.into_iter_err_on_gc_types() {
                     let ty = ty.map_err(bad)?;
+                    // Multi-value: allowed by Stylus v2 (ArbOS 51), refused from Stylus v3
+                    // (ArbOS 59, so on Arbitrum One since ArbOS 61): refused here, the stricter.
+                    if ty.results().len() > 1 {
+                        return Err(format!(
+                            "multi-value function type ({} results) not supported (refused \
+                             from Stylus version 3)",
+                            ty.results().len()
+                        ));
+                    }
                     s.params.push(ty.params().len() as u32);
                     s.arity
                         .push((ty.params().len() as u32, ty.results().len() as u32));
@@ -223,6 +232,14 @@ fn scan(wasm: &[u8]) -> Result<Scan, String> {
                         .any(|(m, n)| *m == import.module && *n == import.name);
                     if !known {
                         return Err(format!("unknown import {}.{}", import.module, import.name));
+                    }
+                    // `machine.rs` `Module::from_binary`: debug host functions only on a
+                    // debug chain.
+                    if import.module == "console" && !debug_chain {
+                        return Err(format!(
+                            "host func console.{} not enabled: not a debug chain",
+                            import.name
+                        ));
                     }
                     match import.ty {
                         TypeRef::Func(ty) => {
@@ -583,6 +600,11 @@ fn worst_case_depth(
                     BlockType::Type(_) => push(&mut stack, &mut worst, 1),
                     BlockType::FuncType(id) => {
                         let (ins, outs) = sig(*id)?;
+                        if ins > 0 {
+                            return Err("multi-value block with parameters not supported \
+                                 (refused from Stylus version 3)"
+                                .into());
+                        }
                         push(&mut stack, &mut worst, outs);
                         pop(&mut stack, ins);
                     }
@@ -819,7 +841,7 @@ mod tests {
     fn a_module_without_globals_gets_the_ink_globals_exported() {
         let wasm = wat(r#"(module (memory (export "memory") 1 1)
             (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0)))"#);
-        let out = instrument(&wasm).expect("instruments");
+        let out = instrument(&wasm, true).expect("instruments");
         assert_ne!(out.wasm, roundtrip(&wasm));
         let exports: Vec<String> = Parser::new(0)
             .parse_all(&out.wasm)
@@ -843,7 +865,7 @@ mod tests {
     #[test]
     fn activation_refuses_what_nitro_refuses() {
         let refused = |text: &str, why: &str| {
-            let err = instrument(&wat(text)).expect_err(text);
+            let err = instrument(&wat(text), true).expect_err(text);
             assert!(err.contains(why), "{text}: {err}");
         };
         let entry = r#"(func (export "user_entrypoint") (param i32) (result i32) (i32.const 0))"#;
@@ -876,5 +898,18 @@ mod tests {
             ),
             "reserved",
         );
+        refused(
+            &format!(
+                r#"(module (memory (export "memory") 1 1) {entry} (func (result i32 i32) (i32.const 1) (i32.const 2)))"#
+            ),
+            "multi-value function type",
+        );
+        // console imports only on a debug chain (Nitro's dev node is one).
+        let console = format!(
+            r#"(module (import "console" "log_i32" (func (param i32))) (memory (export "memory") 1 1) {entry})"#
+        );
+        assert!(instrument(&wat(&console), true).is_ok());
+        let err = instrument(&wat(&console), false).expect_err("not a debug chain");
+        assert!(err.contains("console.log_i32 not enabled"), "{err}");
     }
 }

@@ -136,6 +136,8 @@ pub fn activation_slot(codehash: B256) -> U256 {
 /// Compiled modules by code hash, shared by every transaction of a chain.
 pub struct ProgramCache {
     engine: Engine,
+    /// Programs may import `console` (a debug chain).
+    debug_chain: bool,
     modules: Mutex<HashMap<B256, Module>>,
 }
 
@@ -163,15 +165,24 @@ impl Default for ProgramCache {
             .set_max_recursion_depth(8_192);
         Self {
             engine: Engine::new(&config),
+            debug_chain: true,
             modules: Mutex::new(HashMap::new()),
         }
     }
 }
 
 impl ProgramCache {
-    /// Shared handle to a new, empty cache.
+    /// Shared handle to a new, empty cache (of a debug chain).
     pub fn shared() -> Arc<Self> {
         Arc::new(Self::default())
+    }
+
+    /// Shared handle to a new, empty cache; `debug_chain` allows the `console` imports.
+    pub fn for_chain(debug_chain: bool) -> Arc<Self> {
+        Arc::new(Self {
+            debug_chain,
+            ..Self::default()
+        })
     }
 
     /// The wasmi engine all programs are compiled with.
@@ -183,7 +194,8 @@ impl ProgramCache {
     /// (cached by `codehash`).
     pub fn compile(&self, codehash: B256, code: &[u8]) -> Result<Compiled, ProgramError> {
         let wasm = decompress(code)?;
-        let instrumented = meter::instrument(&wasm).map_err(ProgramError::Rule)?;
+        let instrumented =
+            meter::instrument(&wasm, self.debug_chain).map_err(ProgramError::Rule)?;
         let module = Module::new(&self.engine, &instrumented.wasm[..])
             .map_err(|e| ProgramError::Invalid(e.to_string()))?;
         self.modules
