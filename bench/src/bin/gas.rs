@@ -488,8 +488,8 @@ async fn main() {
     // Tables.
     let header = format!(
         "Command: `cargo run --release -p zkmltrack-bench --bin gas -- --write docs/benchmarks.md` \
-         (run by `scripts/bench`). Machine: {}. In-process devnet (revm 43, Prague; Stylus gas = the \
-         devnet's approximation of Nitro's ink, see below), {} with a test-only SRS, Iris MLP \
+         (run by `scripts/bench`). Machine: {}. In-process devnet (ArbOS 51 rules: revm 43 with \
+         Osaka, Stylus metered with Nitro v3.9.9's exact ink, see `docs/devnet.md`), {} with a test-only SRS, Iris MLP \
          at scale {SCALE}, task of {} rows, {SAMPLES} samples drawn per evaluation. Gas is each \
          transaction's `gasUsed` as sent by the SDK.",
         machine(),

@@ -474,9 +474,9 @@ fn main() {
     let size = program_size(&wasm);
     let notes = format!(
         "Execution gas = gas used - 21,000 - calldata gas (EIP-2028: 4 per zero byte, 16 per other byte; \
-         the calldata is identical on both sides). Stylus figures are the devnet's approximation of Nitro's \
-         ink accounting (`docs/devnet.md`): they include its flat program entry (4,000 gas) and the program's \
-         initial memory (pages beyond two, 1,000 gas each); EVM figures are revm's, exact. Solidity: solc-js \
+         the calldata is identical on both sides). Stylus figures are Nitro v3.9.9's exact ink \
+         (`docs/devnet.md`): they include the program's entry (init gas, computed from the module at \
+         activation) and its initial memory (pages beyond two, priced per transaction); EVM figures are revm's, exact. Solidity: solc-js \
          {SOLC_VERSION}, EVM shanghai; PoseidonMerkleT3 with the optimizer on ({OPTIMIZER_RUNS} runs), PoseidonT3 \
          with it off (the cheaper build of its hand-written assembly), deployed once and linked: every hash is a \
          DELEGATECALL to it. Code: DatasetVerifier {} bytes of WASM, {} bytes on-chain; PoseidonT3 \
