@@ -18,6 +18,7 @@ mod context;
 mod demo;
 mod example;
 mod output;
+mod serve;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -108,6 +109,9 @@ enum Command {
     },
     /// Recompute a task's leaderboard from chain data alone, re-verifying every proof off-chain.
     Audit(audit::AuditArgs),
+    /// Serve the tasks, leaderboards and evaluations as web pages and a JSON API, and run
+    /// the model pipeline for uploads (loopback by default).
+    Serve(serve::ServeArgs),
     /// Verifier routes: show, review and approve (owner), pin the trusted SRS (owner).
     #[command(subcommand)]
     Route(commands::RouteCommand),
@@ -155,6 +159,7 @@ async fn run(command: Command, global: Global) -> Result<(), CliError> {
         Command::Evaluate(args) => commands::evaluate(&global, args).await,
         Command::Leaderboard { task } => commands::leaderboard(&global, task).await,
         Command::Audit(args) => audit::run(&global, args).await,
+        Command::Serve(args) => serve::run(&global, args).await,
         Command::Route(cmd) => commands::route(&global, cmd).await,
         Command::Admin(cmd) => commands::admin(&global, cmd).await,
     }

@@ -31,7 +31,7 @@ use crate::{
         bindings::{IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router},
         ChainError,
     },
-    evaluation::{accuracy_bps, drawn_indices, percent, predicted_class},
+    evaluation::{accuracy_bps, drawn_indices, instance_ranges, percent, predicted_class},
     hashing::{leaf_hash, path_length, verify_path, Felt},
     suite::{vka_digest, EvaluationStatus, Suite},
 };
@@ -312,14 +312,9 @@ pub async fn audit(
                     failed = true;
                     break;
                 };
-                let features: Option<Vec<Felt>> = call.instances[j * f..(j + 1) * f]
-                    .iter()
-                    .map(felt)
-                    .collect();
-                let outputs: Option<Vec<Felt>> = call.instances[n * f + j * c..n * f + (j + 1) * c]
-                    .iter()
-                    .map(felt)
-                    .collect();
+                let (inputs, outputs) = instance_ranges(n, f, c, j);
+                let features: Option<Vec<Felt>> = call.instances[inputs].iter().map(felt).collect();
+                let outputs: Option<Vec<Felt>> = call.instances[outputs].iter().map(felt).collect();
                 let (Some(features), Some(outputs)) = (features, outputs) else {
                     problems.push(format!(
                         "evaluation {id}: an instance is not a field element"

@@ -389,6 +389,20 @@ pub async fn evaluate_model(
     .await
 }
 
+/// Where sample `j`'s features and outputs sit among the public instances of a
+/// proof of `samples` rows: every sample's features first (`features` each),
+/// then every sample's outputs (`classes` each), as EZKL orders a batched
+/// model's instances.
+pub fn instance_ranges(
+    samples: usize,
+    features: usize,
+    classes: usize,
+    j: usize,
+) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    let outputs = samples * features + j * classes;
+    (j * features..(j + 1) * features, outputs..outputs + classes)
+}
+
 /// `dataset` quantized for task `task_id`, refused unless its root is the
 /// task's (saying so when the root was built with the old rule).
 pub fn task_dataset(

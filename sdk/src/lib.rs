@@ -30,6 +30,7 @@ pub mod audit;
 pub mod chain;
 pub mod dataset;
 pub mod evaluation;
+pub mod explorer;
 pub mod hashing;
 pub mod model;
 pub mod prover;

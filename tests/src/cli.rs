@@ -105,6 +105,43 @@ impl Drop for DevnetProcess {
     }
 }
 
+/// A `zkmltrack serve` process, killed on drop.
+pub struct ServeProcess {
+    child: Child,
+    /// Its base URL (`http://127.0.0.1:port`).
+    pub url: String,
+}
+
+impl ServeProcess {
+    /// Starts `zkmltrack serve --json --listen 127.0.0.1:0 <args>` and waits for its URL.
+    pub fn start(workspace: &Path, args: &[&str]) -> ServeProcess {
+        let mut child = command(
+            workspace,
+            &[&["serve", "--json", "--listen", "127.0.0.1:0"][..], args].concat(),
+            &[],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("zkmltrack serve starts");
+        let line = BufReader::new(child.stdout.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .next()
+            .expect("serve prints its address");
+        let v: Value = serde_json::from_str(&line).expect("a JSON line");
+        let url = v["listening"].as_str().expect("listening").to_string();
+        ServeProcess { child, url }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The CLI under test with `ZKMLTRACK_WORKSPACE=workspace`, and none of the
 /// environment variables that would change what it talks to or signs with.
 pub fn command(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {

@@ -16,7 +16,7 @@ use std::{
 use alloy::primitives::{keccak256, U256};
 use serde_json::Value;
 use zkmltrack_tests::{
-    cli::{expect_error, json_of, stderr, DevnetProcess},
+    cli::{expect_error, json_of, stderr, DevnetProcess, ServeProcess},
     repo,
 };
 
@@ -215,7 +215,266 @@ fn flow(url: &str, dev_chain: bool) {
     assert!(audit.status.success(), "audit: {}", stderr(&audit));
     assert_eq!(json_of(&audit)["problems"].as_array().unwrap().len(), 0);
 
+    web(url, deployment, &demo);
     bad_input(url, deployment, &dir, dev_chain);
+}
+
+/// An HTTP client that returns error statuses as answers.
+fn http() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// GET `url`: (status, body).
+fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
+    let mut r = agent.get(url).call().expect("the server answers");
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    (r.status().as_u16(), body)
+}
+
+/// A multipart body of `fields` (name, file name, bytes).
+fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "zkmltrack-test-boundary-7d2f";
+    let mut body = Vec::new();
+    for (name, file, bytes) in fields {
+        body.extend(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some(f) => body.extend(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend(*bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// `zkmltrack serve` over the demo's deployment: the API and the pages show
+/// what the chain holds, the pipeline runs an upload to a proof, and bad
+/// requests get errors in words.
+fn web(url: &str, deployment: &str, demo: &Value) {
+    let workspace = repo().join("target/e2e-work");
+    let server = ServeProcess::start(
+        &workspace,
+        &["--rpc-url", url, "--deployment", deployment, "--test-srs"],
+    );
+    let base = &server.url;
+    let agent = http();
+
+    // The API's leaderboard is the demo's, each entry with its version.
+    let (status, body) = get(&agent, &format!("{base}/api/tasks/1/leaderboard"));
+    assert_eq!(status, 200, "{body}");
+    let board: Value = serde_json::from_str(&body).unwrap();
+    let expected = demo["leaderboard"].as_array().unwrap();
+    assert_eq!(board.as_array().unwrap().len(), expected.len());
+    for (got, want) in board.as_array().unwrap().iter().zip(expected) {
+        assert_eq!(got["evaluation_id"], want["evaluation_id"]);
+        assert_eq!(got["accuracy_bps"], want["accuracy_bps"]);
+        assert_eq!(got["version"]["id"], got["version_id"]);
+    }
+    // The task page lists both versions, best first, with the chain's accuracies.
+    let (status, page) = get(&agent, &format!("{base}/tasks/1"));
+    assert_eq!(status, 200);
+    let shown: Vec<usize> = expected
+        .iter()
+        .map(|e| {
+            let pct = zkmltrack::evaluation::percent(e["accuracy_bps"].as_u64().unwrap() as u32);
+            page.find(&format!("num accuracy\">{pct}<"))
+                .unwrap_or_else(|| panic!("{pct} on the page"))
+        })
+        .collect();
+    assert!(
+        shown.windows(2).all(|w| w[0] < w[1]),
+        "best first on the page"
+    );
+
+    // Each evaluation: the drawn rows are the seed's, the wrong predictions are marked.
+    for e in demo["evaluations"].as_array().unwrap() {
+        let id = e["evaluation_id"].as_u64().unwrap();
+        let (status, body) = get(&agent, &format!("{base}/api/evaluations/{id}"));
+        assert_eq!(status, 200, "{body}");
+        let d: Value = serde_json::from_str(&body).unwrap();
+        let seed = seed_of(url, deployment, id);
+        let drawn: Vec<u64> = d["drawn"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_u64().unwrap())
+            .collect();
+        assert_eq!(drawn, draw(seed, 16, 50));
+        let correct = d["evaluation"]["correct"].as_u64().unwrap() as usize;
+        let (_, page) = get(&agent, &format!("{base}/evaluations/{id}"));
+        assert_eq!(
+            page.matches("<tr class=\"wrong\">").count(),
+            16 - correct,
+            "evaluation {id}"
+        );
+    }
+
+    // The OpenAPI document names every API route the server answers.
+    let (status, body) = get(&agent, &format!("{base}/api/openapi.json"));
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    for path in [
+        "/api/health",
+        "/api/tasks",
+        "/api/tasks/{id}",
+        "/api/tasks/{id}/leaderboard",
+        "/api/versions/{id}",
+        "/api/lineages/{id}/versions",
+        "/api/evaluations/{id}",
+        "/api/models",
+        "/api/jobs/{id}",
+        "/api/jobs/{id}/artifacts/{name}",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} in the OpenAPI document"
+        );
+    }
+    // Unknown things are 404 with a sentence; the lineage chart is SVG.
+    for path in [
+        "/api/tasks/9",
+        "/api/evaluations/99",
+        "/api/versions/99",
+        "/api/jobs/nope",
+    ] {
+        let (status, body) = get(&agent, &format!("{base}{path}"));
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(body.contains("\"error\""), "{path}: {body}");
+    }
+    let (status, svg) = get(&agent, &format!("{base}/lineages/1/chart.svg"));
+    assert_eq!(status, 200);
+    assert!(svg.starts_with("<svg") && svg.contains("<circle"), "{svg}");
+
+    // The pipeline: an upload runs to a proof; the same model again while it
+    // runs is refused; a bad file is refused with the reason; nothing outside
+    // a job's files is served.
+    let iris = repo().join("examples/iris");
+    let model = std::fs::read(iris.join("model.onnx")).unwrap();
+    let csv = std::fs::read(iris.join("eval.csv")).unwrap();
+    let post = |fields: &[(&str, Option<&str>, &[u8])]| {
+        let (content_type, body) = multipart(fields);
+        let mut r = agent
+            .post(format!("{base}/api/models"))
+            .header("Content-Type", &content_type)
+            .send(&body[..])
+            .expect("answers");
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        (r.status().as_u16(), text)
+    };
+    let upload: [(&str, Option<&str>, &[u8]); 3] = [
+        ("task", None, b"1"),
+        ("model", Some("model.onnx"), &model),
+        ("calibration", Some("eval.csv"), &csv),
+    ];
+    let (status, body) = post(&upload);
+    assert_eq!(status, 202, "{body}");
+    let job: Value = serde_json::from_str(&body).unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let (status, body) = post(&upload);
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = post(&[
+        ("task", None, b"1"),
+        ("model", Some("model.onnx"), &model),
+        ("calibration", Some("notes.csv"), b"just one column\n1\n"),
+    ]);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("calibration CSV"), "{body}");
+    let (status, body) = post(&[
+        ("task", None, b"7"),
+        ("model", Some("m.onnx"), &model),
+        ("calibration", Some("c.csv"), &csv),
+    ]);
+    assert_eq!(status, 404, "{body}");
+    let started = std::time::Instant::now();
+    let done = loop {
+        let (_, body) = get(&agent, &format!("{base}/api/jobs/{id}"));
+        let job: Value = serde_json::from_str(&body).unwrap();
+        match job["state"].as_str().unwrap() {
+            "done" => break job,
+            "failed" => panic!("the job failed: {job}"),
+            _ => {}
+        }
+        assert!(
+            started.elapsed().as_secs() < 600,
+            "the job did not finish: {job}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    assert!(done["steps"].as_array().unwrap().len() > 3, "{done}");
+    let (status, proof) = get(
+        &agent,
+        &format!("{base}/api/jobs/{id}/artifacts/proof.json"),
+    );
+    assert_eq!(status, 200);
+    let proof: Value = serde_json::from_str(&proof).expect("the proof is JSON");
+    assert!(
+        proof.get("proof").is_some() || proof.get("hex_proof").is_some(),
+        "an EZKL proof"
+    );
+    let (status, digest) = get(
+        &agent,
+        &format!("{base}/api/jobs/{id}/artifacts/vk_digest.txt"),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        digest.trim().starts_with("0x") && digest.trim().len() == 66,
+        "{digest}"
+    );
+    for name in [
+        "..%2F..%2Fmodel.onnx",
+        "model.onnx",
+        "calibration.csv",
+        "..%2Fdeployment.json",
+    ] {
+        let (status, _) = get(&agent, &format!("{base}/api/jobs/{id}/artifacts/{name}"));
+        assert_eq!(status, 404, "{name}");
+    }
+    let (_, page) = get(&agent, &format!("{base}/jobs/{id}"));
+    assert!(
+        page.contains("artifacts/proof.json"),
+        "the job page offers its proof"
+    );
+
+    // Off loopback the server needs a token, and then writing needs it too.
+    let refused = zkmltrack(
+        &[
+            "serve",
+            "--listen",
+            "0.0.0.0:0",
+            "--rpc-url",
+            url,
+            "--deployment",
+            deployment,
+        ],
+        &[],
+    );
+    expect_error(&refused, 5, "pass --token");
+    let guarded = ServeProcess::start(
+        &workspace,
+        &[
+            "--rpc-url",
+            url,
+            "--deployment",
+            deployment,
+            "--token",
+            "s3cret",
+        ],
+    );
+    let (content_type, body) = multipart(&upload);
+    let r = agent
+        .post(format!("{}/api/models", guarded.url))
+        .header("Content-Type", &content_type)
+        .send(&body[..])
+        .expect("answers");
+    assert_eq!(r.status().as_u16(), 401);
+    let (status, _) = get(&agent, &format!("{}/api/tasks", guarded.url));
+    assert_eq!(status, 200, "reading needs no token");
 }
 
 fn seed_of(url: &str, deployment: &str, evaluation: u64) -> U256 {

@@ -1,0 +1,231 @@
+//! The JSON API (`/api/...`) and its OpenAPI document.
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use serde_json::{json, Value};
+use zkmltrack::{
+    chain::bindings::ITaskController,
+    explorer,
+    suite::{Task, Version},
+};
+
+use super::{ApiError, Shared};
+
+/// `GET /api/health`: the chain the server reads and its latest block.
+pub(crate) async fn health(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
+    let chain = state.suite.chain();
+    let block = chain.block_number().await?;
+    Ok(Json(json!({
+        "chain_id": chain.chain_id(),
+        "block": block,
+        "rpc_url": state.rpc_url,
+        "deployment": state.suite.deployment,
+    })))
+}
+
+/// Task `id`, or 404 when there is none.
+pub(crate) async fn existing_task(state: &Shared, id: u64) -> Result<Task, ApiError> {
+    let count = state.suite.task_count().await?;
+    if id == 0 || id > count {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no task {id} (the suite has {count})"),
+        ));
+    }
+    Ok(state.suite.task(id).await?)
+}
+
+/// Version `id`, or 404 when there is none.
+pub(crate) async fn existing_version(state: &Shared, id: u64) -> Result<Version, ApiError> {
+    match state.suite.version(id).await {
+        Ok(v) if v.id == id && id != 0 => Ok(v),
+        Ok(_) | Err(zkmltrack::chain::ChainError::Reverted { .. }) => {
+            Err(ApiError(StatusCode::NOT_FOUND, format!("no version {id}")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Evaluation `id`'s details, or 404 when there is none.
+pub(crate) async fn existing_evaluation(
+    state: &Shared,
+    id: u64,
+) -> Result<explorer::EvaluationDetails, ApiError> {
+    let count = state
+        .suite
+        .chain()
+        .view(
+            "evaluationCount",
+            state.suite.deployment.controller,
+            &ITaskController::evaluationCountCall {},
+        )
+        .await?;
+    if id == 0 || id > count {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no evaluation {id} (the controller has {count})"),
+        ));
+    }
+    Ok(explorer::evaluation_details(&state.suite, id).await?)
+}
+
+/// `GET /api/tasks`.
+pub(crate) async fn tasks(State(state): State<Shared>) -> Result<Json<Vec<Task>>, ApiError> {
+    Ok(Json(explorer::tasks(&state.suite).await?))
+}
+
+/// `GET /api/tasks/{id}`.
+pub(crate) async fn task(
+    State(state): State<Shared>,
+    Path(id): Path<u64>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(existing_task(&state, id).await?))
+}
+
+/// `GET /api/tasks/{id}/leaderboard`.
+pub(crate) async fn leaderboard(
+    State(state): State<Shared>,
+    Path(id): Path<u64>,
+) -> Result<Json<Vec<explorer::RankedVersion>>, ApiError> {
+    existing_task(&state, id).await?;
+    Ok(Json(explorer::leaderboard(&state.suite, id).await?))
+}
+
+/// `GET /api/versions/{id}`.
+pub(crate) async fn version(
+    State(state): State<Shared>,
+    Path(id): Path<u64>,
+) -> Result<Json<Version>, ApiError> {
+    Ok(Json(existing_version(&state, id).await?))
+}
+
+/// `GET /api/lineages/{id}/versions`.
+pub(crate) async fn lineage(
+    State(state): State<Shared>,
+    Path(id): Path<u64>,
+) -> Result<Json<Vec<Version>>, ApiError> {
+    let versions = state.suite.lineage_versions(id).await?;
+    if versions.is_empty() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no lineage {id}")));
+    }
+    Ok(Json(versions))
+}
+
+/// `GET /api/evaluations/{id}`.
+pub(crate) async fn evaluation(
+    State(state): State<Shared>,
+    Path(id): Path<u64>,
+) -> Result<Json<explorer::EvaluationDetails>, ApiError> {
+    Ok(Json(existing_evaluation(&state, id).await?))
+}
+
+/// `GET /api/openapi.json`: the OpenAPI 3.1 document of this API.
+pub(crate) async fn openapi() -> Json<Value> {
+    Json(document())
+}
+
+fn id_param(what: &str) -> Value {
+    json!({ "name": "id", "in": "path", "required": true,
+            "description": format!("{what} id (from 1)"),
+            "schema": { "type": "integer", "format": "int64", "minimum": 0 } })
+}
+
+fn get_op(summary: &str, params: Vec<Value>, schema: &str) -> Value {
+    json!({ "get": {
+        "summary": summary,
+        "parameters": params,
+        "responses": {
+            "200": { "description": "OK", "content": { "application/json": {
+                "schema": { "$ref": format!("#/components/schemas/{schema}") } } } },
+            "404": { "$ref": "#/components/responses/Error" },
+            "503": { "$ref": "#/components/responses/Error" }
+        }
+    }})
+}
+
+/// The document (hand-written: the routes are few and their shapes are the
+/// SDK's serialized types; a test checks every route is in it).
+pub(crate) fn document() -> Value {
+    let int = json!({ "type": "integer" });
+    let hex = json!({ "type": "string", "pattern": "^0x[0-9a-fA-F]*$" });
+    let task_spec = json!({ "type": "object", "properties": {
+        "root": hex, "dataset_size": int, "feature_count": int, "class_count": int,
+        "scale": int, "samples": int, "draw_delay": int, "randomness": hex, "metadata": hex } });
+    let version = json!({ "type": "object", "properties": {
+        "id": int, "lineage_id": int, "number": int, "vk_digest": hex, "route_id": int,
+        "submitter": hex, "timestamp": int, "revoked": { "type": "boolean" } } });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "zkMLTrack", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Tasks, leaderboards, versions and evaluations read from the chain, and the model pipeline as jobs. Writing endpoints need `Authorization: Bearer <token>` when the server was started with --token." },
+        "paths": {
+            "/api/health": { "get": { "summary": "The chain read and its latest block",
+                "responses": { "200": { "description": "OK", "content": { "application/json": {
+                    "schema": { "type": "object" } } } },
+                    "503": { "$ref": "#/components/responses/Error" } } } },
+            "/api/tasks": { "get": { "summary": "Every task",
+                "responses": { "200": { "description": "OK", "content": { "application/json": {
+                    "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Task" } } } } },
+                    "503": { "$ref": "#/components/responses/Error" } } } },
+            "/api/tasks/{id}": get_op("One task", vec![id_param("task")], "Task"),
+            "/api/tasks/{id}/leaderboard": get_op("A task's leaderboard, best first", vec![id_param("task")], "Leaderboard"),
+            "/api/versions/{id}": get_op("One model version", vec![id_param("version")], "Version"),
+            "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),
+            "/api/evaluations/{id}": get_op("An evaluation: drawn rows, per-sample results, submissions", vec![id_param("evaluation")], "EvaluationDetails"),
+            "/api/models": { "post": {
+                "summary": "Upload an ONNX model for a task: runs the prover pipeline as a job (one at a time, queued)",
+                "security": [{ "bearer": [] }, {}],
+                "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
+                    "type": "object", "required": ["task", "model", "calibration"],
+                    "properties": { "task": { "type": "integer" },
+                                    "model": { "type": "string", "format": "binary" },
+                                    "calibration": { "type": "string", "format": "binary" } } } } } },
+                "responses": {
+                    "202": { "description": "Job queued", "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Job" } } } },
+                    "400": { "$ref": "#/components/responses/Error" },
+                    "401": { "$ref": "#/components/responses/Error" },
+                    "404": { "$ref": "#/components/responses/Error" },
+                    "409": { "$ref": "#/components/responses/Error" },
+                    "413": { "description": "Upload too large" },
+                    "503": { "$ref": "#/components/responses/Error" } } } },
+            "/api/jobs/{id}": { "get": { "summary": "A job's steps and status",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{16}$" } }],
+                "responses": { "200": { "description": "OK", "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Job" } } } },
+                    "404": { "$ref": "#/components/responses/Error" } } } },
+            "/api/jobs/{id}/artifacts/{name}": { "get": { "summary": "Download one of a finished job's artifacts",
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "name", "in": "path", "required": true, "schema": { "type": "string",
+                      "enum": super::jobs::ARTIFACTS } } ],
+                "responses": { "200": { "description": "The file", "content": { "application/octet-stream": {} } },
+                    "404": { "$ref": "#/components/responses/Error" } } } }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "responses": { "Error": { "description": "An error in words", "content": { "application/json": {
+                "schema": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } } } } } },
+            "schemas": {
+                "Task": { "type": "object", "properties": { "id": int, "creator": hex, "spec": task_spec, "closed": { "type": "boolean" } } },
+                "Version": version,
+                "Versions": { "type": "array", "items": version },
+                "Leaderboard": { "type": "array", "items": { "type": "object", "properties": {
+                    "rank": int, "evaluation_id": int, "version_id": int, "accuracy_bps": int, "version": version } } },
+                "EvaluationDetails": { "type": "object", "properties": {
+                    "evaluation": { "type": "object" }, "task": task_spec,
+                    "drawn": { "type": "array", "items": int },
+                    "submissions": { "type": "array", "items": { "type": "object" } },
+                    "accuracy_bps": { "type": ["integer", "null"] } } },
+                "Job": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "task": int, "state": { "type": "string", "enum": ["queued", "running", "done", "failed"] },
+                    "steps": { "type": "array", "items": { "type": "string" } },
+                    "error": { "type": ["string", "null"] },
+                    "artifacts": { "type": "array", "items": { "type": "string" } } } }
+            }
+        }
+    })
+}

@@ -1,0 +1,165 @@
+//! `zkmltrack serve`: the suite's tasks, leaderboards, lineages and
+//! evaluations as web pages, the JSON API behind them (described at
+//! `/api/openapi.json`), and the model pipeline as HTTP jobs.
+//!
+//! One process on axum/tokio. It reads the chain through the SDK
+//! ([`zkmltrack::explorer`]); it never holds a key, so registration and
+//! evaluation stay with the CLI. It binds to loopback by default; binding to
+//! another address requires `--token`, and every writing endpoint then
+//! requires `Authorization: Bearer <token>`.
+
+mod api;
+mod jobs;
+mod pages;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use axum::{
+    extract::{DefaultBodyLimit, Request, State},
+    http::{header, Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use clap::Args;
+use serde_json::json;
+use zkmltrack::{chain::ChainError, suite::Suite};
+
+use crate::{
+    context::{Global, ProverArgs},
+    output::CliError,
+};
+
+/// `serve` options.
+#[derive(Args, Debug)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on; anything but loopback requires --token.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Bearer token every writing endpoint requires (required off loopback).
+    #[arg(long, env = "ZKMLTRACK_SERVE_TOKEN")]
+    pub token: Option<String>,
+    /// Largest model upload, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub max_upload_mib: usize,
+    #[command(flatten)]
+    pub prover: ProverArgs,
+}
+
+/// What every handler reads.
+pub(crate) struct AppState {
+    pub suite: Suite,
+    pub token: Option<String>,
+    pub jobs: jobs::Jobs,
+    pub prover: ProverArgs,
+    pub rpc_url: String,
+}
+
+type Shared = Arc<AppState>;
+
+/// An API error: a status and a sentence (JSON `{"error": ...}`).
+pub(crate) struct ApiError(pub StatusCode, pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<ChainError> for ApiError {
+    fn from(e: ChainError) -> ApiError {
+        let status = match &e {
+            ChainError::Unreachable { .. } | ChainError::Rpc { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ChainError::Reverted { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        ApiError(status, e.to_string())
+    }
+}
+
+/// Refuses a writing request without the bearer token (when one is set).
+async fn require_token(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let writes = !matches!(*request.method(), Method::GET | Method::HEAD);
+    if let (true, Some(token)) = (writes, &state.token) {
+        let given = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return ApiError(
+                StatusCode::UNAUTHORIZED,
+                "this endpoint writes: send Authorization: Bearer <token>".into(),
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// The routes of the app over `state`.
+pub(crate) fn app(state: Shared, max_upload: usize) -> Router {
+    Router::new()
+        .route("/", get(pages::tasks))
+        .route("/tasks/{id}", get(pages::task))
+        .route("/lineages/{id}", get(pages::lineage))
+        .route("/lineages/{id}/chart.svg", get(pages::chart))
+        .route("/evaluations/{id}", get(pages::evaluation))
+        .route("/upload", get(pages::upload))
+        .route("/jobs/{id}", get(pages::job))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/health", get(api::health))
+        .route("/api/tasks", get(api::tasks))
+        .route("/api/tasks/{id}", get(api::task))
+        .route("/api/tasks/{id}/leaderboard", get(api::leaderboard))
+        .route("/api/versions/{id}", get(api::version))
+        .route("/api/lineages/{id}/versions", get(api::lineage))
+        .route("/api/evaluations/{id}", get(api::evaluation))
+        .route("/api/models", post(jobs::upload))
+        .route("/api/jobs/{id}", get(jobs::status))
+        .route("/api/jobs/{id}/artifacts/{name}", get(jobs::artifact))
+        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(DefaultBodyLimit::max(max_upload))
+        .with_state(state)
+}
+
+/// `serve`.
+pub(crate) async fn run(global: &Global, args: ServeArgs) -> Result<(), CliError> {
+    if !args.listen.ip().is_loopback() && args.token.is_none() {
+        return Err(CliError::input(format!(
+            "--listen {} is not a loopback address: pass --token (or ZKMLTRACK_SERVE_TOKEN) so \
+             that only its holders can upload models",
+            args.listen
+        )));
+    }
+    let suite = global.suite().await?;
+    let jobs_dir: PathBuf = args.prover.workspace.join("serve-jobs");
+    let state = Arc::new(AppState {
+        suite,
+        token: args.token.clone(),
+        jobs: jobs::Jobs::new(jobs_dir),
+        prover: args.prover.clone(),
+        rpc_url: global.args.rpc_url.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| CliError::input(format!("cannot listen on {}: {e}", args.listen)))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| CliError::input(e.to_string()))?;
+    // The address on stdout (machine-readable with --json), so a script can wait for it.
+    crate::output::emit(
+        global.json(),
+        &json!({ "listening": format!("http://{address}") }),
+        &format!("zkmltrack serve: http://{address}/ (Ctrl-C stops)"),
+    );
+    axum::serve(listener, app(state, args.max_upload_mib << 20))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| CliError::input(format!("server failed: {e}")))
+}

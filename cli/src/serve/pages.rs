@@ -1,0 +1,410 @@
+//! Server-rendered pages (no build step, no script but the upload form's):
+//! the tasks, a task's leaderboard, a lineage's versions with an
+//! accuracy-per-version chart (SVG), an evaluation's drawn rows and
+//! per-sample results, the upload form and a job's progress. Pages of work
+//! in progress (an evaluation not finalized, a job not finished) refresh
+//! themselves every few seconds.
+
+use axum::{
+    extract::{Path, State},
+    http::{header, StatusCode},
+    response::{Html, IntoResponse, Response},
+};
+use zkmltrack::{evaluation::percent, explorer, suite::EvaluationStatus};
+
+use super::{api, jobs::JobState, ApiError, Shared};
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}\
+table{border-collapse:collapse;margin:1rem 0}th,td{padding:.3rem .7rem;border-bottom:1px solid #ddd;text-align:left}\
+td.num{text-align:right;font-variant-numeric:tabular-nums}tr.wrong td{background:#fde8e8}\
+.revoked{color:#999;text-decoration:line-through}code{font-size:.9em}nav a{margin-right:1rem}\
+.error{color:#a00}.muted{color:#777}";
+
+fn page(title: &str, body: &str, refresh: bool) -> Response {
+    let refresh = if refresh {
+        "<meta http-equiv=\"refresh\" content=\"3\">"
+    } else {
+        ""
+    };
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
+         <title>{t} - zkMLTrack</title><style>{STYLE}</style></head><body>\
+         <nav><a href=\"/\">Tasks</a><a href=\"/upload\">Upload a model</a>\
+         <a href=\"/api/openapi.json\">API</a></nav><h1>{t}</h1>{body}</body></html>",
+        t = esc(title)
+    ))
+    .into_response()
+}
+
+/// An error as a page with its status (503 when the chain is unreachable).
+fn error_page(e: ApiError) -> Response {
+    let mut response = page(
+        "Error",
+        &format!("<p class=\"error\">{}</p>", esc(&e.1)),
+        e.0 == StatusCode::SERVICE_UNAVAILABLE,
+    );
+    *response.status_mut() = e.0;
+    response
+}
+
+fn short(hex: &str) -> String {
+    if hex.len() > 14 {
+        format!("{}…{}", &hex[..8], &hex[hex.len() - 4..])
+    } else {
+        hex.to_string()
+    }
+}
+
+/// `/`: every task.
+pub(crate) async fn tasks(State(state): State<Shared>) -> Response {
+    match explorer::tasks(&state.suite).await {
+        Err(e) => error_page(e.into()),
+        Ok(tasks) => {
+            let mut rows = String::new();
+            for t in &tasks {
+                let s = &t.spec;
+                rows += &format!(
+                    "<tr><td><a href=\"/tasks/{id}\">task {id}</a></td><td><code title=\"{root}\">{sroot}</code></td>\
+                     <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+                     <td class=\"num\">{}</td><td class=\"num\">{}</td><td>public rows</td><td>{}</td></tr>",
+                    s.dataset_size, s.feature_count, s.class_count, s.scale, s.samples,
+                    if t.closed { "closed" } else { "open" },
+                    id = t.id,
+                    root = s.root,
+                    sroot = short(&s.root.to_string()),
+                );
+            }
+            let body = format!(
+                "<p class=\"muted\">Chain {} at {}; suite registry {}.</p>\
+                 <table><thead><tr><th>task</th><th>dataset root</th><th>rows</th><th>features</th>\
+                 <th>classes</th><th>scale</th><th>samples per evaluation</th><th>rows seen</th><th>state</th></tr></thead>\
+                 <tbody>{rows}</tbody></table>{}",
+                state.suite.chain().chain_id(),
+                esc(&state.rpc_url),
+                state.suite.deployment.registry,
+                if tasks.is_empty() { "<p>No task yet.</p>" } else { "" }
+            );
+            page("Tasks", &body, false)
+        }
+    }
+}
+
+/// `/tasks/{id}`: the leaderboard.
+pub(crate) async fn task(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+    let task = match api::existing_task(&state, id).await {
+        Ok(t) => t,
+        Err(e) => return error_page(e),
+    };
+    let board = match explorer::leaderboard(&state.suite, id).await {
+        Ok(b) => b,
+        Err(e) => return error_page(e.into()),
+    };
+    let mut rows = String::new();
+    for r in &board {
+        let v = &r.version;
+        rows += &format!(
+            "<tr{class}><td class=\"num\">{}</td><td class=\"num accuracy\">{}</td><td>version {}</td>\
+             <td><a href=\"/lineages/{lin}\">lineage {lin}</a> #{}</td><td><code>{}</code></td>\
+             <td><a href=\"/evaluations/{ev}\">evaluation {ev}</a></td><td>{}</td></tr>",
+            r.entry.rank,
+            percent(r.entry.accuracy_bps),
+            v.id,
+            v.number,
+            v.submitter,
+            if v.revoked { "revoked" } else { "" },
+            class = if v.revoked { " class=\"revoked\"" } else { "" },
+            lin = v.lineage_id,
+            ev = r.entry.evaluation_id,
+        );
+    }
+    let s = &task.spec;
+    let body = format!(
+        "<p>{} rows of {} features, {} classes, scale {}, {} samples drawn per evaluation; \
+         dataset root <code>{}</code>.</p>\
+         <table class=\"leaderboard\"><thead><tr><th>rank</th><th>accuracy</th><th>version</th><th>lineage</th>\
+         <th>submitter</th><th>evaluation</th><th></th></tr></thead><tbody>{rows}</tbody></table>{}",
+        s.dataset_size,
+        s.feature_count,
+        s.class_count,
+        s.scale,
+        s.samples,
+        s.root,
+        if board.is_empty() { "<p>No finished evaluation yet.</p>" } else { "" }
+    );
+    page(&format!("Task {id}: leaderboard"), &body, false)
+}
+
+/// Accuracy per version of lineage `id` on each task whose board holds it.
+async fn lineage_points(
+    state: &Shared,
+    id: u64,
+) -> Result<(Vec<zkmltrack::suite::Version>, Vec<(u64, Vec<(u32, u32)>)>), ApiError> {
+    let versions = state.suite.lineage_versions(id).await?;
+    if versions.is_empty() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no lineage {id}")));
+    }
+    let mut series = Vec::new();
+    for task in explorer::tasks(&state.suite).await? {
+        let board = state.suite.leaderboard(task.id).await?;
+        let points: Vec<(u32, u32)> = versions
+            .iter()
+            .filter_map(|v| {
+                board
+                    .iter()
+                    .find(|e| e.version_id == v.id)
+                    .map(|e| (v.number, e.accuracy_bps))
+            })
+            .collect();
+        if !points.is_empty() {
+            series.push((task.id, points));
+        }
+    }
+    Ok((versions, series))
+}
+
+/// The accuracy-per-version chart as SVG.
+fn svg(series: &[(u64, Vec<(u32, u32)>)], max_number: u32) -> String {
+    let (w, h, left, bottom) = (640.0, 320.0, 50.0, 40.0);
+    let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
+    let x = |n: u32| {
+        left + (n.saturating_sub(1) as f64) * (w - left - 20.0) / (max_number.max(2) - 1) as f64
+    };
+    let y = |bps: u32| (h - bottom) - (bps as f64 / 10_000.0) * (h - bottom - 20.0);
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" \
+         aria-label=\"accuracy per version\"><rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+    );
+    for pct in [0u32, 25, 50, 75, 100] {
+        let yy = y(pct * 100);
+        out += &format!(
+            "<line x1=\"{left}\" x2=\"{}\" y1=\"{yy}\" y2=\"{yy}\" stroke=\"#eee\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{pct}%</text>",
+            w - 20.0,
+            left - 6.0,
+            yy + 4.0
+        );
+    }
+    for n in 1..=max_number.max(1) {
+        out += &format!(
+            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">v{n}</text>",
+            x(n),
+            h - bottom + 16.0
+        );
+    }
+    for (i, (task, points)) in series.iter().enumerate() {
+        let color = colors[i % colors.len()];
+        let path: Vec<String> = points
+            .iter()
+            .map(|(n, a)| format!("{},{}", x(*n), y(*a)))
+            .collect();
+        out += &format!(
+            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>",
+            path.join(" ")
+        );
+        for (n, a) in points {
+            out += &format!(
+                "<circle cx=\"{}\" cy=\"{}\" r=\"4\" fill=\"{color}\"><title>task {task}, version #{n}: {}</title></circle>",
+                x(*n),
+                y(*a),
+                percent(*a)
+            );
+        }
+        out += &format!(
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{color}\">task {task}</text>",
+            left + 10.0 + 70.0 * i as f64,
+            14.0
+        );
+    }
+    out + "</svg>"
+}
+
+/// `/lineages/{id}/chart.svg`.
+pub(crate) async fn chart(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+    match lineage_points(&state, id).await {
+        Err(e) => e.into_response(),
+        Ok((versions, series)) => {
+            let max = versions.iter().map(|v| v.number).max().unwrap_or(1);
+            ([(header::CONTENT_TYPE, "image/svg+xml")], svg(&series, max)).into_response()
+        }
+    }
+}
+
+/// `/lineages/{id}`: versions and the chart.
+pub(crate) async fn lineage(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+    let (versions, series) = match lineage_points(&state, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(e),
+    };
+    let mut rows = String::new();
+    for v in &versions {
+        let scores: Vec<String> = series
+            .iter()
+            .filter_map(|(t, pts)| {
+                pts.iter()
+                    .find(|(n, _)| *n == v.number)
+                    .map(|(_, a)| format!("task {t}: {}", percent(*a)))
+            })
+            .collect();
+        rows += &format!(
+            "<tr{class}><td class=\"num\">#{}</td><td>version {}</td><td><code>{}</code></td><td>route {}</td>\
+             <td>{}</td><td>{}</td></tr>",
+            v.number,
+            v.id,
+            short(&v.vk_digest.to_string()),
+            v.route_id,
+            if scores.is_empty() { "not ranked".to_string() } else { scores.join(", ") },
+            if v.revoked { "revoked" } else { "" },
+            class = if v.revoked { " class=\"revoked\"" } else { "" },
+        );
+    }
+    let max = versions.iter().map(|v| v.number).max().unwrap_or(1);
+    let body = format!(
+        "{}<table><thead><tr><th>number</th><th>version</th><th>VK digest</th><th>route</th>\
+         <th>accuracy (leaderboards)</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+        svg(&series, max)
+    );
+    page(&format!("Lineage {id}"), &body, false)
+}
+
+/// `/evaluations/{id}`: drawn rows and per-sample results.
+pub(crate) async fn evaluation(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+    let d = match api::existing_evaluation(&state, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(e),
+    };
+    let e = &d.evaluation;
+    let mut rows = String::new();
+    let scored: Vec<&explorer::SampleResult> =
+        d.submissions.iter().flat_map(|s| &s.samples).collect();
+    for (slot, row) in d.drawn.iter().enumerate() {
+        let result = scored.iter().find(|s| s.slot as usize == slot);
+        let (label, predicted, mark, class) = match result {
+            Some(s) => (
+                s.label.to_string(),
+                s.predicted.map_or("?".into(), |p| p.to_string()),
+                if s.correct { "correct" } else { "wrong" },
+                if s.correct { "" } else { " class=\"wrong\"" },
+            ),
+            None => ("-".into(), "-".into(), "not submitted yet", ""),
+        };
+        rows += &format!(
+            "<tr{class}><td class=\"num\">{slot}</td><td class=\"num\">{row}</td><td class=\"num\">{label}</td>\
+             <td class=\"num\">{predicted}</td><td>{mark}</td></tr>"
+        );
+    }
+    let txs: Vec<String> = d
+        .submissions
+        .iter()
+        .map(|s| {
+            format!(
+                "<li><code>{}</code> (block {}, {} samples)</li>",
+                s.tx_hash,
+                s.block.unwrap_or_default(),
+                s.samples.len()
+            )
+        })
+        .collect();
+    let live = !matches!(
+        e.status,
+        EvaluationStatus::Finalized | EvaluationStatus::Expired
+    );
+    let body = format!(
+        "<p>Task <a href=\"/tasks/{t}\">{t}</a>, version {v}, participant <code>{p}</code>: <strong>{status}</strong>, \
+         {scored} of {n} samples scored, {correct} correct{acc}.{live}</p>\
+         <table class=\"samples\"><thead><tr><th>slot</th><th>row</th><th>label</th><th>predicted</th><th></th></tr></thead>\
+         <tbody>{rows}</tbody></table>{none}<h2>Submissions</h2><ul>{}</ul>\
+         <p class=\"muted\">Predictions are read from each submission's proof outputs; `zkmltrack audit --task {t}` re-verifies the proofs.</p>",
+        txs.join(""),
+        t = e.task_id,
+        v = e.version_id,
+        p = e.participant,
+        status = e.status.name(),
+        scored = e.scored,
+        n = d.task.samples,
+        correct = e.correct,
+        acc = d.accuracy_bps.map_or(String::new(), |a| format!(", accuracy {}", percent(a))),
+        live = if live { " This page refreshes itself." } else { "" },
+        none = if d.drawn.is_empty() { "<p>Not drawn yet.</p>" } else { "" },
+    );
+    page(&format!("Evaluation {id}"), &body, live)
+}
+
+/// `/upload`: the form.
+pub(crate) async fn upload(State(state): State<Shared>) -> Response {
+    let token = if state.token.is_some() {
+        "<p><label>Token <input type=\"password\" name=\"token\" id=\"token\" required></label></p>"
+    } else {
+        ""
+    };
+    let body = format!(
+        "<p>Runs the model pipeline for a task: EZKL settings and calibration at the task's scale, circuit, keys, \
+         the reusable verifier and the model's VKA, and one proof. Registration stays with the CLI \
+         (`zkmltrack model register`): this server holds no key.</p>\
+         <form id=\"upload\"><p><label>Task <input name=\"task\" type=\"number\" min=\"1\" value=\"1\" required></label></p>\
+         <p><label>ONNX model <input name=\"model\" type=\"file\" accept=\".onnx\" required></label></p>\
+         <p><label>Calibration CSV <input name=\"calibration\" type=\"file\" accept=\".csv\" required></label></p>{token}\
+         <p><button type=\"submit\">Upload</button></p></form><p id=\"result\" class=\"error\"></p>\
+         <script>document.getElementById('upload').onsubmit=async(e)=>{{e.preventDefault();\
+         const f=new FormData(e.target);const t=f.get('token');f.delete('token');\
+         const r=await fetch('/api/models',{{method:'POST',body:f,headers:t?{{Authorization:'Bearer '+t}}:{{}}}});\
+         const j=await r.json().catch(()=>({{error:'HTTP '+r.status}}));\
+         if(r.ok){{location.href='/jobs/'+j.id}}else{{document.getElementById('result').textContent=j.error}}}}</script>"
+    );
+    page("Upload a model", &body, false)
+}
+
+/// `/jobs/{id}`: a job's steps, refreshing until it ends.
+pub(crate) async fn job(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+    let Some(job) = state.jobs.get(&id) else {
+        return error_page(ApiError(StatusCode::NOT_FOUND, format!("no job {id:?}")));
+    };
+    let steps: Vec<String> = job
+        .steps
+        .iter()
+        .map(|s| format!("<li>{}</li>", esc(s)))
+        .collect();
+    let links: Vec<String> = job
+        .artifacts
+        .iter()
+        .map(|a| {
+            format!(
+                "<li><a href=\"/api/jobs/{}/artifacts/{a}\">{a}</a></li>",
+                esc(&job.id)
+            )
+        })
+        .collect();
+    let live = matches!(job.state, JobState::Queued | JobState::Running);
+    let body = format!(
+        "<p>Task {}: <strong id=\"state\">{:?}</strong>{}</p><ol id=\"steps\">{}</ol>{}{}",
+        job.task,
+        job.state,
+        if live {
+            " (this page refreshes itself)"
+        } else {
+            ""
+        },
+        steps.join(""),
+        job.error.as_ref().map_or(String::new(), |e| format!(
+            "<p class=\"error\" id=\"error\">{}</p>",
+            esc(e)
+        )),
+        if links.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<h2>Artifacts</h2><ul id=\"artifacts\">{}</ul>",
+                links.join("")
+            )
+        }
+    );
+    page(&format!("Job {id}"), &body, live)
+}

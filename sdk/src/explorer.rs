@@ -1,0 +1,190 @@
+//! Read models for pages and APIs: what a task's leaderboard, a lineage and an
+//! evaluation look like when read from the chain alone (`zkmltrack serve`
+//! renders them; a dApp can do the same).
+//!
+//! An evaluation's details are rebuilt from chain data: its drawn rows from
+//! the seed ([`drawn_indices`]), and each submission's per-sample prediction
+//! from the `submitSamples` transaction's own calldata (labels and the
+//! proof's public outputs), as [`crate::audit`] reads them. The audit is what
+//! checks the proofs; this only shows what was submitted.
+
+use alloy::{
+    primitives::{B256, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent},
+};
+use serde::Serialize;
+
+use crate::{
+    chain::{bindings::ITaskController as Controller, ChainError},
+    evaluation::{drawn_indices, instance_ranges, predicted_class},
+    hashing::Felt,
+    suite::{Evaluation, LeaderboardEntry, Suite, Task, TaskSpec, Version},
+};
+
+/// One drawn sample as its submission proved it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SampleResult {
+    /// Slot in the draw (0-based).
+    pub slot: u32,
+    /// Dataset row (leaf index).
+    pub row: u64,
+    /// The row's label.
+    pub label: u32,
+    /// The class the proof's outputs predict (argmax); `None` when the outputs
+    /// are not field elements.
+    pub predicted: Option<u32>,
+    /// Whether the prediction is the label.
+    pub correct: bool,
+}
+
+/// One `submitSamples` transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubmissionRecord {
+    /// Transaction hash.
+    pub tx_hash: B256,
+    /// Block it was mined in.
+    pub block: Option<u64>,
+    /// Its samples, in slot order.
+    pub samples: Vec<SampleResult>,
+}
+
+/// An evaluation with what can be read about it from the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EvaluationDetails {
+    /// The controller's record.
+    pub evaluation: Evaluation,
+    /// The task it runs on.
+    pub task: TaskSpec,
+    /// Rows drawn, in slot order (empty until the draw).
+    pub drawn: Vec<u64>,
+    /// Submissions so far, in order.
+    pub submissions: Vec<SubmissionRecord>,
+    /// Accuracy in basis points once finalized.
+    pub accuracy_bps: Option<u32>,
+}
+
+/// A leaderboard row with its version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RankedVersion {
+    /// The board's entry.
+    #[serde(flatten)]
+    pub entry: LeaderboardEntry,
+    /// The version it ranks.
+    pub version: Version,
+}
+
+/// Task `task_id`'s leaderboard, each entry with its version (lineage,
+/// number, submitter, revoked).
+pub async fn leaderboard(suite: &Suite, task_id: u64) -> Result<Vec<RankedVersion>, ChainError> {
+    let mut rows = Vec::new();
+    for entry in suite.leaderboard(task_id).await? {
+        let version = suite.version(entry.version_id).await?;
+        rows.push(RankedVersion { entry, version });
+    }
+    Ok(rows)
+}
+
+fn rpc(action: &str) -> impl Fn(alloy::transports::TransportError) -> ChainError + '_ {
+    move |e| ChainError::Rpc {
+        action: action.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Evaluation `evaluation_id`: its record, drawn rows and each submission's
+/// per-sample predictions.
+pub async fn evaluation_details(
+    suite: &Suite,
+    evaluation_id: u64,
+) -> Result<EvaluationDetails, ChainError> {
+    let evaluation = suite.evaluation(evaluation_id).await?;
+    let task = suite.task(evaluation.task_id).await?.spec;
+    let drawn = if evaluation.seed.is_zero() {
+        Vec::new()
+    } else {
+        drawn_indices(evaluation.seed, task.samples, task.dataset_size)
+    };
+    let provider = suite.chain().provider().clone();
+    let filter = Filter::new()
+        .address(suite.deployment.controller)
+        .event_signature(Controller::SamplesSubmitted::SIGNATURE_HASH)
+        .topic1(U256::from(evaluation_id))
+        .from_block(evaluation.commit_block);
+    let logs = provider
+        .get_logs(&filter)
+        .await
+        .map_err(rpc("reading the evaluation's submissions"))?;
+    let features = task.feature_count as usize;
+    let classes = task.class_count as usize;
+    let mut submissions = Vec::new();
+    let mut slot = 0u32;
+    for log in logs {
+        let Ok(event) = Controller::SamplesSubmitted::decode_log(&log.inner) else {
+            continue;
+        };
+        if event.data.evaluation_id != evaluation_id {
+            continue;
+        }
+        let Some(hash) = log.transaction_hash else {
+            continue;
+        };
+        let tx = provider
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(rpc("reading a submission"))?;
+        let input = tx.map(|t| alloy::consensus::Transaction::input(&t).clone());
+        let Some(call) = input.and_then(|i| Controller::submitSamplesCall::abi_decode(&i).ok())
+        else {
+            continue;
+        };
+        let mut samples = Vec::new();
+        let n = call.labels.len();
+        for (i, label) in call.labels.iter().enumerate() {
+            let (_, range) = instance_ranges(n, features, classes, i);
+            let outputs: Option<Vec<Felt>> = call.instances.get(range).and_then(|w| {
+                w.iter()
+                    .map(|x| Felt::from_be_bytes(&x.to_be_bytes::<32>()).ok())
+                    .collect()
+            });
+            let predicted = outputs
+                .as_deref()
+                .and_then(predicted_class)
+                .map(|c| c as u32);
+            let label = *label;
+            samples.push(SampleResult {
+                slot,
+                row: drawn.get(slot as usize).copied().unwrap_or_default(),
+                label,
+                predicted,
+                correct: predicted == Some(label),
+            });
+            slot += 1;
+        }
+        submissions.push(SubmissionRecord {
+            tx_hash: hash,
+            block: log.block_number,
+            samples,
+        });
+    }
+    let accuracy_bps = (evaluation.status == crate::suite::EvaluationStatus::Finalized)
+        .then(|| zkmltrack_protocol::evaluation::accuracy_bps(evaluation.correct, task.samples));
+    Ok(EvaluationDetails {
+        evaluation,
+        task,
+        drawn,
+        submissions,
+        accuracy_bps,
+    })
+}
+
+/// Every task, in id order.
+pub async fn tasks(suite: &Suite) -> Result<Vec<Task>, ChainError> {
+    let count = suite.task_count().await?;
+    let mut out = Vec::new();
+    for id in 1..=count {
+        out.push(suite.task(id).await?);
+    }
+    Ok(out)
+}
