@@ -22,3 +22,17 @@ ensure_npm_tools() {
     touch tools/node_modules/.installed
   fi
 }
+
+# Headless Chromium for the browser checks of `zkmltrack serve` (Debian's package; browsers
+# that download themselves do not install here). Needs root and apt, as on CI's machine.
+ensure_chromium() {
+  if [[ -x /usr/bin/chromium ]]; then
+    return
+  fi
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "setup: installing chromium (apt) for the browser checks"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "note: no /usr/bin/chromium and no root apt-get: the browser checks will be skipped" >&2
+  fi
+}

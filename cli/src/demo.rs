@@ -41,6 +41,12 @@ pub(crate) struct DemoArgs {
     /// Directory of the optimised Stylus programs.
     #[arg(long)]
     pub contracts: Option<PathBuf>,
+    /// Then keep the chain up and serve its pages and API (`zkmltrack serve`) until Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
+    /// Address of the pages with --serve (loopback).
+    #[arg(long, default_value = "127.0.0.1:8080", requires = "serve")]
+    pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub prover: ProverArgs,
 }
@@ -218,6 +224,16 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
         }),
         &text,
     );
+    if args.serve {
+        let serve = crate::serve::ServeArgs {
+            listen: args.listen,
+            token: None,
+            max_upload_mib: 64,
+            prover: args.prover.clone(),
+        };
+        crate::serve::check_listen(&serve.listen, None)?;
+        crate::serve::serve_suite(global, suite, &serve).await?;
+    }
     drop(server);
     Ok(())
 }

@@ -253,6 +253,62 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// The pages in headless Chromium (tests/browser/pages.mjs, playwright-core
+/// from tools/): `scripts/test` installs Chromium; elsewhere the check is
+/// skipped with a note unless `CI` is set.
+fn browser(base: &str, demo: &Value, agent: &ureq::Agent) {
+    let chromium =
+        std::env::var("ZKMLTRACK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let playwright = repo().join("tools/node_modules/playwright-core");
+    if !Path::new(&chromium).exists() || !playwright.exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs the browser checks: {chromium} or {} is missing (scripts/test installs both)",
+            playwright.display()
+        );
+        eprintln!("note: browser checks skipped (no {chromium} or no tools/node_modules/playwright-core; scripts/test installs them)");
+        return;
+    }
+    let accuracies: Vec<String> = demo["leaderboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| zkmltrack::evaluation::percent(e["accuracy_bps"].as_u64().unwrap() as u32))
+        .collect();
+    // The weaker evaluation, whose wrong rows the page must mark.
+    let evaluation = demo["leaderboard"].as_array().unwrap().last().unwrap()["evaluation_id"]
+        .as_u64()
+        .unwrap();
+    let (_, body) = get(agent, &format!("{base}/api/evaluations/{evaluation}"));
+    let d: Value = serde_json::from_str(&body).unwrap();
+    let wrong = 16 - d["evaluation"]["correct"].as_u64().unwrap();
+    let out = repo().join("target/browser");
+    let iris = repo().join("examples/iris");
+    let expect = serde_json::json!({
+        "accuracies": accuracies, "evaluation": evaluation, "wrong": wrong,
+        "model": iris.join("model.onnx"), "calibration": iris.join("eval.csv"),
+    });
+    std::fs::create_dir_all(&out).unwrap();
+    let expect_file = out.join("expect.json");
+    std::fs::write(&expect_file, expect.to_string()).unwrap();
+    let run = Command::new("node")
+        .arg(repo().join("tests/browser/pages.mjs"))
+        .args([base, expect_file.to_str().unwrap(), out.to_str().unwrap()])
+        .env("ZKMLTRACK_CHROMIUM", &chromium)
+        .output()
+        .expect("node runs");
+    assert!(
+        run.status.success(),
+        "browser checks: {}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        out.join("leaderboard.png").exists(),
+        "the screenshot is written"
+    );
+}
+
 /// `zkmltrack serve` over the demo's deployment: the API and the pages show
 /// what the chain holds, the pipeline runs an upload to a proof, and bad
 /// requests get errors in words.
@@ -440,6 +496,8 @@ fn web(url: &str, deployment: &str, demo: &Value) {
         page.contains("artifacts/proof.json"),
         "the job page offers its proof"
     );
+
+    browser(base, demo, &agent);
 
     // Off loopback the server needs a token, and then writing needs it too.
     let refused = zkmltrack(

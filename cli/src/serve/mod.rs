@@ -128,21 +128,36 @@ pub(crate) fn app(state: Shared, max_upload: usize) -> Router {
 
 /// `serve`.
 pub(crate) async fn run(global: &Global, args: ServeArgs) -> Result<(), CliError> {
-    if !args.listen.ip().is_loopback() && args.token.is_none() {
+    check_listen(&args.listen, args.token.as_deref())?;
+    let suite = global.suite().await?;
+    serve_suite(global, suite, &args).await
+}
+
+/// Refuses a non-loopback address without a token.
+pub(crate) fn check_listen(listen: &SocketAddr, token: Option<&str>) -> Result<(), CliError> {
+    if !listen.ip().is_loopback() && token.is_none() {
         return Err(CliError::input(format!(
-            "--listen {} is not a loopback address: pass --token (or ZKMLTRACK_SERVE_TOKEN) so \
-             that only its holders can upload models",
-            args.listen
+            "--listen {listen} is not a loopback address: pass --token (or ZKMLTRACK_SERVE_TOKEN) \
+             so that only its holders can upload models"
         )));
     }
-    let suite = global.suite().await?;
+    Ok(())
+}
+
+/// Serves `suite` until Ctrl-C (`serve`, and `demo --serve` on its own chain).
+pub(crate) async fn serve_suite(
+    global: &Global,
+    suite: Suite,
+    args: &ServeArgs,
+) -> Result<(), CliError> {
+    let rpc_url = suite.chain().url().to_string();
     let jobs_dir: PathBuf = args.prover.workspace.join("serve-jobs");
     let state = Arc::new(AppState {
         suite,
         token: args.token.clone(),
         jobs: jobs::Jobs::new(jobs_dir),
         prover: args.prover.clone(),
-        rpc_url: global.args.rpc_url.clone(),
+        rpc_url,
     });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
