@@ -1,7 +1,7 @@
 //! The JSON API (`/api/...`) and its OpenAPI document.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     Json,
 };
@@ -12,7 +12,7 @@ use zkmltrack::{
     suite::{Task, Version},
 };
 
-use super::{ApiError, Shared};
+use super::{ApiError, Id, Shared};
 
 /// `GET /api/health`: the chain the server reads and its latest block.
 pub(crate) async fn health(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
@@ -80,7 +80,7 @@ pub(crate) async fn tasks(State(state): State<Shared>) -> Result<Json<Vec<Task>>
 /// `GET /api/tasks/{id}`.
 pub(crate) async fn task(
     State(state): State<Shared>,
-    Path(id): Path<u64>,
+    Id(id): Id,
 ) -> Result<Json<Task>, ApiError> {
     Ok(Json(existing_task(&state, id).await?))
 }
@@ -88,7 +88,7 @@ pub(crate) async fn task(
 /// `GET /api/tasks/{id}/leaderboard`.
 pub(crate) async fn leaderboard(
     State(state): State<Shared>,
-    Path(id): Path<u64>,
+    Id(id): Id,
 ) -> Result<Json<Vec<explorer::RankedVersion>>, ApiError> {
     existing_task(&state, id).await?;
     Ok(Json(explorer::leaderboard(&state.suite, id).await?))
@@ -97,7 +97,7 @@ pub(crate) async fn leaderboard(
 /// `GET /api/versions/{id}`.
 pub(crate) async fn version(
     State(state): State<Shared>,
-    Path(id): Path<u64>,
+    Id(id): Id,
 ) -> Result<Json<Version>, ApiError> {
     Ok(Json(existing_version(&state, id).await?))
 }
@@ -105,7 +105,7 @@ pub(crate) async fn version(
 /// `GET /api/lineages/{id}/versions`.
 pub(crate) async fn lineage(
     State(state): State<Shared>,
-    Path(id): Path<u64>,
+    Id(id): Id,
 ) -> Result<Json<Vec<Version>>, ApiError> {
     let versions = state.suite.lineage_versions(id).await?;
     if versions.is_empty() {
@@ -117,7 +117,7 @@ pub(crate) async fn lineage(
 /// `GET /api/evaluations/{id}`.
 pub(crate) async fn evaluation(
     State(state): State<Shared>,
-    Path(id): Path<u64>,
+    Id(id): Id,
 ) -> Result<Json<explorer::EvaluationDetails>, ApiError> {
     Ok(Json(existing_evaluation(&state, id).await?))
 }
@@ -140,6 +140,7 @@ fn get_op(summary: &str, params: Vec<Value>, schema: &str) -> Value {
         "responses": {
             "200": { "description": "OK", "content": { "application/json": {
                 "schema": { "$ref": format!("#/components/schemas/{schema}") } } } },
+            "400": { "$ref": "#/components/responses/Error" },
             "404": { "$ref": "#/components/responses/Error" },
             "503": { "$ref": "#/components/responses/Error" }
         }

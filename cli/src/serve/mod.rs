@@ -80,6 +80,30 @@ impl From<ChainError> for ApiError {
     }
 }
 
+/// A numeric path id; anything else is a 400 with a sentence (not axum's
+/// plain-text rejection).
+pub(crate) struct Id(pub u64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<u64>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(Id(id)),
+            Err(_) => Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "{}: the id must be a non-negative integer",
+                    parts.uri.path()
+                ),
+            )),
+        }
+    }
+}
+
 /// Refuses a writing request without the bearer token (when one is set).
 async fn require_token(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let writes = !matches!(*request.method(), Method::GET | Method::HEAD);

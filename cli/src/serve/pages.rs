@@ -12,7 +12,7 @@ use axum::{
 };
 use zkmltrack::{evaluation::percent, explorer, suite::EvaluationStatus};
 
-use super::{api, jobs::JobState, ApiError, Shared};
+use super::{api, jobs::JobState, ApiError, Id, Shared};
 
 /// Escapes text for HTML.
 fn esc(text: &str) -> String {
@@ -99,7 +99,7 @@ pub(crate) async fn tasks(State(state): State<Shared>) -> Response {
 }
 
 /// `/tasks/{id}`: the leaderboard.
-pub(crate) async fn task(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
     let task = match api::existing_task(&state, id).await {
         Ok(t) => t,
         Err(e) => return error_page(e),
@@ -228,7 +228,7 @@ fn svg(series: &[(u64, Vec<(u32, u32)>)], max_number: u32) -> String {
 }
 
 /// `/lineages/{id}/chart.svg`.
-pub(crate) async fn chart(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+pub(crate) async fn chart(State(state): State<Shared>, Id(id): Id) -> Response {
     match lineage_points(&state, id).await {
         Err(e) => e.into_response(),
         Ok((versions, series)) => {
@@ -239,7 +239,7 @@ pub(crate) async fn chart(State(state): State<Shared>, Path(id): Path<u64>) -> R
 }
 
 /// `/lineages/{id}`: versions and the chart.
-pub(crate) async fn lineage(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response {
     let (versions, series) = match lineage_points(&state, id).await {
         Ok(x) => x,
         Err(e) => return error_page(e),
@@ -276,7 +276,7 @@ pub(crate) async fn lineage(State(state): State<Shared>, Path(id): Path<u64>) ->
 }
 
 /// `/evaluations/{id}`: drawn rows and per-sample results.
-pub(crate) async fn evaluation(State(state): State<Shared>, Path(id): Path<u64>) -> Response {
+pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Response {
     let d = match api::existing_evaluation(&state, id).await {
         Ok(d) => d,
         Err(e) => return error_page(e),
