@@ -1,10 +1,6 @@
 //! The JSON API (`/api/...`) and its OpenAPI document.
 
-use axum::{
-    extract::State,
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
 use zkmltrack::{
     chain::bindings::ITaskController,
@@ -78,10 +74,7 @@ pub(crate) async fn tasks(State(state): State<Shared>) -> Result<Json<Vec<Task>>
 }
 
 /// `GET /api/tasks/{id}`.
-pub(crate) async fn task(
-    State(state): State<Shared>,
-    Id(id): Id,
-) -> Result<Json<Task>, ApiError> {
+pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Result<Json<Task>, ApiError> {
     Ok(Json(existing_task(&state, id).await?))
 }
 
