@@ -322,3 +322,44 @@ fn code_queries_pay_the_700_gas_surcharge() {
         HARNESS + me + size + DROP
     );
 }
+
+#[test]
+// Each of Nitro's terms is written out, including those that round to 0 for this module.
+#[allow(clippy::identity_op, clippy::erasing_op)]
+fn activation_costs_nitros_fixed_gas_plus_its_work() {
+    // precompiles/ArbWasm.go: 1,659,168 gas, then Module::activate's per-item work at
+    // 28 gas per estimated microsecond. The smallest program: 1 function whose
+    // instrumented body holds 31 operators (i32.const and end, one block header of 12, the
+    // depth checker's 12-operator prologue, an added return and 4 operators before it).
+    let wasm = wat::parse_str(
+        r#"(module (memory (export "memory") 1 1)
+             (func (export "user_entrypoint") (param i32) (result i32) (i32.const 0)))"#,
+    )
+    .unwrap();
+    let len = wasm.len() as u64;
+    let us = |x: u64| x * 28;
+    let work = us(len * 31_733 / 100_000)
+        + us(1 * 17_263 / 100_000)
+        + us(0 * 17_376 / 100_000)
+        + us(0 * 17_376 / 100_000)
+        + us(1 * 2_217)
+        + us(31 * 535 / 1_000);
+    let mut chain = Devnet::default();
+    let code = zkmltrack_devnet::stylus::program::encode(&wasm);
+    let p = chain
+        .deploy(
+            DEV_ACCOUNT,
+            zkmltrack_protocol::evm::init_code_for(&code).into(),
+        )
+        .expect("deploys");
+    let receipt = chain.activate(DEV_ACCOUNT, p).expect("activates");
+    let calldata = alloy_sol_types::SolCall::abi_encode(
+        &zkmltrack_devnet::arbos::IArbWasm::activateProgramCall { program: p },
+    );
+    let intrinsic = 21_000
+        + calldata
+            .iter()
+            .map(|b| if *b == 0 { 4 } else { 16 })
+            .sum::<u64>();
+    assert_eq!(receipt.gas_used, intrinsic + 1_659_168 + work);
+}
