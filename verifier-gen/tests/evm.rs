@@ -1,6 +1,6 @@
 //! Real EVM: EZKL's verifiers for the bundled Iris model, compiled by
 //! verifier-gen, and one real proof from the SDK (test-only SRS), on two
-//! chains, both at the Prague hardfork: a local anvil (pinned npm
+//! chains, both under Osaka's rules: a local anvil (pinned npm
 //! @foundry-rs/anvil, loopback only, over JSON-RPC) and the in-process
 //! zkMLTrack devnet. On each, the reusable verifier with the registered VKA and
 //! the plain verifier accept the proof in a call and in a mined transaction,
@@ -69,9 +69,10 @@ impl Anvil {
             .local_addr()
             .unwrap()
             .port();
-        // Prague, the devnet's EVM spec. anvil's default (latest: Osaka) reprices ModExp
-        // (EIP-7883): EZKL's verifiers make three ModExp calls (field inversions), and each
-        // verifyProof would cost 3 x 2,699 = 8,097 gas more than on the devnet.
+        // Osaka, the EVM rules of the devnet's ArbOS 51 (Arbitrum turns Osaka on at ArbOS 50):
+        // EIP-7883 reprices ModExp, which EZKL's verifiers call three times (field
+        // inversions). anvil does not apply EIP-7825's transaction cap unless asked, like
+        // Arbitrum.
         let child = Command::new(&binary)
             .args([
                 "--host",
@@ -80,7 +81,7 @@ impl Anvil {
                 &port.to_string(),
                 "--silent",
                 "--hardfork",
-                "prague",
+                "osaka",
                 "--code-size-limit",
                 "24576",
             ])
@@ -403,7 +404,7 @@ fn iris_proofs_verify_on_chain_with_reusable_and_plain_verifiers() {
             "{name} verifyProof gas: anvil used {} (eth_estimateGas {}), devnet used {} (estimate {})",
             anvil.used, anvil.estimate, devnet.used, devnet.estimate
         );
-        // Same EVM (revm, Prague): the receipts agree to the unit. Estimates are not compared:
+        // Same EVM (revm, Osaka): the receipts agree to the unit. Estimates are not compared:
         // each node's search stops at its own tolerance above the gas used.
         assert_eq!(
             anvil.used, devnet.used,
