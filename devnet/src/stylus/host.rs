@@ -264,9 +264,7 @@ pub(crate) fn run_program(
                 provider,
                 format!("program {} ran out of stack", inputs.bytecode_address),
             );
-            let mut gas = Gas::new(inputs.gas_limit);
-            gas.spend_all();
-            InterpreterResult::new(InstructionResult::CallTooDeep, Bytes::new(), gas)
+            all_gas_taken(inputs.gas_limit, InstructionResult::CallTooDeep)
         }
     })
 }
@@ -364,9 +362,14 @@ fn revert(gas: Gas, data: Bytes) -> InterpreterResult {
 }
 
 fn out_of_gas(limit: u64) -> InterpreterResult {
+    all_gas_taken(limit, InstructionResult::OutOfGas)
+}
+
+/// A frame that ended consuming all its gas, with no data.
+fn all_gas_taken(limit: u64, result: InstructionResult) -> InterpreterResult {
     let mut gas = Gas::new(limit);
     gas.spend_all();
-    InterpreterResult::new(InstructionResult::OutOfGas, Bytes::new(), gas)
+    InterpreterResult::new(result, Bytes::new(), gas)
 }
 
 type C<'c, 'a> = Caller<'c, Host<'a>>;

@@ -58,10 +58,10 @@ pub fn ink_to_gas(ink: u64) -> u64 {
     ink / INK_PRICE
 }
 
-/// Ink of one operator (`meter.rs`, `pricing_v1`); `param_counts[t]` is the number of
-/// parameters of type `t` (for `call_indirect`). Operators Nitro does not price cost
+/// Ink of one operator (`meter.rs`, `pricing_v1`); `arity[t]` is the (parameters,
+/// results) count of type `t` (`call_indirect` pays per parameter). Operators Nitro does not price cost
 /// `u64::MAX`: a block holding one can never be paid.
-pub fn operator_ink(op: &Operator<'_>, param_counts: &[u32]) -> u64 {
+pub fn operator_ink(op: &Operator<'_>, arity: &[(u32, u32)]) -> u64 {
     use Operator::*;
     match op {
         Unreachable | Return | Nop | I32Const { .. } | I64Const { .. } => 1,
@@ -109,7 +109,7 @@ pub fn operator_ink(op: &Operator<'_>, param_counts: &[u32]) -> u64 {
         MemoryCopy { .. } | MemoryFill { .. } => 950,
         BrTable { targets } => 2_400 + 325 * u64::from(targets.len()),
         CallIndirect { type_index, .. } => {
-            let params = param_counts.get(*type_index as usize).copied().unwrap_or(0);
+            let params = arity.get(*type_index as usize).map_or(0, |a| a.0);
             13_610 + 650 * u64::from(params)
         }
         _ => u64::MAX,
@@ -209,12 +209,6 @@ impl Pages {
             ever: self.ever.max(open),
         }
     }
-}
-
-/// Gas for `new` pages opened on top of `open`, in a transaction that has had at most
-/// `ever` pages open ([`Pages::gas_of`]).
-pub fn memory_gas(open: u16, ever: u16, new: u16) -> u64 {
-    Pages { open, ever }.gas_of(new)
 }
 
 /// What activation records about a program's size, from which its entry costs follow
@@ -397,6 +391,10 @@ pub mod data_pricer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn memory_gas(open: u16, ever: u16, new: u16) -> u64 {
+        Pages { open, ever }.gas_of(new)
+    }
 
     #[test]
     fn memory_follows_nitros_table_per_transaction() {

@@ -58,8 +58,6 @@ pub struct Instrumented {
 /// Facts of the original module gathered before rewriting it.
 #[derive(Default)]
 struct Scan {
-    /// Parameter count per type index.
-    params: Vec<u32>,
     /// (params, results) per type index.
     arity: Vec<(u32, u32)>,
     /// Per type index: `Some(true)` for (i32) -> i32, `Some(false)` for (i32) -> ().
@@ -155,7 +153,6 @@ pub fn instrument(wasm: &[u8], debug_chain: bool) -> Result<Instrumented, String
         has_global_section: scan.has_global_section,
         globals_added: false,
         pay,
-        params: scan.params.clone(),
         arity: scan.arity.clone(),
         func_types: scan.func_types.clone(),
         next_func: scan.imported_funcs,
@@ -212,7 +209,6 @@ fn scan(wasm: &[u8], debug_chain: bool) -> Result<Scan, String> {
                             ty.results().len()
                         ));
                     }
-                    s.params.push(ty.params().len() as u32);
                     s.arity
                         .push((ty.params().len() as u32, ty.results().len() as u32));
                     let i32 = wasmparser::ValType::I32;
@@ -344,7 +340,6 @@ struct Rewriter {
     globals_added: bool,
     /// `pay_for_memory_grow`, when memory can grow.
     pay: Option<u32>,
-    params: Vec<u32>,
     /// (params, results) per type index.
     arity: Vec<(u32, u32)>,
     /// Type index per function index.
@@ -397,7 +392,7 @@ impl Rewriter {
         let mut block = Vec::new();
         let mut cost = 0u64;
         for op in ops {
-            cost = cost.saturating_add(ink::operator_ink(&op, &self.params));
+            cost = cost.saturating_add(ink::operator_ink(&op, &self.arity));
             let ends = ink::ends_basic_block(&op);
             block.push(op);
             if ends {
@@ -406,15 +401,9 @@ impl Rewriter {
                     O::GlobalGet { global_index: ink },
                     O::I64Const { value },
                     O::I64LtU,
-                    O::If {
-                        blockty: wasmparser::BlockType::Empty,
-                    },
-                    O::I32Const { value: 1 },
-                    O::GlobalSet {
-                        global_index: status,
-                    },
-                    O::Unreachable,
-                    O::End,
+                ]);
+                out.extend(trap_setting(status, 1));
+                out.extend([
                     O::GlobalGet { global_index: ink },
                     O::I64Const { value },
                     O::I64Sub,
@@ -435,37 +424,31 @@ impl Rewriter {
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
             match op {
-                O::MemoryCopy { .. } | O::MemoryFill { .. } => out.extend([
-                    O::GlobalSet {
+                O::MemoryCopy { .. } | O::MemoryFill { .. } => {
+                    out.extend([
+                        O::GlobalSet {
+                            global_index: scratch,
+                        },
+                        O::GlobalGet { global_index: ink },
+                        O::GlobalGet { global_index: ink },
+                        O::GlobalGet {
+                            global_index: scratch,
+                        },
+                        O::I64ExtendI32U,
+                        O::I64Const {
+                            value: ink::BULK_MEMORY_INK_PER_BYTE as i64,
+                        },
+                        O::I64Mul,
+                        O::I64Sub,
+                        O::GlobalSet { global_index: ink },
+                        O::GlobalGet { global_index: ink },
+                        O::I64LtU,
+                    ]);
+                    out.extend(trap_setting(status, 1));
+                    out.push(O::GlobalGet {
                         global_index: scratch,
-                    },
-                    O::GlobalGet { global_index: ink },
-                    O::GlobalGet { global_index: ink },
-                    O::GlobalGet {
-                        global_index: scratch,
-                    },
-                    O::I64ExtendI32U,
-                    O::I64Const {
-                        value: ink::BULK_MEMORY_INK_PER_BYTE as i64,
-                    },
-                    O::I64Mul,
-                    O::I64Sub,
-                    O::GlobalSet { global_index: ink },
-                    O::GlobalGet { global_index: ink },
-                    O::I64LtU,
-                    O::If {
-                        blockty: wasmparser::BlockType::Empty,
-                    },
-                    O::I32Const { value: 1 },
-                    O::GlobalSet {
-                        global_index: status,
-                    },
-                    O::Unreachable,
-                    O::End,
-                    O::GlobalGet {
-                        global_index: scratch,
-                    },
-                ]),
+                    });
+                }
                 O::MemoryInit { .. }
                 | O::DataDrop { .. }
                 | O::ElemDrop { .. }
@@ -506,13 +489,9 @@ impl Rewriter {
             O::GlobalGet { global_index },
             O::I32Const { value },
             O::I32LeU,
-            O::If {
-                blockty: wasmparser::BlockType::Empty,
-            },
-            O::I32Const { value: 0 },
-            O::GlobalSet { global_index },
-            O::Unreachable,
-            O::End,
+        ]);
+        out.extend(trap_setting(global_index, 0));
+        out.extend([
             O::GlobalGet { global_index },
             O::I32Const { value },
             O::I32Sub,
@@ -558,6 +537,20 @@ impl Rewriter {
         }
         out
     }
+}
+
+/// `if (condition) { global = value; unreachable }`: how each middleware traps,
+/// leaving a mark the host reads (ink status 1: exhausted; stack left 0: overflow).
+fn trap_setting<'a>(global_index: u32, value: i32) -> [Operator<'a>; 5] {
+    [
+        Operator::If {
+            blockty: wasmparser::BlockType::Empty,
+        },
+        Operator::I32Const { value },
+        Operator::GlobalSet { global_index },
+        Operator::Unreachable,
+        Operator::End,
+    ]
 }
 
 /// `max_frame_size` (words) of Stylus v1..=3 (`CompileConfig::version`).
