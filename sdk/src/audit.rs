@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::{
-    primitives::{Address, Bytes, B256, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
     rpc::types::Filter,
     sol_types::{SolCall, SolEvent},
@@ -32,6 +32,7 @@ use crate::{
         ChainError,
     },
     evaluation::{accuracy_bps, drawn_indices, instance_ranges, percent, predicted_class},
+    explorer::submission_call,
     hashing::{leaf_hash, path_length, verify_path, Felt},
     suite::{vka_digest, EvaluationStatus, Suite},
 };
@@ -275,10 +276,7 @@ pub async fn audit(
             let Some(hash) = sub_log.transaction_hash else {
                 continue;
             };
-            let tx = provider.get_transaction_by_hash(hash).await.map_err(rpc)?;
-            let input: Option<Bytes> = tx.map(|t| alloy::consensus::Transaction::input(&t).clone());
-            let Some(call) = input.and_then(|i| Controller::submitSamplesCall::abi_decode(&i).ok())
-            else {
+            let Some(call) = submission_call(&provider, hash).await.map_err(rpc)? else {
                 problems.push(format!(
                     "evaluation {id}: transaction {hash} is not a direct submitSamples call"
                 ));

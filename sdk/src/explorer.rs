@@ -86,6 +86,18 @@ pub async fn leaderboard(suite: &Suite, task_id: u64) -> Result<Vec<RankedVersio
     Ok(rows)
 }
 
+/// The `submitSamples` call transaction `hash` made, when it is a direct call
+/// to it (what [`crate::audit`] and [`evaluation_details`] read submissions from).
+pub(crate) async fn submission_call(
+    provider: &impl Provider,
+    hash: B256,
+) -> Result<Option<Controller::submitSamplesCall>, alloy::transports::TransportError> {
+    let tx = provider.get_transaction_by_hash(hash).await?;
+    Ok(tx
+        .map(|t| alloy::consensus::Transaction::input(&t).clone())
+        .and_then(|input| Controller::submitSamplesCall::abi_decode(&input).ok()))
+}
+
 fn rpc(action: &str) -> impl Fn(alloy::transports::TransportError) -> ChainError + '_ {
     move |e| ChainError::Rpc {
         action: action.to_string(),
@@ -130,12 +142,9 @@ pub async fn evaluation_details(
         let Some(hash) = log.transaction_hash else {
             continue;
         };
-        let tx = provider
-            .get_transaction_by_hash(hash)
+        let Some(call) = submission_call(&provider, hash)
             .await
-            .map_err(rpc("reading a submission"))?;
-        let input = tx.map(|t| alloy::consensus::Transaction::input(&t).clone());
-        let Some(call) = input.and_then(|i| Controller::submitSamplesCall::abi_decode(&i).ok())
+            .map_err(rpc("reading a submission"))?
         else {
             continue;
         };

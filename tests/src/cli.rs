@@ -73,9 +73,39 @@ fn newer_source(built: std::time::SystemTime) -> Option<PathBuf> {
         .find_map(|dir| walk(&repo().join(dir), built))
 }
 
+/// A child process killed (and reaped) on drop.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `cmd` with its stdout piped and returns it with the first value
+/// `find` takes from its stdout lines (`what` names it if none comes).
+fn spawn_until(
+    mut cmd: Command,
+    find: impl FnMut(String) -> Option<String>,
+    what: &str,
+) -> (Killed, String) {
+    let mut child = Killed(
+        cmd.stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what}: cannot start: {e}")),
+    );
+    let found = BufReader::new(child.0.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(find)
+        .unwrap_or_else(|| panic!("{what}: no address printed"));
+    (child, found)
+}
+
 /// `zkmltrack devnet` on a free port; killed on drop.
 pub struct DevnetProcess {
-    child: Child,
+    _child: Killed,
     /// Its JSON-RPC URL.
     pub url: String,
 }
@@ -83,31 +113,20 @@ pub struct DevnetProcess {
 impl DevnetProcess {
     /// Starts the chain from the release build and waits for its URL.
     pub fn start() -> DevnetProcess {
-        let mut child = Command::new(release_binary())
-            .args(["devnet", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("zkmltrack devnet starts");
-        let url = BufReader::new(child.stdout.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.strip_prefix("listening on ").map(str::to_string))
-            .expect("the devnet prints its URL");
-        DevnetProcess { child, url }
-    }
-}
-
-impl Drop for DevnetProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut cmd = Command::new(release_binary());
+        cmd.args(["devnet", "--port", "0"]).stderr(Stdio::null());
+        let (child, url) = spawn_until(
+            cmd,
+            |l| l.strip_prefix("listening on ").map(str::to_string),
+            "zkmltrack devnet",
+        );
+        DevnetProcess { _child: child, url }
     }
 }
 
 /// A `zkmltrack serve` process, killed on drop.
 pub struct ServeProcess {
-    child: Child,
+    _child: Killed,
     /// Its base URL (`http://127.0.0.1:port`).
     pub url: String,
 }
@@ -115,30 +134,22 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `zkmltrack serve --json --listen 127.0.0.1:0 <args>` and waits for its URL.
     pub fn start(workspace: &Path, args: &[&str]) -> ServeProcess {
-        let mut child = command(
+        let mut cmd = command(
             workspace,
             &[&["serve", "--json", "--listen", "127.0.0.1:0"][..], args].concat(),
             &[],
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("zkmltrack serve starts");
-        let line = BufReader::new(child.stdout.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .next()
-            .expect("serve prints its address");
-        let v: Value = serde_json::from_str(&line).expect("a JSON line");
-        let url = v["listening"].as_str().expect("listening").to_string();
-        ServeProcess { child, url }
-    }
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        );
+        cmd.stderr(Stdio::inherit());
+        let (child, url) = spawn_until(
+            cmd,
+            // Its first line is the address.
+            |l| {
+                let v: Value = serde_json::from_str(&l).expect("a JSON line");
+                Some(v["listening"].as_str().expect("listening").to_string())
+            },
+            "zkmltrack serve",
+        );
+        ServeProcess { _child: child, url }
     }
 }
 

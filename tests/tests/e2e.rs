@@ -234,6 +234,22 @@ fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
     (r.status().as_u16(), body)
 }
 
+/// POST `fields` as a model upload to the server at `base`: (status, body).
+fn upload_to(
+    agent: &ureq::Agent,
+    base: &str,
+    fields: &[(&str, Option<&str>, &[u8])],
+) -> (u16, String) {
+    let (content_type, body) = multipart(fields);
+    let mut r = agent
+        .post(format!("{base}/api/models"))
+        .header("Content-Type", &content_type)
+        .send(&body[..])
+        .expect("the server answers");
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    (r.status().as_u16(), text)
+}
+
 /// A multipart body of `fields` (name, file name, bytes).
 fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
     let boundary = "zkmltrack-test-boundary-7d2f";
@@ -410,16 +426,7 @@ fn web(url: &str, deployment: &str, demo: &Value) {
     let iris = repo().join("examples/iris");
     let model = std::fs::read(iris.join("model.onnx")).unwrap();
     let csv = std::fs::read(iris.join("eval.csv")).unwrap();
-    let post = |fields: &[(&str, Option<&str>, &[u8])]| {
-        let (content_type, body) = multipart(fields);
-        let mut r = agent
-            .post(format!("{base}/api/models"))
-            .header("Content-Type", &content_type)
-            .send(&body[..])
-            .expect("answers");
-        let text = r.body_mut().read_to_string().unwrap_or_default();
-        (r.status().as_u16(), text)
-    };
+    let post = |fields: &[(&str, Option<&str>, &[u8])]| upload_to(&agent, base, fields);
     let upload: [(&str, Option<&str>, &[u8]); 3] = [
         ("task", None, b"1"),
         ("model", Some("model.onnx"), &model),
@@ -521,13 +528,8 @@ fn web(url: &str, deployment: &str, demo: &Value) {
             "s3cret",
         ],
     );
-    let (content_type, body) = multipart(&upload);
-    let r = agent
-        .post(format!("{}/api/models", guarded.url))
-        .header("Content-Type", &content_type)
-        .send(&body[..])
-        .expect("answers");
-    assert_eq!(r.status().as_u16(), 401);
+    let (status, body) = upload_to(&agent, &guarded.url, &upload);
+    assert_eq!(status, 401, "{body}");
     let (status, _) = get(&agent, &format!("{}/api/tasks", guarded.url));
     assert_eq!(status, 200, "reading needs no token");
 }
