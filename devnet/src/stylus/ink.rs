@@ -30,7 +30,7 @@ pub const ADD_MOD_INK: u64 = 21_000;
 pub const FREE_PAGES: u16 = 2;
 /// Gas per memory page beyond the free ones (ArbWasm `pageGas()`).
 pub const PAGE_GAS: u16 = 1_000;
-/// ArbWasm `pageRamp()`: stored by ArbOS, not used by its memory model ([`memory_gas`]).
+/// ArbWasm `pageRamp()`: stored by ArbOS, not used by its memory model ([`Pages::gas_of`]).
 pub const PAGE_RAMP: u64 = 620_674_314;
 /// Maximum pages a program may use (ArbWasm `pageLimit()`).
 pub const PAGE_LIMIT: u16 = 128;
