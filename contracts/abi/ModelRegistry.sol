@@ -9,7 +9,7 @@ pragma solidity ^0.8.23;
 interface IModelRegistry  {
     function createLineage(string calldata name) external returns (uint64);
 
-    function registerVersion(uint64 lineage_id, bytes32 onnx_hash, bytes32 vk_digest, uint64 route_id, string calldata uri) external returns (uint64);
+    function registerVersion(uint64 lineage_id, bytes32 onnx_hash, bytes32 weight_hash, uint64 route_id, string calldata uri) external returns (uint64);
 
     function createTask(bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata) external returns (uint64);
 
@@ -35,7 +35,9 @@ interface IModelRegistry  {
 
     function taskCount() external view returns (uint64);
 
-    function version(uint64 version_id) external view returns (uint64, uint32, address, bytes32, bytes32, uint64, uint64, bool);
+    function versionOfWeights(bytes32 weight_hash) external view returns (uint64);
+
+    function version(uint64 version_id) external view returns (uint64, uint32, address, bytes32, bytes32, bytes32, uint64, uint64, bool);
 
     error UnknownLineage(uint64);
 
@@ -53,11 +55,9 @@ interface IModelRegistry  {
 
     error RouteUnavailable(uint64);
 
-    error VkDigestMismatch(uint64, bytes32, bytes32);
+    error WeightHashNotAFieldElement(bytes32);
 
-    error NotRouteHolder(uint64, address);
-
-    error DigestAlreadyRegistered(bytes32, uint64);
+    error WeightsAlreadyRegistered(bytes32, uint64);
 
     error InvalidRouter(address);
 
@@ -90,7 +90,7 @@ interface IModelRegistry  {
     function paused() external view returns (bool);
 
     event LineageCreated(uint64 indexed lineage_id, address indexed owner, string name);
-    event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 vk_digest, uint64 route_id, string uri);
+    event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 weight_hash, uint64 route_id, string uri);
     event VersionRevoked(uint64 indexed version_id, address indexed by);
     event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata);
     event TaskClosed(uint64 indexed task_id);

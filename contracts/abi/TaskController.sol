@@ -17,7 +17,7 @@ interface ITaskController  {
 
     function evaluation(uint64 evaluation_id) external view returns (uint64, uint64, address, uint8, uint64, uint256, uint32, uint32);
 
-    function evaluationOf(uint64 task_id, bytes32 vk_digest) external view returns (uint64);
+    function evaluationOf(uint64 task_id, bytes32 weight_hash) external view returns (uint64);
 
     function evaluationCount() external view returns (uint64);
 
@@ -58,6 +58,8 @@ interface ITaskController  {
     error VerificationUnavailable(uint64);
 
     error ProofRejected(uint64);
+
+    error WeightHashMismatch(uint64, bytes32, bytes32);
 
     error EnforcedPause();
 

@@ -15,9 +15,9 @@ interface IVerifierRouter  {
 
     function approveRoute(uint64 route_id) external;
 
-    function addReusableRoute(address verifier, address vka_store, bytes32 vka_digest) external returns (uint64);
+    function addReusableRoute(address verifier, address vka_store, bytes32 vka_digest, bytes32 package_hash, bytes calldata package_uri) external returns (uint64);
 
-    function addPlainRoute(address verifier, address holder) external returns (uint64);
+    function addPlainRoute(address verifier, bytes32 package_hash, bytes calldata package_uri) external returns (uint64);
 
     function setRouteActive(uint64 route_id, bool active) external;
 
@@ -25,9 +25,7 @@ interface IVerifierRouter  {
 
     function routeDigest(uint64 route_id) external view returns (bytes32);
 
-    function routeBinding(uint64 route_id) external view returns (bytes32, address);
-
-    function route(uint64 route_id) external view returns (uint8, address, address, bytes32, bool, bool, address);
+    function route(uint64 route_id) external view returns (uint8, address, address, bytes32, bool, bool, address, bytes32);
 
     function routeCount() external view returns (uint64);
 
@@ -54,6 +52,8 @@ interface IVerifierRouter  {
     error NotAContract(address);
 
     error VkaRegistrationFailed(address);
+
+    error MissingPackage();
 
     error RouteNotApproved(uint64);
 
@@ -82,7 +82,7 @@ interface IVerifierRouter  {
     function paused() external view returns (bool);
 
     event VerifierCodeAllowed(bytes32 indexed code_hash, bool allowed);
-    event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address holder, bool approved);
+    event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address proposer, bool approved, bytes32 package_hash, bytes package_uri);
     event RouteStatusChanged(uint64 indexed route_id, bool active);
     event RouteApproved(uint64 indexed route_id);
     event TrustedSrsSet(bytes32 srs_digest);

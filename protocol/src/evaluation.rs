@@ -1,6 +1,6 @@
 //! Evaluations: their states, the draw, the score, the leaf's domain tag.
 
-use core::cmp::Ordering;
+use core::{cmp::Ordering, ops::Range};
 
 /// An evaluation's state, as the TaskController stores it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -109,6 +109,61 @@ pub fn candidate_index(
     reduce_mod(&keccak(&candidate_preimage(seed, slot, attempt)), size)
 }
 
+/// Parameter instances of a proof: EZKL with `param_visibility = "hashed"`
+/// exposes one Poseidon hash of all the model's parameters (the version's
+/// weight commitment), before the model's inputs and outputs (EZKL 23 puts
+/// its hash modules' instances first; a proof's JSON shows the hash at
+/// index 0, equal to its witness's `processed_params.poseidon_hash`).
+pub const WEIGHT_HASHES: usize = 1;
+
+/// Where everything sits among the public instances of a proof of `samples`
+/// rows, in EZKL's order: the weight hash, every sample's inputs
+/// (`features` each), then every sample's outputs (`classes` each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstanceLayout {
+    /// Rows the proof covers.
+    pub samples: usize,
+    /// Features per row.
+    pub features: usize,
+    /// Classes (outputs) per row.
+    pub classes: usize,
+}
+
+impl InstanceLayout {
+    /// Instances in all (`None` on overflow).
+    pub const fn count(&self) -> Option<usize> {
+        let Some(per_row) = self.features.checked_add(self.classes) else {
+            return None;
+        };
+        match self.samples.checked_mul(per_row) {
+            Some(rows) => rows.checked_add(WEIGHT_HASHES),
+            None => None,
+        }
+    }
+
+    /// The index of the weight hash.
+    pub const fn weight_hash(&self) -> usize {
+        0
+    }
+
+    /// Every sample's inputs, back to back.
+    pub const fn inputs(&self) -> Range<usize> {
+        WEIGHT_HASHES..WEIGHT_HASHES + self.samples * self.features
+    }
+
+    /// Sample `j`'s inputs.
+    pub const fn sample_inputs(&self, j: usize) -> Range<usize> {
+        let from = WEIGHT_HASHES + j * self.features;
+        from..from + self.features
+    }
+
+    /// Sample `j`'s outputs.
+    pub const fn sample_outputs(&self, j: usize) -> Range<usize> {
+        let from = self.inputs().end + j * self.classes;
+        from..from + self.classes
+    }
+}
+
 /// Accuracy in basis points, rounded down (0 for no samples).
 pub fn accuracy_bps(correct: u32, samples: u32) -> u32 {
     (correct as u64 * 10_000 / (samples as u64).max(1)) as u32
@@ -211,6 +266,28 @@ mod tests {
         assert_eq!(argmax([small(0), minus_one]), Some(0));
         assert_eq!(argmax([HALF_MODULUS, small(5)]), Some(0));
         assert_eq!(argmax([]), None);
+    }
+
+    #[test]
+    fn instances_are_the_weight_hash_then_inputs_then_outputs() {
+        // Two Iris rows: the hash at 0, inputs 1..5 and 5..9, outputs 9..12
+        // and 12..15.
+        let layout = InstanceLayout {
+            samples: 2,
+            features: 4,
+            classes: 3,
+        };
+        assert_eq!(layout.count(), Some(15));
+        assert_eq!(layout.weight_hash(), 0);
+        assert_eq!(layout.inputs(), 1..9);
+        assert_eq!(layout.sample_inputs(1), 5..9);
+        assert_eq!(layout.sample_outputs(0), 9..12);
+        assert_eq!(layout.sample_outputs(1), 12..15);
+        let huge = InstanceLayout {
+            samples: usize::MAX,
+            ..layout
+        };
+        assert_eq!(huge.count(), None);
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //!   `task(uint64)` and `version(uint64)` answers, which the other contracts
 //!   decode in place;
 //! - [`router`]: the VerifierRouter's route kinds and the SRS words it pins;
-//! - [`evaluation`]: evaluation states, the provider timeout, the draw
+//! - [`evaluation`]: evaluation states, the public-instance layout (the
+//!   weight hash, inputs, outputs), the provider timeout, the draw
 //!   (`keccak256(seed ‖ slot ‖ attempt) mod size`), accuracy and the argmax
 //!   over signed field elements, and the dataset leaf's domain tag;
 //! - [`system`]: Arbitrum's system contracts (addresses and the selectors the

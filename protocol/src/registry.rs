@@ -48,16 +48,19 @@ pub mod version {
     pub const SUBMITTER: usize = 2;
     /// keccak256 of the ONNX file (bytes32).
     pub const ONNX_HASH: usize = 3;
-    /// Verifying-key digest (bytes32).
-    pub const VK_DIGEST: usize = 4;
-    /// Verifier route (uint64).
-    pub const ROUTE: usize = 5;
+    /// Weight commitment: EZKL's Poseidon hash of the model's parameters, the
+    /// proof's one parameter instance (bytes32, a field element).
+    pub const WEIGHT_HASH: usize = 4;
+    /// Verifying-key digest of the version's architecture route (bytes32).
+    pub const VK_DIGEST: usize = 5;
+    /// Verifier route, the architecture (uint64).
+    pub const ROUTE: usize = 6;
     /// Registration timestamp (uint64).
-    pub const REGISTERED_AT: usize = 6;
+    pub const REGISTERED_AT: usize = 7;
     /// Non-zero once revoked (bool).
-    pub const REVOKED: usize = 7;
+    pub const REVOKED: usize = 8;
     /// Words in the answer.
-    pub const WORDS: usize = 8;
+    pub const WORDS: usize = 9;
 }
 
 /// Calldata of `task(task_id)`.

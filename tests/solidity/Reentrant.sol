@@ -56,7 +56,7 @@ contract ReentrantVerifier {
 }
 
 interface IVerifierRouter {
-    function addReusableRoute(address verifier, address vkaStore, bytes32 vkaDigest) external returns (uint64);
+    function addReusableRoute(address verifier, address vkaStore, bytes32 vkaDigest, bytes32 packageHash, bytes calldata packageUri) external returns (uint64);
 }
 
 /// A "reusable verifier" whose `registerVka` (which the router calls, a
@@ -74,7 +74,7 @@ contract ReentrantVkaVerifier {
     function registerVka(bytes32[] calldata) external returns (bytes32) {
         registered = true;
         (bool ok, ) = address(router).call(
-            abi.encodeCall(IVerifierRouter.addReusableRoute, (address(this), address(0), bytes32(uint256(1))))
+            abi.encodeCall(IVerifierRouter.addReusableRoute, (address(this), address(0), bytes32(uint256(1)), bytes32(uint256(2)), bytes("reentrant")))
         );
         reenteredInside = ok;
         return bytes32(0);

@@ -459,10 +459,17 @@ impl Suite {
             (
                 Target::Router,
                 ALICE,
-                "addReusableRoute(address,address,bytes32)",
+                "addReusableRoute(address,address,bytes32,bytes32,bytes)",
                 calldata(
-                    "addReusableRoute(address,address,bytes32)",
-                    (VERIFIER, Address::ZERO, vka_digest()).abi_encode_params(),
+                    ADD_REUSABLE_ROUTE,
+                    (
+                        VERIFIER,
+                        Address::ZERO,
+                        vka_digest(),
+                        PACKAGE,
+                        alloy_primitives::Bytes::from_static(PACKAGE_URI.as_bytes()),
+                    )
+                        .abi_encode_params(),
                 ),
             ),
             (
@@ -474,10 +481,15 @@ impl Suite {
             (
                 Target::Router,
                 OWNER,
-                "addPlainRoute(address,address)",
+                "addPlainRoute(address,bytes32,bytes)",
                 calldata(
-                    "addPlainRoute(address,address)",
-                    (VERIFIER, ALICE).abi_encode_params(),
+                    "addPlainRoute(address,bytes32,bytes)",
+                    (
+                        VERIFIER,
+                        PACKAGE,
+                        alloy_primitives::Bytes::from_static(PACKAGE_URI.as_bytes()),
+                    )
+                        .abi_encode_params(),
                 ),
             ),
             (
@@ -511,13 +523,13 @@ impl Suite {
                 Target::Registry,
                 ALICE,
                 "registerVersion (1, route 1)",
-                register_version(ONNX, vka_digest(), 1),
+                register_version(ONNX, weights(1), 1),
             ),
             (
                 Target::Registry,
                 ALICE,
                 "registerVersion (2, route 2)",
-                register_version(B256::repeat_byte(0x22), code_hash, 2),
+                register_version(B256::repeat_byte(0x22), weights(2), 2),
             ),
             (
                 Target::Controller,
@@ -566,8 +578,15 @@ impl Suite {
                     ALICE,
                     "addReusableRoute (3)",
                     calldata(
-                        "addReusableRoute(address,address,bytes32)",
-                        (VERIFIER, Address::ZERO, digest).abi_encode_params(),
+                        ADD_REUSABLE_ROUTE,
+                        (
+                            VERIFIER,
+                            Address::ZERO,
+                            digest,
+                            PACKAGE,
+                            alloy_primitives::Bytes::from_static(PACKAGE_URI.as_bytes()),
+                        )
+                            .abi_encode_params(),
                     ),
                 ),
                 (
@@ -580,7 +599,7 @@ impl Suite {
                     Target::Registry,
                     ALICE,
                     "registerVersion (3, route 3)",
-                    register_version(digest, digest, 3),
+                    register_version(digest, weights(3), 3),
                 ),
                 (
                     Target::Registry,
@@ -698,10 +717,22 @@ fn create_task(randomness: Address, metadata: B256) -> Vec<u8> {
     )
 }
 
-fn register_version(onnx: B256, digest: B256, route: u64) -> Vec<u8> {
+/// `addReusableRoute`'s signature.
+const ADD_REUSABLE_ROUTE: &str = "addReusableRoute(address,address,bytes32,bytes32,bytes)";
+/// The architecture package every route of the fuzzed suites names.
+const PACKAGE: B256 = B256::repeat_byte(0xaa);
+/// Where that package is published.
+const PACKAGE_URI: &str = "ipfs://architecture";
+
+/// Weight commitment of version `k` of the fuzzed suites (a field element).
+fn weights(k: u64) -> B256 {
+    B256::from(U256::from(0x5eed_0000 + k))
+}
+
+fn register_version(onnx: B256, weight_hash: B256, route: u64) -> Vec<u8> {
     calldata(
         "registerVersion(uint64,bytes32,bytes32,uint64,string)",
-        (1u64, onnx, digest, route, "ipfs://model".to_string()).abi_encode_params(),
+        (1u64, onnx, weight_hash, route, "ipfs://model".to_string()).abi_encode_params(),
     )
 }
 
@@ -1031,6 +1062,7 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
                     (0..CLASSES).map(|c| felt::from_i128(if c == predicted { 5 } else { -2 })),
                 );
             }
+            inputs.insert(0, U256::from_be_bytes(weights(1).0));
             inputs.extend(outputs);
             let data = calldata(
                 "submitSamples(uint64,uint32[],bytes32[],bytes,uint256[],bytes32[])",
@@ -1072,8 +1104,15 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
                         .abi_encode_params(),
                 ),
                 1 => calldata(
-                    "addReusableRoute(address,address,bytes32)",
-                    (VERIFIER, Address::ZERO, B256::from(input.array::<32>())).abi_encode_params(),
+                    ADD_REUSABLE_ROUTE,
+                    (
+                        VERIFIER,
+                        Address::ZERO,
+                        B256::from(input.array::<32>()),
+                        B256::from(input.array::<32>()),
+                        alloy_primitives::Bytes::from_static(PACKAGE_URI.as_bytes()),
+                    )
+                        .abi_encode_params(),
                 ),
                 _ => calldata("route(uint64)", (1u64,).abi_encode_params()),
             },

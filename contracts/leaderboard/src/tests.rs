@@ -26,12 +26,22 @@ impl MockRegistry {
     fn version(
         &self,
         version_id: u64,
-    ) -> Result<(u64, u32, Address, B256, B256, u64, u64, bool), Vec<u8>> {
+    ) -> Result<(u64, u32, Address, B256, B256, B256, u64, u64, bool), Vec<u8>> {
         if version_id == 0 || version_id > 100 {
             return Err(b"unknown".to_vec());
         }
         let revoked = self.revoked.get(U64::from(version_id));
-        Ok((1, 1, Address::ZERO, B256::ZERO, B256::ZERO, 1, 0, revoked))
+        Ok((
+            1,
+            1,
+            Address::ZERO,
+            B256::ZERO,
+            B256::ZERO,
+            B256::ZERO,
+            1,
+            0,
+            revoked,
+        ))
     }
 }
 

@@ -4,19 +4,21 @@
 //! by the account that created it; each version appended to it records:
 //!
 //! - the keccak256 of the ONNX file (what was proven),
-//! - the verifying-key digest (EZKL bakes the weights into the verifying key
-//!   with `param_visibility = "fixed"`, so this is the commitment to the weights
-//!   that never reveals them),
-//! - the `VerifierRouter` route whose verifier checks the version's proofs,
+//! - the weight commitment: EZKL's Poseidon hash of the model's parameters
+//!   (`param_visibility = "hashed"`), which every proof of the version exposes
+//!   as a public instance and which never reveals the weights,
+//! - the `VerifierRouter` route of its architecture (the verifying key commits
+//!   to the graph and settings, not to the weights, so any number of versions
+//!   share one approved route) and that route's digest,
 //! - a metadata URI, the submitter and the block timestamp.
 //!
-//! Registration asks the router for the route's digest and holder, and
-//! refuses a version whose digest differs, a caller who is not the route's
-//! holder, and a digest some version already registered: a version can only
-//! point at a verifier for its own key, and nobody can claim another owner's
-//! key (or lock them out of a task by evaluating it first). Versions are never
-//! overwritten; the contract owner or the submitter may
-//! revoke one. Governance: OpenZeppelin `Ownable2Step` and `Pausable`.
+//! Registration asks the router whether the route serves (exists, approved,
+//! active) and refuses a weight commitment some version already registered:
+//! nobody can claim another participant's weights (or lock them out of a task
+//! by evaluating them first). Anyone may register on an approved route; no
+//! weights are handed to anyone. Versions are never overwritten; the contract
+//! owner or the submitter may revoke one. Governance: OpenZeppelin
+//! `Ownable2Step` and `Pausable`.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
 // `#[entrypoint]` generates undocumented items (the wasm32 `user_entrypoint`, the ABI export).
 #![cfg_attr(
@@ -43,7 +45,7 @@ use stylus_sdk::{
 };
 
 pub use sol::*;
-use zkmltrack_common::id_index;
+use zkmltrack_common::{felt, id_index};
 
 pub use zkmltrack_common::protocol::registry::{
     limits::{MAX_CLASSES, MAX_DRAW_DELAY, MAX_FEATURES, MAX_SAMPLES, MAX_SCALE, MIN_CLASSES},
@@ -69,11 +71,11 @@ mod sol {
         /// * `number` - Its number within the lineage (1, 2, ...).
         /// * `submitter` - Account that registered it.
         /// * `onnx_hash` - keccak256 of the ONNX file.
-        /// * `vk_digest` - Digest of the verifying key (the weights commitment).
-        /// * `route_id` - VerifierRouter route that verifies its proofs.
+        /// * `weight_hash` - The weight commitment (EZKL's parameter hash).
+        /// * `route_id` - VerifierRouter route of its architecture.
         /// * `uri` - Metadata URI.
         #[derive(Debug)]
-        event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 vk_digest, uint64 route_id, string uri);
+        event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 weight_hash, uint64 route_id, string uri);
 
         /// Emitted when a version is revoked.
         ///
@@ -160,27 +162,19 @@ mod sol {
         #[derive(Debug)]
         error RouteUnavailable(uint64 route_id);
 
-        /// The route verifies another verifying key than the version declares.
+        /// The weight commitment is not a BN254 field element, so no proof
+        /// could ever carry it.
         ///
-        /// * `route_id` - The route.
-        /// * `declared` - Digest given for the version.
-        /// * `routed` - Digest the route verifies against.
+        /// * `weight_hash` - The value given.
         #[derive(Debug)]
-        error VkDigestMismatch(uint64 route_id, bytes32 declared, bytes32 routed);
+        error WeightHashNotAFieldElement(bytes32 weight_hash);
 
-        /// Only the route's holder may register a version on it.
+        /// A version with this weight commitment is already registered.
         ///
-        /// * `route_id` - The route.
-        /// * `holder` - Its holder.
-        #[derive(Debug)]
-        error NotRouteHolder(uint64 route_id, address holder);
-
-        /// A version with this verifying-key digest is already registered.
-        ///
-        /// * `vk_digest` - The digest.
+        /// * `weight_hash` - The commitment.
         /// * `version_id` - The version that holds it.
         #[derive(Debug)]
-        error DigestAlreadyRegistered(bytes32 vk_digest, uint64 version_id);
+        error WeightsAlreadyRegistered(bytes32 weight_hash, uint64 version_id);
 
         /// A task parameter is out of range.
         ///
@@ -224,9 +218,9 @@ mod router_interface {
     stylus_sdk::prelude::sol_interface! {
         /// The part of the VerifierRouter the registry uses.
         interface IVerifierRouter {
-            /// Digest and holder of a route; reverts if the route is unknown,
-            /// awaiting approval or disabled.
-            function routeBinding(uint64 route_id) external view returns (bytes32, address);
+            /// The digest a route verifies against; reverts if the route is
+            /// unknown, awaiting approval or disabled.
+            function routeDigest(uint64 route_id) external view returns (bytes32);
         }
     }
 }
@@ -251,12 +245,10 @@ pub enum Error {
     EmptyName(EmptyName),
     /// See [`RouteUnavailable`].
     RouteUnavailable(RouteUnavailable),
-    /// See [`VkDigestMismatch`].
-    VkDigestMismatch(VkDigestMismatch),
-    /// See [`NotRouteHolder`].
-    NotRouteHolder(NotRouteHolder),
-    /// See [`DigestAlreadyRegistered`].
-    DigestAlreadyRegistered(DigestAlreadyRegistered),
+    /// See [`WeightHashNotAFieldElement`].
+    WeightHashNotAFieldElement(WeightHashNotAFieldElement),
+    /// See [`WeightsAlreadyRegistered`].
+    WeightsAlreadyRegistered(WeightsAlreadyRegistered),
     /// See [`InvalidRouter`].
     InvalidRouter(InvalidRouter),
     /// See [`InvalidTaskParameter`].
@@ -297,9 +289,11 @@ pub struct Version {
     submitter: StorageAddress,
     /// keccak256 of the ONNX file.
     onnx_hash: StorageB256,
-    /// Verifying-key digest, the commitment to the weights.
+    /// Weight commitment (EZKL's Poseidon hash of the parameters).
+    weight_hash: StorageB256,
+    /// Verifying-key digest of its route (the architecture).
     vk_digest: StorageB256,
-    /// VerifierRouter route that verifies its proofs.
+    /// VerifierRouter route (the architecture) that verifies its proofs.
     route_id: StorageU64,
     /// Block timestamp of the registration.
     registered_at: StorageU64,
@@ -346,8 +340,8 @@ pub struct ModelRegistry {
     lineages: StorageVec<Lineage>,
     /// Versions; id `n` is at index `n - 1`.
     versions: StorageVec<Version>,
-    /// The version registered with each verifying-key digest (0: none).
-    digest_versions: StorageMap<B256, StorageU64>,
+    /// The version registered with each weight commitment (0: none).
+    weight_versions: StorageMap<B256, StorageU64>,
     /// Evaluation tasks; id `n` is at index `n - 1`.
     tasks: StorageVec<Task>,
 }
@@ -355,9 +349,9 @@ pub struct ModelRegistry {
 zkmltrack_common::governance!(ModelRegistry, Error);
 
 /// What `version(id)` returns: lineage id, number, submitter, ONNX hash,
-/// VK digest, route id, registration timestamp, revoked (word indices:
-/// `zkmltrack_protocol::registry::version`; a test pins them).
-pub type VersionInfo = (u64, u32, Address, B256, B256, u64, u64, bool);
+/// weight hash, VK digest, route id, registration timestamp, revoked (word
+/// indices: `zkmltrack_protocol::registry::version`; a test pins them).
+pub type VersionInfo = (u64, u32, Address, B256, B256, B256, u64, u64, bool);
 
 /// What `task(id)` returns: creator, root, dataset size, feature count, class
 /// count, scale, samples, draw delay, randomness provider, closed (word
@@ -414,16 +408,19 @@ impl ModelRegistry {
         Ok(lineage_id)
     }
 
-    /// Appends a version to a lineage the caller owns and returns its global id.
+    /// Appends a version to a lineage the caller owns and returns its global
+    /// id: `weight_hash` is the parameter hash every proof of the version
+    /// carries, `route_id` an approved, active route of its architecture.
     ///
     /// # Errors
     /// * [`Error::UnknownLineage`] - no such lineage.
     /// * [`Error::NotLineageOwner`] - the caller does not own it.
-    /// * [`Error::EmptyCommitment`] - `onnx_hash` or `vk_digest` is zero.
-    /// * [`Error::RouteUnavailable`] - the router refused the route.
-    /// * [`Error::VkDigestMismatch`] - the route verifies another key.
-    /// * [`Error::NotRouteHolder`] - the caller does not hold the route.
-    /// * [`Error::DigestAlreadyRegistered`] - a version already holds the digest.
+    /// * [`Error::EmptyCommitment`] - `onnx_hash` or `weight_hash` is zero.
+    /// * [`Error::WeightHashNotAFieldElement`] - `weight_hash` is not below p.
+    /// * [`Error::RouteUnavailable`] - the router refused the route (unknown,
+    ///   awaiting approval, disabled).
+    /// * [`Error::WeightsAlreadyRegistered`] - a version already holds the
+    ///   weight commitment.
     /// * [`Error::EnforcedPause`] - the registry is paused.
     ///
     /// # Events
@@ -432,7 +429,7 @@ impl ModelRegistry {
         &mut self,
         lineage_id: u64,
         onnx_hash: B256,
-        vk_digest: B256,
+        weight_hash: B256,
         route_id: u64,
         uri: String,
     ) -> Result<u64, Error> {
@@ -445,35 +442,30 @@ impl ModelRegistry {
                 owner,
             }));
         }
-        if onnx_hash.is_zero() || vk_digest.is_zero() {
+        if onnx_hash.is_zero() || weight_hash.is_zero() {
             return Err(Error::EmptyCommitment(EmptyCommitment {}));
         }
+        if U256::from_be_bytes(weight_hash.0) >= felt::MODULUS {
+            return Err(Error::WeightHashNotAFieldElement(
+                WeightHashNotAFieldElement { weight_hash },
+            ));
+        }
         let router = IVerifierRouter::new(self.router.get());
-        let (routed, holder) = router
-            .route_binding(&*self, route_id)
+        let vk_digest = router
+            .route_digest(&*self, route_id)
             .map_err(|_| Error::RouteUnavailable(RouteUnavailable { route_id }))?;
-        if routed != vk_digest {
-            return Err(Error::VkDigestMismatch(VkDigestMismatch {
-                route_id,
-                declared: vk_digest,
-                routed,
-            }));
-        }
-        if holder != sender {
-            return Err(Error::NotRouteHolder(NotRouteHolder { route_id, holder }));
-        }
-        let existing = self.digest_versions.get(vk_digest).to::<u64>();
+        let existing = self.version_of_weights(weight_hash);
         if existing != 0 {
-            return Err(Error::DigestAlreadyRegistered(DigestAlreadyRegistered {
-                vk_digest,
+            return Err(Error::WeightsAlreadyRegistered(WeightsAlreadyRegistered {
+                weight_hash,
                 version_id: existing,
             }));
         }
 
         let timestamp = self.vm().block_timestamp();
         let version_id = self.versions.len() as u64 + 1;
-        self.digest_versions
-            .setter(vk_digest)
+        self.weight_versions
+            .setter(weight_hash)
             .set(U64::from(version_id));
         let mut lineage = self.lineages.setter(lineage_id - 1).expect("checked above");
         lineage.versions.push(U64::from(version_id));
@@ -483,6 +475,7 @@ impl ModelRegistry {
         version.number.set(U32::from(number));
         version.submitter.set(sender);
         version.onnx_hash.set(onnx_hash);
+        version.weight_hash.set(weight_hash);
         version.vk_digest.set(vk_digest);
         version.route_id.set(U64::from(route_id));
         version.registered_at.set(U64::from(timestamp));
@@ -494,7 +487,7 @@ impl ModelRegistry {
                 number,
                 submitter: sender,
                 onnx_hash,
-                vk_digest,
+                weight_hash,
                 route_id,
                 uri,
             },
@@ -731,8 +724,13 @@ impl ModelRegistry {
         self.tasks.len() as u64
     }
 
-    /// A version's lineage id, number, submitter, ONNX hash, VK digest, route id,
-    /// registration timestamp and revocation flag.
+    /// The version registered with a weight commitment, 0 for none.
+    pub fn version_of_weights(&self, weight_hash: B256) -> u64 {
+        self.weight_versions.get(weight_hash).to()
+    }
+
+    /// A version's lineage id, number, submitter, ONNX hash, weight hash, VK
+    /// digest, route id, registration timestamp and revocation flag.
     ///
     /// # Errors
     /// * [`Error::UnknownVersion`] - no such version.
@@ -746,6 +744,7 @@ impl ModelRegistry {
             v.number.get().to(),
             v.submitter.get(),
             v.onnx_hash.get(),
+            v.weight_hash.get(),
             v.vk_digest.get(),
             v.route_id.get().to(),
             v.registered_at.get().to(),

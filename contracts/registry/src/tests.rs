@@ -4,55 +4,52 @@ use alloy_primitives::{Address, B256};
 use motsu::prelude::*;
 use stylus_sdk::{
     prelude::*,
-    storage::{StorageAddress, StorageB256, StorageMap},
+    storage::{StorageB256, StorageMap},
 };
 
 use super::*;
 
-/// A VerifierRouter stand-in: `routeBinding` answers from a table, reverting
-/// for unknown routes.
+/// A VerifierRouter stand-in: `routeDigest` answers from a table, reverting
+/// for unknown routes (as the router does for unapproved or disabled ones).
 #[storage]
 struct MockRouter {
     digests: StorageMap<u64, StorageB256>,
-    holders: StorageMap<u64, StorageAddress>,
 }
 
 unsafe impl TopLevelStorage for MockRouter {}
 
 #[public]
 impl MockRouter {
-    fn set_route(&mut self, route_id: u64, digest: B256, holder: Address) {
+    fn set_route(&mut self, route_id: u64, digest: B256) {
         self.digests.setter(route_id).set(digest);
-        self.holders.setter(route_id).set(holder);
     }
 
-    fn route_binding(&self, route_id: u64) -> Result<(B256, Address), Vec<u8>> {
+    fn route_digest(&self, route_id: u64) -> Result<B256, Vec<u8>> {
         let digest = self.digests.get(route_id);
         if digest.is_zero() {
             return Err(b"unknown route".to_vec());
         }
-        Ok((digest, self.holders.get(route_id)))
+        Ok(digest)
     }
 }
 
 const ONNX: B256 = B256::repeat_byte(0x11);
 const DIGEST: B256 = B256::repeat_byte(0x22);
 const DIGEST_2: B256 = B256::repeat_byte(0x44);
+/// Weight commitments (field elements).
+const WEIGHTS: B256 = B256::repeat_byte(0x05);
+const WEIGHTS_2: B256 = B256::repeat_byte(0x06);
+const WEIGHTS_3: B256 = B256::repeat_byte(0x07);
 
 /// Deploys the registry; routes 1 and 2 (digests [`DIGEST`], [`DIGEST_2`])
-/// are held by `holder`.
-fn setup(
-    registry: &Contract<ModelRegistry>,
-    router: &Contract<MockRouter>,
-    owner: Address,
-    holder: Address,
-) {
+/// serve.
+fn setup(registry: &Contract<ModelRegistry>, router: &Contract<MockRouter>, owner: Address) {
     registry
         .sender(owner)
         .constructor(owner, router.address())
         .motsu_unwrap();
-    router.sender(owner).set_route(1, DIGEST, holder);
-    router.sender(owner).set_route(2, DIGEST_2, holder);
+    router.sender(owner).set_route(1, DIGEST);
+    router.sender(owner).set_route(2, DIGEST_2);
 }
 
 #[motsu::test]
@@ -62,7 +59,7 @@ fn registers_versions_in_a_lineage(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner, alice);
+    setup(&registry, &router, owner);
     let lineage = registry
         .sender(alice)
         .create_lineage("iris-mlp".into())
@@ -74,13 +71,14 @@ fn registers_versions_in_a_lineage(
         name: "iris-mlp".into(),
     });
 
+    // Two versions (two weight commitments) of one architecture route.
     let v1 = registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST, 1, "ipfs://v1".into())
+        .register_version(1, ONNX, WEIGHTS, 1, "ipfs://v1".into())
         .motsu_unwrap();
     let v2 = registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST_2, 2, "ipfs://v2".into())
+        .register_version(1, ONNX, WEIGHTS_2, 1, "ipfs://v2".into())
         .motsu_unwrap();
     assert_eq!((v1, v2), (1, 2));
     registry.assert_emitted(&VersionRegistered {
@@ -89,25 +87,27 @@ fn registers_versions_in_a_lineage(
         number: 2,
         submitter: alice,
         onnx_hash: ONNX,
-        vk_digest: DIGEST_2,
-        route_id: 2,
+        weight_hash: WEIGHTS_2,
+        route_id: 1,
         uri: "ipfs://v2".into(),
     });
-    let (lineage_id, number, submitter, onnx, digest, route, _timestamp, revoked) =
+    let (lineage_id, number, submitter, onnx, weights, digest, route, _timestamp, revoked) =
         registry.sender(alice).version(2).motsu_unwrap();
     assert_eq!(
-        (lineage_id, number, submitter, onnx, digest, route, revoked),
-        (1, 2, alice, ONNX, DIGEST_2, 2, false)
+        (lineage_id, number, submitter, onnx, weights, digest, route, revoked),
+        (1, 2, alice, ONNX, WEIGHTS_2, DIGEST, 1, false)
     );
-    // One version per verifying key: registering it again is refused.
+    assert_eq!(registry.sender(alice).version_of_weights(WEIGHTS_2), 2);
+    assert_eq!(registry.sender(alice).version_of_weights(WEIGHTS_3), 0);
+    // One version per weight commitment: registering it again is refused.
     let err = registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST, 1, "ipfs://v3".into())
+        .register_version(1, ONNX, WEIGHTS, 2, "ipfs://v3".into())
         .motsu_unwrap_err();
     assert!(matches!(
         err,
-        Error::DigestAlreadyRegistered(DigestAlreadyRegistered { vk_digest, version_id: 1 })
-            if vk_digest == DIGEST
+        Error::WeightsAlreadyRegistered(WeightsAlreadyRegistered { weight_hash, version_id: 1 })
+            if weight_hash == WEIGHTS
     ));
     assert_eq!(registry.sender(alice).lineage(1).motsu_unwrap(), (alice, 2));
     assert_eq!(
@@ -126,7 +126,7 @@ fn rejects_bad_registrations_and_leaves_state_unchanged(
     alice: Address,
     mallory: Address,
 ) {
-    setup(&registry, &router, owner, alice);
+    setup(&registry, &router, owner);
     registry
         .sender(alice)
         .create_lineage("m".into())
@@ -134,14 +134,14 @@ fn rejects_bad_registrations_and_leaves_state_unchanged(
 
     let err = registry
         .sender(mallory)
-        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .register_version(1, ONNX, WEIGHTS, 1, String::new())
         .motsu_unwrap_err();
     assert!(
         matches!(err, Error::NotLineageOwner(NotLineageOwner { account, owner }) if account == mallory && owner == alice)
     );
     let err = registry
         .sender(alice)
-        .register_version(9, ONNX, DIGEST, 1, String::new())
+        .register_version(9, ONNX, WEIGHTS, 1, String::new())
         .motsu_unwrap_err();
     assert!(matches!(
         err,
@@ -149,51 +149,41 @@ fn rejects_bad_registrations_and_leaves_state_unchanged(
     ));
     let err = registry
         .sender(alice)
-        .register_version(1, B256::ZERO, DIGEST, 1, String::new())
+        .register_version(1, B256::ZERO, WEIGHTS, 1, String::new())
         .motsu_unwrap_err();
     assert!(matches!(err, Error::EmptyCommitment(_)));
     let err = registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST, 7, String::new())
+        .register_version(1, ONNX, B256::ZERO, 1, String::new())
+        .motsu_unwrap_err();
+    assert!(matches!(err, Error::EmptyCommitment(_)));
+    // p itself: no proof can carry it.
+    let modulus = B256::from(felt::MODULUS);
+    let err = registry
+        .sender(alice)
+        .register_version(1, ONNX, modulus, 1, String::new())
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::WeightHashNotAFieldElement(WeightHashNotAFieldElement { weight_hash }) if weight_hash == modulus
+    ));
+    let err = registry
+        .sender(alice)
+        .register_version(1, ONNX, WEIGHTS, 7, String::new())
         .motsu_unwrap_err();
     assert!(matches!(
         err,
         Error::RouteUnavailable(RouteUnavailable { route_id: 7 })
     ));
-    let other = B256::repeat_byte(0x33);
-    let err = registry
-        .sender(alice)
-        .register_version(1, ONNX, other, 1, String::new())
-        .motsu_unwrap_err();
-    assert!(
-        matches!(err, Error::VkDigestMismatch(VkDigestMismatch { route_id: 1, declared, routed }) if declared == other && routed == DIGEST)
-    );
     let err = registry
         .sender(alice)
         .create_lineage(String::new())
         .motsu_unwrap_err();
     assert!(matches!(err, Error::EmptyName(_)));
-    // Mallory cannot claim Alice's key through her route, even in her own lineage.
-    registry
-        .sender(mallory)
-        .create_lineage("squat".into())
-        .motsu_unwrap();
-    let err = registry
-        .sender(mallory)
-        .register_version(2, ONNX, DIGEST, 1, String::new())
-        .motsu_unwrap_err();
-    assert!(matches!(
-        err,
-        Error::NotRouteHolder(NotRouteHolder { route_id: 1, holder }) if holder == alice
-    ));
-
+    // Nothing was registered by the refused calls.
     assert_eq!(registry.sender(alice).version_count(), 0);
-    assert_eq!(registry.sender(alice).lineage_count(), 2);
+    assert_eq!(registry.sender(alice).lineage_count(), 1);
     assert_eq!(registry.sender(alice).lineage(1).motsu_unwrap(), (alice, 0));
-    assert_eq!(
-        registry.sender(alice).lineage(2).motsu_unwrap(),
-        (mallory, 0)
-    );
     assert!(matches!(
         registry.sender(alice).version(1).motsu_unwrap_err(),
         Error::UnknownVersion(_)
@@ -205,6 +195,40 @@ fn rejects_bad_registrations_and_leaves_state_unchanged(
             .motsu_unwrap_err(),
         Error::UnknownVersion(_)
     ));
+
+    // Mallory cannot claim Alice's weight commitment, even in her own
+    // lineage and on another route; her own weights register on Alice's
+    // architecture route (anyone may use an approved route).
+    registry
+        .sender(alice)
+        .register_version(1, ONNX, WEIGHTS, 1, String::new())
+        .motsu_unwrap();
+    registry
+        .sender(mallory)
+        .create_lineage("squat".into())
+        .motsu_unwrap();
+    for route in [1, 2] {
+        let err = registry
+            .sender(mallory)
+            .register_version(2, ONNX, WEIGHTS, route, String::new())
+            .motsu_unwrap_err();
+        assert!(matches!(
+            err,
+            Error::WeightsAlreadyRegistered(WeightsAlreadyRegistered { weight_hash, version_id: 1 }) if weight_hash == WEIGHTS
+        ));
+    }
+    assert_eq!(registry.sender(alice).version_count(), 1);
+    assert_eq!(
+        registry.sender(mallory).lineage(2).motsu_unwrap(),
+        (mallory, 0)
+    );
+    assert_eq!(
+        registry
+            .sender(mallory)
+            .register_version(2, ONNX, WEIGHTS_2, 1, String::new())
+            .motsu_unwrap(),
+        2
+    );
 }
 
 #[motsu::test]
@@ -215,18 +239,18 @@ fn submitter_or_owner_revokes_once(
     alice: Address,
     mallory: Address,
 ) {
-    setup(&registry, &router, owner, alice);
+    setup(&registry, &router, owner);
     registry
         .sender(alice)
         .create_lineage("m".into())
         .motsu_unwrap();
     registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .register_version(1, ONNX, WEIGHTS, 1, String::new())
         .motsu_unwrap();
     registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST_2, 2, String::new())
+        .register_version(1, ONNX, WEIGHTS_2, 2, String::new())
         .motsu_unwrap();
 
     let err = registry
@@ -236,14 +260,14 @@ fn submitter_or_owner_revokes_once(
     assert!(
         matches!(err, Error::NotVersionAdmin(NotVersionAdmin { account }) if account == mallory)
     );
-    assert!(!registry.sender(alice).version(1).motsu_unwrap().7);
+    assert!(!registry.sender(alice).version(1).motsu_unwrap().8);
 
     registry.sender(alice).revoke_version(1).motsu_unwrap();
     registry.assert_emitted(&VersionRevoked {
         version_id: 1,
         by: alice,
     });
-    assert!(registry.sender(alice).version(1).motsu_unwrap().7);
+    assert!(registry.sender(alice).version(1).motsu_unwrap().8);
     let err = registry.sender(owner).revoke_version(1).motsu_unwrap_err();
     assert!(matches!(
         err,
@@ -268,14 +292,14 @@ fn pause_stops_registration_but_not_revocation(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner, alice);
+    setup(&registry, &router, owner);
     registry
         .sender(alice)
         .create_lineage("m".into())
         .motsu_unwrap();
     registry
         .sender(alice)
-        .register_version(1, ONNX, DIGEST, 1, String::new())
+        .register_version(1, ONNX, WEIGHTS, 1, String::new())
         .motsu_unwrap();
 
     assert!(matches!(
@@ -294,7 +318,7 @@ fn pause_stops_registration_but_not_revocation(
     assert!(matches!(
         registry
             .sender(alice)
-            .register_version(1, ONNX, DIGEST, 1, String::new())
+            .register_version(1, ONNX, WEIGHTS, 1, String::new())
             .motsu_unwrap_err(),
         Error::EnforcedPause(_)
     ));
@@ -321,7 +345,7 @@ fn governance_is_owner_only_and_two_step(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner, alice);
+    setup(&registry, &router, owner);
     registry.assert_emitted(&RouterSet {
         router: router.address(),
     });
@@ -349,7 +373,7 @@ fn creates_tasks_and_refuses_out_of_range_parameters(
     owner: Address,
     alice: Address,
 ) {
-    setup(&registry, &router, owner, alice);
+    setup(&registry, &router, owner);
     let provider = Address::repeat_byte(0x77);
     let id = registry
         .sender(alice)
@@ -442,7 +466,7 @@ fn creator_or_owner_closes_a_task_once(
     alice: Address,
     mallory: Address,
 ) {
-    setup(&registry, &router, owner, alice);
+    setup(&registry, &router, owner);
     registry
         .sender(alice)
         .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, B256::ZERO)
@@ -538,7 +562,7 @@ fn answers_are_laid_out_as_the_protocol_says() {
     );
 
     let submitter = Address::repeat_byte(0xe3);
-    let info: VersionInfo = (5, 2, submitter, ONNX, DIGEST, 6, 77, true);
+    let info: VersionInfo = (5, 2, submitter, ONNX, WEIGHTS, DIGEST, 6, 77, true);
     let out = info.abi_encode_params();
     assert_eq!(out.len(), 32 * version::WORDS);
     for (index, value) in [
@@ -555,6 +579,10 @@ fn answers_are_laid_out_as_the_protocol_says() {
         U256::from_be_slice(submitter.into_word().as_slice())
     );
     assert_eq!(word(&out, version::ONNX_HASH), U256::from_be_bytes(ONNX.0));
+    assert_eq!(
+        word(&out, version::WEIGHT_HASH),
+        U256::from_be_bytes(WEIGHTS.0)
+    );
     assert_eq!(
         word(&out, version::VK_DIGEST),
         U256::from_be_bytes(DIGEST.0)

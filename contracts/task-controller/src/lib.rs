@@ -10,7 +10,7 @@
 //!
 //! An *evaluation* goes through commit, draw, submit:
 //! 1. the submitter of a model version opens it (`open_evaluation`); a model,
-//!    identified by its verifying-key digest, is evaluated at most once per task;
+//!    identified by its weight commitment, is evaluated at most once per task;
 //! 2. the seed is fixed only afterwards, so it cannot be ground: by default from
 //!    the hash of the L2 block `draw_delay` blocks after the commitment (ArbSys),
 //!    drawable by anyone within 256 blocks (otherwise the evaluation expires);
@@ -19,8 +19,11 @@
 //! 3. the participant submits the drawn samples in order, one or several per
 //!    EZKL proof: for each, the label and the Merkle path of the leaf recomputed
 //!    from the proof's public inputs (so the inputs are the dataset's features by
-//!    construction); the router verifies the proof against the version's key;
-//!    the argmax of the public outputs is compared with the label;
+//!    construction); the proof's parameter-hash instance must be the
+//!    version's weight commitment (so the proved model is the registered one);
+//!    the router verifies the proof against the key of the version's
+//!    architecture route; the argmax of the public outputs is compared with
+//!    the label;
 //! 4. after the last sample the accuracy is final and the evaluation is filed
 //!    in the task's leaderboard, kept by the Leaderboard program (a program of
 //!    its own so that this one stays under Stylus' 24 KB code limit).
@@ -193,13 +196,13 @@ mod sol {
         #[derive(Debug)]
         error NotAuthorized(address account, address expected);
 
-        /// This model (verifying key) was already evaluated on this task.
+        /// This model (weight commitment) was already evaluated on this task.
         ///
         /// * `task_id` - The task.
-        /// * `vk_digest` - The model's verifying-key digest.
+        /// * `weight_hash` - The model's weight commitment.
         /// * `evaluation_id` - Its evaluation.
         #[derive(Debug)]
-        error AlreadyEvaluated(uint64 task_id, bytes32 vk_digest, uint64 evaluation_id);
+        error AlreadyEvaluated(uint64 task_id, bytes32 weight_hash, uint64 evaluation_id);
 
         /// The evaluation is not in the status this call needs.
         ///
@@ -228,7 +231,8 @@ mod sol {
         #[derive(Debug)]
         error BadSampleCount(uint64 evaluation_id, uint32 remaining);
 
-        /// The proof's public instances do not hold `count * (features + classes)` values.
+        /// The proof's public instances do not hold `count * (features + classes) + 1`
+        /// values (inputs, the weight hash, outputs).
         ///
         /// * `expected` - Expected number of instances.
         /// * `actual` - Number given.
@@ -271,6 +275,15 @@ mod sol {
         /// * `evaluation_id` - The evaluation.
         #[derive(Debug)]
         error ProofRejected(uint64 evaluation_id);
+
+        /// The proof's parameter-hash instance is not the version's weight
+        /// commitment: it proves other weights.
+        ///
+        /// * `version_id` - The version evaluated.
+        /// * `expected` - Its weight commitment.
+        /// * `actual` - The hash the proof carries.
+        #[derive(Debug)]
+        error WeightHashMismatch(uint64 version_id, bytes32 expected, bytes32 actual);
     }
 }
 
@@ -313,6 +326,8 @@ pub enum Error {
     VerificationUnavailable(VerificationUnavailable),
     /// See [`ProofRejected`].
     ProofRejected(ProofRejected),
+    /// See [`WeightHashMismatch`].
+    WeightHashMismatch(WeightHashMismatch),
     /// The suite is paused: the ModelRegistry's owner paused it (OpenZeppelin
     /// `Pausable`'s error), or the registry did not answer `paused()`.
     EnforcedPause(EnforcedPause),
@@ -377,7 +392,7 @@ pub struct TaskController {
     leaderboard: StorageAddress,
     /// Evaluations; id `n` is at index `n - 1`.
     evaluations: StorageVec<Evaluation>,
-    /// Evaluation id per `keccak256(task_id, vk_digest)`: one per model and task.
+    /// Evaluation id per `keccak256(task_id, weight_hash)`: one per model and task.
     evaluated: StorageMap<B256, StorageU64>,
 }
 
@@ -436,7 +451,11 @@ impl TaskController {
         if task.closed {
             return Err(Error::TaskIsClosed(TaskIsClosed { task_id }));
         }
-        let (submitter, vk_digest, _) = self.live_version(version_id)?;
+        let LiveVersion {
+            submitter,
+            weight_hash,
+            ..
+        } = self.live_version(version_id)?;
         let sender = self.vm().msg_sender();
         if sender != submitter {
             return Err(Error::NotAuthorized(NotAuthorized {
@@ -444,12 +463,12 @@ impl TaskController {
                 expected: submitter,
             }));
         }
-        let key = evaluated_key(self, task_id, vk_digest);
+        let key = evaluated_key(self, task_id, weight_hash);
         let previous = self.evaluated.get(key).to::<u64>();
         if previous != 0 {
             return Err(Error::AlreadyEvaluated(AlreadyEvaluated {
                 task_id,
-                vk_digest,
+                weight_hash,
                 evaluation_id: previous,
             }));
         }
@@ -514,9 +533,9 @@ impl TaskController {
                 }));
             }
             let version_id = self.evaluation_ref(evaluation_id)?.version_id.get().to();
-            let vk_digest = word(&self.version_words(version_id)?, version::VK_DIGEST).into();
+            let weight_hash = word(&self.version_words(version_id)?, version::WEIGHT_HASH).into();
             self.evaluated
-                .setter(evaluated_key(self, task_id, vk_digest))
+                .setter(evaluated_key(self, task_id, weight_hash))
                 .set(U64::ZERO);
             return self.expire(evaluation_id);
         }
@@ -644,7 +663,12 @@ impl TaskController {
             })
             .into());
         }
-        let expected = count * (features + classes);
+        let layout = InstanceLayout {
+            samples: count,
+            features,
+            classes,
+        };
+        let expected = layout.count().unwrap_or(usize::MAX);
         if instances.len() != expected {
             return Err(Error::InstanceCountMismatch(InstanceCountMismatch {
                 expected: expected as u32,
@@ -652,7 +676,21 @@ impl TaskController {
             })
             .into());
         }
-        let (_, vk_digest, route_id) = self.live_version(version_id)?;
+        let LiveVersion {
+            weight_hash,
+            vk_digest,
+            route_id,
+            ..
+        } = self.live_version(version_id)?;
+        let proved = B256::from(instances[layout.weight_hash()]);
+        if proved != weight_hash {
+            return Err(Error::WeightHashMismatch(WeightHashMismatch {
+                version_id,
+                expected: weight_hash,
+                actual: proved,
+            })
+            .into());
+        }
 
         let mut indices = Vec::with_capacity(count);
         let mut correct = 0u32;
@@ -661,13 +699,13 @@ impl TaskController {
                 return Err(Error::InvalidLabel(InvalidLabel { label }).into());
             }
             indices.push(self.take_index(evaluation_id, seed, first_slot + j as u32, size)?);
-            let outputs_at = count * features + j * classes;
-            let outputs = &instances[outputs_at..outputs_at + classes];
+            let outputs_at = layout.sample_outputs(j);
+            let outputs = &instances[outputs_at.clone()];
             // Defence in depth: a non-canonical output would win argmax; EZKL's
             // verifiers refuse it too, an owner-added plain verifier might not.
             if let Some(k) = outputs.iter().position(|x| *x >= felt::MODULUS) {
                 return Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement {
-                    position: (outputs_at + k) as u32,
+                    position: (outputs_at.start + k) as u32,
                 })
                 .into());
             }
@@ -681,7 +719,7 @@ impl TaskController {
             features,
             indices,
             labels,
-            &instances,
+            &instances[layout.inputs()],
             merkle_proofs,
         )?;
 
@@ -769,10 +807,10 @@ impl TaskController {
         ))
     }
 
-    /// The evaluation of a model (by verifying-key digest) on a task, 0 if none.
-    pub fn evaluation_of(&self, task_id: u64, vk_digest: B256) -> u64 {
+    /// The evaluation of a model (by weight commitment) on a task, 0 if none.
+    pub fn evaluation_of(&self, task_id: u64, weight_hash: B256) -> u64 {
         self.evaluated
-            .get(evaluated_key(self, task_id, vk_digest))
+            .get(evaluated_key(self, task_id, weight_hash))
             .to()
     }
 
@@ -793,13 +831,25 @@ impl TaskController {
     }
 }
 
-use evaluation::accuracy_bps;
+use evaluation::{accuracy_bps, InstanceLayout};
 
-/// `keccak256(task_id, vk_digest)`, the one-evaluation-per-model key.
-fn evaluated_key(controller: &TaskController, task_id: u64, vk_digest: B256) -> B256 {
+/// A registered, unrevoked version as the controller reads it.
+struct LiveVersion {
+    /// Who registered it (the only account that evaluates it).
+    submitter: Address,
+    /// Its weight commitment.
+    weight_hash: B256,
+    /// Its architecture route's digest.
+    vk_digest: B256,
+    /// Its architecture route.
+    route_id: u64,
+}
+
+/// `keccak256(task_id, weight_hash)`, the one-evaluation-per-model key.
+fn evaluated_key(controller: &TaskController, task_id: u64, weight_hash: B256) -> B256 {
     let mut buf = [0u8; 64];
     buf[24..32].copy_from_slice(&task_id.to_be_bytes());
-    buf[32..].copy_from_slice(&vk_digest.0);
+    buf[32..].copy_from_slice(&weight_hash.0);
     controller.vm().native_keccak256(&buf)
 }
 
@@ -927,17 +977,18 @@ impl TaskController {
             .ok_or(Error::VersionUnavailable(VersionUnavailable { version_id }))
     }
 
-    /// Submitter, VK digest and route of a registered, unrevoked version.
-    fn live_version(&self, version_id: u64) -> Result<(Address, B256, u64), Error> {
+    /// What the controller needs of a registered, unrevoked version.
+    fn live_version(&self, version_id: u64) -> Result<LiveVersion, Error> {
         let out = self.version_words(version_id)?;
         if !word(&out, version::REVOKED).is_zero() {
             return Err(Error::VersionIsRevoked(VersionIsRevoked { version_id }));
         }
-        Ok((
-            Address::from_word(word(&out, version::SUBMITTER).into()),
-            word(&out, version::VK_DIGEST).into(),
-            word(&out, version::ROUTE).saturating_to(),
-        ))
+        Ok(LiveVersion {
+            submitter: Address::from_word(word(&out, version::SUBMITTER).into()),
+            weight_hash: word(&out, version::WEIGHT_HASH).into(),
+            vk_digest: word(&out, version::VK_DIGEST).into(),
+            route_id: word(&out, version::ROUTE).saturating_to(),
+        })
     }
 
     /// ArbSys call without arguments or with one word, returning its first
@@ -971,8 +1022,8 @@ impl TaskController {
         Ok(())
     }
 
-    /// Asks the DatasetVerifier whether the rows (features from the proof's
-    /// inputs, labels) sit at the drawn indices of the task's tree.
+    /// Asks the DatasetVerifier whether the rows (`inputs`: the proof's input
+    /// instances, labels) sit at the drawn indices of the task's tree.
     #[allow(clippy::too_many_arguments)]
     fn check_rows(
         &self,
@@ -981,7 +1032,7 @@ impl TaskController {
         features: usize,
         indices: Vec<u64>,
         labels: Vec<u32>,
-        instances: &[U256],
+        inputs: &[U256],
         proofs: Vec<B256>,
     ) -> Result<(), Error> {
         let hashes = proofs.len() as u32;
@@ -989,7 +1040,7 @@ impl TaskController {
             root,
             dataset_size: size,
             feature_count: features as u32,
-            features: instances[..indices.len() * features].to_vec(),
+            features: inputs.to_vec(),
             indices,
             labels,
             proofs,
@@ -1001,8 +1052,9 @@ impl TaskController {
         let [detail, code, ..] = *status.as_limbs();
         match code {
             0 => Ok(()),
+            // The position among the instances: the inputs follow the hash.
             1 => Err(Error::InstanceNotAFieldElement(InstanceNotAFieldElement {
-                position: detail as u32,
+                position: (detail as usize + evaluation::WEIGHT_HASHES) as u32,
             })),
             3 => Err(Error::MalformedMerkleProofs(MalformedMerkleProofs {
                 hashes,

@@ -13,7 +13,7 @@ use zkmltrack_leaderboard::{Leaderboard, Row, LEADERBOARD_SIZE};
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_verifier_router::VerifierRouter;
 
-use zkmltrack_test_mocks::{mock_proof, trusted_srs, vka, vka_digest, vka_of, MockVerifier};
+use zkmltrack_test_mocks::{mock_proof, trusted_srs, vka, vka_digest, MockVerifier};
 
 use super::*;
 
@@ -100,6 +100,12 @@ const SAMPLES: u32 = 4;
 const DELAY: u32 = 2;
 const ONNX: B256 = B256::repeat_byte(0x11);
 
+/// Weight commitment `k` (a field element); version 1 of the suite holds
+/// `weights(0)`.
+fn weights(k: u64) -> B256 {
+    B256::from(U256::from(0x5eed_0000 + k))
+}
+
 fn tree() -> Value {
     let vectors: Value = serde_json::from_str(include_str!("../../common/vectors.json")).unwrap();
     vectors["trees"]
@@ -143,8 +149,18 @@ fn outputs(class: u32) -> Vec<U256> {
 }
 
 /// Arguments of `submit_samples` for rows at `indices`, predicting correctly
-/// except at positions listed in `wrong`.
+/// except at positions listed in `wrong`, proved by the weights of version 1.
 fn submission(indices: &[u64], wrong: &[usize]) -> (Vec<u32>, Vec<B256>, Vec<U256>) {
+    submission_of(weights(0), indices, wrong)
+}
+
+/// [`submission`] proved by the weights `weight_hash`: the instances are the
+/// weight hash, the inputs, the outputs.
+fn submission_of(
+    weight_hash: B256,
+    indices: &[u64],
+    wrong: &[usize],
+) -> (Vec<u32>, Vec<B256>, Vec<U256>) {
     let (mut labels, mut proofs, mut inputs, mut outs) = (vec![], vec![], vec![], vec![]);
     for (j, &index) in indices.iter().enumerate() {
         let (features, label) = row(index);
@@ -158,8 +174,10 @@ fn submission(indices: &[u64], wrong: &[usize]) -> (Vec<u32>, Vec<B256>, Vec<U25
         };
         outs.extend(outputs(predicted));
     }
-    inputs.extend(outs);
-    (labels, proofs, inputs)
+    let mut instances = vec![U256::from_be_bytes(weight_hash.0)];
+    instances.extend(inputs);
+    instances.extend(outs);
+    (labels, proofs, instances)
 }
 
 /// The sample indices an evaluation draws, recomputed independently.
@@ -231,7 +249,13 @@ impl Suite {
             .motsu_unwrap();
         router
             .sender(alice)
-            .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+            .add_reusable_route(
+                verifier.address(),
+                Address::ZERO,
+                vka_digest(),
+                B256::repeat_byte(0xaa),
+                stylus_sdk::abi::Bytes::from(b"ipfs://architecture".to_vec()),
+            )
             .motsu_unwrap();
         router.sender(owner).approve_route(1).motsu_unwrap();
         registry
@@ -254,7 +278,7 @@ impl Suite {
             .motsu_unwrap();
         registry
             .sender(alice)
-            .register_version(1, ONNX, vka_digest(), 1, String::new())
+            .register_version(1, ONNX, weights(0), 1, String::new())
             .motsu_unwrap();
         Suite {
             controller,
@@ -407,7 +431,7 @@ fn evaluates_a_model_end_to_end_and_ranks_it(
         (1, 1, alice, STATUS_FINALIZED, 10, 4, 3)
     );
     assert_eq!(s.leaderboard(1), vec![(1, 1, 7500)]);
-    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 1);
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, weights(0)), 1);
 
     // Finalized: nothing more is accepted, and the model cannot be evaluated again.
     let err = s.submit(1, &indices[..1], &[], 1).unwrap_err();
@@ -472,7 +496,7 @@ fn rejects_bad_submissions_without_changing_state(
     );
     // Inputs that are not the leaf's features.
     let (labels, proofs, mut instances) = submission(&indices[..1], &[]);
-    instances[0] += U256::from(1u8);
+    instances[1] += U256::from(1u8);
     let err = decode(
         s.controller
             .sender(alice)
@@ -505,9 +529,22 @@ fn rejects_bad_submissions_without_changing_state(
     assert!(matches!(
         err,
         Error::InstanceCountMismatch(InstanceCountMismatch {
-            expected: 5,
+            expected: 6,
             actual: 4
         })
+    ));
+    // A valid proof of other weights (on the version's route) scores nothing.
+    let (labels_of, proofs_of, instances_of) = submission_of(weights(9), &indices[..1], &[]);
+    let err = decode(
+        s.controller
+            .sender(alice)
+            .submit_samples(1, labels_of, proofs_of, mock_proof(1), instances_of, vka())
+            .motsu_unwrap_err(),
+    );
+    assert!(matches!(
+        err,
+        Error::WeightHashMismatch(WeightHashMismatch { version_id: 1, expected, actual })
+            if expected == weights(0) && actual == weights(9)
     ));
     let err = decode(
         s.controller
@@ -546,7 +583,7 @@ fn rejects_bad_submissions_without_changing_state(
 
     // An input that is not a field element.
     let (labels, proofs, mut instances) = submission(&indices[..1], &[]);
-    instances[1] = U256::MAX;
+    instances[2] = U256::MAX;
     let err = decode(
         s.controller
             .sender(alice)
@@ -555,7 +592,7 @@ fn rejects_bad_submissions_without_changing_state(
     );
     assert!(matches!(
         err,
-        Error::InstanceNotAFieldElement(InstanceNotAFieldElement { position: 1 })
+        Error::InstanceNotAFieldElement(InstanceNotAFieldElement { position: 2 })
     ));
     for id in [0, 2, u64::MAX] {
         assert!(matches!(
@@ -690,16 +727,9 @@ fn revocation_pause_and_closing_stop_evaluations(
     ));
 
     // A closed task takes no new evaluations.
-    let digest = keccak256(vka_of(2).concat());
-    let route = s
-        .router
-        .sender(alice)
-        .add_reusable_route(verifier.address(), Address::ZERO, digest)
-        .motsu_unwrap();
-    s.router.sender(owner).approve_route(route).motsu_unwrap();
     s.registry
         .sender(alice)
-        .register_version(1, ONNX, digest, route, String::new())
+        .register_version(1, ONNX, weights(2), 1, String::new())
         .motsu_unwrap();
     // A revoked version opens nothing.
     s.registry.sender(alice).revoke_version(2).motsu_unwrap();
@@ -882,34 +912,16 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
         owner,
         alice,
     );
-    // Twelve models (distinct keys, hence routes); model k gets k mod 5 wrong answers.
-    // Evaluates model k (a new version unless k is 0) and returns its
-    // evaluation id and accuracy.
+    // Twelve models (distinct weights on the one architecture route); model k
+    // gets k mod 5 wrong answers. Evaluates model k (a new version unless k
+    // is 0) and returns its evaluation id and accuracy.
     let run = |k: u64| -> (u64, u32) {
-        let words = vka_of(k + 100);
-        let digest = keccak256(words.concat());
-        let route = if k == 0 {
-            1
-        } else {
-            let route = s
-                .router
-                .sender(alice)
-                .add_reusable_route(verifier.address(), Address::ZERO, digest)
-                .motsu_unwrap();
-            s.router.sender(owner).approve_route(route).motsu_unwrap();
-            route
-        };
-        let (words, digest) = if k == 0 {
-            (vka(), vka_digest())
-        } else {
-            (words, digest)
-        };
         let version = if k == 0 {
             1
         } else {
             s.registry
                 .sender(alice)
-                .register_version(1, ONNX, digest, route, String::new())
+                .register_version(1, ONNX, weights(k), 1, String::new())
                 .motsu_unwrap()
         };
         let block = 100 * (k + 1);
@@ -929,10 +941,10 @@ fn leaderboard_keeps_the_best_ten_with_ties_in_finishing_order(
             .5;
         let indices = drawn_indices(seed, 8);
         let wrong: Vec<usize> = (0..(k % 5) as usize).collect();
-        let (labels, proofs, instances) = submission(&indices, &wrong);
+        let (labels, proofs, instances) = submission_of(weights(k), &indices, &wrong);
         s.controller
             .sender(alice)
-            .submit_samples(evaluation, labels, proofs, mock_proof(1), instances, words)
+            .submit_samples(evaluation, labels, proofs, mock_proof(1), instances, vka())
             .motsu_unwrap();
         let accuracy = (SAMPLES - (k % 5) as u32) * 10_000 / SAMPLES;
         (evaluation, accuracy)
@@ -1020,7 +1032,7 @@ fn a_refusing_provider_reverts_the_opening(
         matches!(err, Error::RandomnessRequestFailed(RandomnessRequestFailed { provider: p }) if p == provider.address())
     );
     assert_eq!(s.controller.sender(alice).evaluation_count(), 0);
-    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 0);
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, weights(0)), 0);
 }
 
 /// The controller error that revert data encodes (the tests compare typed
@@ -1055,6 +1067,7 @@ fn decode(data: Vec<u8>) -> Error {
         MalformedMerkleProofs,
         VerificationUnavailable,
         ProofRejected,
+        WeightHashMismatch,
         EnforcedPause
     );
     panic!("not a TaskController error: {data:?}")
@@ -1113,7 +1126,7 @@ fn a_provider_that_never_fulfils_frees_the_lock_after_its_timeout(
         s.controller.sender(alice).evaluation(1).motsu_unwrap().3,
         STATUS_EXPIRED
     );
-    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 0);
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, weights(0)), 0);
     // A late fulfilment changes nothing.
     assert!(matches!(
         s.controller
@@ -1134,7 +1147,7 @@ fn a_provider_that_never_fulfils_frees_the_lock_after_its_timeout(
         2
     );
     assert_eq!(provider.sender(alice).last_request(), U256::from(2));
-    assert_eq!(s.controller.sender(alice).evaluation_of(1, vka_digest()), 2);
+    assert_eq!(s.controller.sender(alice).evaluation_of(1, weights(0)), 2);
 }
 
 #[motsu::test]

@@ -10,11 +10,16 @@
 //! - [`KIND_REUSABLE_STORED`]: reusable verifier + VKA kept as the code of a data
 //!   contract (`0x00 ++ words`); the router reads it on each verification.
 //! - [`KIND_REUSABLE_CALLDATA`]: reusable verifier + VKA passed with each call.
-//! - [`KIND_PLAIN`]: a per-model verifier with the key baked in (owner only).
+//! - [`KIND_PLAIN`]: a verifier with the key baked in (owner only).
 //!
-//! A route's digest is what a model version commits to: `keccak256` of the VKA
-//! words (EZKL's own VKA digest) for reusable routes, the verifier's code hash
-//! for plain ones.
+//! A route stands for an *architecture*: circuits are compiled with hashed
+//! parameters, so the verifying key commits to the graph and settings and one
+//! public instance (checked by the TaskController against the version) to the
+//! weights; any number of versions share a route. A route's digest is
+//! `keccak256` of the VKA words (EZKL's own VKA digest) for reusable routes,
+//! the verifier's code hash for plain ones; it also names the keccak256 (and,
+//! in its `RouteAdded` event, the URI) of the public *architecture package*
+//! from which anyone rebuilds that key (`zkmltrack route review`).
 //!
 //! Who decides what may be verified:
 //! - verifier code: only code whose hash the owner allow-listed backs a route;
@@ -25,11 +30,10 @@
 //! - circuits: nothing on-chain can tell which public instances of a VKA's
 //!   circuit are inputs and which are outputs, so a circuit could take its
 //!   "outputs" as free inputs. Anyone may add a reusable route, but it serves
-//!   verifications only once the owner approved it after reviewing the circuit
-//!   (`zkmltrack route review`); routes the owner adds are approved at once;
-//! - holders: only a route's holder (its creator, or the account the owner
-//!   named for a plain route) may register a model version on it, so nobody
-//!   can claim another owner's verifying key.
+//!   verifications only once the owner approved it after reviewing its
+//!   architecture package, which holds no trained weights
+//!   (`zkmltrack route review`); routes the owner adds are approved at once.
+//!   Any account then registers versions on an approved route.
 #![cfg_attr(not(any(test, feature = "export-abi")), no_main, no_std)]
 // `#[entrypoint]` generates undocumented items (the wasm32 `user_entrypoint`, the ABI export).
 #![cfg_attr(
@@ -84,10 +88,12 @@ mod sol {
         /// * `verifier` - Verifier contract.
         /// * `vka_store` - Data contract holding the VKA (zero unless kind 1).
         /// * `digest` - Verifying-key digest the route verifies against.
-        /// * `holder` - Account that may register versions on it.
+        /// * `proposer` - Account that added it.
         /// * `approved` - Whether it serves at once (added by the owner).
+        /// * `package_hash` - keccak256 of its architecture package.
+        /// * `package_uri` - Where the package is published (UTF-8).
         #[derive(Debug)]
-        event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address holder, bool approved);
+        event RouteAdded(uint64 indexed route_id, uint8 kind, address indexed verifier, address vka_store, bytes32 indexed digest, address proposer, bool approved, bytes32 package_hash, bytes package_uri);
 
         /// Emitted when the owner enables or disables a route.
         ///
@@ -168,6 +174,10 @@ mod sol {
         #[derive(Debug)]
         error VkaRegistrationFailed(address verifier);
 
+        /// A route must name its architecture package (a non-zero keccak256).
+        #[derive(Debug)]
+        error MissingPackage();
+
         /// The route awaits the owner's approval.
         ///
         /// * `route_id` - The route.
@@ -228,6 +238,8 @@ pub enum Error {
     NotAContract(NotAContract),
     /// See [`VkaRegistrationFailed`].
     VkaRegistrationFailed(VkaRegistrationFailed),
+    /// See [`MissingPackage`].
+    MissingPackage(MissingPackage),
     /// See [`RouteNotApproved`].
     RouteNotApproved(RouteNotApproved),
     /// See [`UntrustedSrs`].
@@ -259,8 +271,10 @@ pub struct Route {
     disabled: StorageBool,
     /// True once the owner approved the route (at once for routes the owner adds).
     approved: StorageBool,
-    /// The only account that may register model versions on the route.
-    holder: StorageAddress,
+    /// Account that added the route.
+    proposer: StorageAddress,
+    /// keccak256 of the architecture package that rebuilds the route's key.
+    package_hash: StorageB256,
 }
 
 /// State of the VerifierRouter.
@@ -282,8 +296,8 @@ pub struct VerifierRouter {
 zkmltrack_common::governance!(VerifierRouter, Error);
 
 /// What `route(id)` returns: kind, verifier, VKA store, digest, active
-/// (not disabled), approved, holder.
-pub type RouteInfo = (u8, Address, Address, B256, bool, bool, Address);
+/// (not disabled), approved, proposer, architecture package hash.
+pub type RouteInfo = (u8, Address, Address, B256, bool, bool, Address, B256);
 
 #[public]
 #[implements(IOwnable2Step<Error = Error>, IPausable)]
@@ -358,9 +372,10 @@ impl VerifierRouter {
         Ok(())
     }
 
-    /// Adds a reusable-verifier route held by the caller and returns its id.
-    /// Open to anyone; the route serves once the owner approved it (at once
-    /// when the owner adds it).
+    /// Adds a reusable-verifier route for an architecture and returns its id:
+    /// `package_hash` and `package_uri` name the public architecture package
+    /// that rebuilds the VKA. Open to anyone; the route serves once the owner
+    /// approved it (at once when the owner adds it).
     ///
     /// With a `vka_store`, the VKA is read from that data contract's code,
     /// must hash to `vka_digest`, carry the trusted SRS, and is registered
@@ -376,6 +391,7 @@ impl VerifierRouter {
     /// * [`Error::VkaDigestMismatch`] - the stored VKA hashes to another digest.
     /// * [`Error::UntrustedSrs`] - the stored VKA was made with another SRS.
     /// * [`Error::VkaRegistrationFailed`] - the verifier refused the VKA.
+    /// * [`Error::MissingPackage`] - `package_hash` is zero.
     /// * [`Error::EnforcedPause`] - the router is paused.
     ///
     /// # Events
@@ -385,8 +401,13 @@ impl VerifierRouter {
         verifier: Address,
         vka_store: Address,
         vka_digest: B256,
+        package_hash: B256,
+        package_uri: stylus_sdk::abi::Bytes,
     ) -> Result<u64, Error> {
         self.pausable.when_not_paused()?;
+        if package_hash.is_zero() {
+            return Err(Error::MissingPackage(MissingPackage {}));
+        }
         self.check_allowed(verifier)?;
         let kind = if vka_store.is_zero() {
             if vka_digest.is_zero() {
@@ -416,26 +437,53 @@ impl VerifierRouter {
         };
         let sender = self.vm().msg_sender();
         let approved = sender == self.ownable.owner();
-        Ok(self.push_route(kind, verifier, vka_store, vka_digest, sender, approved))
+        let route = NewRoute {
+            kind,
+            verifier,
+            vka_store,
+            digest: vka_digest,
+            proposer: sender,
+            approved,
+            package_hash,
+        };
+        Ok(self.push_route(route, package_uri))
     }
 
-    /// Adds an approved route to a plain per-model verifier (key baked into
-    /// its code) held by `holder`, and returns its id; the route's digest is
-    /// the verifier's code hash. Owner only.
+    /// Adds an approved route to a plain verifier of an architecture (its key
+    /// baked into its code) and returns its id; the route's digest is the
+    /// verifier's code hash. Owner only.
     ///
     /// # Errors
     /// * [`Error::UnauthorizedAccount`] - the caller is not the owner.
     /// * [`Error::NotAContract`] - `verifier` holds no code.
+    /// * [`Error::MissingPackage`] - `package_hash` is zero.
     ///
     /// # Events
     /// * [`RouteAdded`].
-    pub fn add_plain_route(&mut self, verifier: Address, holder: Address) -> Result<u64, Error> {
+    pub fn add_plain_route(
+        &mut self,
+        verifier: Address,
+        package_hash: B256,
+        package_uri: stylus_sdk::abi::Bytes,
+    ) -> Result<u64, Error> {
         self.ownable.ownable.only_owner()?;
         let code_hash = self.vm().code_hash(verifier);
         if !zkmltrack_common::is_contract_codehash(code_hash.0) {
             return Err(Error::NotAContract(NotAContract { account: verifier }));
         }
-        Ok(self.push_route(KIND_PLAIN, verifier, Address::ZERO, code_hash, holder, true))
+        if package_hash.is_zero() {
+            return Err(Error::MissingPackage(MissingPackage {}));
+        }
+        let route = NewRoute {
+            kind: KIND_PLAIN,
+            verifier,
+            vka_store: Address::ZERO,
+            digest: code_hash,
+            proposer: self.vm().msg_sender(),
+            approved: true,
+            package_hash,
+        };
+        Ok(self.push_route(route, package_uri))
     }
 
     /// Enables or disables a route. Owner only.
@@ -557,15 +605,6 @@ impl VerifierRouter {
     /// * [`Error::RouteNotApproved`] - the route awaits the owner's approval.
     /// * [`Error::RouteDisabled`] - the route is disabled.
     pub fn route_digest(&self, route_id: u64) -> Result<B256, Error> {
-        Ok(self.route_binding(route_id)?.0)
-    }
-
-    /// The digest and holder of a usable route: what a model version
-    /// registered on it binds to, and who may register it.
-    ///
-    /// # Errors
-    /// As [`VerifierRouter::route_digest`].
-    pub fn route_binding(&self, route_id: u64) -> Result<(B256, Address), Error> {
         let route = self
             .routes
             .get(id_index(route_id))
@@ -576,11 +615,11 @@ impl VerifierRouter {
         if route.disabled.get() {
             return Err(Error::RouteDisabled(RouteDisabled { route_id }));
         }
-        Ok((route.digest.get(), route.holder.get()))
+        Ok(route.digest.get())
     }
 
     /// A route's kind, verifier, VKA store, digest, whether it is active and
-    /// approved, and its holder.
+    /// approved, its proposer and its architecture package's hash.
     ///
     /// # Errors
     /// * [`Error::UnknownRoute`] - no such route.
@@ -596,7 +635,8 @@ impl VerifierRouter {
             route.digest.get(),
             !route.disabled.get(),
             route.approved.get(),
-            route.holder.get(),
+            route.proposer.get(),
+            route.package_hash.get(),
         ))
     }
 
@@ -635,6 +675,17 @@ impl VerifierRouter {
         self.ownable.ownable.only_owner()?;
         Ok(self.pausable.unpause()?)
     }
+}
+
+/// A route as it is added.
+struct NewRoute {
+    kind: u8,
+    verifier: Address,
+    vka_store: Address,
+    digest: B256,
+    proposer: Address,
+    approved: bool,
+    package_hash: B256,
 }
 
 /// Splits packed 32-byte words.
@@ -680,33 +731,28 @@ impl VerifierRouter {
         }
     }
 
-    fn push_route(
-        &mut self,
-        kind: u8,
-        verifier: Address,
-        vka_store: Address,
-        digest: B256,
-        holder: Address,
-        approved: bool,
-    ) -> u64 {
+    fn push_route(&mut self, new: NewRoute, package_uri: stylus_sdk::abi::Bytes) -> u64 {
         let mut route = self.routes.grow();
-        route.kind.set(U8::from(kind));
-        route.verifier.set(verifier);
-        route.vka_store.set(vka_store);
-        route.digest.set(digest);
-        route.holder.set(holder);
-        route.approved.set(approved);
+        route.kind.set(U8::from(new.kind));
+        route.verifier.set(new.verifier);
+        route.vka_store.set(new.vka_store);
+        route.digest.set(new.digest);
+        route.proposer.set(new.proposer);
+        route.approved.set(new.approved);
+        route.package_hash.set(new.package_hash);
         let route_id = self.routes.len() as u64;
         log(
             self.vm(),
             RouteAdded {
                 route_id,
-                kind,
-                verifier,
-                vka_store,
-                digest,
-                holder,
-                approved,
+                kind: new.kind,
+                verifier: new.verifier,
+                vka_store: new.vka_store,
+                digest: new.digest,
+                proposer: new.proposer,
+                approved: new.approved,
+                package_hash: new.package_hash,
+                package_uri: package_uri.0.into(),
             },
         );
         route_id

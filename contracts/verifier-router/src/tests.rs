@@ -12,6 +12,10 @@ use zkmltrack_test_mocks::{
 
 use super::*;
 
+/// An architecture package hash and URI for routes.
+const PACKAGE: B256 = B256::repeat_byte(0xaa);
+const URI: &str = "ipfs://architecture";
+
 /// A plain EZKL verifier stand-in (key baked in): accepts a proof whose first byte is 1.
 #[storage]
 struct MockPlainVerifier {}
@@ -44,7 +48,13 @@ fn only_allow_listed_code_backs_reusable_routes(
     router.sender(owner).constructor(owner).motsu_unwrap();
     let err = router
         .sender(alice)
-        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .add_reusable_route(
+            verifier.address(),
+            Address::ZERO,
+            vka_digest(),
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap_err();
     assert!(
         matches!(err, Error::VerifierNotAllowed(VerifierNotAllowed { verifier: v, .. }) if v == verifier.address())
@@ -71,7 +81,13 @@ fn only_allow_listed_code_backs_reusable_routes(
 
     let route = router
         .sender(alice)
-        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .add_reusable_route(
+            verifier.address(),
+            Address::ZERO,
+            vka_digest(),
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap();
     assert_eq!(route, 1);
     router.assert_emitted(&RouteAdded {
@@ -80,8 +96,10 @@ fn only_allow_listed_code_backs_reusable_routes(
         verifier: verifier.address(),
         vka_store: Address::ZERO,
         digest: vka_digest(),
-        holder: alice,
+        proposer: alice,
         approved: false,
+        package_hash: PACKAGE,
+        package_uri: URI.as_bytes().to_vec().into(),
     });
     assert_eq!(
         router.sender(alice).route(1).motsu_unwrap(),
@@ -92,7 +110,8 @@ fn only_allow_listed_code_backs_reusable_routes(
             vka_digest(),
             true,
             false,
-            alice
+            alice,
+            PACKAGE
         )
     );
     // A route someone else added serves only once the owner approved it.
@@ -111,33 +130,64 @@ fn only_allow_listed_code_backs_reusable_routes(
     router.sender(owner).approve_route(1).motsu_unwrap();
     router.assert_emitted(&RouteApproved { route_id: 1 });
     assert_eq!(
-        router.sender(alice).route_binding(1).motsu_unwrap(),
-        (vka_digest(), alice)
+        router.sender(alice).route_digest(1).motsu_unwrap(),
+        vka_digest()
     );
 
     // The owner's own routes are approved at once.
     let own = router
         .sender(owner)
-        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .add_reusable_route(
+            verifier.address(),
+            Address::ZERO,
+            vka_digest(),
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap();
     assert_eq!(
-        router.sender(alice).route_binding(own).motsu_unwrap(),
-        (vka_digest(), owner)
+        router.sender(alice).route_digest(own).motsu_unwrap(),
+        vka_digest()
     );
+    assert_eq!(router.sender(alice).route(own).motsu_unwrap().6, owner);
 
     // A VKA store without code is refused.
     let err = router
         .sender(alice)
-        .add_reusable_route(verifier.address(), alice, vka_digest())
+        .add_reusable_route(
+            verifier.address(),
+            alice,
+            vka_digest(),
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap_err();
     assert!(
         matches!(err, Error::InvalidVkaStore(InvalidVkaStore { vka_store }) if vka_store == alice)
     );
     let err = router
         .sender(alice)
-        .add_reusable_route(verifier.address(), Address::ZERO, B256::ZERO)
+        .add_reusable_route(
+            verifier.address(),
+            Address::ZERO,
+            B256::ZERO,
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap_err();
     assert!(matches!(err, Error::VkaDigestMismatch(_)));
+    // A route names its architecture package.
+    let err = router
+        .sender(alice)
+        .add_reusable_route(
+            verifier.address(),
+            Address::ZERO,
+            vka_digest(),
+            B256::ZERO,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
+        .motsu_unwrap_err();
+    assert!(matches!(err, Error::MissingPackage(_)));
 }
 
 #[motsu::test]
@@ -155,7 +205,13 @@ fn verifies_through_a_route_and_checks_every_binding(
         .motsu_unwrap();
     router
         .sender(alice)
-        .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+        .add_reusable_route(
+            verifier.address(),
+            Address::ZERO,
+            vka_digest(),
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap();
     router.sender(owner).approve_route(1).motsu_unwrap();
     let instances = vec![U256::from(1u8), U256::from(2u8)];
@@ -233,7 +289,13 @@ fn verifies_through_a_route_and_checks_every_binding(
     let forged_digest = keccak256(forged.concat());
     let forged_route = router
         .sender(owner)
-        .add_reusable_route(verifier.address(), Address::ZERO, forged_digest)
+        .add_reusable_route(
+            verifier.address(),
+            Address::ZERO,
+            forged_digest,
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap();
     assert!(matches!(
         router
@@ -297,7 +359,13 @@ fn verifies_through_a_route_and_checks_every_binding(
     assert!(matches!(
         router
             .sender(alice)
-            .add_reusable_route(verifier.address(), Address::ZERO, vka_digest())
+            .add_reusable_route(
+                verifier.address(),
+                Address::ZERO,
+                vka_digest(),
+                PACKAGE,
+                Bytes::from(URI.as_bytes().to_vec())
+            )
             .motsu_unwrap_err(),
         Error::EnforcedPause(_)
     ));
@@ -316,20 +384,28 @@ fn plain_routes_are_owner_only_and_pin_the_code_hash(
     assert!(matches!(
         router
             .sender(alice)
-            .add_plain_route(verifier.address(), alice)
+            .add_plain_route(
+                verifier.address(),
+                PACKAGE,
+                Bytes::from(URI.as_bytes().to_vec())
+            )
             .motsu_unwrap_err(),
         Error::UnauthorizedAccount(_)
     ));
     assert!(matches!(
         router
             .sender(owner)
-            .add_plain_route(alice, alice)
+            .add_plain_route(alice, PACKAGE, Bytes::from(URI.as_bytes().to_vec()))
             .motsu_unwrap_err(),
         Error::NotAContract(_)
     ));
     let route = router
         .sender(owner)
-        .add_plain_route(verifier.address(), alice)
+        .add_plain_route(
+            verifier.address(),
+            PACKAGE,
+            Bytes::from(URI.as_bytes().to_vec()),
+        )
         .motsu_unwrap();
     let code_hash = contract_code_hash(&router, verifier.address());
     assert_eq!(
@@ -341,13 +417,25 @@ fn plain_routes_are_owner_only_and_pin_the_code_hash(
             code_hash,
             true,
             true,
-            alice
+            owner,
+            PACKAGE
         )
     );
     assert_eq!(
-        router.sender(alice).route_binding(route).motsu_unwrap(),
-        (code_hash, alice)
+        router.sender(alice).route_digest(route).motsu_unwrap(),
+        code_hash
     );
+    assert!(matches!(
+        router
+            .sender(owner)
+            .add_plain_route(
+                verifier.address(),
+                B256::ZERO,
+                Bytes::from(URI.as_bytes().to_vec())
+            )
+            .motsu_unwrap_err(),
+        Error::MissingPackage(_)
+    ));
     // A plain route refuses a calldata VKA.
     let err = router
         .sender(alice)
