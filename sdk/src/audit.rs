@@ -31,7 +31,9 @@ use crate::{
         bindings::{IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router},
         ChainError,
     },
-    evaluation::{accuracy_bps, drawn_indices, instance_ranges, percent, predicted_class},
+    evaluation::{
+        accuracy_bps, drawn_indices, instance_ranges, percent, predicted_class, InstanceLayout,
+    },
     explorer::submission_call,
     hashing::{leaf_hash, path_length, verify_path, Felt},
     suite::{vka_digest, EvaluationStatus, Suite},
@@ -110,6 +112,21 @@ pub struct UnfinishedEvaluation {
     pub opened_block: Option<u64>,
 }
 
+/// An architecture route re-checked from its public package.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RouteCheck {
+    /// The route.
+    pub route: u64,
+    /// The package hash it records.
+    pub package_hash: B256,
+    /// Where its `RouteAdded` event says the package is.
+    pub package_uri: String,
+    /// Whether the package was found and rebuilt the route's key.
+    pub rebuilt: bool,
+    /// What the review found wrong (empty when it passes).
+    pub findings: Vec<String>,
+}
+
 /// A lineage with several unfinished evaluations on the task.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct GrindingSuspect {
@@ -135,6 +152,9 @@ pub struct AuditReport {
     pub grinding_check: Vec<GrindingSuspect>,
     /// Every mismatch between the chain's record and the recomputation.
     pub problems: Vec<String>,
+    /// The architecture routes of the audited evaluations, re-checked from
+    /// their packages ([`check_routes`]; empty unless asked for).
+    pub routes: Vec<RouteCheck>,
     /// The recomputed ranking (evaluation ids, best first, ties in
     /// finalization order), revoked versions included.
     #[serde(skip)]
@@ -296,9 +316,24 @@ pub async fn audit(
             let n = call.labels.len();
             let f = task.feature_count as usize;
             let c = task.class_count as usize;
-            if call.instances.len() != n * (f + c) {
+            let layout = InstanceLayout {
+                samples: n,
+                features: f,
+                classes: c,
+            };
+            if Some(call.instances.len()) != layout.count() {
                 problems.push(format!(
                     "evaluation {id}: submission {hash} has the wrong instance count"
+                ));
+                failed = true;
+                break;
+            }
+            let proved = B256::from(call.instances[layout.weight_hash()]);
+            if proved != version.weight_hash {
+                problems.push(format!(
+                    "evaluation {id}: submission {hash} proves the weights {proved}, not version \
+                     {}'s {}",
+                    version.id, version.weight_hash
                 ));
                 failed = true;
                 break;
@@ -481,8 +516,72 @@ pub async fn audit(
         unfinished,
         grinding_check,
         problems,
+        routes: Vec::new(),
         ranking,
         revoked,
         lineage_of,
     })
+}
+
+/// Re-runs the public review of every architecture route the audited
+/// evaluations used ([`crate::review::review`] on the circuit rebuilt from
+/// the route's package, found at its URI when that is a local path), adding
+/// each finding to [`AuditReport::problems`].
+pub async fn check_routes(
+    suite: &Suite,
+    report: &mut AuditReport,
+    prover: &crate::prover::Prover,
+    note: &dyn Fn(&str),
+) -> Result<(), AuditError> {
+    use crate::architecture::{self, Package};
+    let task = suite.task(report.task_id).await?.spec;
+    let trusted = suite.trusted_srs().await?;
+    let mut routes = BTreeSet::new();
+    for evaluation in &report.evaluations {
+        routes.insert(suite.version(evaluation.version_id).await?.route_id);
+    }
+    for route_id in routes {
+        let route = suite.route(route_id).await?;
+        let uri = suite.route_package_uri(route_id).await?;
+        note(&format!("route {route_id}: rebuilding its key from {uri}"));
+        let mut check = RouteCheck {
+            route: route_id,
+            package_hash: route.package_hash,
+            package_uri: uri.clone(),
+            rebuilt: false,
+            findings: Vec::new(),
+        };
+        let package = architecture::local_dir(&uri)
+            .ok_or_else(|| format!("its package at {uri} is not a local path: fetch it first"))
+            .and_then(|dir| {
+                Package::read_expecting(&dir, route.package_hash).map_err(|e| e.to_string())
+            });
+        match package
+            .and_then(|p| architecture::rebuild(prover, &p, note).map_err(|e| e.to_string()))
+        {
+            Ok((circuit, bundle)) => {
+                let vka = bundle.vka_words();
+                check.rebuilt = vka_digest(&vka) == route.digest;
+                let allowed = match bundle.runtime_code() {
+                    Ok(code) => {
+                        suite
+                            .is_verifier_allowed(alloy::primitives::keccak256(&code))
+                            .await?
+                    }
+                    Err(_) => false,
+                };
+                check.findings =
+                    crate::review::review(&route, &circuit, &vka, &task, trusted, allowed);
+            }
+            Err(reason) => check.findings.push(reason),
+        }
+        report.problems.extend(
+            check
+                .findings
+                .iter()
+                .map(|f| format!("route {route_id}: {f}")),
+        );
+        report.routes.push(check);
+    }
+    Ok(())
 }

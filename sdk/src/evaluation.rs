@@ -151,15 +151,19 @@ pub enum EvaluationError {
     /// interrupted evaluation of it resumed).
     #[error("model version {0} was revoked: it cannot be evaluated")]
     Revoked(u64),
-    /// The prepared model is not the version's (its VK digest differs).
+    /// The prepared model is not the version's: its weights (weight hash)
+    /// or its architecture (VK digest) differ.
     #[error(
-        "this model is not the model registered as version {version_id} (its VK digest {model} \
-         differs from the version's {registered}); pass the same model and calibration set"
+        "this model is not the model registered as version {version_id} (its {what} {model} \
+         differs from the version's {registered}); pass the version's model, prepared with its \
+         route's architecture package"
     )]
     NotTheVersion {
         /// The version.
         version_id: u64,
-        /// The version's VK digest.
+        /// What differs: "weight hash" or "VK digest".
+        what: &'static str,
+        /// The version's value.
         registered: B256,
         /// The prepared model's.
         model: B256,
@@ -310,7 +314,7 @@ pub fn drawn_indices(seed: U256, samples: u32, dataset_size: u64) -> Vec<u64> {
         .collect()
 }
 
-pub use zkmltrack_protocol::evaluation::accuracy_bps;
+pub use zkmltrack_protocol::evaluation::{accuracy_bps, InstanceLayout};
 
 /// Basis points as a percentage with two decimals (`8750` is `87.50%`).
 pub fn percent(bps: u32) -> String {
@@ -370,13 +374,19 @@ pub async fn evaluate_model(
     dataset: &Dataset,
     progress: &dyn Fn(&str),
 ) -> Result<EvaluationReport, EvaluationError> {
-    let registered = suite.version(version_id).await?.vk_digest;
-    if registered != model.vk_digest() {
-        return Err(EvaluationError::NotTheVersion {
-            version_id,
-            registered,
-            model: model.vk_digest(),
-        });
+    let version = suite.version(version_id).await?;
+    for (what, registered, prepared) in [
+        ("weight hash", version.weight_hash, model.weight_hash),
+        ("VK digest", version.vk_digest, model.vk_digest()),
+    ] {
+        if registered != prepared {
+            return Err(EvaluationError::NotTheVersion {
+                version_id,
+                what,
+                registered,
+                model: prepared,
+            });
+        }
     }
     evaluate(
         suite,
@@ -390,17 +400,21 @@ pub async fn evaluate_model(
 }
 
 /// Where sample `j`'s features and outputs sit among the public instances of a
-/// proof of `samples` rows: every sample's features first (`features` each),
-/// then every sample's outputs (`classes` each), as EZKL orders a batched
-/// model's instances.
+/// proof of `samples` rows ([`InstanceLayout`]: every sample's features, the
+/// weight hash, then every sample's outputs, as EZKL orders a batched model's
+/// instances with hashed parameters).
 pub fn instance_ranges(
     samples: usize,
     features: usize,
     classes: usize,
     j: usize,
 ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
-    let outputs = samples * features + j * classes;
-    (j * features..(j + 1) * features, outputs..outputs + classes)
+    let layout = InstanceLayout {
+        samples,
+        features,
+        classes,
+    };
+    (layout.sample_inputs(j), layout.sample_outputs(j))
 }
 
 /// `dataset` quantized for task `task_id`, refused unless its root is the
@@ -587,8 +601,27 @@ pub async fn evaluate(
     if version.revoked {
         return Err(EvaluationError::Revoked(version_id));
     }
-    let digest = version.vk_digest;
-    let evaluation_id = match suite.evaluation_of(task_id, digest).await? {
+    // The proofs must carry the version's weight commitment (the controller
+    // refuses any other): check the circuit's before the evaluation opens.
+    let first: Vec<Vec<f64>> = dataset
+        .rows
+        .iter()
+        .take(batch)
+        .map(|r| r.features.clone())
+        .collect();
+    let proved = circuit
+        .weight_hash(&first)?
+        .map(|f| B256::from(f.to_be_bytes()))
+        .unwrap_or_default();
+    if proved != version.weight_hash {
+        return Err(EvaluationError::NotTheVersion {
+            version_id,
+            what: "weight hash",
+            registered: version.weight_hash,
+            model: proved,
+        });
+    }
+    let evaluation_id = match suite.evaluation_of(task_id, version.weight_hash).await? {
         Some(id) => {
             progress(&format!(
                 "resuming evaluation {id} of version {version_id} on task {task_id}"

@@ -12,7 +12,11 @@
 //! - [`dataset`]: CSV datasets quantized as EZKL quantizes inputs, with their Merkle trees;
 //! - [`quantize`]: EZKL's input quantization rule, bit for bit (the `f32` cast first);
 //! - [`hashing`]: circom-compatible Poseidon, dataset leaves and `rs_merkle` trees.
-//! - [`model`]: a model made ready for the chain (circuit, verifier bundle, ONNX hash);
+//! - [`model`]: a model made ready for the chain (circuit, verifier bundle, ONNX hash,
+//!   weight commitment) and registered on its architecture's route;
+//! - [`architecture`]: public architecture packages (the graph with random weights and the
+//!   settings) that rebuild a route's verifying key without any trained weights;
+//! - [`review`]: the checks a route's architecture must pass before the owner approves it;
 //! - [`prover`]: the EZKL pipeline (settings, calibration, keys, proofs, verification);
 //! - [`python`]: the project-managed Python environment running the pinned `ezkl`;
 //! - [`solc`]: the project-managed Solidity compiler (npm solc) and EZKL's svm shim;
@@ -26,6 +30,7 @@
 
 pub use zkmltrack_protocol as protocol;
 
+pub mod architecture;
 pub mod audit;
 pub mod chain;
 pub mod dataset;

@@ -1,15 +1,20 @@
-//! A model made ready for the chain: its EZKL circuit (settings, keys), the
-//! reusable verifier and the model's VKA, and the ONNX hash a version records.
+//! A model made ready for the chain: its EZKL circuit (settings, keys, hashed
+//! parameters), the reusable verifier and the architecture's VKA, and the ONNX
+//! hash and weight commitment a version records.
 //!
-//! [`prepare`] is what `zkmltrack model prove`, `model register`, `evaluate`,
-//! `deploy` and the demo run before anything touches the chain; [`register`]
-//! puts a prepared model on chain as a version. A dApp calls them the same way.
+//! [`prepare`] (the first model of an architecture: calibrated) and
+//! [`prepare_on`] (a model of an existing architecture: compiled with its
+//! package's settings, so it shares the route's key) are what `zkmltrack
+//! model prove`, `model register`, `evaluate`, `deploy` and the demo run
+//! before anything touches the chain; [`register`] puts a prepared model on
+//! chain as a version. A dApp calls them the same way.
 
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::{keccak256, B256};
 
 use crate::{
+    architecture::{self, ArchitectureError, Package},
     chain::ChainError,
     dataset::Dataset,
     prover::{Circuit, Progress, Prover, ProverError, VerifierKind},
@@ -30,6 +35,15 @@ pub enum PrepareError {
     /// The Solidity compiler could not be installed.
     #[error(transparent)]
     Solc(#[from] SolcError),
+    /// The model's circuit does not hash its parameters.
+    #[error(
+        "{}: the circuit does not hash the model's parameters, so it has no weight commitment          (param_visibility must be \"hashed\")",
+        model.display()
+    )]
+    NotHashed {
+        /// The ONNX file.
+        model: PathBuf,
+    },
     /// The model proves several rows at once and the calibration set holds
     /// fewer than one proof's worth.
     #[error("{} proves {per_proof} rows at a time; the calibration set has fewer", model.display())]
@@ -70,19 +84,25 @@ impl PrepareError {
             PrepareError::Prover(e) => e.is_input(),
             PrepareError::Verifier(e) => e.is_input(),
             PrepareError::Solc(_) => false,
-            PrepareError::TooFewRows { .. } | PrepareError::RowWidth { .. } => true,
+            PrepareError::TooFewRows { .. }
+            | PrepareError::RowWidth { .. }
+            | PrepareError::NotHashed { .. } => true,
         }
     }
 }
 
-/// A model made ready for the chain: circuit, reusable-verifier bundle, ONNX hash.
+/// A model made ready for the chain: circuit, reusable-verifier bundle, ONNX
+/// hash, weight commitment.
 pub struct PreparedModel<'p> {
     /// The EZKL circuit (keys included).
     pub circuit: Circuit<'p>,
-    /// Reusable verifier and the model's VKA.
+    /// Reusable verifier and the architecture's VKA.
     pub bundle: VerifierBundle,
     /// keccak256 of the ONNX file.
     pub onnx_hash: B256,
+    /// The weight commitment: EZKL's Poseidon hash of the parameters, the
+    /// instance every proof of the model carries.
+    pub weight_hash: B256,
 }
 
 impl PreparedModel<'_> {
@@ -91,14 +111,108 @@ impl PreparedModel<'_> {
         self.bundle.vka_words()
     }
 
-    /// The VKA digest the version registers (the bundle's).
+    /// The VKA digest of the model's architecture (the bundle's): the route
+    /// the version registers on verifies against it.
     pub fn vk_digest(&self) -> B256 {
-        self.bundle
-            .vka
-            .as_ref()
-            .and_then(|v| v.digest.parse().ok())
-            .unwrap_or_default()
+        architecture::bundle_digest(&self.bundle)
     }
+
+    /// The model's architecture package, written to (or reused from) its
+    /// circuit's `architecture/` folder: what a new route names.
+    pub fn package(&self, note: &dyn Fn(&str)) -> Result<Package, ArchitectureError> {
+        let dir = self.circuit.paths.dir.join("architecture");
+        if let Ok(package) = Package::read(&dir) {
+            return Ok(package);
+        }
+        architecture::build(
+            &self.circuit,
+            self.vk_digest(),
+            &dir,
+            architecture::DEFAULT_SEED,
+            note,
+        )
+    }
+}
+
+/// Prepares a model of an existing architecture: compiles it under the
+/// package's settings (no calibration, so it shares the architecture's
+/// verifying key), and computes its weight commitment from a witness of the
+/// calibration set's first proof's worth of rows.
+pub fn prepare_on<'p>(
+    prover: &'p Prover,
+    model: &Path,
+    package: &Package,
+    calibration: &Dataset,
+    calibration_file: &Path,
+    note: &dyn Fn(&str),
+) -> Result<PreparedModel<'p>, PrepareError> {
+    let progress = progress_note(note);
+    let circuit = prover.circuit_with_settings(model, &package.settings(), &progress)?;
+    finish(prover, model, circuit, calibration, calibration_file, note)
+}
+
+fn progress_note(note: &dyn Fn(&str)) -> impl Fn(Progress) + '_ {
+    move |p: Progress| match p {
+        Progress::Started(s) => note(&format!("{s} ...")),
+        Progress::Finished {
+            step: s, seconds, ..
+        } => note(&format!("{s} done in {seconds:.1} s")),
+        Progress::Skipped(s) => note(&format!("{s} already done")),
+    }
+}
+
+/// The bundle and the weight commitment of a built circuit.
+fn finish<'p>(
+    prover: &'p Prover,
+    model: &Path,
+    circuit: Circuit<'p>,
+    calibration: &Dataset,
+    calibration_file: &Path,
+    note: &dyn Fn(&str),
+) -> Result<PreparedModel<'p>, PrepareError> {
+    let features = calibration.feature_count().max(1);
+    let per_proof = circuit.values_per_proof() / features;
+    let rows: Vec<Vec<f64>> = calibration
+        .rows
+        .iter()
+        .take(per_proof)
+        .map(|r| r.features.clone())
+        .collect();
+    if rows.len() < per_proof || per_proof == 0 {
+        return Err(PrepareError::TooFewRows {
+            model: model.to_path_buf(),
+            per_proof,
+        });
+    }
+    if rows
+        .iter()
+        .any(|r| r.len() * per_proof != circuit.values_per_proof())
+    {
+        return Err(PrepareError::RowWidth {
+            model: model.to_path_buf(),
+            model_features: circuit.input_shape().last().copied().unwrap_or_default(),
+            shape: circuit.input_shape().to_vec(),
+            calibration: calibration_file.to_path_buf(),
+            rows: calibration.rows.len(),
+            features,
+        });
+    }
+    note("weight commitment");
+    let weight_hash = circuit
+        .weight_hash(&rows)?
+        .map(|f| B256::from(f.to_be_bytes()))
+        .ok_or_else(|| PrepareError::NotHashed {
+            model: model.to_path_buf(),
+        })?;
+    let solc = Solc::ensure(&prover.config().home)?;
+    note("reusable verifier and VKA");
+    let bundle = generate(&circuit, VerifierKind::Reusable, &solc)?;
+    Ok(PreparedModel {
+        onnx_hash: circuit.onnx_hash(),
+        circuit,
+        bundle,
+        weight_hash,
+    })
 }
 
 /// Builds (or resumes) a model's circuit, calibrated on `calibration` (read
@@ -117,13 +231,7 @@ pub fn prepare<'p>(
         .iter()
         .map(|r| r.features.clone())
         .collect();
-    let progress = |p: Progress| match p {
-        Progress::Started(s) => note(&format!("{s} ...")),
-        Progress::Finished {
-            step: s, seconds, ..
-        } => note(&format!("{s} done in {seconds:.1} s")),
-        Progress::Skipped(s) => note(&format!("{s} already done")),
-    };
+    let progress = progress_note(note);
     let features = calibration.feature_count();
     let circuit = match prover.circuit(model, &rows, &progress) {
         // The model proves several rows at once: trim the set to whole proofs.
@@ -157,14 +265,7 @@ pub fn prepare<'p>(
         }
         other => other?,
     };
-    let solc = Solc::ensure(&prover.config().home)?;
-    note("reusable verifier and VKA");
-    let bundle = generate(&circuit, VerifierKind::Reusable, &solc)?;
-    Ok(PreparedModel {
-        onnx_hash: circuit.onnx_hash(),
-        circuit,
-        bundle,
-    })
+    finish(prover, model, circuit, calibration, calibration_file, note)
 }
 
 /// The lineage a new version joins.
@@ -179,10 +280,14 @@ pub enum Lineage {
 /// Where [`register`] is (for a progress display).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegisterStep {
-    /// Storing the VKA and adding the model's verifier route.
+    /// Building the architecture package a new route names.
+    BuildingPackage,
+    /// Storing the VKA and adding the architecture's verifier route.
     AddingRoute,
     /// The route was added (its id).
     RouteAdded(u64),
+    /// An approved route of the architecture exists (its id): nothing to add.
+    RouteFound(u64),
     /// Registering the version.
     Registering,
     /// The version was registered (its id).
@@ -200,27 +305,30 @@ pub enum RegisterError {
     /// The model's bundle is unreadable.
     #[error(transparent)]
     Bundle(#[from] GenError),
+    /// The architecture package could not be built.
+    #[error(transparent)]
+    Package(#[from] ArchitectureError),
     /// The model's reusable verifier is not the one the router allows.
     #[error(
         "this model's EZKL reusable verifier is not the one the router allows; ask the owner \
          to deploy and allow it (`zkmltrack admin allow-verifier`)"
     )]
     VerifierNotAllowed,
-    /// A version already holds this verifying key (a key is registered once).
+    /// A version already holds this weight commitment.
     #[error(
-        "version {version} already holds this model's verifying key {digest} (a key is \
-         registered once); nothing was sent"
+        "version {version} already holds this model's weight commitment {weight_hash} (a set \
+         of weights is registered once); nothing was sent"
     )]
     AlreadyRegistered {
         /// The version holding it.
         version: u64,
-        /// The key's digest.
-        digest: B256,
+        /// The weight commitment.
+        weight_hash: B256,
     },
     /// The route given verifies another key.
     #[error(
-        "route {route} verifies the key {route_digest}, not this model's {model_digest}; pass \
-         the same model and calibration set"
+        "route {route} verifies the key {route_digest}, not this model's {model_digest}: \
+         prepare the model with the route's architecture package (`--package`)"
     )]
     RouteMismatch {
         /// The route.
@@ -236,39 +344,44 @@ impl RegisterError {
     /// Whether the inputs are at fault (the model, its bundle, the route
     /// given), as opposed to the chain refusing or failing.
     pub fn is_input(&self) -> bool {
-        matches!(
-            self,
+        match self {
+            RegisterError::Package(e) => e.is_input(),
             RegisterError::Bundle(_)
-                | RegisterError::VerifierNotAllowed
-                | RegisterError::RouteMismatch { .. }
-        )
+            | RegisterError::VerifierNotAllowed
+            | RegisterError::RouteMismatch { .. } => true,
+            RegisterError::Chain(_) | RegisterError::AlreadyRegistered { .. } => false,
+        }
     }
 }
 
 /// Registers a prepared model as a new version: checks that its verifier is
-/// the suite's and that no version holds its key, then stores its VKA, adds
-/// its route and registers the version; with `route`, registers on that
-/// route (added earlier and since approved). A route that awaits the owner's
-/// approval stops the registration before anything else is created
-/// ([`ChainError::AwaitingApproval`]; the re-run with the route finishes).
+/// the suite's and that no version holds its weight commitment, then finds
+/// the architecture's route: `route` when given, else an approved, active
+/// route with the model's VKA digest (anyone's), else it adds one naming
+/// `package` (or the model's own package, built on the spot). A route that
+/// awaits the owner's approval stops the registration before anything else
+/// is created ([`ChainError::AwaitingApproval`]; the re-run finishes).
 pub async fn register(
     suite: &Suite,
     prepared: &PreparedModel<'_>,
     lineage: &Lineage,
     uri: &str,
     route: Option<u64>,
+    package: Option<&Package>,
     progress: &dyn Fn(RegisterStep),
 ) -> Result<RegisteredVersion, RegisterError> {
     let runtime = prepared.bundle.runtime_code()?;
     if !suite.is_verifier_allowed(keccak256(&runtime)).await? {
         return Err(RegisterError::VerifierNotAllowed);
     }
-    let digest = prepared.vk_digest();
-    // Nothing is added for a model whose key a version already holds (its
-    // route would be left without a version).
-    if let Some(version) = suite.version_with_digest(digest).await? {
-        return Err(RegisterError::AlreadyRegistered { version, digest });
+    let weight_hash = prepared.weight_hash;
+    if let Some(version) = suite.version_of_weights(weight_hash).await? {
+        return Err(RegisterError::AlreadyRegistered {
+            version,
+            weight_hash,
+        });
     }
+    let digest = prepared.vk_digest();
     let route = match route {
         Some(route) => {
             let route_digest = suite.route(route).await?.digest;
@@ -282,13 +395,35 @@ pub async fn register(
             route
         }
         None => {
-            progress(RegisterStep::AddingRoute);
-            let added = suite.add_model_route(&prepared.vka()).await?;
-            progress(RegisterStep::RouteAdded(added.id));
-            if !added.approved {
-                return Err(ChainError::AwaitingApproval { route_id: added.id }.into());
+            let routes = suite.routes_with_digest(digest).await?;
+            if let Some((found, _)) = routes.iter().find(|(r, _)| r.approved && r.active) {
+                progress(RegisterStep::RouteFound(found.id));
+                found.id
+            } else if let Some((pending, _)) = routes.iter().find(|(r, _)| r.active) {
+                return Err(ChainError::AwaitingApproval {
+                    route_id: pending.id,
+                }
+                .into());
+            } else {
+                let built;
+                let package = match package {
+                    Some(package) => package,
+                    None => {
+                        progress(RegisterStep::BuildingPackage);
+                        built = prepared.package(&|_| {})?;
+                        &built
+                    }
+                };
+                progress(RegisterStep::AddingRoute);
+                let added = suite
+                    .add_model_route(&prepared.vka(), &package.reference())
+                    .await?;
+                progress(RegisterStep::RouteAdded(added.id));
+                if !added.approved {
+                    return Err(ChainError::AwaitingApproval { route_id: added.id }.into());
+                }
+                added.id
             }
-            added.id
         }
     };
     let lineage = match lineage {
@@ -297,7 +432,7 @@ pub async fn register(
     };
     progress(RegisterStep::Registering);
     let registered = suite
-        .register_version_on(lineage, prepared.onnx_hash, route, uri)
+        .register_version_on(lineage, prepared.onnx_hash, weight_hash, route, uri)
         .await?;
     progress(RegisterStep::Registered(registered.version_id));
     Ok(registered)

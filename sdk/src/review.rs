@@ -1,13 +1,15 @@
-//! The suite owner's review of a verifier route before approving it.
+//! The review of a verifier route before the suite owner approves it.
 //!
 //! Nothing on-chain knows which public instances of a VKA's circuit are the
 //! model's inputs and which its outputs: a circuit could take its "outputs"
 //! as free inputs and score 100% (docs/security.md, F1). So routes added by
 //! anyone but the owner serve only after the owner approved them, and the
-//! owner approves after rebuilding the circuit from the model the route's
-//! holder hands over (privately: the weights stay off-chain) and checking it
-//! with [`review`]. EZKL's key generation is deterministic, so the same ONNX,
-//! calibration rows, settings and SRS give the same VKA digest.
+//! owner (or anyone) reviews a route from its public architecture package
+//! alone ([`crate::architecture`]: the graph with random weights and the
+//! settings; no trained weights change hands): [`crate::architecture::rebuild`]
+//! rebuilds the circuit, and [`review`] checks it. EZKL's key generation is
+//! deterministic, so the same graph, settings and SRS give the same VKA
+//! digest whatever the weights.
 
 use alloy::primitives::B256;
 
@@ -19,7 +21,7 @@ use crate::{
 /// What the review of a route found wrong: empty when it may be approved.
 ///
 /// * `route` - the route under review.
-/// * `circuit`, `vka` - the circuit rebuilt from the holder's model, and its VKA.
+/// * `circuit`, `vka` - the circuit rebuilt from the route's package, and its VKA.
 /// * `task` - the task the model is meant for.
 /// * `trusted_srs` - the router's trusted SRS words.
 /// * `verifier_allowed` - whether the route's verifier code is allow-listed.
@@ -63,6 +65,13 @@ pub fn review(
              one output of n x {classes} class scores: the controller would score values that \
              are not the model's outputs"
         ));
+    }
+    if !settings.hashed_params {
+        findings.push(
+            "its parameters are not hashed: its proofs carry no weight hash, so versions of it \
+             could not be told apart (param_visibility must be \"hashed\")"
+                .into(),
+        );
     }
     if settings.input_scales.iter().any(|&s| s != task.scale) {
         findings.push(format!(

@@ -63,13 +63,21 @@ fn proves_and_verifies_iris_and_rejects_tampering() {
     let proof = circuit.prove(&row, &log).unwrap();
     assert_eq!(
         proof.instances.len(),
-        4 + 3,
-        "4 public inputs, 3 public outputs"
+        1 + 4 + 3,
+        "the weight hash, 4 public inputs, 3 public outputs"
+    );
+    assert_eq!(proof.inputs().len(), 4);
+    assert_eq!(proof.outputs().len(), 3);
+    let weights = proof.weight_hash().copied().expect("a hashed circuit");
+    assert_eq!(
+        circuit.weight_hash(&row).unwrap(),
+        Some(weights),
+        "the witness's parameter hash is the proof's first instance"
     );
     assert!(circuit.verify(&proof).unwrap());
 
     // The decoded inputs are the row at the circuit's scale.
-    for (decoded, x) in proof.decoded.iter().zip(&row[0]) {
+    for (decoded, x) in proof.decoded[proof.param_count..].iter().zip(&row[0]) {
         assert!(
             (decoded - x).abs() <= 1.0 / 2f64.powi(circuit.settings.input_scales[0] as i32),
             "{decoded} vs {x}"

@@ -127,8 +127,8 @@ pub enum ChainError {
         /// The limit.
         limit: usize,
     },
-    /// A model's verifier route was added but awaits the suite owner's approval.
-    #[error("verifier route {route_id} was added and awaits the suite owner's review and approval (`zkmltrack route approve {route_id}`); then finish with `zkmltrack model register --route {route_id}`")]
+    /// An architecture's verifier route awaits the suite owner's approval.
+    #[error("verifier route {route_id} awaits the suite owner's review and approval of its architecture package (`zkmltrack route review --route {route_id} --task T --approve`, no weights needed); then finish with `zkmltrack model register --route {route_id}`")]
     AwaitingApproval {
         /// The route.
         route_id: u64,

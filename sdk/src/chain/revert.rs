@@ -74,7 +74,7 @@ fn controller(e: ITaskControllerErrors) -> String {
             who(&e._1)
         ),
         E::AlreadyEvaluated(e) => format!(
-            "this model (VK digest {}) was already evaluated on task {} (evaluation {}); each model is evaluated once per task",
+            "this model (weight hash {}) was already evaluated on task {} (evaluation {}); each model is evaluated once per task",
             short(&e._1),
             e._0,
             e._2
@@ -120,6 +120,12 @@ fn controller(e: ITaskControllerErrors) -> String {
             e.0
         ),
         E::ProofRejected(e) => format!("evaluation {}: the verifier rejected the proof", e.0),
+        E::WeightHashMismatch(e) => format!(
+            "the proof's weight hash {} is not model version {}'s weight commitment {}: it proves other weights",
+            short(&e._2),
+            e._0,
+            short(&e._1)
+        ),
         E::EnforcedPause(_) => {
             "the suite is paused by its owner (or its registry did not answer paused())".into()
         }
@@ -141,27 +147,20 @@ fn registry(e: IModelRegistryErrors) -> String {
             who(&e.0)
         ),
         E::VersionAlreadyRevoked(e) => format!("model version {} is already revoked", e.0),
-        E::EmptyCommitment(_) => "the ONNX hash and the VK digest must not be zero".into(),
+        E::EmptyCommitment(_) => "the ONNX hash and the weight hash must not be zero".into(),
         E::EmptyName(_) => "the lineage name is empty".into(),
         E::RouteUnavailable(e) => format!(
             "verifier route {} is unknown, awaits the suite owner's approval, or is disabled",
             e.0
         ),
-        E::NotRouteHolder(e) => format!(
-            "only the holder of verifier route {}, {}, may register a version on it",
-            e._0,
-            who(&e._1)
+        E::WeightHashNotAFieldElement(e) => format!(
+            "the weight hash {} is not a BN254 field element (no proof could carry it)",
+            e.0
         ),
-        E::DigestAlreadyRegistered(e) => format!(
-            "model version {} already registered the verifying key {}; one version per key",
+        E::WeightsAlreadyRegistered(e) => format!(
+            "model version {} already registered the weight commitment {}; one version per set of weights",
             e._1,
             short(&e._0)
-        ),
-        E::VkDigestMismatch(e) => format!(
-            "the version declares VK digest {} but route {} verifies {}",
-            short(&e._1),
-            e._0,
-            short(&e._2)
         ),
         E::InvalidRouter(e) => format!("{} is not a router contract", who(&e.0)),
         E::InvalidTaskParameter(e) => format!(
@@ -192,6 +191,9 @@ fn router(e: IVerifierRouterErrors) -> String {
             short(&e._1)
         ),
         E::UnknownRoute(e) => format!("verifier route {} does not exist", e.0),
+        E::MissingPackage(_) => {
+            "a verifier route must name its architecture package (a non-zero keccak256)".into()
+        }
         E::RouteDisabled(e) => format!("verifier route {} is disabled", e.0),
         E::RouteNotApproved(e) => format!(
             "verifier route {} awaits the suite owner's approval (`zkmltrack route review`, then `zkmltrack route approve`)",

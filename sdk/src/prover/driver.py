@@ -119,6 +119,41 @@ def step(name, a):
             "outputs": [shape(v) for v in model.graph.output],
             "ops": sorted({n.op_type for n in model.graph.node}),
         }
+    if name == "architecture":
+        # The model's graph with its trained weights replaced: every floating
+        # tensor (initializers and Constant nodes) that is not zero throughout
+        # becomes seeded uniform values in [-1, 1); all-zero tensors stay zero
+        # (EZKL compiles them differently) and integer tensors (shapes, axes,
+        # indices) are structure and stay as they are.
+        import numpy as np
+        import onnx
+        from onnx import numpy_helper
+
+        model = onnx.load(a["model"])
+        rng = np.random.default_rng(a["seed"])
+        counts = {"replaced": 0, "kept_zero": 0, "kept_integer": 0}
+
+        def scrub(tensor):
+            values = numpy_helper.to_array(tensor)
+            if not np.issubdtype(values.dtype, np.floating):
+                counts["kept_integer"] += 1
+                return tensor
+            if not values.any():
+                counts["kept_zero"] += 1
+                return tensor
+            counts["replaced"] += 1
+            fresh = rng.uniform(-1.0, 1.0, size=values.shape).astype(values.dtype)
+            return numpy_helper.from_array(fresh, tensor.name)
+
+        for i, tensor in enumerate(model.graph.initializer):
+            model.graph.initializer[i].CopyFrom(scrub(tensor))
+        for node in model.graph.node:
+            if node.op_type == "Constant":
+                for attr in node.attribute:
+                    if attr.name == "value" and attr.HasField("t"):
+                        attr.t.CopyFrom(scrub(attr.t))
+        onnx.save(model, a["out"])
+        return counts
     if name == "gen_settings":
         return {"done": bool(ezkl.gen_settings(a["model"], a["settings"], py_run_args=run_args(a)))}
     if name == "calibrate":
@@ -170,6 +205,7 @@ def step(name, a):
 
 # The files each step writes, by argument name. `calibrate` rewrites its input.
 OUTPUTS = {
+    "architecture": ["out"],
     "gen_settings": ["settings"],
     "calibrate": ["settings"],
     "compile": ["compiled"],

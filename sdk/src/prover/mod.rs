@@ -216,7 +216,9 @@ pub struct ProverConfig {
     pub input_visibility: Visibility,
     /// Model outputs' visibility (public: the controller scores them).
     pub output_visibility: Visibility,
-    /// Weights' visibility (fixed: committed by the verifying key, never revealed).
+    /// Weights' visibility (hashed: one public Poseidon hash of all the
+    /// parameters, the version's weight commitment; the verifying key then
+    /// commits to the architecture only).
     pub param_visibility: Visibility,
     /// Calibration target, or `None` to keep the generated settings.
     pub calibration: Option<CalibrationTarget>,
@@ -227,7 +229,7 @@ pub struct ProverConfig {
 }
 
 impl ProverConfig {
-    /// Defaults: public inputs and outputs, fixed weights, resource calibration.
+    /// Defaults: public inputs and outputs, hashed weights, resource calibration.
     pub fn new(workspace: impl Into<PathBuf>, srs: SrsSource) -> ProverConfig {
         ProverConfig {
             workspace: workspace.into(),
@@ -235,7 +237,7 @@ impl ProverConfig {
             srs,
             input_visibility: Visibility::Public,
             output_visibility: Visibility::Public,
-            param_visibility: Visibility::Fixed,
+            param_visibility: Visibility::Hashed,
             calibration: Some(CalibrationTarget::Resources),
             input_scale: None,
             param_scale: None,
@@ -317,6 +319,10 @@ pub struct Settings {
     pub instance_shapes: Vec<Vec<usize>>,
     /// EZKL version that wrote the settings.
     pub version: String,
+    /// Whether the parameters are hashed (one public hash instance before
+    /// the inputs).
+    #[serde(default)]
+    pub hashed_params: bool,
     /// Type of each model input (EZKL casts values to it before quantizing);
     /// empty when the settings do not say.
     #[serde(default)]
@@ -359,6 +365,8 @@ impl Settings {
             output_scales: u32s("model_output_scales")?,
             instance_shapes,
             version: v["version"].as_str().unwrap_or_default().to_string(),
+            hashed_params: v["run_args"]["param_visibility"].get("Hashed").is_some()
+                || v["run_args"]["param_visibility"] == "Hashed",
             input_types: v["input_types"]
                 .as_array()
                 .map(|types| {
@@ -400,24 +408,43 @@ pub struct Proof {
     pub path: PathBuf,
     /// Proof bytes, as the EVM verifier takes them.
     pub bytes: Vec<u8>,
-    /// Public instances as field elements, in EZKL's order (inputs, then outputs).
+    /// Public instances as field elements, in EZKL's order (the weight hash
+    /// when the parameters are hashed, the inputs, then the outputs).
     pub instances: Vec<Felt>,
-    /// Number of input instances (the first ones).
+    /// Number of input instances.
     pub input_count: usize,
-    /// Instances decoded to real numbers with the circuit's scales.
+    /// Number of parameter-hash instances before the inputs (1 with hashed
+    /// parameters, 0 otherwise).
+    pub param_count: usize,
+    /// Instances decoded to real numbers with the circuit's scales (the
+    /// weight hash, which is no number, as 0).
     pub decoded: Vec<f64>,
 }
 
 impl Proof {
     /// The public inputs.
     pub fn inputs(&self) -> &[Felt] {
-        &self.instances[..self.input_count]
+        &self.instances[self.param_count..self.param_count + self.input_count]
+    }
+
+    /// The weight hash the proof carries (hashed parameters only).
+    pub fn weight_hash(&self) -> Option<&Felt> {
+        self.instances[..self.param_count].first()
     }
 
     /// The public outputs.
     pub fn outputs(&self) -> &[Felt] {
-        &self.instances[self.input_count..]
+        &self.instances[self.input_count + self.param_count..]
     }
+}
+
+/// Where a circuit's settings come from.
+#[derive(Clone, Copy)]
+enum SettingsSource<'a> {
+    /// EZKL generates them and calibrates on these rows.
+    Calibrate(&'a [Vec<f64>]),
+    /// Given (an architecture package's `settings.json`).
+    Given(&'a [u8]),
 }
 
 /// Drives EZKL in the project-managed Python environment.
@@ -504,6 +531,44 @@ impl Prover {
         calibration_rows: &[Vec<f64>],
         progress: &dyn Fn(Progress),
     ) -> Result<Circuit<'_>, ProverError> {
+        self.build(model, SettingsSource::Calibrate(calibration_rows), progress)
+    }
+
+    /// Builds (or resumes) the circuit of an ONNX model under given EZKL
+    /// settings (an architecture package's), without calibrating: models of
+    /// one graph with different weights then share one verifying key.
+    pub fn circuit_with_settings(
+        &self,
+        model: &Path,
+        settings: &Path,
+        progress: &dyn Fn(Progress),
+    ) -> Result<Circuit<'_>, ProverError> {
+        let bytes = fs::read(settings).map_err(io_err(settings.display()))?;
+        self.build(model, SettingsSource::Given(&bytes), progress)
+    }
+
+    /// Writes `model`'s graph to `out` with its trained weights replaced by
+    /// seeded random values (all-zero and integer tensors kept): the model of
+    /// an architecture package ([`crate::architecture`]).
+    pub fn architecture_model(
+        &self,
+        model: &Path,
+        out: &Path,
+        seed: u64,
+    ) -> Result<(), ProverError> {
+        self.call_once(
+            "architecture",
+            json!({ "model": model, "out": out, "seed": seed }),
+        )?;
+        Ok(())
+    }
+
+    fn build(
+        &self,
+        model: &Path,
+        source: SettingsSource<'_>,
+        progress: &dyn Fn(Progress),
+    ) -> Result<Circuit<'_>, ProverError> {
         let unreadable = |e: std::io::Error| ProverError::InvalidModel {
             path: model.into(),
             reason: format!("cannot read the model: {e}"),
@@ -526,7 +591,15 @@ impl Prover {
         hasher.update(serde_json::to_vec(&self.config).expect("config serializes"));
         // Keys, VKAs and verifiers depend on the SRS: a new SRS, a new circuit.
         hasher.update(srs_fingerprint);
-        hasher.update(serde_json::to_vec(calibration_rows).expect("rows serialize"));
+        match source {
+            SettingsSource::Calibrate(rows) => {
+                hasher.update(serde_json::to_vec(rows).expect("rows serialize"))
+            }
+            SettingsSource::Given(settings) => {
+                hasher.update(b"given settings");
+                hasher.update(settings);
+            }
+        }
         let id: String = hasher
             .finalize()
             .iter()
@@ -566,77 +639,27 @@ impl Prover {
             .map(|d| d.iter().filter_map(Value::as_i64).collect())
             .unwrap_or_default();
         let per_proof = input_shape.iter().product::<i64>().max(0) as usize;
-        // Calibration data may hold several proofs' worth of rows (EZKL splits it).
-        // A [batch, features] model: every row must hold its features (a set of
-        // another width could still flatten to whole proofs).
-        if let [_, width] = input_shape[..] {
-            let width = width.max(0) as usize;
-            if let Some((row, r)) = calibration_rows
-                .iter()
-                .enumerate()
-                .find(|(_, r)| r.len() != width)
-            {
-                return Err(ProverError::RowWidth {
-                    expected: width,
-                    row,
-                    found: r.len(),
-                    shape: input_shape,
-                });
-            }
-        }
-        let total: usize = calibration_rows.iter().map(Vec::len).sum();
-        if total == 0 || per_proof == 0 || !total.is_multiple_of(per_proof) {
-            return Err(ProverError::InputShape {
-                expected: per_proof,
-                actual: total,
-                shape: input_shape,
-            });
-        }
-
-        let data = paths.dir.join("calibration.json");
-        self.run_step(
-            &mut status,
-            &paths,
-            "gen_settings",
-            progress,
-            &[&paths.settings],
-            || {
-                write_atomic(&data, input_json(calibration_rows).as_bytes())?;
-                self.call(
-                "gen_settings",
-                json!({
-                    "model": paths.model, "settings": paths.settings,
-                    "input_visibility": self.config.input_visibility.as_ezkl(),
-                    "output_visibility": self.config.output_visibility.as_ezkl(),
-                    "param_visibility": self.config.param_visibility.as_ezkl(),
-                    "input_scale": self.config.input_scale, "param_scale": self.config.param_scale,
-                }),
-            )?;
-                Ok(None)
-            },
-        )
-        .map_err(|e| unsupported_operation(e, model))?;
-        if let Some(target) = self.config.calibration {
-            self.run_step(
+        match source {
+            SettingsSource::Calibrate(rows) => self.calibrate(
+                model,
+                rows,
+                &input_shape,
+                per_proof,
+                &paths,
+                &mut status,
+                progress,
+            )?,
+            SettingsSource::Given(settings) => self.run_step(
                 &mut status,
                 &paths,
-                "calibrate",
+                "settings",
                 progress,
                 &[&paths.settings],
                 || {
-                    let target = match target {
-                        CalibrationTarget::Resources => "resources",
-                        CalibrationTarget::Accuracy => "accuracy",
-                    };
-                    self.call(
-                        "calibrate",
-                        json!({ "data": data, "model": paths.model, "settings": paths.settings,
-                            "target": target, "lookup_safety_margin": 2.0,
-                            "input_scale": self.config.input_scale }),
-                    )?;
+                    write_atomic(&paths.settings, settings)?;
                     Ok(None)
                 },
-            )?;
+            )?,
         }
         self.run_step(&mut status, &paths, "compile", progress, &[&paths.compiled], || {
             self.call(
@@ -689,6 +712,94 @@ impl Prover {
             per_proof,
             onnx_hash: alloy::primitives::keccak256(&onnx),
         })
+    }
+
+    /// Checks the calibration rows against the model's input shape, then
+    /// generates and calibrates the settings.
+    #[allow(clippy::too_many_arguments)]
+    fn calibrate(
+        &self,
+        model: &Path,
+        calibration_rows: &[Vec<f64>],
+        input_shape: &[i64],
+        per_proof: usize,
+        paths: &CircuitPaths,
+        status: &mut Status,
+        progress: &dyn Fn(Progress),
+    ) -> Result<(), ProverError> {
+        let input_shape = input_shape.to_vec();
+        // A [batch, features] model: every row must hold its features (a set of
+        // another width could still flatten to whole proofs).
+        if let [_, width] = input_shape[..] {
+            let width = width.max(0) as usize;
+            if let Some((row, r)) = calibration_rows
+                .iter()
+                .enumerate()
+                .find(|(_, r)| r.len() != width)
+            {
+                return Err(ProverError::RowWidth {
+                    expected: width,
+                    row,
+                    found: r.len(),
+                    shape: input_shape,
+                });
+            }
+        }
+        let total: usize = calibration_rows.iter().map(Vec::len).sum();
+        if total == 0 || per_proof == 0 || !total.is_multiple_of(per_proof) {
+            return Err(ProverError::InputShape {
+                expected: per_proof,
+                actual: total,
+                shape: input_shape,
+            });
+        }
+
+        let data = paths.dir.join("calibration.json");
+        self.run_step(
+            status,
+            paths,
+            "gen_settings",
+            progress,
+            &[&paths.settings],
+            || {
+                write_atomic(&data, input_json(calibration_rows).as_bytes())?;
+                self.call(
+                "gen_settings",
+                json!({
+                    "model": paths.model, "settings": paths.settings,
+                    "input_visibility": self.config.input_visibility.as_ezkl(),
+                    "output_visibility": self.config.output_visibility.as_ezkl(),
+                    "param_visibility": self.config.param_visibility.as_ezkl(),
+                    "input_scale": self.config.input_scale, "param_scale": self.config.param_scale,
+                }),
+            )?;
+                Ok(None)
+            },
+        )
+        .map_err(|e| unsupported_operation(e, model))?;
+        if let Some(target) = self.config.calibration {
+            self.run_step(
+                status,
+                paths,
+                "calibrate",
+                progress,
+                &[&paths.settings],
+                || {
+                    let target = match target {
+                        CalibrationTarget::Resources => "resources",
+                        CalibrationTarget::Accuracy => "accuracy",
+                    };
+                    self.call(
+                        "calibrate",
+                        json!({ "data": data, "model": paths.model, "settings": paths.settings,
+                            "target": target, "lookup_safety_margin": 2.0,
+                            "input_scale": self.config.input_scale }),
+                    )?;
+                    Ok(None)
+                },
+            )?;
+        }
+        Ok(())
     }
 
     /// Runs a step unless `status.json` says it is done and its outputs exist.
@@ -1070,6 +1181,30 @@ impl Circuit<'_> {
         felts(&v["inputs"], &witness)
     }
 
+    /// The weight commitment of the circuit's model: EZKL's Poseidon hash of
+    /// its parameters, as every proof carries it (from a witness of `rows`,
+    /// one proof's worth); `None` when the parameters are not hashed.
+    pub fn weight_hash(&self, rows: &[Vec<f64>]) -> Result<Option<Felt>, ProverError> {
+        if !self.settings.hashed_params {
+            return Ok(None);
+        }
+        let witness = self.witness(rows, "witness-params")?;
+        let v = read_json(&witness)?;
+        let hashes = felts(&v["processed_params"]["poseidon_hash"], &witness)?;
+        match hashes[..] {
+            [hash] => Ok(Some(hash)),
+            _ => Err(ProverError::Artifact(
+                witness,
+                format!("{} parameter hashes where one was expected", hashes.len()),
+            )),
+        }
+    }
+
+    /// The prover the circuit belongs to.
+    pub fn prover(&self) -> &Prover {
+        self.prover
+    }
+
     fn witness(&self, rows: &[Vec<f64>], name: &str) -> Result<PathBuf, ProverError> {
         check_rows(rows, self.per_proof, &self.input_shape)?;
         let tag = content_tag(rows);
@@ -1130,11 +1265,15 @@ impl Circuit<'_> {
             .ok_or_else(|| ProverError::Artifact(path.into(), "hex_proof is not hex".into()))?;
         let instances = felts(&v["instances"], path)?;
         let input_count = self.per_proof;
+        let param_count = usize::from(self.settings.hashed_params);
         let decoded = instances
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let scale = if i < input_count {
+                if i < param_count {
+                    return 0.0;
+                }
+                let scale = if i < param_count + input_count {
                     self.settings.input_scales.first()
                 } else {
                     self.settings.output_scales.first()
@@ -1147,6 +1286,7 @@ impl Circuit<'_> {
             bytes,
             instances,
             input_count,
+            param_count,
             decoded,
         })
     }

@@ -120,18 +120,21 @@ impl Suite {
         self.evaluation(evaluation_id).await
     }
 
-    /// The evaluation of a model (by verifying-key digest) on a task, if any.
+    /// The evaluation of a model (by weight commitment) on a task, if any.
     pub async fn evaluation_of(
         &self,
         task_id: u64,
-        vk_digest: B256,
+        weight_hash: B256,
     ) -> Result<Option<u64>, ChainError> {
         let id: u64 = self
             .chain
             .view(
                 "TaskController.evaluationOf",
                 self.deployment.controller,
-                &Controller::evaluationOfCall { task_id, vk_digest },
+                &Controller::evaluationOfCall {
+                    task_id,
+                    weight_hash,
+                },
             )
             .await?;
         Ok((id != 0).then_some(id))

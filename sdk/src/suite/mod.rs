@@ -50,7 +50,7 @@ pub use controller::{submit_call, Evaluation, Submission};
 pub use files::{Deployment, FileError, SuitePrograms};
 pub use leaderboard::LeaderboardEntry;
 pub use registry::{RegisteredVersion, Task, Version};
-pub use router::{vka_digest, ReusableVerifier, Route};
+pub use router::{vka_digest, PackageRef, ReusableVerifier, Route};
 pub use task_spec::{task_limits, TaskSpec, TaskSpecError};
 
 /// The contract suite on a chain.

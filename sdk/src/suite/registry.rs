@@ -28,9 +28,11 @@ pub struct Version {
     pub submitter: Address,
     /// keccak256 of the ONNX file.
     pub onnx_hash: B256,
-    /// Verifying-key digest (the commitment to the weights).
+    /// Weight commitment: EZKL's Poseidon hash of the parameters.
+    pub weight_hash: B256,
+    /// Verifying-key digest of its architecture route.
     pub vk_digest: B256,
-    /// Verifier route.
+    /// Verifier route (the architecture).
     pub route_id: u64,
     /// Registration time (block timestamp).
     pub timestamp: u64,
@@ -153,32 +155,37 @@ impl Suite {
         Ok(created.lineage_id)
     }
 
-    /// Adds a route for a model's VKA ([`Suite::add_model_route`]) and, once
-    /// it is approved, registers a version in `lineage_id` committing to
-    /// `onnx_hash` and the VKA digest. When the signer is not the suite owner
-    /// the route awaits approval: [`ChainError::AwaitingApproval`] names it,
-    /// and [`Suite::register_version_on`] finishes after the approval.
+    /// Adds a route for an architecture's VKA ([`Suite::add_model_route`])
+    /// and, once it is approved, registers a version in `lineage_id`
+    /// committing to `onnx_hash` and `weight_hash`. When the signer is not the
+    /// suite owner the route awaits approval: [`ChainError::AwaitingApproval`]
+    /// names it, and [`Suite::register_version_on`] finishes after the
+    /// approval.
     pub async fn register_version(
         &self,
         lineage_id: u64,
         onnx_hash: B256,
+        weight_hash: B256,
         vka: &[B256],
+        package: &PackageRef,
         uri: &str,
     ) -> Result<RegisteredVersion, ChainError> {
-        let route = self.add_model_route(vka).await?;
+        let route = self.add_model_route(vka, package).await?;
         if !route.approved {
             return Err(ChainError::AwaitingApproval { route_id: route.id });
         }
-        self.register_version_on(lineage_id, onnx_hash, route.id, uri)
+        self.register_version_on(lineage_id, onnx_hash, weight_hash, route.id, uri)
             .await
     }
 
     /// Registers a version in `lineage_id` committing to `onnx_hash` and the
-    /// verifying key of an approved route the signer holds.
+    /// weights `weight_hash`, on the approved architecture route `route_id`
+    /// (anyone's).
     pub async fn register_version_on(
         &self,
         lineage_id: u64,
         onnx_hash: B256,
+        weight_hash: B256,
         route_id: u64,
         uri: &str,
     ) -> Result<RegisteredVersion, ChainError> {
@@ -191,7 +198,7 @@ impl Suite {
                 &Registry::registerVersionCall {
                     lineage_id,
                     onnx_hash,
-                    vk_digest: route.digest,
+                    weight_hash,
                     route_id,
                     uri: uri.into(),
                 },
@@ -226,6 +233,7 @@ impl Suite {
             number: v.u32(version::NUMBER),
             submitter: v.address(version::SUBMITTER),
             onnx_hash: v.b256(version::ONNX_HASH),
+            weight_hash: v.b256(version::WEIGHT_HASH),
             vk_digest: v.b256(version::VK_DIGEST),
             route_id: v.u64(version::ROUTE),
             timestamp: v.u64(version::REGISTERED_AT),
@@ -261,27 +269,17 @@ impl Suite {
         Ok(versions)
     }
 
-    /// The version that holds `vk_digest`, if any (the registry's
-    /// `VersionRegistered` logs: a key is registered once).
-    pub async fn version_with_digest(&self, vk_digest: B256) -> Result<Option<u64>, ChainError> {
-        use alloy::{providers::Provider, sol_types::SolEvent};
-        let filter = alloy::rpc::types::Filter::new()
-            .address(self.deployment.registry)
-            .event_signature(Registry::VersionRegistered::SIGNATURE_HASH)
-            .from_block(0u64);
-        let logs = self
+    /// The version registered with the weight commitment `weight_hash`, if
+    /// any (a commitment is registered once).
+    pub async fn version_of_weights(&self, weight_hash: B256) -> Result<Option<u64>, ChainError> {
+        let id = self
             .chain
-            .provider()
-            .get_logs(&filter)
-            .await
-            .map_err(|e| ChainError::Rpc {
-                action: "reading the registered versions".into(),
-                message: e.to_string(),
-            })?;
-        Ok(logs
-            .iter()
-            .filter_map(|l| Registry::VersionRegistered::decode_log(&l.inner).ok())
-            .find(|v| v.vk_digest == vk_digest)
-            .map(|v| v.version_id))
+            .view(
+                "ModelRegistry.versionOfWeights",
+                self.deployment.registry,
+                &Registry::versionOfWeightsCall { weight_hash },
+            )
+            .await?;
+        Ok((id != 0).then_some(id))
     }
 }

@@ -28,8 +28,19 @@ pub struct Route {
     pub active: bool,
     /// True once the owner approved it.
     pub approved: bool,
-    /// The only account that may register versions on it.
-    pub holder: Address,
+    /// Account that added it.
+    pub proposer: Address,
+    /// keccak256 of its architecture package.
+    pub package_hash: B256,
+}
+
+/// Where a route's architecture package is, as the route names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PackageRef {
+    /// keccak256 of the package ([`crate::architecture::package_hash`]).
+    pub hash: B256,
+    /// Where it is published (`file://` or any URI).
+    pub uri: String,
 }
 
 /// EZKL's VKA digest: keccak256 of the words end to end.
@@ -128,8 +139,69 @@ impl Suite {
             digest: r._3,
             active: r._4,
             approved: r._5,
-            holder: r._6,
+            proposer: r._6,
+            package_hash: r._7,
         })
+    }
+
+    /// Every route that verifies against `digest` (the router's indexed
+    /// `RouteAdded` logs), oldest first, with the package URI each names.
+    pub async fn routes_with_digest(
+        &self,
+        digest: B256,
+    ) -> Result<Vec<(Route, String)>, ChainError> {
+        use alloy::{providers::Provider, sol_types::SolEvent};
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.deployment.router)
+            .event_signature(Router::RouteAdded::SIGNATURE_HASH)
+            .topic3(digest)
+            .from_block(0u64);
+        let logs = self
+            .chain
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: "reading the verifier routes".into(),
+                message: e.to_string(),
+            })?;
+        let mut routes = Vec::new();
+        for log in logs {
+            let Ok(added) = Router::RouteAdded::decode_log(&log.inner) else {
+                continue;
+            };
+            routes.push((
+                self.route(added.route_id).await?,
+                String::from_utf8_lossy(&added.package_uri).into_owned(),
+            ));
+        }
+        Ok(routes)
+    }
+
+    /// The URI a route's `RouteAdded` event names for its architecture package.
+    pub async fn route_package_uri(&self, route_id: u64) -> Result<String, ChainError> {
+        use alloy::{providers::Provider, sol_types::SolEvent};
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.deployment.router)
+            .event_signature(Router::RouteAdded::SIGNATURE_HASH)
+            .topic1(B256::from(U256::from(route_id)))
+            .from_block(0u64);
+        let logs = self
+            .chain
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: format!("reading route {route_id}'s architecture package"),
+                message: e.to_string(),
+            })?;
+        logs.iter()
+            .find_map(|l| Router::RouteAdded::decode_log(&l.inner).ok())
+            .map(|added| String::from_utf8_lossy(&added.package_uri).into_owned())
+            .ok_or_else(|| ChainError::Rpc {
+                action: format!("reading route {route_id}'s architecture package"),
+                message: "the router logged no RouteAdded event for it".into(),
+            })
     }
 
     /// Whether the router allows verifier code with this hash.
@@ -143,15 +215,20 @@ impl Suite {
             .await
     }
 
-    /// Stores a model's VKA as a data contract and adds a reusable-verifier
-    /// route for it on the suite's verifier, held by the signing account. The
-    /// route serves once the suite owner approved it (at once for the owner).
-    pub async fn add_model_route(&self, vka: &[B256]) -> Result<Route, ChainError> {
+    /// Stores an architecture's VKA as a data contract and adds a
+    /// reusable-verifier route for it on the suite's verifier, naming its
+    /// architecture package. The route serves once the suite owner approved
+    /// it (at once for the owner); then any account registers versions on it.
+    pub async fn add_model_route(
+        &self,
+        vka: &[B256],
+        package: &PackageRef,
+    ) -> Result<Route, ChainError> {
         let vka_store = self
             .chain
-            .deploy_data("storing the model's VKA", vka)
+            .deploy_data("storing the architecture's VKA", vka)
             .await?;
-        self.add_reusable_route(vka, vka_store).await
+        self.add_reusable_route(vka, vka_store, package).await
     }
 
     /// Adds a calldata-VKA route for a model's VKA on the suite's verifier,
@@ -160,7 +237,11 @@ impl Suite {
     /// EZKL's verifier first, which rejects proofs against unregistered VKAs
     /// (the router registers only stored ones). The route serves once the
     /// suite owner approved it (at once for the owner).
-    pub async fn add_calldata_route(&self, vka: &[B256]) -> Result<Route, ChainError> {
+    pub async fn add_calldata_route(
+        &self,
+        vka: &[B256],
+        package: &PackageRef,
+    ) -> Result<Route, ChainError> {
         let verifier = self.reusable_verifier()?;
         self.chain
             .transact(
@@ -170,7 +251,7 @@ impl Suite {
                 U256::ZERO,
             )
             .await?;
-        self.add_reusable_route(vka, Address::ZERO).await
+        self.add_reusable_route(vka, Address::ZERO, package).await
     }
 
     /// The suite's reusable verifier, or an error naming its absence.
@@ -189,18 +270,21 @@ impl Suite {
         &self,
         vka: &[B256],
         vka_store: Address,
+        package: &PackageRef,
     ) -> Result<Route, ChainError> {
         let verifier = self.reusable_verifier()?;
         let digest = vka_digest(vka);
         let receipt = self
             .chain
             .transact(
-                "adding the model's verifier route",
+                "adding the architecture's verifier route",
                 self.deployment.router,
                 &Router::addReusableRouteCall {
                     verifier,
                     vka_store,
                     vka_digest: digest,
+                    package_hash: package.hash,
+                    package_uri: package.uri.clone().into_bytes().into(),
                 },
                 U256::ZERO,
             )
@@ -214,7 +298,8 @@ impl Suite {
             digest,
             active: true,
             approved: added.approved,
-            holder: added.holder,
+            proposer: added.proposer,
+            package_hash: package.hash,
         })
     }
 }
