@@ -5,13 +5,13 @@
 use alloy::primitives::Address;
 use clap::Args;
 use zkmltrack::{
-    audit::{audit, AuditError, AuditReport, PrivateEvm},
+    audit::{audit, check_routes, AuditError, AuditReport, PrivateEvm},
     protocol::evm::init_code_for,
 };
 use zkmltrack_devnet::{CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
 
 use crate::{
-    context::Global,
+    context::{Global, ProverArgs},
     output::{emit, percent, table, CliError, Step, EXIT_AUDIT, EXIT_FAILURE},
 };
 
@@ -21,6 +21,14 @@ pub(crate) struct AuditArgs {
     /// Task id.
     #[arg(long)]
     pub task: u64,
+    /// Also re-check every architecture route the evaluations used: rebuild
+    /// its verifying key from its package (found at the route's URI when
+    /// local) and re-run the public review (runs EZKL: needs --srs or
+    /// --test-srs).
+    #[arg(long)]
+    pub check_routes: bool,
+    #[command(flatten)]
+    pub prover: ProverArgs,
 }
 
 /// The devnet's EVM, private to this process, as the audit's [`PrivateEvm`].
@@ -76,7 +84,12 @@ pub(crate) async fn run(global: &Global, args: AuditArgs) -> Result<(), CliError
     let samples = suite.task(args.task).await?.spec.samples;
     let step = Step::start(format!("auditing task {}", args.task));
     let mut evm = LocalEvm(Devnet::default());
-    let report = audit(&suite, args.task, &mut evm, &|note| step.note(note)).await?;
+    let mut report = audit(&suite, args.task, &mut evm, &|note| step.note(note)).await?;
+    if args.check_routes {
+        let scale = suite.task(args.task).await?.spec.scale;
+        let prover = args.prover.prover(scale)?;
+        check_routes(&suite, &mut report, &prover, &|note| step.note(note)).await?;
+    }
     step.done(format!(
         "{} evaluations, {} unfinished, {} problems",
         report.evaluations.len(),
@@ -186,8 +199,24 @@ fn text(report: &AuditReport, samples: u32) -> String {
                 .join("; ")
         )
     };
+    let routes_text: String = report
+        .routes
+        .iter()
+        .map(|r| {
+            format!(
+                "\nroute {}: {} from its package ({})",
+                r.route,
+                if r.rebuilt && r.findings.is_empty() {
+                    "key rebuilt and review passed"
+                } else {
+                    "FAILS its re-check"
+                },
+                r.package_uri
+            )
+        })
+        .collect();
     format!(
-        "{}\n{}{grinding_text}\n{}",
+        "{}\n{}{grinding_text}{routes_text}\n{}",
         table(
             &[
                 "evaluation",

@@ -6,6 +6,7 @@ use alloy::primitives::{keccak256, Address, B256};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use zkmltrack::{
+    architecture::Package,
     dataset::{Dataset, DatasetError, QuantizedDataset, RootCheck, RootRule},
     evaluation::{
         check_quantization, evaluate_model, task_rows_among, EvaluationError, EvaluationReport,
@@ -120,6 +121,12 @@ pub(crate) struct ModelArgs {
     /// Task whose scale and feature count the model must match.
     #[arg(long)]
     pub task: Option<u64>,
+    /// Architecture package (`model architecture` output) of an existing
+    /// route: the model is compiled under its settings, so it shares the
+    /// route's verifying key (default with --route: the route's package, when
+    /// its URI is a local path).
+    #[arg(long)]
+    pub package: Option<PathBuf>,
     #[command(flatten)]
     pub prover: ProverArgs,
 }
@@ -135,7 +142,23 @@ pub(crate) enum ModelCommand {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Register a model version (VKA stored on-chain, verifier route, version).
+    /// Write a model's public architecture package: its graph with the
+    /// trained weights replaced by random ones, and its EZKL settings; refused
+    /// unless the package rebuilds the model's own verifying key.
+    Architecture {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Directory to write the package to (replaced whole).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed of the replacement weights.
+        #[arg(long, default_value_t = zkmltrack::architecture::DEFAULT_SEED)]
+        seed: u64,
+    },
+    /// Register a model version committed by its weight hash, on its
+    /// architecture's route: an approved route with the model's key is used
+    /// as it is; otherwise one is added naming the model's architecture
+    /// package (approved at once for the suite owner, else after review).
     Register {
         #[command(flatten)]
         model: ModelArgs,
@@ -148,7 +171,8 @@ pub(crate) enum ModelCommand {
         /// Metadata URI recorded in the event.
         #[arg(long, default_value = "")]
         uri: String,
-        /// Finish on a route added earlier (after the suite owner approved it).
+        /// Register on this architecture route (e.g. a new version of an
+        /// architecture, or after the suite owner approved the route).
         #[arg(long)]
         route: Option<u64>,
     },
@@ -180,26 +204,40 @@ pub(crate) struct EvaluateArgs {
     /// Calibration CSV used at registration (default: the dataset).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
+    /// The version's architecture package (default: its route's, when the
+    /// route's URI is a local path; else the model is calibrated as at
+    /// registration).
+    #[arg(long)]
+    pub package: Option<PathBuf>,
 }
 
 /// `route` subcommands.
 #[derive(Subcommand, Debug)]
 pub(crate) enum RouteCommand {
-    /// Show a verifier route: kind, verifier, VKA store, digest, status, holder.
+    /// Show a verifier route: kind, verifier, VKA store, digest, status,
+    /// proposer, architecture package.
     Show {
         /// Route id.
         route: u64,
     },
-    /// Review a route's circuit (suite owner): rebuild it from the model the
-    /// holder handed over, then check its verifying key is the route's, its
-    /// public instances are the task's features then the model's class scores,
-    /// its SRS is the trusted one and its verifier is allow-listed.
+    /// Review a route's architecture (suite owner, or anyone): rebuild its
+    /// circuit from its public architecture package alone (no trained
+    /// weights), then check the package is the route's, its verifying key is
+    /// the route's, its public instances are the task's features, one weight
+    /// hash, then the class scores, its SRS is the trusted one and its
+    /// verifier is allow-listed.
     Review {
         /// Route id.
         #[arg(long)]
         route: u64,
+        /// Task the architecture is meant for.
+        #[arg(long)]
+        task: u64,
+        /// The route's architecture package (default: its URI, when local).
+        #[arg(long)]
+        package: Option<PathBuf>,
         #[command(flatten)]
-        model: ModelArgs,
+        prover: ProverArgs,
         /// Approve the route when every check passes.
         #[arg(long)]
         approve: bool,
@@ -328,16 +366,59 @@ pub(crate) fn prepare_model<'p>(
 }
 
 /// [`prepare_model`] of a model given by [`ModelArgs`] (its calibration set
-/// or the task's dataset), under a `circuit of <model>` progress step.
+/// or the task's dataset), under a `circuit of <model>` progress step; with
+/// an architecture package, compiled under the package's settings.
 fn prepare_model_step<'p>(
     prover: &'p Prover,
     model: &ModelArgs,
+    package: Option<&Package>,
 ) -> Result<PreparedModel<'p>, CliError> {
     let step = Step::start(format!("circuit of {}", model.model.display()));
     let (calibration, file) = calibration_set(model)?;
-    let prepared = prepare_model(prover, &model.model, (&calibration, &file), &step)?;
-    step.done("");
+    let prepared = match package {
+        Some(package) => zkmltrack::model::prepare_on(
+            prover,
+            &model.model,
+            package,
+            &calibration,
+            &file,
+            &|note| step.note(note),
+        )?,
+        None => prepare_model(prover, &model.model, (&calibration, &file), &step)?,
+    };
+    step.done(format!("weight hash {}", prepared.weight_hash));
     Ok(prepared)
+}
+
+/// The architecture package to compile a model under: `--package`, else the
+/// route's own package when its URI is a local directory holding it.
+async fn package_for(
+    suite: &Suite,
+    explicit: Option<&Path>,
+    route: Option<u64>,
+) -> Result<Option<Package>, CliError> {
+    let Some(route) = route else {
+        return explicit
+            .map(|dir| Package::read(dir).map_err(CliError::from))
+            .transpose();
+    };
+    let expected = suite.route(route).await?.package_hash;
+    let dir = match explicit {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let uri = suite.route_package_uri(route).await?;
+            match zkmltrack::architecture::local_dir(&uri) {
+                Some(dir) if dir.is_dir() => dir,
+                _ => {
+                    return Err(CliError::input(format!(
+                        "route {route}'s architecture package is at {uri:?}: fetch it and pass \
+                         --package DIR"
+                    )))
+                }
+            }
+        }
+    };
+    Ok(Some(Package::read_expecting(&dir, expected)?))
 }
 
 fn read_dataset(path: &Path) -> Result<Dataset, CliError> {
@@ -620,10 +701,10 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
     match cmd {
         ModelCommand::Prove { model, out } => {
             let scale = model_scale(global, &model).await?;
+            let package = model.package.as_deref().map(Package::read).transpose()?;
             let prover = model.prover.prover(scale)?;
-            let step = Step::start(format!("circuit of {}", model.model.display()));
-            let (calibration, file) = calibration_set(&model)?;
-            let prepared = prepare_model(&prover, &model.model, (&calibration, &file), &step)?;
+            let prepared = prepare_model_step(&prover, &model, package.as_ref())?;
+            let step = Step::start("verifier bundle");
             prepared.bundle.write(&out)?;
             let digest = prepared
                 .bundle
@@ -635,10 +716,39 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
             emit(
                 global.json(),
                 &json!({ "bundle": out, "vk_digest": digest, "onnx_hash": prepared.onnx_hash,
+                         "weight_hash": prepared.weight_hash,
                          "logrows": prepared.circuit.settings.logrows, "scale": scale }),
                 &format!(
-                    "verifier bundle written to {} (VK digest {digest})",
-                    out.display()
+                    "verifier bundle written to {} (VK digest {digest}, weight hash {})",
+                    out.display(),
+                    prepared.weight_hash
+                ),
+            );
+        }
+        ModelCommand::Architecture { model, out, seed } => {
+            let scale = model_scale(global, &model).await?;
+            let package = model.package.as_deref().map(Package::read).transpose()?;
+            let prover = model.prover.prover(scale)?;
+            let prepared = prepare_model_step(&prover, &model, package.as_ref())?;
+            let step = Step::start("architecture package (rebuilt and checked)");
+            let package = zkmltrack::architecture::build(
+                &prepared.circuit,
+                prepared.vk_digest(),
+                &out,
+                seed,
+                &|note| step.note(note),
+            )?;
+            step.done(format!("{}", package.hash));
+            emit(
+                global.json(),
+                &json!({ "package": out, "package_hash": package.hash,
+                         "vk_digest": prepared.vk_digest(), "weight_hash": prepared.weight_hash }),
+                &format!(
+                    "architecture package written to {} (hash {}); it rebuilds VKA digest {} \
+                     and holds no trained weights",
+                    out.display(),
+                    package.hash,
+                    prepared.vk_digest()
                 ),
             );
         }
@@ -655,13 +765,22 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
                 Some(task) => check_fits_task(&suite, task, &model).await?,
                 None => None,
             };
+            let package = package_for(&suite, model.package.as_deref(), route).await?;
             let prover = model.prover.prover(scale)?;
-            let prepared = prepare_model_step(&prover, &model)?;
+            let prepared = prepare_model_step(&prover, &model, package.as_ref())?;
             if let Some((dataset, quantized)) = &task_data {
                 check_quantization_step(&prepared, dataset, quantized)?;
             }
-            let registered =
-                register(&suite, &prepared, lineage, name.as_deref(), &uri, route).await?;
+            let registered = register(
+                &suite,
+                &prepared,
+                lineage,
+                name.as_deref(),
+                &uri,
+                route,
+                package.as_ref(),
+            )
+            .await?;
             emit(
                 global.json(),
                 &serde_json::to_value(registered).expect("serializes"),
@@ -683,7 +802,7 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
                     vec![
                         v.number.to_string(),
                         v.id.to_string(),
-                        format!("{}", v.vk_digest),
+                        format!("{}", v.weight_hash),
                         v.route_id.to_string(),
                         v.timestamp.to_string(),
                         if v.revoked { "revoked" } else { "live" }.into(),
@@ -697,7 +816,7 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
                     &[
                         "number",
                         "version",
-                        "vk digest",
+                        "weight hash",
                         "route",
                         "timestamp",
                         "status",
@@ -782,6 +901,7 @@ pub(crate) async fn register(
     name: Option<&str>,
     uri: &str,
     route: Option<u64>,
+    package: Option<&Package>,
 ) -> Result<RegisteredVersion, CliError> {
     let lineage = match (lineage, name) {
         (Some(id), _) => Lineage::Existing(id),
@@ -797,12 +917,22 @@ pub(crate) async fn register(
         }
     };
     let progress = |event: RegisterStep| match event {
-        RegisterStep::AddingRoute => start("adding the model's verifier route"),
+        RegisterStep::BuildingPackage => start("architecture package (rebuilt and checked)"),
+        RegisterStep::AddingRoute => {
+            done("done".into());
+            start("adding the architecture's verifier route")
+        }
         RegisterStep::RouteAdded(id) => done(format!("route {id}")),
+        RegisterStep::RouteFound(id) => {
+            Step::start("architecture route").done(format!("route {id}, approved"))
+        }
         RegisterStep::Registering => start("registering the model version"),
         RegisterStep::Registered(id) => done(format!("version {id}")),
     };
-    Ok(zkmltrack::model::register(suite, prepared, &lineage, uri, route, &progress).await?)
+    Ok(
+        zkmltrack::model::register(suite, prepared, &lineage, uri, route, package, &progress)
+            .await?,
+    )
 }
 
 /// `evaluate`.
@@ -814,15 +944,33 @@ pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), 
         Some(path) => read_dataset(path)?,
         None => dataset.clone(),
     };
+    // The version's architecture package (its route's, when local): the
+    // model is compiled under the settings its route's key was made with.
+    let route = suite.version(args.version).await?.route_id;
+    let package = match package_for(&suite, args.package.as_deref(), Some(route)).await {
+        Ok(package) => package,
+        Err(_) if args.package.is_none() => None,
+        Err(e) => return Err(e),
+    };
     let prover = args.prover.prover(task.spec.scale)?;
     let step = Step::start(format!("circuit of {}", args.model.display()));
     let calibration_file = args.calibration.as_deref().unwrap_or(&args.dataset);
-    let prepared = prepare_model(
-        &prover,
-        &args.model,
-        (&calibration, calibration_file),
-        &step,
-    )?;
+    let prepared = match &package {
+        Some(package) => zkmltrack::model::prepare_on(
+            &prover,
+            &args.model,
+            package,
+            &calibration,
+            calibration_file,
+            &|note| step.note(note),
+        )?,
+        None => prepare_model(
+            &prover,
+            &args.model,
+            (&calibration, calibration_file),
+            &step,
+        )?,
+    };
     step.done("");
     let report = evaluate_with_progress(&suite, args.task, args.version, &prepared, &dataset)
         .await
@@ -947,27 +1095,30 @@ pub(crate) async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliE
         }
         RouteCommand::Review {
             route,
-            model,
+            task,
+            package,
+            prover,
             approve,
         } => {
-            // Input first: no chain read for a review that cannot run.
-            let task_id = model.task.ok_or_else(|| {
-                CliError::input("pass --task: the review checks the circuit against a task")
-            })?;
             let r = suite.route(route).await?;
-            let task = suite.task(task_id).await?;
-            let prover = model
-                .prover
-                .prover(model.scale.unwrap_or(task.spec.scale))?;
-            let prepared = prepare_model_step(&prover, &model)?;
-            let runtime = prepared
-                .bundle
+            let task = suite.task(task).await?;
+            let package = package_for(&suite, package.as_deref(), Some(route))
+                .await?
+                .expect("a route's package");
+            let prover = prover.prover(task.spec.scale)?;
+            let step = Step::start(format!(
+                "rebuilding route {route}'s circuit from its architecture package"
+            ));
+            let (circuit, bundle) =
+                zkmltrack::architecture::rebuild(&prover, &package, &|note| step.note(note))?;
+            step.done("");
+            let runtime = bundle
                 .runtime_code()
                 .map_err(|e| CliError::input(e.to_string()))?;
             let findings = zkmltrack::review::review(
                 &r,
-                &prepared.circuit,
-                &prepared.vka(),
+                &circuit,
+                &bundle.vka_words(),
                 &task.spec,
                 suite.trusted_srs().await?,
                 suite.is_verifier_allowed(keccak256(&runtime)).await?,
@@ -1004,12 +1155,14 @@ pub(crate) async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliE
 fn route_text(r: &Route) -> String {
     let kind = RouteKind::from_code(r.kind).map_or("unknown kind", RouteKind::describe);
     format!(
-        "route {}: {kind}\n  verifier {}\n  VKA store {}\n  digest {}\n  holder {}\n  {}, {}",
+        "route {}: {kind}\n  verifier {}\n  VKA store {}\n  digest {}\n  proposer {}\n  \
+         architecture package {}\n  {}, {}",
         r.id,
         r.verifier,
         r.vka_store,
         r.digest,
-        r.holder,
+        r.proposer,
+        r.package_hash,
         if r.approved {
             "approved"
         } else {

@@ -3,10 +3,11 @@
 //! On an embedded devnet (or the chain at `--rpc-url` with `--external`):
 //! deploys the suite and EZKL's reusable verifier, anchors the bundled Iris
 //! evaluation set as a task, registers the Iris MLP (batch proofs of 4 samples)
-//! as version 1 and a deliberately weaker MLP (one proof per sample) as
-//! version 2 of the same lineage, evaluates both on randomly drawn,
-//! Merkle-proved samples, and prints the leaderboard, checked against the
-//! predictions the proofs carry.
+//! as version 1 (its architecture route names its package) and a deliberately
+//! weaker training of the same architecture as version 2 (committed by its
+//! weight hash on version 1's route: no new verifying key, no route),
+//! evaluates both on randomly drawn, Merkle-proved samples, and prints the
+//! leaderboard, checked against the predictions the proofs carry.
 
 use std::path::PathBuf;
 
@@ -92,14 +93,32 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
         (&eval, &example.eval),
         &step,
     )?;
-    step.done(format!("VK digest {}", good.vk_digest()));
-    let step = Step::start("version 2: weaker Iris MLP, 1 sample per proof");
-    let weak = prepare_model(&prover, &example.model_weak, (&eval, &example.eval), &step)?;
-    step.done(format!("VK digest {}", weak.vk_digest()));
-    if weak.bundle.deployed_bytecode != good.bundle.deployed_bytecode {
+    let package = good.package(&|note| step.note(note))?;
+    step.done(format!(
+        "VK digest {}, weight hash {}",
+        good.vk_digest(),
+        good.weight_hash
+    ));
+    let step = Step::start("version 2: weaker training of the same architecture");
+    let weak = zkmltrack::model::prepare_on(
+        &prover,
+        &example.model_weak_batch4,
+        &package,
+        &eval,
+        &example.eval,
+        &|note| step.note(note),
+    )?;
+    step.done(format!(
+        "VK digest {} (the same), weight hash {}",
+        weak.vk_digest(),
+        weak.weight_hash
+    ));
+    if weak.vk_digest() != good.vk_digest() {
         return Err(CliError {
             code: EXIT_FAILURE,
-            message: "EZKL generated different reusable verifiers for the two circuits; the demo expects one".into(),
+            message: "the two trainings of one architecture compiled to different verifying \
+                      keys; the demo expects one"
+                .into(),
         });
     }
 
@@ -126,6 +145,7 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
         Some("iris-mlp"),
         "bundled:model_batch4.onnx",
         None,
+        Some(&package),
     )
     .await?;
     let v2 = register(
@@ -133,7 +153,8 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
         &weak,
         Some(v1.lineage_id),
         None,
-        "bundled:model_weak.onnx",
+        "bundled:model_weak_batch4.onnx",
+        Some(v1.route_id),
         None,
     )
     .await?;
@@ -181,7 +202,7 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
             "accuracy",
             "proving s",
         ],
-        &[(&v1, &r1, "Iris MLP (batch 4)"), (&v2, &r2, "weaker MLP")]
+        &[(&v1, &r1, "Iris MLP"), (&v2, &r2, "weaker training")]
             .iter()
             .map(|(v, r, name)| {
                 vec![

@@ -11,8 +11,9 @@ pub(crate) struct Example {
     pub model: PathBuf,
     /// The same MLP proving 4 samples per proof.
     pub model_batch4: PathBuf,
-    /// A weaker MLP (fewer training steps), one sample per proof.
-    pub model_weak: PathBuf,
+    /// A weaker MLP (fewer training steps) proving 4 samples per proof (the
+    /// architecture of `model_batch4`, other weights).
+    pub model_weak_batch4: PathBuf,
     /// The evaluation set (50 rows: 4 features, label).
     pub eval: PathBuf,
 }
@@ -39,9 +40,9 @@ impl Example {
                 "model_batch4.onnx",
                 include_bytes!("../../examples/iris/model_batch4.onnx"),
             )?,
-            model_weak: write(
-                "model_weak.onnx",
-                include_bytes!("../../examples/iris/model_weak.onnx"),
+            model_weak_batch4: write(
+                "model_weak_batch4.onnx",
+                include_bytes!("../../examples/iris/model_weak_batch4.onnx"),
             )?,
             eval: write("eval.csv", include_bytes!("../../examples/iris/eval.csv"))?,
         })

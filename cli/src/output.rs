@@ -6,6 +6,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use zkmltrack::{
+    architecture::ArchitectureError,
     chain::ChainError,
     dataset::DatasetError,
     evaluation::EvaluationError,
@@ -116,6 +117,12 @@ impl From<GenError> for CliError {
 
 impl From<PrepareError> for CliError {
     fn from(err: PrepareError) -> CliError {
+        CliError::input_or_failure(err.is_input(), err.to_string())
+    }
+}
+
+impl From<ArchitectureError> for CliError {
+    fn from(err: ArchitectureError) -> CliError {
         CliError::input_or_failure(err.is_input(), err.to_string())
     }
 }

@@ -149,7 +149,7 @@ pub(crate) fn document() -> Value {
         "root": hex, "dataset_size": int, "feature_count": int, "class_count": int,
         "scale": int, "samples": int, "draw_delay": int, "randomness": hex, "metadata": hex } });
     let version = json!({ "type": "object", "properties": {
-        "id": int, "lineage_id": int, "number": int, "vk_digest": hex, "route_id": int,
+        "id": int, "lineage_id": int, "number": int, "weight_hash": hex, "vk_digest": hex, "route_id": int,
         "submitter": hex, "timestamp": int, "revoked": { "type": "boolean" } } });
     json!({
         "openapi": "3.1.0",

@@ -24,12 +24,17 @@ use zkmltrack::dataset::Dataset;
 
 use super::{api::existing_task, ApiError, Shared};
 
-/// The files a finished job offers for download.
-pub(crate) const ARTIFACTS: [&str; 4] = [
+/// The files a finished job offers for download: the circuit's settings, its
+/// VKA digest and the model's weight hash, the verifier bundle, a proof, and
+/// the architecture package's model (the graph with random weights; with
+/// `settings.json` it is the package a route names).
+pub(crate) const ARTIFACTS: [&str; 6] = [
     "settings.json",
     "vk_digest.txt",
+    "weight_hash.txt",
     "bundle.json",
     "proof.json",
+    "architecture.onnx",
 ];
 
 /// Where a job stands.
@@ -256,6 +261,13 @@ fn pipeline(
         format!("{}\n", prepared.vk_digest()),
     )
     .map_err(io)?;
+    std::fs::write(
+        dir.join("weight_hash.txt"),
+        format!("{}\n", prepared.weight_hash),
+    )
+    .map_err(io)?;
+    let package = prepared.package(&note).map_err(|e| e.to_string())?;
+    std::fs::copy(package.model(), dir.join("architecture.onnx")).map_err(io)?;
     prepared
         .bundle
         .write(&dir.join("bundle.json"))

@@ -259,7 +259,7 @@ pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response
              <td>{}</td><td>{}</td></tr>",
             v.number,
             v.id,
-            short(&v.vk_digest.to_string()),
+            short(&v.weight_hash.to_string()),
             v.route_id,
             if scores.is_empty() { "not ranked".to_string() } else { scores.join(", ") },
             if v.revoked { "revoked" } else { "" },
@@ -268,7 +268,7 @@ pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response
     }
     let max = versions.iter().map(|v| v.number).max().unwrap_or(1);
     let body = format!(
-        "{}<table><thead><tr><th>number</th><th>version</th><th>VK digest</th><th>route</th>\
+        "{}<table><thead><tr><th>number</th><th>version</th><th>weight hash</th><th>route</th>\
          <th>accuracy (leaderboards)</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
         svg(&series, max)
     );
