@@ -5,6 +5,10 @@ examples/iris (all committed, all small):
   model.onnx              MLP 4 -> 16 -> 3 (ReLU), batch 1, trained to convergence
   model_weak.onnx         same shape, deliberately undertrained (a worse version)
   model_batch{4,8,16,48}.onnx  the model.onnx weights with a batch dimension of 4, 8, 16, 48
+  model_weak_batch4.onnx  the model_weak.onnx weights with a batch dimension of 4 (the demo's
+                          version 2: the same architecture as model_batch4.onnx, other weights)
+  participant_v{1,2}_batch8.onnx  two more trainings (40 and 200 epochs) with a batch dimension
+                          of 8: a participant's two versions of one architecture in the tests
   metrics.json            float accuracies of both models on both splits
 
 examples/digits (the larger model of the prover benchmark):
@@ -183,8 +187,19 @@ def iris():
     export(weak, out / "model_weak.onnx", batch=1, name="iris_mlp")
     for batch in (4, 8, 16, 48):
         export(strong, out / f"model_batch{batch}.onnx", batch=batch, name="iris_mlp")
+    export(weak, out / "model_weak_batch4.onnx", batch=4, name="iris_mlp")
+    first = train(x_train, y_train, hidden=16, classes=3, epochs=40)
+    second = train(x_train, y_train, hidden=16, classes=3, epochs=200)
+    export(first, out / "participant_v1_batch8.onnx", batch=8, name="iris_mlp")
+    export(second, out / "participant_v2_batch8.onnx", batch=8, name="iris_mlp")
     splits = {"train": (x_train, y_train), "eval": (x_eval, y_eval)}
-    return write_metrics(out / "metrics.json", {"model.onnx": strong, "model_weak.onnx": weak}, splits)
+    models = {
+        "model.onnx": strong,
+        "model_weak.onnx": weak,
+        "participant_v1_batch8.onnx": first,
+        "participant_v2_batch8.onnx": second,
+    }
+    return write_metrics(out / "metrics.json", models, splits)
 
 
 def digits():
