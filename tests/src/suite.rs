@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 use crate::repo;
 
+use alloy::primitives::B256;
 use alloy::signers::local::PrivateKeySigner;
+use zkmltrack::architecture::{self, Package};
 use zkmltrack::verifier::{generate, VerifierBundle};
 use zkmltrack::{
     chain::{
@@ -22,7 +24,7 @@ use zkmltrack::{
     evaluation::drawn_indices,
     prover::{Circuit, Proof, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
-    suite::{EvaluationStatus, ReusableVerifier, Suite, SuitePrograms},
+    suite::{EvaluationStatus, RegisteredVersion, ReusableVerifier, Suite, SuitePrograms},
 };
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
 
@@ -61,6 +63,76 @@ pub fn circuit<'p>(prover: &'p Prover, model: &str) -> (Circuit<'p>, VerifierBun
     let solc = Solc::ensure(&prover.config().home).expect("solc");
     let bundle = generate(&circuit, VerifierKind::Reusable, &solc).expect("verifier bundle");
     (circuit, bundle)
+}
+
+/// A bundled Iris model compiled under an architecture package's settings
+/// (a model of that architecture: same verifying key, its own weight hash),
+/// and its reusable-verifier bundle.
+pub fn circuit_on<'p>(
+    prover: &'p Prover,
+    model: &str,
+    package: &Package,
+) -> (Circuit<'p>, VerifierBundle) {
+    let circuit = prover
+        .circuit_with_settings(
+            &repo().join("examples/iris").join(model),
+            &package.settings(),
+            &|_| {},
+        )
+        .expect("circuit");
+    let solc = Solc::ensure(&prover.config().home).expect("solc");
+    let bundle = generate(&circuit, VerifierKind::Reusable, &solc).expect("verifier bundle");
+    (circuit, bundle)
+}
+
+/// The architecture package of a circuit (built in its folder once, checked
+/// to rebuild `bundle`'s VKA).
+pub fn package_of(circuit: &Circuit<'_>, bundle: &VerifierBundle) -> Package {
+    let dir = circuit.paths.dir.join("architecture");
+    Package::read(&dir).unwrap_or_else(|_| {
+        architecture::build(
+            circuit,
+            architecture::bundle_digest(bundle),
+            &dir,
+            architecture::DEFAULT_SEED,
+            &|_| {},
+        )
+        .expect("architecture package")
+    })
+}
+
+/// The weight commitment of a circuit's model (EZKL's parameter hash, from
+/// a witness of zero inputs: it does not depend on them).
+pub fn weight_hash(circuit: &Circuit<'_>) -> B256 {
+    let width = circuit.input_shape().last().copied().unwrap_or(1).max(1) as usize;
+    let rows = vec![vec![0.0; width]; circuit.values_per_proof() / width];
+    let hash = circuit
+        .weight_hash(&rows)
+        .expect("witness")
+        .expect("hashed parameters");
+    B256::from(hash.to_be_bytes())
+}
+
+/// Registers a circuit's model as a version of `lineage` committed by its
+/// weight hash, on a route for its architecture that the signer adds with
+/// the circuit's package ([`Suite::register_version`]).
+pub async fn register_model(
+    suite: &Suite,
+    lineage: u64,
+    circuit: &Circuit<'_>,
+    bundle: &VerifierBundle,
+    uri: &str,
+) -> Result<RegisteredVersion, ChainError> {
+    suite
+        .register_version(
+            lineage,
+            circuit.onnx_hash(),
+            weight_hash(circuit),
+            &bundle.vka_words(),
+            &package_of(circuit, bundle).reference(),
+            uri,
+        )
+        .await
 }
 
 /// A one-sample proof of `data`'s row `row`.

@@ -168,7 +168,7 @@ fn flow(url: &str, dev_chain: bool) {
     // predictions on exactly those rows, accuracy equal to the leaderboard's.
     let models = [
         repo().join("examples/iris/model_batch4.onnx"),
-        repo().join("examples/iris/model_weak.onnx"),
+        repo().join("examples/iris/model_weak_batch4.onnx"),
     ];
     let board = demo["leaderboard"].as_array().unwrap().clone();
     assert_eq!(board.len(), 2, "both evaluations are on the leaderboard");
@@ -486,6 +486,22 @@ fn web(url: &str, deployment: &str, demo: &Value) {
         digest.trim().starts_with("0x") && digest.trim().len() == 66,
         "{digest}"
     );
+    let (status, weights) = get(
+        &agent,
+        &format!("{base}/api/jobs/{id}/artifacts/weight_hash.txt"),
+    );
+    assert_eq!(status, 200);
+    assert!(weights.trim().len() == 66, "{weights}");
+    let (status, architecture) = get(
+        &agent,
+        &format!("{base}/api/jobs/{id}/artifacts/architecture.onnx"),
+    );
+    assert_eq!(status, 200, "the architecture package's model");
+    assert_ne!(
+        architecture.as_bytes(),
+        std::fs::read(repo().join("examples/iris/model.onnx")).unwrap(),
+        "random weights, not the uploaded ones"
+    );
     for name in [
         "..%2F..%2Fmodel.onnx",
         "model.onnx",
@@ -731,27 +747,44 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     );
     expect(out, 4, "is not the contract's owner");
 
-    // A participant's route awaits the owner's review (security F1): the
-    // owner rebuilds the circuit from the participant's ONNX, a wrong model
-    // fails the review, the right one passes and is approved, and the
-    // participant finishes the registration on that route.
+    // A participant who is not the suite owner (security F1, F3, F4): it
+    // publishes its first model's architecture as a package (no trained
+    // weights), its registration stops at the route awaiting approval, the
+    // owner reviews the route from the package alone and approves, and the
+    // participant registers and evaluates two versions of the architecture
+    // (two trainings) with no further owner step. Both rank; the audit agrees
+    // and rebuilds the route's key from its package.
     let participant = [("ZKMLTRACK_PRIVATE_KEY", test_key.as_str())];
-    let model = repo().join("examples/iris/model.onnx");
-    let model = model.to_str().unwrap();
+    let first = repo().join("examples/iris/participant_v1_batch8.onnx");
+    let second = repo().join("examples/iris/participant_v2_batch8.onnx");
     let calibration = repo().join("examples/iris/eval.csv");
     let calibration = calibration.to_str().unwrap();
-    let register = |extra: &[&str]| {
+    let package = dir.join("architecture");
+    let out = zkmltrack(
+        &[
+            &["model", "architecture", "--model", first.to_str().unwrap()][..],
+            &["--calibration", calibration, "--task", "1"],
+            &["--out", package.to_str().unwrap(), "--test-srs", "--json"],
+            &common,
+        ]
+        .concat(),
+        &participant,
+    );
+    assert!(out.status.success(), "architecture: {}", stderr(&out));
+    let written = json_of(&out);
+    let trained = std::fs::read(&first).unwrap();
+    let published = std::fs::read(package.join("model.onnx")).unwrap();
+    assert_eq!(
+        published.len(),
+        trained.len(),
+        "the same graph and tensor sizes"
+    );
+    assert_ne!(published, trained, "the trained weights are not published");
+    let register = |model: &Path, extra: &[&str]| {
         zkmltrack(
             &[
-                &[
-                    "model",
-                    "register",
-                    "--model",
-                    model,
-                    "--calibration",
-                    calibration,
-                ][..],
-                &["--task", "1"],
+                &["model", "register", "--model", model.to_str().unwrap()][..],
+                &["--calibration", calibration, "--task", "1"],
                 extra,
                 &["--test-srs", "--json"],
                 &common,
@@ -760,7 +793,15 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
             &participant,
         )
     };
-    let out = register(&["--name", "participant"]);
+    let out = register(
+        &first,
+        &[
+            "--name",
+            "participant",
+            "--package",
+            package.to_str().unwrap(),
+        ],
+    );
     expect_error(&out, 4, "awaits the suite owner's review and approval");
     let err = stderr(&out);
     let route: String = err
@@ -772,32 +813,31 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("the error names the route")
         .to_string();
-    let review = |model: &str, extra: &[&str]| {
-        zkmltrack(
-            &[
-                &["route", "review", "--route", &route, "--model", model][..],
-                &["--calibration", calibration, "--task", "1"],
-                extra,
-                &["--test-srs", "--json"],
-                &common,
-            ]
-            .concat(),
-            &[],
-        )
-    };
-    let weak = repo().join("examples/iris/model_weak.onnx");
-    let out = review(weak.to_str().unwrap(), &["--approve"]);
-    expect_error(&out, 5, "failed the review");
     let show = zkmltrack(
         &[&["route", "show", &route, "--json"][..], &common].concat(),
         &[],
     );
-    assert_eq!(
-        json_of(&show)["approved"],
-        false,
-        "a failed review approves nothing"
+    let shown = json_of(&show);
+    assert_eq!(shown["approved"], false);
+    assert_eq!(shown["package_hash"], written["package_hash"]);
+    // The owner's review finds the package from the route's URI.
+    let out = zkmltrack(
+        &[
+            &[
+                "route",
+                "review",
+                "--route",
+                &route,
+                "--task",
+                "1",
+                "--approve",
+            ][..],
+            &["--test-srs", "--json"],
+            &common,
+        ]
+        .concat(),
+        &[],
     );
-    let out = review(model, &["--approve"]);
     assert!(out.status.success(), "review: {}", stderr(&out));
     let verdict = json_of(&out);
     assert_eq!(
@@ -805,13 +845,104 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         (Some(true), Some(true)),
         "{verdict}"
     );
-    let out = register(&["--name", "participant", "--route", &route]);
-    assert!(
-        out.status.success(),
-        "register on the route: {}",
-        stderr(&out)
+    let out = register(&first, &["--name", "participant", "--route", &route]);
+    assert!(out.status.success(), "register v1: {}", stderr(&out));
+    let v1 = json_of(&out);
+    assert_eq!(v1["route_id"].to_string(), route);
+    let lineage = v1["lineage_id"].to_string();
+    // The second training: found its route by its key, no owner step.
+    let out = register(&second, &["--lineage", &lineage]);
+    assert!(out.status.success(), "register v2: {}", stderr(&out));
+    let v2 = json_of(&out);
+    assert_eq!(
+        v2["route_id"].to_string(),
+        route,
+        "the same architecture route"
     );
-    assert_eq!(json_of(&out)["route_id"].to_string(), route);
+    // The same weights again (another account, another lineage): refused.
+    let out = zkmltrack(
+        &[
+            &["model", "register", "--model", second.to_str().unwrap()][..],
+            &[
+                "--calibration",
+                calibration,
+                "--task",
+                "1",
+                "--name",
+                "squat",
+            ],
+            &["--route", &route, "--test-srs"],
+            &common,
+        ]
+        .concat(),
+        &[],
+    );
+    expect_error(&out, 4, "already holds this model's weight commitment");
+    let evaluate = |model: &Path, version: &Value| {
+        zkmltrack(
+            &[
+                &["evaluate", "--task", "1", "--test-srs", "--json"][..],
+                &["--version", &version["version_id"].to_string()],
+                &["--model", model.to_str().unwrap(), "--dataset", calibration],
+                &common,
+            ]
+            .concat(),
+            &participant,
+        )
+    };
+    for (model, version) in [(&first, &v1), (&second, &v2)] {
+        let out = evaluate(model, version);
+        assert!(out.status.success(), "evaluate: {}", stderr(&out));
+    }
+    let out = zkmltrack(
+        &[&["leaderboard", "--task", "1", "--json"][..], &common].concat(),
+        &[],
+    );
+    let board = json_of(&out);
+    for version in [&v1, &v2] {
+        assert!(
+            board
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["version_id"] == version["version_id"]),
+            "version {} ranks: {board}",
+            version["version_id"]
+        );
+    }
+    let audit = zkmltrack(
+        &[
+            &[
+                "audit",
+                "--task",
+                "1",
+                "--check-routes",
+                "--test-srs",
+                "--json",
+            ][..],
+            &common,
+        ]
+        .concat(),
+        &[],
+    );
+    assert!(audit.status.success(), "audit: {}", stderr(&audit));
+    let audited = json_of(&audit);
+    assert_eq!(
+        audited["problems"].as_array().unwrap().len(),
+        0,
+        "{audited}"
+    );
+    assert!(
+        audited["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(
+                |r| r["route"].as_u64().map(|id| id.to_string()) == Some(route.clone())
+                    && r["rebuilt"] == true
+            ),
+        "the audit rebuilt the participant's route from its package: {audited}"
+    );
 
     // A revoked model version cannot be evaluated.
     let out = zkmltrack(
@@ -830,7 +961,7 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
                 "--test-srs",
                 "--model",
                 repo()
-                    .join("examples/iris/model_weak.onnx")
+                    .join("examples/iris/model_weak_batch4.onnx")
                     .to_str()
                     .unwrap(),
                 "--dataset",

@@ -12,7 +12,8 @@ use zkmltrack::{
     suite::{EvaluationStatus, TaskSpec},
 };
 use zkmltrack_tests::{
-    circuit, deployed_suite, expect_revert, open_and_draw, prove_row, prover, repo, SCALE,
+    circuit, deployed_suite, expect_revert, open_and_draw, prove_row, prover, register_model, repo,
+    SCALE,
 };
 
 /// Writes a CSV under `target/zkmltrack-tests/edges` and returns its path.
@@ -35,13 +36,7 @@ async fn edge_values_are_scored_exactly_or_refused() {
     let (iris_mlp, bundle) = circuit(&prover, "model.onnx");
     let (_server, suite) = deployed_suite(&bundle).await;
     let lineage = suite.create_lineage("iris").await.expect("lineage");
-    let version = suite
-        .register_version(
-            lineage,
-            alloy::primitives::keccak256(b"iris"),
-            &bundle.vka_words(),
-            "edges",
-        )
+    let version = register_model(&suite, lineage, &iris_mlp, &bundle, "edges")
         .await
         .expect("version");
 

@@ -8,8 +8,8 @@ use zkmltrack::{
     suite::{EvaluationStatus, Submission, Suite, TaskSpec},
 };
 use zkmltrack_tests::{
-    as_account, circuit, deployed_suite, expect_revert, iris, open_and_draw, prove_row, prover,
-    test_account, SCALE,
+    as_account, circuit, deployed_suite, expect_revert, iris, open_and_draw, package_of, prove_row,
+    prover, register_model, test_account, weight_hash, SCALE,
 };
 
 /// Samples per evaluation: enough to have undrawn rows, few proofs.
@@ -43,10 +43,7 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     );
 
     let lineage = suite.create_lineage("iris").await.expect("lineage");
-    let onnx =
-        std::fs::read(zkmltrack_tests::repo().join("examples/iris/model.onnx")).expect("model");
-    let version = suite
-        .register_version(lineage, keccak256(&onnx), &bundle.vka_words(), "attack")
+    let version = register_model(&suite, lineage, &iris_mlp, &bundle, "attack")
         .await
         .expect("version");
     let (evaluation, indices) = open_and_draw(
@@ -132,7 +129,13 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
     }
     let mut outputs = honest.clone();
     let label = outputs.labels[0] as usize;
-    let first_output = spec_a.feature_count as usize;
+    let first_output = zkmltrack::evaluation::InstanceLayout {
+        samples: 1,
+        features: spec_a.feature_count as usize,
+        classes: spec_a.class_count as usize,
+    }
+    .sample_outputs(0)
+    .start;
     outputs.instances[first_output + label] += U256::from(1u64 << 20);
     attacks.push((
         "the labelled class's output raised (a wrong prediction made right)",
@@ -149,7 +152,7 @@ async fn attacks_on_an_evaluation_revert_and_change_nothing() {
         "InstanceNotAFieldElement",
     ));
     let mut features = honest.clone();
-    features.instances[0] += U256::from(1);
+    features.instances[1] += U256::from(1);
     attacks.push((
         "a public input that differs from the row's feature",
         features,
@@ -254,8 +257,9 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
     let task = suite.create_task(&spec).await.expect("task");
 
     let weak_vka = weak_bundle.vka_words();
+    let package = package_of(&weak, &weak_bundle).reference();
     let route = suite
-        .add_calldata_route(&weak_vka)
+        .add_calldata_route(&weak_vka, &package)
         .await
         .expect("the owner adds a calldata route");
     assert_eq!((route.vka_store, route.approved), (Address::ZERO, true));
@@ -263,7 +267,13 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
     let onnx = std::fs::read(zkmltrack_tests::repo().join("examples/iris/model_weak.onnx"))
         .expect("model");
     let version = suite
-        .register_version_on(lineage, keccak256(&onnx), route.id, "calldata")
+        .register_version_on(
+            lineage,
+            keccak256(&onnx),
+            weight_hash(&weak),
+            route.id,
+            "calldata",
+        )
         .await
         .expect("version on the calldata route");
     let (evaluation, indices) =
@@ -273,9 +283,12 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
         submission(&quantized, &indices, &prove_row(&weak, &eval, indices[0])).expect("submission");
 
     let before = state(&suite, evaluation, task).await;
-    sub.vka = bundle.vka_words();
+    // Another architecture's VKA: the route's with one header word changed.
+    let mut other_vka = weak_vka.clone();
+    other_vka[0].0[31] ^= 1;
+    sub.vka = other_vka;
     expect_revert(
-        "another model's VKA on a calldata route",
+        "another architecture's VKA on a calldata route",
         suite.submit(evaluation, &sub).await,
         "VkaDigestMismatch",
     );
@@ -291,18 +304,29 @@ async fn a_calldata_vka_route_takes_only_its_own_vka() {
     );
 
     // The pitfall add_calldata_route avoids: a calldata route added bare (no
-    // registerVka) for a model whose VKA EZKL's verifier has never seen: a
-    // valid proof with the right VKA does not verify.
+    // registerVka) on a verifier that has never seen the VKA (another
+    // instance of the allow-listed code): a valid proof with the right VKA
+    // does not verify.
     let model_vka = bundle.vka_words();
+    let fresh = suite
+        .chain()
+        .deploy_evm(
+            "deploying another instance of the reusable verifier",
+            bundle.init_code().expect("init code").into(),
+        )
+        .await
+        .expect("verifier instance");
     let receipt = suite
         .chain()
         .transact(
             "adding a bare calldata route",
             d.router,
             &Router::addReusableRouteCall {
-                verifier: d.reusable_verifier.expect("reusable verifier"),
+                verifier: fresh,
                 vka_store: Address::ZERO,
                 vka_digest: vka_digest(&model_vka),
+                package_hash: package.hash,
+                package_uri: package.uri.clone().into_bytes().into(),
             },
             U256::ZERO,
         )

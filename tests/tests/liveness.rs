@@ -4,30 +4,26 @@
 //! frees the model's lock, a late fulfilment changes nothing, and the
 //! participant opens a new evaluation, whose seed the SDK's draw waits for.
 
-use alloy::{
-    primitives::{keccak256, U256},
-    providers::Provider,
-};
+use alloy::{primitives::U256, providers::Provider};
 use zkmltrack::chain::bindings::ITaskController;
 use zkmltrack::suite::{EvaluationStatus, TaskSpec, PROVIDER_TIMEOUT_BLOCKS};
 use zkmltrack_tests::{
-    as_account, circuit, deployed_suite, expect_revert, iris, prover, repo, test_account, SCALE,
+    as_account, circuit, deployed_suite, expect_revert, iris, prover, register_model, test_account,
+    weight_hash, SCALE,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_provider_times_out_and_frees_the_model() {
     let prover = prover();
-    let (_circuit, bundle) = circuit(&prover, "model.onnx");
+    let (iris_mlp, bundle) = circuit(&prover, "model.onnx");
     let (server, suite) = deployed_suite(&bundle).await;
     let url = server.url();
     let (eval_csv, _) = iris("eval.csv");
     let lineage = suite.create_lineage("iris").await.expect("lineage");
-    let onnx = keccak256(std::fs::read(repo().join("examples/iris/model.onnx")).expect("model"));
-    let version = suite
-        .register_version(lineage, onnx, &bundle.vka_words(), "v1")
+    let version = register_model(&suite, lineage, &iris_mlp, &bundle, "v1")
         .await
         .expect("version");
-    let digest = keccak256(bundle.vka_words().concat());
+    let weights = weight_hash(&iris_mlp);
 
     // The provider is an account that never calls back.
     let provider_key = test_account(2);
@@ -82,7 +78,7 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
     assert_eq!(expired.status, EvaluationStatus::Expired);
     assert_eq!(
         suite
-            .evaluation_of(task, digest)
+            .evaluation_of(task, weights)
             .await
             .expect("evaluationOf"),
         None,

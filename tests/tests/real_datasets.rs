@@ -257,7 +257,7 @@ fn breast_cancer_rows_register_and_evaluate_and_old_roots_are_refused() {
     expect_error(
         &out,
         4,
-        "version 1 already holds this model's verifying key",
+        "version 1 already holds this model's weight commitment",
     );
     assert!(runtime.block_on(suite.route(1)).is_ok());
     assert!(
@@ -329,7 +329,6 @@ fn prover_options_only_on_the_commands_that_prove() {
     for args in [
         &["leaderboard"][..],
         &["task", "create"],
-        &["audit"],
         &["admin", "pause"],
         &["dataset", "root"],
     ] {
@@ -343,6 +342,7 @@ fn prover_options_only_on_the_commands_that_prove() {
         &["model", "register"][..],
         &["model", "prove"],
         &["evaluate"],
+        &["audit"],
         &["deploy"],
         &["demo"],
         &["route", "review"],

@@ -22,7 +22,8 @@ use zkmltrack::{
     suite::{EvaluationStatus, TaskSpec},
 };
 use zkmltrack_tests::{
-    circuit, deployed_suite, expect_revert, iris, prove_row, prover, repo, SCALE,
+    circuit, deployed_suite, expect_revert, iris, package_of, prove_row, prover, register_model,
+    repo, weight_hash, SCALE,
 };
 
 sol! {
@@ -78,10 +79,13 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
     let quantized = eval.quantize(SCALE).expect("quantized");
     let lineage = suite.create_lineage("iris").await.expect("lineage");
     let onnx = keccak256(std::fs::read(repo().join("examples/iris/model.onnx")).expect("model"));
-    let version = suite
-        .register_version(lineage, onnx, &bundle.vka_words(), "v1")
+    // Version 1 (the weak model's weights) only opens evaluations; the
+    // hostile route below verifies the Iris model's weights.
+    let (weak, weak_bundle) = circuit(&prover, "model_weak.onnx");
+    let version = register_model(&suite, lineage, &weak, &weak_bundle, "v1")
         .await
         .expect("version");
+    let package = package_of(&iris_mlp, &bundle).reference();
 
     // A provider that re-enters from requestRandomness.
     let provider = chain
@@ -191,7 +195,8 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
             d.router,
             &zkmltrack::chain::bindings::IVerifierRouter::addPlainRouteCall {
                 verifier,
-                holder: d.owner,
+                package_hash: package.hash,
+                package_uri: package.uri.clone().into_bytes().into(),
             },
             U256::ZERO,
         )
@@ -210,7 +215,7 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
         .data
         .route_id;
     let hostile = suite
-        .register_version_on(lineage, onnx, route, "hostile")
+        .register_version_on(lineage, onnx, weight_hash(&iris_mlp), route, "hostile")
         .await
         .expect("version on the hostile route");
     let attack = suite
@@ -271,6 +276,8 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
                 verifier: vka_verifier,
                 vka_store: store,
                 vka_digest: keccak256(words.concat()),
+                package_hash: package.hash,
+                package_uri: package.uri.clone().into_bytes().into(),
             },
             U256::ZERO,
         )
@@ -306,6 +313,8 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
                 verifier: vka_verifier,
                 vka_store: alloy::primitives::Address::ZERO,
                 vka_digest: alloy::primitives::B256::with_last_byte(1),
+                package_hash: package.hash,
+                package_uri: package.uri.clone().into_bytes().into(),
             },
             U256::ZERO,
         )

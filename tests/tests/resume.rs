@@ -5,13 +5,13 @@
 //! (docs/security.md F6c). Real proofs on the devnet. On the way, another
 //! model's valid proof of a drawn row is refused for this model's evaluation.
 
-use alloy::primitives::keccak256;
 use zkmltrack::{
     evaluation::{evaluate, submission},
     suite::{EvaluationStatus, TaskSpec},
 };
 use zkmltrack_tests::{
-    circuit, deployed_suite, expect_revert, iris, open_and_draw, prove_row, prover, repo, SCALE,
+    circuit, deployed_suite, expect_revert, iris, open_and_draw, prove_row, prover, register_model,
+    SCALE,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,9 +25,7 @@ async fn an_interrupted_evaluation_resumes_where_it_stopped() {
     let spec = TaskSpec::from_csv(&eval_csv, SCALE, samples, 2).expect("task");
     let task = suite.create_task(&spec).await.expect("task");
     let lineage = suite.create_lineage("iris").await.expect("lineage");
-    let onnx = |m: &str| keccak256(std::fs::read(repo().join("examples/iris").join(m)).unwrap());
-    let version = suite
-        .register_version(lineage, onnx("model.onnx"), &bundle.vka_words(), "v1")
+    let version = register_model(&suite, lineage, &iris_mlp, &bundle, "v1")
         .await
         .expect("version");
 
@@ -37,7 +35,7 @@ async fn an_interrupted_evaluation_resumes_where_it_stopped() {
     let quantized = eval.quantize(SCALE).expect("quantized");
 
     // The other model's valid proof of the very row drawn first, replayed into
-    // this evaluation: the version's key refuses it, nothing changes.
+    // this evaluation: it carries other weights, nothing changes.
     let before = suite.evaluation(evaluation).await.expect("evaluation");
     let foreign = prove_row(&weak, &eval, indices[0]);
     expect_revert(
@@ -48,7 +46,7 @@ async fn an_interrupted_evaluation_resumes_where_it_stopped() {
                 &submission(&quantized, &indices[..1], &foreign).expect("submission"),
             )
             .await,
-        "ProofRejected",
+        "WeightHashMismatch",
     );
     assert_eq!(suite.evaluation(evaluation).await.expect("e"), before);
 
@@ -117,13 +115,7 @@ async fn an_interrupted_evaluation_resumes_where_it_stopped() {
     assert_eq!(again.correct, done.correct);
 
     // A run that stopped right after opening: the resumed run draws it.
-    let weak_version = suite
-        .register_version(
-            lineage,
-            onnx("model_weak.onnx"),
-            &weak_bundle.vka_words(),
-            "v2",
-        )
+    let weak_version = register_model(&suite, lineage, &weak, &weak_bundle, "v2")
         .await
         .expect("version");
     let opened = suite

@@ -687,7 +687,7 @@ fn a_task_with_more_classes_than_the_model_has_outputs_is_refused_before_opening
         "--test-srs",
     ]);
     expect_error(&out, 5, "classes");
-    // Another model than the version's (its VK digest differs), before any transaction.
+    // Another model than the version's (its weight hash differs), before any transaction.
     let out = zk(&[
         "evaluate",
         "--task",
@@ -738,21 +738,29 @@ fn route_commands_need_a_task_and_the_owner() {
     let pinned = json_of(&out)["trusted_srs"].clone();
     assert_eq!(pinned.as_array().map(Vec::len), Some(8), "{pinned}");
 
-    // A review needs the task to check the circuit against, before any chain read.
+    // A review needs the task to check the circuit against (clap refuses
+    // before any chain read), and takes no trained model: only the route's
+    // architecture package.
+    let usage = |out: &std::process::Output, needle: &str| {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+        assert!(stderr(out).contains(needle), "{needle}: {}", stderr(out));
+    };
+    let out = zk(&["route", "review", "--route", "1", "--test-srs"], &[]);
+    usage(&out, "--task <TASK>");
     let out = zk(
         &[
             "route",
             "review",
             "--route",
             "1",
+            "--task",
+            "1",
             "--model",
             &iris("model.onnx"),
-            "--calibration",
-            &iris("eval.csv"),
             "--test-srs",
         ],
         &[],
     );
-    expect_error(&out, 5, "pass --task");
+    usage(&out, "unexpected argument '--model'");
     let _ = fs::remove_dir_all(&dir);
 }

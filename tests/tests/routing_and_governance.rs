@@ -4,7 +4,7 @@
 //! fulfilling randomness as someone else. Each must revert with its typed
 //! error and change nothing.
 
-use alloy::primitives::{keccak256, Address, U256};
+use alloy::primitives::{keccak256, Address, B256, U256};
 use zkmltrack::{
     chain::bindings::{
         IModelRegistry as Registry, ITaskController as Controller, IVerifierRouter as Router,
@@ -15,8 +15,8 @@ use zkmltrack::{
     suite::{Suite, TaskSpec},
 };
 use zkmltrack_tests::{
-    as_account, circuit, counts, deployed_suite, expect_revert, iris, prove_row, prover, repo,
-    test_account, SCALE,
+    as_account, circuit, counts, deployed_suite, expect_revert, iris, package_of, prove_row,
+    prover, register_model, repo, test_account, BN254_MODULUS, SCALE,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,16 +36,17 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
     let task = suite.create_task(&spec).await.expect("task");
     let lineage = suite.create_lineage("iris").await.expect("lineage");
     let onnx = keccak256(std::fs::read(repo().join("examples/iris/model.onnx")).expect("model"));
-    let version = suite
-        .register_version(lineage, onnx, &bundle.vka_words(), "attack")
+    let version = register_model(&suite, lineage, &iris_mlp, &bundle, "attack")
         .await
         .expect("version");
+    let package = package_of(&iris_mlp, &bundle).reference();
     let weak_digest = zkmltrack::suite::vka_digest(&weak_bundle.vka_words());
     let before = counts(&suite).await;
 
-    // Verifier substitution.
+    // A weight commitment no proof can carry (p itself), and a route that
+    // names no architecture package.
     expect_revert(
-        "a version claiming another model's VK digest on this route",
+        "a version whose weight hash is not a field element",
         suite
             .chain()
             .transact(
@@ -54,14 +55,33 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
                 &Registry::registerVersionCall {
                     lineage_id: lineage,
                     onnx_hash: onnx,
-                    vk_digest: weak_digest,
+                    weight_hash: BN254_MODULUS.parse::<U256>().expect("p").into(),
                     route_id: version.route_id,
                     uri: "forged".into(),
                 },
                 U256::ZERO,
             )
             .await,
-        "VkDigestMismatch",
+        "WeightHashNotAFieldElement",
+    );
+    expect_revert(
+        "a route without an architecture package",
+        stranger
+            .chain()
+            .transact(
+                "adding a route",
+                d.router,
+                &Router::addReusableRouteCall {
+                    verifier,
+                    vka_store: Address::ZERO,
+                    vka_digest: weak_digest,
+                    package_hash: B256::ZERO,
+                    package_uri: Default::default(),
+                },
+                U256::ZERO,
+            )
+            .await,
+        "MissingPackage",
     );
     let solc = Solc::ensure(&prover.config().home).expect("solc");
     let plain = zkmltrack::verifier::generate(&iris_mlp, VerifierKind::Plain, &solc)
@@ -85,6 +105,8 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
                     verifier: unlisted,
                     vka_store: Address::ZERO,
                     vka_digest: weak_digest,
+                    package_hash: package.hash,
+                    package_uri: package.uri.clone().into_bytes().into(),
                 },
                 U256::ZERO,
             )
@@ -107,6 +129,8 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
                     verifier,
                     vka_store: store,
                     vka_digest: keccak256(b"another model"),
+                    package_hash: package.hash,
+                    package_uri: package.uri.clone().into_bytes().into(),
                 },
                 U256::ZERO,
             )
@@ -151,6 +175,8 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
                         verifier,
                         vka_store: bad_store,
                         vka_digest: keccak256(&runtime[1..]),
+                        package_hash: package.hash,
+                        package_uri: package.uri.clone().into_bytes().into(),
                     },
                     U256::ZERO,
                 )
@@ -167,7 +193,8 @@ async fn routing_governance_and_draw_attacks_revert_and_change_nothing() {
                 d.router,
                 &Router::addPlainRouteCall {
                     verifier: unlisted,
-                    holder: stranger_address,
+                    package_hash: package.hash,
+                    package_uri: package.uri.clone().into_bytes().into(),
                 },
                 U256::ZERO,
             )

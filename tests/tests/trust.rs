@@ -1,26 +1,33 @@
 //! Attacks on what the suite trusts (docs/security.md F1, F2, F3, F11), on the
 //! devnet with real EZKL artifacts: a VKA made with another SRS (whose
-//! trapdoor its maker may know), a circuit whose "class scores" are free
-//! inputs, registering someone else's verifying key, registering one key
-//! twice, and renouncing ownership while paused. Each is refused with its
-//! typed error, or kept out by the owner's route review, and changes nothing.
+//! trapdoor its maker may know), an architecture whose "class scores" are free
+//! inputs, registering someone else's weight commitment, a proof of other
+//! weights on the right architecture route, and renouncing ownership while
+//! paused. Each is refused with its typed error, or kept out by the public
+//! review of the route's architecture package, and changes nothing. Along the
+//! way a participant who is not the suite owner registers an architecture
+//! once (the owner approves it from its package, seeing no weights) and two
+//! versions of it with no further owner step.
 
 use alloy::primitives::{keccak256, Address, Bytes, U256};
 use zkmltrack::{
+    architecture,
     chain::{bindings::IVerifierRouter as Router, ChainError},
+    evaluation::submission,
     prover::{Prover, ProverConfig, SrsSource},
     review::review,
     suite::{vka_digest, vka_srs_words, TaskSpec},
 };
 use zkmltrack_tests::{
-    as_account, circuit, counts, deployed_suite, expect_revert, iris, prove_row, prover, repo,
-    test_account, SCALE,
+    as_account, circuit, circuit_on, counts, deployed_suite, expect_revert, iris, open_and_draw,
+    package_of, prove_row, prover, repo, test_account, weight_hash, SCALE,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
     let prover = prover();
-    let (_, bundle) = circuit(&prover, "model.onnx");
+    let (honest, bundle) = circuit(&prover, "model.onnx");
+    let package = package_of(&honest, &bundle).reference();
     let (server, suite) = deployed_suite(&bundle).await;
     let url = server.url();
     let mallory = as_account(&suite, &url, test_account(0)).await;
@@ -69,6 +76,8 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
                     verifier,
                     vka_store: store,
                     vka_digest: vka_digest(&other_vka),
+                    package_hash: package.hash,
+                    package_uri: package.uri.clone().into_bytes().into(),
                 },
                 U256::ZERO,
             )
@@ -77,7 +86,7 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
     );
     expect_revert(
         "the same through the SDK",
-        mallory.add_model_route(&other_vka).await,
+        mallory.add_model_route(&other_vka, &package).await,
         "UntrustedSrs",
     );
     assert_eq!(counts(&suite).await, before, "refused routes changed state");
@@ -92,6 +101,8 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
                 verifier,
                 vka_store: Address::ZERO,
                 vka_digest: vka_digest(&other_vka),
+                package_hash: package.hash,
+                package_uri: package.uri.clone().into_bytes().into(),
             },
             U256::ZERO,
         )
@@ -124,9 +135,10 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
         "UntrustedSrs",
     );
 
-    // F1: a circuit whose three "class scores" are two free inputs and
-    // 1 - h1 - h2, made with the trusted SRS. Mallory's route for it serves
-    // nothing until the owner approves it, and the review refuses it.
+    // F1: an architecture whose three "class scores" are two free inputs and
+    // 1 - h1 - h2, made with the trusted SRS and published as a package.
+    // Mallory's route for it serves nothing until the owner approves it, and
+    // the public review of its package refuses it.
     let rows: Vec<Vec<f64>> = eval
         .rows
         .iter()
@@ -148,32 +160,33 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
         zkmltrack::verifier::generate(&free, zkmltrack::prover::VerifierKind::Reusable, &solc)
             .expect("bundle");
     let free_vka = free_bundle.vka_words();
-    assert_eq!(
-        free.settings
-            .instance_shapes
-            .iter()
-            .map(|s| s.iter().product::<usize>())
-            .sum::<usize>(),
-        spec.feature_count as usize + spec.class_count as usize,
-        "as many instances as an honest Iris circuit"
-    );
+    let free_package = package_of(&free, &free_bundle);
     let lineage = mallory.create_lineage("free").await.expect("lineage");
     let versions_before = counts(&suite).await.0;
     let onnx =
         keccak256(std::fs::read(repo().join("examples/attacks/free_outputs.onnx")).expect("model"));
+    let free_weights = zkmltrack::hashing::Felt::from_u64(7).to_be_bytes().into();
     let route = match mallory
-        .register_version(lineage, onnx, &free_vka, "attack")
+        .register_version(
+            lineage,
+            onnx,
+            free_weights,
+            &free_vka,
+            &free_package.reference(),
+            "attack",
+        )
         .await
     {
         Err(ChainError::AwaitingApproval { route_id }) => route_id,
         other => panic!("expected the route to await approval, got {other:?}"),
     };
     let pending = suite.route(route).await.expect("route");
-    assert!(!pending.approved && pending.holder == test_account(0).address());
+    assert!(!pending.approved && pending.proposer == test_account(0).address());
+    assert_eq!(pending.package_hash, free_package.hash);
     expect_revert(
         "registering on a route the owner did not approve",
         mallory
-            .register_version_on(lineage, onnx, route, "attack")
+            .register_version_on(lineage, onnx, free_weights, route, "attack")
             .await,
         "RouteUnavailable",
     );
@@ -200,7 +213,25 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
         mallory.approve_route(route).await,
         "OwnableUnauthorizedAccount",
     );
-    let findings = review(&pending, &free, &free_vka, &spec, trusted, true);
+    // The owner's review sees only the package the route names (found from
+    // its URI), never a trained model.
+    let uri = suite.route_package_uri(route).await.expect("package URI");
+    let fetched = architecture::Package::read_expecting(
+        &architecture::local_dir(&uri).expect("a local package"),
+        pending.package_hash,
+    )
+    .expect("the route's package");
+    let (rebuilt, rebuilt_bundle) =
+        architecture::rebuild(&prover, &fetched, &|_| {}).expect("rebuilt from the package");
+    assert_eq!(vka_digest(&rebuilt_bundle.vka_words()), pending.digest);
+    let findings = review(
+        &pending,
+        &rebuilt,
+        &rebuilt_bundle.vka_words(),
+        &spec,
+        trusted,
+        true,
+    );
     assert!(
         findings
             .iter()
@@ -209,32 +240,36 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
     );
     assert_eq!(counts(&suite).await.0, versions_before);
 
-    // An honest model's route passes the same review.
-    let (honest, honest_bundle) = circuit(&prover, "model_weak.onnx");
+    // An honest architecture (the weak Iris MLP's), proposed by Mallory with
+    // its package, passes the same review from the package alone.
+    let (weak, weak_bundle) = circuit(&prover, "model_weak.onnx");
+    let weak_package = package_of(&weak, &weak_bundle);
     let honest_route = mallory
-        .add_model_route(&honest_bundle.vka_words())
+        .add_model_route(&weak_bundle.vka_words(), &weak_package.reference())
         .await
         .expect("route");
     assert!(!honest_route.approved);
+    let (rebuilt, rebuilt_bundle) =
+        architecture::rebuild(&prover, &weak_package, &|_| {}).expect("rebuilt");
     assert_eq!(
         review(
             &honest_route,
-            &honest,
-            &honest_bundle.vka_words(),
+            &rebuilt,
+            &rebuilt_bundle.vka_words(),
             &spec,
             trusted,
             true
         ),
         Vec::<String>::new()
     );
-    // ... but not for another task's shape, nor for another model's circuit.
+    // ... but not for another task's shape, nor for another route's key.
     let mut wide = spec.clone();
     wide.class_count = 4;
     assert_eq!(
         review(
             &honest_route,
-            &honest,
-            &honest_bundle.vka_words(),
+            &rebuilt,
+            &rebuilt_bundle.vka_words(),
             &wide,
             trusted,
             true
@@ -244,42 +279,76 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
     );
     assert!(!review(
         &pending,
-        &honest,
-        &honest_bundle.vka_words(),
+        &rebuilt,
+        &rebuilt_bundle.vka_words(),
         &spec,
         trusted,
         true
     )
     .is_empty());
     suite.approve_route(honest_route.id).await.expect("approve");
+
+    // Two versions of the architecture (two sets of weights), registered by
+    // Mallory with no further owner step: the weak model, and the good one
+    // compiled under the package's settings (the same key).
+    let (good, good_bundle) = circuit_on(&prover, "model.onnx", &weak_package);
+    assert_eq!(
+        vka_digest(&good_bundle.vka_words()),
+        honest_route.digest,
+        "other weights, same architecture, same key"
+    );
+    let weak_weights = weight_hash(&weak);
+    let good_weights = weight_hash(&good);
+    assert_ne!(weak_weights, good_weights);
     let weak_onnx =
         keccak256(std::fs::read(repo().join("examples/iris/model_weak.onnx")).expect("model"));
+    let good_onnx =
+        keccak256(std::fs::read(repo().join("examples/iris/model.onnx")).expect("model"));
     let version = mallory
-        .register_version_on(lineage, weak_onnx, honest_route.id, "weak")
+        .register_version_on(lineage, weak_onnx, weak_weights, honest_route.id, "weak")
         .await
         .expect("registers once approved");
+    let good_version = mallory
+        .register_version_on(lineage, good_onnx, good_weights, honest_route.id, "good")
+        .await
+        .expect("a second version on the same route, no owner step");
+    let registered = suite.version(good_version.version_id).await.expect("v");
+    assert_eq!(
+        (
+            registered.weight_hash,
+            registered.route_id,
+            registered.vk_digest
+        ),
+        (good_weights, honest_route.id, honest_route.digest)
+    );
 
-    // F3: nobody else may register Mallory's key, through her route or twice.
+    // F3: nobody else may register Mallory's weights, on her route or another.
     let owner_lineage = suite.create_lineage("squat").await.expect("lineage");
     let before = counts(&suite).await;
     expect_revert(
-        "registering someone else's route",
+        "registering someone else's weight commitment",
         suite
-            .register_version_on(owner_lineage, weak_onnx, honest_route.id, "squat")
+            .register_version_on(
+                owner_lineage,
+                weak_onnx,
+                weak_weights,
+                honest_route.id,
+                "squat",
+            )
             .await,
-        "NotRouteHolder",
+        "WeightsAlreadyRegistered",
     );
     let again = suite
-        .add_model_route(&honest_bundle.vka_words())
+        .add_model_route(&weak_bundle.vka_words(), &weak_package.reference())
         .await
         .expect("the owner's own route for the same key");
     assert!(again.approved, "the owner's routes serve at once");
     expect_revert(
-        "registering a key a version already holds",
+        "registering the weights on another route",
         suite
-            .register_version_on(owner_lineage, weak_onnx, again.id, "squat")
+            .register_version_on(owner_lineage, weak_onnx, weak_weights, again.id, "squat")
             .await,
-        "DigestAlreadyRegistered",
+        "WeightsAlreadyRegistered",
     );
     assert_eq!(counts(&suite).await.0, before.0, "no version was added");
     assert_eq!(
@@ -290,6 +359,30 @@ async fn untrusted_srs_free_outputs_and_key_squatting_are_refused() {
             .submitter,
         test_account(0).address()
     );
+
+    // A valid proof of other weights on the right route scores nothing: the
+    // weak version's drawn row, proved by the good model (same key).
+    let (evaluation, indices) =
+        open_and_draw(&mallory, task, version.version_id, 1, spec.dataset_size).await;
+    let quantized = eval.quantize(SCALE).expect("quantized");
+    let proof = prove_row(&good, &eval, indices[0]);
+    let wrong = submission(&quantized, &indices, &proof).expect("the drawn row's submission");
+    let before = counts(&suite).await;
+    expect_revert(
+        "a proof of other weights",
+        mallory.submit(evaluation, &wrong).await,
+        "WeightHashMismatch",
+    );
+    assert_eq!(counts(&suite).await, before);
+    let state = suite.evaluation(evaluation).await.expect("evaluation");
+    assert_eq!((state.scored, state.correct), (0, 0), "nothing was scored");
+    // The version's own weights do score.
+    let proof = prove_row(&weak, &eval, indices[0]);
+    let right = submission(&quantized, &indices, &proof).expect("submission");
+    mallory
+        .submit(evaluation, &right)
+        .await
+        .expect("the version's own proof scores");
     let _ = task;
 
     // F11: renouncing ownership of the paused registry (the suite's pause
