@@ -168,6 +168,10 @@ struct Model<'p> {
     circuit: Circuit<'p>,
     bundle: VerifierBundle,
     onnx_hash: B256,
+    /// Weight commitment (EZKL's parameter hash).
+    weight_hash: B256,
+    /// The architecture package its route names.
+    package: zkmltrack::architecture::Package,
 }
 
 /// What one evaluation cost.
@@ -231,11 +235,29 @@ async fn main() {
                 .expect("circuit");
             let bundle = generate(&circuit, VerifierKind::Reusable, &solc).expect("verifier");
             let onnx_hash = keccak256(std::fs::read(&path).expect("model"));
+            let weight_hash = circuit
+                .weight_hash(&calibration[..batch])
+                .expect("witness")
+                .map(|f| B256::from(f.to_be_bytes()))
+                .expect("hashed parameters");
+            let dir = circuit.paths.dir.join("architecture");
+            let package = zkmltrack::architecture::Package::read(&dir).unwrap_or_else(|_| {
+                zkmltrack::architecture::build(
+                    &circuit,
+                    zkmltrack::architecture::bundle_digest(&bundle),
+                    &dir,
+                    zkmltrack::architecture::DEFAULT_SEED,
+                    &|_| {},
+                )
+                .expect("architecture package")
+            });
             Model {
                 batch,
                 circuit,
                 bundle,
                 onnx_hash,
+                weight_hash,
+                package,
             }
         })
         .collect();
@@ -305,10 +327,37 @@ async fn main() {
     let mut evaluations = Vec::new();
     let mut first_submissions: Vec<Submission> = Vec::new();
     let mut stored_route = 0;
-    for model in &models {
+    for (i, model) in models.iter().enumerate() {
+        // The batch variants carry the same weights, hence the same weight
+        // commitment, which a suite registers once: each variant after the
+        // first is evaluated on a suite of its own (its setup not counted).
+        let own_suite;
+        let (suite, task_id, lineage) = if i == 0 {
+            (&suite, task_id, lineage)
+        } else {
+            let signer = PrivateKeySigner::from_bytes(&DEV_KEY).expect("dev key");
+            let chain = Chain::connect(&server.url(), Some(signer))
+                .await
+                .expect("devnet");
+            own_suite = Suite::deploy(chain, &programs, Some(reusable), &|_| {})
+                .await
+                .expect("suite");
+            let task_id = own_suite.create_task(&spec).await.expect("task");
+            let lineage = own_suite.create_lineage("iris-mlp").await.expect("lineage");
+            large_tasks.clear();
+            ledger.take();
+            (&own_suite, task_id, lineage)
+        };
         let vka = model.bundle.vka_words();
         let registered = suite
-            .register_version(lineage, model.onnx_hash, &vka, "bench")
+            .register_version(
+                lineage,
+                model.onnx_hash,
+                model.weight_hash,
+                &vka,
+                &model.package.reference(),
+                "bench",
+            )
             .await
             .expect("version");
         if model.batch == 1 {
@@ -381,6 +430,34 @@ async fn main() {
         first_submissions.push(first);
     }
 
+    // A second version of the batch-1 architecture (the weak training,
+    // compiled under the route's package): its weight hash on the existing
+    // route, no VKA and no route.
+    progress("a second version on the batch-1 route");
+    let weak = prover
+        .circuit_with_settings(
+            &repo.join("examples/iris/model_weak.onnx"),
+            &models[0].package.settings(),
+            &|_| {},
+        )
+        .expect("weak circuit");
+    let weak_weights = weak
+        .weight_hash(&rows[..1])
+        .expect("witness")
+        .map(|f| B256::from(f.to_be_bytes()))
+        .expect("hashed parameters");
+    suite
+        .register_version_on(
+            lineage,
+            weak.onnx_hash(),
+            weak_weights,
+            stored_route,
+            "weak",
+        )
+        .await
+        .expect("a version on the existing route");
+    let register_on_route = ledger.one("registerVersion");
+
     // Verification paths for one single-sample proof.
     progress("verification paths");
     let single = &first_submissions[0];
@@ -396,6 +473,8 @@ async fn main() {
                 verifier: suite.deployment.reusable_verifier.expect("verifier"),
                 vka_store: Address::ZERO,
                 vka_digest: digest,
+                package_hash: models[0].package.hash,
+                package_uri: models[0].package.reference().uri.into_bytes().into(),
             },
             U256::ZERO,
         )
@@ -419,7 +498,8 @@ async fn main() {
             router,
             &Router::addPlainRouteCall {
                 verifier: plain_verifier,
-                holder: suite.deployment.owner,
+                package_hash: models[0].package.hash,
+                package_uri: models[0].package.reference().uri.into_bytes().into(),
             },
             U256::ZERO,
         )
@@ -524,6 +604,10 @@ async fn main() {
             ..t.clone()
         });
     }
+    md += &row(&TxGas {
+        what: "registerVersion of another training on that route (no VKA, no route)".into(),
+        ..register_on_route.clone()
+    });
 
     md += &format!(
         "\n**Evaluating, by samples per proof** (one evaluation each: {SAMPLES} samples drawn, or one \
