@@ -15,7 +15,7 @@ use std::{cell::RefCell, collections::BTreeMap, fs, path::Path};
 use serde_json::{json, Value};
 use zkmltrack::{
     dataset::Dataset,
-    prover::{Progress, Prover, ProverConfig, SrsSource, Visibility},
+    prover::{Progress, Prover, ProverConfig, ProverError, SrsSource, Visibility},
 };
 use zkmltrack_bench::{arg, machine, replace_section, repo_root, tool_versions, write_results};
 
@@ -57,7 +57,17 @@ fn run(dir: &Path, visibility: Visibility, model: &Path, rows: &[Vec<f64>]) -> R
     let mut config = ProverConfig::new(dir, SrsSource::TestOnly);
     config.param_visibility = visibility;
     let prover = Prover::new(config).unwrap();
-    let circuit = prover.circuit(model, &rows[..8], &record).unwrap();
+    let circuit = match prover.circuit(model, &rows[..8], &record) {
+        // A circuit larger than the default test SRS (the digits MLP with
+        // hashed weights): a test SRS of its own size, as a user would set.
+        Err(ProverError::SrsTooSmall { logrows, .. }) => {
+            std::env::set_var("ZKMLTRACK_TEST_SRS_LOGROWS", logrows.to_string());
+            let circuit = prover.circuit(model, &rows[..8], &record);
+            std::env::remove_var("ZKMLTRACK_TEST_SRS_LOGROWS");
+            circuit.unwrap()
+        }
+        other => other.unwrap(),
+    };
     let proof = circuit.prove(&rows[..1], &record).unwrap();
     assert!(circuit.verify(&proof).unwrap());
     assert_eq!(
@@ -148,7 +158,8 @@ fn main() {
             "Command: `cargo run --release -p zkmltrack-bench --bin params -- --rounds {rounds} --write docs/benchmarks.md` \
              (run by `scripts/bench`). Machine: {}. {}, test-only SRS, one sample per proof, calibration on 8 rows; \
              median of {rounds} alternating rounds on fresh workspaces, fixed then hashed; rows are EZKL's \
-             `num_rows` of the calibrated settings.\n\n{table}",
+             `num_rows` of the calibrated settings; a circuit above 2^15 rows gets a test SRS of its own \
+             size (`ZKMLTRACK_TEST_SRS_LOGROWS`), generated once per workspace outside the timed steps.\n\n{table}",
             machine(),
             tool_versions()
         );

@@ -14,7 +14,7 @@ use std::{cell::RefCell, collections::BTreeMap, fs, path::Path, process::Command
 use serde_json::Value;
 use zkmltrack::{
     dataset::Dataset,
-    prover::{input_json, Progress, Prover, ProverConfig, SrsSource},
+    prover::{input_json, Progress, Prover, ProverConfig, SrsSource, Visibility},
     python::{zkmltrack_home, PythonEnv},
 };
 use zkmltrack_bench::{arg, machine, replace_section, repo_root, tool_versions, write_results};
@@ -49,7 +49,11 @@ fn sdk_run(dir: &Path, model: &Path, calibration: &[Vec<f64>], sample: &[Vec<f64
             steps.borrow_mut().insert(step, (seconds, peak_rss_kb));
         }
     };
-    let prover = Prover::new(ProverConfig::new(dir, SrsSource::TestOnly)).unwrap();
+    // The baseline script fixes the weights; so does this side (the cost of
+    // hashing them is the `params` bench's).
+    let mut config = ProverConfig::new(dir, SrsSource::TestOnly);
+    config.param_visibility = Visibility::Fixed;
+    let prover = Prover::new(config).unwrap();
     let circuit = prover.circuit(model, calibration, &record).unwrap();
     let proof = circuit.prove(sample, &record).unwrap();
     let verify_started = Instant::now();

@@ -84,6 +84,19 @@ pub(crate) fn write_with_double_input(home: &Path, model: &Path, path: &Path) {
     );
 }
 
+/// `model` with its initializer `name` set to zero throughout.
+pub(crate) fn write_with_zero_tensor(home: &Path, model: &Path, name: &str, path: &Path) {
+    onnx_fixture(
+        home,
+        &[
+            "zero-tensor".as_ref(),
+            model.as_os_str(),
+            name.as_ref(),
+            path.as_os_str(),
+        ],
+    );
+}
+
 /// Writes about `size` bytes of CSV: `head`, then `row` repeated, then `last`;
 /// returns the line number `last` is on.
 pub(crate) fn write_big_csv(path: &Path, head: &str, row: &str, size: usize, last: &str) -> usize {

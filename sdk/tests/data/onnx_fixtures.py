@@ -9,6 +9,9 @@ with the EZKL environment's pinned `onnx` package:
     python onnx_fixtures.py double-input MODEL OUT
         # MODEL taking a float64 (`double`) input, cast to float32 first:
         # EZKL quantizes its inputs without the f32 cast
+    python onnx_fixtures.py zero-tensor MODEL NAME OUT
+        # MODEL with its initializer NAME set to zero throughout (EZKL
+        # compiles an all-zero tensor differently: it changes the key)
 """
 
 import sys
@@ -66,6 +69,18 @@ def main(kind, *args):
             node.input[:] = ["input_f32" if i == inp.name else i for i in node.input]
         graph.node.insert(0, helper.make_node("Cast", [inp.name], ["input_f32"], to=TensorProto.FLOAT))
         inp.type.tensor_type.elem_type = TensorProto.DOUBLE
+        onnx.checker.check_model(model)
+        onnx.save(model, out)
+    elif kind == "zero-tensor":
+        model_path, name, out = args
+        import numpy as np
+        from onnx import numpy_helper
+
+        model = onnx.load(model_path)
+        for i, tensor in enumerate(model.graph.initializer):
+            if tensor.name == name:
+                zeros = np.zeros_like(numpy_helper.to_array(tensor))
+                model.graph.initializer[i].CopyFrom(numpy_helper.from_array(zeros, name))
         onnx.checker.check_model(model)
         onnx.save(model, out)
     else:
