@@ -141,6 +141,37 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A bundled model the prover benchmarks build: its name, ONNX file and
+/// evaluation rows (paths from the repository root).
+pub struct ProverModel {
+    /// Short name (`--models` selects by it).
+    pub name: &'static str,
+    /// The ONNX file.
+    pub onnx: &'static str,
+    /// Its evaluation CSV.
+    pub eval: &'static str,
+}
+
+/// The prover benchmarks' models: the Iris MLP and the digits MLP.
+pub const PROVER_MODELS: [ProverModel; 2] = [
+    ProverModel {
+        name: "iris",
+        onnx: "examples/iris/model.onnx",
+        eval: "examples/iris/eval.csv",
+    },
+    ProverModel {
+        name: "digits",
+        onnx: "examples/digits/model.onnx",
+        eval: "examples/digits/eval.csv",
+    },
+];
+
+/// The median of some measurements (the upper one of an even count).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

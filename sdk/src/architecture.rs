@@ -258,6 +258,21 @@ pub fn build(
     })
 }
 
+/// The architecture package of a circuit, kept in the circuit's own
+/// `architecture/` folder: read when it is there, else [`build`] with
+/// [`DEFAULT_SEED`] (checked to rebuild `trained_digest`).
+pub fn of_circuit(
+    circuit: &Circuit<'_>,
+    trained_digest: B256,
+    note: &dyn Fn(&str),
+) -> Result<Package, ArchitectureError> {
+    let dir = circuit.paths.dir.join("architecture");
+    if let Ok(package) = Package::read(&dir) {
+        return Ok(package);
+    }
+    build(circuit, trained_digest, &dir, DEFAULT_SEED, note)
+}
+
 /// Rebuilds a package's circuit (its model under its settings, with the
 /// prover's SRS) and its reusable-verifier bundle: the VKA a route of this
 /// architecture must verify against.

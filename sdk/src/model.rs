@@ -120,17 +120,7 @@ impl PreparedModel<'_> {
     /// The model's architecture package, written to (or reused from) its
     /// circuit's `architecture/` folder: what a new route names.
     pub fn package(&self, note: &dyn Fn(&str)) -> Result<Package, ArchitectureError> {
-        let dir = self.circuit.paths.dir.join("architecture");
-        if let Ok(package) = Package::read(&dir) {
-            return Ok(package);
-        }
-        architecture::build(
-            &self.circuit,
-            self.vk_digest(),
-            &dir,
-            architecture::DEFAULT_SEED,
-            note,
-        )
+        architecture::of_circuit(&self.circuit, self.vk_digest(), note)
     }
 }
 

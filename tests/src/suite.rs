@@ -88,17 +88,8 @@ pub fn circuit_on<'p>(
 /// The architecture package of a circuit (built in its folder once, checked
 /// to rebuild `bundle`'s VKA).
 pub fn package_of(circuit: &Circuit<'_>, bundle: &VerifierBundle) -> Package {
-    let dir = circuit.paths.dir.join("architecture");
-    Package::read(&dir).unwrap_or_else(|_| {
-        architecture::build(
-            circuit,
-            architecture::bundle_digest(bundle),
-            &dir,
-            architecture::DEFAULT_SEED,
-            &|_| {},
-        )
+    architecture::of_circuit(circuit, architecture::bundle_digest(bundle), &|_| {})
         .expect("architecture package")
-    })
 }
 
 /// The weight commitment of a circuit's model (EZKL's parameter hash, from

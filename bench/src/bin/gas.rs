@@ -240,17 +240,12 @@ async fn main() {
                 .expect("witness")
                 .map(|f| B256::from(f.to_be_bytes()))
                 .expect("hashed parameters");
-            let dir = circuit.paths.dir.join("architecture");
-            let package = zkmltrack::architecture::Package::read(&dir).unwrap_or_else(|_| {
-                zkmltrack::architecture::build(
-                    &circuit,
-                    zkmltrack::architecture::bundle_digest(&bundle),
-                    &dir,
-                    zkmltrack::architecture::DEFAULT_SEED,
-                    &|_| {},
-                )
-                .expect("architecture package")
-            });
+            let package = zkmltrack::architecture::of_circuit(
+                &circuit,
+                zkmltrack::architecture::bundle_digest(&bundle),
+                &|_| {},
+            )
+            .expect("architecture package");
             Model {
                 batch,
                 circuit,

@@ -17,27 +17,9 @@ use zkmltrack::{
     dataset::Dataset,
     prover::{Progress, Prover, ProverConfig, ProverError, SrsSource, Visibility},
 };
-use zkmltrack_bench::{arg, machine, replace_section, repo_root, tool_versions, write_results};
-
-/// A bundled model and its evaluation rows.
-struct Model {
-    name: &'static str,
-    onnx: &'static str,
-    eval: &'static str,
-}
-
-const MODELS: [Model; 2] = [
-    Model {
-        name: "iris",
-        onnx: "examples/iris/model.onnx",
-        eval: "examples/iris/eval.csv",
-    },
-    Model {
-        name: "digits",
-        onnx: "examples/digits/model.onnx",
-        eval: "examples/digits/eval.csv",
-    },
-];
+use zkmltrack_bench::{
+    arg, machine, median, replace_section, repo_root, tool_versions, write_results, PROVER_MODELS,
+};
 
 /// One build and proof: rows, logrows, setup and prove seconds.
 struct Run {
@@ -86,11 +68,6 @@ fn run(dir: &Path, visibility: Visibility, model: &Path, rows: &[Vec<f64>]) -> R
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 fn main() {
     let rounds: usize = arg("--rounds").map_or(3, |v| v.parse().expect("--rounds takes a number"));
     let wanted = arg("--models").unwrap_or_else(|| "iris,digits".into());
@@ -101,7 +78,7 @@ fn main() {
          |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let mut records = Vec::new();
-    for model in MODELS
+    for model in PROVER_MODELS
         .iter()
         .filter(|m| wanted.split(',').any(|w| w == m.name))
     {

@@ -17,7 +17,10 @@ use zkmltrack::{
     prover::{input_json, Progress, Prover, ProverConfig, SrsSource, Visibility},
     python::{zkmltrack_home, PythonEnv},
 };
-use zkmltrack_bench::{arg, machine, replace_section, repo_root, tool_versions, write_results};
+use zkmltrack_bench::{
+    arg, machine, median, replace_section, repo_root, tool_versions, write_results, ProverModel,
+    PROVER_MODELS,
+};
 
 const STEPS: [&str; 8] = [
     "gen_settings",
@@ -113,33 +116,8 @@ fn python_run(
     Run { steps, total }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// A model of the benchmark.
-struct Model {
-    name: &'static str,
-    onnx: &'static str,
-    eval: &'static str,
-}
-
-const MODELS: [Model; 2] = [
-    Model {
-        name: "iris",
-        onnx: "examples/iris/model.onnx",
-        eval: "examples/iris/eval.csv",
-    },
-    Model {
-        name: "digits",
-        onnx: "examples/digits/model.onnx",
-        eval: "examples/digits/eval.csv",
-    },
-];
-
 /// Medians per step of both sides, the markdown table and the JSON record.
-fn report(model: &Model, logrows: Option<u64>, sdk: &[Run], py: &[Run]) -> (String, Value) {
+fn report(model: &ProverModel, logrows: Option<u64>, sdk: &[Run], py: &[Run]) -> (String, Value) {
     let mut table = String::from(
         "| step | SDK wall (s) | Python wall (s) | wall ratio | SDK peak RSS so far (MiB) | Python peak RSS so far (MiB) |\n|---|---:|---:|---:|---:|---:|\n",
     );
@@ -222,7 +200,7 @@ fn main() {
     let _ = fs::remove_dir_all(&scratch);
 
     let (mut sections, mut records) = (Vec::new(), Vec::new());
-    for model in MODELS
+    for model in PROVER_MODELS
         .iter()
         .filter(|m| wanted.split(',').any(|w| w == m.name))
     {

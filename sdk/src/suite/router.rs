@@ -150,58 +150,63 @@ impl Suite {
         &self,
         digest: B256,
     ) -> Result<Vec<(Route, String)>, ChainError> {
-        use alloy::{providers::Provider, sol_types::SolEvent};
-        let filter = alloy::rpc::types::Filter::new()
-            .address(self.deployment.router)
-            .event_signature(Router::RouteAdded::SIGNATURE_HASH)
-            .topic3(digest)
-            .from_block(0u64);
-        let logs = self
-            .chain
-            .provider()
-            .get_logs(&filter)
-            .await
-            .map_err(|e| ChainError::Rpc {
-                action: "reading the verifier routes".into(),
-                message: e.to_string(),
-            })?;
-        let mut routes = Vec::new();
-        for log in logs {
-            let Ok(added) = Router::RouteAdded::decode_log(&log.inner) else {
-                continue;
-            };
-            routes.push((
-                self.route(added.route_id).await?,
-                String::from_utf8_lossy(&added.package_uri).into_owned(),
-            ));
+        let added = self
+            .routes_added(|f| f.topic3(digest), "reading the verifier routes")
+            .await?;
+        let mut routes = Vec::with_capacity(added.len());
+        for (route_id, uri) in added {
+            routes.push((self.route(route_id).await?, uri));
         }
         Ok(routes)
     }
 
     /// The URI a route's `RouteAdded` event names for its architecture package.
     pub async fn route_package_uri(&self, route_id: u64) -> Result<String, ChainError> {
+        let action = format!("reading route {route_id}'s architecture package");
+        self.routes_added(|f| f.topic1(B256::from(U256::from(route_id))), &action)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(_, uri)| uri)
+            .ok_or_else(|| ChainError::Rpc {
+                action,
+                message: "the router logged no RouteAdded event for it".into(),
+            })
+    }
+
+    /// The router's `RouteAdded` events matching `topic` (an indexed field),
+    /// oldest first: each route's id and package URI.
+    async fn routes_added(
+        &self,
+        topic: impl FnOnce(alloy::rpc::types::Filter) -> alloy::rpc::types::Filter,
+        action: &str,
+    ) -> Result<Vec<(u64, String)>, ChainError> {
         use alloy::{providers::Provider, sol_types::SolEvent};
-        let filter = alloy::rpc::types::Filter::new()
-            .address(self.deployment.router)
-            .event_signature(Router::RouteAdded::SIGNATURE_HASH)
-            .topic1(B256::from(U256::from(route_id)))
-            .from_block(0u64);
+        let filter = topic(
+            alloy::rpc::types::Filter::new()
+                .address(self.deployment.router)
+                .event_signature(Router::RouteAdded::SIGNATURE_HASH)
+                .from_block(0u64),
+        );
         let logs = self
             .chain
             .provider()
             .get_logs(&filter)
             .await
             .map_err(|e| ChainError::Rpc {
-                action: format!("reading route {route_id}'s architecture package"),
+                action: action.into(),
                 message: e.to_string(),
             })?;
-        logs.iter()
-            .find_map(|l| Router::RouteAdded::decode_log(&l.inner).ok())
-            .map(|added| String::from_utf8_lossy(&added.package_uri).into_owned())
-            .ok_or_else(|| ChainError::Rpc {
-                action: format!("reading route {route_id}'s architecture package"),
-                message: "the router logged no RouteAdded event for it".into(),
+        Ok(logs
+            .iter()
+            .filter_map(|l| Router::RouteAdded::decode_log(&l.inner).ok())
+            .map(|added| {
+                (
+                    added.route_id,
+                    String::from_utf8_lossy(&added.package_uri).into_owned(),
+                )
             })
+            .collect())
     }
 
     /// Whether the router allows verifier code with this hash.
