@@ -162,7 +162,9 @@ pub(crate) enum ModelCommand {
     Register {
         #[command(flatten)]
         model: ModelArgs,
-        /// Existing lineage to add the version to.
+        /// Existing lineage to add the version to (without --route or
+        /// --package, the model is compiled first under its latest version's
+        /// architecture, so a retrained model keeps that route).
         #[arg(long, conflicts_with = "name")]
         lineage: Option<u64>,
         /// Name of a new lineage to create.
@@ -419,6 +421,31 @@ async fn package_for(
         }
     };
     Ok(Some(Package::read_expecting(&dir, expected)?))
+}
+
+/// The architecture a new version of `lineage` is first compiled under when
+/// neither `--route` nor `--package` names one: the route of the lineage's
+/// latest version, with its package when that is a local directory (its id,
+/// key digest and package). `None` when anything is missing: the model is
+/// then calibrated on its own and its route found by its key.
+async fn lineage_route(
+    suite: &Suite,
+    model: &ModelArgs,
+    lineage: Option<u64>,
+    route: Option<u64>,
+) -> Result<Option<(u64, B256, Package)>, CliError> {
+    let (Some(lineage), None, None) = (lineage, route, model.package.as_ref()) else {
+        return Ok(None);
+    };
+    let Some(latest) = suite.lineage_versions(lineage).await?.pop() else {
+        return Ok(None);
+    };
+    let digest = suite.route(latest.route_id).await?.digest;
+    Ok(package_for(suite, None, Some(latest.route_id))
+        .await
+        .ok()
+        .flatten()
+        .map(|package| (latest.route_id, digest, package)))
 }
 
 fn read_dataset(path: &Path) -> Result<Dataset, CliError> {
@@ -765,9 +792,28 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
                 Some(task) => check_fits_task(&suite, task, &model).await?,
                 None => None,
             };
-            let package = package_for(&suite, model.package.as_deref(), route).await?;
             let prover = model.prover.prover(scale)?;
-            let prepared = prepare_model_step(&prover, &model, package.as_ref())?;
+            let (prepared, package) = match lineage_route(&suite, &model, lineage, route).await? {
+                // A new version of a lineage: compiled first under its latest
+                // version's architecture, kept if it gives that route's key.
+                Some((route_id, digest, package)) => {
+                    let prepared = prepare_model_step(&prover, &model, Some(&package))?;
+                    if prepared.vk_digest() == digest {
+                        (prepared, Some(package))
+                    } else {
+                        eprintln!(
+                            "note: the model's graph is not its lineage's architecture (route \
+                             {route_id}): calibrating a circuit of its own"
+                        );
+                        (prepare_model_step(&prover, &model, None)?, None)
+                    }
+                }
+                None => {
+                    let package = package_for(&suite, model.package.as_deref(), route).await?;
+                    let prepared = prepare_model_step(&prover, &model, package.as_ref())?;
+                    (prepared, package)
+                }
+            };
             if let Some((dataset, quantized)) = &task_data {
                 check_quantization_step(&prepared, dataset, quantized)?;
             }
