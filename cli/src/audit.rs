@@ -32,7 +32,7 @@ pub(crate) struct AuditArgs {
 }
 
 /// The devnet's EVM, private to this process, as the audit's [`PrivateEvm`].
-struct LocalEvm(Devnet);
+pub(crate) struct LocalEvm(pub Devnet);
 
 impl PrivateEvm for LocalEvm {
     fn deploy(&mut self, runtime: &[u8]) -> Result<Address, String> {

@@ -188,6 +188,40 @@ pub async fn evaluation_details(
     })
 }
 
+/// Task `task_id`'s evaluations still running (waiting for their seed, or
+/// drawn and not finalized), oldest first: read from its `EvaluationOpened`
+/// events, each with its current record.
+pub async fn in_progress(suite: &Suite, task_id: u64) -> Result<Vec<Evaluation>, ChainError> {
+    let filter = Filter::new()
+        .address(suite.deployment.controller)
+        .event_signature(Controller::EvaluationOpened::SIGNATURE_HASH)
+        .topic2(U256::from(task_id))
+        .from_block(0u64);
+    let logs = suite
+        .chain()
+        .provider()
+        .get_logs(&filter)
+        .await
+        .map_err(rpc("reading the task's opened evaluations"))?;
+    let mut running = Vec::new();
+    for log in logs {
+        let Ok(event) = Controller::EvaluationOpened::decode_log(&log.inner) else {
+            continue;
+        };
+        if event.data.task_id != task_id {
+            continue;
+        }
+        let evaluation = suite.evaluation(event.data.evaluation_id).await?;
+        if matches!(
+            evaluation.status,
+            crate::suite::EvaluationStatus::Committed | crate::suite::EvaluationStatus::Drawn
+        ) {
+            running.push(evaluation);
+        }
+    }
+    Ok(running)
+}
+
 /// Every task, in id order.
 pub async fn tasks(suite: &Suite) -> Result<Vec<Task>, ChainError> {
     let count = suite.task_count().await?;

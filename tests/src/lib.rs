@@ -8,10 +8,12 @@
 //! - [`cli`]: the `zkmltrack` binary as a user runs it: a `zkmltrack devnet`
 //!   process, commands with a clean environment, their JSON output and
 //!   one-line errors. The end-to-end, real-dataset and robustness tests use it.
+//! - [`outage`]: a relay to a JSON-RPC endpoint that can be cut and restored.
 
 use std::path::{Path, PathBuf};
 
 pub mod cli;
+pub mod outage;
 pub mod suite;
 
 pub use suite::*;

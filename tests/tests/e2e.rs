@@ -215,7 +215,7 @@ fn flow(url: &str, dev_chain: bool) {
     assert!(audit.status.success(), "audit: {}", stderr(&audit));
     assert_eq!(json_of(&audit)["problems"].as_array().unwrap().len(), 0);
 
-    web(url, deployment, &demo);
+    web(url, deployment, &demo, dev_chain);
     bad_input(url, deployment, &dir, dev_chain);
 }
 
@@ -328,7 +328,7 @@ fn browser(base: &str, demo: &Value, agent: &ureq::Agent) {
 /// `zkmltrack serve` over the demo's deployment: the API and the pages show
 /// what the chain holds, the pipeline runs an upload to a proof, and bad
 /// requests get errors in words.
-fn web(url: &str, deployment: &str, demo: &Value) {
+fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
     let workspace = repo().join("target/e2e-work");
     let server = ServeProcess::start(
         &workspace,
@@ -384,6 +384,28 @@ fn web(url: &str, deployment: &str, demo: &Value) {
         );
     }
 
+    // The audit of the task, per evaluation on its page and whole in the API:
+    // every proof re-verified, nothing found.
+    let (status, body) = get(&agent, &format!("{base}/api/tasks/1/audit"));
+    assert_eq!(status, 200, "{body}");
+    let audit: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
+    let audited = audit["evaluations"].as_array().unwrap();
+    assert_eq!(audited.len(), expected.len());
+    for a in audited {
+        assert!(a["proofs_verified"].as_u64().unwrap() >= 1, "{a}");
+        assert_eq!(a["accuracy_bps"], a["onchain_accuracy_bps"], "{a}");
+        let (_, page) = get(
+            &agent,
+            &format!("{base}/evaluations/{}", a["evaluation_id"]),
+        );
+        assert!(
+            page.contains("Audit: <strong>agrees</strong>"),
+            "evaluation {}'s page gives the audit's verdict",
+            a["evaluation_id"]
+        );
+    }
+
     // The OpenAPI document names every API route the server answers.
     let (status, body) = get(&agent, &format!("{base}/api/openapi.json"));
     assert_eq!(status, 200);
@@ -393,6 +415,8 @@ fn web(url: &str, deployment: &str, demo: &Value) {
         "/api/tasks",
         "/api/tasks/{id}",
         "/api/tasks/{id}/leaderboard",
+        "/api/tasks/{id}/audit",
+        "/api/tasks/{id}/evaluations",
         "/api/versions/{id}",
         "/api/lineages/{id}/versions",
         "/api/evaluations/{id}",
@@ -518,6 +542,10 @@ fn web(url: &str, deployment: &str, demo: &Value) {
     );
 
     browser(base, demo, &agent);
+    if dev_chain {
+        in_progress(url, deployment, demo, base, &agent);
+        outage(url, deployment, &workspace, &agent);
+    }
 
     // Off loopback the server needs a token, and then writing needs it too.
     let refused = zkmltrack(
@@ -548,6 +576,82 @@ fn web(url: &str, deployment: &str, demo: &Value) {
     assert_eq!(status, 401, "{body}");
     let (status, _) = get(&agent, &format!("{}/api/tasks", guarded.url));
     assert_eq!(status, 200, "reading needs no token");
+}
+
+/// An evaluation opened and not yet drawn (a second task over the same rows,
+/// the demo's first version): the task page and the API list it in
+/// progress, and the page refreshes itself; the finished task lists none.
+fn in_progress(url: &str, deployment: &str, demo: &Value, base: &str, agent: &ureq::Agent) {
+    let version = demo["versions"][0]["version_id"].as_u64().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (task, evaluation) = runtime.block_on(async {
+        // The demo's account: the devnet's dev key.
+        let key = alloy::signers::local::PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY)
+            .unwrap();
+        let chain = zkmltrack::chain::Chain::connect(url, Some(key))
+            .await
+            .unwrap();
+        let d = zkmltrack::suite::Deployment::read(Path::new(deployment)).unwrap();
+        let suite = zkmltrack::suite::Suite::attach(chain, d).await.unwrap();
+        let spec = suite.task(1).await.unwrap().spec;
+        let task = suite.create_task(&spec).await.expect("a second task");
+        let evaluation = suite.open_evaluation(task, version).await.expect("open");
+        (task, evaluation)
+    });
+    let (status, body) = get(agent, &format!("{base}/api/tasks/{task}/evaluations"));
+    assert_eq!(status, 200, "{body}");
+    let running: Value = serde_json::from_str(&body).unwrap();
+    let running = running.as_array().unwrap();
+    assert_eq!(running.len(), 1, "{running:?}");
+    assert_eq!(running[0]["id"], evaluation);
+    assert_eq!(running[0]["status"], "committed");
+    assert_eq!(running[0]["version_id"], version);
+    let (status, page) = get(agent, &format!("{base}/tasks/{task}"));
+    assert_eq!(status, 200);
+    assert!(page.contains("<h2>In progress</h2>"), "{page}");
+    assert!(
+        page.contains(&format!("/evaluations/{evaluation}\"")),
+        "{page}"
+    );
+    assert!(
+        page.contains("http-equiv=\"refresh\""),
+        "the page follows it live"
+    );
+    let (_, body) = get(agent, &format!("{base}/api/tasks/1/evaluations"));
+    assert_eq!(body, "[]", "task 1's evaluations are all finished");
+    let (_, page) = get(agent, &format!("{base}/tasks/1"));
+    assert!(!page.contains("In progress"));
+}
+
+/// The chain's RPC goes down under a running server and comes back: the
+/// API and the pages answer 503 saying so (the page retrying by itself),
+/// then serve again without a restart.
+fn outage(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent) {
+    let upstream = url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the devnet's loopback address");
+    let relay = zkmltrack_tests::outage::Relay::start(upstream);
+    let server = ServeProcess::start(
+        workspace,
+        &["--rpc-url", &relay.url, "--deployment", deployment],
+    );
+    let base = &server.url;
+    let (status, body) = get(agent, &format!("{base}/api/tasks"));
+    assert_eq!(status, 200, "{body}");
+    relay.cut();
+    let (status, body) = get(agent, &format!("{base}/api/tasks"));
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("the chain is unreachable"), "{body}");
+    let (status, page) = get(agent, &format!("{base}/tasks/1"));
+    assert_eq!(status, 503, "{page}");
+    assert!(page.contains("the chain is unreachable"), "{page}");
+    assert!(page.contains("http-equiv=\"refresh\""), "the page retries");
+    relay.restore();
+    let (status, body) = get(agent, &format!("{base}/api/tasks/1/leaderboard"));
+    assert_eq!(status, 200, "back without a restart: {body}");
+    let (status, _) = get(agent, &format!("{base}/tasks/1"));
+    assert_eq!(status, 200);
 }
 
 fn seed_of(url: &str, deployment: &str, evaluation: u64) -> U256 {
@@ -845,6 +949,31 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         (Some(true), Some(true)),
         "{verdict}"
     );
+    // A package that is not the route's (its settings touched): refused by
+    // its hash before any EZKL work, the route's approval unchanged.
+    let forged = dir.join("architecture-forged");
+    std::fs::create_dir_all(&forged).unwrap();
+    for name in ["model.onnx", "settings.json"] {
+        std::fs::copy(package.join(name), forged.join(name)).unwrap();
+    }
+    let mut settings = std::fs::read(forged.join("settings.json")).unwrap();
+    settings.push(b'\n');
+    std::fs::write(forged.join("settings.json"), settings).unwrap();
+    let out = zkmltrack(
+        &[
+            &["route", "review", "--route", &route, "--task", "1"][..],
+            &["--package", forged.to_str().unwrap(), "--test-srs"],
+            &common,
+        ]
+        .concat(),
+        &[],
+    );
+    expect_error(&out, 5, "not the route's");
+    let show = zkmltrack(
+        &[&["route", "show", &route, "--json"][..], &common].concat(),
+        &[],
+    );
+    assert_eq!(json_of(&show)["approved"], true);
     let out = register(&first, &["--name", "participant", "--route", &route]);
     assert!(out.status.success(), "register v1: {}", stderr(&out));
     let v1 = json_of(&out);

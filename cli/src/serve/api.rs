@@ -87,6 +87,28 @@ pub(crate) async fn leaderboard(
     Ok(Json(explorer::leaderboard(&state.suite, id).await?))
 }
 
+/// `GET /api/tasks/{id}/audit`: the SDK's audit of the task (every proof
+/// re-verified in a private EVM, the ranking recomputed), cached until the
+/// suite's contracts log anything new.
+pub(crate) async fn audit(
+    State(state): State<Shared>,
+    Id(id): Id,
+) -> Result<Json<zkmltrack::audit::AuditReport>, ApiError> {
+    existing_task(&state, id).await?;
+    let report = super::audits::of_task(&state, id).await?;
+    Ok(Json((*report).clone()))
+}
+
+/// `GET /api/tasks/{id}/evaluations`: the task's evaluations in progress
+/// (waiting for their seed, or drawn and not finalized), oldest first.
+pub(crate) async fn in_progress(
+    State(state): State<Shared>,
+    Id(id): Id,
+) -> Result<Json<Vec<zkmltrack::suite::Evaluation>>, ApiError> {
+    existing_task(&state, id).await?;
+    Ok(Json(explorer::in_progress(&state.suite, id).await?))
+}
+
 /// `GET /api/versions/{id}`.
 pub(crate) async fn version(
     State(state): State<Shared>,
@@ -166,6 +188,8 @@ pub(crate) fn document() -> Value {
                     "503": { "$ref": "#/components/responses/Error" } } } },
             "/api/tasks/{id}": get_op("One task", vec![id_param("task")], "Task"),
             "/api/tasks/{id}/leaderboard": get_op("A task's leaderboard, best first", vec![id_param("task")], "Leaderboard"),
+            "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the chain changes)", vec![id_param("task")], "Audit"),
+            "/api/tasks/{id}/evaluations": get_op("A task's evaluations in progress (committed or drawn), oldest first", vec![id_param("task")], "Evaluations"),
             "/api/versions/{id}": get_op("One model version", vec![id_param("version")], "Version"),
             "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),
             "/api/evaluations/{id}": get_op("An evaluation: drawn rows, per-sample results, submissions", vec![id_param("evaluation")], "EvaluationDetails"),
@@ -214,6 +238,20 @@ pub(crate) fn document() -> Value {
                     "drawn": { "type": "array", "items": int },
                     "submissions": { "type": "array", "items": { "type": "object" } },
                     "accuracy_bps": { "type": ["integer", "null"] } } },
+                "Audit": { "type": "object", "required": ["task_id", "evaluations", "problems"], "properties": {
+                    "task_id": int,
+                    "evaluations": { "type": "array", "items": { "type": "object", "properties": {
+                        "evaluation_id": int, "version_id": int, "samples": int, "correct": int,
+                        "accuracy_bps": int, "proofs_verified": int, "onchain_accuracy_bps": int } } },
+                    "leaderboard": { "type": "array", "items": int },
+                    "unfinished": { "type": "array", "items": { "type": "object" } },
+                    "grinding_check": { "type": "array", "items": { "type": "object" } },
+                    "problems": { "type": "array", "items": { "type": "string" } },
+                    "routes": { "type": "array", "items": { "type": "object" } } } },
+                "Evaluations": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": int, "task_id": int, "version_id": int, "participant": hex,
+                    "status": { "type": "string", "enum": ["committed", "drawn", "finalized", "expired"] },
+                    "commit_block": int, "seed": { "type": "string" }, "scored": int, "correct": int } } },
                 "Job": { "type": "object", "properties": {
                     "id": { "type": "string" }, "task": int, "state": { "type": "string", "enum": ["queued", "running", "done", "failed"] },
                     "steps": { "type": "array", "items": { "type": "string" } },

@@ -9,6 +9,7 @@
 //! requires `Authorization: Bearer <token>`.
 
 mod api;
+mod audits;
 mod jobs;
 mod pages;
 
@@ -52,6 +53,7 @@ pub(crate) struct AppState {
     pub suite: Suite,
     pub token: Option<String>,
     pub jobs: jobs::Jobs,
+    pub audits: audits::Audits,
     pub prover: ProverArgs,
     pub rpc_url: String,
 }
@@ -69,14 +71,14 @@ impl IntoResponse for ApiError {
 
 impl From<ChainError> for ApiError {
     fn from(e: ChainError) -> ApiError {
-        let status = match &e {
-            ChainError::Unreachable { .. } | ChainError::Rpc { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            ChainError::Reverted { .. } => StatusCode::NOT_FOUND,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        ApiError(status, e.to_string())
+        match &e {
+            ChainError::Unreachable { .. } | ChainError::Rpc { .. } => ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the chain is unreachable or failing, try again later ({e})"),
+            ),
+            ChainError::Reverted { .. } => ApiError(StatusCode::NOT_FOUND, e.to_string()),
+            _ => ApiError(StatusCode::BAD_GATEWAY, e.to_string()),
+        }
     }
 }
 
@@ -139,6 +141,8 @@ pub(crate) fn app(state: Shared, max_upload: usize) -> Router {
         .route("/api/tasks", get(api::tasks))
         .route("/api/tasks/{id}", get(api::task))
         .route("/api/tasks/{id}/leaderboard", get(api::leaderboard))
+        .route("/api/tasks/{id}/audit", get(api::audit))
+        .route("/api/tasks/{id}/evaluations", get(api::in_progress))
         .route("/api/versions/{id}", get(api::version))
         .route("/api/lineages/{id}/versions", get(api::lineage))
         .route("/api/evaluations/{id}", get(api::evaluation))
@@ -180,6 +184,7 @@ pub(crate) async fn serve_suite(
         suite,
         token: args.token.clone(),
         jobs: jobs::Jobs::new(jobs_dir),
+        audits: audits::Audits::default(),
         prover: args.prover.clone(),
         rpc_url,
     });

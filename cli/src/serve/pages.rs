@@ -1,9 +1,10 @@
 //! Server-rendered pages (no build step, no script but the upload form's):
 //! the tasks, a task's leaderboard, a lineage's versions with an
 //! accuracy-per-version chart (SVG), an evaluation's drawn rows and
-//! per-sample results, the upload form and a job's progress. Pages of work
-//! in progress (an evaluation not finalized, a job not finished) refresh
-//! themselves every few seconds.
+//! per-sample results with the audit's verdict, the upload form and a job's
+//! progress. Pages of work in progress (a task with running evaluations, an
+//! evaluation not finalized, a job not finished) refresh themselves every few
+//! seconds.
 
 use axum::{
     extract::{Path, State},
@@ -12,7 +13,7 @@ use axum::{
 };
 use zkmltrack::{evaluation::percent, explorer, suite::EvaluationStatus};
 
-use super::{api, jobs::JobState, ApiError, Id, Shared};
+use super::{api, audits, jobs::JobState, ApiError, Id, Shared};
 
 /// Escapes text for HTML.
 fn esc(text: &str) -> String {
@@ -126,12 +127,40 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
             ev = r.entry.evaluation_id,
         );
     }
+    let running = match explorer::in_progress(&state.suite, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e.into()),
+    };
     let s = &task.spec;
+    let live: String = running
+        .iter()
+        .map(|e| {
+            format!(
+                "<tr><td><a href=\"/evaluations/{ev}\">evaluation {ev}</a></td><td>version {}</td>\
+                 <td><code>{}</code></td><td>{}</td><td class=\"num\">{} of {}</td></tr>",
+                e.version_id,
+                e.participant,
+                e.status.name(),
+                e.scored,
+                s.samples,
+                ev = e.id,
+            )
+        })
+        .collect();
+    let live = if running.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<h2>In progress</h2><table class=\"in-progress\"><thead><tr><th>evaluation</th><th>version</th>\
+             <th>participant</th><th>status</th><th>scored</th></tr></thead><tbody>{live}</tbody></table>\
+             <p class=\"muted\">This page refreshes itself while evaluations run.</p>"
+        )
+    };
     let body = format!(
         "<p>{} rows of {} features, {} classes, scale {}, {} samples drawn per evaluation; \
          dataset root <code>{}</code>.</p>\
          <table class=\"leaderboard\"><thead><tr><th>rank</th><th>accuracy</th><th>version</th><th>lineage</th>\
-         <th>submitter</th><th>evaluation</th><th></th></tr></thead><tbody>{rows}</tbody></table>{}",
+         <th>submitter</th><th>evaluation</th><th></th></tr></thead><tbody>{rows}</tbody></table>{}{live}",
         s.dataset_size,
         s.feature_count,
         s.class_count,
@@ -140,7 +169,11 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
         s.root,
         if board.is_empty() { "<p>No finished evaluation yet.</p>" } else { "" }
     );
-    page(&format!("Task {id}: leaderboard"), &body, false)
+    page(
+        &format!("Task {id}: leaderboard"),
+        &body,
+        !running.is_empty(),
+    )
 }
 
 /// Accuracy per version of lineage `id` on each task whose board holds it.
@@ -317,12 +350,42 @@ pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Respo
         e.status,
         EvaluationStatus::Finalized | EvaluationStatus::Expired
     );
+    let audit = if e.status == EvaluationStatus::Finalized {
+        match audits::of_task(&state, e.task_id).await {
+            Ok(report) => match audits::verdict(&report, id) {
+                Some(problems) if problems.is_empty() => {
+                    let a = report.evaluations.iter().find(|a| a.evaluation_id == id);
+                    format!(
+                        "<p class=\"audit agrees\">Audit: <strong>agrees</strong>: {} proofs re-verified in a \
+                         private EVM, {} correct recomputed from them.</p>",
+                        a.map_or(0, |a| a.proofs_verified),
+                        a.map_or(0, |a| a.correct),
+                    )
+                }
+                Some(problems) => format!(
+                    "<p class=\"audit disagrees\">Audit: <strong>disagrees</strong>:</p><ul>{}</ul>",
+                    problems
+                        .iter()
+                        .map(|p| format!("<li>{}</li>", esc(p)))
+                        .collect::<String>()
+                ),
+                None => "<p class=\"audit\">Audit: not recomputed.</p>".into(),
+            },
+            Err(ApiError(_, reason)) => format!(
+                "<p class=\"audit\">Audit: could not run ({}).</p>",
+                esc(&reason)
+            ),
+        }
+    } else {
+        String::new()
+    };
     let body = format!(
         "<p>Task <a href=\"/tasks/{t}\">{t}</a>, version {v}, participant <code>{p}</code>: <strong>{status}</strong>, \
          {scored} of {n} samples scored, {correct} correct{acc}.{live}</p>\
          <table class=\"samples\"><thead><tr><th>slot</th><th>row</th><th>label</th><th>predicted</th><th></th></tr></thead>\
-         <tbody>{rows}</tbody></table>{none}<h2>Submissions</h2><ul>{}</ul>\
-         <p class=\"muted\">Predictions are read from each submission's proof outputs; `zkmltrack audit --task {t}` re-verifies the proofs.</p>",
+         <tbody>{rows}</tbody></table>{none}<h2>Submissions</h2><ul>{}</ul>{audit}\
+         <p class=\"muted\">Predictions are read from each submission's proof outputs; the audit (also \
+         <a href=\"/api/tasks/{t}/audit\">/api/tasks/{t}/audit</a>, or `zkmltrack audit --task {t}`) re-verifies the proofs.</p>",
         txs.join(""),
         t = e.task_id,
         v = e.version_id,
