@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy::primitives::{keccak256, Address, B256};
+use alloy::primitives::{keccak256, Address, B256, U256};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use zkmltrack::{
@@ -15,8 +15,8 @@ use zkmltrack::{
     model::{Lineage, PreparedModel, RegisterStep},
     prover::Prover,
     suite::{
-        LeaderboardEntry, RegisteredVersion, ReusableVerifier, Route, RouteKind, Suite,
-        SuitePrograms, TaskSpec,
+        BondTerms, LeaderboardEntry, RegisteredVersion, ReusableVerifier, Route, RouteKind,
+        Settlement, Suite, SuitePrograms, TaskSpec, MAX_WINDOW_BLOCKS,
     },
     verifier::VerifierBundle,
 };
@@ -57,6 +57,26 @@ pub(crate) enum TaskCommand {
         /// L2 blocks between opening an evaluation and its beacon block.
         #[arg(long, default_value_t = 2)]
         draw_delay: u32,
+        #[command(flatten)]
+        bond: BondArgs,
+    },
+    /// Require a bond with every evaluation of a task (its owner, once):
+    /// refunded when the evaluation finalizes, the owner's when the
+    /// participant lets the draw lapse or misses the submission deadline.
+    Bond {
+        /// Task id.
+        #[arg(long)]
+        task: u64,
+        #[command(flatten)]
+        bond: BondArgs,
+    },
+    /// Pay out an evaluation's bond once its fate is known (anyone may):
+    /// back to the participant after finalization, to the task owner after
+    /// the deadline or a lapsed draw.
+    SettleBond {
+        /// Evaluation id.
+        #[arg(long)]
+        evaluation: u64,
     },
     /// Show a task; with --dataset, whether the task's root is that CSV's
     /// under the current quantization rule (or the old one: recreate the task).
@@ -68,6 +88,39 @@ pub(crate) enum TaskCommand {
         #[arg(long)]
         dataset: Option<PathBuf>,
     },
+}
+
+/// A task's bond terms on the command line.
+#[derive(Args, Debug, Clone, Copy)]
+pub(crate) struct BondArgs {
+    /// Wei every opening of an evaluation must send (refunded on
+    /// finalization); needs --submission-window.
+    #[arg(long, requires = "submission_window")]
+    pub bond: Option<U256>,
+    /// Blocks after an evaluation's latest possible draw by which it must be
+    /// finalized, or its bond goes to the task owner (1 to 12,000,000).
+    #[arg(long, requires = "bond")]
+    pub submission_window: Option<u64>,
+}
+
+impl BondArgs {
+    /// The terms, checked as the BondVault checks them; `None` without --bond.
+    fn terms(self) -> Result<Option<BondTerms>, CliError> {
+        let (Some(bond), Some(window)) = (self.bond, self.submission_window) else {
+            return Ok(None);
+        };
+        if bond.is_zero() {
+            return Err(CliError::input(
+                "--bond 0: a bond must be at least 1 wei (omit --bond for a task without one)",
+            ));
+        }
+        if window == 0 || window > MAX_WINDOW_BLOCKS {
+            return Err(CliError::input(format!(
+                "--submission-window {window} is out of range: 1 to {MAX_WINDOW_BLOCKS} blocks"
+            )));
+        }
+        Ok(Some(BondTerms { bond, window }))
+    }
 }
 
 /// `dataset` subcommands.
@@ -542,29 +595,118 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             scale,
             samples,
             draw_delay,
+            bond,
         } => {
+            let terms = bond.terms()?;
             let suite = global.suite().await?;
             let spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)
                 .map_err(|e| in_file(&dataset, e))?;
             let id = suite.create_task(&spec).await?;
+            if let Some(terms) = terms {
+                suite.set_bond_terms(id, terms).await.map_err(|e| {
+                    let mut err = CliError::from(e);
+                    err.message = format!(
+                        "task {id} was created but its bond terms were not set (retry with \
+                         `zkmltrack task bond --task {id} ...`): {}",
+                        err.message
+                    );
+                    err
+                })?;
+            }
             emit(
                 global.json(),
-                &json!({ "task_id": id, "spec": spec }),
+                &json!({ "task_id": id, "spec": spec, "bond": terms }),
                 &format!(
-                    "created task {id} (root {}, {} rows)",
-                    spec.root, spec.dataset_size
+                    "created task {id} (root {}, {} rows){}",
+                    spec.root,
+                    spec.dataset_size,
+                    terms.map_or(String::new(), |t| format!(
+                        ", bond {} wei, submission window {} blocks",
+                        t.bond, t.window
+                    ))
+                ),
+            );
+        }
+        TaskCommand::Bond { task, bond } => {
+            let terms = bond
+                .terms()?
+                .ok_or_else(|| CliError::input("pass --bond and --submission-window"))?;
+            let suite = global.suite().await?;
+            let owner = suite.task(task).await?.creator;
+            let me = suite.chain().account("setting bond terms")?;
+            if owner != me {
+                return Err(CliError::input(format!(
+                    "task {task} is owned by {owner}, not by the signing account {me}: only its \
+                     owner sets its bond"
+                )));
+            }
+            let current = suite.bond_terms(task).await?;
+            if !current.bond.is_zero() {
+                return Err(CliError::input(format!(
+                    "task {task} requires a bond of {} wei already (window {} blocks): terms \
+                     never change",
+                    current.bond, current.window
+                )));
+            }
+            suite.set_bond_terms(task, terms).await?;
+            emit(
+                global.json(),
+                &json!({ "task_id": task, "bond": terms }),
+                &format!(
+                    "task {task} now requires a bond of {} wei, submission window {} blocks",
+                    terms.bond, terms.window
+                ),
+            );
+        }
+        TaskCommand::SettleBond { evaluation } => {
+            let suite = global.suite().await?;
+            match suite.bond_settlement(evaluation).await? {
+                None => {
+                    return Err(CliError::input(format!(
+                        "evaluation {evaluation} holds no bond (its task requires none)"
+                    )))
+                }
+                Some((held, _)) if held.settled => {
+                    return Err(CliError::input(format!(
+                        "evaluation {evaluation}'s bond was settled already"
+                    )))
+                }
+                Some((held, Settlement::NotDue(deadline))) => {
+                    return Err(CliError::input(format!(
+                        "evaluation {evaluation} is still running: its bond of {} wei is due \
+                         after block {deadline} (its submission deadline) or at finalization",
+                        held.amount
+                    )))
+                }
+                Some(_) => {}
+            }
+            let settled = suite.settle_bond(evaluation).await?;
+            emit(
+                global.json(),
+                &serde_json::to_value(settled).expect("serializes"),
+                &format!(
+                    "evaluation {evaluation}'s bond of {} wei went to {} ({})",
+                    settled.amount,
+                    settled.recipient,
+                    if settled.refunded {
+                        "refunded to the participant"
+                    } else {
+                        "forfeited to the task owner"
+                    }
                 ),
             );
         }
         TaskCommand::Show { task, dataset } => {
             let suite = global.suite().await?;
             let t = suite.task(task).await?;
+            let terms = suite.bond_terms(task).await?;
             let s = &t.spec;
             let check = match &dataset {
                 Some(path) => Some(root_check(path, s.scale, &s.root)?),
                 None => None,
             };
             let mut value = serde_json::to_value(&t).expect("serializes");
+            value["bond"] = serde_json::to_value(terms).expect("serializes");
             if let Some(check) = &check {
                 value["root_check"] = serde_json::to_value(check).expect("serializes");
             }
@@ -584,7 +726,14 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                     s.draw_delay,
                     if s.randomness.is_zero() { "block-hash beacon".to_string() } else { s.randomness.to_string() },
                     if t.closed { "closed" } else { "open" }
-                ) + &check
+                ) + &if terms.bond.is_zero() {
+                    "\n  no bond".to_string()
+                } else {
+                    format!(
+                        "\n  bond {} wei per evaluation, submission window {} blocks",
+                        terms.bond, terms.window
+                    )
+                } + &check
                     .map(|c| format!("\n  {}", root_check_text(&c, task, dataset.as_deref())))
                     .unwrap_or_default()),
             );
@@ -1027,7 +1176,7 @@ pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), 
     emit(
         global.json(),
         &serde_json::to_value(&report).expect("serializes"),
-        &format!(
+        &(format!(
             "evaluation {}: {}/{} correct ({}) with {} proofs{}",
             report.evaluation_id,
             report.correct,
@@ -1039,7 +1188,9 @@ pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), 
             } else {
                 String::new()
             }
-        ),
+        ) + &report.bond_refund.map_or(String::new(), |b| {
+            format!("; bond of {} wei refunded to {}", b.amount, b.recipient)
+        })),
     );
     Ok(())
 }

@@ -7,7 +7,7 @@
 pragma solidity ^0.8.23;
 
 interface ITaskController  {
-    function openEvaluation(uint64 task_id, uint64 version_id) external returns (uint64);
+    function openEvaluation(uint64 task_id, uint64 version_id) external payable returns (uint64);
 
     function draw(uint64 evaluation_id) external;
 
@@ -21,7 +21,7 @@ interface ITaskController  {
 
     function evaluationCount() external view returns (uint64);
 
-    function contracts() external view returns (address, address, address, address);
+    function contracts() external view returns (address, address, address, address, address);
 
     error UnknownTask(uint64);
 
@@ -68,5 +68,4 @@ interface ITaskController  {
     event EvaluationExpired(uint64 indexed evaluation_id);
     event SamplesSubmitted(uint64 indexed evaluation_id, uint32 first_slot, uint32 count, uint32 correct);
     event EvaluationFinalized(uint64 indexed evaluation_id, uint64 indexed task_id, uint64 indexed version_id, uint32 correct, uint32 samples, uint32 accuracy_bps, uint32 rank);
-    event ContractsUpdated(address registry, address router, address dataset_verifier, address leaderboard);
 }

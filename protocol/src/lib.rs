@@ -12,6 +12,8 @@
 //!   weight hash, inputs, outputs), the provider timeout, the draw
 //!   (`keccak256(seed ‖ slot ‖ attempt) mod size`), accuracy and the argmax
 //!   over signed field elements, and the dataset leaf's domain tag;
+//! - [`bond`]: evaluation bonds, the controller's `evaluation(uint64)`
+//!   answer the BondVault reads, and where a bond goes (refund or forfeit);
 //! - [`system`]: Arbitrum's system contracts (addresses and the selectors the
 //!   contracts call) and their Solidity interfaces (`abi/*.sol`);
 //! - [`stylus`]: the Stylus program encoding, the constructor calldata and the
@@ -24,6 +26,7 @@
 
 extern crate alloc;
 
+pub mod bond;
 pub mod evaluation;
 pub mod evm;
 pub mod registry;

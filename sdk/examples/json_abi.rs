@@ -38,18 +38,23 @@ alloy::sol!(
     #[sol(abi)]
     "../contracts/abi/Leaderboard.sol"
 );
+alloy::sol!(
+    #[sol(abi)]
+    "../contracts/abi/BondVault.sol"
+);
 
 fn main() -> ExitCode {
     let Some(out) = env::args().nth(1).map(PathBuf::from) else {
         eprintln!("usage: json_abi DIR");
         return ExitCode::from(2);
     };
-    let abis: [(&str, JsonAbi); 5] = [
+    let abis: [(&str, JsonAbi); 6] = [
         ("ModelRegistry", IModelRegistry::abi::contract()),
         ("VerifierRouter", IVerifierRouter::abi::contract()),
         ("TaskController", ITaskController::abi::contract()),
         ("DatasetVerifier", IDatasetVerifier::abi::contract()),
         ("Leaderboard", ILeaderboard::abi::contract()),
+        ("BondVault", IBondVault::abi::contract()),
     ];
     for (name, abi) in abis {
         let file = out.join(format!("{name}.json"));

@@ -8,7 +8,7 @@
 //! instances); [`evaluate`] runs the whole flow: open, draw, prove each batch,
 //! submit, and reports what the controller scored next to what the proofs say.
 
-use alloy::primitives::{keccak256, B256, U256};
+use alloy::primitives::{keccak256, Address, B256, U256};
 use serde::Serialize;
 
 use crate::{
@@ -18,7 +18,7 @@ use crate::{
     model::PreparedModel,
     prover::{Circuit, Progress, Proof, ProverError},
     quantize::{felt_to_int, InputType},
-    suite::{EvaluationStatus, Submission, Suite, TaskSpec, PROVIDER_TIMEOUT_BLOCKS},
+    suite::{EvaluationStatus, SettledBond, Submission, Suite, TaskSpec, PROVIDER_TIMEOUT_BLOCKS},
 };
 
 /// What can stop an evaluation.
@@ -146,6 +146,21 @@ pub enum EvaluationError {
         evaluation_id: u64,
         /// Its state.
         status: EvaluationStatus,
+    },
+    /// The account cannot post the task's bond.
+    #[error(
+        "task {task_id} requires a bond of {bond} wei with every evaluation and the account \
+         {account} holds {balance} wei: fund it first (nothing was sent)"
+    )]
+    BondUnaffordable {
+        /// The task.
+        task_id: u64,
+        /// Its bond (wei).
+        bond: U256,
+        /// The sending account.
+        account: Address,
+        /// Its balance (wei).
+        balance: U256,
     },
     /// The model version was revoked: it cannot be evaluated (nor an
     /// interrupted evaluation of it resumed).
@@ -522,6 +537,9 @@ pub struct EvaluationReport {
     pub proofs: usize,
     /// Wall time spent proving (seconds).
     pub proving_seconds: f64,
+    /// The task's bond, paid back to the participant after finalization
+    /// (`None` when the task requires none, or it was settled already).
+    pub bond_refund: Option<SettledBond>,
 }
 
 /// Runs an evaluation end to end: checks that the circuit fits the task,
@@ -629,6 +647,25 @@ pub async fn evaluate(
             id
         }
         None => {
+            let terms = suite.bond_terms(task_id).await?;
+            if !terms.bond.is_zero() {
+                let account = suite.chain().account("posting the task's bond")?;
+                let balance = suite.chain().balance(account).await?;
+                if balance <= terms.bond {
+                    return Err(EvaluationError::BondUnaffordable {
+                        task_id,
+                        bond: terms.bond,
+                        account,
+                        balance,
+                    });
+                }
+                progress(&format!(
+                    "posting task {task_id}'s bond of {} wei: back when the evaluation \
+                     finalizes, the task owner's if it is not finalized within {} blocks \
+                     after its latest possible draw",
+                    terms.bond, terms.window
+                ));
+            }
             progress(&format!(
                 "opening an evaluation of version {version_id} on task {task_id}"
             ));
@@ -694,6 +731,24 @@ pub async fn evaluate(
         proofs += 1;
     }
     let done = suite.evaluation(evaluation_id).await?;
+    // The bond comes back now (anyone may settle it; the participant gains by
+    // doing it at once). Someone else having settled first is no failure.
+    let bond_refund = match suite.bond(evaluation_id).await? {
+        Some(held) if !held.settled && done.status == EvaluationStatus::Finalized => {
+            progress(&format!(
+                "settling evaluation {evaluation_id}'s bond of {} wei",
+                held.amount
+            ));
+            match suite.settle_bond(evaluation_id).await {
+                Ok(settled) => Some(settled),
+                Err(e) => {
+                    progress(&format!("the bond was not settled: {e}"));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     Ok(EvaluationReport {
         evaluation_id,
         task_id,
@@ -704,6 +759,7 @@ pub async fn evaluate(
         accuracy_bps: accuracy_bps(done.correct, spec.samples),
         proofs,
         proving_seconds,
+        bond_refund,
     })
 }
 

@@ -821,6 +821,71 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     );
     expect(out, 5, "has 3 features; task 1 takes 4");
 
+    // Bond terms: out of range refused before any transaction; a bonded task
+    // shows its terms; an evaluation without a bond has nothing to settle.
+    let eval_csv = repo().join("examples/iris/eval.csv");
+    let create = |extra: &[&str]| {
+        zkmltrack(
+            &[
+                &["task", "create", "--dataset", eval_csv.to_str().unwrap()][..],
+                extra,
+                &common,
+            ]
+            .concat(),
+            &[],
+        )
+    };
+    let tasks_before = json_of(&zkmltrack(
+        &[&["task", "show", "--task", "1", "--json"][..], &common].concat(),
+        &[],
+    ));
+    expect(
+        create(&["--bond", "0", "--submission-window", "10"]),
+        5,
+        "--bond 0",
+    );
+    expect(
+        create(&["--bond", "1000", "--submission-window", "0"]),
+        5,
+        "--submission-window 0 is out of range: 1 to 12000000 blocks",
+    );
+    assert_eq!(tasks_before["bond"]["bond"], "0x0", "task 1 takes no bond");
+    let out = create(&["--bond", "1000", "--submission-window", "300", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bonded = json_of(&out)["task_id"].to_string();
+    let show = json_of(&zkmltrack(
+        &[&["task", "show", "--task", &bonded, "--json"][..], &common].concat(),
+        &[],
+    ));
+    assert_eq!(
+        (
+            show["bond"]["bond"].as_str(),
+            show["bond"]["window"].as_u64()
+        ),
+        (Some("0x3e8"), Some(300))
+    );
+    expect(
+        zkmltrack(
+            &[
+                &["task", "bond", "--task", &bonded][..],
+                &["--bond", "5", "--submission-window", "5"],
+                &common,
+            ]
+            .concat(),
+            &[],
+        ),
+        5,
+        "terms never change",
+    );
+    expect(
+        zkmltrack(
+            &[&["task", "settle-bond", "--evaluation", "1"][..], &common].concat(),
+            &[],
+        ),
+        5,
+        "holds no bond",
+    );
+
     if !dev_chain {
         return;
     }

@@ -3,10 +3,11 @@
 //! `PROVIDER_TIMEOUT_BLOCKS` have passed; then anyone's draw expires it, which
 //! frees the model's lock, a late fulfilment changes nothing, and the
 //! participant opens a new evaluation, whose seed the SDK's draw waits for.
+//! The task's bond comes back: the provider, not the participant, failed.
 
 use alloy::{primitives::U256, providers::Provider};
 use zkmltrack::chain::bindings::ITaskController;
-use zkmltrack::suite::{EvaluationStatus, TaskSpec, PROVIDER_TIMEOUT_BLOCKS};
+use zkmltrack::suite::{BondTerms, EvaluationStatus, TaskSpec, PROVIDER_TIMEOUT_BLOCKS};
 use zkmltrack_tests::{
     as_account, circuit, deployed_suite, expect_revert, iris, prover, register_model, test_account,
     weight_hash, SCALE,
@@ -33,6 +34,11 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
         ..TaskSpec::from_csv(&eval_csv, SCALE, 1, 2).expect("spec")
     };
     let task = suite.create_task(&spec).await.expect("task");
+    let bond = BondTerms {
+        bond: U256::from(1_000_000u64),
+        window: 10,
+    };
+    suite.set_bond_terms(task, bond).await.expect("terms");
     let first = suite
         .open_evaluation(task, version.version_id)
         .await
@@ -83,6 +89,12 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
             .expect("evaluationOf"),
         None,
         "the model's lock is freed"
+    );
+    let settled = stranger.settle_bond(first).await.expect("the bond is due");
+    assert_eq!(
+        (settled.recipient, settled.amount, settled.refunded),
+        (suite.deployment.owner, bond.bond, true),
+        "back to the participant"
     );
     expect_revert(
         "a late fulfilment",

@@ -21,6 +21,7 @@ use std::{
 use alloy::{
     consensus::Transaction as _,
     primitives::{keccak256, Address, B256, U256},
+    providers::Provider as _,
     signers::local::PrivateKeySigner,
     sol_types::SolCall,
 };
@@ -30,7 +31,7 @@ use zkmltrack::verifier::{generate, VerifierBundle};
 use zkmltrack::{
     chain::{
         bindings::{
-            IModelRegistry as Registry, IPlainVerifier, IReusableVerifier,
+            IBondVault as Vault, IModelRegistry as Registry, IPlainVerifier, IReusableVerifier,
             ITaskController as Controller, IVerifierRouter as Router,
         },
         event, Chain,
@@ -120,7 +121,7 @@ fn describe(to: Option<Address>, input: &[u8]) -> String {
     if to.is_none() {
         return "deploy".into();
     }
-    let known: [([u8; 4], &str); 13] = [
+    let known: [([u8; 4], &str); 15] = [
         (Registry::createTaskCall::SELECTOR, "createTask"),
         (Registry::createLineageCall::SELECTOR, "createLineage"),
         (Registry::registerVersionCall::SELECTOR, "registerVersion"),
@@ -143,6 +144,8 @@ fn describe(to: Option<Address>, input: &[u8]) -> String {
             "verifyProof (plain)",
         ),
         (IReusableVerifier::registerVkaCall::SELECTOR, "registerVka"),
+        (Vault::setTermsCall::SELECTOR, "setTerms"),
+        (Vault::settleCall::SELECTOR, "settle"),
     ];
     input
         .get(..4)
@@ -444,7 +447,7 @@ async fn main() {
         .expect("witness")
         .map(|f| B256::from(f.to_be_bytes()))
         .expect("hashed parameters");
-    suite
+    let weak_version = suite
         .register_version_on(
             lineage,
             weak.onnx_hash(),
@@ -453,8 +456,44 @@ async fn main() {
             "weak",
         )
         .await
-        .expect("a version on the existing route");
+        .expect("a version on the existing route")
+        .version_id;
     let register_on_route = ledger.one("registerVersion");
+
+    // Bonds: a task that requires one, an opening that posts it, and its
+    // settlement (here the owner's, after a beacon draw left to lapse).
+    progress("a bonded task");
+    let bonded = suite.create_task(&spec).await.expect("task");
+    ledger.one("createTask");
+    suite
+        .set_bond_terms(
+            bonded,
+            zkmltrack::suite::BondTerms {
+                bond: U256::from(10u64).pow(U256::from(15u64)),
+                window: 7_200,
+            },
+        )
+        .await
+        .expect("terms");
+    let set_terms = ledger.one("setTerms");
+    let bonded_evaluation = suite
+        .open_evaluation(bonded, weak_version)
+        .await
+        .expect("bonded opening");
+    let open_bonded = ledger.one("openEvaluation");
+    let _: serde_json::Value = suite
+        .chain()
+        .provider()
+        .raw_request(
+            "anvil_mine".into(),
+            (U256::from(spec.draw_delay as u64 + 257),),
+        )
+        .await
+        .expect("anvil_mine");
+    suite.draw(bonded_evaluation).await.expect("expires");
+    ledger.one("draw");
+    suite.settle_bond(bonded_evaluation).await.expect("settles");
+    let settle = ledger.one("settle");
 
     // Verification paths for one single-sample proof.
     progress("verification paths");
@@ -606,6 +645,18 @@ async fn main() {
         what: "registerVersion of another training on that route (no VKA, no route)".into(),
         ..register_on_route.clone()
     });
+    md += &row(&TxGas {
+        what: "setTerms (BondVault: a task's bond and submission window)".into(),
+        ..set_terms.clone()
+    });
+    md += &row(&TxGas {
+        what: "openEvaluation of a bonded task (the bond held in the BondVault)".into(),
+        ..open_bonded.clone()
+    });
+    md += &row(&TxGas {
+        what: "settle (BondVault: pays a bond out)".into(),
+        ..settle.clone()
+    });
 
     md += &format!(
         "\n**Evaluating, by samples per proof** (one evaluation each: {SAMPLES} samples drawn, or one \
@@ -709,6 +760,7 @@ async fn main() {
         "plain_direct": plain_direct,
         "via_router": via_router,
         "route_setup": { "deploy_plain": deploy_plain, "add_plain_route": add_plain_route, "add_calldata_route": add_calldata_route },
+        "bond": { "set_terms": set_terms, "open_bonded": open_bonded, "settle": settle },
         "best_gas_per_sample": best.0,
         "best_batch": best.1,
     });

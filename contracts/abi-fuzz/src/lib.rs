@@ -1,9 +1,9 @@
-//! ABI fuzzing of the five zkMLTrack contracts, natively.
+//! ABI fuzzing of the six zkMLTrack contracts, natively.
 //!
 //! Each input is decoded into a short sequence of calls to one contract of a freshly
 //! deployed suite (ModelRegistry, VerifierRouter, TaskController, DatasetVerifier,
-//! Leaderboard on the motsu VM, wired as in production, with a task, routes, versions
-//! and evaluations already in place; for the Leaderboard also a full board with a
+//! Leaderboard, BondVault on the motsu VM, wired as in production, with a task,
+//! routes, versions and evaluations already in place; for the Leaderboard also a full board with a
 //! revoked version in it). Every call goes through
 //! `stylus_sdk::abi::router_entrypoint`, the dispatcher the `#[entrypoint]` macro wires
 //! into the deployed program: the same selector matching and argument decoding as
@@ -60,6 +60,7 @@ use stylus_sdk::{
     storage::StorageU256,
     ArbResult,
 };
+use zkmltrack_bond_vault::BondVault;
 use zkmltrack_common::felt;
 use zkmltrack_dataset_verifier::DatasetVerifier;
 pub use zkmltrack_leaderboard::LEADERBOARD_SIZE;
@@ -94,6 +95,10 @@ mod bindings {
         #[sol(abi)]
         "../abi/Leaderboard.sol"
     );
+    alloy_sol_types::sol!(
+        #[sol(abi)]
+        "../abi/BondVault.sol"
+    );
 }
 
 /// The contract a fuzz target calls.
@@ -109,16 +114,19 @@ pub enum Target {
     DatasetVerifier,
     /// Leaderboard (`abi_leaderboard`).
     Leaderboard,
+    /// BondVault (`abi_bond_vault`).
+    BondVault,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 5] = [
+    pub const ALL: [Target; 6] = [
         Target::Registry,
         Target::Router,
         Target::Controller,
         Target::DatasetVerifier,
         Target::Leaderboard,
+        Target::BondVault,
     ];
 
     /// The fuzz target's name (also its directory under `fuzz/regressions`).
@@ -129,11 +137,12 @@ impl Target {
             Target::Controller => "abi_controller",
             Target::DatasetVerifier => "abi_dataset_verifier",
             Target::Leaderboard => "abi_leaderboard",
+            Target::BondVault => "abi_bond_vault",
         }
     }
 
     fn abi(self) -> &'static ContractAbi {
-        static ABIS: OnceLock<[ContractAbi; 5]> = OnceLock::new();
+        static ABIS: OnceLock<[ContractAbi; 6]> = OnceLock::new();
         let abis = ABIS.get_or_init(|| {
             use bindings::*;
             [
@@ -151,6 +160,9 @@ impl Target {
                 }),
                 ContractAbi::new(ILeaderboard::abi::contract(), |s, d| {
                     ILeaderboard::ILeaderboardCalls::abi_decode_raw(s, d, true).is_ok()
+                }),
+                ContractAbi::new(IBondVault::abi::contract(), |s, d| {
+                    IBondVault::IBondVaultCalls::abi_decode_raw(s, d, true).is_ok()
                 }),
             ]
         });
@@ -192,6 +204,7 @@ fn suite_errors() -> &'static Vec<alloy_json_abi::Error> {
             ITaskController::abi::contract(),
             IDatasetVerifier::abi::contract(),
             ILeaderboard::abi::contract(),
+            IBondVault::abi::contract(),
         ] {
             errors.extend(abi.errors().cloned());
         }
@@ -219,6 +232,8 @@ pub const VERIFIER: Address = address!("0000000000000000000000000000000000c00005
 pub const PROVIDER: Address = address!("0000000000000000000000000000000000c00006");
 /// Leaderboard (keeps the TaskController's boards).
 pub const LEADERBOARD: Address = address!("0000000000000000000000000000000000c00007");
+/// BondVault (holds the TaskController's bonds).
+pub const BOND_VAULT: Address = address!("0000000000000000000000000000000000c00008");
 /// ArbSys, where the controller reads L2 block numbers and hashes.
 pub const ARB_SYS: Address = Address::new(zkmltrack_common::protocol::system::ARB_SYS);
 
@@ -370,6 +385,7 @@ pub struct Suite {
     controller: Contract<TaskController>,
     dataset: Contract<DatasetVerifier>,
     leaderboard: Contract<Leaderboard>,
+    vault: Contract<BondVault>,
     arbsys: Contract<MockArbSys>,
     // Deployed for their code and storage; called through the suite's contracts.
     _verifier: Contract<MockVerifier>,
@@ -397,6 +413,7 @@ impl Suite {
             controller: Contract::new_at(CONTROLLER),
             dataset: Contract::new_at(DATASET),
             leaderboard: Contract::new_at(LEADERBOARD),
+            vault: Contract::new_at(BOND_VAULT),
             arbsys: Contract::new_at(ARB_SYS),
             _verifier: Contract::new_at(VERIFIER),
             _provider: Contract::new_at(PROVIDER),
@@ -430,10 +447,18 @@ impl Suite {
                 constructor((REGISTRY,).abi_encode_params()),
             ),
             (
+                Target::BondVault,
+                OWNER,
+                "constructor(address) (bond vault)",
+                constructor((REGISTRY,).abi_encode_params()),
+            ),
+            (
                 Target::Controller,
                 OWNER,
-                "constructor(address,address,address,address)",
-                constructor((REGISTRY, ROUTER, DATASET, LEADERBOARD).abi_encode_params()),
+                "constructor(address,address,address,address,address)",
+                constructor(
+                    (REGISTRY, ROUTER, DATASET, LEADERBOARD, BOND_VAULT).abi_encode_params(),
+                ),
             ),
             (
                 Target::Router,
@@ -642,6 +667,7 @@ impl Suite {
             Target::Controller => dispatch(&self.controller, sender, calldata),
             Target::DatasetVerifier => dispatch(&self.dataset, sender, calldata),
             Target::Leaderboard => dispatch(&self.leaderboard, sender, calldata),
+            Target::BondVault => dispatch(&self.vault, sender, calldata),
         }
     }
 
@@ -1139,6 +1165,39 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
                         (KEEPERS[input.u8() as usize % KEEPERS.len()], task).abi_encode_params(),
                     ),
                     _ => calldata("registry()", Vec::new()),
+                },
+                Template::None,
+            ))
+        }
+        Target::BondVault => {
+            const KEEPERS: [Address; 3] = [CONTROLLER, OWNER, ALICE];
+            let task = input.u8() as u64 % 4;
+            let keeper = KEEPERS[input.u8() as usize % KEEPERS.len()];
+            let evaluation = input.u8() as u64 % 5;
+            Some((
+                match input.u8() % 5 {
+                    0 => calldata(
+                        "setTerms(uint64,uint256,uint64)",
+                        (
+                            task,
+                            U256::from(u16::from_be_bytes(input.array())),
+                            u32::from_be_bytes(input.array()) as u64,
+                        )
+                            .abi_encode_params(),
+                    ),
+                    1 => calldata("terms(uint64)", (task,).abi_encode_params()),
+                    2 => calldata(
+                        "settle(address,uint64)",
+                        (keeper, evaluation).abi_encode_params(),
+                    ),
+                    3 => calldata(
+                        "bond(address,uint64)",
+                        (keeper, evaluation).abi_encode_params(),
+                    ),
+                    _ => calldata(
+                        "hold(uint64,uint64,address)",
+                        (task, evaluation, ALICE).abi_encode_params(),
+                    ),
                 },
                 Template::None,
             ))

@@ -43,6 +43,11 @@ fn leaderboard_regressions() {
     replay(Target::Leaderboard);
 }
 
+#[test]
+fn bond_vault_regressions() {
+    replay(Target::BondVault);
+}
+
 /// Every target has its regression directory (a new target without seeds would
 /// otherwise be fuzzed from nothing and never replayed).
 #[test]

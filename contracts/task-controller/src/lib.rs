@@ -132,16 +132,6 @@ mod sol {
         /// * `rank` - Leaderboard position from 1, or 0 if not listed.
         #[derive(Debug)]
         event EvaluationFinalized(uint64 indexed evaluation_id, uint64 indexed task_id, uint64 indexed version_id, uint32 correct, uint32 samples, uint32 accuracy_bps, uint32 rank);
-
-        /// Emitted at deployment: the contracts the controller trusts, fixed for
-        /// its lifetime (a new suite means a new controller).
-        ///
-        /// * `registry` - ModelRegistry.
-        /// * `router` - VerifierRouter.
-        /// * `dataset_verifier` - DatasetVerifier.
-        /// * `leaderboard` - Leaderboard keeping the controller's boards.
-        #[derive(Debug)]
-        event ContractsUpdated(address registry, address router, address dataset_verifier, address leaderboard);
     }
 
     sol! {
@@ -154,6 +144,8 @@ mod sol {
         function verifyRows(bytes32 root, uint64 dataset_size, uint32 feature_count, uint64[] indices, uint32[] labels, uint256[] features, bytes32[] proofs) returns (uint256);
         /// Leaderboard: files a finalized evaluation in the caller's board, returns its rank.
         function record(uint64 task_id, uint64 evaluation_id, uint64 version_id, uint32 accuracy_bps) returns (uint32);
+        /// BondVault: holds the opening's bond (the value sent, which must be the task's bond).
+        function hold(uint64 task_id, uint64 evaluation_id, address participant);
     }
 
     sol! {
@@ -390,6 +382,8 @@ pub struct TaskController {
     dataset_verifier: StorageAddress,
     /// Leaderboard keeping this controller's boards.
     leaderboard: StorageAddress,
+    /// BondVault holding the bonds tasks require with each opening.
+    bond_vault: StorageAddress,
     /// Evaluations; id `n` is at index `n - 1`.
     evaluations: StorageVec<Evaluation>,
     /// Evaluation id per `keccak256(task_id, weight_hash)`: one per model and task.
@@ -402,11 +396,9 @@ pub type EvaluationInfo = (u64, u64, Address, u8, u64, U256, u32, u32);
 
 #[public]
 impl TaskController {
-    /// Fixes the registry, router, dataset verifier and leaderboard the
-    /// controller trusts, for its lifetime.
-    ///
-    /// # Events
-    /// * [`ContractsUpdated`].
+    /// Fixes the registry, router, dataset verifier, leaderboard and bond
+    /// vault the controller trusts, for its lifetime (read them with
+    /// `contracts()`).
     #[constructor]
     pub fn constructor(
         &mut self,
@@ -414,25 +406,20 @@ impl TaskController {
         router: Address,
         dataset_verifier: Address,
         leaderboard: Address,
+        bond_vault: Address,
     ) {
         self.registry.set(registry);
         self.router.set(router);
         self.dataset_verifier.set(dataset_verifier);
         self.leaderboard.set(leaderboard);
-        log(
-            self.vm(),
-            ContractsUpdated {
-                registry,
-                router,
-                dataset_verifier,
-                leaderboard,
-            },
-        );
+        self.bond_vault.set(bond_vault);
     }
 
     /// Opens an evaluation of a model version on a task (the commitment) and
-    /// returns its id. Only the version's submitter may; each model (verifying
-    /// key) is evaluated at most once per task.
+    /// returns its id. Only the version's submitter may; each model (weight
+    /// commitment) is evaluated at most once per task. The value sent is the
+    /// task's bond, deposited in the BondVault (zero when the task requires
+    /// none).
     ///
     /// # Errors
     /// * [`Error::UnknownTask`], [`Error::TaskIsClosed`] - no open task.
@@ -442,14 +429,17 @@ impl TaskController {
     /// * [`Error::AlreadyEvaluated`] - the model was evaluated on the task before.
     /// * [`Error::RandomnessRequestFailed`] - the task's provider refused.
     /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `paused()`).
+    /// * the BondVault's errors, returned as it reverted (e.g. `BondMismatch`:
+    ///   not the task's bond).
     ///
     /// # Events
-    /// * [`EvaluationOpened`].
-    pub fn open_evaluation(&mut self, task_id: u64, version_id: u64) -> Result<u64, Error> {
+    /// * [`EvaluationOpened`]; the BondVault's `BondHeld` for a bond.
+    #[payable]
+    pub fn open_evaluation(&mut self, task_id: u64, version_id: u64) -> Result<u64, Vec<u8>> {
         self.when_not_paused()?;
         let task = self.task_params(task_id)?;
         if task.closed {
-            return Err(Error::TaskIsClosed(TaskIsClosed { task_id }));
+            return Err(Error::TaskIsClosed(TaskIsClosed { task_id }).into());
         }
         let LiveVersion {
             submitter,
@@ -461,7 +451,8 @@ impl TaskController {
             return Err(Error::NotAuthorized(NotAuthorized {
                 account: sender,
                 expected: submitter,
-            }));
+            })
+            .into());
         }
         let key = evaluated_key(self, task_id, weight_hash);
         let previous = self.evaluated.get(key).to::<u64>();
@@ -470,7 +461,8 @@ impl TaskController {
                 task_id,
                 weight_hash,
                 evaluation_id: previous,
-            }));
+            })
+            .into());
         }
         let commit_block = self.arb_block_number();
         let mut evaluation = self.evaluations.grow();
@@ -491,6 +483,15 @@ impl TaskController {
                 commit_block,
             },
         );
+        let calldata = holdCall {
+            task_id,
+            evaluation_id,
+            participant: sender,
+        }
+        .abi_encode();
+        unsafe {
+            RawCall::new_with_value(self.vm().msg_value()).call(self.bond_vault.get(), &calldata)
+        }?;
         let provider = task.randomness;
         if !provider.is_zero() {
             let calldata = requestRandomnessCall { evaluation_id }.abi_encode();
@@ -819,14 +820,15 @@ impl TaskController {
         self.evaluations.len() as u64
     }
 
-    /// The ModelRegistry, VerifierRouter, DatasetVerifier and Leaderboard the
-    /// controller trusts.
-    pub fn contracts(&self) -> (Address, Address, Address, Address) {
+    /// The ModelRegistry, VerifierRouter, DatasetVerifier, Leaderboard and
+    /// BondVault the controller trusts.
+    pub fn contracts(&self) -> (Address, Address, Address, Address, Address) {
         (
             self.registry.get(),
             self.router.get(),
             self.dataset_verifier.get(),
             self.leaderboard.get(),
+            self.bond_vault.get(),
         )
     }
 }

@@ -7,6 +7,7 @@ use alloy_primitives::{keccak256, Address, B256, U256};
 use motsu::prelude::*;
 use serde_json::Value;
 use stylus_sdk::{prelude::*, storage::StorageU256};
+use zkmltrack_bond_vault::BondVault;
 use zkmltrack_common::felt;
 use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_leaderboard::{Leaderboard, Row, LEADERBOARD_SIZE};
@@ -25,6 +26,10 @@ fn raw_call_selectors_match_their_signatures() {
         (registry::PAUSED, "paused()"),
         (ARB_BLOCK_NUMBER, "arbBlockNumber()"),
         (ARB_BLOCK_HASH, "arbBlockHash(uint256)"),
+        (
+            zkmltrack_common::protocol::bond::EVALUATION,
+            "evaluation(uint64)",
+        ),
     ] {
         assert_eq!(selector, keccak256(signature)[..4], "{signature}");
     }
@@ -205,6 +210,7 @@ struct Suite {
     registry: Contract<ModelRegistry>,
     router: Contract<VerifierRouter>,
     arbsys: Contract<MockArbSys>,
+    vault: Contract<BondVault>,
     owner: Address,
     alice: Address,
 }
@@ -232,11 +238,14 @@ impl Suite {
             .constructor(owner, router.address())
             .motsu_unwrap();
         board.sender(owner).constructor(registry.address());
+        let vault = Contract::<BondVault>::new_at(VAULT);
+        vault.sender(owner).constructor(registry.address());
         controller.sender(owner).constructor(
             registry.address(),
             router.address(),
             dataset.address(),
             board.address(),
+            vault.address(),
         );
         let code_hash = router.sender(owner).vm().code_hash(verifier.address());
         router
@@ -286,6 +295,7 @@ impl Suite {
             registry,
             router,
             arbsys,
+            vault,
             owner,
             alice,
         }
@@ -446,7 +456,8 @@ fn evaluates_a_model_end_to_end_and_ranks_it(
         .controller
         .sender(alice)
         .open_evaluation(1, 1)
-        .motsu_unwrap_err();
+        .motsu_unwrap_err()
+        .decoded();
     assert!(matches!(
         err,
         Error::AlreadyEvaluated(AlreadyEvaluated {
@@ -681,7 +692,8 @@ fn revocation_pause_and_closing_stop_evaluations(
         .controller
         .sender(mallory)
         .open_evaluation(1, 1)
-        .motsu_unwrap_err();
+        .motsu_unwrap_err()
+        .decoded();
     assert!(
         matches!(err, Error::NotAuthorized(NotAuthorized { expected, .. }) if expected == alice)
     );
@@ -689,14 +701,16 @@ fn revocation_pause_and_closing_stop_evaluations(
         s.controller
             .sender(alice)
             .open_evaluation(9, 1)
-            .motsu_unwrap_err(),
+            .motsu_unwrap_err()
+            .decoded(),
         Error::UnknownTask(UnknownTask { task_id: 9 })
     ));
     assert!(matches!(
         s.controller
             .sender(alice)
             .open_evaluation(1, 9)
-            .motsu_unwrap_err(),
+            .motsu_unwrap_err()
+            .decoded(),
         Error::VersionUnavailable(VersionUnavailable { version_id: 9 })
     ));
 
@@ -706,7 +720,8 @@ fn revocation_pause_and_closing_stop_evaluations(
         s.controller
             .sender(alice)
             .open_evaluation(1, 1)
-            .motsu_unwrap_err(),
+            .motsu_unwrap_err()
+            .decoded(),
         Error::EnforcedPause(_)
     ));
     s.registry.sender(owner).unpause().motsu_unwrap();
@@ -737,7 +752,8 @@ fn revocation_pause_and_closing_stop_evaluations(
         s.controller
             .sender(alice)
             .open_evaluation(1, 2)
-            .motsu_unwrap_err(),
+            .motsu_unwrap_err()
+            .decoded(),
         Error::VersionIsRevoked(VersionIsRevoked { version_id: 2 })
     ));
     s.registry.sender(owner).close_task(1).motsu_unwrap();
@@ -745,7 +761,8 @@ fn revocation_pause_and_closing_stop_evaluations(
         .controller
         .sender(alice)
         .open_evaluation(1, 2)
-        .motsu_unwrap_err();
+        .motsu_unwrap_err()
+        .decoded();
     assert!(matches!(
         err,
         Error::TaskIsClosed(TaskIsClosed { task_id: 1 })
@@ -816,7 +833,8 @@ fn beacon_expires_after_the_hash_window_without_retry(
         s.controller
             .sender(alice)
             .open_evaluation(1, 1)
-            .motsu_unwrap_err(),
+            .motsu_unwrap_err()
+            .decoded(),
         Error::AlreadyEvaluated(_)
     ));
 }
@@ -1027,7 +1045,8 @@ fn a_refusing_provider_reverts_the_opening(
         .controller
         .sender(alice)
         .open_evaluation(1, 1)
-        .motsu_unwrap_err();
+        .motsu_unwrap_err()
+        .decoded();
     assert!(
         matches!(err, Error::RandomnessRequestFailed(RandomnessRequestFailed { provider: p }) if p == provider.address())
     );
@@ -1037,6 +1056,20 @@ fn a_refusing_provider_reverts_the_opening(
 
 /// The controller error that revert data encodes (the tests compare typed
 /// errors; `submit_samples` returns raw revert data to pass the router's on).
+/// Where the tests' BondVault lives.
+const VAULT: Address = Address::new([0xb0; 20]);
+
+/// A revert's data as the controller's [`Error`].
+trait Decoded {
+    fn decoded(self) -> Error;
+}
+
+impl Decoded for Vec<u8> {
+    fn decoded(self) -> Error {
+        decode(self)
+    }
+}
+
 fn decode(data: Vec<u8>) -> Error {
     use alloy_sol_types::SolError;
     macro_rules! first_match {
@@ -1111,7 +1144,8 @@ fn a_provider_that_never_fulfils_frees_the_lock_after_its_timeout(
         s.controller
             .sender(alice)
             .open_evaluation(1, 1)
-            .motsu_unwrap_err(),
+            .motsu_unwrap_err()
+            .decoded(),
         Error::AlreadyEvaluated(AlreadyEvaluated {
             evaluation_id: 1,
             ..
@@ -1201,12 +1235,113 @@ fn reads_that_cannot_be_made_fail_closed(
         s.router.address(),
         dataset.address(),
         s.board.address(),
+        VAULT,
     );
     assert!(matches!(
         unwired
             .sender(alice)
             .open_evaluation(1, 1)
-            .motsu_unwrap_err(),
+            .motsu_unwrap_err()
+            .decoded(),
         Error::EnforcedPause(_)
+    ));
+}
+
+// Balances are read through the VM's `AddressVM::balance`, which motsu serves.
+#[allow(deprecated)]
+#[motsu::test]
+fn a_bonded_task_holds_the_bond_and_settles_it_by_the_evaluations_fate(
+    controller: Contract<TaskController>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    use alloy_sol_types::SolError;
+    use zkmltrack_bond_vault as vault;
+    let s = Suite::new(
+        controller,
+        registry,
+        router,
+        &dataset,
+        board,
+        &verifier,
+        Address::ZERO,
+        owner,
+        alice,
+    );
+    let bond = U256::from(1_000u64);
+    let window = 5u64;
+    // Only the task owner sets the terms, once, and within range.
+    assert!(matches!(
+        s.vault
+            .sender(alice)
+            .set_terms(1, bond, window)
+            .motsu_unwrap_err(),
+        vault::Error::NotTaskOwner(_)
+    ));
+    assert!(matches!(
+        s.vault
+            .sender(owner)
+            .set_terms(1, bond, 0)
+            .motsu_unwrap_err(),
+        vault::Error::InvalidTerms(_)
+    ));
+    s.vault
+        .sender(owner)
+        .set_terms(1, bond, window)
+        .motsu_unwrap();
+    assert!(matches!(
+        s.vault
+            .sender(owner)
+            .set_terms(1, bond, 9)
+            .motsu_unwrap_err(),
+        vault::Error::TermsAlreadySet(_)
+    ));
+    // Short, missing or excess bonds are refused; nothing is opened.
+    alice.fund(U256::from(10_000u64));
+    for sent in [0u64, 999, 1_001] {
+        let err = s
+            .controller
+            .sender_and_value(alice, U256::from(sent))
+            .open_evaluation(1, 1)
+            .motsu_unwrap_err();
+        let mismatch = vault::BondMismatch::abi_decode(&err, true).expect("BondMismatch");
+        assert_eq!((mismatch.required, mismatch.sent), (bond, U256::from(sent)));
+    }
+    assert_eq!(s.controller.sender(alice).evaluation_count(), 0);
+
+    // Held in the vault for the controller's evaluation 1; not due while it runs.
+    assert_eq!(
+        s.controller
+            .sender_and_value(alice, bond)
+            .open_evaluation(1, 1)
+            .motsu_unwrap(),
+        1
+    );
+    assert_eq!(s.vault.address().balance(), bond);
+    let held = s.vault.sender(alice).bond(s.controller.address(), 1);
+    assert_eq!(
+        (held.0, held.1, held.2, held.3, held.4),
+        (bond, alice, 1, window, false)
+    );
+    let deadline = 10 + DELAY as u64 + BLOCK_HASH_WINDOW + window;
+    s.set_block(deadline);
+    let err = s
+        .vault
+        .sender(owner)
+        .settle(s.controller.address(), 1)
+        .motsu_unwrap_err();
+    assert!(
+        matches!(err, vault::Error::BondNotDue(vault::BondNotDue { evaluation_id: 1, deadline: d }) if d == deadline)
+    );
+    // Nothing is held for an evaluation another keeper never bonded. (Payouts
+    // to accounts are checked on the devnet: motsu calls only contracts.)
+    assert!(matches!(
+        s.vault.sender(owner).settle(owner, 1).motsu_unwrap_err(),
+        vault::Error::NoBond(_)
     ));
 }

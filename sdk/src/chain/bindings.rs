@@ -1,6 +1,6 @@
 //! Typed bindings of the contracts the SDK talks to.
 //!
-//! The suite's five interfaces are generated from the exported Solidity files in
+//! The suite's six interfaces are generated from the exported Solidity files in
 //! `contracts/abi/` (drift-checked against the contracts by `scripts/test`), so a
 //! change of a contract's ABI breaks this crate's build instead of its users'
 //! transactions. EZKL's verifiers are declared here from their published
@@ -33,6 +33,11 @@ sol!(
 sol!(
     #[sol(rpc)]
     "../contracts/abi/Leaderboard.sol"
+);
+
+sol!(
+    #[sol(rpc)]
+    "../contracts/abi/BondVault.sol"
 );
 
 // Arbitrum's system interfaces (StylusDeployer, ArbWasm 0x71, ArbSys 0x64), declared

@@ -7,7 +7,7 @@ use alloy::{
 };
 
 use super::bindings::{
-    IArbWasm::IArbWasmErrors, IModelRegistry::IModelRegistryErrors,
+    IArbWasm::IArbWasmErrors, IBondVault::IBondVaultErrors, IModelRegistry::IModelRegistryErrors,
     IStylusDeployer::IStylusDeployerErrors, ITaskController::ITaskControllerErrors,
     IVerifierRouter::IVerifierRouterErrors,
 };
@@ -26,6 +26,9 @@ pub fn describe(data: &[u8]) -> String {
     }
     if let Ok(e) = IVerifierRouterErrors::abi_decode(data) {
         return router(e);
+    }
+    if let Ok(e) = IBondVaultErrors::abi_decode(data) {
+        return bond_vault(e);
     }
     if let Ok(e) = IStylusDeployerErrors::abi_decode(data) {
         return deployer(e);
@@ -48,6 +51,7 @@ pub fn error_name(data: &[u8]) -> Option<&'static str> {
     ITaskControllerErrors::name_by_selector(selector)
         .or_else(|| IModelRegistryErrors::name_by_selector(selector))
         .or_else(|| IVerifierRouterErrors::name_by_selector(selector))
+        .or_else(|| IBondVaultErrors::name_by_selector(selector))
         .or_else(|| IStylusDeployerErrors::name_by_selector(selector))
         .or_else(|| IArbWasmErrors::name_by_selector(selector))
 }
@@ -58,6 +62,35 @@ fn short(b: &B256) -> String {
 
 fn who(a: &Address) -> String {
     a.to_checksum(None)
+}
+
+fn bond_vault(e: IBondVaultErrors) -> String {
+    use IBondVaultErrors as E;
+    match e {
+        E::UnknownTask(e) => format!("task {} does not exist", e.0),
+        E::NotTaskOwner(e) => format!(
+            "{} does not own the task (its owner {} sets its bond)",
+            who(&e._0),
+            who(&e._1)
+        ),
+        E::TermsAlreadySet(e) => format!("task {}'s bond terms are set already", e.0),
+        E::InvalidTerms(e) => format!(
+            "bond terms out of range: bond {} wei (at least 1), window {} blocks (1 to {})",
+            e._0, e._1, e._2
+        ),
+        E::BondMismatch(e) => format!(
+            "task {} requires a bond of exactly {} wei with each opening, {} were sent",
+            e._0, e._1, e._2
+        ),
+        E::BondAlreadyHeld(e) => format!("evaluation {} holds a bond already", e.0),
+        E::NoBond(e) => format!("no bond is held for evaluation {} of {}", e._1, who(&e._0)),
+        E::BondNotDue(e) => format!(
+            "evaluation {} is still running: its bond is due at finalization or after block {}",
+            e._0, e._1
+        ),
+        E::KeeperUnavailable(e) => format!("{} does not answer as a TaskController", who(&e.0)),
+        E::PaymentFailed(e) => format!("{} refused the payment", who(&e.0)),
+    }
 }
 
 fn controller(e: ITaskControllerErrors) -> String {

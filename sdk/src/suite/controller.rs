@@ -53,8 +53,10 @@ pub fn submit_call(evaluation_id: u64, s: &Submission) -> Controller::submitSamp
 }
 
 impl Suite {
-    /// Opens an evaluation of a version on a task (the commitment) and returns its id.
+    /// Opens an evaluation of a version on a task (the commitment) and
+    /// returns its id, sending the task's bond when it requires one.
     pub async fn open_evaluation(&self, task_id: u64, version_id: u64) -> Result<u64, ChainError> {
+        let bond = self.bond_terms(task_id).await?.bond;
         let receipt = self
             .chain
             .transact(
@@ -64,7 +66,7 @@ impl Suite {
                     task_id,
                     version_id,
                 },
-                U256::ZERO,
+                bond,
             )
             .await?;
         let opened: Controller::EvaluationOpened =

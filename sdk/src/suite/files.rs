@@ -18,6 +18,8 @@ pub struct Deployment {
     pub dataset_verifier: Address,
     /// Leaderboard (the controller's boards: best accuracy per task).
     pub leaderboard: Address,
+    /// BondVault (the bonds tasks require with each opening).
+    pub bond_vault: Address,
     /// EZKL reusable verifier deployed and allow-listed with the suite, if any.
     pub reusable_verifier: Option<Address>,
     /// Account that deployed the suite (its first owner).
@@ -40,7 +42,11 @@ pub enum FileError {
         source: std::io::Error,
     },
     /// The file is not a deployment file.
-    #[error("{} is not a deployment file: {source}", path.display())]
+    #[error(
+        "{} is not a deployment file of this version: {source} (a suite deployed before a \
+         contract was added must be deployed anew)",
+        path.display()
+    )]
     NotADeployment {
         /// The file.
         path: PathBuf,
@@ -107,11 +113,13 @@ pub struct SuitePrograms {
     pub dataset_verifier: Vec<u8>,
     /// Leaderboard.
     pub leaderboard: Vec<u8>,
+    /// BondVault.
+    pub bond_vault: Vec<u8>,
 }
 
 impl SuitePrograms {
     /// Reads `registry.wasm`, `verifier_router.wasm`, `task_controller.wasm`,
-    /// `dataset_verifier.wasm` and `leaderboard.wasm` from `dir` (what `scripts/build-contracts` writes
+    /// `dataset_verifier.wasm`, `leaderboard.wasm` and `bond_vault.wasm` from `dir` (what `scripts/build-contracts` writes
     /// to `contracts/target/stylus`).
     pub fn from_dir(dir: &Path) -> Result<SuitePrograms, FileError> {
         let read = |name: &str| {
@@ -124,6 +132,7 @@ impl SuitePrograms {
             controller: read("task_controller")?,
             dataset_verifier: read("dataset_verifier")?,
             leaderboard: read("leaderboard")?,
+            bond_vault: read("bond_vault")?,
         })
     }
 }

@@ -19,13 +19,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain::{
     bindings::{
-        ILeaderboard as Board, IModelRegistry as Registry, IReusableVerifier,
+        IBondVault as Vault, ILeaderboard as Board, IModelRegistry as Registry, IReusableVerifier,
         ITaskController as Controller, IVerifierRouter as Router,
     },
     event, Chain, ChainError,
 };
 
 pub use zkmltrack_protocol::{
+    bond::{Settlement, MAX_WINDOW_BLOCKS},
     evaluation::{EvaluationStatus, PROVIDER_TIMEOUT_BLOCKS},
     router::{
         vka_srs_words, RouteKind, KIND_PLAIN, KIND_REUSABLE_CALLDATA, KIND_REUSABLE_STORED,
@@ -38,6 +39,7 @@ fn constructor_calldata(args: Vec<u8>) -> Bytes {
     zkmltrack_protocol::stylus::constructor_calldata(&args).into()
 }
 
+mod bond;
 mod controller;
 mod files;
 mod governance;
@@ -46,6 +48,7 @@ mod registry;
 mod router;
 mod task_spec;
 
+pub use bond::{BondTerms, HeldBond, SettledBond};
 pub use controller::{submit_call, Evaluation, Submission};
 pub use files::{Deployment, FileError, SuitePrograms};
 pub use leaderboard::LeaderboardEntry;
@@ -61,7 +64,7 @@ pub struct Suite {
     pub deployment: Deployment,
 }
 impl Suite {
-    /// Deploys the five programs (owned by the signing account) and, given
+    /// Deploys the six programs (owned by the signing account) and, given
     /// EZKL's reusable verifier, deploys it, allow-lists its code and pins
     /// its trusted SRS on the router. `progress` hears each step's name.
     pub async fn deploy(
@@ -99,13 +102,22 @@ impl Suite {
                 constructor_calldata(registry.abi_encode()),
             )
             .await?;
+        progress("BondVault");
+        let bond_vault = chain
+            .deploy_stylus(
+                "BondVault",
+                &programs.bond_vault,
+                constructor_calldata(registry.abi_encode()),
+            )
+            .await?;
         progress("TaskController");
         let controller = chain
             .deploy_stylus(
                 "TaskController",
                 &programs.controller,
                 constructor_calldata(
-                    (registry, router, dataset_verifier, leaderboard).abi_encode_params(),
+                    (registry, router, dataset_verifier, leaderboard, bond_vault)
+                        .abi_encode_params(),
                 ),
             )
             .await?;
@@ -117,6 +129,7 @@ impl Suite {
                 controller,
                 dataset_verifier,
                 leaderboard,
+                bond_vault,
                 reusable_verifier: None,
                 owner,
             },
@@ -140,8 +153,9 @@ impl Suite {
 
     /// Attaches to a deployed suite, checking the chain id, that every
     /// contract has code, and that they are wired as one suite (the
-    /// controller's registry, router, dataset verifier and leaderboard, the
-    /// registry's router and the leaderboard's registry are the deployment's), so a tampered deployment file cannot
+    /// controller's registry, router, dataset verifier, leaderboard and bond
+    /// vault, the registry's router, the leaderboard's and the vault's
+    /// registry are the deployment's), so a tampered deployment file cannot
     /// point at a look-alike controller.
     pub async fn attach(chain: Chain, deployment: Deployment) -> Result<Suite, ChainError> {
         chain.expect_chain_id(deployment.chain_id)?;
@@ -151,6 +165,7 @@ impl Suite {
             ("TaskController", deployment.controller),
             ("DatasetVerifier", deployment.dataset_verifier),
             ("Leaderboard", deployment.leaderboard),
+            ("BondVault", deployment.bond_vault),
         ] {
             chain.require_code(what, address).await?;
         }
@@ -210,6 +225,11 @@ impl Suite {
                 deployment.leaderboard,
                 wired._3,
             ),
+            (
+                "the TaskController's bond vault",
+                deployment.bond_vault,
+                wired._4,
+            ),
         ] {
             if let Some(e) = miswired(what, expected, actual) {
                 return Err(e);
@@ -243,6 +263,21 @@ impl Suite {
             "the Leaderboard's registry",
             deployment.registry,
             board_registry,
+        ) {
+            return Err(e);
+        }
+        let vault_registry = chain
+            .view(
+                "reading the BondVault's registry",
+                deployment.bond_vault,
+                &Vault::registryCall {},
+            )
+            .await
+            .map_err(not_it("BondVault", deployment.bond_vault))?;
+        if let Some(e) = miswired(
+            "the BondVault's registry",
+            deployment.registry,
+            vault_registry,
         ) {
             return Err(e);
         }
