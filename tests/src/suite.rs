@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 use crate::repo;
 
-use alloy::primitives::B256;
+use alloy::primitives::{B256, U256};
+use alloy::providers::Provider as _;
 use alloy::signers::local::PrivateKeySigner;
 use zkmltrack::architecture::{self, Package};
 use zkmltrack::verifier::{generate, VerifierBundle};
@@ -178,6 +179,21 @@ pub async fn deployed_suite(verifier: &VerifierBundle) -> (rpc::RpcServer, Suite
         .await
         .expect("suite deploys");
     (server, suite)
+}
+
+/// Mines `n` empty blocks (`anvil_mine`, in steps the devnet accepts).
+pub async fn mine(suite: &Suite, n: u64) {
+    let mut left = n;
+    while left > 0 {
+        let step = left.min(5_000);
+        let _: serde_json::Value = suite
+            .chain()
+            .provider()
+            .raw_request("anvil_mine".into(), (U256::from(step),))
+            .await
+            .expect("anvil_mine");
+        left -= step;
+    }
 }
 
 /// The same suite as seen by another account.

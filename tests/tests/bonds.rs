@@ -5,30 +5,17 @@
 //! submission deadline; a short, missing or excess bond opens nothing; the
 //! terms are the owner's alone and never change.
 
-use alloy::{
-    primitives::{Address, U256},
-    providers::Provider,
-};
+use alloy::primitives::{Address, U256};
 use zkmltrack::protocol::evaluation::BLOCK_HASH_WINDOW;
 use zkmltrack::{
-    chain::bindings::ITaskController,
+    chain::bindings::{IBondVault, ITaskController},
     evaluation::evaluate,
     suite::{BondTerms, EvaluationStatus, Suite, TaskSpec},
 };
 use zkmltrack_tests::{
-    as_account, circuit, counts, deployed_suite, expect_revert, iris, package_of, prover,
+    as_account, circuit, counts, deployed_suite, expect_revert, iris, mine, package_of, prover,
     test_account, weight_hash, SCALE,
 };
-
-/// Mines `n` blocks.
-async fn mine(suite: &Suite, n: u64) {
-    let _: serde_json::Value = suite
-        .chain()
-        .provider()
-        .raw_request("anvil_mine".into(), (U256::from(n),))
-        .await
-        .expect("anvil_mine");
-}
 
 async fn balance(suite: &Suite, account: Address) -> U256 {
     suite.chain().balance(account).await.expect("balance")
@@ -110,22 +97,30 @@ async fn bonds_come_back_on_finalization_and_go_to_the_task_owner_otherwise() {
     );
 
     // A short, missing or excess bond opens nothing.
-    let before = counts(&suite).await;
-    for sent in [U256::ZERO, bond - U256::from(1u8), bond + U256::from(1u8)] {
-        expect_revert(
-            &format!("an opening with {sent} wei"),
+    // An opening that sends `sent` wei, whatever the task requires.
+    let open_with = |task_id: u64, sent: U256| {
+        let alice = &alice;
+        let controller = suite.deployment.controller;
+        async move {
             alice
                 .chain()
                 .transact(
                     "opening",
-                    suite.deployment.controller,
+                    controller,
                     &ITaskController::openEvaluationCall {
-                        task_id: tasks[0],
+                        task_id,
                         version_id: version,
                     },
                     sent,
                 )
-                .await,
+                .await
+        }
+    };
+    let before = counts(&suite).await;
+    for sent in [U256::ZERO, bond - U256::from(1u8), bond + U256::from(1u8)] {
+        expect_revert(
+            &format!("an opening with {sent} wei"),
+            open_with(tasks[0], sent).await,
             "BondMismatch",
         );
     }
@@ -203,20 +198,46 @@ async fn bonds_come_back_on_finalization_and_go_to_the_task_owner_otherwise() {
     let free = suite.create_task(&spec).await.expect("task");
     expect_revert(
         "a bond sent to a task without one",
-        alice
-            .chain()
-            .transact(
-                "opening",
-                suite.deployment.controller,
-                &ITaskController::openEvaluationCall {
-                    task_id: free,
-                    version_id: version,
-                },
-                U256::from(1u8),
-            )
-            .await,
+        open_with(free, U256::from(1u8)).await,
         "BondMismatch",
     );
     let evaluation = alice.open_evaluation(free, version).await.expect("opens");
     assert_eq!(suite.bond(evaluation).await.unwrap(), None);
+
+    // A look-alike keeper: a stranger calling the vault directly files a bond
+    // under itself only; the controller's book is untouched, and such a bond is
+    // never settled against the controller's evaluations.
+    let next = evaluation + 1;
+    let stranger_address = stranger.chain().account("stranger").unwrap();
+    stranger
+        .chain()
+        .transact(
+            "holding directly",
+            vault,
+            &IBondVault::holdCall {
+                task_id: tasks[0],
+                evaluation_id: next,
+                participant: stranger_address,
+            },
+            bond,
+        )
+        .await
+        .expect("anyone may file a bond under itself");
+    assert_eq!(suite.bond(next).await.unwrap(), None);
+    expect_revert(
+        "settling a bond filed by an account without code",
+        stranger
+            .chain()
+            .transact(
+                "settling",
+                vault,
+                &IBondVault::settleCall {
+                    keeper: stranger_address,
+                    evaluation_id: next,
+                },
+                U256::ZERO,
+            )
+            .await,
+        "KeeperUnavailable",
+    );
 }

@@ -5,12 +5,12 @@
 //! participant opens a new evaluation, whose seed the SDK's draw waits for.
 //! The task's bond comes back: the provider, not the participant, failed.
 
-use alloy::{primitives::U256, providers::Provider};
+use alloy::primitives::U256;
 use zkmltrack::chain::bindings::ITaskController;
 use zkmltrack::suite::{BondTerms, EvaluationStatus, TaskSpec, PROVIDER_TIMEOUT_BLOCKS};
 use zkmltrack_tests::{
-    as_account, circuit, deployed_suite, expect_revert, iris, prover, register_model, test_account,
-    weight_hash, SCALE,
+    as_account, circuit, deployed_suite, expect_revert, iris, mine, prover, register_model,
+    test_account, weight_hash, SCALE,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,18 +66,8 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
         "AlreadyEvaluated",
     );
 
-    // The timeout passes (mined in steps the devnet accepts).
-    let chain = suite.chain();
-    let mut left = PROVIDER_TIMEOUT_BLOCKS + 1;
-    while left > 0 {
-        let n = left.min(5_000);
-        let _: serde_json::Value = chain
-            .provider()
-            .raw_request("anvil_mine".into(), (U256::from(n),))
-            .await
-            .expect("anvil_mine");
-        left -= n;
-    }
+    // The timeout passes.
+    mine(&suite, PROVIDER_TIMEOUT_BLOCKS + 1).await;
     // The SDK's draw sees the provider's time is up and expires the evaluation
     // (anyone may).
     let expired = stranger.draw(first).await.expect("anyone expires it");

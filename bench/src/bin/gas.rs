@@ -293,6 +293,7 @@ async fn main() {
         "VerifierRouter (Stylus, deploy + activate + constructor)",
         "ModelRegistry (Stylus, deploy + activate + constructor)",
         "Leaderboard (Stylus, deploy + activate + constructor)",
+        "BondVault (Stylus, deploy + activate + constructor)",
         "TaskController (Stylus, deploy + activate + constructor)",
         "EZKL reusable verifier (EVM)",
         "allow-list the verifier's code",
