@@ -17,7 +17,8 @@
 //! - [`system`]: Arbitrum's system contracts (addresses and the selectors the
 //!   contracts call) and their Solidity interfaces (`abi/*.sol`);
 //! - [`stylus`]: the Stylus program encoding, the constructor calldata and the
-//!   size limits; [`evm`]: the init code that deploys raw bytes.
+//!   size limits; [`evm`]: the init code that deploys raw bytes;
+//! - [`merkle`]: the dataset tree's and its (multi-)proofs' shape, `rs_merkle`'s.
 //!
 //! Keccak is the caller's: a contract passes the host's `native_keccak256`, the
 //! SDK alloy's, so this crate carries no hash implementation.
@@ -29,6 +30,7 @@ extern crate alloc;
 pub mod bond;
 pub mod evaluation;
 pub mod evm;
+pub mod merkle;
 pub mod registry;
 pub mod router;
 pub mod stylus;

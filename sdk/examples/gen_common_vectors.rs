@@ -12,7 +12,7 @@ use std::{env, fs, process::ExitCode};
 use ff_ce::{Field, PrimeField};
 use poseidon_rs::{load_constants, Fr};
 use serde_json::{json, Value};
-use zkmltrack::hashing::{leaf_hash, poseidon, DatasetTree, Felt};
+use zkmltrack::hashing::{leaf_hash, poseidon, verify_multiproof, DatasetTree, Felt};
 
 /// Tree sizes the vectors cover (odd layers, powers of two, a large tree).
 const TREE_SIZES: [usize; 6] = [1, 2, 3, 7, 8, 1000];
@@ -170,7 +170,29 @@ fn vectors_json() -> String {
                     json!({ "index": i, "hashes": proof.iter().map(hex).collect::<Vec<_>>() })
                 })
                 .collect();
-            json!({ "leaves_count": n, "root": hex(&tree.root()), "proofs": proofs })
+            // Multi-proofs, rows in draw order (not sorted): all proved rows
+            // backwards, and the two ends.
+            let sets = [
+                indices.iter().rev().copied().collect::<Vec<usize>>(),
+                vec![n - 1, 0],
+            ];
+            let multiproofs: Vec<Value> = sets
+                .iter()
+                .filter(|set| set.len() == 1 || set[0] != set[1])
+                .map(|set| {
+                    let proof = tree.multiproof(set).expect("indices in range");
+                    let proved: Vec<(usize, Felt)> =
+                        set.iter().map(|&i| (i, tree_leaves[i])).collect();
+                    assert!(verify_multiproof(tree.root(), n, &proved, &proof));
+                    json!({ "indices": set, "hashes": proof.iter().map(hex).collect::<Vec<_>>() })
+                })
+                .collect();
+            json!({
+                "leaves_count": n,
+                "root": hex(&tree.root()),
+                "proofs": proofs,
+                "multiproofs": multiproofs,
+            })
         })
         .collect();
 

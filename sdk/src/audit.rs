@@ -35,7 +35,7 @@ use crate::{
         accuracy_bps, drawn_indices, instance_ranges, percent, predicted_class, InstanceLayout,
     },
     explorer::submission_call,
-    hashing::{leaf_hash, path_length, verify_path, Felt},
+    hashing::{leaf_hash, verify_multiproof, Felt},
     suite::{vka_digest, EvaluationStatus, Suite},
 };
 
@@ -338,7 +338,7 @@ pub async fn audit(
                 failed = true;
                 break;
             }
-            let mut offset = 0usize;
+            let mut leaves = Vec::with_capacity(call.labels.len());
             for (j, &label) in call.labels.iter().enumerate() {
                 let Some(&index) = indices.get(slot + j) else {
                     problems.push(format!("evaluation {id}: more submissions than samples"));
@@ -355,33 +355,31 @@ pub async fn audit(
                     failed = true;
                     break;
                 };
-                let len = path_length(index as usize, task.dataset_size as usize);
-                let path: Vec<Felt> = call
-                    .merkle_proofs
-                    .get(offset..offset + len)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|w| Felt::from_be_bytes(&w.0).ok())
-                    .collect();
-                offset += len;
-                let leaf = leaf_hash(&features, Felt::from_u64(label as u64));
-                if path.len() != len
-                    || !verify_path(
-                        root,
-                        index as usize,
-                        task.dataset_size as usize,
-                        leaf,
-                        &path,
-                    )
-                {
-                    problems.push(format!(
-                        "evaluation {id}: row {index} does not verify against the task's root"
-                    ));
-                    failed = true;
-                }
+                leaves.push((
+                    index as usize,
+                    leaf_hash(&features, Felt::from_u64(label as u64)),
+                ));
                 if predicted_class(&outputs) == Some(label as usize) {
                     correct += 1;
                 }
+            }
+            // One multi-proof per submission: it cannot say which row is wrong.
+            let proof: Option<Vec<Felt>> = call
+                .merkle_proofs
+                .iter()
+                .map(|w| Felt::from_be_bytes(&w.0).ok())
+                .collect();
+            if !failed
+                && !proof.is_some_and(|proof| {
+                    verify_multiproof(root, task.dataset_size as usize, &leaves, &proof)
+                })
+            {
+                let rows: Vec<usize> = leaves.iter().map(|(index, _)| *index).collect();
+                problems.push(format!(
+                    "evaluation {id}: rows {rows:?} and their multi-proof do not verify against \
+                     the task's root"
+                ));
+                failed = true;
             }
             let verdict = evm.call(
                 local,

@@ -413,6 +413,12 @@ impl QuantizedDataset {
         Ok(self.tree.proof(index)?)
     }
 
+    /// One multi-proof of rows `indices` (any order, distinct), as a
+    /// submission carries it.
+    pub fn multiproof(&self, indices: &[usize]) -> Result<Vec<Felt>, DatasetError> {
+        Ok(self.tree.multiproof(indices)?)
+    }
+
     /// Checks a proof of row `index` against the root.
     pub fn verify(&self, index: usize, proof: &[Felt]) -> bool {
         self.leaves

@@ -464,15 +464,15 @@ fn word(f: &Felt) -> U256 {
 }
 
 /// The submission of rows `indices` (consecutive drawn slots) proved by
-/// `proof`: their labels, Merkle paths, and the proof's instances. Fails when
-/// the proof's inputs are not exactly those rows, quantized at the task's scale.
+/// `proof`: their labels, one Merkle multi-proof of them, and the proof's
+/// instances. Fails when the proof's inputs are not exactly those rows,
+/// quantized at the task's scale.
 pub fn submission(
     dataset: &QuantizedDataset,
     indices: &[u64],
     proof: &Proof,
 ) -> Result<Submission, EvaluationError> {
     let mut labels = Vec::with_capacity(indices.len());
-    let mut merkle_proofs = Vec::new();
     let mut features = Vec::new();
     for &index in indices {
         let (row, label) =
@@ -485,9 +485,13 @@ pub fn submission(
                 })?;
         labels.push(*label);
         features.extend_from_slice(row);
-        let path = dataset.proof(index as usize)?;
-        merkle_proofs.extend(path.iter().map(|f| B256::from(f.to_be_bytes())));
     }
+    let rows: Vec<usize> = indices.iter().map(|&i| i as usize).collect();
+    let merkle_proofs = dataset
+        .multiproof(&rows)?
+        .iter()
+        .map(|f| B256::from(f.to_be_bytes()))
+        .collect();
     if proof.inputs() != features.as_slice() {
         return Err(EvaluationError::ProofInputs {
             inputs: proof.inputs().len(),

@@ -4,7 +4,13 @@
 
 use alloy_primitives::U256;
 use serde_json::Value;
-use zkmltrack_common::{felt, field::Fe, leaf_hash, merkle, merkle::MerkleError, poseidon};
+use zkmltrack_common::{
+    felt,
+    field::{limb29::Fe29, Fe},
+    leaf_hash, merkle,
+    merkle::MerkleError,
+    poseidon,
+};
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("../vectors.json")).expect("vectors.json parses")
@@ -129,6 +135,85 @@ fn merkle_proofs_match_rs_merkle_for_every_tree_size() {
             }
         }
     }
+}
+
+#[test]
+fn multiproofs_match_rs_merkle_and_share_nodes() {
+    for tree in vectors()["trees"].as_array().unwrap() {
+        let n = tree["leaves_count"].as_u64().unwrap();
+        let root = bytes(&tree["root"]);
+        for case in tree["multiproofs"].as_array().unwrap() {
+            let indices: Vec<u64> = case["indices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i.as_u64().unwrap())
+                .collect();
+            let hashes: Vec<[u8; 32]> = case["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(bytes)
+                .collect();
+            let leaves = |indices: &[u64]| -> Vec<(u64, Fe29)> {
+                indices
+                    .iter()
+                    .map(|&i| (i, Fe29::from_fe(&vector_leaf(i))))
+                    .collect()
+            };
+            let (got, used) = merkle::root_from_multiproof(&mut leaves(&indices), n, &hashes)
+                .unwrap_or_else(|e| panic!("n={n} {indices:?}: {e:?}"));
+            assert_eq!(got.to_be_bytes(), root, "n={n} {indices:?}");
+            assert_eq!(used, hashes.len(), "n={n} {indices:?} uses the whole proof");
+            // The shape lists exactly these nodes; never more than the paths.
+            let mut listed = 0;
+            let mut shape: Vec<(u64, ())> = indices.iter().map(|&i| (i, ())).collect();
+            merkle::multiproof_nodes(&mut shape, n, |_, _| listed += 1).unwrap();
+            assert_eq!(listed, hashes.len());
+            let paths: usize = indices.iter().map(|&i| merkle::proof_length(i, n)).sum();
+            assert!(hashes.len() <= paths, "n={n} {indices:?}");
+            // A changed leaf or hash gives another root.
+            let mut wrong = leaves(&indices);
+            wrong[0].1 = Fe29::from_fe(&vector_leaf(n + 1));
+            let (r, _) = merkle::root_from_multiproof(&mut wrong, n, &hashes).unwrap();
+            assert_ne!(r.to_be_bytes(), root);
+            if let Some(first) = hashes.first() {
+                let mut tampered = hashes.clone();
+                tampered[0] = *first;
+                tampered[0][31] ^= 1;
+                let (r, _) = merkle::root_from_multiproof(&mut leaves(&indices), n, &tampered)
+                    .unwrap_or((Fe::ZERO, 0));
+                assert_ne!(r.to_be_bytes(), root);
+            }
+        }
+    }
+    // 11 of 1000 rows: the shared upper nodes are listed once.
+    let large = &vectors()["trees"][5];
+    let all = &large["multiproofs"][0];
+    assert_eq!(all["indices"].as_array().unwrap().len(), 11);
+    assert!(all["hashes"].as_array().unwrap().len() < 11 * 10);
+}
+
+#[test]
+fn multiproofs_refuse_no_leaves_duplicates_and_outside_indices() {
+    let none: &[[u8; 32]] = &[];
+    let leaf = |i| (i, Fe29::from_fe(&vector_leaf(i)));
+    assert_eq!(
+        merkle::root_from_multiproof(&mut [], 4, none),
+        Err(MerkleError::NoLeaves)
+    );
+    assert_eq!(
+        merkle::root_from_multiproof(&mut [leaf(1), leaf(1)], 4, none),
+        Err(MerkleError::DuplicateIndex)
+    );
+    assert_eq!(
+        merkle::root_from_multiproof(&mut [leaf(1), leaf(4)], 4, none),
+        Err(MerkleError::IndexOutOfRange)
+    );
+    assert_eq!(
+        merkle::root_from_multiproof(&mut [leaf(0), leaf(1)], 4, none),
+        Err(MerkleError::ProofTooShort)
+    );
 }
 
 #[test]

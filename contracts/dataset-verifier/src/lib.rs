@@ -2,8 +2,8 @@
 //!
 //! A stateless Stylus program that checks dataset rows against a task's
 //! Poseidon Merkle root: it hashes each row's quantized features and label
-//! into its leaf (`zkmltrack_common::leaf_hash`) and walks the row's Merkle
-//! path (`rs_merkle` tree shape).
+//! into its leaf (`zkmltrack_common::leaf_hash`) and computes the root from
+//! all rows' leaves and one multi-proof (`rs_merkle`'s tree and proof shape).
 //!
 //! It is a program of its own, like a Solidity library contract, because the
 //! Poseidon constants (field elements that do not compress) and its unrolled
@@ -21,15 +21,22 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::{B256, U256};
 use stylus_sdk::prelude::*;
-use zkmltrack_common::{field::Fe, leaf_hash, leaf_hash_from, leaf_prefix, merkle, poseidon};
+use zkmltrack_common::{
+    field::{limb29::Fe29, Fe},
+    leaf_hash, leaf_hash_from, leaf_prefix,
+    merkle::{self, MerkleError},
+    poseidon,
+};
 
 /// Status code: every row is in the tree.
 pub const ROWS_VALID: u64 = 0;
 /// Status code: a feature is not a field element (detail: its position).
 pub const FEATURE_NOT_A_FIELD_ELEMENT: u64 = 1;
-/// Status code: a row's path does not lead to the root (detail: dataset index).
+/// Status code: the rows and their multi-proof do not lead to the root, or
+/// an index is outside the tree (detail: the call's first dataset index).
 pub const ROW_NOT_IN_TREE: u64 = 2;
-/// Status code: the argument lengths disagree (detail: 0).
+/// Status code: the argument lengths disagree, an index repeats, or proof
+/// hashes are left over (detail: 0).
 pub const MALFORMED_ROWS: u64 = 3;
 
 /// State of the DatasetVerifier: none.
@@ -43,8 +50,9 @@ impl DatasetVerifier {
     ///
     /// Row `j` sits at `indices[j]` of a `dataset_size`-leaf tree with root
     /// `root`; its features are `features[j * feature_count..][..feature_count]`
-    /// and its label `labels[j]`; the rows' Merkle paths are packed back to back
-    /// in `proofs`, each as long as its index needs.
+    /// and its label `labels[j]`; `proofs` is one multi-proof of all the rows
+    /// (`zkmltrack_common::merkle`: `rs_merkle`'s shape, inner nodes shared
+    /// among the rows hashed once), exactly as long as they need.
     ///
     /// Returns a status word: `code << 64 | detail`, with `code` one of
     /// [`ROWS_VALID`] (0), [`FEATURE_NOT_A_FIELD_ELEMENT`],
@@ -68,8 +76,16 @@ impl DatasetVerifier {
         {
             return status(MALFORMED_ROWS, 0);
         }
+        if indices.is_empty() {
+            let code = if proofs.is_empty() {
+                ROWS_VALID
+            } else {
+                MALFORMED_ROWS
+            };
+            return status(code, 0);
+        }
         let mut row = Vec::with_capacity(width.min(features.len()));
-        let mut cursor = 0;
+        let mut leaves = Vec::with_capacity(indices.len());
         // Every row of the call has the same width: its leaf prefix is hashed once.
         let prefix = leaf_prefix(width);
         for (j, (&index, &label)) in indices.iter().zip(&labels).enumerate() {
@@ -81,16 +97,21 @@ impl DatasetVerifier {
                 }
             }
             let leaf = leaf_hash_from(&prefix, row.iter().copied(), Fe::from_u64(label as u64));
-            let path = proofs.get(cursor..).unwrap_or_default();
-            match merkle::root_from_proof(leaf, index, dataset_size, path) {
-                Ok((computed, used)) if computed.to_be_bytes() == root.0 => cursor += used,
-                _ => return status(ROW_NOT_IN_TREE, index),
+            leaves.push((index, Fe29::from_fe(&leaf)));
+        }
+        // One multi-proof cannot say which row is wrong: a failure names the
+        // call's first row.
+        match merkle::root_from_multiproof(&mut leaves, dataset_size, &proofs) {
+            Ok((computed, used)) if computed.to_be_bytes() == root.0 => {
+                if used == proofs.len() {
+                    status(ROWS_VALID, 0)
+                } else {
+                    status(MALFORMED_ROWS, 0)
+                }
             }
+            Err(MerkleError::DuplicateIndex) => status(MALFORMED_ROWS, 0),
+            _ => status(ROW_NOT_IN_TREE, indices[0]),
         }
-        if cursor != proofs.len() {
-            return status(MALFORMED_ROWS, 0);
-        }
-        status(ROWS_VALID, 0)
     }
 
     /// The dataset leaf of a row (zero if a feature is not a field element).

@@ -25,7 +25,6 @@ fn verifies_single_and_batched_rows_of_every_vector_tree(
     for tree in vectors["trees"].as_array().unwrap() {
         let n = tree["leaves_count"].as_u64().unwrap();
         let root = word(&tree["root"]);
-        let (mut indices, mut labels, mut features, mut proofs) = (vec![], vec![], vec![], vec![]);
         for proof in tree["proofs"].as_array().unwrap() {
             let index = proof["index"].as_u64().unwrap();
             let hashes: Vec<B256> = proof["hashes"]
@@ -35,20 +34,31 @@ fn verifies_single_and_batched_rows_of_every_vector_tree(
                 .map(word)
                 .collect();
             let (f, label) = row(index);
-            let one = contract.sender(alice).verify_rows(
-                root,
-                n,
-                2,
-                vec![index],
-                vec![label],
-                f.clone(),
-                hashes.clone(),
-            );
+            let one =
+                contract
+                    .sender(alice)
+                    .verify_rows(root, n, 2, vec![index], vec![label], f, hashes);
             assert_eq!(one, U256::ZERO, "n={n} index={index}");
-            indices.push(index);
+        }
+        // Rows in draw order with one multi-proof.
+        let case = &tree["multiproofs"][0];
+        let indices: Vec<u64> = case["indices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_u64().unwrap())
+            .collect();
+        let proofs: Vec<B256> = case["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(word)
+            .collect();
+        let (mut labels, mut features) = (vec![], vec![]);
+        for &index in &indices {
+            let (f, label) = row(index);
             labels.push(label);
             features.extend(f);
-            proofs.extend(hashes);
         }
         let batch = contract.sender(alice).verify_rows(
             root,
@@ -60,6 +70,25 @@ fn verifies_single_and_batched_rows_of_every_vector_tree(
             proofs.clone(),
         );
         assert_eq!(batch, U256::ZERO, "batch of n={n}");
+        if indices.len() > 1 {
+            // A row given twice is malformed, whatever the proof.
+            let mut twice = indices.clone();
+            twice[1] = twice[0];
+            let mut twice_features = features.clone();
+            twice_features.copy_within(0..2, 2);
+            let mut twice_labels = labels.clone();
+            twice_labels[1] = twice_labels[0];
+            let status = contract.sender(alice).verify_rows(
+                root,
+                n,
+                2,
+                twice,
+                twice_labels,
+                twice_features,
+                proofs.clone(),
+            );
+            assert_eq!(status, U256::from(MALFORMED_ROWS) << 64, "n={n}");
+        }
 
         // A wrong label names the dataset index; a trailing hash is malformed.
         let mut wrong = labels.clone();

@@ -126,13 +126,28 @@ fn root() -> B256 {
     tree()["root"].as_str().unwrap().parse().unwrap()
 }
 
-fn merkle_proof(index: u64) -> Vec<B256> {
-    tree()["proofs"][index as usize]["hashes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h.as_str().unwrap().parse().unwrap())
-        .collect()
+/// The multi-proof of rows `indices` of the 8-leaf vector tree, read from its
+/// single paths: the tree is full, so entry `k` of leaf `l`'s path is node
+/// `(l >> k) ^ 1` of layer `k`, and node `i` of layer `k` is on the path of
+/// leaf `(i ^ 1) << k`.
+fn merkle_proof(indices: &[u64]) -> Vec<B256> {
+    let path = |leaf: u64, layer: u32| -> B256 {
+        tree()["proofs"][leaf as usize]["hashes"][layer as usize]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let mut nodes: Vec<(u64, ())> = indices.iter().map(|&i| (i, ())).collect();
+    let mut proof = Vec::new();
+    // No rows or a row twice (submissions the controller refuses first): no proof.
+    let shaped = zkmltrack_common::merkle::multiproof_nodes(&mut nodes, 8, |layer, index| {
+        proof.push(path((index ^ 1) << layer, layer))
+    });
+    if shaped.is_err() {
+        proof.clear();
+    }
+    proof
 }
 
 /// Row `i` of the vector dataset: features `[i, -3i-1]`, label `i mod 3`.
@@ -166,11 +181,11 @@ fn submission_of(
     indices: &[u64],
     wrong: &[usize],
 ) -> (Vec<u32>, Vec<B256>, Vec<U256>) {
-    let (mut labels, mut proofs, mut inputs, mut outs) = (vec![], vec![], vec![], vec![]);
+    let (mut labels, mut inputs, mut outs) = (vec![], vec![], vec![]);
+    let proofs = merkle_proof(indices);
     for (j, &index) in indices.iter().enumerate() {
         let (features, label) = row(index);
         labels.push(label);
-        proofs.extend(merkle_proof(index));
         inputs.extend(features);
         let predicted = if wrong.contains(&j) {
             (label + 1) % CLASSES

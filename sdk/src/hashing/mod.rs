@@ -45,6 +45,7 @@ use rs_merkle::Hasher;
 
 use field::Fe;
 use poseidon_t3::LANES;
+use zkmltrack_protocol::merkle::{self, MerkleError};
 
 /// Errors of the hashing layer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -66,6 +67,12 @@ pub enum HashingError {
         /// Number of leaves.
         len: usize,
     },
+    /// A multi-proof was asked for the same leaf twice.
+    #[error("a multi-proof proves each leaf once; an index was given twice")]
+    DuplicateIndex,
+    /// A multi-proof was asked for no leaf.
+    #[error("a multi-proof needs at least one leaf")]
+    NoLeaves,
 }
 
 /// Domain tag of dataset leaves (keeps leaf hashes apart from inner-node hashes).
@@ -447,6 +454,45 @@ impl DatasetTree {
     pub fn verify(&self, index: usize, leaf: Felt, proof: &[Felt]) -> bool {
         verify_path(self.root(), index, self.len(), leaf, proof)
     }
+
+    /// One multi-proof of the leaves at `indices` (any order, distinct):
+    /// `rs_merkle`'s proof of several leaves, the nodes their paths share
+    /// listed once (`zkmltrack_protocol::merkle`). What a submission carries.
+    pub fn multiproof(&self, indices: &[usize]) -> Result<Vec<Felt>, HashingError> {
+        let mut nodes: Vec<(u64, ())> = indices.iter().map(|&i| (i as u64, ())).collect();
+        let mut proof = Vec::new();
+        merkle::multiproof_nodes(&mut nodes, self.len() as u64, |layer, index| {
+            proof.push(Felt::from_fe(self.layers[layer as usize][index as usize]));
+        })
+        .map_err(|e| match e {
+            MerkleError::DuplicateIndex => HashingError::DuplicateIndex,
+            MerkleError::NoLeaves => HashingError::NoLeaves,
+            _ => HashingError::IndexOutOfRange {
+                index: indices.iter().copied().max().unwrap_or_default(),
+                len: self.len(),
+            },
+        })?;
+        Ok(proof)
+    }
+}
+
+/// Checks that `proof` is the multi-proof leading `leaves` (`(index, leaf)`,
+/// any order) of a `len`-leaf tree to `root`, with `rs_merkle`'s verifier and
+/// no hash left over.
+pub fn verify_multiproof(root: Felt, len: usize, leaves: &[(usize, Felt)], proof: &[Felt]) -> bool {
+    let mut sorted = leaves.to_vec();
+    sorted.sort_by_key(|(index, _)| *index);
+    let mut nodes: Vec<(u64, ())> = sorted.iter().map(|&(i, _)| (i as u64, ())).collect();
+    let mut needed = 0;
+    if merkle::multiproof_nodes(&mut nodes, len as u64, |_, _| needed += 1).is_err()
+        || needed != proof.len()
+    {
+        return false;
+    }
+    let indices: Vec<usize> = sorted.iter().map(|(i, _)| *i).collect();
+    let hashes: Vec<[u8; 32]> = sorted.iter().map(|(_, l)| l.to_be_bytes()).collect();
+    rs_merkle::MerkleProof::<PoseidonHasher>::new(proof.iter().map(Felt::to_be_bytes).collect())
+        .verify(root.to_be_bytes(), &indices, &hashes, len)
 }
 
 /// Checks that `proof` leads `leaf` at `index` of a `len`-leaf tree to `root`
@@ -465,15 +511,7 @@ pub fn verify_path(root: Felt, index: usize, len: usize, leaf: Felt, proof: &[Fe
 /// tree: one per level where the node has a sibling (a promoted odd last
 /// node has none).
 pub fn path_length(index: usize, len: usize) -> usize {
-    let (mut index, mut len, mut count) = (index, len, 0);
-    while len > 1 {
-        if (index ^ 1) < len {
-            count += 1;
-        }
-        index /= 2;
-        len = len.div_ceil(2);
-    }
-    count
+    merkle::proof_length(index as u64, len as u64)
 }
 
 #[cfg(test)]
@@ -675,5 +713,80 @@ mod tests {
             assert!(tree.proof(n).is_err());
         }
         assert_eq!(DatasetTree::new(&[]).err(), Some(HashingError::EmptyTree));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// A multi-proof of any set of leaves, in any order, is `rs_merkle`'s
+        /// own (its hashes, in its order), verifies, and is refused with a
+        /// leaf, an index or a hash changed, or a hash added or dropped.
+        #[test]
+        fn multiproofs_are_rs_merkles(
+            n in 1usize..80,
+            picks in proptest::collection::vec(0usize..1000, 1..40),
+            tamper in 0usize..1000,
+        ) {
+            let leaves: Vec<Felt> = (0..n as u64).map(sample_felt).collect();
+            let tree = DatasetTree::new(&leaves).unwrap();
+            let bytes: Vec<[u8; 32]> = leaves.iter().map(Felt::to_be_bytes).collect();
+            let reference = MerkleTree::<ReferenceHasher>::from_leaves(&bytes);
+            // Distinct indices in draw order (not sorted).
+            let mut indices: Vec<usize> = Vec::new();
+            for p in picks {
+                if !indices.contains(&(p % n)) {
+                    indices.push(p % n);
+                }
+            }
+            let proof = tree.multiproof(&indices).unwrap();
+            let mut sorted = indices.clone();
+            sorted.sort();
+            let expected = reference.proof(&sorted).proof_hashes().to_vec();
+            let got: Vec<[u8; 32]> = proof.iter().map(Felt::to_be_bytes).collect();
+            proptest::prop_assert_eq!(got, expected);
+            let proved: Vec<(usize, Felt)> = indices.iter().map(|&i| (i, leaves[i])).collect();
+            proptest::prop_assert!(verify_multiproof(tree.root(), n, &proved, &proof));
+
+            // Values no leaf or node of these trees takes.
+            let mut wrong_leaf = proved.clone();
+            let k = tamper % wrong_leaf.len();
+            wrong_leaf[k].1 = Felt::from_u64(2_000_003 + tamper as u64);
+            proptest::prop_assert!(!verify_multiproof(tree.root(), n, &wrong_leaf, &proof));
+            if indices.len() < n {
+                let other = (0..n).find(|i| !indices.contains(i)).unwrap();
+                let mut moved = proved.clone();
+                moved[k].0 = other;
+                proptest::prop_assert!(!verify_multiproof(tree.root(), n, &moved, &proof));
+            }
+            if !proof.is_empty() {
+                let mut changed = proof.clone();
+                let h = tamper % changed.len();
+                changed[h] = Felt::from_u64(1_000_003 + tamper as u64);
+                proptest::prop_assert!(!verify_multiproof(tree.root(), n, &proved, &changed));
+                let mut dropped = proof.clone();
+                dropped.pop();
+                proptest::prop_assert!(!verify_multiproof(tree.root(), n, &proved, &dropped));
+            }
+            let mut longer = proof.clone();
+            longer.push(tree.root());
+            proptest::prop_assert!(!verify_multiproof(tree.root(), n, &proved, &longer));
+        }
+    }
+
+    #[test]
+    fn multiproofs_refuse_duplicates_no_leaves_and_outside_indices() {
+        let leaves: Vec<Felt> = (0..5).map(sample_felt).collect();
+        let tree = DatasetTree::new(&leaves).unwrap();
+        assert_eq!(
+            tree.multiproof(&[1, 3, 1]),
+            Err(HashingError::DuplicateIndex)
+        );
+        assert_eq!(tree.multiproof(&[]), Err(HashingError::NoLeaves));
+        assert_eq!(
+            tree.multiproof(&[0, 5]),
+            Err(HashingError::IndexOutOfRange { index: 5, len: 5 })
+        );
+        // One leaf: its path.
+        assert_eq!(tree.multiproof(&[3]).unwrap(), tree.proof(3).unwrap());
     }
 }

@@ -370,6 +370,21 @@ pub fn merkle(data: &[u8]) {
     let tree = MerkleTree::<NodeHasher>::from_leaves(&leaves);
     let root = tree.root().expect("a non-empty tree has a root");
     let path = |i: usize| tree.proof(&[i]).proof_hashes().to_vec();
+    // A multi-proof of a subset (one bit per leaf), rows given in reverse:
+    // rs_merkle's proof leads them to its root, with nothing left over.
+    let mask = input.u64() | 1;
+    let subset: Vec<usize> = (0..n).filter(|i| mask >> (i % 64) & 1 == 1).collect();
+    let multi = tree.proof(&subset).proof_hashes().to_vec();
+    let mut nodes: Vec<(u64, Fe29)> = subset
+        .iter()
+        .rev()
+        .map(|&i| (i as u64, Fe29::from_fe(&fe(leaves[i]))))
+        .collect();
+    assert_eq!(
+        merkle::root_from_multiproof(&mut nodes, n as u64, &multi),
+        Ok((fe(root), multi.len())),
+        "the multi-proof of {subset:?} of {n}"
+    );
     let i = input.u8() as usize % n;
     let proof = path(i);
     assert_eq!(
