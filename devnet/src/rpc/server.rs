@@ -221,6 +221,26 @@ async fn route(req: Request<Incoming>, shared: Shared) -> Response<Full<Bytes>> 
     if is_websocket_upgrade(&req) {
         return super::ws::upgrade(req, shared);
     }
+    let too_large = || {
+        json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &error_response(
+                Value::Null,
+                &RpcError::invalid_request(format!(
+                    "the request body is larger than {MAX_BODY} bytes"
+                )),
+            ),
+        )
+    };
+    // A declared length over the limit is refused before a byte is read.
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY) {
+        return too_large();
+    }
     let body = match tokio::time::timeout(
         BODY_TIMEOUT,
         Limited::new(req.into_body(), MAX_BODY as usize).collect(),
@@ -228,17 +248,7 @@ async fn route(req: Request<Incoming>, shared: Shared) -> Response<Full<Bytes>> 
     .await
     {
         Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return json_response(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &error_response(
-                    Value::Null,
-                    &RpcError::invalid_request(format!(
-                        "the request body is larger than {MAX_BODY} bytes"
-                    )),
-                ),
-            )
-        }
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
         Ok(Err(e)) => {
             return json_response(
                 StatusCode::BAD_REQUEST,
