@@ -587,9 +587,10 @@ impl TaskController {
     /// Scores the next drawn samples of an evaluation with one EZKL proof.
     ///
     /// `labels` holds one label per sample (the submission covers
-    /// `labels.len()` consecutive slots); `merkle_proofs` the samples' Merkle
-    /// paths back to back; `instances` the proof's public instances: all
-    /// samples' features (each row is the leaf's quantized features), then all
+    /// `labels.len()` consecutive slots); `merkle_proofs` one Merkle
+    /// multi-proof of the samples' rows (`zkmltrack_protocol::merkle`);
+    /// `instances` the proof's public instances: the weight hash, all samples'
+    /// features (each row is the leaf's quantized features), then all
     /// samples' model outputs; `vka` the VKA for calldata-VKA routes, else empty.
     /// Returns the number of correct predictions in the submission.
     ///
@@ -601,7 +602,7 @@ impl TaskController {
     /// * [`Error::InstanceNotAFieldElement`] - an instance is not below the modulus.
     /// * [`Error::InvalidLabel`] - a label is not below the class count.
     /// * [`Error::InvalidMerkleProof`] - a path does not lead to the root.
-    /// * [`Error::MalformedMerkleProofs`] - hashes left over after the paths.
+    /// * [`Error::MalformedMerkleProofs`] - hashes left over after the multi-proof.
     /// * [`Error::VersionIsRevoked`] - the version was revoked meanwhile.
     /// * the VerifierRouter's own errors (e.g. `RouteNotApproved`,
     ///   `UntrustedSrs`, `VerifierNotAllowed`), returned as it reverted;
