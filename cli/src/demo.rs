@@ -250,6 +250,10 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
             listen: args.listen,
             token: None,
             max_upload_mib: 64,
+            max_jobs: 8,
+            keep_jobs: 32,
+            // The demo's own chain and its dev key: the page can register and evaluate.
+            sign: true,
             prover: args.prover.clone(),
         };
         crate::serve::check_listen(&serve.listen, None)?;

@@ -134,10 +134,15 @@ pub struct ServeProcess {
 impl ServeProcess {
     /// Starts `zkmltrack serve --json --listen 127.0.0.1:0 <args>` and waits for its URL.
     pub fn start(workspace: &Path, args: &[&str]) -> ServeProcess {
+        Self::start_with(workspace, args, &[])
+    }
+
+    /// [`ServeProcess::start`] with environment variables (e.g. its key).
+    pub fn start_with(workspace: &Path, args: &[&str], env: &[(&str, &str)]) -> ServeProcess {
         let mut cmd = command(
             workspace,
             &[&["serve", "--json", "--listen", "127.0.0.1:0"][..], args].concat(),
-            &[],
+            env,
         );
         cmd.stderr(Stdio::inherit());
         let (child, url) = spawn_until(

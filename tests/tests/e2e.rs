@@ -540,11 +540,34 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         page.contains("artifacts/proof.json"),
         "the job page offers its proof"
     );
+    // Without --sign the server sends nothing, and says so.
+    let (status, body) = post(&[
+        ("task", None, b"1"),
+        ("model", Some("model.onnx"), &model),
+        ("calibration", Some("eval.csv"), &csv),
+        ("name", None, b"from-the-api"),
+    ]);
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("does not sign"), "{body}");
+    let (_, page) = get(&agent, &format!("{base}/upload"));
+    assert!(page.contains("holds no key"), "{page}");
+    let (_, health) = get(&agent, &format!("{base}/api/health"));
+    assert_eq!(
+        serde_json::from_str::<Value>(&health).unwrap()["signer"],
+        Value::Null
+    );
 
     browser(base, demo, &agent);
     if dev_chain {
         in_progress(url, deployment, demo, base, &agent);
         outage(url, deployment, &workspace, &agent);
+        // The first job's architecture package model: the Iris MLP with
+        // random weights, a version no one has registered yet.
+        let fresh = workspace
+            .join("serve-jobs")
+            .join(&id)
+            .join("architecture.onnx");
+        signing(url, deployment, &workspace, &agent, &fresh);
     }
 
     // Off loopback the server needs a token, and then writing needs it too.
@@ -585,14 +608,7 @@ fn in_progress(url: &str, deployment: &str, demo: &Value, base: &str, agent: &ur
     let version = demo["versions"][0]["version_id"].as_u64().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (task, evaluation) = runtime.block_on(async {
-        // The demo's account: the devnet's dev key.
-        let key = alloy::signers::local::PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY)
-            .unwrap();
-        let chain = zkmltrack::chain::Chain::connect(url, Some(key))
-            .await
-            .unwrap();
-        let d = zkmltrack::suite::Deployment::read(Path::new(deployment)).unwrap();
-        let suite = zkmltrack::suite::Suite::attach(chain, d).await.unwrap();
+        let suite = owner_suite(url, deployment).await;
         let spec = suite.task(1).await.unwrap().spec;
         let task = suite.create_task(&spec).await.expect("a second task");
         let evaluation = suite.open_evaluation(task, version).await.expect("open");
@@ -621,6 +637,197 @@ fn in_progress(url: &str, deployment: &str, demo: &Value, base: &str, agent: &ur
     assert_eq!(body, "[]", "task 1's evaluations are all finished");
     let (_, page) = get(agent, &format!("{base}/tasks/1"));
     assert!(!page.contains("In progress"));
+}
+
+/// The deployed suite as its owner, the demo's account (the devnet's dev key).
+async fn owner_suite(url: &str, deployment: &str) -> zkmltrack::suite::Suite {
+    let key =
+        alloy::signers::local::PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
+    let chain = zkmltrack::chain::Chain::connect(url, Some(key))
+        .await
+        .unwrap();
+    let d = zkmltrack::suite::Deployment::read(Path::new(deployment)).unwrap();
+    zkmltrack::suite::Suite::attach(chain, d).await.unwrap()
+}
+
+/// A server started with `--sign` and a participant's key (not the suite
+/// owner's): an upload registers its model and evaluates it on a task of its
+/// own; a new architecture stops at the owner's approval and the same upload
+/// finishes once approved; bad on-chain fields are refused before any job;
+/// the job limits hold (one at a time here, one finished job kept).
+fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, fresh: &Path) {
+    let key = format!("{}", zkmltrack_devnet::genesis::account_keys(3)[2]);
+    let participant = alloy::signers::local::PrivateKeySigner::from_bytes(
+        &key.parse::<alloy::primitives::B256>().unwrap(),
+    )
+    .unwrap()
+    .address();
+    let server = ServeProcess::start_with(
+        workspace,
+        &[
+            "--rpc-url",
+            url,
+            "--deployment",
+            deployment,
+            "--test-srs",
+            "--sign",
+            "--max-jobs",
+            "1",
+            "--keep-jobs",
+            "1",
+        ],
+        &[("ZKMLTRACK_PRIVATE_KEY", &key)],
+    );
+    let base = &server.url;
+    let (_, health) = get(agent, &format!("{base}/api/health"));
+    let signer: alloy::primitives::Address = serde_json::from_str::<Value>(&health).unwrap()
+        ["signer"]
+        .as_str()
+        .expect("the signing account")
+        .parse()
+        .unwrap();
+    assert_eq!(signer, participant);
+    let (_, page) = get(agent, &format!("{base}/upload"));
+    assert!(page.contains("This server signs as"), "{page}");
+
+    // A task of this test's own, by the suite owner (the dev key).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let owner = runtime.block_on(owner_suite(url, deployment));
+    let spec = runtime.block_on(owner.task(1)).unwrap().spec;
+    let task = runtime.block_on(owner.create_task(&spec)).expect("a task");
+    let task_field = task.to_string();
+
+    let iris = repo().join("examples/iris");
+    let model = std::fs::read(fresh).unwrap();
+    let rows = std::fs::read(iris.join("eval.csv")).unwrap();
+    let other_rows = std::fs::read(iris.join("train.csv")).unwrap();
+    let post = |fields: &[(&str, Option<&str>, &[u8])]| upload_to(agent, base, fields);
+    let upload = |extra: &[(&'static str, Option<&'static str>, &[u8])]| {
+        let mut fields: Vec<(&str, Option<&str>, &[u8])> = vec![
+            ("task", None, task_field.as_bytes()),
+            ("model", Some("fresh.onnx"), &model),
+            ("calibration", Some("eval.csv"), &rows),
+        ];
+        fields.extend_from_slice(extra);
+        post(&fields)
+    };
+    // Refused before any job: someone else's lineage, both lineage and name,
+    // an evaluation without the rows, rows that are not the task's.
+    for (extra, status, says) in [
+        (
+            vec![("lineage", None, &b"1"[..])],
+            400,
+            "is not this server's account's",
+        ),
+        (
+            vec![("lineage", None, &b"1"[..]), ("name", None, &b"x"[..])],
+            400,
+            "exactly one of lineage",
+        ),
+        (
+            vec![("name", None, &b"x"[..]), ("evaluate", None, &b"true"[..])],
+            400,
+            "needs the task's rows",
+        ),
+        (
+            vec![
+                ("name", None, &b"x"[..]),
+                ("evaluate", None, &b"true"[..]),
+                ("dataset", Some("train.csv"), &other_rows[..]),
+            ],
+            400,
+            "not the task's rows",
+        ),
+    ] {
+        let (got, body) = upload(&extra);
+        assert_eq!(got, status, "{body}");
+        assert!(body.contains(says), "{says}: {body}");
+    }
+    let wait = |id: &str| -> Value {
+        let started = std::time::Instant::now();
+        loop {
+            let (_, body) = get(agent, &format!("{base}/api/jobs/{id}"));
+            let job: Value = serde_json::from_str(&body).unwrap();
+            match job["state"].as_str().unwrap() {
+                "done" | "failed" => return job,
+                _ => {}
+            }
+            assert!(
+                started.elapsed().as_secs() < 900,
+                "the job did not finish: {job}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+    };
+    let register_and_evaluate: [(&str, Option<&str>, &[u8]); 3] = [
+        ("name", None, b"api-lineage"),
+        ("evaluate", None, b"true"),
+        ("dataset", Some("eval.csv"), &rows),
+    ];
+    // The first upload adds the architecture's route, which awaits the owner.
+    let (status, body) = upload(&register_and_evaluate);
+    assert_eq!(status, 202, "{body}");
+    let first: Value = serde_json::from_str(&body).unwrap();
+    let first_id = first["id"].as_str().unwrap().to_string();
+    // One job at a time on this server: another upload waits for it.
+    let (status, body) = post(&[
+        ("task", None, task_field.as_bytes()),
+        (
+            "model",
+            Some("m.onnx"),
+            &std::fs::read(iris.join("model.onnx")).unwrap(),
+        ),
+        ("calibration", Some("eval.csv"), &rows),
+    ]);
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("--max-jobs 1"), "{body}");
+    let job = wait(&first_id);
+    assert_eq!(job["state"], "done", "{job}");
+    let route = job["result"]["route_awaiting_approval"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("a participant's new architecture awaits approval: {job}"));
+    assert_eq!(job["result"]["version"], Value::Null, "{job}");
+    runtime
+        .block_on(owner.approve_route(route))
+        .expect("the owner approves");
+
+    // Again, now on the approved route: registered and evaluated.
+    let (status, body) = upload(&register_and_evaluate);
+    assert_eq!(status, 202, "{body}");
+    let second: Value = serde_json::from_str(&body).unwrap();
+    let job = wait(second["id"].as_str().unwrap());
+    assert_eq!(job["state"], "done", "{job}");
+    let version = job["result"]["version"].as_u64().expect("a version");
+    let evaluation = job["result"]["evaluation"].as_u64().expect("an evaluation");
+    let registered = runtime.block_on(owner.version(version)).unwrap();
+    assert_eq!(
+        registered.submitter, participant,
+        "registered by the server's key"
+    );
+    let on_chain = runtime.block_on(owner.evaluation(evaluation)).unwrap();
+    assert_eq!(
+        (on_chain.task_id, on_chain.version_id, on_chain.participant),
+        (task, version, participant)
+    );
+    assert_eq!(
+        on_chain.status,
+        zkmltrack::suite::EvaluationStatus::Finalized
+    );
+    assert_eq!(
+        job["result"]["correct"].as_u64(),
+        Some(on_chain.correct as u64),
+        "{job}"
+    );
+    let (status, board) = get(agent, &format!("{base}/api/tasks/{task}/leaderboard"));
+    assert_eq!(status, 200);
+    assert!(
+        board.contains(&format!("\"evaluation_id\":{evaluation}")),
+        "{board}"
+    );
+    // One finished job is kept: the first is gone, folder and all.
+    let (status, _) = get(agent, &format!("{base}/api/jobs/{first_id}"));
+    assert_eq!(status, 404);
+    assert!(!workspace.join("serve-jobs").join(&first_id).exists());
 }
 
 /// The chain's RPC goes down under a running server and comes back: the

@@ -19,6 +19,8 @@ pub(crate) async fn health(State(state): State<Shared>) -> Result<Json<Value>, A
         "block": block,
         "rpc_url": state.rpc_url,
         "deployment": state.suite.deployment,
+        // The account uploads register and evaluate from; null: the server sends nothing.
+        "signer": state.signer,
     })))
 }
 
@@ -178,7 +180,7 @@ pub(crate) fn document() -> Value {
         "info": { "title": "zkMLTrack", "version": env!("CARGO_PKG_VERSION"),
                   "description": "Tasks, leaderboards, versions and evaluations read from the chain, and the model pipeline as jobs. Writing endpoints need `Authorization: Bearer <token>` when the server was started with --token." },
         "paths": {
-            "/api/health": { "get": { "summary": "The chain read and its latest block",
+            "/api/health": { "get": { "summary": "The chain read and its latest block, and the account the server signs with (null without --sign)",
                 "responses": { "200": { "description": "OK", "content": { "application/json": {
                     "schema": { "type": "object" } } } },
                     "503": { "$ref": "#/components/responses/Error" } } } },
@@ -194,18 +196,24 @@ pub(crate) fn document() -> Value {
             "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),
             "/api/evaluations/{id}": get_op("An evaluation: drawn rows, per-sample results, submissions", vec![id_param("evaluation")], "EvaluationDetails"),
             "/api/models": { "post": {
-                "summary": "Upload an ONNX model for a task: runs the prover pipeline as a job (one at a time, queued)",
+                "summary": "Upload an ONNX model for a task: runs the prover pipeline as a job (one at a time, queued; at most --max-jobs waiting or running, else 503); on a server started with --sign the job can also register the model (lineage or name) and evaluate it (evaluate with dataset, the task's rows); without --sign those fields get 403",
                 "security": [{ "bearer": [] }, {}],
                 "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
                     "type": "object", "required": ["task", "model", "calibration"],
                     "properties": { "task": { "type": "integer" },
                                     "model": { "type": "string", "format": "binary" },
-                                    "calibration": { "type": "string", "format": "binary" } } } } } },
+                                    "calibration": { "type": "string", "format": "binary" },
+                                    "lineage": { "type": "integer", "description": "register into this lineage of the server's account" },
+                                    "name": { "type": "string", "description": "register into a new lineage of this name" },
+                                    "uri": { "type": "string", "description": "the version's metadata URI" },
+                                    "evaluate": { "type": "boolean", "description": "evaluate the registered version on the task" },
+                                    "dataset": { "type": "string", "format": "binary", "description": "the task's rows (CSV), checked against its root" } } } } } },
                 "responses": {
                     "202": { "description": "Job queued", "content": { "application/json": {
                         "schema": { "$ref": "#/components/schemas/Job" } } } },
                     "400": { "$ref": "#/components/responses/Error" },
                     "401": { "$ref": "#/components/responses/Error" },
+                    "403": { "$ref": "#/components/responses/Error" },
                     "404": { "$ref": "#/components/responses/Error" },
                     "409": { "$ref": "#/components/responses/Error" },
                     "413": { "description": "Upload too large" },
@@ -256,7 +264,15 @@ pub(crate) fn document() -> Value {
                     "id": { "type": "string" }, "task": int, "state": { "type": "string", "enum": ["queued", "running", "done", "failed"] },
                     "steps": { "type": "array", "items": { "type": "string" } },
                     "error": { "type": ["string", "null"] },
-                    "artifacts": { "type": "array", "items": { "type": "string" } } } }
+                    "artifacts": { "type": "array", "items": { "type": "string" } },
+                    "on_chain": { "type": ["object", "null"] },
+                    "result": { "type": "object", "properties": {
+                        "version": { "type": ["integer", "null"] },
+                        "route_awaiting_approval": { "type": ["integer", "null"] },
+                        "evaluation": { "type": ["integer", "null"] },
+                        "correct": { "type": ["integer", "null"] },
+                        "samples": { "type": ["integer", "null"] },
+                        "accuracy_bps": { "type": ["integer", "null"] } } } } }
             }
         }
     })

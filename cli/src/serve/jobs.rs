@@ -1,8 +1,12 @@
 //! The model pipeline over HTTP: `POST /api/models` takes an ONNX model and a
 //! calibration CSV for a task and runs the SDK's preparation (EZKL settings,
 //! calibration, circuit, keys, reusable verifier and VKA) and one proof as a
-//! background job; jobs run one at a time, in arrival order. A job's files
-//! live in its own folder, and only the names in [`ARTIFACTS`] are served.
+//! background job; on a server started with `--sign` the job can then
+//! register the model as a version and evaluate it on the task with the
+//! server's key. Jobs run one at a time, in arrival order; at most
+//! `--max-jobs` wait or run, and only the last `--keep-jobs` finished jobs
+//! (and their folders) are kept. A job's files live in its own folder, and
+//! only the names in [`ARTIFACTS`] are served.
 
 use std::{
     collections::HashMap,
@@ -47,12 +51,45 @@ pub(crate) enum JobState {
     Failed,
 }
 
+/// What a job does after the proof, on a server that signs.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct OnChain {
+    /// Register into this lineage ...
+    pub lineage: Option<u64>,
+    /// ... or into a new lineage of this name.
+    pub name: Option<String>,
+    /// The version's metadata URI.
+    pub uri: String,
+    /// Evaluate the registered version on the job's task.
+    pub evaluate: bool,
+}
+
+/// What a job's on-chain steps produced.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct OnChainResult {
+    /// The version registered.
+    pub version: Option<u64>,
+    /// A route the job added that awaits the owner's approval (registration
+    /// stopped there; upload again once it is approved).
+    pub route_awaiting_approval: Option<u64>,
+    /// The evaluation, when the job ran one.
+    pub evaluation: Option<u64>,
+    /// Its result: correct samples of the drawn ones, and accuracy in basis points.
+    pub correct: Option<u32>,
+    pub samples: Option<u32>,
+    pub accuracy_bps: Option<u32>,
+}
+
 /// One upload's job.
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct Job {
     pub id: String,
     pub task: u64,
     pub state: JobState,
+    /// The on-chain steps asked for (none unless the server signs).
+    pub on_chain: Option<OnChain>,
+    /// What they did.
+    pub result: OnChainResult,
     /// Steps so far, in order ("calibrate ...", "done in ...").
     pub steps: Vec<String>,
     pub error: Option<String>,
@@ -62,21 +99,57 @@ pub(crate) struct Job {
     pub model_hash: B256,
     #[serde(skip)]
     dir: PathBuf,
+    /// Arrival order (the oldest finished jobs are dropped first).
+    #[serde(skip)]
+    seq: u64,
+}
+
+/// How many jobs a server holds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct JobLimits {
+    /// Jobs queued or running at once.
+    pub active: usize,
+    /// Finished jobs kept, with their folders.
+    pub kept: usize,
 }
 
 /// Every job of this server, and the queue that runs them one at a time.
 pub(crate) struct Jobs {
     dir: PathBuf,
+    limits: JobLimits,
     map: Mutex<HashMap<String, Job>>,
+    next: std::sync::atomic::AtomicU64,
     queue: tokio::sync::Mutex<()>,
 }
 
 impl Jobs {
-    pub(crate) fn new(dir: PathBuf) -> Jobs {
+    pub(crate) fn new(dir: PathBuf, limits: JobLimits) -> Jobs {
         Jobs {
             dir,
+            limits,
             map: Mutex::new(HashMap::new()),
+            next: std::sync::atomic::AtomicU64::new(0),
             queue: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Drops the oldest finished jobs beyond the limit, folders included.
+    fn prune(&self) {
+        let mut map = self.map.lock().expect("jobs");
+        let mut finished: Vec<(u64, String)> = map
+            .values()
+            .filter(|j| matches!(j.state, JobState::Done | JobState::Failed))
+            .map(|j| (j.seq, j.id.clone()))
+            .collect();
+        if finished.len() <= self.limits.kept {
+            return;
+        }
+        finished.sort();
+        let drop = finished.len() - self.limits.kept;
+        for (_, id) in finished.into_iter().take(drop) {
+            if let Some(job) = map.remove(&id) {
+                let _ = std::fs::remove_dir_all(&job.dir);
+            }
         }
     }
 
@@ -105,17 +178,30 @@ fn job_id(model_hash: B256) -> String {
     keccak256(seed).to_string()[2..18].to_string()
 }
 
-/// `POST /api/models` (multipart: `task`, `model`, `calibration`): queues a job.
+/// The multipart fields `POST /api/models` reads.
+const FIELDS: &str = "task, model, calibration (and on a signing server lineage or name, uri, \
+                      evaluate, dataset)";
+
+/// `POST /api/models` (multipart: `task`, `model`, `calibration`; on a
+/// server started with `--sign` also `lineage` or `name`, `uri`, `evaluate`
+/// and `dataset`, the task's rows): queues a job.
 pub(crate) async fn upload(
     State(state): State<Shared>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
     let mut form = form.map_err(|e| {
         bad(format!(
-            "expected a multipart/form-data body with fields task, model, calibration: {e}"
+            "expected a multipart/form-data body with fields {FIELDS}: {e}"
         ))
     })?;
     let (mut task, mut model, mut calibration) = (None, None, None);
+    let (mut lineage, mut new_lineage, mut uri, mut evaluate, mut rows) =
+        (None, None, None, false, None);
+    let text = |name: &str, bytes: &[u8]| -> Result<String, ApiError> {
+        String::from_utf8(bytes.to_vec())
+            .map(|t| t.trim().to_string())
+            .map_err(|_| bad(format!("field {name} is not UTF-8 text")))
+    };
     while let Some(field) = form
         .next_field()
         .await
@@ -137,11 +223,36 @@ pub(crate) async fn upload(
             }
             "model" => model = Some(bytes),
             "calibration" => calibration = Some(bytes),
-            other => {
-                return Err(bad(format!(
-                    "unknown field {other:?} (expected task, model, calibration)"
-                )))
+            "lineage" => {
+                let value = text("lineage", &bytes)?;
+                lineage = Some(
+                    value
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|l| *l > 0)
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "lineage must be a lineage id (a positive integer), got {value:?}"
+                            ))
+                        })?,
+                );
             }
+            "name" => new_lineage = Some(text("name", &bytes)?).filter(|n| !n.is_empty()),
+            "uri" => uri = Some(text("uri", &bytes)?).filter(|u| !u.is_empty()),
+            "evaluate" => {
+                let value = text("evaluate", &bytes)?;
+                evaluate = match value.as_str() {
+                    "true" | "1" | "on" => true,
+                    "false" | "0" | "" => false,
+                    _ => {
+                        return Err(bad(format!(
+                            "evaluate must be true or false, got {value:?}"
+                        )))
+                    }
+                };
+            }
+            "dataset" => rows = Some(bytes),
+            other => return Err(bad(format!("unknown field {other:?} (expected {FIELDS})"))),
         }
     }
     let task = task.ok_or_else(|| bad("missing field task"))?;
@@ -162,11 +273,94 @@ pub(crate) async fn upload(
             spec.feature_count
         )));
     }
+    // The on-chain steps: only with the server's key, checked before queuing.
+    let wants_chain = lineage.is_some() || new_lineage.is_some() || evaluate || rows.is_some();
+    let on_chain = if wants_chain {
+        let Some(signer) = state.signer else {
+            return Err(ApiError(
+                StatusCode::FORBIDDEN,
+                "this server does not sign: registration and evaluation need a server started \
+                 with `zkmltrack serve --sign` (and its key); without it, upload the model alone \
+                 and register with `zkmltrack model register`"
+                    .into(),
+            ));
+        };
+        if lineage.is_some() == new_lineage.is_some() {
+            return Err(bad(
+                "registration needs exactly one of lineage (an id the server's account owns) \
+                 and name (a new lineage)",
+            ));
+        }
+        if let Some(id) = lineage {
+            let owner = state
+                .suite
+                .lineage(id)
+                .await
+                .map(|(owner, _)| owner)
+                .unwrap_or_default();
+            if owner != signer {
+                return Err(bad(format!(
+                    "lineage {id} is not this server's account's ({signer}): its owner is {owner}"
+                )));
+            }
+        }
+        if evaluate != rows.is_some() {
+            return Err(bad(
+                "evaluate=true needs the task's rows as field dataset (its CSV), and dataset \
+                 needs evaluate=true",
+            ));
+        }
+        if let Some(rows) = &rows {
+            let csv =
+                std::str::from_utf8(rows).map_err(|_| bad("the dataset file is not UTF-8 text"))?;
+            let root = Dataset::parse(csv)
+                .and_then(|d| d.quantize(spec.scale))
+                .map_err(|e| bad(format!("dataset CSV: {e}")))?
+                .root();
+            if B256::from(root.to_be_bytes()) != spec.root {
+                return Err(bad(format!(
+                    "the dataset's Poseidon root at scale {} is {}, task {task}'s is {}: \
+                     these are not the task's rows",
+                    spec.scale,
+                    B256::from(root.to_be_bytes()),
+                    spec.root
+                )));
+            }
+        }
+        Some(OnChain {
+            lineage,
+            name: new_lineage,
+            uri: uri.unwrap_or_default(),
+            evaluate,
+        })
+    } else {
+        None
+    };
     let model_hash = keccak256(&model);
     let id = job_id(model_hash);
     let dir = state.jobs.dir.join(&id);
+    let on_chain = on_chain.map(|mut c| {
+        if c.uri.is_empty() {
+            c.uri = format!("zkmltrack-serve:job/{id}");
+        }
+        c
+    });
     {
         let mut map = state.jobs.map.lock().expect("jobs");
+        let active = map
+            .values()
+            .filter(|j| matches!(j.state, JobState::Queued | JobState::Running))
+            .count();
+        if active >= state.jobs.limits.active {
+            return Err(ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "{active} jobs are queued or running, the limit of this server \
+                     (--max-jobs {}): try again when one has finished",
+                    state.jobs.limits.active
+                ),
+            ));
+        }
         let running = map.values().find(|j| {
             j.model_hash == model_hash
                 && j.task == task
@@ -189,6 +383,12 @@ pub(crate) async fn upload(
                 artifacts: Vec::new(),
                 model_hash,
                 dir: dir.clone(),
+                seq: state
+                    .jobs
+                    .next
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                on_chain: on_chain.clone(),
+                result: OnChainResult::default(),
             },
         );
     }
@@ -204,6 +404,9 @@ pub(crate) async fn upload(
     };
     write("model.onnx", &model)?;
     write("calibration.csv", &calibration)?;
+    if let Some(rows) = &rows {
+        write("dataset.csv", rows)?;
+    }
     let job = state.jobs.get(&id).expect("just inserted");
     tokio::spawn(run(state.clone(), id, spec.scale, dataset));
     Ok((StatusCode::ACCEPTED, Json(job)))
@@ -233,6 +436,7 @@ async fn run(state: Shared, id: String, scale: u32, dataset: Dataset) {
             j.error = Some(error);
         }
     });
+    state.jobs.prune();
 }
 
 /// The SDK's preparation and one proof of the first calibration rows.
@@ -291,7 +495,103 @@ fn pipeline(
         .prove(&rows, &|_| {})
         .map_err(|e| e.to_string())?;
     std::fs::copy(&proof.path, dir.join("proof.json")).map_err(io)?;
-    Ok(ARTIFACTS.iter().map(|s| s.to_string()).collect())
+    // The artifacts are ready whatever the chain does next.
+    let artifacts: Vec<String> = ARTIFACTS.iter().map(|s| s.to_string()).collect();
+    state.jobs.update(id, |j| j.artifacts = artifacts.clone());
+    if let Some(on_chain) = state.jobs.get(id).and_then(|j| j.on_chain) {
+        let task = state.jobs.get(id).map(|j| j.task).ok_or("job vanished")?;
+        // A blocking worker of the runtime: it may wait on the chain's futures.
+        tokio::runtime::Handle::current().block_on(register_and_evaluate(
+            state, id, task, &prepared, &on_chain, &dir,
+        ))?;
+    }
+    Ok(artifacts)
+}
+
+/// The job's on-chain steps with the server's key: registration (a new
+/// route may await the owner's approval, which ends the job there), then the
+/// evaluation on the job's task.
+async fn register_and_evaluate(
+    state: &Shared,
+    id: &str,
+    task: u64,
+    prepared: &zkmltrack::model::PreparedModel<'_>,
+    on_chain: &OnChain,
+    dir: &std::path::Path,
+) -> Result<(), String> {
+    use zkmltrack::{chain::ChainError, model::RegisterError};
+    let note = |m: &str| state.jobs.update(id, |j| j.steps.push(m.to_string()));
+    let lineage = match (&on_chain.lineage, &on_chain.name) {
+        (Some(id), _) => zkmltrack::model::Lineage::Existing(*id),
+        (None, Some(name)) => zkmltrack::model::Lineage::New(name.clone()),
+        (None, None) => return Err("registration needs a lineage or a name".into()),
+    };
+    note("registering the model version with the server's key");
+    let registered = zkmltrack::model::register(
+        &state.suite,
+        prepared,
+        &lineage,
+        &on_chain.uri,
+        None,
+        None,
+        &|step| {
+            use zkmltrack::model::RegisterStep as S;
+            note(&match step {
+                S::BuildingPackage => "building the architecture package".to_string(),
+                S::AddingRoute => "adding the architecture's verifier route".to_string(),
+                S::RouteAdded(id) => format!("route {id} added"),
+                S::RouteFound(id) => format!("the architecture's approved route: {id}"),
+                S::Registering => "registering the version".to_string(),
+                S::Registered(id) => format!("version {id} registered"),
+            })
+        },
+    )
+    .await;
+    let version = match registered {
+        Ok(r) => r.version_id,
+        Err(RegisterError::Chain(ChainError::AwaitingApproval { route_id })) => {
+            state.jobs.update(id, |j| {
+                j.result.route_awaiting_approval = Some(route_id);
+            });
+            note(&format!(
+                "route {route_id} awaits the suite owner's approval: nothing more was sent; \
+                 upload again once it is approved"
+            ));
+            return Ok(());
+        }
+        Err(e) => return Err(format!("registration failed: {e}")),
+    };
+    state.jobs.update(id, |j| j.result.version = Some(version));
+    if !on_chain.evaluate {
+        return Ok(());
+    }
+    let csv = std::fs::read_to_string(dir.join("dataset.csv"))
+        .map_err(|e| format!("cannot read the task's rows: {e}"))?;
+    let dataset = Dataset::parse(&csv).map_err(|e| format!("dataset CSV: {e}"))?;
+    note(&format!("evaluating version {version} on task {task}"));
+    let report = zkmltrack::evaluation::evaluate_model(
+        &state.suite,
+        task,
+        version,
+        prepared,
+        &dataset,
+        &note,
+    )
+    .await
+    .map_err(|e| format!("evaluation failed: {e}"))?;
+    state.jobs.update(id, |j| {
+        j.result.evaluation = Some(report.evaluation_id);
+        j.result.correct = Some(report.correct);
+        j.result.samples = Some(report.samples.len() as u32);
+        j.result.accuracy_bps = Some(report.accuracy_bps);
+    });
+    note(&format!(
+        "evaluation {} finalized: {}/{} correct",
+        report.evaluation_id,
+        report.correct,
+        report.samples.len()
+    ));
+    Ok(())
 }
 
 /// `GET /api/jobs/{id}`.

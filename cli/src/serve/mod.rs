@@ -3,10 +3,12 @@
 //! `/api/openapi.json`), and the model pipeline as HTTP jobs.
 //!
 //! One process on axum/tokio. It reads the chain through the SDK
-//! ([`zkmltrack::explorer`]); it never holds a key, so registration and
-//! evaluation stay with the CLI. It binds to loopback by default; binding to
-//! another address requires `--token`, and every writing endpoint then
-//! requires `Authorization: Bearer <token>`.
+//! ([`zkmltrack::explorer`]). Only when started with `--sign` does it send
+//! transactions, with the CLI's key (`ZKMLTRACK_PRIVATE_KEY`, a key file or a
+//! keystore; the dev key on a dev chain): an upload may then register its
+//! model and evaluate it; the pages say which. It binds to loopback by
+//! default; binding to another address requires `--token`, and every writing
+//! endpoint then requires `Authorization: Bearer <token>`.
 
 mod api;
 mod audits;
@@ -44,6 +46,17 @@ pub(crate) struct ServeArgs {
     /// Largest model upload, in MiB.
     #[arg(long, default_value_t = 64)]
     pub max_upload_mib: usize,
+    /// Jobs queued or running at once; further uploads are refused (503) until one ends.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub max_jobs: u64,
+    /// Finished jobs kept with their folders; the oldest are deleted beyond this.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=100000))]
+    pub keep_jobs: u64,
+    /// Register and evaluate uploaded models with this server's key (the
+    /// CLI's key options; the dev key on a dev chain). Without it the server
+    /// sends no transaction.
+    #[arg(long)]
+    pub sign: bool,
     #[command(flatten)]
     pub prover: ProverArgs,
 }
@@ -56,6 +69,8 @@ pub(crate) struct AppState {
     pub audits: audits::Audits,
     pub prover: ProverArgs,
     pub rpc_url: String,
+    /// The account registrations and evaluations are sent from (`--sign`).
+    pub signer: Option<alloy::primitives::Address>,
 }
 
 type Shared = Arc<AppState>;
@@ -179,11 +194,25 @@ pub(crate) async fn serve_suite(
     args: &ServeArgs,
 ) -> Result<(), CliError> {
     let rpc_url = suite.chain().url().to_string();
+    let signer = if args.sign {
+        Some(suite.chain().account("--sign").map_err(|_| {
+            CliError::input(
+                "--sign needs a key: set ZKMLTRACK_PRIVATE_KEY, --private-key-file or --keystore",
+            )
+        })?)
+    } else {
+        None
+    };
     let jobs_dir: PathBuf = args.prover.workspace.join("serve-jobs");
+    let limits = jobs::JobLimits {
+        active: args.max_jobs as usize,
+        kept: args.keep_jobs as usize,
+    };
     let state = Arc::new(AppState {
         suite,
+        signer,
         token: args.token.clone(),
-        jobs: jobs::Jobs::new(jobs_dir),
+        jobs: jobs::Jobs::new(jobs_dir, limits),
         audits: audits::Audits::default(),
         prover: args.prover.clone(),
         rpc_url,

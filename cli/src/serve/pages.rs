@@ -408,16 +408,36 @@ pub(crate) async fn upload(State(state): State<Shared>) -> Response {
     } else {
         ""
     };
+    let (signing, chain_fields) = match state.signer {
+        Some(account) => (
+            format!(
+                "<p id=\"signing\">This server signs as <code>{account}</code>: an upload can also register \
+                 the model as a version (into a lineage of that account, or a new one) and evaluate it on the \
+                 task (give the task's rows).</p>"
+            ),
+            "<p><label>Lineage id <input name=\"lineage\" type=\"number\" min=\"1\"></label> or new lineage \
+             <input name=\"name\"> (leave both empty to prove only)</p>\
+             <p><label>Evaluate on the task <input name=\"evaluate\" type=\"checkbox\" value=\"true\"></label> \
+             <label>with its rows (CSV) <input name=\"dataset\" type=\"file\" accept=\".csv\"></label></p>",
+        ),
+        None => (
+            "<p id=\"signing\">This server holds no key (started without <code>--sign</code>): it prepares and \
+             proves only; register with the CLI (<code>zkmltrack model register</code>).</p>"
+                .to_string(),
+            "",
+        ),
+    };
     let body = format!(
         "<p>Runs the model pipeline for a task: EZKL settings and calibration at the task's scale, circuit, keys, \
-         the reusable verifier and the model's VKA, and one proof. Registration stays with the CLI \
-         (`zkmltrack model register`): this server holds no key.</p>\
+         the reusable verifier and the model's VKA, and one proof.</p>{signing}\
          <form id=\"upload\"><p><label>Task <input name=\"task\" type=\"number\" min=\"1\" value=\"1\" required></label></p>\
          <p><label>ONNX model <input name=\"model\" type=\"file\" accept=\".onnx\" required></label></p>\
-         <p><label>Calibration CSV <input name=\"calibration\" type=\"file\" accept=\".csv\" required></label></p>{token}\
+         <p><label>Calibration CSV <input name=\"calibration\" type=\"file\" accept=\".csv\" required></label></p>{chain_fields}{token}\
          <p><button type=\"submit\">Upload</button></p></form><p id=\"result\" class=\"error\"></p>\
          <script>document.getElementById('upload').onsubmit=async(e)=>{{e.preventDefault();\
          const f=new FormData(e.target);const t=f.get('token');f.delete('token');\
+         for(const k of ['lineage','name']){{if(f.get(k)==='')f.delete(k)}}\
+         const d=f.get('dataset');if(d&&d.size===0)f.delete('dataset');\
          const r=await fetch('/api/models',{{method:'POST',body:f,headers:t?{{Authorization:'Bearer '+t}}:{{}}}});\
          const j=await r.json().catch(()=>({{error:'HTTP '+r.status}}));\
          if(r.ok){{location.href='/jobs/'+j.id}}else{{document.getElementById('result').textContent=j.error}}}}</script>"
@@ -446,8 +466,31 @@ pub(crate) async fn job(State(state): State<Shared>, Path(id): Path<String>) -> 
         })
         .collect();
     let live = matches!(job.state, JobState::Queued | JobState::Running);
+    let r = &job.result;
+    let mut chain = Vec::new();
+    if let Some(route) = r.route_awaiting_approval {
+        chain.push(format!(
+            "<li>Route {route} awaits the suite owner's approval; upload again once it is approved.</li>"
+        ));
+    }
+    if let Some(version) = r.version {
+        chain.push(format!("<li>Version {version} registered.</li>"));
+    }
+    if let (Some(e), Some(c), Some(n)) = (r.evaluation, r.correct, r.samples) {
+        chain.push(format!(
+            "<li><a href=\"/evaluations/{e}\">Evaluation {e}</a>: {c} of {n} samples correct.</li>"
+        ));
+    }
+    let chain = if chain.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<h2>On chain</h2><ul id=\"on-chain\">{}</ul>",
+            chain.join("")
+        )
+    };
     let body = format!(
-        "<p>Task {}: <strong id=\"state\">{:?}</strong>{}</p><ol id=\"steps\">{}</ol>{}{}",
+        "<p>Task {}: <strong id=\"state\">{:?}</strong>{}</p><ol id=\"steps\">{}</ol>{chain}{}{}",
         job.task,
         job.state,
         if live {

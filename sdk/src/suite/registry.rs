@@ -241,19 +241,23 @@ impl Suite {
         })
     }
 
+    /// The owner of lineage `lineage_id` and its number of versions (the
+    /// zero address for a lineage that does not exist).
+    pub async fn lineage(&self, lineage_id: u64) -> Result<(Address, u32), ChainError> {
+        let l = self
+            .chain
+            .view(
+                &format!("reading lineage {lineage_id}"),
+                self.deployment.registry,
+                &Registry::lineageCall { lineage_id },
+            )
+            .await?;
+        Ok((l._0, l._1))
+    }
+
     /// Every version of a lineage, oldest first.
     pub async fn lineage_versions(&self, lineage_id: u64) -> Result<Vec<Version>, ChainError> {
-        let (_, count) = {
-            let l = self
-                .chain
-                .view(
-                    &format!("reading lineage {lineage_id}"),
-                    self.deployment.registry,
-                    &Registry::lineageCall { lineage_id },
-                )
-                .await?;
-            (l._0, l._1)
-        };
+        let (_, count) = self.lineage(lineage_id).await?;
         let mut versions = Vec::with_capacity(count as usize);
         for number in 1..=count {
             let id = self
