@@ -322,6 +322,21 @@ struct VectorTree {
     proofs: Vec<Vec<B256>>,
 }
 
+impl VectorTree {
+    /// The multi-proof of rows `indices` (distinct, any order), read from the
+    /// single paths: the 8-leaf tree is full, so node `i` of layer `k` is
+    /// entry `k` of leaf `(i ^ 1) << k`'s path.
+    fn multiproof(&self, indices: &[u64]) -> Vec<B256> {
+        let mut nodes: Vec<(u64, ())> = indices.iter().map(|&i| (i, ())).collect();
+        let mut proof = Vec::new();
+        zkmltrack_common::merkle::multiproof_nodes(&mut nodes, 8, |layer, index| {
+            proof.push(self.proofs[((index ^ 1) << layer) as usize][layer as usize])
+        })
+        .expect("distinct indices of the tree");
+        proof
+    }
+}
+
 fn vector_tree() -> &'static VectorTree {
     static TREE: OnceLock<VectorTree> = OnceLock::new();
     TREE.get_or_init(|| {
@@ -1054,13 +1069,12 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
             }
             let mut labels = Vec::new();
             let mut features = Vec::new();
-            let mut proofs = Vec::new();
             for &i in &indices {
                 let (row, label) = vector_row(i);
                 labels.push(label);
                 features.extend(row);
-                proofs.extend(tree.proofs[i as usize].iter().copied());
             }
+            let proofs = tree.multiproof(&indices);
             let data = calldata(
                 "verifyRows(bytes32,uint64,uint32,uint64[],uint32[],uint256[],bytes32[])",
                 (tree.root, 8u64, FEATURES, indices, labels, features, proofs).abi_encode_params(),
@@ -1076,12 +1090,11 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
             }
             let count = 1 + (input.u8() as u32 % (SAMPLES - next_slot));
             let indices = drawn_indices(seed, next_slot + count);
-            let (mut labels, mut proofs, mut inputs, mut outputs) =
-                (vec![], vec![], vec![], vec![]);
+            let (mut labels, mut inputs, mut outputs) = (vec![], vec![], vec![]);
+            let proofs = tree.multiproof(&indices[next_slot as usize..]);
             for &i in &indices[next_slot as usize..] {
                 let (row, label) = vector_row(i);
                 labels.push(label);
-                proofs.extend(tree.proofs[i as usize].iter().copied());
                 inputs.extend(row);
                 let predicted = (label + (input.u8() as u32 % 2)) % CLASSES;
                 outputs.extend(
