@@ -298,6 +298,9 @@ pub(crate) async fn upload(
                 .await
                 .map(|(owner, _)| owner)
                 .unwrap_or_default();
+            if owner.is_zero() {
+                return Err(bad(format!("there is no lineage {id}")));
+            }
             if owner != signer {
                 return Err(bad(format!(
                     "lineage {id} is not this server's account's ({signer}): its owner is {owner}"
