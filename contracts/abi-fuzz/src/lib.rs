@@ -52,7 +52,6 @@ use alloy_json_abi::{Function, JsonAbi, StateMutability};
 use alloy_primitives::{address, keccak256, Address, B256, I256, U256};
 use alloy_sol_types::{SolInterface, SolValue};
 use motsu::prelude::{Contract, ResultExt};
-use serde_json::Value;
 use stylus_sdk::{
     abi::{router_entrypoint, Router, CONSTRUCTOR_SELECTOR},
     host::VM,
@@ -67,7 +66,7 @@ pub use zkmltrack_leaderboard::LEADERBOARD_SIZE;
 use zkmltrack_leaderboard::{Leaderboard, Row};
 use zkmltrack_registry::ModelRegistry;
 use zkmltrack_task_controller::TaskController;
-use zkmltrack_test_mocks::{vka, vka_digest, MockVerifier};
+use zkmltrack_test_mocks::{vector_row, vka, vka_digest, MockVerifier, VectorTree};
 use zkmltrack_verifier_router::VerifierRouter;
 
 use host::{Effects, RecordingHost};
@@ -317,66 +316,9 @@ where
 }
 
 /// The 8-row tree of `common/vectors.json`: row `i` has features `[i, -3i-1]` and label `i mod 3`.
-struct VectorTree {
-    root: B256,
-    proofs: Vec<Vec<B256>>,
-}
-
-impl VectorTree {
-    /// The multi-proof of rows `indices` (distinct, any order), read from the
-    /// single paths: the 8-leaf tree is full, so node `i` of layer `k` is
-    /// entry `k` of leaf `(i ^ 1) << k`'s path.
-    fn multiproof(&self, indices: &[u64]) -> Vec<B256> {
-        let mut nodes: Vec<(u64, ())> = indices.iter().map(|&i| (i, ())).collect();
-        let mut proof = Vec::new();
-        zkmltrack_common::merkle::multiproof_nodes(&mut nodes, 8, |layer, index| {
-            proof.push(self.proofs[((index ^ 1) << layer) as usize][layer as usize])
-        })
-        .expect("distinct indices of the tree");
-        proof
-    }
-}
-
 fn vector_tree() -> &'static VectorTree {
     static TREE: OnceLock<VectorTree> = OnceLock::new();
-    TREE.get_or_init(|| {
-        let vectors: Value = serde_json::from_str(include_str!("../../common/vectors.json"))
-            .expect("vectors.json parses");
-        let tree = vectors["trees"]
-            .as_array()
-            .expect("trees")
-            .iter()
-            .find(|t| t["leaves_count"] == 8)
-            .expect("an 8-leaf tree");
-        let word = |v: &Value| v.as_str().expect("hex").parse::<B256>().expect("32 bytes");
-        VectorTree {
-            root: word(&tree["root"]),
-            proofs: tree["proofs"]
-                .as_array()
-                .expect("proofs")
-                .iter()
-                .map(|p| {
-                    p["hashes"]
-                        .as_array()
-                        .expect("hashes")
-                        .iter()
-                        .map(word)
-                        .collect()
-                })
-                .collect(),
-        }
-    })
-}
-
-/// Row `i` of the vector tree: features and label.
-fn vector_row(i: u64) -> ([U256; 2], u32) {
-    (
-        [
-            felt::from_i128(i as i128),
-            felt::from_i128(-3 * i as i128 - 1),
-        ],
-        (i % 3) as u32,
-    )
+    TREE.get_or_init(VectorTree::load)
 }
 
 /// Task parameters of the suite's tasks.
@@ -855,7 +797,7 @@ impl<'a> Input<'a> {
             14 => (U256::from(1u8) << (self.u8() as usize)).to_be_bytes(),
             15 => {
                 let i = self.u8() as usize;
-                let proofs = &vector_tree().proofs;
+                let proofs = &vector_tree().paths;
                 let path = &proofs[i % proofs.len()];
                 path[(i / 8) % path.len()].0
             }
@@ -1074,7 +1016,7 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
                 labels.push(label);
                 features.extend(row);
             }
-            let proofs = tree.multiproof(&indices);
+            let proofs = tree.multiproof(&indices).expect("distinct rows");
             let data = calldata(
                 "verifyRows(bytes32,uint64,uint32,uint64[],uint32[],uint256[],bytes32[])",
                 (tree.root, 8u64, FEATURES, indices, labels, features, proofs).abi_encode_params(),
@@ -1091,7 +1033,9 @@ fn template_call(suite: &Suite, target: Target, input: &mut Input) -> Option<(Ve
             let count = 1 + (input.u8() as u32 % (SAMPLES - next_slot));
             let indices = drawn_indices(seed, next_slot + count);
             let (mut labels, mut inputs, mut outputs) = (vec![], vec![], vec![]);
-            let proofs = tree.multiproof(&indices[next_slot as usize..]);
+            let proofs = tree
+                .multiproof(&indices[next_slot as usize..])
+                .expect("distinct drawn rows");
             for &i in &indices[next_slot as usize..] {
                 let (row, label) = vector_row(i);
                 labels.push(label);

@@ -5,13 +5,13 @@
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 use motsu::prelude::*;
-use serde_json::Value;
 use stylus_sdk::{prelude::*, storage::StorageU256};
 use zkmltrack_bond_vault::BondVault;
 use zkmltrack_common::felt;
 use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_leaderboard::{Leaderboard, Row, LEADERBOARD_SIZE};
 use zkmltrack_registry::ModelRegistry;
+use zkmltrack_test_mocks::{vector_row, VectorTree};
 use zkmltrack_verifier_router::VerifierRouter;
 
 use zkmltrack_test_mocks::{mock_proof, trusted_srs, vka, vka_digest, MockVerifier};
@@ -111,54 +111,14 @@ fn weights(k: u64) -> B256 {
     B256::from(U256::from(0x5eed_0000 + k))
 }
 
-fn tree() -> Value {
-    let vectors: Value = serde_json::from_str(include_str!("../../common/vectors.json")).unwrap();
-    vectors["trees"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["leaves_count"] == 8)
-        .unwrap()
-        .clone()
-}
-
 fn root() -> B256 {
-    tree()["root"].as_str().unwrap().parse().unwrap()
+    VectorTree::load().root
 }
 
-/// The multi-proof of rows `indices` of the 8-leaf vector tree, read from its
-/// single paths: the tree is full, so entry `k` of leaf `l`'s path is node
-/// `(l >> k) ^ 1` of layer `k`, and node `i` of layer `k` is on the path of
-/// leaf `(i ^ 1) << k`.
+/// The multi-proof of rows `indices` of the vector tree; none for no rows or
+/// a row twice (submissions the controller refuses first).
 fn merkle_proof(indices: &[u64]) -> Vec<B256> {
-    let path = |leaf: u64, layer: u32| -> B256 {
-        tree()["proofs"][leaf as usize]["hashes"][layer as usize]
-            .as_str()
-            .unwrap()
-            .parse()
-            .unwrap()
-    };
-    let mut nodes: Vec<(u64, ())> = indices.iter().map(|&i| (i, ())).collect();
-    let mut proof = Vec::new();
-    // No rows or a row twice (submissions the controller refuses first): no proof.
-    let shaped = zkmltrack_common::merkle::multiproof_nodes(&mut nodes, 8, |layer, index| {
-        proof.push(path((index ^ 1) << layer, layer))
-    });
-    if shaped.is_err() {
-        proof.clear();
-    }
-    proof
-}
-
-/// Row `i` of the vector dataset: features `[i, -3i-1]`, label `i mod 3`.
-fn row(i: u64) -> ([U256; 2], u32) {
-    (
-        [
-            felt::from_i128(i as i128),
-            felt::from_i128(-3 * i as i128 - 1),
-        ],
-        (i % 3) as u32,
-    )
+    VectorTree::load().multiproof(indices).unwrap_or_default()
 }
 
 /// Model outputs whose argmax is `class` (negative elsewhere, as EZKL encodes them).
@@ -184,7 +144,7 @@ fn submission_of(
     let (mut labels, mut inputs, mut outs) = (vec![], vec![], vec![]);
     let proofs = merkle_proof(indices);
     for (j, &index) in indices.iter().enumerate() {
-        let (features, label) = row(index);
+        let (features, label) = vector_row(index);
         labels.push(label);
         inputs.extend(features);
         let predicted = if wrong.contains(&j) {

@@ -1,5 +1,6 @@
-//! Stand-ins shared by the contracts' motsu unit tests. Unit tests only: real
-//! EZKL verifiers are exercised by the verifier-gen and end-to-end tests.
+//! Stand-ins shared by the contracts' motsu unit tests, and the 8-leaf tree of
+//! the shared vectors they submit rows of ([`VectorTree`]). Unit tests only:
+//! real EZKL verifiers are exercised by the verifier-gen and end-to-end tests.
 #![cfg_attr(not(test), no_std)]
 extern crate alloc;
 
@@ -88,4 +89,71 @@ pub fn vka_of(k: u64) -> Vec<B256> {
 /// [`vka`]'s digest: keccak256 of the words packed end to end, as EZKL computes it.
 pub fn vka_digest() -> B256 {
     keccak256(vka().concat())
+}
+
+/// The 8-leaf tree of `zkmltrack-common`'s shared vectors (`vectors.json`,
+/// generated from the SDK's reference crates): row `i` is [`vector_row`].
+pub struct VectorTree {
+    /// Its root.
+    pub root: B256,
+    /// Each leaf's path (sibling hashes, bottom-up).
+    pub paths: Vec<Vec<B256>>,
+}
+
+impl VectorTree {
+    /// Reads the tree from the vectors (parses the JSON: callers that need it
+    /// often keep it).
+    pub fn load() -> VectorTree {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../common/vectors.json"))
+                .expect("vectors.json parses");
+        let tree = vectors["trees"]
+            .as_array()
+            .expect("trees")
+            .iter()
+            .find(|t| t["leaves_count"] == 8)
+            .expect("an 8-leaf tree");
+        let word =
+            |v: &serde_json::Value| v.as_str().expect("hex").parse::<B256>().expect("32 bytes");
+        VectorTree {
+            root: word(&tree["root"]),
+            paths: tree["proofs"]
+                .as_array()
+                .expect("proofs")
+                .iter()
+                .map(|p| {
+                    p["hashes"]
+                        .as_array()
+                        .expect("hashes")
+                        .iter()
+                        .map(word)
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The multi-proof of rows `indices` (any order), read from the single
+    /// paths: the tree is full, so node `i` of layer `k` is entry `k` of leaf
+    /// `(i ^ 1) << k`'s path. `None` for no rows or a row twice.
+    pub fn multiproof(&self, indices: &[u64]) -> Option<Vec<B256>> {
+        let mut nodes: Vec<(u64, ())> = indices.iter().map(|&i| (i, ())).collect();
+        let mut proof = Vec::new();
+        zkmltrack_common::merkle::multiproof_nodes(&mut nodes, 8, |layer, index| {
+            proof.push(self.paths[((index ^ 1) << layer) as usize][layer as usize])
+        })
+        .ok()?;
+        Some(proof)
+    }
+}
+
+/// Row `i` of the vector tree: features `[i, -3i-1]`, label `i mod 3`.
+pub fn vector_row(i: u64) -> ([U256; 2], u32) {
+    (
+        [
+            zkmltrack_common::felt::from_i128(i as i128),
+            zkmltrack_common::felt::from_i128(-3 * i as i128 - 1),
+        ],
+        (i % 3) as u32,
+    )
 }
