@@ -23,6 +23,32 @@ ensure_npm_tools() {
   fi
 }
 
+# Solidity packages the devnet tests compile (Chainlink's VRFCoordinatorV2_5Mock and the
+# OpenZeppelin library it imports), pinned by version and integrity in
+# tools/solidity-packages.tsv. They come as the registry's tarballs (`npm pack`): installing
+# @chainlink/contracts would also pull its own dependencies, one of them from a git host.
+ensure_solidity_packages() {
+  local name version integrity dir tmp tgz got
+  while IFS=$'\t' read -r name version integrity; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    dir="tools/solidity/$name@$version"
+    [[ -f "$dir/.verified" ]] && continue
+    echo "setup: fetching $name@$version (npm pack) into $dir"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent --loglevel=error "$name@$version" >/dev/null)
+    tgz=$(ls "$tmp"/*.tgz)
+    got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+    if [[ "$got" != "$integrity" ]]; then
+      echo "error: $name@$version has integrity $got, tools/solidity-packages.tsv pins $integrity" >&2
+      rm -rf "$tmp"
+      exit 1
+    fi
+    rm -rf "$dir" && mkdir -p "$dir" && tar xzf "$tgz" -C "$dir" --strip-components=1
+    touch "$dir/.verified"
+    rm -rf "$tmp"
+  done < tools/solidity-packages.tsv
+}
+
 # Headless Chromium for the browser checks of `zkmltrack serve` (Debian's package; browsers
 # that download themselves do not install here). Needs root and apt, as on CI's machine.
 ensure_chromium() {

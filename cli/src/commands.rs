@@ -16,7 +16,7 @@ use zkmltrack::{
     prover::Prover,
     suite::{
         BondTerms, LeaderboardEntry, RegisteredVersion, ReusableVerifier, Route, RouteKind,
-        Settlement, Suite, SuitePrograms, TaskSpec, MAX_WINDOW_BLOCKS,
+        Settlement, Suite, SuitePrograms, TaskSpec, VrfTerms, MAX_WINDOW_BLOCKS,
     },
     verifier::VerifierBundle,
 };
@@ -40,6 +40,33 @@ pub(crate) struct DeployArgs {
     pub verifier_bundle: Option<PathBuf>,
 }
 
+/// `deploy-vrf-provider` options.
+#[derive(Args, Debug)]
+pub(crate) struct VrfProviderArgs {
+    /// The chain's Chainlink VRF v2.5 coordinator.
+    #[arg(long)]
+    pub coordinator: Address,
+    /// The VRF key hash (gas lane) to request with.
+    #[arg(long)]
+    pub key_hash: B256,
+    /// The VRF subscription that pays for the requests. The provider is added
+    /// as its consumer when the signing account owns it.
+    #[arg(long)]
+    pub subscription: U256,
+    /// Blocks the coordinator waits before answering.
+    #[arg(long, default_value_t = 3)]
+    pub confirmations: u16,
+    /// Gas the coordinator gives the fulfilment (at least 100,000).
+    #[arg(long, default_value_t = 500_000)]
+    pub callback_gas: u32,
+    /// Pay for requests in the chain's native coin instead of LINK.
+    #[arg(long)]
+    pub native_payment: bool,
+    /// Directory of the optimised Stylus programs (scripts/build-contracts output).
+    #[arg(long)]
+    pub contracts: Option<PathBuf>,
+}
+
 /// `task` subcommands.
 #[derive(Subcommand, Debug)]
 pub(crate) enum TaskCommand {
@@ -57,6 +84,11 @@ pub(crate) enum TaskCommand {
         /// L2 blocks between opening an evaluation and its beacon block.
         #[arg(long, default_value_t = 2)]
         draw_delay: u32,
+        /// Randomness provider drawing the task's samples instead of the
+        /// block-hash beacon: a VrfProvider of this suite (`zkmltrack
+        /// deploy-vrf-provider`), checked before the task is created.
+        #[arg(long)]
+        randomness: Option<Address>,
         #[command(flatten)]
         bond: BondArgs,
     },
@@ -558,6 +590,53 @@ pub(crate) async fn deploy(global: &Global, args: DeployArgs) -> Result<(), CliE
     Ok(())
 }
 
+/// `deploy-vrf-provider`: a VrfProvider for the deployment's controller.
+pub(crate) async fn deploy_vrf_provider(
+    global: &Global,
+    args: VrfProviderArgs,
+) -> Result<(), CliError> {
+    let programs = programs(args.contracts.as_deref())?;
+    let suite = global.suite().await?;
+    let terms = VrfTerms {
+        coordinator: args.coordinator,
+        key_hash: args.key_hash,
+        subscription_id: args.subscription,
+        request_confirmations: args.confirmations,
+        callback_gas_limit: args.callback_gas,
+        native_payment: args.native_payment,
+    };
+    let step = Step::start("deploying a VrfProvider");
+    let provider = suite
+        .deploy_vrf_provider(&programs.vrf_provider, &terms)
+        .await?;
+    step.done(provider.address.to_string());
+    emit(
+        global.json(),
+        &serde_json::to_value(provider).expect("serializes"),
+        &format!(
+            "VrfProvider {} serves controller {} (coordinator {}, subscription {})\n  {}",
+            provider.address,
+            provider.controller,
+            terms.coordinator,
+            terms.subscription_id,
+            if provider.is_consumer {
+                format!(
+                    "a consumer of the subscription: create tasks with `zkmltrack task create \
+                     --randomness {}`",
+                    provider.address
+                )
+            } else {
+                format!(
+                    "NOT yet a consumer: the subscription's owner must add it (addConsumer({}, {})) \
+                     before a task uses it",
+                    terms.subscription_id, provider.address
+                )
+            }
+        ),
+    );
+    Ok(())
+}
+
 /// Deploys the suite with a spinner per program.
 pub(crate) async fn deploy_suite(
     chain: zkmltrack::chain::Chain,
@@ -595,12 +674,17 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             scale,
             samples,
             draw_delay,
+            randomness,
             bond,
         } => {
             let terms = bond.terms()?;
             let suite = global.suite().await?;
-            let spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)
+            let mut spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)
                 .map_err(|e| in_file(&dataset, e))?;
+            if let Some(provider) = randomness {
+                suite.check_vrf_provider(provider).await?;
+                spec.randomness = provider;
+            }
             let id = suite.create_task(&spec).await?;
             if let Some(terms) = terms {
                 suite.set_bond_terms(id, terms).await.map_err(|e| {
@@ -705,8 +789,23 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                 Some(path) => Some(root_check(path, s.scale, &s.root)?),
                 None => None,
             };
+            // A provider that answers as a VrfProvider is shown with its terms.
+            let vrf = if s.randomness.is_zero() {
+                None
+            } else {
+                suite.vrf_provider(s.randomness).await.ok()
+            };
+            let randomness = match (&vrf, s.randomness.is_zero()) {
+                (_, true) => "block-hash beacon".to_string(),
+                (Some(v), _) => format!(
+                    "Chainlink VRF v2.5 through VrfProvider {} (coordinator {}, subscription {})",
+                    v.address, v.terms.coordinator, v.terms.subscription_id
+                ),
+                (None, _) => format!("provider {}", s.randomness),
+            };
             let mut value = serde_json::to_value(&t).expect("serializes");
             value["bond"] = serde_json::to_value(terms).expect("serializes");
+            value["vrf"] = serde_json::to_value(vrf).expect("serializes");
             if let Some(check) = &check {
                 value["root_check"] = serde_json::to_value(check).expect("serializes");
             }
@@ -724,7 +823,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                     s.scale,
                     s.samples,
                     s.draw_delay,
-                    if s.randomness.is_zero() { "block-hash beacon".to_string() } else { s.randomness.to_string() },
+                    randomness,
                     if t.closed { "closed" } else { "open" }
                 ) + &if terms.bond.is_zero() {
                     "\n  no bond".to_string()

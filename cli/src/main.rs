@@ -90,6 +90,9 @@ enum Command {
     },
     /// Deploy the contract suite and EZKL's reusable verifier; writes the deployment file.
     Deploy(commands::DeployArgs),
+    /// Deploy a VrfProvider: Chainlink VRF v2.5 randomness for tasks of the
+    /// deployment's controller (`task create --randomness`).
+    DeployVrfProvider(commands::VrfProviderArgs),
     /// Evaluation tasks.
     #[command(subcommand)]
     Task(commands::TaskCommand),
@@ -153,6 +156,7 @@ async fn run(command: Command, global: Global) -> Result<(), CliError> {
             state_interval,
         } => commands::devnet(&host, port, state, state_interval).await,
         Command::Deploy(args) => commands::deploy(&global, args).await,
+        Command::DeployVrfProvider(args) => commands::deploy_vrf_provider(&global, args).await,
         Command::Task(cmd) => commands::task(&global, cmd).await,
         Command::Dataset(cmd) => commands::dataset(&global, cmd).await,
         Command::Model(cmd) => commands::model(&global, cmd).await,

@@ -1,4 +1,4 @@
-//! Writes the standard JSON ABI of each suite contract (`<Name>.json`) into
+//! Writes the standard JSON ABI of each suite contract (and the VrfProvider) (`<Name>.json`) into
 //! a directory, from the Solidity interfaces in `contracts/abi/` as alloy's
 //! `sol!` reads them. `scripts/export-abi` runs it (and `--check` compares
 //! its output with the committed files) so that JavaScript users (ethers,
@@ -42,19 +42,24 @@ alloy::sol!(
     #[sol(abi)]
     "../contracts/abi/BondVault.sol"
 );
+alloy::sol!(
+    #[sol(abi)]
+    "../contracts/abi/VrfProvider.sol"
+);
 
 fn main() -> ExitCode {
     let Some(out) = env::args().nth(1).map(PathBuf::from) else {
         eprintln!("usage: json_abi DIR");
         return ExitCode::from(2);
     };
-    let abis: [(&str, JsonAbi); 6] = [
+    let abis: [(&str, JsonAbi); 7] = [
         ("ModelRegistry", IModelRegistry::abi::contract()),
         ("VerifierRouter", IVerifierRouter::abi::contract()),
         ("TaskController", ITaskController::abi::contract()),
         ("DatasetVerifier", IDatasetVerifier::abi::contract()),
         ("Leaderboard", ILeaderboard::abi::contract()),
         ("BondVault", IBondVault::abi::contract()),
+        ("VrfProvider", IVrfProvider::abi::contract()),
     ];
     for (name, abi) in abis {
         let file = out.join(format!("{name}.json"));

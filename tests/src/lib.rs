@@ -8,10 +8,13 @@
 //! - [`cli`]: the `zkmltrack` binary as a user runs it: a `zkmltrack devnet`
 //!   process, commands with a clean environment, their JSON output and
 //!   one-line errors. The end-to-end, real-dataset and robustness tests use it.
+//! - [`chainlink`]: Chainlink's VRF v2.5 coordinator mock, compiled from its
+//!   pinned npm package with the project's solc.
 //! - [`outage`]: a relay to a JSON-RPC endpoint that can be cut and restored.
 
 use std::path::{Path, PathBuf};
 
+pub mod chainlink;
 pub mod cli;
 pub mod outage;
 pub mod suite;

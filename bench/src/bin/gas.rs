@@ -205,6 +205,113 @@ impl EvaluationGas {
     }
 }
 
+/// What Chainlink VRF costs a task.
+#[derive(Debug, Serialize)]
+struct VrfGas {
+    deploy: TxGas,
+    open: TxGas,
+    fulfil: TxGas,
+    /// The fulfilment callback's gas, from the payment the mock charges
+    /// (`baseFee + gasUsed * gasPrice`, in LINK at its rate).
+    callback_gas: u64,
+}
+
+async fn vrf_gas(
+    suite: &Suite,
+    ledger: &mut Ledger,
+    programs: &SuitePrograms,
+    solc: &Solc,
+    spec: &TaskSpec,
+    version: u64,
+) -> VrfGas {
+    use zkmltrack_tests::chainlink::{coordinator_mock_init_code, IVRFCoordinatorV2_5Mock as Mock};
+    let chain = suite.chain();
+    let coordinator = chain
+        .deploy_evm("coordinator mock", coordinator_mock_init_code(solc))
+        .await
+        .expect("the mock deploys");
+    let receipt = chain
+        .transact(
+            "subscription",
+            coordinator,
+            &Mock::createSubscriptionCall {},
+            U256::ZERO,
+        )
+        .await
+        .expect("subscription");
+    let sub_id = event::<Mock::SubscriptionCreated>(&receipt)
+        .expect("created")
+        .subId;
+    chain
+        .transact(
+            "funding",
+            coordinator,
+            &Mock::fundSubscriptionCall {
+                subId: sub_id,
+                amount: U256::from(10u8).pow(U256::from(24u8)),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("funded");
+    ledger.take();
+    let terms = zkmltrack::suite::VrfTerms {
+        coordinator,
+        key_hash: B256::repeat_byte(0x11),
+        subscription_id: sub_id,
+        request_confirmations: 3,
+        callback_gas_limit: 500_000,
+        native_payment: false,
+    };
+    let provider = suite
+        .deploy_vrf_provider(&programs.vrf_provider, &terms)
+        .await
+        .expect("provider");
+    let deploy = ledger
+        .take()
+        .into_iter()
+        .next()
+        .expect("the provider's deployment");
+    let task = suite
+        .create_task(&TaskSpec {
+            randomness: provider.address,
+            ..spec.clone()
+        })
+        .await
+        .expect("VRF task");
+    ledger.one("createTask");
+    suite.open_evaluation(task, version).await.expect("opens");
+    let open = ledger.one("openEvaluation");
+    let receipt = chain
+        .transact(
+            "fulfilling",
+            coordinator,
+            &Mock::fulfillRandomWordsCall {
+                requestId: U256::from(1u8),
+                consumer: provider.address,
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("fulfils");
+    let fulfilled = event::<Mock::RandomWordsFulfilled>(&receipt).expect("fulfilled");
+    assert!(fulfilled.success, "the callback succeeded");
+    let fulfil = ledger.take().into_iter().next().expect("the fulfilment");
+    // payment = 1e18 * (baseFee + used * gasPrice) / weiPerUnitLink, with the
+    // mock's constructor arguments (0.1 LINK, 1 gwei, 0.004 ETH per LINK).
+    let wei = U256::from(fulfilled.payment) * U256::from(4_000_000_000_000_000u64)
+        / U256::from(10u64).pow(U256::from(18u8));
+    let callback_gas = ((wei - U256::from(100_000_000_000_000_000u128))
+        / U256::from(1_000_000_000u64))
+    .to::<u64>();
+    VrfGas {
+        deploy,
+        open,
+        fulfil,
+        callback_gas,
+    }
+}
+
 fn progress(message: &str) {
     eprintln!("[gas] {message}");
 }
@@ -496,6 +603,11 @@ async fn main() {
     suite.settle_bond(bonded_evaluation).await.expect("settles");
     let settle = ledger.one("settle");
 
+    // Chainlink VRF v2.5: a VrfProvider on Chainlink's own coordinator mock,
+    // an opening that requests a word, and the coordinator's fulfilment.
+    progress("a VRF task (Chainlink's VRFCoordinatorV2_5Mock)");
+    let vrf = vrf_gas(&suite, &mut ledger, &programs, &solc, &spec, weak_version).await;
+
     // Verification paths for one single-sample proof.
     progress("verification paths");
     let single = &first_submissions[0];
@@ -658,6 +770,23 @@ async fn main() {
         what: "settle (BondVault: pays a bond out)".into(),
         ..settle.clone()
     });
+    md += &row(&TxGas {
+        what: "VrfProvider (Stylus, deploy + activate + constructor)".into(),
+        ..vrf.deploy.clone()
+    });
+    md += &row(&TxGas {
+        what: "openEvaluation of a VRF task (the provider's requestRandomWords to the coordinator mock)"
+            .into(),
+        ..vrf.open.clone()
+    });
+    md += &row(&TxGas {
+        what: format!(
+            "fulfillRandomWords (coordinator mock; of which the callback, provider -> controller -> \
+             registry, about {} as the mock charges it)",
+            thousands(vrf.callback_gas)
+        ),
+        ..vrf.fulfil.clone()
+    });
 
     md += &format!(
         "\n**Evaluating, by samples per proof** (one evaluation each: {SAMPLES} samples drawn, or one \
@@ -762,6 +891,7 @@ async fn main() {
         "via_router": via_router,
         "route_setup": { "deploy_plain": deploy_plain, "add_plain_route": add_plain_route, "add_calldata_route": add_calldata_route },
         "bond": { "set_terms": set_terms, "open_bonded": open_bonded, "settle": settle },
+        "vrf": vrf,
         "best_gas_per_sample": best.0,
         "best_batch": best.1,
     });

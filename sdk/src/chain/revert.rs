@@ -1,5 +1,5 @@
-//! Revert data in words: every custom error of the suite, of the StylusDeployer
-//! and of ArbWasm, plus Solidity's `Error(string)` and `Panic(uint256)`.
+//! Revert data in words: every custom error of the suite and its VrfProvider,
+//! of Chainlink's VRF coordinator, of the StylusDeployer and of ArbWasm, plus Solidity's `Error(string)` and `Panic(uint256)`.
 
 use alloy::{
     primitives::{hex, Address, B256},
@@ -9,7 +9,8 @@ use alloy::{
 use super::bindings::{
     IArbWasm::IArbWasmErrors, IBondVault::IBondVaultErrors, IModelRegistry::IModelRegistryErrors,
     IStylusDeployer::IStylusDeployerErrors, ITaskController::ITaskControllerErrors,
-    IVerifierRouter::IVerifierRouterErrors,
+    IVRFSubscriptionV2Plus::IVRFSubscriptionV2PlusErrors, IVerifierRouter::IVerifierRouterErrors,
+    IVrfProvider::IVrfProviderErrors,
 };
 
 /// Describes revert data in one sentence, naming the error and its fields.
@@ -29,6 +30,12 @@ pub fn describe(data: &[u8]) -> String {
     }
     if let Ok(e) = IBondVaultErrors::abi_decode(data) {
         return bond_vault(e);
+    }
+    if let Ok(e) = IVrfProviderErrors::abi_decode(data) {
+        return vrf_provider(e);
+    }
+    if let Ok(e) = IVRFSubscriptionV2PlusErrors::abi_decode(data) {
+        return vrf_coordinator(e);
     }
     if let Ok(e) = IStylusDeployerErrors::abi_decode(data) {
         return deployer(e);
@@ -52,6 +59,8 @@ pub fn error_name(data: &[u8]) -> Option<&'static str> {
         .or_else(|| IModelRegistryErrors::name_by_selector(selector))
         .or_else(|| IVerifierRouterErrors::name_by_selector(selector))
         .or_else(|| IBondVaultErrors::name_by_selector(selector))
+        .or_else(|| IVrfProviderErrors::name_by_selector(selector))
+        .or_else(|| IVRFSubscriptionV2PlusErrors::name_by_selector(selector))
         .or_else(|| IStylusDeployerErrors::name_by_selector(selector))
         .or_else(|| IArbWasmErrors::name_by_selector(selector))
 }
@@ -291,6 +300,47 @@ fn deployer(e: IStylusDeployerErrors) -> String {
     }
 }
 
+fn vrf_provider(e: IVrfProviderErrors) -> String {
+    use IVrfProviderErrors as E;
+    match e {
+        E::NotController(e) => format!(
+            "{} is not the controller the VrfProvider serves ({})",
+            who(&e._0),
+            who(&e._1)
+        ),
+        E::RequestRefused(e) => format!(
+            "the VRF coordinator {} refused the request: is the provider a consumer of \
+             subscription {}, and is the subscription funded?",
+            who(&e._0),
+            e._1
+        ),
+        E::OnlyCoordinatorCanFulfill(e) => format!(
+            "{} is not the VRF coordinator ({}): only it fulfils",
+            who(&e._0),
+            who(&e._1)
+        ),
+        E::UnknownRequest(e) => format!("no pending VRF request has id {}", e.0),
+    }
+}
+
+fn vrf_coordinator(e: IVRFSubscriptionV2PlusErrors) -> String {
+    use IVRFSubscriptionV2PlusErrors as E;
+    match e {
+        E::InvalidSubscription(_) => "the VRF coordinator knows no such subscription".into(),
+        E::InvalidConsumer(e) => format!(
+            "{} is not a consumer of VRF subscription {}",
+            who(&e.consumer),
+            e.subId
+        ),
+        E::MustBeSubOwner(e) => format!(
+            "only the subscription's owner {} may do this",
+            who(&e.owner)
+        ),
+        E::TooManyConsumers(_) => "the VRF subscription has its maximum of consumers".into(),
+        E::InsufficientBalance(_) => "the VRF subscription's balance cannot pay".into(),
+    }
+}
+
 fn arb_wasm(e: IArbWasmErrors) -> String {
     use IArbWasmErrors as E;
     match e {
@@ -323,6 +373,9 @@ mod tests {
             ITaskControllerErrors::SELECTORS,
             IModelRegistryErrors::SELECTORS,
             IVerifierRouterErrors::SELECTORS,
+            IBondVaultErrors::SELECTORS,
+            IVrfProviderErrors::SELECTORS,
+            IVRFSubscriptionV2PlusErrors::SELECTORS,
             IStylusDeployerErrors::SELECTORS,
             IArbWasmErrors::SELECTORS,
         ];

@@ -115,11 +115,14 @@ pub struct SuitePrograms {
     pub leaderboard: Vec<u8>,
     /// BondVault.
     pub bond_vault: Vec<u8>,
+    /// VrfProvider (not part of a suite's deployment: deployed per VRF
+    /// subscription with `Suite::deploy_vrf_provider`).
+    pub vrf_provider: Vec<u8>,
 }
 
 impl SuitePrograms {
     /// Reads `registry.wasm`, `verifier_router.wasm`, `task_controller.wasm`,
-    /// `dataset_verifier.wasm`, `leaderboard.wasm` and `bond_vault.wasm` from `dir` (what `scripts/build-contracts` writes
+    /// `dataset_verifier.wasm`, `leaderboard.wasm`, `bond_vault.wasm` and `vrf_provider.wasm` from `dir` (what `scripts/build-contracts` writes
     /// to `contracts/target/stylus`).
     pub fn from_dir(dir: &Path) -> Result<SuitePrograms, FileError> {
         let read = |name: &str| {
@@ -133,6 +136,7 @@ impl SuitePrograms {
             dataset_verifier: read("dataset_verifier")?,
             leaderboard: read("leaderboard")?,
             bond_vault: read("bond_vault")?,
+            vrf_provider: read("vrf_provider")?,
         })
     }
 }

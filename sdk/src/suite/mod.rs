@@ -47,6 +47,7 @@ mod leaderboard;
 mod registry;
 mod router;
 mod task_spec;
+mod vrf;
 
 pub use bond::{BondTerms, HeldBond, SettledBond};
 pub use controller::{submit_call, Evaluation, Submission};
@@ -55,6 +56,7 @@ pub use leaderboard::LeaderboardEntry;
 pub use registry::{RegisteredVersion, Task, Version};
 pub use router::{vka_digest, PackageRef, ReusableVerifier, Route};
 pub use task_spec::{task_limits, TaskSpec, TaskSpecError};
+pub use vrf::{VrfProvider, VrfTerms, MIN_CALLBACK_GAS};
 
 /// The contract suite on a chain.
 #[derive(Clone, Debug)]

@@ -1,0 +1,375 @@
+//! Chainlink VRF v2.5 as a task's randomness, on the devnet against
+//! Chainlink's own `VRFCoordinatorV2_5Mock` (npm `@chainlink/contracts`,
+//! pinned in `tools/`, compiled with the project's solc), through the CLI:
+//! `deploy-vrf-provider`, `task create --randomness` and its refusals, an
+//! evaluation drawn by the coordinator with real EZKL proofs that `audit`
+//! recomputes; a fulfilment from anyone but the coordinator refused; a
+//! request the coordinator never answers timing out as the provider timeout
+//! does, a late answer changing nothing.
+
+use std::{path::Path, process::Output, time::Duration};
+
+use alloy::{
+    primitives::{keccak256, Address, B256, U256},
+    providers::Provider,
+    rpc::types::Filter,
+    signers::local::PrivateKeySigner,
+    sol_types::SolEvent,
+};
+use zkmltrack::{
+    chain::{bindings::IVrfProvider, events, Chain},
+    suite::{Deployment, EvaluationStatus, Suite, PROVIDER_TIMEOUT_BLOCKS},
+};
+use zkmltrack_tests::{
+    chainlink::{coordinator_mock_init_code, mock_word, IVRFCoordinatorV2_5Mock as Mock},
+    cli::{command, expect_error, json_of, stderr, tempdir, DevnetProcess},
+    expect_revert, mine, prover, repo, test_account,
+};
+
+fn zkmltrack(args: &[&str]) -> Output {
+    zkmltrack_tests::cli::run(&repo().join("target/e2e-work"), args, &[])
+}
+
+async fn suite_as(url: &str, deployment: &Path, key: PrivateKeySigner) -> Suite {
+    let chain = Chain::connect(url, Some(key)).await.expect("devnet");
+    Suite::attach(chain, Deployment::read(deployment).expect("deployment"))
+        .await
+        .expect("attach")
+}
+
+/// Creates and funds a subscription of the mock as `suite`'s account.
+async fn subscription(suite: &Suite, coordinator: Address) -> U256 {
+    let receipt = suite
+        .chain()
+        .transact(
+            "creating a VRF subscription",
+            coordinator,
+            &Mock::createSubscriptionCall {},
+            U256::ZERO,
+        )
+        .await
+        .expect("subscription");
+    let sub_id = events::<Mock::SubscriptionCreated>(&receipt)[0].subId;
+    suite
+        .chain()
+        .transact(
+            "funding the subscription",
+            coordinator,
+            &Mock::fundSubscriptionCall {
+                subId: sub_id,
+                amount: U256::from(10u8).pow(U256::from(24u8)),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("funded");
+    sub_id
+}
+
+/// The mock's request ids so far, oldest first.
+async fn requests(suite: &Suite, coordinator: Address) -> Vec<U256> {
+    let filter = Filter::new()
+        .address(coordinator)
+        .event_signature(Mock::RandomWordsRequested::SIGNATURE_HASH)
+        .from_block(0);
+    suite
+        .chain()
+        .provider()
+        .get_logs(&filter)
+        .await
+        .expect("logs")
+        .iter()
+        .map(|l| {
+            Mock::RandomWordsRequested::decode_log(&l.inner)
+                .expect("decodes")
+                .data
+                .requestId
+        })
+        .collect()
+}
+
+/// The coordinator answers a request (as the VRF network would); returns
+/// whether its callback into the consumer succeeded, and whether the
+/// provider's controller took the word.
+async fn fulfil(
+    suite: &Suite,
+    coordinator: Address,
+    request: U256,
+    consumer: Address,
+) -> (bool, bool) {
+    let receipt = suite
+        .chain()
+        .transact(
+            "fulfilling a VRF request",
+            coordinator,
+            &Mock::fulfillRandomWordsCall {
+                requestId: request,
+                consumer,
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("the mock fulfils");
+    let forwarded = events::<IVrfProvider::RandomnessForwarded>(&receipt);
+    (
+        events::<Mock::RandomWordsFulfilled>(&receipt)[0].success,
+        forwarded.first().is_some_and(|f| f.accepted),
+    )
+}
+
+/// The seed the controller derives from a provider's word.
+fn seed_from(word: U256, evaluation_id: u64) -> U256 {
+    let mut buf = word.to_be_bytes::<32>().to_vec();
+    buf.extend_from_slice(&evaluation_id.to_be_bytes());
+    U256::from_be_bytes(keccak256(&buf).0)
+}
+
+#[test]
+fn an_evaluation_drawn_through_chainlink_vrf() {
+    let devnet = DevnetProcess::start();
+    let url = devnet.url.clone();
+    let dir = tempdir("zkmltrack-vrf");
+    let deployment = dir.join("deployment.json");
+    let common = [
+        "--rpc-url",
+        &url,
+        "--deployment",
+        deployment.to_str().unwrap(),
+    ];
+    let cli = |args: &[&str]| zkmltrack(&[args, &common[..]].concat());
+
+    // The suite, a beacon task and two versions of one lineage (the dev account's).
+    let out = cli(&[
+        "demo",
+        "--external",
+        "--test-srs",
+        "--samples",
+        "4",
+        "--json",
+    ]);
+    assert!(out.status.success(), "demo: {}", stderr(&out));
+    let demo = json_of(&out);
+    let versions: Vec<u64> = demo["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version_id"].as_u64().unwrap())
+        .collect();
+    let eval_csv = repo().join("examples/iris/eval.csv");
+    let eval_csv = eval_csv.to_str().unwrap();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dev_key = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
+    let owner = runtime.block_on(suite_as(&url, &deployment, dev_key));
+    let stranger = runtime.block_on(suite_as(&url, &deployment, test_account(0)));
+    // Plays the VRF network (anyone may fulfil on the mock); an account of its
+    // own, as the CLI signs with the dev key meanwhile.
+    let oracle = runtime.block_on(suite_as(&url, &deployment, test_account(1)));
+
+    // Chainlink's coordinator mock and a funded subscription of the dev account.
+    let solc = zkmltrack::solc::Solc::ensure(&prover().config().home).expect("solc");
+    let coordinator = runtime
+        .block_on(
+            owner
+                .chain()
+                .deploy_evm("VRFCoordinatorV2_5Mock", coordinator_mock_init_code(&solc)),
+        )
+        .expect("the mock deploys");
+    let sub_id = runtime.block_on(subscription(&owner, coordinator));
+    let key_hash = B256::repeat_byte(0x11).to_string();
+    let coordinator_arg = coordinator.to_string();
+    let deploy_provider = |sub: U256| {
+        let sub = sub.to_string();
+        let out = cli(&[
+            "deploy-vrf-provider",
+            "--json",
+            "--coordinator",
+            &coordinator_arg,
+            "--key-hash",
+            &key_hash,
+            "--subscription",
+            &sub,
+        ]);
+        assert!(
+            out.status.success(),
+            "deploy-vrf-provider: {}",
+            stderr(&out)
+        );
+        json_of(&out)
+    };
+    let deployed = deploy_provider(sub_id);
+    assert_eq!(
+        deployed["is_consumer"], true,
+        "the owner of the subscription adds it"
+    );
+    assert_eq!(
+        deployed["controller"].as_str().unwrap().to_lowercase(),
+        owner.deployment.controller.to_string().to_lowercase()
+    );
+    let provider: Address = deployed["address"].as_str().unwrap().parse().unwrap();
+
+    // Refused before any task exists: an address that is no provider, and a
+    // provider its subscription does not list.
+    let create = |randomness: &str| {
+        cli(&[
+            "task",
+            "create",
+            "--dataset",
+            eval_csv,
+            "--samples",
+            "4",
+            "--json",
+            "--randomness",
+            randomness,
+        ])
+    };
+    expect_error(
+        &create(&owner.deployment.owner.to_string()),
+        5,
+        "is not a VrfProvider",
+    );
+    let foreign_sub = runtime.block_on(subscription(&stranger, coordinator));
+    let unlisted = deploy_provider(foreign_sub);
+    assert_eq!(
+        unlisted["is_consumer"], false,
+        "someone else's subscription"
+    );
+    expect_error(
+        &create(unlisted["address"].as_str().unwrap()),
+        5,
+        "does not list it as a consumer",
+    );
+
+    // A VRF task; `task show` names its provider.
+    let out = create(&provider.to_string());
+    assert!(out.status.success(), "task create: {}", stderr(&out));
+    let task = json_of(&out)["task_id"].as_u64().unwrap();
+    assert_eq!(task, 2, "the refused creations left no task behind");
+    let shown = json_of(&cli(&["task", "show", "--task", "2", "--json"]));
+    assert_eq!(shown["spec"]["randomness"], shown["vrf"]["address"]);
+    assert_eq!(
+        shown["vrf"]["terms"]["subscription_id"],
+        format!("{sub_id:#x}")
+    );
+
+    // `evaluate` waits for the coordinator while it answers, as the VRF network would.
+    let model = repo().join("examples/iris/model_batch4.onnx");
+    let version = versions[0].to_string();
+    let evaluate = command(
+        &repo().join("target/e2e-work"),
+        &[
+            &[
+                "evaluate",
+                "--task",
+                "2",
+                "--version",
+                &version,
+                "--test-srs",
+                "--json",
+            ][..],
+            &["--model", model.to_str().unwrap(), "--dataset", eval_csv],
+            &common,
+        ]
+        .concat(),
+        &[],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("evaluate starts");
+    let request = runtime.block_on(async {
+        for _ in 0..600 {
+            if let Some(&r) = requests(&owner, coordinator).await.first() {
+                return r;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("no VRF request within 5 minutes");
+    });
+    assert_eq!(
+        runtime.block_on(fulfil(&oracle, coordinator, request, provider)),
+        (true, true),
+        "the provider forwarded the word and the controller took it"
+    );
+    let out = evaluate.wait_with_output().expect("evaluate ends");
+    assert!(out.status.success(), "evaluate: {}", stderr(&out));
+    let report = json_of(&out);
+    let evaluation_id = report["evaluation_id"].as_u64().unwrap();
+    let evaluation = runtime
+        .block_on(owner.evaluation(evaluation_id))
+        .expect("evaluation");
+    assert_eq!(evaluation.status, EvaluationStatus::Finalized);
+    assert_eq!(
+        evaluation.seed,
+        seed_from(mock_word(request), evaluation_id),
+        "the seed comes from the coordinator's word"
+    );
+    let audit = cli(&["audit", "--task", "2", "--json"]);
+    assert!(audit.status.success(), "audit: {}", stderr(&audit));
+    let audit = json_of(&audit);
+    assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
+
+    // A request the coordinator never answers: only the coordinator may
+    // fulfil; the provider timeout expires it and frees the model; a late
+    // answer reaches the provider and changes nothing. (The dev account again,
+    // with its nonce read afresh after the CLI's transactions.)
+    let dev_key = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
+    let owner = runtime.block_on(suite_as(&url, &deployment, dev_key));
+    let second = runtime
+        .block_on(owner.open_evaluation(task, versions[1]))
+        .expect("opens");
+    let pending = *runtime
+        .block_on(requests(&owner, coordinator))
+        .last()
+        .unwrap();
+    assert_ne!(pending, request);
+    let forged = runtime.block_on(stranger.chain().transact(
+        "fulfilling as someone else",
+        provider,
+        &IVrfProvider::rawFulfillRandomWordsCall {
+            request_id: pending,
+            random_words: vec![U256::from(7u8)],
+        },
+        U256::ZERO,
+    ));
+    expect_revert(
+        "a fulfilment not from the coordinator",
+        forged,
+        "OnlyCoordinatorCanFulfill",
+    );
+    let forged = runtime.block_on(stranger.chain().transact(
+        "fulfilling at the controller directly",
+        owner.deployment.controller,
+        &zkmltrack::chain::bindings::ITaskController::fulfillRandomnessCall {
+            evaluation_id: second,
+            randomness: U256::from(7u8),
+        },
+        U256::ZERO,
+    ));
+    expect_revert(
+        "a fulfilment not from the provider",
+        forged,
+        "NotAuthorized",
+    );
+    runtime.block_on(mine(&owner, PROVIDER_TIMEOUT_BLOCKS + 1));
+    let expired = runtime.block_on(stranger.draw(second)).expect("expires");
+    assert_eq!(expired.status, EvaluationStatus::Expired);
+    assert_eq!(
+        runtime.block_on(fulfil(&oracle, coordinator, pending, provider)),
+        (true, false),
+        "the late answer does not revert in the provider; the controller refuses it"
+    );
+    let late = runtime
+        .block_on(owner.evaluation(second))
+        .expect("evaluation");
+    assert_eq!(
+        late.status,
+        EvaluationStatus::Expired,
+        "the late word changes nothing"
+    );
+    assert_eq!(late.seed, U256::ZERO);
+    let reopened = runtime
+        .block_on(owner.open_evaluation(task, versions[1]))
+        .expect("the model may open again");
+    assert_eq!(reopened, second + 1);
+}
