@@ -5,7 +5,7 @@
 use alloy::primitives::Address;
 use clap::Args;
 use zkmltrack::{
-    audit::{audit, check_routes, AuditError, AuditReport, PrivateEvm},
+    audit::{audit, check_routes, AuditError, AuditReport, PrivateEvm, SeedSource},
     protocol::evm::init_code_for,
 };
 use zkmltrack_devnet::{CallRequest, Devnet, TxRequest, DEV_ACCOUNT};
@@ -136,6 +136,11 @@ fn text(report: &AuditReport, samples: u32) -> String {
                 a.version_id.to_string(),
                 lineage.to_string(),
                 unfinished_in(lineage).to_string(),
+                match a.seed_source {
+                    SeedSource::Beacon { block } => format!("beacon block {block}"),
+                    SeedSource::Vrf { request_id, .. } => format!("VRF request {request_id}"),
+                    SeedSource::Provider { .. } => "provider (trusted)".into(),
+                },
                 a.proofs_verified.to_string(),
                 format!("{}/{}", a.correct, a.samples),
                 percent(a.accuracy_bps),
@@ -223,6 +228,7 @@ fn text(report: &AuditReport, samples: u32) -> String {
                 "version",
                 "lineage",
                 "unfinished in lineage",
+                "seed from",
                 "proofs ok",
                 "correct",
                 "recomputed",

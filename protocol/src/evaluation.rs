@@ -78,6 +78,16 @@ pub const LEAF_DOMAIN: [u8; 32] = {
     out
 };
 
+/// The 40 bytes hashed into an evaluation's seed: `entropy ‖ evaluationId`
+/// (big-endian), where the entropy is the beacon block's hash or the
+/// provider's word; the seed is their keccak-256.
+pub fn seed_preimage(entropy: [u8; 32], evaluation_id: u64) -> [u8; 40] {
+    let mut buf = [0u8; 40];
+    buf[..32].copy_from_slice(&entropy);
+    buf[32..].copy_from_slice(&evaluation_id.to_be_bytes());
+    buf
+}
+
 /// The 40 bytes hashed for a slot's candidate: `seed ‖ slot ‖ attempt`
 /// (big-endian).
 pub fn candidate_preimage(seed: [u8; 32], slot: u32, attempt: u32) -> [u8; 40] {

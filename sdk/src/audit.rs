@@ -3,7 +3,8 @@
 //! [`audit`] reads the controller's events (openings, draws, submissions,
 //! finalizations) and the calldata of every `submitSamples` transaction, and
 //! re-checks each submission off-chain, trusting none of the chain's
-//! execution: the drawn indices from the seed, each row's Poseidon leaf and
+//! execution: the seed from its randomness (the beacon block's hash, or the
+//! word a VrfProvider forwarded), the drawn indices from the seed, each row's Poseidon leaf and
 //! Merkle path against the task's root, each EZKL proof with the verifier code
 //! and the VKA read from the chain but executed in a [`PrivateEvm`] the caller
 //! brings, the predictions against the labels; then the accuracies and the
@@ -19,16 +20,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::{
-    primitives::{Address, B256, U256},
+    eips::BlockNumberOrTag,
+    primitives::{keccak256, Address, B256, U256},
     providers::Provider,
     rpc::types::Filter,
     sol_types::{SolCall, SolEvent},
 };
 use serde::Serialize;
+use zkmltrack_protocol::evaluation::seed_preimage;
 
 use crate::{
     chain::{
-        bindings::{IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router},
+        bindings::{
+            IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router,
+            IVrfProvider,
+        },
         ChainError,
     },
     evaluation::{
@@ -91,6 +97,33 @@ pub struct AuditedEvaluation {
     pub proofs_verified: usize,
     /// Accuracy the chain recorded.
     pub onchain_accuracy_bps: u32,
+    /// Where the seed came from, as re-checked.
+    pub seed_source: SeedSource,
+}
+
+/// Where an evaluation's seed came from. The seed is `keccak256(entropy ‖
+/// evaluationId)`; the audit recomputes it from the entropy it can read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeedSource {
+    /// The hash of the beacon block (`commit + drawDelay`), read from the chain.
+    Beacon {
+        /// The beacon block.
+        block: u64,
+    },
+    /// The word the task's VrfProvider forwarded from the VRF coordinator.
+    Vrf {
+        /// The provider.
+        provider: Address,
+        /// The coordinator's request id.
+        request_id: U256,
+    },
+    /// Another provider: its fulfilment is the entropy, which only that
+    /// provider's own records could show (trusted, not re-checked).
+    Provider {
+        /// The provider.
+        provider: Address,
+    },
 }
 
 /// An evaluation of the task that was opened but never finalized.
@@ -167,6 +200,11 @@ pub struct AuditReport {
     pub lineage_of: BTreeMap<u64, u64>,
 }
 
+/// The seed the controller derives from `entropy` ([`seed_preimage`]).
+fn seed_of(entropy: U256, evaluation_id: u64) -> U256 {
+    U256::from_be_bytes(keccak256(seed_preimage(entropy.to_be_bytes(), evaluation_id)).0)
+}
+
 fn felt(word: &U256) -> Option<Felt> {
     Felt::from_be_bytes(&word.to_be_bytes()).ok()
 }
@@ -215,6 +253,27 @@ pub async fn audit(
         .map(|l| (l.data.evaluation_id, l.data.seed))
         .collect();
 
+    let commits: BTreeMap<u64, u64> = opened
+        .iter()
+        .filter_map(|l| Controller::EvaluationOpened::decode_log(&l.inner).ok())
+        .map(|l| (l.data.evaluation_id, l.data.commit_block))
+        .collect();
+    // The words the task's provider forwarded, when it is a VrfProvider.
+    let mut forwarded: BTreeMap<u64, (U256, U256)> = BTreeMap::new();
+    if !task.randomness.is_zero() {
+        let filter = Filter::new()
+            .address(task.randomness)
+            .event_signature(IVrfProvider::RandomnessForwarded::SIGNATURE_HASH)
+            .from_block(0u64);
+        for log in provider.get_logs(&filter).await.map_err(rpc)? {
+            if let Ok(e) = IVrfProvider::RandomnessForwarded::decode_log(&log.inner) {
+                if e.data.accepted {
+                    forwarded.insert(e.data.evaluation_id, (e.data.randomness, e.data.request_id));
+                }
+            }
+        }
+    }
+
     let mut problems = Vec::new();
     let mut audited = Vec::new();
     let mut verifiers: BTreeMap<(Address, B256), Address> = BTreeMap::new();
@@ -231,6 +290,48 @@ pub async fn audit(
         let Some(&seed) = seeds.get(&id) else {
             problems.push(format!("evaluation {id}: no SamplesDrawn event"));
             continue;
+        };
+        let seed_source = if task.randomness.is_zero() {
+            let Some(&commit) = commits.get(&id) else {
+                problems.push(format!("evaluation {id}: no EvaluationOpened event"));
+                continue;
+            };
+            let block = commit + task.draw_delay as u64;
+            let hash = provider
+                .get_block_by_number(BlockNumberOrTag::Number(block))
+                .await
+                .map_err(rpc)?
+                .map(|b| b.header.hash);
+            if hash.map(|h| seed_of(h.into(), id)) != Some(seed) {
+                problems.push(format!(
+                    "evaluation {id}: its seed is not drawn from the hash of its beacon block {block}"
+                ));
+                continue;
+            }
+            SeedSource::Beacon { block }
+        } else if forwarded.is_empty() {
+            SeedSource::Provider {
+                provider: task.randomness,
+            }
+        } else {
+            let Some(&(word, request_id)) = forwarded.get(&id) else {
+                problems.push(format!(
+                    "evaluation {id}: the task's VrfProvider {} forwarded no word for it",
+                    task.randomness
+                ));
+                continue;
+            };
+            if seed_of(word, id) != seed {
+                problems.push(format!(
+                    "evaluation {id}: its seed is not drawn from the word VRF request {request_id} \
+                     forwarded"
+                ));
+                continue;
+            }
+            SeedSource::Vrf {
+                provider: task.randomness,
+                request_id,
+            }
         };
         let indices = drawn_indices(seed, task.samples, task.dataset_size);
         let version = suite.version(fin.version_id).await?;
@@ -431,6 +532,7 @@ pub async fn audit(
             accuracy_bps: accuracy,
             proofs_verified: proofs,
             onchain_accuracy_bps: fin.accuracy_bps,
+            seed_source,
         });
     }
 

@@ -250,7 +250,8 @@ pub(crate) fn document() -> Value {
                     "task_id": int,
                     "evaluations": { "type": "array", "items": { "type": "object", "properties": {
                         "evaluation_id": int, "version_id": int, "samples": int, "correct": int,
-                        "accuracy_bps": int, "proofs_verified": int, "onchain_accuracy_bps": int } } },
+                        "accuracy_bps": int, "proofs_verified": int, "onchain_accuracy_bps": int,
+                        "seed_source": { "type": "object", "description": "beacon {block}, vrf {provider, request_id}, or provider {provider} (trusted)" } } } },
                     "leaderboard": { "type": "array", "items": int },
                     "unfinished": { "type": "array", "items": { "type": "object" } },
                     "grinding_check": { "type": "array", "items": { "type": "object" } },

@@ -955,10 +955,8 @@ impl TaskController {
     }
 
     fn set_seed(&mut self, evaluation_id: u64, entropy: [u8; 32]) -> Result<(), Error> {
-        let mut buf = [0u8; 40];
-        buf[..32].copy_from_slice(&entropy);
-        buf[32..].copy_from_slice(&evaluation_id.to_be_bytes());
-        let seed = U256::from_be_bytes(self.vm().native_keccak256(&buf).0);
+        let preimage = evaluation::seed_preimage(entropy, evaluation_id);
+        let seed = U256::from_be_bytes(self.vm().native_keccak256(&preimage).0);
         let mut evaluation = self.evaluation_mut(evaluation_id)?;
         evaluation.seed.set(seed);
         evaluation.status.set(U8::from(STATUS_DRAWN));
