@@ -9,10 +9,13 @@
 
 use std::{collections::BTreeMap, fs, path::Path, process::Command};
 
-use alloy::primitives::{Bytes, U256};
+use alloy::primitives::{Address, Bytes, U256};
 use alloy::sol_types::SolValue;
 use serde_json::json;
-use zkmltrack::solc::Solc;
+use zkmltrack::{
+    chain::{event, Chain},
+    solc::Solc,
+};
 
 use crate::repo;
 
@@ -139,6 +142,37 @@ pub fn coordinator_mock_init_code(solc: &Solc) -> Bytes {
             .abi_encode_params(),
     );
     code.into()
+}
+
+/// Creates a subscription of the mock as `chain`'s account and funds it
+/// with a million LINK (the mock credits `fundSubscription` for free);
+/// returns its id.
+pub async fn funded_subscription(chain: &Chain, coordinator: Address) -> U256 {
+    let receipt = chain
+        .transact(
+            "creating a VRF subscription",
+            coordinator,
+            &IVRFCoordinatorV2_5Mock::createSubscriptionCall {},
+            U256::ZERO,
+        )
+        .await
+        .expect("subscription");
+    let sub_id = event::<IVRFCoordinatorV2_5Mock::SubscriptionCreated>(&receipt)
+        .expect("SubscriptionCreated")
+        .subId;
+    chain
+        .transact(
+            "funding the VRF subscription",
+            coordinator,
+            &IVRFCoordinatorV2_5Mock::fundSubscriptionCall {
+                subId: sub_id,
+                amount: U256::from(10u8).pow(U256::from(24u8)),
+            },
+            U256::ZERO,
+        )
+        .await
+        .expect("funded");
+    sub_id
 }
 
 /// The random word the mock sends for `request_id` (word 0): what

@@ -21,7 +21,9 @@ use zkmltrack::{
     suite::{Deployment, EvaluationStatus, Suite, PROVIDER_TIMEOUT_BLOCKS},
 };
 use zkmltrack_tests::{
-    chainlink::{coordinator_mock_init_code, mock_word, IVRFCoordinatorV2_5Mock as Mock},
+    chainlink::{
+        coordinator_mock_init_code, funded_subscription, mock_word, IVRFCoordinatorV2_5Mock as Mock,
+    },
     cli::{command, expect_error, json_of, stderr, tempdir, DevnetProcess},
     expect_revert, mine, prover, repo, test_account,
 };
@@ -35,35 +37,6 @@ async fn suite_as(url: &str, deployment: &Path, key: PrivateKeySigner) -> Suite 
     Suite::attach(chain, Deployment::read(deployment).expect("deployment"))
         .await
         .expect("attach")
-}
-
-/// Creates and funds a subscription of the mock as `suite`'s account.
-async fn subscription(suite: &Suite, coordinator: Address) -> U256 {
-    let receipt = suite
-        .chain()
-        .transact(
-            "creating a VRF subscription",
-            coordinator,
-            &Mock::createSubscriptionCall {},
-            U256::ZERO,
-        )
-        .await
-        .expect("subscription");
-    let sub_id = events::<Mock::SubscriptionCreated>(&receipt)[0].subId;
-    suite
-        .chain()
-        .transact(
-            "funding the subscription",
-            coordinator,
-            &Mock::fundSubscriptionCall {
-                subId: sub_id,
-                amount: U256::from(10u8).pow(U256::from(24u8)),
-            },
-            U256::ZERO,
-        )
-        .await
-        .expect("funded");
-    sub_id
 }
 
 /// The mock's request ids so far, oldest first.
@@ -175,7 +148,7 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
                 .deploy_evm("VRFCoordinatorV2_5Mock", coordinator_mock_init_code(&solc)),
         )
         .expect("the mock deploys");
-    let sub_id = runtime.block_on(subscription(&owner, coordinator));
+    let sub_id = runtime.block_on(funded_subscription(owner.chain(), coordinator));
     let key_hash = B256::repeat_byte(0x11).to_string();
     let coordinator_arg = coordinator.to_string();
     let deploy_provider = |sub: U256| {
@@ -228,7 +201,7 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
         5,
         "is not a VrfProvider",
     );
-    let foreign_sub = runtime.block_on(subscription(&stranger, coordinator));
+    let foreign_sub = runtime.block_on(funded_subscription(stranger.chain(), coordinator));
     let unlisted = deploy_provider(foreign_sub);
     assert_eq!(
         unlisted["is_consumer"], false,

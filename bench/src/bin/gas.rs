@@ -224,36 +224,15 @@ async fn vrf_gas(
     spec: &TaskSpec,
     version: u64,
 ) -> VrfGas {
-    use zkmltrack_tests::chainlink::{coordinator_mock_init_code, IVRFCoordinatorV2_5Mock as Mock};
+    use zkmltrack_tests::chainlink::{
+        coordinator_mock_init_code, funded_subscription, IVRFCoordinatorV2_5Mock as Mock,
+    };
     let chain = suite.chain();
     let coordinator = chain
         .deploy_evm("coordinator mock", coordinator_mock_init_code(solc))
         .await
         .expect("the mock deploys");
-    let receipt = chain
-        .transact(
-            "subscription",
-            coordinator,
-            &Mock::createSubscriptionCall {},
-            U256::ZERO,
-        )
-        .await
-        .expect("subscription");
-    let sub_id = event::<Mock::SubscriptionCreated>(&receipt)
-        .expect("created")
-        .subId;
-    chain
-        .transact(
-            "funding",
-            coordinator,
-            &Mock::fundSubscriptionCall {
-                subId: sub_id,
-                amount: U256::from(10u8).pow(U256::from(24u8)),
-            },
-            U256::ZERO,
-        )
-        .await
-        .expect("funded");
+    let sub_id = funded_subscription(chain, coordinator).await;
     ledger.take();
     let terms = zkmltrack::suite::VrfTerms {
         coordinator,
