@@ -68,7 +68,7 @@ impl Suite {
         self.chain
             .require_code("VRF coordinator", terms.coordinator)
             .await?;
-        let owner = self.subscription_owner(terms).await?;
+        let owner = self.subscription(terms).await?.subOwner;
         let address = self
             .chain
             .deploy_stylus(
@@ -195,9 +195,5 @@ impl Suite {
                 },
             )
             .await
-    }
-
-    async fn subscription_owner(&self, terms: &VrfTerms) -> Result<Address, ChainError> {
-        Ok(self.subscription(terms).await?.subOwner)
     }
 }
