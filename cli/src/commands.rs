@@ -10,6 +10,7 @@ use zkmltrack::{
     dataset::{Dataset, DatasetError, QuantizedDataset, RootCheck, RootRule},
     evaluation::{
         check_quantization, evaluate_model, task_rows_among, EvaluationError, EvaluationReport,
+        Rows,
     },
     hashing::Felt,
     model::{Lineage, PreparedModel, RegisterStep},
@@ -87,10 +88,36 @@ pub(crate) enum TaskCommand {
         /// Randomness provider drawing the task's samples instead of the
         /// block-hash beacon: a VrfProvider of this suite (`zkmltrack
         /// deploy-vrf-provider`), checked before the task is created.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "hidden")]
         randomness: Option<Address>,
+        /// Hidden task: publish only the root. The rows stay with you; run
+        /// `zkmltrack task reveal --watch` to reveal each evaluation's drawn
+        /// rows (the deployment's HiddenSet checks them and draws from the
+        /// block-hash beacon; a revealed row is never drawn again, so the
+        /// task holds rows / samples evaluations).
+        #[arg(long)]
+        hidden: bool,
         #[command(flatten)]
         bond: BondArgs,
+    },
+    /// Reveal the drawn rows of a hidden task's evaluations (its owner):
+    /// fixes each open evaluation's draw once its beacon block is mined and
+    /// sends exactly the rows it picks. With --watch, keeps doing so for new
+    /// evaluations until stopped (progress on stderr); safe to restart, it
+    /// reveals only what is pending.
+    Reveal {
+        /// Task id.
+        #[arg(long)]
+        task: u64,
+        /// The task's dataset CSV (its root must be the task's).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// Keep watching for new evaluations.
+        #[arg(long)]
+        watch: bool,
+        /// Rows per reveal transaction.
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+        rows_per_call: u32,
     },
     /// Require a bond with every evaluation of a task (its owner, once):
     /// refunded when the evaluation finalizes, the owner's when the
@@ -285,12 +312,18 @@ pub(crate) struct EvaluateArgs {
     /// The version's ONNX model.
     #[arg(long)]
     pub model: PathBuf,
-    /// The task's dataset CSV.
+    /// The task's dataset CSV (a public task's; a hidden task's rows come
+    /// from its owner's reveal).
     #[arg(long)]
-    pub dataset: PathBuf,
-    /// Calibration CSV used at registration (default: the dataset).
+    pub dataset: Option<PathBuf>,
+    /// Calibration CSV used at registration (default: the dataset; needed on
+    /// a hidden task).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
+    /// On a hidden task, how long to wait for the owner to reveal the drawn
+    /// rows (seconds); the evaluation stays open after it: run again to resume.
+    #[arg(long, default_value_t = 600)]
+    pub reveal_timeout: u64,
     /// The version's architecture package (default: its route's, when the
     /// route's URI is a local path; else the model is calibrated as at
     /// registration).
@@ -675,6 +708,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             samples,
             draw_delay,
             randomness,
+            hidden,
             bond,
         } => {
             let terms = bond.terms()?;
@@ -684,6 +718,18 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             if let Some(provider) = randomness {
                 suite.check_vrf_provider(provider).await?;
                 spec.randomness = provider;
+            }
+            if hidden {
+                let hidden_set = suite.deployment.hidden_set;
+                if hidden_set.is_zero() {
+                    return Err(CliError::input(
+                        "this deployment has no HiddenSet (it was deployed before hidden tasks): \
+                         redeploy the suite with `zkmltrack deploy` to create hidden tasks",
+                    ));
+                }
+                suite.chain().require_code("HiddenSet", hidden_set).await?;
+                spec.randomness = hidden_set;
+                spec.hidden = true;
             }
             let id = suite.create_task(&spec).await?;
             if let Some(terms) = terms {
@@ -701,13 +747,27 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                 global.json(),
                 &json!({ "task_id": id, "spec": spec, "bond": terms }),
                 &format!(
-                    "created task {id} (root {}, {} rows){}",
+                    "created {}task {id} (root {}, {} rows){}{}",
+                    if hidden { "hidden " } else { "" },
                     spec.root,
                     spec.dataset_size,
                     terms.map_or(String::new(), |t| format!(
                         ", bond {} wei, submission window {} blocks",
                         t.bond, t.window
-                    ))
+                    )),
+                    if hidden {
+                        format!(
+                            "; it holds {} evaluations of {} rows. Keep {} private and run \
+                             `zkmltrack task reveal --task {id} --dataset {} --watch` while \
+                             evaluations run",
+                            spec.dataset_size / spec.samples as u64,
+                            spec.samples,
+                            dataset.display(),
+                            dataset.display()
+                        )
+                    } else {
+                        String::new()
+                    }
                 ),
             );
         }
@@ -780,6 +840,12 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                 ),
             );
         }
+        TaskCommand::Reveal {
+            task,
+            dataset,
+            watch,
+            rows_per_call,
+        } => reveal(global, task, &dataset, watch, rows_per_call).await?,
         TaskCommand::Show { task, dataset } => {
             let suite = global.suite().await?;
             let t = suite.task(task).await?;
@@ -795,7 +861,19 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             } else {
                 suite.vrf_provider(s.randomness).await.ok()
             };
+            let rows_left = if s.hidden {
+                Some(suite.hidden_rows_left(task).await?)
+            } else {
+                None
+            };
             let randomness = match (&vrf, s.randomness.is_zero()) {
+                _ if s.hidden => format!(
+                    "block-hash beacon through HiddenSet {} (hidden: rows revealed per \
+                     evaluation by the owner; {} unused rows, room for {} more evaluations)",
+                    s.randomness,
+                    rows_left.unwrap_or_default(),
+                    rows_left.unwrap_or_default() / s.samples.max(1) as u64
+                ),
                 (_, true) => "block-hash beacon".to_string(),
                 (Some(v), _) => format!(
                     "Chainlink VRF v2.5 through VrfProvider {} (coordinator {}, subscription {})",
@@ -806,6 +884,10 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             let mut value = serde_json::to_value(&t).expect("serializes");
             value["bond"] = serde_json::to_value(terms).expect("serializes");
             value["vrf"] = serde_json::to_value(vrf).expect("serializes");
+            if let Some(left) = rows_left {
+                value["hidden_rows_left"] = left.into();
+                value["evaluations_left"] = (left / s.samples.max(1) as u64).into();
+            }
             if let Some(check) = &check {
                 value["root_check"] = serde_json::to_value(check).expect("serializes");
             }
@@ -838,6 +920,82 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             );
         }
     }
+    Ok(())
+}
+
+/// `task reveal`: the owner's revealer of a hidden task.
+async fn reveal(
+    global: &Global,
+    task_id: u64,
+    dataset: &Path,
+    watch: bool,
+    rows_per_call: u32,
+) -> Result<(), CliError> {
+    let suite = global.suite().await?;
+    let task = suite.task(task_id).await?;
+    if !task.spec.hidden {
+        return Err(CliError::input(format!(
+            "task {task_id} is not hidden: its rows are public, nothing to reveal"
+        )));
+    }
+    let me = suite.chain().account("revealing rows")?;
+    if me != task.creator {
+        return Err(CliError::input(format!(
+            "only task {task_id}'s owner {} reveals its rows; the signing account is {me}",
+            task.creator
+        )));
+    }
+    let data = read_dataset(dataset)?;
+    let quantized = zkmltrack::evaluation::task_dataset(task_id, &task.spec, &data)
+        .map_err(|e| CliError::from(e).in_file(dataset))?;
+    let note = |m: &str| eprintln!("reveal: {m}");
+    let mut done: std::collections::BTreeSet<u64> = Default::default();
+    let mut revealed_total = 0u32;
+    loop {
+        for evaluation_id in suite.evaluations_of_task(task_id).await? {
+            if done.contains(&evaluation_id) {
+                continue;
+            }
+            let evaluation = suite.evaluation(evaluation_id).await?;
+            if evaluation.status != zkmltrack::suite::EvaluationStatus::Committed {
+                done.insert(evaluation_id);
+                continue;
+            }
+            note(&format!(
+                "evaluation {evaluation_id}: fixing its draw and revealing its rows"
+            ));
+            match suite
+                .reveal_rows(evaluation_id, &quantized, rows_per_call, &|m| {
+                    note(&format!("evaluation {evaluation_id}: {m}"))
+                })
+                .await
+            {
+                Ok(n) => {
+                    revealed_total += n;
+                    note(&format!(
+                        "evaluation {evaluation_id}: all rows revealed ({n} now)"
+                    ));
+                    done.insert(evaluation_id);
+                }
+                // One evaluation that cannot be revealed (its draw window
+                // missed, the task out of rows) does not stop the others.
+                Err(e) if watch => {
+                    note(&format!("evaluation {evaluation_id}: {e}"));
+                    done.insert(evaluation_id);
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !watch {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    emit(
+        global.json(),
+        &json!({ "task_id": task_id, "rows_revealed": revealed_total }),
+        &format!("task {task_id}: {revealed_total} rows revealed"),
+    );
     Ok(())
 }
 
@@ -1233,10 +1391,37 @@ pub(crate) async fn register(
 pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), CliError> {
     let suite = global.suite().await?;
     let task = suite.task(args.task).await?;
-    let dataset = read_dataset(&args.dataset)?;
-    let calibration = match &args.calibration {
-        Some(path) => read_dataset(path)?,
-        None => dataset.clone(),
+    let (dataset, calibration_file) = match (&args.dataset, &args.calibration, task.spec.hidden) {
+        (Some(_), _, true) => {
+            return Err(CliError::input(format!(
+                "task {} is hidden: its rows come from its owner's reveal once the evaluation \
+                 is drawn; drop --dataset and pass --calibration (your own rows, as at \
+                 registration)",
+                args.task
+            )))
+        }
+        (None, None, true) => {
+            return Err(CliError::input(format!(
+                "task {} is hidden: pass --calibration (the rows the model was calibrated on at \
+                 registration)",
+                args.task
+            )))
+        }
+        (None, Some(calibration), true) => (None, calibration.clone()),
+        (None, _, false) => {
+            return Err(CliError::input(format!(
+                "task {} is public: pass its dataset with --dataset",
+                args.task
+            )))
+        }
+        (Some(dataset), calibration, false) => (
+            Some(read_dataset(dataset)?),
+            calibration.clone().unwrap_or_else(|| dataset.clone()),
+        ),
+    };
+    let calibration = match (&args.calibration, &dataset) {
+        (None, Some(dataset)) => dataset.clone(),
+        _ => read_dataset(&calibration_file)?,
     };
     // The version's architecture package (its route's, when local): the
     // model is compiled under the settings its route's key was made with.
@@ -1248,7 +1433,7 @@ pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), 
     };
     let prover = args.prover.prover(task.spec.scale)?;
     let step = Step::start(format!("circuit of {}", args.model.display()));
-    let calibration_file = args.calibration.as_deref().unwrap_or(&args.dataset);
+    let calibration_file = calibration_file.as_path();
     let prepared = match &package {
         Some(package) => zkmltrack::model::prepare_on(
             &prover,
@@ -1266,7 +1451,11 @@ pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), 
         )?,
     };
     step.done("");
-    let report = evaluate_with_progress(&suite, args.task, args.version, &prepared, &dataset)
+    let rows = match &dataset {
+        Some(dataset) => Rows::Dataset(dataset),
+        None => Rows::Revealed(std::time::Duration::from_secs(args.reveal_timeout)),
+    };
+    let report = evaluate_with_progress(&suite, args.task, args.version, &prepared, rows)
         .await
         .map_err(|e| match e {
             EvaluationError::NotTheVersion { .. } => CliError::from(e).in_file(&args.model),
@@ -1300,10 +1489,10 @@ pub(crate) async fn evaluate_with_progress(
     task: u64,
     version: u64,
     prepared: &PreparedModel<'_>,
-    dataset: &Dataset,
+    rows: Rows<'_>,
 ) -> Result<EvaluationReport, EvaluationError> {
     let step = Step::start(format!("evaluating version {version} on task {task}"));
-    let report = evaluate_model(suite, task, version, prepared, dataset, &|m| step.note(m)).await?;
+    let report = evaluate_model(suite, task, version, prepared, rows, &|m| step.note(m)).await?;
     step.done(format!(
         "{}/{} correct, {}",
         report.correct,
@@ -1344,8 +1533,18 @@ pub(crate) async fn leaderboard_text(
             v.submitter.to_string(),
         ]);
     }
+    let spec = suite.task(task).await?.spec;
+    let kind = if spec.hidden {
+        let left = suite.hidden_rows_left(task).await?;
+        format!(
+            " (hidden: scored on rows revealed after each commitment; {} more evaluations)",
+            left / spec.samples.max(1) as u64
+        )
+    } else {
+        String::new()
+    };
     Ok(format!(
-        "leaderboard of task {task}\n{}",
+        "leaderboard of task {task}{kind}\n{}",
         table(
             &[
                 "rank",

@@ -15,6 +15,7 @@ use clap::Args;
 use serde_json::json;
 use zkmltrack::{
     dataset::Dataset,
+    evaluation::Rows,
     prover::SrsSource,
     suite::{Suite, TaskSpec},
 };
@@ -160,8 +161,10 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
     .await?;
 
     // Evaluations.
-    let r1 = evaluate_with_progress(&suite, task_id, v1.version_id, &good, &eval).await?;
-    let r2 = evaluate_with_progress(&suite, task_id, v2.version_id, &weak, &eval).await?;
+    let r1 =
+        evaluate_with_progress(&suite, task_id, v1.version_id, &good, Rows::Dataset(&eval)).await?;
+    let r2 =
+        evaluate_with_progress(&suite, task_id, v2.version_id, &weak, Rows::Dataset(&eval)).await?;
 
     // What the leaderboard says against what the proofs predicted.
     let board = suite.leaderboard(task_id).await?;

@@ -11,7 +11,7 @@ interface IModelRegistry  {
 
     function registerVersion(uint64 lineage_id, bytes32 onnx_hash, bytes32 weight_hash, uint64 route_id, string calldata uri) external returns (uint64);
 
-    function createTask(bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata) external returns (uint64);
+    function createTask(bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bool hidden, bytes32 metadata) external returns (uint64);
 
     function closeTask(uint64 task_id) external;
 
@@ -31,7 +31,7 @@ interface IModelRegistry  {
 
     function lineageVersion(uint64 lineage_id, uint32 number) external view returns (uint64);
 
-    function task(uint64 task_id) external view returns (address, bytes32, uint64, uint32, uint32, uint32, uint32, uint32, address, bool);
+    function task(uint64 task_id) external view returns (address, bytes32, uint64, uint32, uint32, uint32, uint32, uint32, address, bool, bool);
 
     function taskCount() external view returns (uint64);
 
@@ -92,7 +92,7 @@ interface IModelRegistry  {
     event LineageCreated(uint64 indexed lineage_id, address indexed owner, string name);
     event VersionRegistered(uint64 indexed version_id, uint64 indexed lineage_id, uint32 number, address indexed submitter, bytes32 onnx_hash, bytes32 weight_hash, uint64 route_id, string uri);
     event VersionRevoked(uint64 indexed version_id, address indexed by);
-    event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata);
+    event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bool hidden, bytes32 metadata);
     event TaskClosed(uint64 indexed task_id);
     event RouterSet(address router);
     event OwnershipTransferred(address indexed previous_owner, address indexed new_owner);

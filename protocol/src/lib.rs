@@ -19,6 +19,7 @@
 //! - [`stylus`]: the Stylus program encoding, the constructor calldata and the
 //!   size limits; [`evm`]: the init code that deploys raw bytes;
 //! - [`merkle`]: the dataset tree's and its (multi-)proofs' shape, `rs_merkle`'s.
+//! - [`hidden`]: hidden tasks, the row words their reveals leave.
 //!
 //! Keccak is the caller's: a contract passes the host's `native_keccak256`, the
 //! SDK alloy's, so this crate carries no hash implementation.
@@ -30,6 +31,7 @@ extern crate alloc;
 pub mod bond;
 pub mod evaluation;
 pub mod evm;
+pub mod hidden;
 pub mod merkle;
 pub mod registry;
 pub mod router;

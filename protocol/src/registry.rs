@@ -34,8 +34,11 @@ pub mod task {
     pub const RANDOMNESS: usize = 8;
     /// Closed to new evaluations (bool).
     pub const CLOSED: usize = 9;
+    /// Hidden (publishes only its root; its randomness provider, a
+    /// HiddenSet, holds the draw back until the owner reveals the rows).
+    pub const HIDDEN: usize = 10;
     /// Words in the answer.
-    pub const WORDS: usize = 10;
+    pub const WORDS: usize = 11;
 }
 
 /// Word indices of the `version(uint64)` answer.
@@ -108,6 +111,8 @@ pub mod parameter {
     pub const SAMPLES: u8 = 6;
     /// The draw delay is 0 or above [`super::limits::MAX_DRAW_DELAY`].
     pub const DRAW_DELAY: u8 = 7;
+    /// A hidden task names no randomness provider (its HiddenSet).
+    pub const RANDOMNESS: u8 = 8;
 
     /// What a code names, in words with its limit.
     pub const fn describe(code: u8) -> &'static str {
@@ -119,6 +124,7 @@ pub mod parameter {
             SCALE => "scale (above 64 bits)",
             SAMPLES => "sample count (0, above the dataset size or above 1024)",
             DRAW_DELAY => "draw delay (0 or above 255 blocks)",
+            RANDOMNESS => "randomness provider (a hidden task needs its HiddenSet)",
             _ => "unknown parameter",
         }
     }
@@ -139,6 +145,7 @@ mod tests {
         assert!(describe(6).contains(&format!("{MAX_SAMPLES}")));
         assert!(describe(7).contains(&format!("{MAX_DRAW_DELAY}")));
         assert_eq!(describe(0), "unknown parameter");
-        assert_eq!(describe(8), "unknown parameter");
+        assert!(describe(8).contains("hidden"));
+        assert_eq!(describe(9), "unknown parameter");
     }
 }

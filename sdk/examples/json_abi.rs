@@ -1,4 +1,4 @@
-//! Writes the standard JSON ABI of each suite contract (and the VrfProvider) (`<Name>.json`) into
+//! Writes the standard JSON ABI of each suite contract (and the VrfProvider and HiddenSet) (`<Name>.json`) into
 //! a directory, from the Solidity interfaces in `contracts/abi/` as alloy's
 //! `sol!` reads them. `scripts/export-abi` runs it (and `--check` compares
 //! its output with the committed files) so that JavaScript users (ethers,
@@ -47,12 +47,17 @@ alloy::sol!(
     "../contracts/abi/VrfProvider.sol"
 );
 
+alloy::sol!(
+    #[sol(abi)]
+    "../contracts/abi/HiddenSet.sol"
+);
+
 fn main() -> ExitCode {
     let Some(out) = env::args().nth(1).map(PathBuf::from) else {
         eprintln!("usage: json_abi DIR");
         return ExitCode::from(2);
     };
-    let abis: [(&str, JsonAbi); 7] = [
+    let abis: [(&str, JsonAbi); 8] = [
         ("ModelRegistry", IModelRegistry::abi::contract()),
         ("VerifierRouter", IVerifierRouter::abi::contract()),
         ("TaskController", ITaskController::abi::contract()),
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
         ("Leaderboard", ILeaderboard::abi::contract()),
         ("BondVault", IBondVault::abi::contract()),
         ("VrfProvider", IVrfProvider::abi::contract()),
+        ("HiddenSet", IHiddenSet::abi::contract()),
     ];
     for (name, abi) in abis {
         let file = out.join(format!("{name}.json"));

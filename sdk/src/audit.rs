@@ -10,6 +10,12 @@
 //! brings, the predictions against the labels; then the accuracies and the
 //! ranking.
 //!
+//! A hidden task's rows are read from its HiddenSet's reveals: the audit
+//! replays every reveal of the task in chain order (each slot's draw skips
+//! the rows revealed before, as the HiddenSet's does), checks the revealed
+//! rows against the root with the multi-proof of each reveal transaction,
+//! and checks that each submission proved exactly the revealed rows.
+//!
 //! It also lists the task's evaluations that never finished (committed,
 //! drawn, or expired) with their facts: an honest run stopped by a crash or a
 //! lost connection is one of them, and is not called anything else. Only a
@@ -32,15 +38,15 @@ use zkmltrack_protocol::evaluation::seed_preimage;
 use crate::{
     chain::{
         bindings::{
-            IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router,
-            IVrfProvider,
+            IHiddenSet, IReusableVerifier, ITaskController as Controller,
+            IVerifierRouter as Router, IVrfProvider,
         },
         ChainError,
     },
     evaluation::{
         accuracy_bps, drawn_indices, instance_ranges, percent, predicted_class, InstanceLayout,
     },
-    explorer::submission_call,
+    explorer::direct_call,
     hashing::{leaf_hash, verify_multiproof, Felt},
     suite::{vka_digest, EvaluationStatus, Suite},
 };
@@ -260,7 +266,7 @@ pub async fn audit(
         .collect();
     // The words the task's provider forwarded, when it is a VrfProvider.
     let mut forwarded: BTreeMap<u64, (U256, U256)> = BTreeMap::new();
-    if !task.randomness.is_zero() {
+    if !task.randomness.is_zero() && !task.hidden {
         let filter = Filter::new()
             .address(task.randomness)
             .event_signature(IVrfProvider::RandomnessForwarded::SIGNATURE_HASH)
@@ -275,6 +281,13 @@ pub async fn audit(
     }
 
     let mut problems = Vec::new();
+    // A hidden task's rows, per evaluation in slot order, as the replay of
+    // its reveals found them (none for a public task).
+    let revealed = if task.hidden {
+        replay_reveals(suite, task_id, &task, root, &seeds, &mut problems).await?
+    } else {
+        BTreeMap::new()
+    };
     let mut audited = Vec::new();
     let mut verifiers: BTreeMap<(Address, B256), Address> = BTreeMap::new();
     for log in &finalized {
@@ -291,7 +304,8 @@ pub async fn audit(
             problems.push(format!("evaluation {id}: no SamplesDrawn event"));
             continue;
         };
-        let seed_source = if task.randomness.is_zero() {
+        // A hidden task's HiddenSet draws from the beacon as well.
+        let seed_source = if task.randomness.is_zero() || task.hidden {
             let Some(&commit) = commits.get(&id) else {
                 problems.push(format!("evaluation {id}: no EvaluationOpened event"));
                 continue;
@@ -333,7 +347,15 @@ pub async fn audit(
                 request_id,
             }
         };
-        let indices = drawn_indices(seed, task.samples, task.dataset_size);
+        let hidden_rows = revealed.get(&id);
+        let indices: Vec<u64> = match hidden_rows {
+            Some(rows) => rows.iter().map(|r| r.0).collect(),
+            None if task.hidden => {
+                problems.push(format!("evaluation {id}: no rows were revealed for it"));
+                continue;
+            }
+            None => drawn_indices(seed, task.samples, task.dataset_size),
+        };
         let version = suite.version(fin.version_id).await?;
         let route = suite
             .chain()
@@ -397,7 +419,10 @@ pub async fn audit(
             let Some(hash) = sub_log.transaction_hash else {
                 continue;
             };
-            let Some(call) = submission_call(&provider, hash).await.map_err(rpc)? else {
+            let Some(call) = direct_call::<Controller::submitSamplesCall>(&provider, hash)
+                .await
+                .map_err(rpc)?
+            else {
                 problems.push(format!(
                     "evaluation {id}: transaction {hash} is not a direct submitSamples call"
                 ));
@@ -456,6 +481,20 @@ pub async fn audit(
                     failed = true;
                     break;
                 };
+                if let Some(rows) = hidden_rows {
+                    let same = rows
+                        .get(slot + j)
+                        .is_some_and(|(_, l, f)| *l == label && *f == features);
+                    if !same {
+                        problems.push(format!(
+                            "evaluation {id}: slot {} proves another row than row {index} the \
+                             task owner revealed",
+                            slot + j
+                        ));
+                        failed = true;
+                        break;
+                    }
+                }
                 leaves.push((
                     index as usize,
                     leaf_hash(&features, Felt::from_u64(label as u64)),
@@ -470,11 +509,16 @@ pub async fn audit(
                 .iter()
                 .map(|w| Felt::from_be_bytes(&w.0).ok())
                 .collect();
-            if !failed
-                && !proof.is_some_and(|proof| {
+            // A hidden task's rows were checked against the root at their
+            // reveal (above); its submissions carry no Merkle hashes.
+            let rows_verify = if hidden_rows.is_some() {
+                call.merkle_proofs.is_empty()
+            } else {
+                proof.is_some_and(|proof| {
                     verify_multiproof(root, task.dataset_size as usize, &leaves, &proof)
                 })
-            {
+            };
+            if !failed && !rows_verify {
                 let rows: Vec<usize> = leaves.iter().map(|(index, _)| *index).collect();
                 problems.push(format!(
                     "evaluation {id}: rows {rows:?} and their multi-proof do not verify against \
@@ -684,4 +728,110 @@ pub async fn check_routes(
         report.routes.push(check);
     }
     Ok(())
+}
+
+/// A revealed row: dataset index, label, quantized features.
+type Revealed = (u64, u32, Vec<Felt>);
+
+/// Replays every reveal of hidden task `task_id` in chain order: each slot's
+/// row must be the first candidate of the evaluation's seed not revealed
+/// before on the task, and each reveal's rows must verify against the root
+/// with the multi-proof its transaction carried. Returns the rows per
+/// evaluation in slot order; mismatches go to `problems`.
+async fn replay_reveals(
+    suite: &Suite,
+    task_id: u64,
+    task: &crate::suite::TaskSpec,
+    root: Felt,
+    seeds: &BTreeMap<u64, U256>,
+    problems: &mut Vec<String>,
+) -> Result<BTreeMap<u64, Vec<Revealed>>, AuditError> {
+    let provider = suite.chain().provider().clone();
+    let rpc = |e: alloy::transports::TransportError| AuditError::Rpc(e.to_string());
+    let filter = Filter::new()
+        .address(task.randomness)
+        .event_signature(IHiddenSet::RowsRevealed::SIGNATURE_HASH)
+        .topic1(suite.deployment.controller.into_word())
+        .from_block(0u64);
+    let mut used = BTreeSet::new();
+    let mut rows: BTreeMap<u64, Vec<Revealed>> = BTreeMap::new();
+    for log in provider.get_logs(&filter).await.map_err(rpc)? {
+        let Ok(event) = IHiddenSet::RowsRevealed::decode_log(&log.inner) else {
+            continue;
+        };
+        let e = event.data;
+        let id = e.evaluation_id;
+        // Reveals of the controller's other tasks draw from other rows.
+        if suite.evaluation(id).await?.task_id != task_id {
+            continue;
+        }
+        // The HiddenSet hands the controller the entropy it drew from: the
+        // controller's seed is the one the reveal's draw used.
+        let Some(&seed) = seeds.get(&id) else {
+            problems.push(format!(
+                "evaluation {id}: rows were revealed but it has no seed"
+            ));
+            continue;
+        };
+        let width = task.feature_count as usize;
+        if e.labels.len() != e.indices.len() || e.features.len() != e.indices.len() * width {
+            problems.push(format!(
+                "evaluation {id}: a reveal's rows do not fit the task"
+            ));
+            continue;
+        }
+        let mut leaves = Vec::with_capacity(e.indices.len());
+        let mut revealed = Vec::with_capacity(e.indices.len());
+        for (j, (&index, &label)) in e.indices.iter().zip(&e.labels).enumerate() {
+            let slot = e.first_slot + j as u32;
+            let expected = (0u32..)
+                .map(|attempt| {
+                    crate::evaluation::candidate_index(seed, slot, attempt, task.dataset_size)
+                })
+                .find(|candidate| !used.contains(candidate))
+                .expect("a task never draws more rows than it has");
+            if expected != index {
+                problems.push(format!(
+                    "evaluation {id}: slot {slot} revealed row {index}, the draw picks row {expected}"
+                ));
+            }
+            used.insert(index);
+            let features: Option<Vec<Felt>> = e.features[j * width..(j + 1) * width]
+                .iter()
+                .map(felt)
+                .collect();
+            let Some(features) = features else {
+                problems.push(format!(
+                    "evaluation {id}: revealed row {index} is not field elements"
+                ));
+                continue;
+            };
+            leaves.push((
+                index as usize,
+                leaf_hash(&features, Felt::from_u64(label as u64)),
+            ));
+            revealed.push((index, label, features));
+        }
+        let call = match log.transaction_hash {
+            Some(hash) => direct_call::<IHiddenSet::revealCall>(&provider, hash)
+                .await
+                .map_err(rpc)?,
+            None => None,
+        };
+        let proof: Option<Vec<Felt>> = call.and_then(|c| {
+            c.proofs
+                .iter()
+                .map(|w| Felt::from_be_bytes(&w.0).ok())
+                .collect()
+        });
+        if !proof.is_some_and(|p| verify_multiproof(root, task.dataset_size as usize, &leaves, &p))
+        {
+            problems.push(format!(
+                "evaluation {id}: revealed rows {:?} do not verify against the task's root",
+                e.indices
+            ));
+        }
+        rows.entry(id).or_default().extend(revealed);
+    }
+    Ok(rows)
 }

@@ -18,7 +18,10 @@ use crate::{
     model::PreparedModel,
     prover::{Circuit, Progress, Proof, ProverError},
     quantize::{felt_to_int, InputType},
-    suite::{EvaluationStatus, SettledBond, Submission, Suite, TaskSpec, PROVIDER_TIMEOUT_BLOCKS},
+    suite::{
+        EvaluationStatus, RevealedRow, SettledBond, Submission, Suite, TaskSpec,
+        PROVIDER_TIMEOUT_BLOCKS,
+    },
 };
 
 /// What can stop an evaluation.
@@ -146,6 +149,30 @@ pub enum EvaluationError {
         evaluation_id: u64,
         /// Its state.
         status: EvaluationStatus,
+    },
+    /// A hidden task has no rows left for another evaluation.
+    #[error(
+        "hidden task {task_id} has {rows_left} unused rows and an evaluation draws {samples}: \
+         it takes no more evaluations (nothing was sent)"
+    )]
+    TaskExhausted {
+        /// The task.
+        task_id: u64,
+        /// Rows neither revealed nor held by a drawn evaluation.
+        rows_left: u64,
+        /// Rows an evaluation draws.
+        samples: u32,
+    },
+    /// A dataset was given for a hidden task, or none for a public one.
+    #[error("{0}")]
+    RowSource(String),
+    /// A revealed row's feature is not a value of the task's scale.
+    #[error("revealed row {index} holds a feature that is not a quantized value: {reason}")]
+    RevealedRow {
+        /// The row's dataset index.
+        index: u64,
+        /// Why.
+        reason: String,
     },
     /// The account cannot post the task's bond.
     #[error(
@@ -386,7 +413,7 @@ pub async fn evaluate_model(
     task_id: u64,
     version_id: u64,
     model: &PreparedModel<'_>,
-    dataset: &Dataset,
+    rows: Rows<'_>,
     progress: &dyn Fn(&str),
 ) -> Result<EvaluationReport, EvaluationError> {
     let version = suite.version(version_id).await?;
@@ -403,15 +430,17 @@ pub async fn evaluate_model(
             });
         }
     }
-    evaluate(
-        suite,
-        task_id,
-        version_id,
-        &model.circuit,
-        dataset,
-        progress,
-    )
-    .await
+    run(suite, task_id, version_id, &model.circuit, rows, progress).await
+}
+
+/// Where an evaluation's rows come from.
+#[derive(Clone, Copy, Debug)]
+pub enum Rows<'a> {
+    /// A public task: the participant's copy of the task's dataset.
+    Dataset(&'a Dataset),
+    /// A hidden task: the rows its owner reveals once the evaluation is
+    /// drawn, waited for at most this long.
+    Revealed(std::time::Duration),
 }
 
 /// Where sample `j`'s features and outputs sit among the public instances of a
@@ -564,6 +593,57 @@ pub async fn evaluate(
     dataset: &Dataset,
     progress: &dyn Fn(&str),
 ) -> Result<EvaluationReport, EvaluationError> {
+    run(
+        suite,
+        task_id,
+        version_id,
+        circuit,
+        Rows::Dataset(dataset),
+        progress,
+    )
+    .await
+}
+
+/// [`evaluate`] on a hidden task: the participant has no rows; once the
+/// evaluation is opened and its draw fixed, the task owner reveals the drawn
+/// rows (waited for at most `reveal_timeout`), and they are proved as
+/// revealed, with no Merkle proofs (the HiddenSet checked them).
+pub async fn evaluate_hidden(
+    suite: &Suite,
+    task_id: u64,
+    version_id: u64,
+    circuit: &Circuit<'_>,
+    reveal_timeout: std::time::Duration,
+    progress: &dyn Fn(&str),
+) -> Result<EvaluationReport, EvaluationError> {
+    run(
+        suite,
+        task_id,
+        version_id,
+        circuit,
+        Rows::Revealed(reveal_timeout),
+        progress,
+    )
+    .await
+}
+
+/// One row to prove: its dataset index, label, quantized features (what the
+/// proof's inputs must be) and the float values handed to EZKL.
+struct RowToProve {
+    index: u64,
+    label: u32,
+    quantized: Vec<Felt>,
+    values: Vec<f64>,
+}
+
+async fn run(
+    suite: &Suite,
+    task_id: u64,
+    version_id: u64,
+    circuit: &Circuit<'_>,
+    rows: Rows<'_>,
+    progress: &dyn Fn(&str),
+) -> Result<EvaluationReport, EvaluationError> {
     let task = suite.task(task_id).await?;
     let spec = &task.spec;
     let features = spec.feature_count as usize;
@@ -603,21 +683,25 @@ pub async fn evaluate(
             task: spec.scale,
         });
     }
-    if dataset.feature_count() != features || dataset.rows.len() as u64 != spec.dataset_size {
-        return Err(EvaluationError::DatasetShape {
-            rows: dataset.rows.len(),
-            features: dataset.feature_count(),
-            task_id,
-            task_rows: spec.dataset_size,
-            task_features: features,
-        });
-    }
-    let quantized = task_dataset(task_id, spec, dataset)?;
-    progress(&format!(
-        "checking that the circuit quantizes all {} rows as the task's leaves",
-        dataset.rows.len()
-    ));
-    check_quantization(circuit, dataset, &quantized)?;
+    let dataset = match (rows, spec.hidden) {
+        (Rows::Dataset(dataset), false) => Some(dataset),
+        (Rows::Revealed(_), true) => None,
+        (Rows::Dataset(_), true) => {
+            return Err(EvaluationError::RowSource(format!(
+                "task {task_id} is hidden: its rows come from its owner's reveal once the \
+                 evaluation is drawn, not from a dataset (evaluate without one)"
+            )))
+        }
+        (Rows::Revealed(_), false) => {
+            return Err(EvaluationError::RowSource(format!(
+                "task {task_id} is public: evaluate with its dataset"
+            )))
+        }
+    };
+    let quantized = match dataset {
+        Some(dataset) => Some(public_rows(task_id, spec, dataset, circuit, progress)?),
+        None => None,
+    };
 
     let version = suite.version(version_id).await?;
     if version.revoked {
@@ -625,12 +709,16 @@ pub async fn evaluate(
     }
     // The proofs must carry the version's weight commitment (the controller
     // refuses any other): check the circuit's before the evaluation opens.
-    let first: Vec<Vec<f64>> = dataset
-        .rows
-        .iter()
-        .take(batch)
-        .map(|r| r.features.clone())
-        .collect();
+    // The commitment hashes the parameters only: any rows do.
+    let first: Vec<Vec<f64>> = match dataset {
+        Some(dataset) => dataset
+            .rows
+            .iter()
+            .take(batch)
+            .map(|r| r.features.clone())
+            .collect(),
+        None => vec![vec![0.0; features]; batch],
+    };
     let proved = circuit
         .weight_hash(&first)?
         .map(|f| B256::from(f.to_be_bytes()))
@@ -670,6 +758,18 @@ pub async fn evaluate(
                     terms.bond, terms.window
                 ));
             }
+            if spec.hidden {
+                // The HiddenSet refuses the draw of an evaluation the task has
+                // no rows for; say so before the opening locks the model.
+                let rows_left = suite.hidden_rows_left(task_id).await?;
+                if rows_left < spec.samples as u64 {
+                    return Err(EvaluationError::TaskExhausted {
+                        task_id,
+                        rows_left,
+                        samples: spec.samples,
+                    });
+                }
+            }
             progress(&format!(
                 "opening an evaluation of version {version_id} on task {task_id}"
             ));
@@ -679,6 +779,14 @@ pub async fn evaluate(
     progress(&format!(
         "waiting for the draw of evaluation {evaluation_id}"
     ));
+    let revealed = match rows {
+        Rows::Revealed(timeout) => Some(
+            suite
+                .wait_for_reveal(evaluation_id, timeout, progress)
+                .await?,
+        ),
+        Rows::Dataset(_) => None,
+    };
     let drawn = suite.draw(evaluation_id).await?;
     let resumed_at = drawn.scored;
     match drawn.status {
@@ -696,24 +804,48 @@ pub async fn evaluate(
             })
         }
     }
-    let indices = drawn_indices(drawn.seed, spec.samples, spec.dataset_size);
+    let to_prove: Vec<RowToProve> = match (&quantized, dataset, revealed) {
+        (Some(quantized), Some(dataset), _) => {
+            drawn_indices(drawn.seed, spec.samples, spec.dataset_size)
+                .into_iter()
+                .map(|index| {
+                    let (row, label) = quantized.rows.get(index as usize).ok_or(
+                        EvaluationError::IndexOutsideDataset {
+                            index,
+                            rows: quantized.len(),
+                        },
+                    )?;
+                    Ok(RowToProve {
+                        index,
+                        label: *label,
+                        quantized: row.clone(),
+                        values: dataset.rows[index as usize].features.clone(),
+                    })
+                })
+                .collect::<Result<_, EvaluationError>>()?
+        }
+        (_, _, Some(revealed)) => revealed
+            .into_iter()
+            .map(|row| revealed_row(row, spec.scale))
+            .collect::<Result<_, _>>()?,
+        _ => unreachable!("a public task has its dataset, a hidden one its reveal"),
+    };
+    let indices: Vec<u64> = to_prove.iter().map(|r| r.index).collect();
 
     let mut samples = Vec::with_capacity(indices.len());
     let mut proving_seconds = 0.0;
     let mut proofs = 0;
-    let remaining = indices.get(resumed_at as usize..).unwrap_or_default();
+    let remaining = to_prove.get(resumed_at as usize..).unwrap_or_default();
     for (n, chunk) in remaining.chunks(batch).enumerate() {
+        let chunk_indices: Vec<u64> = chunk.iter().map(|r| r.index).collect();
         let n = n + resumed_at as usize / batch;
         progress(&format!(
-            "proving samples {}-{} of {} (rows {chunk:?})",
+            "proving samples {}-{} of {} (rows {chunk_indices:?})",
             n * batch + 1,
             n * batch + chunk.len(),
             indices.len()
         ));
-        let rows: Vec<Vec<f64>> = chunk
-            .iter()
-            .map(|&i| dataset.rows[i as usize].features.clone())
-            .collect();
+        let rows: Vec<Vec<f64>> = chunk.iter().map(|r| r.values.clone()).collect();
         let seconds = std::cell::Cell::new(0.0);
         let proof = circuit.prove(&rows, &|p| {
             if let Progress::Finished { seconds: s, .. } = p {
@@ -721,8 +853,11 @@ pub async fn evaluate(
             }
         })?;
         proving_seconds += seconds.get();
-        let submission = submission(&quantized, chunk, &proof)?;
-        for (j, &index) in chunk.iter().enumerate() {
+        let submission = match &quantized {
+            Some(quantized) => submission(quantized, &chunk_indices, &proof)?,
+            None => revealed_submission(chunk, &proof, spec.scale)?,
+        };
+        for (j, &index) in chunk_indices.iter().enumerate() {
             let outputs = &proof.outputs()
                 [j * spec.class_count as usize..(j + 1) * spec.class_count as usize];
             samples.push(ScoredSample {
@@ -767,6 +902,85 @@ pub async fn evaluate(
     })
 }
 
+/// A revealed row to prove: EZKL is handed `k / 2^scale` for each quantized
+/// value `k`, which it quantizes back to `k` exactly (`k` fits an f32's
+/// 24-bit mantissa for every scale the registry allows a value to reach).
+fn revealed_row(row: RevealedRow, scale: u32) -> Result<RowToProve, EvaluationError> {
+    let step = (scale as f64).exp2();
+    let values = row
+        .features
+        .iter()
+        .map(|f| {
+            felt_to_int(f)
+                .filter(|k| k.unsigned_abs() < 1 << 24)
+                .map(|k| k as f64 / step)
+                .ok_or_else(|| EvaluationError::RevealedRow {
+                    index: row.index,
+                    reason: format!("{} is not an integer below 2^24 in magnitude", f.to_hex()),
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(RowToProve {
+        index: row.index,
+        label: row.label,
+        quantized: row.features,
+        values,
+    })
+}
+
+/// The submission of revealed rows (consecutive slots) proved by `proof`:
+/// their labels and the proof's instances, no Merkle proofs (the HiddenSet
+/// checked the rows at the reveal). Fails when the proof's inputs are not
+/// exactly the revealed values.
+fn revealed_submission(
+    rows: &[RowToProve],
+    proof: &Proof,
+    scale: u32,
+) -> Result<Submission, EvaluationError> {
+    let features: Vec<Felt> = rows.iter().flat_map(|r| r.quantized.clone()).collect();
+    if proof.inputs() != features.as_slice() {
+        return Err(EvaluationError::ProofInputs {
+            inputs: proof.inputs().len(),
+            scale,
+        });
+    }
+    Ok(Submission {
+        labels: rows.iter().map(|r| r.label).collect(),
+        merkle_proofs: Vec::new(),
+        proof: proof.bytes.clone().into(),
+        instances: proof.instances.iter().map(word).collect(),
+        vka: Vec::new(),
+    })
+}
+
+/// The public task's dataset checked against the task and the circuit:
+/// its shape, its root, and the circuit's quantization of every row.
+fn public_rows(
+    task_id: u64,
+    spec: &TaskSpec,
+    dataset: &Dataset,
+    circuit: &Circuit<'_>,
+    progress: &dyn Fn(&str),
+) -> Result<QuantizedDataset, EvaluationError> {
+    let features = spec.feature_count as usize;
+    if dataset.feature_count() != features || dataset.rows.len() as u64 != spec.dataset_size {
+        return Err(EvaluationError::DatasetShape {
+            rows: dataset.rows.len(),
+            features: dataset.feature_count(),
+            task_id,
+            task_rows: spec.dataset_size,
+            task_features: features,
+        });
+    }
+    let quantized = task_dataset(task_id, spec, dataset)?;
+    progress(&format!(
+        "checking that the circuit quantizes all {} rows as the task's leaves",
+        dataset.rows.len()
+    ));
+    check_quantization(circuit, dataset, &quantized)?;
+    Ok(quantized)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -786,6 +1000,7 @@ mod tests {
             samples: 1,
             draw_delay: 1,
             randomness: Default::default(),
+            hidden: false,
             metadata: B256::ZERO,
         };
         let found = |d, c| task_rows_among(9, &spec, d, c);

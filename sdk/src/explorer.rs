@@ -86,16 +86,17 @@ pub async fn leaderboard(suite: &Suite, task_id: u64) -> Result<Vec<RankedVersio
     Ok(rows)
 }
 
-/// The `submitSamples` call transaction `hash` made, when it is a direct call
-/// to it (what [`crate::audit`] and [`evaluation_details`] read submissions from).
-pub(crate) async fn submission_call(
+/// The call transaction `hash` made, when it is a direct call of `C` (what
+/// [`crate::audit`] and [`evaluation_details`] read submissions and reveals
+/// from).
+pub(crate) async fn direct_call<C: SolCall>(
     provider: &impl Provider,
     hash: B256,
-) -> Result<Option<Controller::submitSamplesCall>, alloy::transports::TransportError> {
+) -> Result<Option<C>, alloy::transports::TransportError> {
     let tx = provider.get_transaction_by_hash(hash).await?;
     Ok(tx
         .map(|t| alloy::consensus::Transaction::input(&t).clone())
-        .and_then(|input| Controller::submitSamplesCall::abi_decode(&input).ok()))
+        .and_then(|input| C::abi_decode(&input).ok()))
 }
 
 fn rpc(action: &str) -> impl Fn(alloy::transports::TransportError) -> ChainError + '_ {
@@ -142,7 +143,7 @@ pub async fn evaluation_details(
         let Some(hash) = log.transaction_hash else {
             continue;
         };
-        let Some(call) = submission_call(&provider, hash)
+        let Some(call) = direct_call::<Controller::submitSamplesCall>(&provider, hash)
             .await
             .map_err(rpc("reading a submission"))?
         else {

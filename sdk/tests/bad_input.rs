@@ -591,6 +591,7 @@ fn a_deployment_for_another_chain_and_a_dropped_connection_are_typed_errors() {
             dataset_verifier: Address::repeat_byte(4),
             leaderboard: Address::repeat_byte(5),
             bond_vault: Address::repeat_byte(6),
+            hidden_set: Address::repeat_byte(7),
             reusable_verifier: None,
             owner: Address::ZERO,
         };

@@ -183,6 +183,7 @@ async fn edge_values_are_scored_exactly_or_refused() {
             samples: bad.samples,
             draw_delay: bad.draw_delay,
             randomness: bad.randomness,
+            hidden: false,
             metadata: bad.metadata,
         };
         expect_revert(

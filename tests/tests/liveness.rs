@@ -31,6 +31,7 @@ async fn a_silent_provider_times_out_and_frees_the_model() {
     let provider = as_account(&suite, &url, provider_key.clone()).await;
     let spec = TaskSpec {
         randomness: provider_key.address(),
+        hidden: false,
         ..TaskSpec::from_csv(&eval_csv, SCALE, 1, 2).expect("spec")
     };
     let task = suite.create_task(&spec).await.expect("task");

@@ -101,6 +101,7 @@ async fn hostile_provider_and_verifier_cannot_reenter() {
         .expect("provider");
     let spec = TaskSpec {
         randomness: provider,
+        hidden: false,
         ..TaskSpec::from_csv(&eval_csv, SCALE, 1, 2).expect("spec")
     };
     let task = suite.create_task(&spec).await.expect("task");

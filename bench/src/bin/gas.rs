@@ -205,6 +205,22 @@ impl EvaluationGas {
     }
 }
 
+/// A hidden task's evaluation at the largest batch: the owner's reveals and
+/// the participant's one submission, next to the public task's.
+#[derive(Debug, Serialize)]
+struct HiddenGas {
+    samples: u32,
+    rows_per_reveal: u32,
+    open: TxGas,
+    fix_draw: TxGas,
+    reveals: Vec<TxGas>,
+    submit: TxGas,
+    public_submit: TxGas,
+}
+
+/// Rows per reveal transaction in the hidden-task measurement.
+const ROWS_PER_REVEAL: u32 = 16;
+
 /// What Chainlink VRF costs a task.
 #[derive(Debug, Serialize)]
 struct VrfGas {
@@ -254,6 +270,7 @@ async fn vrf_gas(
     let task = suite
         .create_task(&TaskSpec {
             randomness: provider.address,
+            hidden: false,
             ..spec.clone()
         })
         .await
@@ -381,6 +398,7 @@ async fn main() {
         "Leaderboard (Stylus, deploy + activate + constructor)",
         "BondVault (Stylus, deploy + activate + constructor)",
         "TaskController (Stylus, deploy + activate + constructor)",
+        "HiddenSet (Stylus, deploy + activate)",
         "EZKL reusable verifier (EVM)",
         "allow-list the verifier's code",
         "pin the trusted SRS (setTrustedSrs)",
@@ -410,6 +428,7 @@ async fn main() {
 
     // One evaluation per batch size.
     let mut evaluations = Vec::new();
+    let mut hidden_gas = None;
     let mut first_submissions: Vec<Submission> = Vec::new();
     let mut stored_route = 0;
     for (i, model) in models.iter().enumerate() {
@@ -488,6 +507,71 @@ async fn main() {
         }
         let first = first.expect("at least one proof");
         let done = suite.evaluation(evaluation_id).await.expect("evaluation");
+        // The largest batch again on a hidden task of the same rows: the
+        // owner reveals the drawn rows, the participant proves them as
+        // revealed and submits without Merkle hashes.
+        if i + 1 == models.len() {
+            progress(&format!("batch {}: a hidden task", model.batch));
+            let hidden_task = suite
+                .create_task(&TaskSpec {
+                    samples,
+                    hidden: true,
+                    randomness: suite.deployment.hidden_set,
+                    ..spec.clone()
+                })
+                .await
+                .expect("hidden task");
+            ledger.one("createTask");
+            let hidden_evaluation = suite
+                .open_evaluation(hidden_task, registered.version_id)
+                .await
+                .expect("open");
+            let open = ledger.one("openEvaluation");
+            suite
+                .fix_hidden_draw(hidden_evaluation)
+                .await
+                .expect("draw fixed");
+            let fix_draw = ledger.one("draw (HiddenSet)");
+            suite
+                .reveal_rows(hidden_evaluation, &quantized, ROWS_PER_REVEAL, &|_| {})
+                .await
+                .expect("revealed");
+            let reveals = ledger.take();
+            let revealed = suite
+                .revealed_rows(hidden_evaluation)
+                .await
+                .expect("revealed rows");
+            let values: Vec<Vec<f64>> = revealed
+                .iter()
+                .map(|r| rows[r.index as usize].clone())
+                .collect();
+            let proof = model.circuit.prove(&values, &|_| {}).expect("proof");
+            let sub = Submission {
+                labels: revealed.iter().map(|r| r.label).collect(),
+                merkle_proofs: Vec::new(),
+                proof: proof.bytes.clone().into(),
+                instances: proof
+                    .instances
+                    .iter()
+                    .map(|f| U256::from_be_bytes(f.to_be_bytes()))
+                    .collect(),
+                vka: Vec::new(),
+            };
+            suite
+                .submit(hidden_evaluation, &sub)
+                .await
+                .expect("hidden submission");
+            let submit = ledger.one("submitSamples (hidden)");
+            hidden_gas = Some(HiddenGas {
+                samples,
+                rows_per_reveal: ROWS_PER_REVEAL,
+                open,
+                fix_draw,
+                reveals,
+                submit,
+                public_submit: submits.last().expect("a public submission").clone(),
+            });
+        }
         suite
             .chain()
             .transact(
@@ -829,6 +913,43 @@ async fn main() {
         }
     );
 
+    if let Some(h) = &hidden_gas {
+        let revealed_gas: u64 = h.reveals.iter().map(|t| t.gas).sum();
+        let per_row = revealed_gas / h.samples as u64;
+        let hidden = h.submit.gas / h.samples as u64;
+        let public = h.public_submit.gas / h.samples as u64;
+        md += &format!(
+            "\n**A hidden task** ({} samples, one proof; the task owner reveals {} rows per \
+             transaction, each checked against the root by the DatasetVerifier, its digest stored; \
+             the submission checks each row's digest in the HiddenSet instead of its leaf and \
+             Merkle path)\n\n\
+             | step | gas used | per sample |\n|---|---:|---:|\n\
+             | openEvaluation (HiddenSet's requestRandomness records nothing) | {} | {} |\n\
+             | draw (HiddenSet: beacon hash, rows held on the task) | {} | {} |\n\
+             | reveal, {} transactions (owner) | {} | **{}** per row |\n\
+             | submitSamples, hidden task | {} | **{}** |\n\
+             | submitSamples, public task (same batch, above) | {} | **{}** |\n\n\
+             Per sample, a hidden submission costs {:.2}x a public one ({} gas less: no leaf, no \
+             Merkle nodes, no proof hashes in calldata); counting the owner's reveal, the rows \
+             cost {:.2}x (Poseidon is paid once, at the reveal, plus a stored word per row).\n",
+            h.samples,
+            h.rows_per_reveal,
+            thousands(h.open.gas),
+            thousands(h.open.gas / h.samples as u64),
+            thousands(h.fix_draw.gas),
+            thousands(h.fix_draw.gas / h.samples as u64),
+            h.reveals.len(),
+            thousands(revealed_gas),
+            thousands(per_row),
+            thousands(h.submit.gas),
+            thousands(hidden),
+            thousands(h.public_submit.gas),
+            thousands(public),
+            hidden as f64 / public as f64,
+            thousands(public.saturating_sub(hidden)),
+            (hidden + per_row) as f64 / public as f64,
+        );
+    }
     md += "\n**Verifying one single-sample proof, by path** (8 public instances: the weight hash, 4 inputs, 3 outputs)\n\n\
            | path | gas used | calldata bytes | calldata gas |\n|---|---:|---:|---:|\n";
     let path_row = |what: &str, t: &TxGas| {
@@ -862,6 +983,7 @@ async fn main() {
 
     let results = json!({
         "machine": machine(),
+        "hidden": hidden_gas,
         "deployment": deployment,
         "create_task": create_task,
         "create_lineage": create_lineage,

@@ -171,7 +171,8 @@ pub(crate) fn document() -> Value {
     let hex = json!({ "type": "string", "pattern": "^0x[0-9a-fA-F]*$" });
     let task_spec = json!({ "type": "object", "properties": {
         "root": hex, "dataset_size": int, "feature_count": int, "class_count": int,
-        "scale": int, "samples": int, "draw_delay": int, "randomness": hex, "metadata": hex } });
+        "scale": int, "samples": int, "draw_delay": int, "randomness": hex,
+        "hidden": { "type": "boolean" }, "metadata": hex } });
     let version = json!({ "type": "object", "properties": {
         "id": int, "lineage_id": int, "number": int, "weight_hash": hex, "vk_digest": hex, "route_id": int,
         "submitter": hex, "timestamp": int, "revoked": { "type": "boolean" } } });

@@ -577,7 +577,7 @@ async fn register_and_evaluate(
         task,
         version,
         prepared,
-        &dataset,
+        zkmltrack::evaluation::Rows::Dataset(&dataset),
         &note,
     )
     .await

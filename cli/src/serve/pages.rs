@@ -73,11 +73,23 @@ pub(crate) async fn tasks(State(state): State<Shared>) -> Response {
             let mut rows = String::new();
             for t in &tasks {
                 let s = &t.spec;
+                let seen = if s.hidden {
+                    match state.suite.hidden_rows_left(t.id).await {
+                        Ok(left) => format!(
+                            "hidden: revealed per evaluation, room for {} more",
+                            left / s.samples.max(1) as u64
+                        ),
+                        Err(_) => "hidden: revealed per evaluation".to_string(),
+                    }
+                } else {
+                    "public rows".to_string()
+                };
                 rows += &format!(
                     "<tr><td><a href=\"/tasks/{id}\">task {id}</a></td><td><code title=\"{root}\">{sroot}</code></td>\
                      <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                     <td class=\"num\">{}</td><td class=\"num\">{}</td><td>public rows</td><td>{}</td></tr>",
+                     <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
                     s.dataset_size, s.feature_count, s.class_count, s.scale, s.samples,
+                    esc(&seen),
                     if t.closed { "closed" } else { "open" },
                     id = t.id,
                     root = s.root,

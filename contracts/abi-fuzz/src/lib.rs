@@ -684,7 +684,7 @@ fn record(task: u64, evaluation: u64, version: u64, accuracy_bps: u32) -> Vec<u8
 
 fn create_task(randomness: Address, metadata: B256) -> Vec<u8> {
     calldata(
-        "createTask(bytes32,uint64,uint32,uint32,uint32,uint32,uint32,address,bytes32)",
+        "createTask(bytes32,uint64,uint32,uint32,uint32,uint32,uint32,address,bool,bytes32)",
         (
             vector_tree().root,
             8u64,
@@ -694,6 +694,7 @@ fn create_task(randomness: Address, metadata: B256) -> Vec<u8> {
             SAMPLES,
             DRAW_DELAY,
             randomness,
+            false,
             metadata,
         )
             .abi_encode_params(),

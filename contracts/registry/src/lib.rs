@@ -96,9 +96,11 @@ mod sol {
         /// * `samples` - Samples drawn per evaluation.
         /// * `draw_delay` - Blocks between commitment and beacon block.
         /// * `randomness` - Randomness provider, zero for the block beacon.
+        /// * `hidden` - Hidden: rows are revealed only once drawn, through
+        ///   the randomness provider (a HiddenSet).
         /// * `metadata` - Digest of the task's off-chain description.
         #[derive(Debug)]
-        event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bytes32 metadata);
+        event TaskCreated(uint64 indexed task_id, address indexed creator, bytes32 root, uint64 dataset_size, uint32 feature_count, uint32 class_count, uint32 scale, uint32 samples, uint32 draw_delay, address randomness, bool hidden, bytes32 metadata);
 
         /// Emitted when a task is closed to new evaluations.
         ///
@@ -324,6 +326,9 @@ pub struct Task {
     randomness: StorageAddress,
     /// Closed to new evaluations.
     closed: StorageBool,
+    /// Hidden: only the root is public; the randomness provider (a
+    /// HiddenSet) takes the owner's reveal of each evaluation's rows.
+    hidden: StorageBool,
 }
 
 /// State of the ModelRegistry.
@@ -354,9 +359,21 @@ zkmltrack_common::governance!(ModelRegistry, Error);
 pub type VersionInfo = (u64, u32, Address, B256, B256, B256, u64, u64, bool);
 
 /// What `task(id)` returns: creator, root, dataset size, feature count, class
-/// count, scale, samples, draw delay, randomness provider, closed (word
-/// indices: `zkmltrack_protocol::registry::task`; a test pins them).
-pub type TaskInfo = (Address, B256, u64, u32, u32, u32, u32, u32, Address, bool);
+/// count, scale, samples, draw delay, randomness provider, closed, hidden
+/// (word indices: `zkmltrack_protocol::registry::task`; a test pins them).
+pub type TaskInfo = (
+    Address,
+    B256,
+    u64,
+    u32,
+    u32,
+    u32,
+    u32,
+    u32,
+    Address,
+    bool,
+    bool,
+);
 
 #[public]
 #[implements(IOwnable2Step<Error = Error>, IPausable)]
@@ -514,6 +531,7 @@ impl ModelRegistry {
         samples: u32,
         draw_delay: u32,
         randomness: Address,
+        hidden: bool,
         metadata: B256,
     ) -> Result<u64, Error> {
         self.pausable.when_not_paused()?;
@@ -543,6 +561,9 @@ impl ModelRegistry {
         if draw_delay == 0 || draw_delay > MAX_DRAW_DELAY {
             return invalid(parameter::DRAW_DELAY);
         }
+        if hidden && randomness.is_zero() {
+            return invalid(parameter::RANDOMNESS);
+        }
         let creator = self.vm().msg_sender();
         let mut task = self.tasks.grow();
         task.creator.set(creator);
@@ -554,6 +575,7 @@ impl ModelRegistry {
         task.samples.set(U32::from(samples));
         task.draw_delay.set(U32::from(draw_delay));
         task.randomness.set(randomness);
+        task.hidden.set(hidden);
         let task_id = self.tasks.len() as u64;
         log(
             self.vm(),
@@ -568,6 +590,7 @@ impl ModelRegistry {
                 samples,
                 draw_delay,
                 randomness,
+                hidden,
                 metadata,
             },
         );
@@ -716,6 +739,7 @@ impl ModelRegistry {
             t.draw_delay.get().to(),
             t.randomness.get(),
             t.closed.get(),
+            t.hidden.get(),
         ))
     }
 

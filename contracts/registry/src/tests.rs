@@ -377,7 +377,18 @@ fn creates_tasks_and_refuses_out_of_range_parameters(
     let provider = Address::repeat_byte(0x77);
     let id = registry
         .sender(alice)
-        .create_task(ROOT, 45, 4, 3, 7, 16, 2, provider, B256::repeat_byte(9))
+        .create_task(
+            ROOT,
+            45,
+            4,
+            3,
+            7,
+            16,
+            2,
+            provider,
+            false,
+            B256::repeat_byte(9),
+        )
         .motsu_unwrap();
     assert_eq!(id, 1);
     registry.assert_emitted(&TaskCreated {
@@ -391,13 +402,29 @@ fn creates_tasks_and_refuses_out_of_range_parameters(
         samples: 16,
         draw_delay: 2,
         randomness: provider,
+        hidden: false,
         metadata: B256::repeat_byte(9),
     });
     assert_eq!(
         registry.sender(alice).task(1).motsu_unwrap(),
-        (alice, ROOT, 45, 4, 3, 7, 16, 2, provider, false)
+        (alice, ROOT, 45, 4, 3, 7, 16, 2, provider, false, false)
     );
     assert_eq!(registry.sender(alice).task_count(), 1);
+    // A hidden task names its HiddenSet as the randomness provider.
+    let err = registry
+        .sender(alice)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, true, B256::ZERO)
+        .motsu_unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidTaskParameter(InvalidTaskParameter { parameter }) if parameter == parameter::RANDOMNESS
+    ));
+    let hidden = registry
+        .sender(alice)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, provider, true, B256::ZERO)
+        .motsu_unwrap();
+    assert!(registry.sender(alice).task(hidden).motsu_unwrap().10);
+    assert_eq!(registry.sender(alice).task_count(), 2);
 
     let p = Address::ZERO;
     let non_field_root = B256::repeat_byte(0xff);
@@ -431,6 +458,7 @@ fn creates_tasks_and_refuses_out_of_range_parameters(
                 samples,
                 delay,
                 p,
+                false,
                 B256::ZERO,
             )
             .motsu_unwrap_err();
@@ -442,18 +470,29 @@ fn creates_tasks_and_refuses_out_of_range_parameters(
     // Edge values that are allowed: one row, one sample, all rows sampled.
     registry
         .sender(alice)
-        .create_task(ROOT, 1, 1, 2, 0, 1, 1, p, B256::ZERO)
+        .create_task(ROOT, 1, 1, 2, 0, 1, 1, p, false, B256::ZERO)
         .motsu_unwrap();
     registry
         .sender(alice)
-        .create_task(ROOT, 45, 256, 256, 64, 45, MAX_DRAW_DELAY, p, B256::ZERO)
+        .create_task(
+            ROOT,
+            45,
+            256,
+            256,
+            64,
+            45,
+            MAX_DRAW_DELAY,
+            p,
+            false,
+            B256::ZERO,
+        )
         .motsu_unwrap();
-    assert_eq!(registry.sender(alice).task_count(), 3);
+    assert_eq!(registry.sender(alice).task_count(), 4);
 
     registry.sender(owner).pause().motsu_unwrap();
     let err = registry
         .sender(alice)
-        .create_task(ROOT, 45, 4, 3, 7, 16, 2, p, B256::ZERO)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, p, false, B256::ZERO)
         .motsu_unwrap_err();
     assert!(matches!(err, Error::EnforcedPause(_)));
 }
@@ -469,11 +508,11 @@ fn creator_or_owner_closes_a_task_once(
     setup(&registry, &router, owner);
     registry
         .sender(alice)
-        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, B256::ZERO)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, false, B256::ZERO)
         .motsu_unwrap();
     registry
         .sender(alice)
-        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, B256::ZERO)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, false, B256::ZERO)
         .motsu_unwrap();
 
     let err = registry.sender(mallory).close_task(1).motsu_unwrap_err();
@@ -537,6 +576,7 @@ fn answers_are_laid_out_as_the_protocol_says() {
         9,
         randomness,
         true,
+        true,
     );
     let out = info.abi_encode_params();
     assert_eq!(out.len(), 32 * task::WORDS);
@@ -553,6 +593,7 @@ fn answers_are_laid_out_as_the_protocol_says() {
         (task::SAMPLES, 8),
         (task::DRAW_DELAY, 9),
         (task::CLOSED, 1),
+        (task::HIDDEN, 1),
     ] {
         assert_eq!(word(&out, index), U256::from(value), "task word {index}");
     }

@@ -142,6 +142,9 @@ mod sol {
         function requestRandomness(uint64 evaluation_id);
         /// DatasetVerifier: checks rows against a dataset root (status word).
         function verifyRows(bytes32 root, uint64 dataset_size, uint32 feature_count, uint64[] indices, uint32[] labels, uint256[] features, bytes32[] proofs) returns (uint256);
+        /// HiddenSet (a hidden task's randomness provider): checks rows against
+        /// the task owner's reveal (status word, as `verifyRows`).
+        function checkRevealed(uint64 evaluation_id, uint32 first_slot, uint32[] labels, uint256[] features) returns (uint256);
         /// Leaderboard: files a finalized evaluation in the caller's board, returns its rank.
         function record(uint64 task_id, uint64 evaluation_id, uint64 version_id, uint32 accuracy_bps) returns (uint32);
         /// BondVault: holds the opening's bond (the value sent, which must be the task's bond).
@@ -343,6 +346,8 @@ struct TaskParams {
     randomness: Address,
     /// Closed to new evaluations.
     closed: bool,
+    /// Hidden: its randomness provider (a HiddenSet) keeps the revealed rows.
+    hidden: bool,
 }
 
 /// One model version's evaluation on one task.
@@ -654,6 +659,8 @@ impl TaskController {
             features,
             classes,
             samples,
+            randomness,
+            hidden,
             ..
         } = self.task_params(task_id)?;
         let count = labels.len();
@@ -700,7 +707,9 @@ impl TaskController {
             if label as usize >= classes {
                 return Err(Error::InvalidLabel(InvalidLabel { label }).into());
             }
-            indices.push(self.take_index(evaluation_id, seed, first_slot + j as u32, size)?);
+            if !hidden {
+                indices.push(self.take_index(evaluation_id, seed, first_slot + j as u32, size)?);
+            }
             let outputs_at = layout.sample_outputs(j);
             let outputs = &instances[outputs_at.clone()];
             // Defence in depth: a non-canonical output would win argmax; EZKL's
@@ -715,14 +724,40 @@ impl TaskController {
                 correct += 1;
             }
         }
+        // A hidden task's rows were drawn and checked against the root when
+        // its owner revealed them to its HiddenSet: a submission must carry
+        // exactly those rows, and no Merkle hashes (any make the call to the
+        // DatasetVerifier malformed, as it has no rows).
+        let inputs = instances[layout.inputs()].to_vec();
+        let hashes = merkle_proofs.len() as u32;
+        let hidden = hidden && hashes == 0;
         self.check_rows(
-            root,
-            size,
-            features,
-            indices,
-            labels,
-            &instances[layout.inputs()],
-            merkle_proofs,
+            if hidden {
+                randomness
+            } else {
+                self.dataset_verifier.get()
+            },
+            hashes,
+            if hidden {
+                checkRevealedCall {
+                    evaluation_id,
+                    first_slot,
+                    labels,
+                    features: inputs,
+                }
+                .abi_encode()
+            } else {
+                verifyRowsCall {
+                    root,
+                    dataset_size: size,
+                    feature_count: features as u32,
+                    features: inputs,
+                    indices,
+                    labels,
+                    proofs: merkle_proofs,
+                }
+                .abi_encode()
+            },
         )?;
 
         let calldata = verifyCall {
@@ -874,7 +909,7 @@ fn candidate_index(
     )
 }
 
-/// A callee's revert data as it is, or [`VerificationUnavailable`] when it
+/// The router's revert data as it is, or [`VerificationUnavailable`] when it
 /// gave none.
 fn bubble(reason: Vec<u8>, route_id: u64) -> Vec<u8> {
     if reason.is_empty() {
@@ -913,6 +948,7 @@ impl TaskController {
             draw_delay: word(&out, task::DRAW_DELAY).saturating_to(),
             randomness: Address::from_word(word(&out, task::RANDOMNESS).into()),
             closed: !word(&out, task::CLOSED).is_zero(),
+            hidden: !word(&out, task::HIDDEN).is_zero(),
         })
     }
 
@@ -1023,31 +1059,11 @@ impl TaskController {
         Ok(())
     }
 
-    /// Asks the DatasetVerifier whether the rows (`inputs`: the proof's input
-    /// instances, labels) sit at the drawn indices of the task's tree.
-    #[allow(clippy::too_many_arguments)]
-    fn check_rows(
-        &self,
-        root: B256,
-        size: u64,
-        features: usize,
-        indices: Vec<u64>,
-        labels: Vec<u32>,
-        inputs: &[U256],
-        proofs: Vec<B256>,
-    ) -> Result<(), Error> {
-        let hashes = proofs.len() as u32;
-        let calldata = verifyRowsCall {
-            root,
-            dataset_size: size,
-            feature_count: features as u32,
-            features: inputs.to_vec(),
-            indices,
-            labels,
-            proofs,
-        }
-        .abi_encode();
-        let status = unsafe { RawCall::new_static().call(self.dataset_verifier.get(), &calldata) }
+    /// Asks `checker` (the DatasetVerifier, or a hidden task's HiddenSet)
+    /// whether the submitted rows are the drawn ones (`calldata`: its
+    /// `verifyRows` or `checkRevealed` call; `hashes`: the Merkle hashes sent).
+    fn check_rows(&self, checker: Address, hashes: u32, calldata: Vec<u8>) -> Result<(), Error> {
+        let status = unsafe { RawCall::new_static().call(checker, &calldata) }
             .map(|out| word(&out, 0))
             .unwrap_or(U256::MAX);
         let [detail, code, ..] = *status.as_limbs();

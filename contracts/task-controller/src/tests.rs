@@ -11,7 +11,7 @@ use zkmltrack_common::felt;
 use zkmltrack_dataset_verifier::DatasetVerifier;
 use zkmltrack_leaderboard::{Leaderboard, Row, LEADERBOARD_SIZE};
 use zkmltrack_registry::ModelRegistry;
-use zkmltrack_test_mocks::{vector_row, VectorTree};
+use zkmltrack_test_mocks::{vector_row, MockArbSys, VectorTree};
 use zkmltrack_verifier_router::VerifierRouter;
 
 use zkmltrack_test_mocks::{mock_proof, trusted_srs, vka, vka_digest, MockVerifier};
@@ -32,38 +32,6 @@ fn raw_call_selectors_match_their_signatures() {
         ),
     ] {
         assert_eq!(selector, keccak256(signature)[..4], "{signature}");
-    }
-}
-
-/// ArbSys stand-in: a settable L2 block number, hash(n) = keccak256(n), or
-/// reverting hash queries once `fail_hashes` is set.
-#[storage]
-struct MockArbSys {
-    block: StorageU256,
-    fail_hashes: stylus_sdk::storage::StorageBool,
-}
-
-unsafe impl TopLevelStorage for MockArbSys {}
-
-#[public]
-impl MockArbSys {
-    fn set_block(&mut self, block: U256) {
-        self.block.set(block);
-    }
-
-    fn arb_block_number(&self) -> U256 {
-        self.block.get()
-    }
-
-    fn set_fail_hashes(&mut self, fail: bool) {
-        self.fail_hashes.set(fail);
-    }
-
-    fn arb_block_hash(&self, block: U256) -> Result<B256, Vec<u8>> {
-        if self.fail_hashes.get() {
-            return Err(vec![]);
-        }
-        Ok(keccak256(block.to_be_bytes::<32>()))
     }
 }
 
@@ -253,6 +221,7 @@ impl Suite {
                 SAMPLES,
                 DELAY,
                 provider,
+                false,
                 B256::ZERO,
             )
             .motsu_unwrap();

@@ -9,7 +9,11 @@ use alloc::{vec, vec::Vec};
 use alloy_primitives::keccak256;
 
 use alloy_primitives::{B256, U256};
-use stylus_sdk::{abi::Bytes, prelude::*, storage::StorageBool};
+use stylus_sdk::{
+    abi::Bytes,
+    prelude::*,
+    storage::{StorageBool, StorageU256},
+};
 
 /// EZKL reusable verifier stand-in: `registerVka` is recorded, `verifyProof`
 /// accepts a proof whose first byte is 1 and reverts otherwise (as EZKL's
@@ -44,6 +48,42 @@ impl MockVerifier {
         } else {
             Err(Vec::new())
         }
+    }
+}
+
+/// ArbSys stand-in: a settable L2 block number, hash(n) = keccak256(n), or
+/// reverting hash queries once `fail_hashes` is set.
+#[storage]
+pub struct MockArbSys {
+    block: StorageU256,
+    fail_hashes: StorageBool,
+}
+
+unsafe impl TopLevelStorage for MockArbSys {}
+
+#[public]
+impl MockArbSys {
+    /// Sets the L2 block number.
+    pub fn set_block(&mut self, block: U256) {
+        self.block.set(block);
+    }
+
+    /// The L2 block number.
+    pub fn arb_block_number(&self) -> U256 {
+        self.block.get()
+    }
+
+    /// Makes hash queries revert (or answer again).
+    pub fn set_fail_hashes(&mut self, fail: bool) {
+        self.fail_hashes.set(fail);
+    }
+
+    /// `keccak256(block)`, or a revert without data once `fail_hashes` is set.
+    pub fn arb_block_hash(&self, block: U256) -> Result<B256, Vec<u8>> {
+        if self.fail_hashes.get() {
+            return Err(vec![]);
+        }
+        Ok(keccak256(block.to_be_bytes::<32>()))
     }
 }
 

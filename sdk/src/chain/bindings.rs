@@ -46,6 +46,11 @@ sol!(
     "../contracts/abi/VrfProvider.sol"
 );
 
+sol!(
+    #[sol(rpc)]
+    "../contracts/abi/HiddenSet.sol"
+);
+
 // Arbitrum's system interfaces (StylusDeployer, ArbWasm 0x71, ArbSys 0x64), declared
 // once in the protocol crate's `abi/` (the devnet implements them from the same files).
 sol!("../protocol/abi/IArbSys.sol");

@@ -1,4 +1,4 @@
-//! Revert data in words: every custom error of the suite and its VrfProvider,
+//! Revert data in words: every custom error of the suite, its HiddenSet and VrfProvider,
 //! of Chainlink's VRF coordinator, of the StylusDeployer and of ArbWasm, plus Solidity's `Error(string)` and `Panic(uint256)`.
 
 use alloy::{
@@ -7,10 +7,10 @@ use alloy::{
 };
 
 use super::bindings::{
-    IArbWasm::IArbWasmErrors, IBondVault::IBondVaultErrors, IModelRegistry::IModelRegistryErrors,
-    IStylusDeployer::IStylusDeployerErrors, ITaskController::ITaskControllerErrors,
-    IVRFSubscriptionV2Plus::IVRFSubscriptionV2PlusErrors, IVerifierRouter::IVerifierRouterErrors,
-    IVrfProvider::IVrfProviderErrors,
+    IArbWasm::IArbWasmErrors, IBondVault::IBondVaultErrors, IHiddenSet::IHiddenSetErrors,
+    IModelRegistry::IModelRegistryErrors, IStylusDeployer::IStylusDeployerErrors,
+    ITaskController::ITaskControllerErrors, IVRFSubscriptionV2Plus::IVRFSubscriptionV2PlusErrors,
+    IVerifierRouter::IVerifierRouterErrors, IVrfProvider::IVrfProviderErrors,
 };
 
 /// Describes revert data in one sentence, naming the error and its fields.
@@ -33,6 +33,9 @@ pub fn describe(data: &[u8]) -> String {
     }
     if let Ok(e) = IVrfProviderErrors::abi_decode(data) {
         return vrf_provider(e);
+    }
+    if let Ok(e) = IHiddenSetErrors::abi_decode(data) {
+        return hidden_set(e);
     }
     if let Ok(e) = IVRFSubscriptionV2PlusErrors::abi_decode(data) {
         return vrf_coordinator(e);
@@ -60,6 +63,7 @@ pub fn error_name(data: &[u8]) -> Option<&'static str> {
         .or_else(|| IVerifierRouterErrors::name_by_selector(selector))
         .or_else(|| IBondVaultErrors::name_by_selector(selector))
         .or_else(|| IVrfProviderErrors::name_by_selector(selector))
+        .or_else(|| IHiddenSetErrors::name_by_selector(selector))
         .or_else(|| IVRFSubscriptionV2PlusErrors::name_by_selector(selector))
         .or_else(|| IStylusDeployerErrors::name_by_selector(selector))
         .or_else(|| IArbWasmErrors::name_by_selector(selector))
@@ -323,6 +327,67 @@ fn vrf_provider(e: IVrfProviderErrors) -> String {
     }
 }
 
+fn hidden_set(e: IHiddenSetErrors) -> String {
+    use IHiddenSetErrors as E;
+    match e {
+        E::NotHidden(e) => format!(
+            "evaluation {} of controller {} is not one of a hidden task served by this HiddenSet",
+            e._1,
+            who(&e._0)
+        ),
+        E::NotAwaitingRows(e) => format!(
+            "evaluation {} is not waiting for its draw or rows (status {}: expired, or its \
+             draw is fixed, or all its rows are revealed)",
+            e._0, e._1
+        ),
+        E::DrawTooEarly(e) => format!(
+            "evaluation {}'s beacon block {} is not mined yet",
+            e._0, e._1
+        ),
+        E::DrawWindowMissed(e) => format!(
+            "nobody fixed evaluation {}'s draw while beacon block {}'s hash was readable: it \
+             can only expire at the provider timeout (bond refunded)",
+            e._0, e._1
+        ),
+        E::TaskExhausted(e) => format!(
+            "hidden task {} has {} unused rows left and an evaluation draws {}: it can take no \
+             more evaluations",
+            e._0, e._1, e._2
+        ),
+        E::DrawNotFixed(e) => format!(
+            "evaluation {}'s draw is not fixed yet (call draw first)",
+            e.0
+        ),
+        E::OnlyTaskOwnerReveals(e) => format!(
+            "{} is not the task's owner ({}): only the owner reveals its rows",
+            who(&e._0),
+            who(&e._1)
+        ),
+        E::BadRevealCount(e) => format!(
+            "a reveal of evaluation {} must carry 1 to {} rows",
+            e._0, e._1
+        ),
+        E::RevealRejected(e) => {
+            let why = match e._1 {
+                1 => format!("feature value {} is not a field element", e._2),
+                2 => format!(
+                    "the rows are not the drawn leaves of the task's tree (first dataset index {})",
+                    e._2
+                ),
+                3 => "the rows, labels and Merkle hashes do not fit together".into(),
+                4 => format!("label {} is not below the task's class count", e._2),
+                255 => "the DatasetVerifier did not answer".into(),
+                other => format!("code {other}, detail {}", e._2),
+            };
+            format!("the reveal of evaluation {} was refused: {why}", e._0)
+        }
+        E::NotExpired(e) => format!(
+            "evaluation {} has not expired, or its rows were given back already",
+            e.0
+        ),
+    }
+}
+
 fn vrf_coordinator(e: IVRFSubscriptionV2PlusErrors) -> String {
     use IVRFSubscriptionV2PlusErrors as E;
     match e {
@@ -375,6 +440,7 @@ mod tests {
             IVerifierRouterErrors::SELECTORS,
             IBondVaultErrors::SELECTORS,
             IVrfProviderErrors::SELECTORS,
+            IHiddenSetErrors::SELECTORS,
             IVRFSubscriptionV2PlusErrors::SELECTORS,
             IStylusDeployerErrors::SELECTORS,
             IArbWasmErrors::SELECTORS,

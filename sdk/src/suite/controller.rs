@@ -74,6 +74,35 @@ impl Suite {
         Ok(opened.evaluation_id)
     }
 
+    /// The evaluations opened on a task, in id order (read from the
+    /// controller's `EvaluationOpened` events).
+    pub async fn evaluations_of_task(&self, task_id: u64) -> Result<Vec<u64>, ChainError> {
+        use alloy::{providers::Provider as _, rpc::types::Filter, sol_types::SolEvent};
+        let filter = Filter::new()
+            .address(self.deployment.controller)
+            .event_signature(Controller::EvaluationOpened::SIGNATURE_HASH)
+            .topic2(B256::from(U256::from(task_id)))
+            .from_block(0u64);
+        let logs = self
+            .chain
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: format!("reading the evaluations of task {task_id}"),
+                message: e.to_string(),
+            })?;
+        let mut ids: Vec<u64> = logs
+            .iter()
+            .filter_map(|l| Controller::EvaluationOpened::decode_log(&l.inner).ok())
+            .filter(|e| e.data.task_id == task_id)
+            .map(|e| e.data.evaluation_id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     /// Waits for the evaluation's seed. On a beacon task: waits for the
     /// beacon block, then fixes the seed (anyone may). On a provider task:
     /// polls until the provider has fulfilled; once

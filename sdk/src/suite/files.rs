@@ -20,6 +20,11 @@ pub struct Deployment {
     pub leaderboard: Address,
     /// BondVault (the bonds tasks require with each opening).
     pub bond_vault: Address,
+    /// HiddenSet (the randomness provider of hidden tasks: their draws, the
+    /// owner's reveals, the row checks); zero in a deployment file written
+    /// before hidden tasks existed.
+    #[serde(default)]
+    pub hidden_set: Address,
     /// EZKL reusable verifier deployed and allow-listed with the suite, if any.
     pub reusable_verifier: Option<Address>,
     /// Account that deployed the suite (its first owner).
@@ -118,12 +123,15 @@ pub struct SuitePrograms {
     /// VrfProvider (not part of a suite's deployment: deployed per VRF
     /// subscription with `Suite::deploy_vrf_provider`).
     pub vrf_provider: Vec<u8>,
+    /// HiddenSet.
+    pub hidden_set: Vec<u8>,
 }
 
 impl SuitePrograms {
     /// Reads `registry.wasm`, `verifier_router.wasm`, `task_controller.wasm`,
-    /// `dataset_verifier.wasm`, `leaderboard.wasm`, `bond_vault.wasm` and `vrf_provider.wasm` from `dir` (what `scripts/build-contracts` writes
-    /// to `contracts/target/stylus`).
+    /// `dataset_verifier.wasm`, `leaderboard.wasm`, `bond_vault.wasm`,
+    /// `vrf_provider.wasm` and `hidden_set.wasm` from `dir` (what
+    /// `scripts/build-contracts` writes to `contracts/target/stylus`).
     pub fn from_dir(dir: &Path) -> Result<SuitePrograms, FileError> {
         let read = |name: &str| {
             let path = dir.join(format!("{name}.wasm"));
@@ -137,6 +145,7 @@ impl SuitePrograms {
             leaderboard: read("leaderboard")?,
             bond_vault: read("bond_vault")?,
             vrf_provider: read("vrf_provider")?,
+            hidden_set: read("hidden_set")?,
         })
     }
 }

@@ -43,6 +43,7 @@ mod bond;
 mod controller;
 mod files;
 mod governance;
+mod hidden;
 mod leaderboard;
 mod registry;
 mod router;
@@ -52,6 +53,7 @@ mod vrf;
 pub use bond::{BondTerms, HeldBond, SettledBond};
 pub use controller::{submit_call, Evaluation, Submission};
 pub use files::{Deployment, FileError, SuitePrograms};
+pub use hidden::{HiddenEvaluation, RevealedRow};
 pub use leaderboard::LeaderboardEntry;
 pub use registry::{RegisteredVersion, Task, Version};
 pub use router::{vka_digest, PackageRef, ReusableVerifier, Route};
@@ -66,7 +68,7 @@ pub struct Suite {
     pub deployment: Deployment,
 }
 impl Suite {
-    /// Deploys the six programs (owned by the signing account) and, given
+    /// Deploys the seven programs (owned by the signing account) and, given
     /// EZKL's reusable verifier, deploys it, allow-lists its code and pins
     /// its trusted SRS on the router. `progress` hears each step's name.
     pub async fn deploy(
@@ -123,6 +125,10 @@ impl Suite {
                 ),
             )
             .await?;
+        progress("HiddenSet");
+        let hidden_set = chain
+            .deploy_stylus("HiddenSet", &programs.hidden_set, Bytes::new())
+            .await?;
         let mut suite = Suite {
             deployment: Deployment {
                 chain_id: chain.chain_id(),
@@ -132,6 +138,7 @@ impl Suite {
                 dataset_verifier,
                 leaderboard,
                 bond_vault,
+                hidden_set,
                 reusable_verifier: None,
                 owner,
             },
@@ -174,6 +181,13 @@ impl Suite {
         if let Some(verifier) = deployment.reusable_verifier {
             chain
                 .require_code("EZKL reusable verifier", verifier)
+                .await?;
+        }
+        // The HiddenSet has no wiring to check: it keeps its books per
+        // controller and reads the registry through the controller.
+        if !deployment.hidden_set.is_zero() {
+            chain
+                .require_code("HiddenSet", deployment.hidden_set)
                 .await?;
         }
         // A contract that does not answer a wiring view (a revert, or an

@@ -84,6 +84,7 @@ impl Suite {
             samples: spec.samples,
             draw_delay: spec.draw_delay,
             randomness: spec.randomness,
+            hidden: spec.hidden,
             metadata: spec.metadata,
         };
         let receipt = self
@@ -123,6 +124,7 @@ impl Suite {
                 samples: t.u32(task::SAMPLES),
                 draw_delay: t.u32(task::DRAW_DELAY),
                 randomness: t.address(task::RANDOMNESS),
+                hidden: t.bool(task::HIDDEN),
                 metadata: B256::ZERO,
             },
             closed: t.bool(task::CLOSED),

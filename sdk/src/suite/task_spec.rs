@@ -22,6 +22,9 @@ pub struct TaskSpec {
     pub draw_delay: u32,
     /// Randomness provider; zero for the delayed-block beacon.
     pub randomness: Address,
+    /// Hidden: the rows stay with the task owner, who reveals each
+    /// evaluation's drawn rows to `randomness`, the suite's HiddenSet.
+    pub hidden: bool,
     /// Digest of the task's off-chain description.
     pub metadata: B256,
 }
@@ -53,6 +56,7 @@ impl TaskSpec {
             samples,
             draw_delay,
             randomness: Address::ZERO,
+            hidden: false,
             metadata,
         })
     }
@@ -102,6 +106,11 @@ pub enum TaskSpecError {
         window = zkmltrack_protocol::evaluation::BLOCK_HASH_WINDOW
     )]
     DrawDelay(u32),
+    /// A hidden task without its HiddenSet.
+    #[error(
+        "a hidden task needs the suite's HiddenSet as its randomness provider (none was given)"
+    )]
+    HiddenWithoutProvider,
 }
 
 impl TaskSpec {
@@ -131,6 +140,9 @@ impl TaskSpec {
         }
         if self.draw_delay == 0 || self.draw_delay > MAX_DRAW_DELAY {
             return Err(TaskSpecError::DrawDelay(self.draw_delay));
+        }
+        if self.hidden && self.randomness.is_zero() {
+            return Err(TaskSpecError::HiddenWithoutProvider);
         }
         Ok(())
     }

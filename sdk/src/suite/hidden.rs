@@ -1,0 +1,336 @@
+//! Hidden tasks: the task owner keeps the rows and reveals each evaluation's
+//! drawn rows to the task's HiddenSet (its randomness provider), which has
+//! them checked against the root and marks them used; the participant proves
+//! on the revealed rows (read back from the HiddenSet's `RowsRevealed` events).
+//! See `zkmltrack_protocol::hidden` and the HiddenSet program's docs.
+
+use std::time::{Duration, Instant};
+
+use alloy::{providers::Provider as _, rpc::types::Filter, sol_types::SolEvent};
+
+use super::*;
+use crate::{chain::bindings::IHiddenSet, dataset::QuantizedDataset, hashing::Felt};
+
+/// A hidden evaluation as its HiddenSet keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HiddenEvaluation {
+    /// The task (0 before the draw is fixed).
+    pub task_id: u64,
+    /// The beacon block's hash the draw was fixed from (0 before).
+    pub entropy: U256,
+    /// Rows the evaluation draws (0 before the draw is fixed).
+    pub samples: u32,
+    /// Rows revealed so far (slots `0..revealed`).
+    pub revealed: u32,
+    /// Its unrevealed rows were given back to the task after it expired.
+    pub released: bool,
+}
+
+/// A row the task owner revealed for an evaluation's slot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevealedRow {
+    /// The slot (draw order).
+    pub slot: u32,
+    /// Its dataset index.
+    pub index: u64,
+    /// Its label.
+    pub label: u32,
+    /// Its quantized features (field elements, EZKL's signed encoding).
+    pub features: Vec<Felt>,
+}
+
+impl Suite {
+    /// The HiddenSet of a hidden task (its randomness provider); an error
+    /// naming the task when it is not hidden.
+    pub async fn hidden_set_of(&self, task_id: u64) -> Result<Address, ChainError> {
+        let task = self.task(task_id).await?;
+        if !task.spec.hidden {
+            return Err(ChainError::InvalidArgument {
+                action: format!("using task {task_id} as a hidden task"),
+                reason: format!("task {task_id} is not hidden: its rows are public"),
+            });
+        }
+        Ok(task.spec.randomness)
+    }
+
+    /// A hidden evaluation's state in its task's HiddenSet.
+    pub async fn hidden_evaluation(
+        &self,
+        evaluation_id: u64,
+    ) -> Result<HiddenEvaluation, ChainError> {
+        let evaluation = self.evaluation(evaluation_id).await?;
+        let hidden_set = self.hidden_set_of(evaluation.task_id).await?;
+        let h = self
+            .chain
+            .view(
+                &format!("reading hidden evaluation {evaluation_id}"),
+                hidden_set,
+                &IHiddenSet::hiddenEvaluationCall {
+                    controller: self.deployment.controller,
+                    evaluation_id,
+                },
+            )
+            .await?;
+        Ok(HiddenEvaluation {
+            task_id: h._0,
+            entropy: h._1,
+            samples: h._2,
+            revealed: h._3,
+            released: h._4,
+        })
+    }
+
+    /// Rows of a hidden task neither revealed nor held by a drawn
+    /// evaluation: room for `rows_left / samples` more evaluations.
+    pub async fn hidden_rows_left(&self, task_id: u64) -> Result<u64, ChainError> {
+        let task = self.task(task_id).await?;
+        let hidden_set = self.hidden_set_of(task_id).await?;
+        let held: u64 = self
+            .chain
+            .view(
+                &format!("reading hidden task {task_id}'s rows"),
+                hidden_set,
+                &IHiddenSet::rowsHeldCall {
+                    controller: self.deployment.controller,
+                    task_id,
+                },
+            )
+            .await?;
+        Ok(task.spec.dataset_size.saturating_sub(held))
+    }
+
+    /// Fixes a hidden evaluation's draw from its beacon block (waiting for
+    /// the block), unless it is fixed already. Anyone may do it; the
+    /// participant's `evaluate` and the owner's revealer both do.
+    pub async fn fix_hidden_draw(&self, evaluation_id: u64) -> Result<(), ChainError> {
+        let state = self.hidden_evaluation(evaluation_id).await?;
+        if !state.entropy.is_zero() {
+            return Ok(());
+        }
+        let evaluation = self.evaluation(evaluation_id).await?;
+        let task = self.task(evaluation.task_id).await?;
+        self.chain
+            .wait_past_block(evaluation.commit_block + task.spec.draw_delay as u64)
+            .await?;
+        self.chain
+            .transact(
+                &format!("fixing the draw of hidden evaluation {evaluation_id}"),
+                task.spec.randomness,
+                &IHiddenSet::drawCall {
+                    controller: self.deployment.controller,
+                    evaluation_id,
+                },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The task owner's reveal: sends the rows the draw picks from `dataset`
+    /// (the task's rows quantized at its scale; refused unless its root is
+    /// the task's), `per_call` rows per transaction, until every drawn row is
+    /// revealed. Safe to repeat: it reveals only what is still pending.
+    /// Returns the rows revealed by this call.
+    pub async fn reveal_rows(
+        &self,
+        evaluation_id: u64,
+        dataset: &QuantizedDataset,
+        per_call: u32,
+        progress: &dyn Fn(&str),
+    ) -> Result<u32, ChainError> {
+        let evaluation = self.evaluation(evaluation_id).await?;
+        let task = self.task(evaluation.task_id).await?;
+        let hidden_set = self.hidden_set_of(evaluation.task_id).await?;
+        let action = format!("revealing the rows of evaluation {evaluation_id}");
+        if B256::from(dataset.root().to_be_bytes()) != task.spec.root {
+            return Err(ChainError::InvalidArgument {
+                action,
+                reason: format!(
+                    "the dataset's root {} is not task {}'s root {}: wrong CSV or scale?",
+                    dataset.root().to_hex(),
+                    evaluation.task_id,
+                    task.spec.root
+                ),
+            });
+        }
+        self.fix_hidden_draw(evaluation_id).await?;
+        let mut sent = 0;
+        loop {
+            let state = self.hidden_evaluation(evaluation_id).await?;
+            if state.revealed >= state.samples {
+                return Ok(sent);
+            }
+            let indices: Vec<u64> = self
+                .chain
+                .view(
+                    &action,
+                    hidden_set,
+                    &IHiddenSet::pendingIndicesCall {
+                        controller: self.deployment.controller,
+                        evaluation_id,
+                        count: per_call.max(1),
+                    },
+                )
+                .await?;
+            let mut labels = Vec::with_capacity(indices.len());
+            let mut features = Vec::new();
+            for &index in &indices {
+                let (row, label) = dataset.rows.get(index as usize).ok_or_else(|| {
+                    ChainError::InvalidArgument {
+                        action: action.clone(),
+                        reason: format!(
+                            "drawn row {index} is outside the dataset's {} rows",
+                            dataset.rows.len()
+                        ),
+                    }
+                })?;
+                labels.push(*label);
+                features.extend(row.iter().map(|f| U256::from_be_bytes(f.to_be_bytes())));
+            }
+            let rows: Vec<usize> = indices.iter().map(|&i| i as usize).collect();
+            let proofs = dataset
+                .multiproof(&rows)
+                .map_err(|e| ChainError::InvalidArgument {
+                    action: action.clone(),
+                    reason: e.to_string(),
+                })?
+                .iter()
+                .map(|f| B256::from(f.to_be_bytes()))
+                .collect();
+            progress(&format!(
+                "revealing rows {indices:?} (slots {}-{} of {})",
+                state.revealed + 1,
+                state.revealed as usize + indices.len(),
+                state.samples
+            ));
+            self.chain
+                .transact(
+                    &action,
+                    hidden_set,
+                    &IHiddenSet::revealCall {
+                        controller: self.deployment.controller,
+                        evaluation_id,
+                        labels,
+                        features,
+                        proofs,
+                    },
+                    U256::ZERO,
+                )
+                .await?;
+            sent += indices.len() as u32;
+        }
+    }
+
+    /// The rows revealed for a hidden evaluation, in slot order, read from
+    /// its HiddenSet's `RowsRevealed` events.
+    pub async fn revealed_rows(&self, evaluation_id: u64) -> Result<Vec<RevealedRow>, ChainError> {
+        let evaluation = self.evaluation(evaluation_id).await?;
+        let hidden_set = self.hidden_set_of(evaluation.task_id).await?;
+        let action = format!("reading the rows revealed for evaluation {evaluation_id}");
+        let filter = Filter::new()
+            .address(hidden_set)
+            .event_signature(IHiddenSet::RowsRevealed::SIGNATURE_HASH)
+            .topic1(self.deployment.controller.into_word())
+            .topic2(B256::from(U256::from(evaluation_id)))
+            .from_block(evaluation.commit_block);
+        let logs = self
+            .chain
+            .provider()
+            .get_logs(&filter)
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: action.clone(),
+                message: e.to_string(),
+            })?;
+        let mut rows = Vec::new();
+        for log in logs {
+            let Ok(event) = IHiddenSet::RowsRevealed::decode_log(&log.inner) else {
+                continue;
+            };
+            let e = event.data;
+            let width = e.features.len() / e.labels.len().max(1);
+            for (j, (&index, &label)) in e.indices.iter().zip(&e.labels).enumerate() {
+                let features = e.features[j * width..(j + 1) * width]
+                    .iter()
+                    .map(|w| Felt::from_be_bytes(&w.to_be_bytes()))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|err| ChainError::InvalidArgument {
+                        action: action.clone(),
+                        reason: err.to_string(),
+                    })?;
+                rows.push(RevealedRow {
+                    slot: e.first_slot + j as u32,
+                    index,
+                    label,
+                    features,
+                });
+            }
+        }
+        rows.sort_by_key(|r| r.slot);
+        rows.dedup_by_key(|r| r.slot);
+        Ok(rows)
+    }
+
+    /// Waits until every drawn row of a hidden evaluation is revealed (the
+    /// controller then holds its seed), fixing its draw first; gives up
+    /// after `timeout` with [`ChainError::InvalidArgument`] saying how far
+    /// the reveal got. Returns the revealed rows.
+    pub async fn wait_for_reveal(
+        &self,
+        evaluation_id: u64,
+        timeout: Duration,
+        progress: &dyn Fn(&str),
+    ) -> Result<Vec<RevealedRow>, ChainError> {
+        let started = Instant::now();
+        self.fix_hidden_draw(evaluation_id).await?;
+        let mut last = u32::MAX;
+        loop {
+            let evaluation = self.evaluation(evaluation_id).await?;
+            if evaluation.status != EvaluationStatus::Committed {
+                return self.revealed_rows(evaluation_id).await;
+            }
+            let state = self.hidden_evaluation(evaluation_id).await?;
+            if state.revealed != last {
+                progress(&format!(
+                    "waiting for the task owner to reveal evaluation {evaluation_id}'s rows: \
+                     {} of {} revealed",
+                    state.revealed, state.samples
+                ));
+                last = state.revealed;
+            }
+            if started.elapsed() >= timeout {
+                return Err(ChainError::InvalidArgument {
+                    action: format!("waiting for the reveal of evaluation {evaluation_id}"),
+                    reason: format!(
+                        "the task owner revealed {} of {} rows in {}s; the evaluation stays \
+                         open: run it again to resume, or it expires at block {} (the bond \
+                         is then refunded and the model may open again)",
+                        state.revealed,
+                        state.samples,
+                        timeout.as_secs(),
+                        evaluation.commit_block + PROVIDER_TIMEOUT_BLOCKS
+                    ),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    /// Gives an expired hidden evaluation's unrevealed rows back to its task.
+    pub async fn release_hidden_rows(&self, evaluation_id: u64) -> Result<(), ChainError> {
+        let evaluation = self.evaluation(evaluation_id).await?;
+        let hidden_set = self.hidden_set_of(evaluation.task_id).await?;
+        self.chain
+            .transact(
+                &format!("giving back the rows of expired evaluation {evaluation_id}"),
+                hidden_set,
+                &IHiddenSet::releaseCall {
+                    controller: self.deployment.controller,
+                    evaluation_id,
+                },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+}
