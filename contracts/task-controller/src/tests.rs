@@ -1289,3 +1289,5 @@ fn a_bonded_task_holds_the_bond_and_settles_it_by_the_evaluations_fate(
         vault::Error::NoBond(_)
     ));
 }
+
+mod hidden;

@@ -22,7 +22,7 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::{
         json_rpc::RpcError,
-        types::{state::StateOverridesBuilder, TransactionReceipt, TransactionRequest},
+        types::{state::StateOverridesBuilder, Filter, Log, TransactionReceipt, TransactionRequest},
     },
     signers::local::PrivateKeySigner,
     sol_types::{SolCall, SolEvent},
@@ -523,6 +523,18 @@ impl Chain {
                 message: "the StylusDeployer emitted no ContractDeployed event".into(),
             })?;
         Ok(deployed.deployedContract)
+    }
+
+    /// The logs `filter` matches, oldest first; a failed read is a
+    /// [`ChainError::Rpc`] naming `action`.
+    pub async fn logs(&self, action: &str, filter: &Filter) -> Result<Vec<Log>, ChainError> {
+        self.provider
+            .get_logs(filter)
+            .await
+            .map_err(|e| ChainError::Rpc {
+                action: action.into(),
+                message: e.to_string(),
+            })
     }
 
     /// The current L2 block number, as Stylus programs see it through ArbSys.

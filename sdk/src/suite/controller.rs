@@ -77,7 +77,7 @@ impl Suite {
     /// The evaluations opened on a task, in id order (read from the
     /// controller's `EvaluationOpened` events).
     pub async fn evaluations_of_task(&self, task_id: u64) -> Result<Vec<u64>, ChainError> {
-        use alloy::{providers::Provider as _, rpc::types::Filter, sol_types::SolEvent};
+        use alloy::{rpc::types::Filter, sol_types::SolEvent};
         let filter = Filter::new()
             .address(self.deployment.controller)
             .event_signature(Controller::EvaluationOpened::SIGNATURE_HASH)
@@ -85,13 +85,8 @@ impl Suite {
             .from_block(0u64);
         let logs = self
             .chain
-            .provider()
-            .get_logs(&filter)
-            .await
-            .map_err(|e| ChainError::Rpc {
-                action: format!("reading the evaluations of task {task_id}"),
-                message: e.to_string(),
-            })?;
+            .logs(&format!("reading the evaluations of task {task_id}"), &filter)
+            .await?;
         let mut ids: Vec<u64> = logs
             .iter()
             .filter_map(|l| Controller::EvaluationOpened::decode_log(&l.inner).ok())

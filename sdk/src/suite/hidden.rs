@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use alloy::{providers::Provider as _, rpc::types::Filter, sol_types::SolEvent};
+use alloy::{rpc::types::Filter, sol_types::SolEvent};
 
 use super::*;
 use crate::{chain::bindings::IHiddenSet, dataset::QuantizedDataset, hashing::Felt};
@@ -233,15 +233,7 @@ impl Suite {
             .topic1(self.deployment.controller.into_word())
             .topic2(B256::from(U256::from(evaluation_id)))
             .from_block(evaluation.commit_block);
-        let logs = self
-            .chain
-            .provider()
-            .get_logs(&filter)
-            .await
-            .map_err(|e| ChainError::Rpc {
-                action: action.clone(),
-                message: e.to_string(),
-            })?;
+        let logs = self.chain.logs(&action, &filter).await?;
         let mut rows = Vec::new();
         for log in logs {
             let Ok(event) = IHiddenSet::RowsRevealed::decode_log(&log.inner) else {

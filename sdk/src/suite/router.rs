@@ -181,22 +181,14 @@ impl Suite {
         topic: impl FnOnce(alloy::rpc::types::Filter) -> alloy::rpc::types::Filter,
         action: &str,
     ) -> Result<Vec<(u64, String)>, ChainError> {
-        use alloy::{providers::Provider, sol_types::SolEvent};
+        use alloy::sol_types::SolEvent;
         let filter = topic(
             alloy::rpc::types::Filter::new()
                 .address(self.deployment.router)
                 .event_signature(Router::RouteAdded::SIGNATURE_HASH)
                 .from_block(0u64),
         );
-        let logs = self
-            .chain
-            .provider()
-            .get_logs(&filter)
-            .await
-            .map_err(|e| ChainError::Rpc {
-                action: action.into(),
-                message: e.to_string(),
-            })?;
+        let logs = self.chain.logs(action, &filter).await?;
         Ok(logs
             .iter()
             .filter_map(|l| Router::RouteAdded::decode_log(&l.inner).ok())
