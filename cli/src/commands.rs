@@ -950,6 +950,9 @@ async fn reveal(
         .map_err(|e| CliError::from(e).in_file(dataset))?;
     let note = |m: &str| eprintln!("reveal: {m}");
     let mut done: std::collections::BTreeSet<u64> = Default::default();
+    // The last error of each evaluation not revealed yet (said once, retried:
+    // a beacon block not mined yet, a draw fixed by someone else meanwhile).
+    let mut failing: std::collections::BTreeMap<u64, String> = Default::default();
     let mut revealed_total = 0u32;
     loop {
         for evaluation_id in suite.evaluations_of_task(task_id).await? {
@@ -961,9 +964,11 @@ async fn reveal(
                 done.insert(evaluation_id);
                 continue;
             }
-            note(&format!(
-                "evaluation {evaluation_id}: fixing its draw and revealing its rows"
-            ));
+            if !failing.contains_key(&evaluation_id) {
+                note(&format!(
+                    "evaluation {evaluation_id}: fixing its draw and revealing its rows"
+                ));
+            }
             match suite
                 .reveal_rows(evaluation_id, &quantized, rows_per_call, &|m| {
                     note(&format!("evaluation {evaluation_id}: {m}"))
@@ -976,12 +981,19 @@ async fn reveal(
                         "evaluation {evaluation_id}: all rows revealed ({n} now)"
                     ));
                     done.insert(evaluation_id);
+                    failing.remove(&evaluation_id);
                 }
-                // One evaluation that cannot be revealed (its draw window
-                // missed, the task out of rows) does not stop the others.
+                // One evaluation that cannot be revealed now (its draw window
+                // missed, the task out of rows) does not stop the others; it
+                // is tried again until it is no longer committed.
                 Err(e) if watch => {
-                    note(&format!("evaluation {evaluation_id}: {e}"));
-                    done.insert(evaluation_id);
+                    let message = e.to_string();
+                    if failing.get(&evaluation_id) != Some(&message) {
+                        note(&format!(
+                            "evaluation {evaluation_id}: {message} (will retry)"
+                        ));
+                        failing.insert(evaluation_id, message);
+                    }
                 }
                 Err(e) => return Err(e.into()),
             }

@@ -111,11 +111,11 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
     // a revealer with the wrong rows.
     let model = repo().join("examples/iris/model_batch4.onnx");
     let weak = repo().join("examples/iris/model_weak_batch4.onnx");
-    let evaluate_args = |version: &str, model: &std::path::Path| -> Vec<String> {
+    let evaluate_args = |task: &str, version: &str, model: &std::path::Path| -> Vec<String> {
         [
             "evaluate",
             "--task",
-            &task,
+            task,
             "--version",
             version,
             "--test-srs",
@@ -131,7 +131,7 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
         .map(|s| s.to_string())
         .collect()
     };
-    let with_dataset: Vec<String> = evaluate_args(&versions[0], &model)
+    let with_dataset: Vec<String> = evaluate_args(&task, &versions[0], &model)
         .into_iter()
         .chain(["--dataset".to_string(), eval_csv.to_string()])
         .collect();
@@ -172,7 +172,7 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
     .expect("the revealer starts");
     let mut reports = Vec::new();
     for (version, model) in [(&versions[0], &model), (&versions[1], &weak)] {
-        let args = evaluate_args(version, model);
+        let args = evaluate_args(&task, version, model);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = cli(&args);
         assert!(out.status.success(), "evaluate {version}: {}", stderr(&out));
@@ -206,8 +206,6 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
     assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
     assert_eq!(audit["evaluations"].as_array().unwrap().len(), 2, "{audit}");
 
-    // A third version cannot be evaluated: the task is out of rows, said
-    // before anything is sent. (The demo's lineage takes a third training.)
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dev_key = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
     let owner = runtime.block_on(suite_as(&url, &deployment, dev_key));
@@ -350,4 +348,42 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
         .block_on(owner.open_evaluation(second_task, v1))
         .expect("the model opens again");
     assert_eq!(again, evaluation + 1);
+
+    // A task with room for one evaluation: once version 1's draw holds its
+    // rows, `evaluate` of version 2 is refused before anything is sent.
+    let small = dir.join("small.csv");
+    fs::write(
+        &small,
+        format!(
+            "{header}\n{}\n",
+            [picked[5], picked[6], picked[7], picked[0]].join("\n")
+        ),
+    )
+    .unwrap();
+    let out = as_owner(&[
+        "task",
+        "create",
+        "--hidden",
+        "--dataset",
+        small.to_str().unwrap(),
+        "--samples",
+        "4",
+        "--json",
+    ]);
+    assert!(out.status.success(), "task create: {}", stderr(&out));
+    let small_task = json_of(&out)["task_id"].as_u64().unwrap();
+    let taken = runtime
+        .block_on(owner.open_evaluation(small_task, v1))
+        .expect("opens");
+    runtime
+        .block_on(owner.fix_hidden_draw(taken))
+        .expect("holds the rows");
+    let opened = |task: u64| runtime.block_on(owner.evaluations_of_task(task)).unwrap();
+    assert_eq!(opened(small_task), vec![taken]);
+    let small_id = small_task;
+    let small_task = small_task.to_string();
+    let args = evaluate_args(&small_task, &versions[1], &weak);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    expect_error(&cli(&args), 5, "takes no more evaluations");
+    assert_eq!(opened(small_id), vec![taken], "nothing was opened");
 }

@@ -22,7 +22,9 @@ use alloy::{
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::{
         json_rpc::RpcError,
-        types::{state::StateOverridesBuilder, Filter, Log, TransactionReceipt, TransactionRequest},
+        types::{
+            state::StateOverridesBuilder, Filter, Log, TransactionReceipt, TransactionRequest,
+        },
     },
     signers::local::PrivateKeySigner,
     sol_types::{SolCall, SolEvent},

@@ -85,7 +85,10 @@ impl Suite {
             .from_block(0u64);
         let logs = self
             .chain
-            .logs(&format!("reading the evaluations of task {task_id}"), &filter)
+            .logs(
+                &format!("reading the evaluations of task {task_id}"),
+                &filter,
+            )
             .await?;
         let mut ids: Vec<u64> = logs
             .iter()

@@ -112,7 +112,8 @@ impl Suite {
         self.chain
             .wait_past_block(evaluation.commit_block + task.spec.draw_delay as u64)
             .await?;
-        self.chain
+        let sent = self
+            .chain
             .transact(
                 &format!("fixing the draw of hidden evaluation {evaluation_id}"),
                 task.spec.randomness,
@@ -122,8 +123,24 @@ impl Suite {
                 },
                 U256::ZERO,
             )
-            .await?;
-        Ok(())
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            // The owner's revealer and the participant both fix draws: the
+            // other one may have been first.
+            Err(e) => {
+                if self
+                    .hidden_evaluation(evaluation_id)
+                    .await?
+                    .entropy
+                    .is_zero()
+                {
+                    Err(e)
+                } else {
+                    Ok(())
+                }
+            }
+        }
     }
 
     /// The task owner's reveal: sends the rows the draw picks from `dataset`

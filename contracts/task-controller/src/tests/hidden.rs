@@ -246,6 +246,21 @@ fn a_hidden_evaluation_scores_exactly_the_revealed_rows(
             ..
         }))
     ));
+    // The drawn row with a wrong path.
+    let (labels, features, mut proof) = rows(&drawn[..1]);
+    proof[0] = B256::from(U256::from(7u8));
+    let err = hidden
+        .sender(owner)
+        .reveal(ctl, id, labels, features, proof)
+        .motsu_res()
+        .unwrap_err();
+    assert!(matches!(
+        hidden_error(&err),
+        Some(hs::Error::RevealRejected(hs::RevealRejected {
+            code: 2,
+            ..
+        }))
+    ));
     // A wrong label is out of the tree too; one above the class count is named.
     let (mut labels, features, proof) = rows(&drawn[..1]);
     labels[0] = CLASSES;
