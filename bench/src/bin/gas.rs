@@ -31,7 +31,7 @@ use zkmltrack::verifier::{generate, VerifierBundle};
 use zkmltrack::{
     chain::{
         bindings::{
-            IBondVault as Vault, IModelRegistry as Registry, IPlainVerifier, IReusableVerifier,
+            IBondVault as Vault, IHiddenSet, IModelRegistry as Registry, IPlainVerifier, IReusableVerifier,
             ITaskController as Controller, IVerifierRouter as Router,
         },
         event, Chain,
@@ -121,7 +121,7 @@ fn describe(to: Option<Address>, input: &[u8]) -> String {
     if to.is_none() {
         return "deploy".into();
     }
-    let known: [([u8; 4], &str); 15] = [
+    let known: [([u8; 4], &str); 17] = [
         (Registry::createTaskCall::SELECTOR, "createTask"),
         (Registry::createLineageCall::SELECTOR, "createLineage"),
         (Registry::registerVersionCall::SELECTOR, "registerVersion"),
@@ -146,6 +146,8 @@ fn describe(to: Option<Address>, input: &[u8]) -> String {
         (IReusableVerifier::registerVkaCall::SELECTOR, "registerVka"),
         (Vault::setTermsCall::SELECTOR, "setTerms"),
         (Vault::settleCall::SELECTOR, "settle"),
+        (IHiddenSet::drawCall::SELECTOR, "draw (HiddenSet)"),
+        (IHiddenSet::revealCall::SELECTOR, "reveal"),
     ];
     input
         .get(..4)
@@ -561,7 +563,7 @@ async fn main() {
                 .submit(hidden_evaluation, &sub)
                 .await
                 .expect("hidden submission");
-            let submit = ledger.one("submitSamples (hidden)");
+            let submit = ledger.one("submitSamples");
             hidden_gas = Some(HiddenGas {
                 samples,
                 rows_per_reveal: ROWS_PER_REVEAL,
