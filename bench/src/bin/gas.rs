@@ -31,8 +31,8 @@ use zkmltrack::verifier::{generate, VerifierBundle};
 use zkmltrack::{
     chain::{
         bindings::{
-            IBondVault as Vault, IHiddenSet, IModelRegistry as Registry, IPlainVerifier, IReusableVerifier,
-            ITaskController as Controller, IVerifierRouter as Router,
+            IBondVault as Vault, IHiddenSet, IModelRegistry as Registry, IPlainVerifier,
+            IReusableVerifier, ITaskController as Controller, IVerifierRouter as Router,
         },
         event, Chain,
     },
