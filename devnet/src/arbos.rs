@@ -9,9 +9,11 @@ use revm::{
     primitives::{Address, Bytes, Log, U256},
 };
 
+pub use crate::stylus::activation::{IArbWasm, ARB_WASM, EXPIRY_DAYS};
 use crate::{
     evm::DevContext,
     stylus::{
+        activation::{active, now},
         ink,
         program::{activation_slot, is_program, ActivationInfo, STYLUS_VERSION},
         StylusPrecompiles,
@@ -20,20 +22,15 @@ use crate::{
 
 /// ArbSys precompile address.
 pub const ARB_SYS: Address = Address::new(zkmltrack_protocol::system::ARB_SYS);
-/// ArbWasm precompile address.
-pub const ARB_WASM: Address = Address::new(zkmltrack_protocol::system::ARB_WASM);
 /// ArbOS version the devnet follows, reported by `ArbSys.arbOSVersion()` plus Nitro's offset
 /// of 55 (so 106): 51 "Dia", the newest whose source is pinned (Nitro v3.9.9); see
 /// `docs/devnet.md` for ArbOS 61 on Arbitrum One.
 pub const ARBOS_VERSION: u64 = 51;
-/// Days an activation stays valid (ArbWasm `expiryDays()`).
-pub const EXPIRY_DAYS: u16 = 365;
 /// Days before an activation may be kept alive again (ArbWasm `keepaliveDays()`).
 pub const KEEPALIVE_DAYS: u16 = 31;
 /// Gas charged by a precompile getter.
 const VIEW_GAS: u64 = 800;
 
-sol!("../protocol/abi/IArbWasm.sol");
 sol!("../protocol/abi/IArbSys.sol");
 
 /// A precompile result that charged `cost` gas out of `gas_limit` (out of gas when it cannot).
@@ -72,20 +69,6 @@ fn fail(inputs: &CallInputs, output: Vec<u8>) -> InterpreterResult {
 
 fn err(e: impl std::fmt::Debug) -> String {
     format!("database error: {e:?}")
-}
-
-/// Reads the raw activation record of `codehash` from ArbWasm's storage.
-pub(crate) fn activation_record(
-    ctx: &mut DevContext,
-    codehash: alloy_primitives::B256,
-) -> Result<Option<ActivationInfo>, String> {
-    ctx.journal_mut().load_account(ARB_WASM).map_err(err)?;
-    let word = ctx
-        .journal_mut()
-        .sload(ARB_WASM, activation_slot(codehash))
-        .map_err(err)?
-        .data;
-    Ok(ActivationInfo::from_word(word))
 }
 
 /// ArbWasm's storage slot of the data pricer's state (activation records use slots derived
@@ -127,35 +110,6 @@ fn store_record(
         .sstore(ARB_WASM, activation_slot(codehash), info.to_word())
         .map_err(err)?;
     Ok(())
-}
-
-/// The activation record of `codehash`, checked for version and expiry: the record, or the
-/// ArbWasm error (`ProgramNotActivated`, `ProgramNeedsUpgrade`, `ProgramExpired`) as revert data.
-pub(crate) fn active(
-    ctx: &mut DevContext,
-    codehash: alloy_primitives::B256,
-) -> Result<Result<ActivationInfo, Vec<u8>>, String> {
-    let Some(info) = activation_record(ctx, codehash)? else {
-        return Ok(Err(IArbWasm::ProgramNotActivated {}.abi_encode()));
-    };
-    if info.version != STYLUS_VERSION {
-        return Ok(Err(IArbWasm::ProgramNeedsUpgrade {
-            version: info.version,
-            stylusVersion: STYLUS_VERSION,
-        }
-        .abi_encode()));
-    }
-    let age = now(ctx).saturating_sub(info.activated_at);
-    if age > u64::from(EXPIRY_DAYS) * 86_400 {
-        return Ok(Err(
-            IArbWasm::ProgramExpired { ageInSeconds: age }.abi_encode()
-        ));
-    }
-    Ok(Ok(info))
-}
-
-fn now(ctx: &DevContext) -> u64 {
-    ctx.block.timestamp.saturating_to()
 }
 
 fn program_codehash(

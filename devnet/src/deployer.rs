@@ -53,7 +53,7 @@ fn requires_activation(ctx: &mut DevContext, addr: Address) -> Result<bool, Stri
         return Ok(false);
     }
     // As the deployer's `codehashVersion` probe: not activated, outdated or expired.
-    Ok(arbos::active(ctx, keccak256(&code))?.is_err())
+    Ok(crate::stylus::activation::active(ctx, keccak256(&code))?.is_err())
 }
 
 /// Answers a call to the StylusDeployer.

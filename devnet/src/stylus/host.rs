@@ -14,12 +14,13 @@ use revm::{
 };
 use wasmi::{Caller, Error, Global, Linker, Memory, Store, Val};
 
+use super::activation;
 use super::{
     frames::{self, SubCall},
     ink::{self, EVM_API_INK, HOSTIO_INK, PTR_INK},
     meter, StylusPrecompiles,
 };
-use crate::{arbos, evm::DevContext};
+use crate::evm::DevContext;
 
 /// Every host import a program may use (module, name). All of them link.
 pub(crate) const HOST_IMPORTS: &[(&str, &str)] = &[
@@ -156,7 +157,7 @@ pub(crate) fn run_program(
         inputs.known_bytecode.0,
         inputs.known_bytecode.1.original_byte_slice(),
     );
-    let info = match arbos::active(ctx, codehash)? {
+    let info = match activation::active(ctx, codehash)? {
         Ok(info) => info,
         Err(error) => return Ok(revert(gas, error.into())),
     };

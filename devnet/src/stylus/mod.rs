@@ -3,6 +3,7 @@
 //! sub-calls (`frames`). The provider's dispatch, which also answers the ArbOS precompiles,
 //! is `crate::precompiles`, one layer up.
 
+pub(crate) mod activation;
 pub(crate) mod frames;
 pub(crate) mod host;
 pub mod ink;
