@@ -63,6 +63,12 @@ pub(crate) struct VrfProviderArgs {
     /// Pay for requests in the chain's native coin instead of LINK.
     #[arg(long)]
     pub native_payment: bool,
+    /// For hidden tasks: also deploy a HiddenSet of its own that forwards
+    /// the controller's requests to the provider and fixes each draw from
+    /// its answer (callback gas at least 400,000). Pass the provider's
+    /// address to `task create --hidden --randomness`.
+    #[arg(long)]
+    pub hidden: bool,
     /// Directory of the optimised Stylus programs (scripts/build-contracts output).
     #[arg(long)]
     pub contracts: Option<PathBuf>,
@@ -87,14 +93,15 @@ pub(crate) enum TaskCommand {
         draw_delay: u32,
         /// Randomness provider drawing the task's samples instead of the
         /// block-hash beacon: a VrfProvider of this suite (`zkmltrack
-        /// deploy-vrf-provider`), checked before the task is created.
-        #[arg(long, conflicts_with = "hidden")]
+        /// deploy-vrf-provider`; with --hidden, one made by
+        /// `deploy-vrf-provider --hidden`), checked before the task is created.
+        #[arg(long)]
         randomness: Option<Address>,
         /// Hidden task: publish only the root. The rows stay with you; run
         /// `zkmltrack task reveal --watch` to reveal each evaluation's drawn
-        /// rows (the deployment's HiddenSet checks them and draws from the
-        /// block-hash beacon; a revealed row is never drawn again, so the
-        /// task holds rows / samples evaluations).
+        /// rows (a HiddenSet checks them; it draws from the block-hash beacon,
+        /// or from VRF with --randomness; a revealed row is never drawn
+        /// again, so the task holds rows / samples evaluations).
         #[arg(long)]
         hidden: bool,
         #[command(flatten)]
@@ -638,24 +645,44 @@ pub(crate) async fn deploy_vrf_provider(
         callback_gas_limit: args.callback_gas,
         native_payment: args.native_payment,
     };
-    let step = Step::start("deploying a VrfProvider");
-    let provider = suite
-        .deploy_vrf_provider(&programs.vrf_provider, &terms)
-        .await?;
+    let step = Step::start(if args.hidden {
+        "deploying a HiddenSet and its VrfProvider"
+    } else {
+        "deploying a VrfProvider"
+    });
+    let provider = if args.hidden {
+        suite
+            .deploy_hidden_vrf_provider(&programs.hidden_set, &programs.vrf_provider, &terms)
+            .await?
+    } else {
+        suite
+            .deploy_vrf_provider(&programs.vrf_provider, &terms)
+            .await?
+    };
     step.done(provider.address.to_string());
+    let mut value = serde_json::to_value(provider).expect("serializes");
+    if args.hidden {
+        value["hidden_set"] = provider.controller.to_string().into();
+    }
     emit(
         global.json(),
-        &serde_json::to_value(provider).expect("serializes"),
+        &value,
         &format!(
-            "VrfProvider {} serves controller {} (coordinator {}, subscription {})\n  {}",
+            "VrfProvider {} serves {} {} (coordinator {}, subscription {})\n  {}",
             provider.address,
+            if args.hidden {
+                "the HiddenSet"
+            } else {
+                "controller"
+            },
             provider.controller,
             terms.coordinator,
             terms.subscription_id,
             if provider.is_consumer {
                 format!(
                     "a consumer of the subscription: create tasks with `zkmltrack task create \
-                     --randomness {}`",
+                     {}--randomness {}`",
+                    if args.hidden { "--hidden " } else { "" },
                     provider.address
                 )
             } else {
@@ -715,21 +742,29 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             let suite = global.suite().await?;
             let mut spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)
                 .map_err(|e| in_file(&dataset, e))?;
-            if let Some(provider) = randomness {
-                suite.check_vrf_provider(provider).await?;
-                spec.randomness = provider;
-            }
-            if hidden {
-                let hidden_set = suite.deployment.hidden_set;
-                if hidden_set.is_zero() {
-                    return Err(CliError::input(
-                        "this deployment has no HiddenSet (it was deployed before hidden tasks): \
-                         redeploy the suite with `zkmltrack deploy` to create hidden tasks",
-                    ));
+            match (hidden, randomness) {
+                (false, Some(provider)) => {
+                    suite.check_vrf_provider(provider).await?;
+                    spec.randomness = provider;
                 }
-                suite.chain().require_code("HiddenSet", hidden_set).await?;
-                spec.randomness = hidden_set;
-                spec.hidden = true;
+                (true, Some(provider)) => {
+                    spec.randomness = suite.check_hidden_vrf_provider(provider).await?;
+                    spec.hidden = true;
+                }
+                (true, None) => {
+                    let hidden_set = suite.deployment.hidden_set;
+                    if hidden_set.is_zero() {
+                        return Err(CliError::input(
+                            "this deployment has no HiddenSet (it was deployed before hidden \
+                             tasks): redeploy the suite with `zkmltrack deploy` to create hidden \
+                             tasks",
+                        ));
+                    }
+                    suite.chain().require_code("HiddenSet", hidden_set).await?;
+                    spec.randomness = hidden_set;
+                    spec.hidden = true;
+                }
+                (false, None) => {}
             }
             let id = suite.create_task(&spec).await?;
             if let Some(terms) = terms {
@@ -856,11 +891,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                 None => None,
             };
             // A provider that answers as a VrfProvider is shown with its terms.
-            let vrf = if s.randomness.is_zero() {
-                None
-            } else {
-                suite.vrf_provider(s.randomness).await.ok()
-            };
+            let vrf = suite.task_vrf_provider(s).await;
             let rows_left = if s.hidden {
                 Some(suite.hidden_rows_left(task).await?)
             } else {
@@ -868,8 +899,13 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             };
             let randomness = match (&vrf, s.randomness.is_zero()) {
                 _ if s.hidden => format!(
-                    "block-hash beacon through HiddenSet {} (hidden: rows revealed per \
-                     evaluation by the owner; {} unused rows, room for {} more evaluations)",
+                    "{} through HiddenSet {} (hidden: rows revealed per evaluation by the \
+                     owner; {} unused rows, room for {} more evaluations)",
+                    vrf.as_ref()
+                        .map_or("block-hash beacon".to_string(), |v| format!(
+                            "Chainlink VRF v2.5 (VrfProvider {}, coordinator {}, subscription {})",
+                            v.address, v.terms.coordinator, v.terms.subscription_id
+                        )),
                     s.randomness,
                     rows_left.unwrap_or_default(),
                     rows_left.unwrap_or_default() / s.samples.max(1) as u64

@@ -7,7 +7,13 @@
 pragma solidity ^0.8.23;
 
 interface IHiddenSet  {
+    function setUpstream(address controller, address provider) external;
+
+    function upstream() external view returns (address, address);
+
     function requestRandomness(uint64 evaluation_id) external;
+
+    function fulfillRandomness(uint64 evaluation_id, uint256 randomness) external;
 
     function draw(address controller, uint64 evaluation_id) external;
 
@@ -46,6 +52,14 @@ interface IHiddenSet  {
     error RevealRejected(uint64, uint8, uint64);
 
     error NotExpired(uint64);
+
+    error NotAdmin(address);
+
+    error DrawnUpstream(address);
+
+    error NotServed(address, address);
+
+    error UpstreamRefused(address);
 
     event HiddenDrawFixed(address indexed controller, uint64 indexed evaluation_id, uint64 indexed task_id, uint256 entropy);
     event RowsRevealed(address indexed controller, uint64 indexed evaluation_id, uint32 first_slot, uint64[] indices, uint32[] labels, uint256[] features);

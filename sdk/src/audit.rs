@@ -264,11 +264,21 @@ pub async fn audit(
         .filter_map(|l| Controller::EvaluationOpened::decode_log(&l.inner).ok())
         .map(|l| (l.data.evaluation_id, l.data.commit_block))
         .collect();
-    // The words the task's provider forwarded, when it is a VrfProvider.
+    // Where the entropy comes from: a public task's provider, a hidden
+    // task's HiddenSet's upstream provider (none: the beacon).
+    let upstream = if task.hidden {
+        match suite.hidden_upstream(task.randomness).await {
+            Ok((served, provider)) if served == controller => provider,
+            _ => Address::ZERO,
+        }
+    } else {
+        task.randomness
+    };
+    // The words that provider forwarded, when it is a VrfProvider.
     let mut forwarded: BTreeMap<u64, (U256, U256)> = BTreeMap::new();
-    if !task.randomness.is_zero() && !task.hidden {
+    if !upstream.is_zero() {
         let filter = Filter::new()
-            .address(task.randomness)
+            .address(upstream)
             .event_signature(IVrfProvider::RandomnessForwarded::SIGNATURE_HASH)
             .from_block(0u64);
         for log in provider.get_logs(&filter).await.map_err(rpc)? {
@@ -304,8 +314,8 @@ pub async fn audit(
             problems.push(format!("evaluation {id}: no SamplesDrawn event"));
             continue;
         };
-        // A hidden task's HiddenSet draws from the beacon as well.
-        let seed_source = if task.randomness.is_zero() || task.hidden {
+        // A hidden task's HiddenSet without upstream draws from the beacon as well.
+        let seed_source = if upstream.is_zero() {
             let Some(&commit) = commits.get(&id) else {
                 problems.push(format!("evaluation {id}: no EvaluationOpened event"));
                 continue;
@@ -324,14 +334,11 @@ pub async fn audit(
             }
             SeedSource::Beacon { block }
         } else if forwarded.is_empty() {
-            SeedSource::Provider {
-                provider: task.randomness,
-            }
+            SeedSource::Provider { provider: upstream }
         } else {
             let Some(&(word, request_id)) = forwarded.get(&id) else {
                 problems.push(format!(
-                    "evaluation {id}: the task's VrfProvider {} forwarded no word for it",
-                    task.randomness
+                    "evaluation {id}: the task's VrfProvider {upstream} forwarded no word for it"
                 ));
                 continue;
             };
@@ -343,7 +350,7 @@ pub async fn audit(
                 continue;
             }
             SeedSource::Vrf {
-                provider: task.randomness,
+                provider: upstream,
                 request_id,
             }
         };

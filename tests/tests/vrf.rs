@@ -5,9 +5,16 @@
 //! evaluation drawn by the coordinator with real EZKL proofs that `audit`
 //! recomputes; a fulfilment from anyone but the coordinator refused; a
 //! request the coordinator never answers timing out as the provider timeout
-//! does, a late answer changing nothing.
+//! does, a late answer changing nothing. Then a hidden task drawing from VRF
+//! (`deploy-vrf-provider --hidden`): its owner's revealer and the
+//! participant's `evaluate` in the background, the draw fixed by the
+//! coordinator's answer only, the seed re-checked by `audit`.
 
-use std::{path::Path, process::Output, time::Duration};
+use std::{
+    path::Path,
+    process::{Output, Stdio},
+    time::Duration,
+};
 
 use alloy::{
     primitives::{keccak256, Address, B256, U256},
@@ -17,7 +24,10 @@ use alloy::{
     sol_types::SolEvent,
 };
 use zkmltrack::{
-    chain::{bindings::IVrfProvider, events, Chain},
+    chain::{
+        bindings::{IHiddenSet, IVrfProvider},
+        events, Chain,
+    },
     suite::{Deployment, EvaluationStatus, Suite, PROVIDER_TIMEOUT_BLOCKS},
 };
 use zkmltrack_tests::{
@@ -345,4 +355,215 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
         .block_on(owner.open_evaluation(task, versions[1]))
         .expect("the model may open again");
     assert_eq!(reopened, second + 1);
+
+    // A hidden task drawing from VRF: a HiddenSet of its own forwards the
+    // controller's requests to a provider that answers it.
+    let out = cli(&[
+        "deploy-vrf-provider",
+        "--hidden",
+        "--json",
+        "--coordinator",
+        &coordinator_arg,
+        "--key-hash",
+        &key_hash,
+        "--subscription",
+        &sub_id.to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "deploy-vrf-provider --hidden: {}",
+        stderr(&out)
+    );
+    let deployed = json_of(&out);
+    assert_eq!(deployed["is_consumer"], true);
+    let hidden_provider: Address = deployed["address"].as_str().unwrap().parse().unwrap();
+    let hidden_set: Address = deployed["hidden_set"].as_str().unwrap().parse().unwrap();
+    assert_ne!(hidden_set, owner.deployment.hidden_set);
+    let upstream = runtime
+        .block_on(owner.hidden_upstream(hidden_set))
+        .expect("reads");
+    assert_eq!(upstream, (owner.deployment.controller, hidden_provider));
+    expect_error(&create(&hidden_provider.to_string()), 5, "pass --hidden");
+    // The task owner is an account of its own; its revealer runs beside the
+    // participant's (the dev account's) evaluation.
+    let owner_key = test_account(2);
+    let owner_hex = B256::from_slice(&owner_key.to_bytes()[..]).to_string();
+    let owner_env = [("ZKMLTRACK_PRIVATE_KEY", owner_hex.as_str())];
+    let create_hidden = |randomness: &str| {
+        zkmltrack_tests::cli::run(
+            &repo().join("target/e2e-work"),
+            &[
+                &[
+                    "task",
+                    "create",
+                    "--hidden",
+                    "--dataset",
+                    eval_csv,
+                    "--samples",
+                    "4",
+                    "--json",
+                    "--randomness",
+                    randomness,
+                ][..],
+                &common,
+            ]
+            .concat(),
+            &owner_env,
+        )
+    };
+    expect_error(
+        &create_hidden(&provider.to_string()),
+        5,
+        "not a HiddenSet serving",
+    );
+    let out = create_hidden(&hidden_provider.to_string());
+    assert!(
+        out.status.success(),
+        "task create --hidden: {}",
+        stderr(&out)
+    );
+    let hidden_task = json_of(&out)["task_id"].as_u64().unwrap().to_string();
+    let shown = json_of(&cli(&["task", "show", "--task", &hidden_task, "--json"]));
+    assert_eq!(shown["spec"]["hidden"], true);
+    assert_eq!(
+        shown["spec"]["randomness"].as_str().unwrap().to_lowercase(),
+        hidden_set.to_string().to_lowercase()
+    );
+    assert_eq!(
+        shown["vrf"]["address"].as_str().unwrap().to_lowercase(),
+        hidden_provider.to_string().to_lowercase()
+    );
+
+    let background = |args: &[&str], env: &[(&str, &str)]| {
+        command(
+            &repo().join("target/e2e-work"),
+            &[args, &common[..]].concat(),
+            env,
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts")
+    };
+    let mut revealer = background(
+        &[
+            "task",
+            "reveal",
+            "--task",
+            &hidden_task,
+            "--dataset",
+            eval_csv,
+            "--watch",
+        ],
+        &owner_env,
+    );
+    let requested_before = runtime.block_on(requests(&owner, coordinator)).len();
+    let evaluate = background(
+        &[
+            "evaluate",
+            "--task",
+            &hidden_task,
+            "--version",
+            &version,
+            "--test-srs",
+            "--json",
+            "--model",
+            model.to_str().unwrap(),
+            "--calibration",
+            eval_csv,
+            "--reveal-timeout",
+            "300",
+        ],
+        &[],
+    );
+    let request = runtime.block_on(async {
+        for _ in 0..600 {
+            let all = requests(&owner, coordinator).await;
+            if all.len() > requested_before {
+                return *all.last().unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        panic!("no VRF request for the hidden task within 5 minutes");
+    });
+    let hidden_id = *runtime
+        .block_on(owner.evaluations_of_task(hidden_task.parse().unwrap()))
+        .expect("evaluations")
+        .last()
+        .expect("the evaluation is open");
+    // No beacon draw on this HiddenSet, and only its provider answers it.
+    expect_revert(
+        "a beacon draw on a HiddenSet drawing from VRF",
+        runtime.block_on(stranger.chain().transact(
+            "drawing from the beacon",
+            hidden_set,
+            &IHiddenSet::drawCall {
+                controller: owner.deployment.controller,
+                evaluation_id: hidden_id,
+            },
+            U256::ZERO,
+        )),
+        "DrawnUpstream",
+    );
+    expect_revert(
+        "an answer not from the upstream provider",
+        runtime.block_on(stranger.chain().transact(
+            "answering as someone else",
+            hidden_set,
+            &IHiddenSet::fulfillRandomnessCall {
+                evaluation_id: hidden_id,
+                randomness: U256::from(7u8),
+            },
+            U256::ZERO,
+        )),
+        "NotServed",
+    );
+    let receipt = runtime
+        .block_on(oracle.chain().transact(
+            "fulfilling the hidden task's VRF request",
+            coordinator,
+            &Mock::fulfillRandomWordsCall {
+                requestId: request,
+                consumer: hidden_provider,
+            },
+            U256::ZERO,
+        ))
+        .expect("the mock fulfils");
+    let forwarded = events::<IVrfProvider::RandomnessForwarded>(&receipt);
+    assert!(
+        events::<Mock::RandomWordsFulfilled>(&receipt)[0].success
+            && forwarded.first().is_some_and(|f| f.accepted),
+        "the HiddenSet took the word (fulfilment gas {})",
+        receipt.gas_used
+    );
+    eprintln!(
+        "hidden-task VRF fulfilment: {} gas in all (mock coordinator, provider, HiddenSet)",
+        receipt.gas_used
+    );
+    let out = evaluate.wait_with_output().expect("evaluate ends");
+    let _ = revealer.kill();
+    let revealed = revealer.wait_with_output().expect("revealer output");
+    assert!(out.status.success(), "evaluate: {}", stderr(&out));
+    let log = String::from_utf8_lossy(&revealed.stderr);
+    assert!(log.contains("all rows revealed"), "{log}");
+    let report = json_of(&out);
+    assert_eq!(report["evaluation_id"].as_u64(), Some(hidden_id));
+    let evaluation = runtime
+        .block_on(owner.evaluation(hidden_id))
+        .expect("evaluation");
+    assert_eq!(evaluation.status, EvaluationStatus::Finalized);
+    assert_eq!(
+        evaluation.seed,
+        seed_from(mock_word(request), hidden_id),
+        "the hidden draw's seed comes from the coordinator's word"
+    );
+    let audit = cli(&["audit", "--task", &hidden_task, "--json"]);
+    assert!(audit.status.success(), "audit: {}", stderr(&audit));
+    let audit = json_of(&audit);
+    assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
+    assert_eq!(
+        audit["evaluations"][0]["seed_source"]["vrf"]["request_id"],
+        format!("{request:#x}"),
+        "{audit}"
+    );
 }

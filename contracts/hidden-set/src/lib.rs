@@ -30,6 +30,15 @@
 //! trips over it; at the reveal a wrong row is refused before anyone proves,
 //! and a submission only compares digests.
 //!
+//! **Entropy from upstream.** By default the draw's entropy is the beacon
+//! block's hash, which the sequencer orders. A HiddenSet deployed with an
+//! admin can instead be given, once, an *upstream* randomness provider (a
+//! VrfProvider deployed with this HiddenSet as its controller) and the one
+//! controller it then serves (`setUpstream`): the controller's
+//! `requestRandomness` is forwarded upstream, the upstream's
+//! `fulfillRandomness` fixes the draw with its word, and `draw` is refused.
+//! The reveal, the capacity and the expiry are the same in both modes.
+//!
 //! State is kept per *controller*, the contract that asks (as the
 //! Leaderboard keeps boards), read back from that controller's own
 //! `evaluation(id)` and wiring: a look-alike controller can only ever fill
@@ -49,7 +58,7 @@ use alloy_sol_types::SolCall;
 use stylus_sdk::{
     call::RawCall,
     prelude::*,
-    storage::{StorageBool, StorageMap, StorageU256, StorageU32, StorageU64},
+    storage::{StorageAddress, StorageBool, StorageMap, StorageU256, StorageU32, StorageU64},
 };
 use zkmltrack_common::{
     protocol::{
@@ -185,6 +194,36 @@ mod sol {
         /// * `evaluation_id` - The evaluation.
         #[derive(Debug)]
         error NotExpired(uint64 evaluation_id);
+
+        /// Only the admin named at deployment sets the upstream provider,
+        /// once, to non-zero addresses.
+        ///
+        /// * `account` - Caller.
+        #[derive(Debug)]
+        error NotAdmin(address account);
+
+        /// This HiddenSet takes its entropy from an upstream provider: no
+        /// beacon draw.
+        ///
+        /// * `provider` - The upstream provider.
+        #[derive(Debug)]
+        error DrawnUpstream(address provider);
+
+        /// Only the served controller requests, and only the upstream
+        /// provider fulfils (with a non-zero word).
+        ///
+        /// * `account` - Caller.
+        /// * `controller` - Who may call: the served controller, or the
+        ///   upstream provider (zero: this HiddenSet has none).
+        #[derive(Debug)]
+        error NotServed(address account, address controller);
+
+        /// The upstream provider refused the request (e.g. its VRF
+        /// subscription does not list it as a consumer).
+        ///
+        /// * `provider` - The upstream provider.
+        #[derive(Debug)]
+        error UpstreamRefused(address provider);
     }
 
     sol! {
@@ -194,6 +233,8 @@ mod sol {
         function verifyRows(bytes32 root, uint64 dataset_size, uint32 feature_count, uint64[] indices, uint32[] labels, uint256[] features, bytes32[] proofs) returns (uint256);
         /// TaskController: the provider's answer, the evaluation's entropy.
         function fulfillRandomness(uint64 evaluation_id, uint256 randomness);
+        /// Upstream provider: asks for an evaluation's entropy.
+        function requestRandomness(uint64 evaluation_id);
     }
 }
 
@@ -220,6 +261,14 @@ pub enum Error {
     RevealRejected(RevealRejected),
     /// See [`NotExpired`].
     NotExpired(NotExpired),
+    /// See [`NotAdmin`].
+    NotAdmin(NotAdmin),
+    /// See [`DrawnUpstream`].
+    DrawnUpstream(DrawnUpstream),
+    /// See [`NotServed`].
+    NotServed(NotServed),
+    /// See [`UpstreamRefused`].
+    UpstreamRefused(UpstreamRefused),
 }
 
 /// One evaluation of a hidden task, from its draw on.
@@ -255,6 +304,12 @@ pub struct Book {
 #[storage]
 pub struct HiddenSet {
     books: StorageMap<Address, Book>,
+    /// May call `setUpstream` once (zero: nobody, the beacon for good).
+    admin: StorageAddress,
+    /// The one controller served when entropy comes from upstream.
+    served: StorageAddress,
+    /// The upstream randomness provider (zero: the beacon).
+    upstream: StorageAddress,
 }
 
 /// What a hidden evaluation's draw needs from the controller and the registry.
@@ -274,13 +329,89 @@ struct HiddenTask {
 
 #[public]
 impl HiddenSet {
-    /// Accepts a controller's request for a hidden evaluation's entropy. The
-    /// request carries only the evaluation's id and arrives while the
-    /// controller is opening it (a Stylus program cannot be called back
-    /// during its own call), so nothing is recorded: the draw is fixed by
-    /// [`Self::draw`], and the task's capacity is checked there.
-    pub fn request_randomness(&mut self, evaluation_id: u64) {
-        let _ = evaluation_id;
+    /// Names the account that may give this HiddenSet an upstream provider
+    /// (`setUpstream`, once); zero keeps it on the beacon for good.
+    #[constructor]
+    pub fn constructor(&mut self, admin: Address) {
+        self.admin.set(admin);
+    }
+
+    /// Makes `provider` the source of every draw's entropy, for the one
+    /// `controller` this HiddenSet then serves. Only the admin, once (the
+    /// admin is cleared).
+    ///
+    /// # Errors
+    /// [`NotAdmin`] (another caller, already set, or a zero address).
+    pub fn set_upstream(&mut self, controller: Address, provider: Address) -> Result<(), Error> {
+        let account = self.vm().msg_sender();
+        if account != self.admin.get() || controller.is_zero() || provider.is_zero() {
+            return Err(Error::NotAdmin(NotAdmin { account }));
+        }
+        self.admin.set(Address::ZERO);
+        self.served.set(controller);
+        self.upstream.set(provider);
+        Ok(())
+    }
+
+    /// The controller served and the upstream provider (zeros: the beacon).
+    pub fn upstream(&self) -> (Address, Address) {
+        (self.served.get(), self.upstream.get())
+    }
+
+    /// A controller's request for a hidden evaluation's entropy, made while
+    /// it opens the evaluation (it cannot be called back meanwhile: Stylus
+    /// programs are not reentrant). On the beacon nothing is recorded: the
+    /// draw is fixed by [`Self::draw`], which checks the task's capacity.
+    /// With an upstream provider, only the served controller may ask, and
+    /// the request is forwarded upstream under the evaluation's id.
+    ///
+    /// # Errors
+    /// [`NotServed`], [`UpstreamRefused`].
+    pub fn request_randomness(&mut self, evaluation_id: u64) -> Result<(), Error> {
+        let provider = self.upstream.get();
+        if provider.is_zero() {
+            return Ok(());
+        }
+        let account = self.vm().msg_sender();
+        let controller = self.served.get();
+        if account != controller {
+            return Err(Error::NotServed(NotServed {
+                account,
+                controller,
+            }));
+        }
+        let calldata = requestRandomnessCall { evaluation_id }.abi_encode();
+        unsafe { RawCall::new().call(provider, &calldata) }
+            .map_err(|_| Error::UpstreamRefused(UpstreamRefused { provider }))?;
+        Ok(())
+    }
+
+    /// The upstream provider's answer: fixes the draw of the served
+    /// controller's evaluation with `randomness` as [`Self::draw`] does
+    /// with the beacon's hash. Only the upstream provider.
+    ///
+    /// # Errors
+    /// [`NotServed`] (another caller), and as [`Self::draw`] after the
+    /// beacon checks: [`NotHidden`], [`NotAwaitingRows`], [`TaskExhausted`].
+    ///
+    /// # Events
+    /// [`HiddenDrawFixed`].
+    pub fn fulfill_randomness(
+        &mut self,
+        evaluation_id: u64,
+        randomness: U256,
+    ) -> Result<(), Error> {
+        let account = self.vm().msg_sender();
+        let provider = self.upstream.get();
+        if account != provider || provider.is_zero() || randomness.is_zero() {
+            return Err(Error::NotServed(NotServed {
+                account,
+                controller: provider,
+            }));
+        }
+        let controller = self.served.get();
+        let t = self.hidden_task(controller, evaluation_id)?;
+        self.fix_draw(controller, evaluation_id, &t, randomness)
     }
 
     /// Fixes a hidden evaluation's draw: once the task's beacon block (the
@@ -296,13 +427,12 @@ impl HiddenSet {
     /// # Events
     /// [`HiddenDrawFixed`].
     pub fn draw(&mut self, controller: Address, evaluation_id: u64) -> Result<(), Error> {
-        let t = self.hidden_task(controller, evaluation_id)?;
-        if t.status != COMMITTED || !self.entropy_of(controller, evaluation_id).is_zero() {
-            return Err(Error::NotAwaitingRows(NotAwaitingRows {
-                evaluation_id,
-                status: t.status,
-            }));
+        let provider = self.upstream.get();
+        if !provider.is_zero() {
+            return Err(Error::DrawnUpstream(DrawnUpstream { provider }));
         }
+        let t = self.hidden_task(controller, evaluation_id)?;
+        self.awaiting_draw(controller, evaluation_id, &t)?;
         let beacon_block = t.commit_block.saturating_add(t.draw_delay);
         let now = arb_sys(ARB_BLOCK_NUMBER, None)
             .unwrap_or_default()
@@ -324,33 +454,7 @@ impl HiddenSet {
             Some(hash) if !hash.is_zero() => hash,
             _ => return Err(too_early),
         };
-        let mut book = self.books.setter(controller);
-        let held = book.held.get(U64::from(t.task_id)).to::<u64>();
-        let rows_left = t.size.saturating_sub(held);
-        if rows_left < t.samples as u64 {
-            return Err(Error::TaskExhausted(TaskExhausted {
-                task_id: t.task_id,
-                rows_left,
-                samples: t.samples,
-            }));
-        }
-        book.held
-            .setter(U64::from(t.task_id))
-            .set(U64::from(held + t.samples as u64));
-        let mut evaluation = book.evaluations.setter(U64::from(evaluation_id));
-        evaluation.task_id.set(U64::from(t.task_id));
-        evaluation.entropy.set(entropy);
-        evaluation.samples.set(U32::from(t.samples));
-        log(
-            self.vm(),
-            HiddenDrawFixed {
-                controller,
-                evaluation_id,
-                task_id: t.task_id,
-                entropy,
-            },
-        );
-        Ok(())
+        self.fix_draw(controller, evaluation_id, &t, entropy)
     }
 
     /// Reveals the next rows of a hidden evaluation, in slot order: the
@@ -706,6 +810,62 @@ fn arb_sys(selector: [u8; 4], argument: Option<u64>) -> Option<U256> {
 }
 
 impl HiddenSet {
+    /// Fixes a hidden evaluation's draw with `entropy`: holds its rows on
+    /// the task (refused when fewer unused rows are left than it draws).
+    fn fix_draw(
+        &mut self,
+        controller: Address,
+        evaluation_id: u64,
+        t: &HiddenTask,
+        entropy: U256,
+    ) -> Result<(), Error> {
+        self.awaiting_draw(controller, evaluation_id, t)?;
+        let mut book = self.books.setter(controller);
+        let held = book.held.get(U64::from(t.task_id)).to::<u64>();
+        let rows_left = t.size.saturating_sub(held);
+        if rows_left < t.samples as u64 {
+            return Err(Error::TaskExhausted(TaskExhausted {
+                task_id: t.task_id,
+                rows_left,
+                samples: t.samples,
+            }));
+        }
+        book.held
+            .setter(U64::from(t.task_id))
+            .set(U64::from(held + t.samples as u64));
+        let mut evaluation = book.evaluations.setter(U64::from(evaluation_id));
+        evaluation.task_id.set(U64::from(t.task_id));
+        evaluation.entropy.set(entropy);
+        evaluation.samples.set(U32::from(t.samples));
+        log(
+            self.vm(),
+            HiddenDrawFixed {
+                controller,
+                evaluation_id,
+                task_id: t.task_id,
+                entropy,
+            },
+        );
+        Ok(())
+    }
+
+    /// Refuses an evaluation whose draw is fixed, or that no longer waits
+    /// for its entropy.
+    fn awaiting_draw(
+        &self,
+        controller: Address,
+        evaluation_id: u64,
+        t: &HiddenTask,
+    ) -> Result<(), Error> {
+        if t.status != COMMITTED || !self.entropy_of(controller, evaluation_id).is_zero() {
+            return Err(Error::NotAwaitingRows(NotAwaitingRows {
+                evaluation_id,
+                status: t.status,
+            }));
+        }
+        Ok(())
+    }
+
     /// `keccak256(entropy ‖ evaluationId)`, the seed the controller derives
     /// from the same entropy.
     fn seed(&self, entropy: U256, evaluation_id: u64) -> [u8; 32] {

@@ -8,11 +8,12 @@ use alloc::{vec, vec::Vec};
 
 use alloy_primitives::keccak256;
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256, U64};
 use stylus_sdk::{
     abi::Bytes,
+    call::RawCall,
     prelude::*,
-    storage::{StorageBool, StorageU256},
+    storage::{StorageBool, StorageU256, StorageU64},
 };
 
 /// EZKL reusable verifier stand-in: `registerVka` is recorded, `verifyProof`
@@ -84,6 +85,44 @@ impl MockArbSys {
             return Err(vec![]);
         }
         Ok(keccak256(block.to_be_bytes::<32>()))
+    }
+}
+
+/// Upstream randomness provider stand-in (what a VrfProvider is to a
+/// HiddenSet): records the last evaluation asked for, and answers only when
+/// told to (`answer`), as a VRF network would later.
+#[storage]
+pub struct MockUpstream {
+    requested: StorageU64,
+}
+
+unsafe impl TopLevelStorage for MockUpstream {}
+
+#[public]
+impl MockUpstream {
+    /// Records the request.
+    pub fn request_randomness(&mut self, evaluation_id: u64) {
+        self.requested.set(U64::from(evaluation_id));
+    }
+
+    /// The last evaluation asked for (0: none).
+    pub fn requested(&self) -> u64 {
+        self.requested.get().to()
+    }
+
+    /// Calls `consumer.fulfillRandomness(evaluation_id, word)`; its revert data as it is.
+    pub fn answer(
+        &mut self,
+        consumer: Address,
+        evaluation_id: u64,
+        word: U256,
+    ) -> Result<(), Vec<u8>> {
+        // fulfillRandomness(uint64,uint256)
+        let mut calldata = keccak256("fulfillRandomness(uint64,uint256)")[..4].to_vec();
+        calldata.extend_from_slice(&U256::from(evaluation_id).to_be_bytes::<32>());
+        calldata.extend_from_slice(&word.to_be_bytes::<32>());
+        unsafe { RawCall::new().call(consumer, &calldata) }?;
+        Ok(())
     }
 }
 

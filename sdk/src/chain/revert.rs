@@ -385,6 +385,21 @@ fn hidden_set(e: IHiddenSetErrors) -> String {
             "evaluation {} has not expired, or its rows were given back already",
             e.0
         ),
+        E::NotAdmin(e) => format!(
+            "{} may not set this HiddenSet's upstream provider (only its admin, once)",
+            who(&e.0)
+        ),
+        E::DrawnUpstream(e) => format!(
+            "this HiddenSet draws from its upstream provider {}, not from the beacon: wait for \
+             the provider's answer",
+            who(&e.0)
+        ),
+        E::NotServed(e) => format!("{} may not call this: only {} may", who(&e._0), who(&e._1)),
+        E::UpstreamRefused(e) => format!(
+            "the HiddenSet's upstream provider {} refused the request (is it a consumer of its \
+             VRF subscription?)",
+            who(&e.0)
+        ),
     }
 }
 

@@ -16,7 +16,8 @@ use crate::{chain::bindings::IHiddenSet, dataset::QuantizedDataset, hashing::Fel
 pub struct HiddenEvaluation {
     /// The task (0 before the draw is fixed).
     pub task_id: u64,
-    /// The beacon block's hash the draw was fixed from (0 before).
+    /// The entropy the draw was fixed from: the beacon block's hash, or
+    /// the upstream provider's word (0 before).
     pub entropy: U256,
     /// Rows the evaluation draws (0 before the draw is fixed).
     pub samples: u32,
@@ -101,7 +102,9 @@ impl Suite {
 
     /// Fixes a hidden evaluation's draw from its beacon block (waiting for
     /// the block), unless it is fixed already. Anyone may do it; the
-    /// participant's `evaluate` and the owner's revealer both do.
+    /// participant's `evaluate` and the owner's revealer both do. A
+    /// HiddenSet with an upstream provider (VRF) has its draws fixed by the
+    /// provider's answer: nothing is sent.
     pub async fn fix_hidden_draw(&self, evaluation_id: u64) -> Result<(), ChainError> {
         let state = self.hidden_evaluation(evaluation_id).await?;
         if !state.entropy.is_zero() {
@@ -109,6 +112,14 @@ impl Suite {
         }
         let evaluation = self.evaluation(evaluation_id).await?;
         let task = self.task(evaluation.task_id).await?;
+        if !self
+            .hidden_upstream(task.spec.randomness)
+            .await?
+            .1
+            .is_zero()
+        {
+            return Ok(());
+        }
         self.chain
             .wait_past_block(evaluation.commit_block + task.spec.draw_delay as u64)
             .await?;
@@ -174,6 +185,16 @@ impl Suite {
         let mut sent = 0;
         loop {
             let state = self.hidden_evaluation(evaluation_id).await?;
+            if state.samples == 0 {
+                let (_, upstream) = self.hidden_upstream(hidden_set).await?;
+                return Err(ChainError::InvalidArgument {
+                    action,
+                    reason: format!(
+                        "its draw is not fixed yet: the HiddenSet's upstream provider {upstream} \
+                         has not answered (run again later, or with --watch)"
+                    ),
+                });
+            }
             if state.revealed >= state.samples {
                 return Ok(sent);
             }
@@ -292,20 +313,24 @@ impl Suite {
     ) -> Result<Vec<RevealedRow>, ChainError> {
         let started = Instant::now();
         self.fix_hidden_draw(evaluation_id).await?;
-        let mut last = u32::MAX;
+        let mut last = None;
         loop {
             let evaluation = self.evaluation(evaluation_id).await?;
             if evaluation.status != EvaluationStatus::Committed {
                 return self.revealed_rows(evaluation_id).await;
             }
             let state = self.hidden_evaluation(evaluation_id).await?;
-            if state.revealed != last {
-                progress(&format!(
-                    "waiting for the task owner to reveal evaluation {evaluation_id}'s rows: \
-                     {} of {} revealed",
-                    state.revealed, state.samples
-                ));
-                last = state.revealed;
+            if last != Some((state.samples, state.revealed)) {
+                progress(&if state.samples == 0 {
+                    format!("waiting for evaluation {evaluation_id}'s draw (the VRF answer)")
+                } else {
+                    format!(
+                        "waiting for the task owner to reveal evaluation {evaluation_id}'s rows: \
+                         {} of {} revealed",
+                        state.revealed, state.samples
+                    )
+                });
+                last = Some((state.samples, state.revealed));
             }
             if started.elapsed() >= timeout {
                 return Err(ChainError::InvalidArgument {

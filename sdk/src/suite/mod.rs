@@ -58,7 +58,7 @@ pub use leaderboard::LeaderboardEntry;
 pub use registry::{RegisteredVersion, Task, Version};
 pub use router::{vka_digest, PackageRef, ReusableVerifier, Route};
 pub use task_spec::{task_limits, TaskSpec, TaskSpecError};
-pub use vrf::{VrfProvider, VrfTerms, MIN_CALLBACK_GAS};
+pub use vrf::{VrfProvider, VrfTerms, MIN_CALLBACK_GAS, MIN_HIDDEN_CALLBACK_GAS};
 
 /// The contract suite on a chain.
 #[derive(Clone, Debug)]
@@ -126,8 +126,13 @@ impl Suite {
             )
             .await?;
         progress("HiddenSet");
+        // No admin: the suite's HiddenSet draws from the beacon for good.
         let hidden_set = chain
-            .deploy_stylus("HiddenSet", &programs.hidden_set, Bytes::new())
+            .deploy_stylus(
+                "HiddenSet",
+                &programs.hidden_set,
+                constructor_calldata((Address::ZERO,).abi_encode_params()),
+            )
             .await?;
         let mut suite = Suite {
             deployment: Deployment {

@@ -6,6 +6,7 @@
 use alloy_sol_types::SolError;
 use zkmltrack_common::protocol::evaluation::PROVIDER_TIMEOUT_BLOCKS;
 use zkmltrack_hidden_set::{self as hs, HiddenSet, LABEL_OUT_OF_RANGE};
+use zkmltrack_test_mocks::MockUpstream;
 
 use super::*;
 
@@ -35,7 +36,11 @@ fn hidden_error(data: &[u8]) -> Option<hs::Error> {
         OnlyTaskOwnerReveals,
         BadRevealCount,
         RevealRejected,
-        NotExpired
+        NotExpired,
+        NotAdmin,
+        DrawnUpstream,
+        NotServed,
+        UpstreamRefused
     );
     None
 }
@@ -409,4 +414,115 @@ fn an_unrevealed_evaluation_expires_refunds_and_gives_its_rows_back(
     let again = s.open(HIDDEN, 1);
     s.fix_draw(&hidden, again).unwrap();
     assert!(!s.pending(&hidden, again).contains(&drawn[0]));
+}
+
+#[motsu::test]
+#[allow(clippy::too_many_arguments)]
+fn a_hidden_set_with_an_upstream_provider_draws_from_its_answer_only(
+    controller: Contract<TaskController>,
+    hidden: Contract<HiddenSet>,
+    upstream: Contract<MockUpstream>,
+    registry: Contract<ModelRegistry>,
+    router: Contract<VerifierRouter>,
+    dataset: Contract<DatasetVerifier>,
+    board: Contract<Leaderboard>,
+    verifier: Contract<MockVerifier>,
+    owner: Address,
+    alice: Address,
+) {
+    hidden.sender(owner).constructor(owner);
+    let s = hidden_suite(
+        controller, registry, router, &dataset, board, &verifier, &hidden, owner, alice,
+    );
+    let ctl = s.controller.address();
+    // Only the admin names the upstream, once, with non-zero addresses.
+    for (from, served, provider) in [
+        (alice, ctl, upstream.address()),
+        (owner, ctl, Address::ZERO),
+        (owner, Address::ZERO, upstream.address()),
+    ] {
+        assert!(matches!(
+            hidden
+                .sender(from)
+                .set_upstream(served, provider)
+                .motsu_res(),
+            Err(hs::Error::NotAdmin(_))
+        ));
+    }
+    assert_eq!(
+        hidden.sender(alice).upstream(),
+        (Address::ZERO, Address::ZERO)
+    );
+    hidden
+        .sender(owner)
+        .set_upstream(ctl, upstream.address())
+        .motsu_unwrap();
+    assert!(matches!(
+        hidden.sender(owner).set_upstream(ctl, alice).motsu_res(),
+        Err(hs::Error::NotAdmin(_))
+    ));
+    assert_eq!(hidden.sender(alice).upstream(), (ctl, upstream.address()));
+
+    // Only the served controller requests; its request goes upstream.
+    assert!(matches!(
+        hidden.sender(alice).request_randomness(9).motsu_res(),
+        Err(hs::Error::NotServed(_))
+    ));
+    let id = s.open(HIDDEN, 1);
+    assert_eq!(upstream.sender(alice).requested(), id);
+
+    // No beacon draw, and no answer from anyone but the upstream.
+    s.set_block(s.block() + DELAY as u64 + 1);
+    assert!(matches!(
+        hidden.sender(alice).draw(ctl, id).motsu_res(),
+        Err(hs::Error::DrawnUpstream(_))
+    ));
+    assert!(matches!(
+        hidden
+            .sender(alice)
+            .fulfill_randomness(id, U256::from(5u8))
+            .motsu_res(),
+        Err(hs::Error::NotServed(_))
+    ));
+    assert_eq!(
+        hidden.sender(alice).hidden_evaluation(ctl, id).1,
+        U256::ZERO
+    );
+
+    // The upstream's word fixes the draw, once.
+    let word = U256::from(0xabcd_ef01_u64);
+    upstream
+        .sender(alice)
+        .answer(hidden.address(), id, word)
+        .motsu_unwrap();
+    let (task, entropy, samples, revealed, _) = hidden.sender(alice).hidden_evaluation(ctl, id);
+    assert_eq!(
+        (task, entropy, samples, revealed),
+        (HIDDEN, word, SAMPLES, 0)
+    );
+    assert_eq!(hidden.sender(alice).rows_held(ctl, HIDDEN), SAMPLES as u64);
+    let again = upstream
+        .sender(alice)
+        .answer(hidden.address(), id, U256::from(6u8))
+        .motsu_res()
+        .unwrap_err();
+    assert!(matches!(
+        hidden_error(&again),
+        Some(hs::Error::NotAwaitingRows(_))
+    ));
+
+    // Reveal and submission as on the beacon; the controller's seed is the word's.
+    let drawn = s.pending(&hidden, id);
+    assert_eq!(s.reveal(&hidden, owner, id, &drawn).unwrap(), SAMPLES);
+    assert_eq!(s.status(id), STATUS_DRAWN);
+    let seed = keccak256(zkmltrack_common::protocol::evaluation::seed_preimage(
+        word.to_be_bytes(),
+        id,
+    ));
+    assert_eq!(
+        s.controller.sender(alice).evaluation(id).motsu_unwrap().5,
+        U256::from_be_bytes(seed.0)
+    );
+    assert_eq!(s.submit_rows(id, 0, &drawn, false).unwrap(), SAMPLES);
+    assert_eq!(s.status(id), STATUS_FINALIZED);
 }
