@@ -16,8 +16,8 @@ use zkmltrack::{
     model::{Lineage, PreparedModel, RegisterStep},
     prover::Prover,
     suite::{
-        BondTerms, LeaderboardEntry, RegisteredVersion, ReusableVerifier, Route, RouteKind,
-        Settlement, Suite, SuitePrograms, TaskSpec, VrfTerms, MAX_WINDOW_BLOCKS,
+        BondTerms, LeaderboardEntry, RegisteredVersion, ReusableVerifier, Revealer, Route,
+        RouteKind, Settlement, Suite, SuitePrograms, TaskSpec, VrfTerms, MAX_WINDOW_BLOCKS,
     },
     verifier::VerifierBundle,
 };
@@ -959,7 +959,8 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
     Ok(())
 }
 
-/// `task reveal`: the owner's revealer of a hidden task.
+/// `task reveal`: the owner's revealer of a hidden task (the SDK's
+/// [`Revealer`], one round, or a round a second with `--watch`).
 async fn reveal(
     global: &Global,
     task_id: u64,
@@ -969,80 +970,25 @@ async fn reveal(
 ) -> Result<(), CliError> {
     let suite = global.suite().await?;
     let task = suite.task(task_id).await?;
-    if !task.spec.hidden {
-        return Err(CliError::input(format!(
-            "task {task_id} is not hidden: its rows are public, nothing to reveal"
-        )));
-    }
-    let me = suite.chain().account("revealing rows")?;
-    if me != task.creator {
-        return Err(CliError::input(format!(
-            "only task {task_id}'s owner {} reveals its rows; the signing account is {me}",
-            task.creator
-        )));
-    }
     let data = read_dataset(dataset)?;
     let quantized = zkmltrack::evaluation::task_dataset(task_id, &task.spec, &data)
         .map_err(|e| CliError::from(e).in_file(dataset))?;
+    let mut revealer = Revealer::new(&suite, task_id, quantized, rows_per_call).await?;
     let note = |m: &str| eprintln!("reveal: {m}");
-    let mut done: std::collections::BTreeSet<u64> = Default::default();
-    // The last error of each evaluation not revealed yet (said once, retried:
-    // a beacon block not mined yet, a draw fixed by someone else meanwhile).
-    let mut failing: std::collections::BTreeMap<u64, String> = Default::default();
-    let mut revealed_total = 0u32;
     loop {
-        for evaluation_id in suite.evaluations_of_task(task_id).await? {
-            if done.contains(&evaluation_id) {
-                continue;
-            }
-            let evaluation = suite.evaluation(evaluation_id).await?;
-            if evaluation.status != zkmltrack::suite::EvaluationStatus::Committed {
-                done.insert(evaluation_id);
-                continue;
-            }
-            if !failing.contains_key(&evaluation_id) {
-                note(&format!(
-                    "evaluation {evaluation_id}: fixing its draw and revealing its rows"
-                ));
-            }
-            match suite
-                .reveal_rows(evaluation_id, &quantized, rows_per_call, &|m| {
-                    note(&format!("evaluation {evaluation_id}: {m}"))
-                })
-                .await
-            {
-                Ok(n) => {
-                    revealed_total += n;
-                    note(&format!(
-                        "evaluation {evaluation_id}: all rows revealed ({n} now)"
-                    ));
-                    done.insert(evaluation_id);
-                    failing.remove(&evaluation_id);
-                }
-                // One evaluation that cannot be revealed now (its draw window
-                // missed, the task out of rows) does not stop the others; it
-                // is tried again until it is no longer committed.
-                Err(e) if watch => {
-                    let message = e.to_string();
-                    if failing.get(&evaluation_id) != Some(&message) {
-                        note(&format!(
-                            "evaluation {evaluation_id}: {message} (will retry)"
-                        ));
-                        failing.insert(evaluation_id, message);
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let round = revealer.round(&suite, &note).await?;
         if !watch {
+            if let Some((_, e)) = round.failed.into_iter().next() {
+                return Err(e.into());
+            }
             break;
         }
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
     emit(
         global.json(),
-        &json!({ "task_id": task_id, "rows_revealed": revealed_total }),
-        &format!("task {task_id}: {revealed_total} rows revealed"),
+        &json!({ "task_id": task_id, "rows_revealed": revealer.revealed() }),
+        &format!("task {task_id}: {} rows revealed", revealer.revealed()),
     );
     Ok(())
 }

@@ -163,9 +163,22 @@ pub enum EvaluationError {
         /// Rows an evaluation draws.
         samples: u32,
     },
-    /// A dataset was given for a hidden task, or none for a public one.
-    #[error("{0}")]
-    RowSource(String),
+    /// A dataset was given for a hidden task, whose rows come from its
+    /// owner's reveal.
+    #[error(
+        "task {task_id} is hidden: its rows come from its owner's reveal once the evaluation is \
+         drawn, not from a dataset (evaluate without one)"
+    )]
+    DatasetForHiddenTask {
+        /// The task.
+        task_id: u64,
+    },
+    /// No dataset was given for a public task.
+    #[error("task {task_id} is public: evaluate with its dataset")]
+    NoDatasetForPublicTask {
+        /// The task.
+        task_id: u64,
+    },
     /// A revealed row's feature is not a value of the task's scale.
     #[error("revealed row {index} holds a feature that is not a quantized value: {reason}")]
     RevealedRow {
@@ -686,16 +699,9 @@ async fn run(
     let dataset = match (rows, spec.hidden) {
         (Rows::Dataset(dataset), false) => Some(dataset),
         (Rows::Revealed(_), true) => None,
-        (Rows::Dataset(_), true) => {
-            return Err(EvaluationError::RowSource(format!(
-                "task {task_id} is hidden: its rows come from its owner's reveal once the \
-                 evaluation is drawn, not from a dataset (evaluate without one)"
-            )))
-        }
+        (Rows::Dataset(_), true) => return Err(EvaluationError::DatasetForHiddenTask { task_id }),
         (Rows::Revealed(_), false) => {
-            return Err(EvaluationError::RowSource(format!(
-                "task {task_id} is public: evaluate with its dataset"
-            )))
+            return Err(EvaluationError::NoDatasetForPublicTask { task_id })
         }
     };
     let quantized = match dataset {

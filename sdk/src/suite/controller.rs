@@ -77,12 +77,26 @@ impl Suite {
     /// The evaluations opened on a task, in id order (read from the
     /// controller's `EvaluationOpened` events).
     pub async fn evaluations_of_task(&self, task_id: u64) -> Result<Vec<u64>, ChainError> {
+        self.evaluations_of_task_between(task_id, 0, None).await
+    }
+
+    /// The evaluations opened on a task in blocks `from..=to` (`to`: the
+    /// latest block when `None`), in id order.
+    pub async fn evaluations_of_task_between(
+        &self,
+        task_id: u64,
+        from: u64,
+        to: Option<u64>,
+    ) -> Result<Vec<u64>, ChainError> {
         use alloy::{rpc::types::Filter, sol_types::SolEvent};
-        let filter = Filter::new()
+        let mut filter = Filter::new()
             .address(self.deployment.controller)
             .event_signature(Controller::EvaluationOpened::SIGNATURE_HASH)
             .topic2(B256::from(U256::from(task_id)))
-            .from_block(0u64);
+            .from_block(from);
+        if let Some(to) = to {
+            filter = filter.to_block(to);
+        }
         let logs = self
             .chain
             .logs(

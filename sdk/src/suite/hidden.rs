@@ -4,7 +4,10 @@
 //! on the revealed rows (read back from the HiddenSet's `RowsRevealed` events).
 //! See `zkmltrack_protocol::hidden` and the HiddenSet program's docs.
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::{Duration, Instant},
+};
 
 use alloy::{rpc::types::Filter, sol_types::SolEvent};
 
@@ -366,5 +369,149 @@ impl Suite {
             )
             .await?;
         Ok(())
+    }
+}
+
+/// The task owner's revealer of a hidden task: each [`Revealer::round`]
+/// reveals the drawn rows of every evaluation of the task still waiting for
+/// them, and remembers which evaluations are finished and up to which block
+/// it has read the openings, so a long-running watcher reads each block's
+/// events once. Safe to restart: the chain says what is still pending.
+pub struct Revealer {
+    task_id: u64,
+    dataset: QuantizedDataset,
+    rows_per_call: u32,
+    /// Evaluations opened and not finished, in id order.
+    open: BTreeSet<u64>,
+    /// The first block whose openings are not read yet.
+    next_block: u64,
+    /// The last error said per evaluation (a new one is said once).
+    said: BTreeMap<u64, String>,
+    /// Rows revealed by this revealer so far.
+    revealed: u32,
+}
+
+/// What one [`Revealer::round`] did.
+#[derive(Debug, Default)]
+pub struct RevealRound {
+    /// Rows revealed in this round.
+    pub revealed: u32,
+    /// Evaluations whose rows could not be revealed now (a draw not fixed
+    /// yet, a VRF answer pending, the task out of rows), with the error;
+    /// tried again next round while they stay open.
+    pub failed: Vec<(u64, ChainError)>,
+}
+
+impl Revealer {
+    /// A revealer of hidden task `task_id` with its rows `dataset`
+    /// (quantized at the task's scale), `rows_per_call` rows per
+    /// transaction. Refused before anything is sent unless the task is
+    /// hidden, the signing account is its owner and the dataset's root is
+    /// the task's.
+    pub async fn new(
+        suite: &Suite,
+        task_id: u64,
+        dataset: QuantizedDataset,
+        rows_per_call: u32,
+    ) -> Result<Revealer, ChainError> {
+        let action = format!("revealing the rows of task {task_id}");
+        let task = suite.task(task_id).await?;
+        let refuse = |reason: String| ChainError::InvalidArgument {
+            action: action.clone(),
+            reason,
+        };
+        if !task.spec.hidden {
+            return Err(refuse(format!(
+                "task {task_id} is not hidden: its rows are public, nothing to reveal"
+            )));
+        }
+        let me = suite.chain.account(&action)?;
+        if me != task.creator {
+            return Err(refuse(format!(
+                "only task {task_id}'s owner {} reveals its rows; the signing account is {me}",
+                task.creator
+            )));
+        }
+        if B256::from(dataset.root().to_be_bytes()) != task.spec.root {
+            return Err(refuse(format!(
+                "the dataset's root {} is not task {task_id}'s root {}: wrong CSV or scale?",
+                dataset.root().to_hex(),
+                task.spec.root
+            )));
+        }
+        Ok(Revealer {
+            task_id,
+            dataset,
+            rows_per_call: rows_per_call.max(1),
+            open: BTreeSet::new(),
+            next_block: 0,
+            said: BTreeMap::new(),
+            revealed: 0,
+        })
+    }
+
+    /// Rows revealed by this revealer so far.
+    pub fn revealed(&self) -> u32 {
+        self.revealed
+    }
+
+    /// Reads the evaluations opened since the last round, then reveals the
+    /// rows of each open one still waiting for them. An evaluation that
+    /// cannot be revealed now is reported in [`RevealRound::failed`] and
+    /// does not stop the others; `progress` hears each new error once.
+    pub async fn round(
+        &mut self,
+        suite: &Suite,
+        progress: &dyn Fn(&str),
+    ) -> Result<RevealRound, ChainError> {
+        let head = suite.chain.block_number().await?;
+        if head >= self.next_block {
+            let opened = suite
+                .evaluations_of_task_between(self.task_id, self.next_block, Some(head))
+                .await?;
+            self.open.extend(opened);
+            self.next_block = head + 1;
+        }
+        let mut round = RevealRound::default();
+        for evaluation_id in self.open.clone() {
+            let evaluation = suite.evaluation(evaluation_id).await?;
+            if evaluation.status != EvaluationStatus::Committed {
+                self.open.remove(&evaluation_id);
+                self.said.remove(&evaluation_id);
+                continue;
+            }
+            if !self.said.contains_key(&evaluation_id) {
+                progress(&format!(
+                    "evaluation {evaluation_id}: fixing its draw and revealing its rows"
+                ));
+            }
+            let sent = suite
+                .reveal_rows(evaluation_id, &self.dataset, self.rows_per_call, &|m| {
+                    progress(&format!("evaluation {evaluation_id}: {m}"))
+                })
+                .await;
+            match sent {
+                Ok(n) => {
+                    round.revealed += n;
+                    progress(&format!(
+                        "evaluation {evaluation_id}: all rows revealed ({n} now)"
+                    ));
+                    self.open.remove(&evaluation_id);
+                    self.said.remove(&evaluation_id);
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    if self.said.get(&evaluation_id) != Some(&message) {
+                        progress(&format!(
+                            "evaluation {evaluation_id}: {message} (will retry)"
+                        ));
+                        self.said.insert(evaluation_id, message);
+                    }
+                    round.failed.push((evaluation_id, e));
+                }
+            }
+        }
+        self.revealed += round.revealed;
+        Ok(round)
     }
 }

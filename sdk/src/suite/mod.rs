@@ -53,7 +53,7 @@ mod vrf;
 pub use bond::{BondTerms, HeldBond, SettledBond};
 pub use controller::{submit_call, Evaluation, Submission};
 pub use files::{Deployment, FileError, SuitePrograms};
-pub use hidden::{HiddenEvaluation, RevealedRow};
+pub use hidden::{HiddenEvaluation, RevealRound, RevealedRow, Revealer};
 pub use leaderboard::LeaderboardEntry;
 pub use registry::{RegisteredVersion, Task, Version};
 pub use router::{vka_digest, PackageRef, ReusableVerifier, Route};
