@@ -1156,11 +1156,13 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         "the same graph and tensor sizes"
     );
     assert_ne!(published, trained, "the trained weights are not published");
+    // Registered with the task's CSV and no --calibration: it calibrates on
+    // the dataset (the default), and the pre-flight checks every row.
     let register = |model: &Path, extra: &[&str]| {
         zkmltrack(
             &[
                 &["model", "register", "--model", model.to_str().unwrap()][..],
-                &["--calibration", calibration, "--task", "1"],
+                &["--dataset", calibration, "--task", "1"],
                 extra,
                 &["--test-srs", "--json"],
                 &common,
@@ -1254,6 +1256,11 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     // The second training: found its route by its key, no owner step.
     let out = register(&second, &["--lineage", &lineage]);
     assert!(out.status.success(), "register v2: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("values match"),
+        "the pre-flight ran: {}",
+        stderr(&out)
+    );
     let v2 = json_of(&out);
     assert_eq!(
         v2["route_id"].to_string(),
