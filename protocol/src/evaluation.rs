@@ -119,6 +119,29 @@ pub fn candidate_index(
     reduce_mod(&keccak(&candidate_preimage(seed, slot, attempt)), size)
 }
 
+/// The dataset index slot `slot` draws: the first candidate (attempt 0, 1,
+/// ...) for which `taken` is false, `taken` saying whether an index is
+/// already drawn (by an earlier slot, or on a hidden task by an earlier
+/// evaluation). The caller marks the index taken. Every draw (the
+/// controller's, the HiddenSet's, the SDK's and the audit's) is this loop.
+#[inline]
+pub fn draw_slot(
+    keccak: impl Fn(&[u8]) -> [u8; 32],
+    seed: [u8; 32],
+    slot: u32,
+    size: u64,
+    mut taken: impl FnMut(u64) -> bool,
+) -> u64 {
+    let mut attempt = 0u32;
+    loop {
+        let candidate = candidate_index(&keccak, seed, slot, attempt, size);
+        if !taken(candidate) {
+            return candidate;
+        }
+        attempt += 1;
+    }
+}
+
 /// Parameter instances of a proof: EZKL with `param_visibility = "hashed"`
 /// exposes one Poseidon hash of all the model's parameters (the version's
 /// weight commitment), before the model's inputs and outputs (EZKL 23 puts

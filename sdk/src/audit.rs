@@ -791,12 +791,8 @@ async fn replay_reveals(
         let mut revealed = Vec::with_capacity(e.indices.len());
         for (j, (&index, &label)) in e.indices.iter().zip(&e.labels).enumerate() {
             let slot = e.first_slot + j as u32;
-            let expected = (0u32..)
-                .map(|attempt| {
-                    crate::evaluation::candidate_index(seed, slot, attempt, task.dataset_size)
-                })
-                .find(|candidate| !used.contains(candidate))
-                .expect("a task never draws more rows than it has");
+            let expected =
+                crate::evaluation::draw_slot(seed, slot, task.dataset_size, |c| used.contains(&c));
             if expected != index {
                 problems.push(format!(
                     "evaluation {id}: slot {slot} revealed row {index}, the draw picks row {expected}"

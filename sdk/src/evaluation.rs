@@ -361,12 +361,25 @@ pub fn drawn_indices(seed: U256, samples: u32, dataset_size: u64) -> Vec<u64> {
     let mut taken = std::collections::HashSet::new();
     (0..samples)
         .map(|slot| {
-            (0u32..)
-                .map(|attempt| candidate_index(seed, slot, attempt, dataset_size))
-                .find(|&i| taken.insert(i))
-                .expect("fewer samples than rows")
+            let index = draw_slot(seed, slot, dataset_size, |i| taken.contains(&i));
+            taken.insert(index);
+            index
         })
         .collect()
+}
+
+/// The dataset index slot `slot` of an evaluation with `seed` draws, given
+/// which indices are `taken` already ([`zkmltrack_protocol::evaluation::draw_slot`],
+/// with alloy's keccak). A task never draws more rows than it has, so a
+/// free index exists whenever the caller asks.
+pub fn draw_slot(seed: U256, slot: u32, size: u64, taken: impl FnMut(u64) -> bool) -> u64 {
+    zkmltrack_protocol::evaluation::draw_slot(
+        |data| keccak256(data).0,
+        seed.to_be_bytes(),
+        slot,
+        size,
+        taken,
+    )
 }
 
 pub use zkmltrack_protocol::evaluation::{accuracy_bps, InstanceLayout};

@@ -530,30 +530,20 @@ impl HiddenSet {
         let seed = self.seed(entropy, evaluation_id);
         let mut indices = Vec::with_capacity(labels.len());
         for j in 0..labels.len() {
-            let slot = first_slot + j as u32;
-            let mut attempt = 0u32;
-            loop {
-                let candidate = evaluation::candidate_index(
-                    |data| self.vm().native_keccak256(data).0,
-                    seed,
-                    slot,
-                    attempt,
-                    t.size,
-                );
-                let mut book = self.books.setter(controller);
-                let mut used = book.used.setter(U64::from(t.task_id));
-                let at = U64::from(candidate / 256);
-                let bits = used.get(at);
-                let bit = (candidate % 256) as usize;
-                if !bits.bit(bit) {
-                    let mut marked = bits;
-                    marked.set_bit(bit, true);
-                    used.setter(at).set(marked);
-                    indices.push(candidate);
-                    break;
-                }
-                attempt += 1;
-            }
+            let index = evaluation::draw_slot(
+                |data| self.vm().native_keccak256(data).0,
+                seed,
+                first_slot + j as u32,
+                t.size,
+                |c| self.row_used(controller, t.task_id, c),
+            );
+            let mut book = self.books.setter(controller);
+            let mut used = book.used.setter(U64::from(t.task_id));
+            let at = U64::from(index / 256);
+            let mut marked = used.get(at);
+            marked.set_bit((index % 256) as usize, true);
+            used.setter(at).set(marked);
+            indices.push(index);
         }
         let call = verifyRowsCall {
             root: t.root,
@@ -712,27 +702,16 @@ impl HiddenSet {
             return Vec::new();
         }
         let seed = self.seed(entropy, evaluation_id);
-        let used = book.used.getter(task_id);
         let mut picked: Vec<u64> = Vec::new();
         for j in 0..count.min(left) {
-            let mut attempt = 0u32;
-            loop {
-                let candidate = evaluation::candidate_index(
-                    |data| self.vm().native_keccak256(data).0,
-                    seed,
-                    first_slot + j,
-                    attempt,
-                    size,
-                );
-                let taken = used
-                    .get(U64::from(candidate / 256))
-                    .bit((candidate % 256) as usize);
-                if !taken && !picked.contains(&candidate) {
-                    picked.push(candidate);
-                    break;
-                }
-                attempt += 1;
-            }
+            let index = evaluation::draw_slot(
+                |data| self.vm().native_keccak256(data).0,
+                seed,
+                first_slot + j,
+                size,
+                |c| self.row_used(controller, task_id.to(), c) || picked.contains(&c),
+            );
+            picked.push(index);
         }
         picked
     }
