@@ -275,6 +275,33 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_draws_the_first_candidate_not_taken() {
+        let seed = [4u8; 32];
+        let first = candidate_index(keccak, seed, 2, 0, 10);
+        assert_eq!(draw_slot(keccak, seed, 2, 10, |_| false), first);
+        // Everything but one index taken: the loop retries until it finds it.
+        let free = (first + 3) % 10;
+        assert_eq!(draw_slot(keccak, seed, 2, 10, |c| c != free), free);
+        let mut asked = 0;
+        let second = draw_slot(keccak, seed, 2, 10, |c| {
+            asked += 1;
+            c == first
+        });
+        assert_ne!(second, first);
+        assert_eq!(second, {
+            let mut attempt = 1;
+            loop {
+                let c = candidate_index(keccak, seed, 2, attempt, 10);
+                if c != first {
+                    break c;
+                }
+                attempt += 1;
+            }
+        });
+        assert!(asked >= 2);
+    }
+
+    #[test]
     fn accuracy_rounds_down() {
         assert_eq!(accuracy_bps(2, 3), 6_666);
         assert_eq!(accuracy_bps(3, 3), MAX_ACCURACY_BPS);
