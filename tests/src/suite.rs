@@ -25,7 +25,9 @@ use zkmltrack::{
     evaluation::drawn_indices,
     prover::{Circuit, Proof, Prover, ProverConfig, SrsSource, VerifierKind},
     solc::Solc,
-    suite::{EvaluationStatus, RegisteredVersion, ReusableVerifier, Suite, SuitePrograms},
+    suite::{
+        Deployment, EvaluationStatus, RegisteredVersion, ReusableVerifier, Suite, SuitePrograms,
+    },
 };
 use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
 
@@ -202,6 +204,23 @@ pub async fn as_account(suite: &Suite, url: &str, signer: PrivateKeySigner) -> S
     Suite::attach(chain, suite.deployment.clone())
         .await
         .expect("attach")
+}
+
+/// The suite of a deployment file, as `signer` (what the CLI deployed).
+pub async fn suite_from_file(
+    url: &str,
+    deployment: &std::path::Path,
+    signer: PrivateKeySigner,
+) -> Suite {
+    let chain = Chain::connect(url, Some(signer)).await.expect("devnet");
+    Suite::attach(chain, Deployment::read(deployment).expect("deployment"))
+        .await
+        .expect("attach")
+}
+
+/// The devnet's dev key, the demo's and the CLI's default account.
+pub fn dev_key() -> PrivateKeySigner {
+    PrivateKeySigner::from_bytes(&DEV_KEY).expect("the dev key")
 }
 
 /// Asserts `result` is a revert with the custom error `name`.

@@ -608,7 +608,12 @@ fn in_progress(url: &str, deployment: &str, demo: &Value, base: &str, agent: &ur
     let version = demo["versions"][0]["version_id"].as_u64().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (task, evaluation) = runtime.block_on(async {
-        let suite = owner_suite(url, deployment).await;
+        let suite = zkmltrack_tests::suite_from_file(
+            url,
+            Path::new(deployment),
+            zkmltrack_tests::dev_key(),
+        )
+        .await;
         let spec = suite.task(1).await.unwrap().spec;
         let task = suite.create_task(&spec).await.expect("a second task");
         let evaluation = suite.open_evaluation(task, version).await.expect("open");
@@ -637,17 +642,6 @@ fn in_progress(url: &str, deployment: &str, demo: &Value, base: &str, agent: &ur
     assert_eq!(body, "[]", "task 1's evaluations are all finished");
     let (_, page) = get(agent, &format!("{base}/tasks/1"));
     assert!(!page.contains("In progress"));
-}
-
-/// The deployed suite as its owner, the demo's account (the devnet's dev key).
-async fn owner_suite(url: &str, deployment: &str) -> zkmltrack::suite::Suite {
-    let key =
-        alloy::signers::local::PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
-    let chain = zkmltrack::chain::Chain::connect(url, Some(key))
-        .await
-        .unwrap();
-    let d = zkmltrack::suite::Deployment::read(Path::new(deployment)).unwrap();
-    zkmltrack::suite::Suite::attach(chain, d).await.unwrap()
 }
 
 /// A server started with `--sign` and a participant's key (not the suite
@@ -692,7 +686,11 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
 
     // A task of this test's own, by the suite owner (the dev key).
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let owner = runtime.block_on(owner_suite(url, deployment));
+    let owner = runtime.block_on(zkmltrack_tests::suite_from_file(
+        url,
+        Path::new(deployment),
+        zkmltrack_tests::dev_key(),
+    ));
     let spec = runtime.block_on(owner.task(1)).unwrap().spec;
     let task = runtime.block_on(owner.create_task(&spec)).expect("a task");
     let task_field = task.to_string();

@@ -9,25 +9,15 @@
 
 use std::{fs, process::Stdio};
 
-use alloy::{
-    primitives::{B256, U256},
-    signers::local::PrivateKeySigner,
-};
+use alloy::primitives::{B256, U256};
 use zkmltrack::{
-    chain::{bindings::IHiddenSet, Chain},
-    suite::{BondTerms, Deployment, EvaluationStatus, Submission, Suite, PROVIDER_TIMEOUT_BLOCKS},
+    chain::bindings::IHiddenSet,
+    suite::{BondTerms, EvaluationStatus, Submission, Suite, PROVIDER_TIMEOUT_BLOCKS},
 };
 use zkmltrack_tests::{
     cli::{command, expect_error, json_of, stderr, tempdir, DevnetProcess},
-    expect_revert, mine, repo, test_account,
+    expect_revert, mine, repo, suite_from_file, test_account,
 };
-
-async fn suite_as(url: &str, deployment: &std::path::Path, key: PrivateKeySigner) -> Suite {
-    let chain = Chain::connect(url, Some(key)).await.expect("devnet");
-    Suite::attach(chain, Deployment::read(deployment).expect("deployment"))
-        .await
-        .expect("attach")
-}
 
 fn indices(report: &serde_json::Value) -> Vec<u64> {
     report["samples"]
@@ -207,9 +197,9 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
     assert_eq!(audit["evaluations"].as_array().unwrap().len(), 2, "{audit}");
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dev_key = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
-    let owner = runtime.block_on(suite_as(&url, &deployment, dev_key));
-    let task_owner = runtime.block_on(suite_as(&url, &deployment, owner_key.clone()));
+    let dev_key = zkmltrack_tests::dev_key();
+    let owner = runtime.block_on(suite_from_file(&url, &deployment, dev_key));
+    let task_owner = runtime.block_on(suite_from_file(&url, &deployment, owner_key.clone()));
     let task_id: u64 = task.parse().unwrap();
     assert_eq!(
         runtime.block_on(owner.hidden_rows_left(task_id)).unwrap(),
@@ -252,7 +242,7 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
         .expect("draw fixed");
     let hidden_set = owner.deployment.hidden_set;
     let controller = owner.deployment.controller;
-    let stranger = runtime.block_on(suite_as(&url, &deployment, test_account(0)));
+    let stranger = runtime.block_on(suite_from_file(&url, &deployment, test_account(0)));
     let reveal = |suite: &Suite, index: u64| {
         let data = zkmltrack::dataset::Dataset::from_csv(std::path::Path::new(private)).unwrap();
         let quantized = data.quantize(scale).unwrap();

@@ -10,7 +10,7 @@
 
 use std::{fs, path::Path, process::Output};
 
-use alloy::{primitives::B256, signers::local::PrivateKeySigner};
+use alloy::primitives::B256;
 use serde_json::Value;
 use zkmltrack::{
     chain::Chain,
@@ -174,7 +174,7 @@ fn breast_cancer_rows_register_and_evaluate_and_old_roots_are_refused() {
     // A task made with the old rule (as before this release), through the SDK.
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let suite = runtime.block_on(async {
-        let key = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
+        let key = zkmltrack_tests::dev_key();
         let chain = Chain::connect(&devnet.url, Some(key)).await.unwrap();
         Suite::attach(chain, Deployment::read(&deployment).unwrap())
             .await

@@ -11,7 +11,6 @@
 //! coordinator's answer only, the seed re-checked by `audit`.
 
 use std::{
-    path::Path,
     process::{Output, Stdio},
     time::Duration,
 };
@@ -20,33 +19,25 @@ use alloy::{
     primitives::{keccak256, Address, B256, U256},
     providers::Provider,
     rpc::types::Filter,
-    signers::local::PrivateKeySigner,
     sol_types::SolEvent,
 };
 use zkmltrack::{
     chain::{
         bindings::{IHiddenSet, IVrfProvider},
-        events, Chain,
+        events,
     },
-    suite::{Deployment, EvaluationStatus, Suite, PROVIDER_TIMEOUT_BLOCKS},
+    suite::{EvaluationStatus, Suite, PROVIDER_TIMEOUT_BLOCKS},
 };
 use zkmltrack_tests::{
     chainlink::{
         coordinator_mock_init_code, funded_subscription, mock_word, IVRFCoordinatorV2_5Mock as Mock,
     },
     cli::{command, expect_error, json_of, stderr, tempdir, DevnetProcess},
-    expect_revert, mine, prover, repo, test_account,
+    expect_revert, mine, prover, repo, suite_from_file, test_account,
 };
 
 fn zkmltrack(args: &[&str]) -> Output {
     zkmltrack_tests::cli::run(&repo().join("target/e2e-work"), args, &[])
-}
-
-async fn suite_as(url: &str, deployment: &Path, key: PrivateKeySigner) -> Suite {
-    let chain = Chain::connect(url, Some(key)).await.expect("devnet");
-    Suite::attach(chain, Deployment::read(deployment).expect("deployment"))
-        .await
-        .expect("attach")
 }
 
 /// The mock's request ids so far, oldest first.
@@ -142,12 +133,12 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
     let eval_csv = eval_csv.to_str().unwrap();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dev_key = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
-    let owner = runtime.block_on(suite_as(&url, &deployment, dev_key));
-    let stranger = runtime.block_on(suite_as(&url, &deployment, test_account(0)));
+    let dev_key = zkmltrack_tests::dev_key();
+    let owner = runtime.block_on(suite_from_file(&url, &deployment, dev_key));
+    let stranger = runtime.block_on(suite_from_file(&url, &deployment, test_account(0)));
     // Plays the VRF network (anyone may fulfil on the mock); an account of its
     // own, as the CLI signs with the dev key meanwhile.
-    let oracle = runtime.block_on(suite_as(&url, &deployment, test_account(1)));
+    let oracle = runtime.block_on(suite_from_file(&url, &deployment, test_account(1)));
 
     // Chainlink's coordinator mock and a funded subscription of the dev account.
     let solc = zkmltrack::solc::Solc::ensure(&prover().config().home).expect("solc");
@@ -296,8 +287,8 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
     // fulfil; the provider timeout expires it and frees the model; a late
     // answer reaches the provider and changes nothing. (The dev account again,
     // with its nonce read afresh after the CLI's transactions.)
-    let dev_key = PrivateKeySigner::from_bytes(&zkmltrack_devnet::DEV_KEY).unwrap();
-    let owner = runtime.block_on(suite_as(&url, &deployment, dev_key));
+    let dev_key = zkmltrack_tests::dev_key();
+    let owner = runtime.block_on(suite_from_file(&url, &deployment, dev_key));
     let second = runtime
         .block_on(owner.open_evaluation(task, versions[1]))
         .expect("opens");
