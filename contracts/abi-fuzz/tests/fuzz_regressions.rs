@@ -48,6 +48,39 @@ fn bond_vault_regressions() {
     replay(Target::BondVault);
 }
 
+#[test]
+fn hidden_set_regressions() {
+    replay(Target::HiddenSet);
+}
+
+/// The HiddenSet's suite has hidden task 3 with evaluation 4 waiting for its
+/// draw; the harness' own template calls (bob, the task's owner) fix the
+/// draw once the beacon block is mined and reveal the drawn rows, after
+/// which the controller holds the evaluation drawn.
+#[test]
+fn the_hidden_set_template_calls_draw_and_reveal_evaluation_4() {
+    let suite = Suite::deploy_for(Target::HiddenSet);
+    assert_eq!(
+        suite.evaluation(4).map(|e| e.0),
+        Some(STATUS_COMMITTED),
+        "setup: {:?}",
+        suite.setup
+    );
+    // 0x24 0 8: block past the beacon; 0x22: bob's template call, draw (0)
+    // then reveal of all four pending rows (count byte 3, call 1), unchanged (4).
+    check_on(
+        &suite,
+        Target::HiddenSet,
+        &[0x24, 0, 8, 0x22, 0, 0, 4, 0x22, 3, 1, 4],
+    );
+    assert_eq!(
+        suite.evaluation(4).map(|e| e.0),
+        Some(STATUS_DRAWN),
+        "setup: {:?}",
+        suite.setup
+    );
+}
+
 /// Every target has its regression directory (a new target without seeds would
 /// otherwise be fuzzed from nothing and never replayed).
 #[test]
