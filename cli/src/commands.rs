@@ -517,62 +517,6 @@ fn prepare_model_step<'p>(
     Ok(prepared)
 }
 
-/// The architecture package to compile a model under: `--package`, else the
-/// route's own package when its URI is a local directory holding it.
-async fn package_for(
-    suite: &Suite,
-    explicit: Option<&Path>,
-    route: Option<u64>,
-) -> Result<Option<Package>, CliError> {
-    let Some(route) = route else {
-        return explicit
-            .map(|dir| Package::read(dir).map_err(CliError::from))
-            .transpose();
-    };
-    let expected = suite.route(route).await?.package_hash;
-    let dir = match explicit {
-        Some(dir) => dir.to_path_buf(),
-        None => {
-            let uri = suite.route_package_uri(route).await?;
-            match zkmltrack::architecture::local_dir(&uri) {
-                Some(dir) if dir.is_dir() => dir,
-                _ => {
-                    return Err(CliError::input(format!(
-                        "route {route}'s architecture package is at {uri:?}: fetch it and pass \
-                         --package DIR"
-                    )))
-                }
-            }
-        }
-    };
-    Ok(Some(Package::read_expecting(&dir, expected)?))
-}
-
-/// The architecture a new version of `lineage` is first compiled under when
-/// neither `--route` nor `--package` names one: the route of the lineage's
-/// latest version, with its package when that is a local directory (its id,
-/// key digest and package). `None` when anything is missing: the model is
-/// then calibrated on its own and its route found by its key.
-async fn lineage_route(
-    suite: &Suite,
-    model: &ModelArgs,
-    lineage: Option<u64>,
-    route: Option<u64>,
-) -> Result<Option<(u64, B256, Package)>, CliError> {
-    let (Some(lineage), None, None) = (lineage, route, model.package.as_ref()) else {
-        return Ok(None);
-    };
-    let Some(latest) = suite.lineage_versions(lineage).await?.pop() else {
-        return Ok(None);
-    };
-    let digest = suite.route(latest.route_id).await?.digest;
-    Ok(package_for(suite, None, Some(latest.route_id))
-        .await
-        .ok()
-        .flatten()
-        .map(|package| (latest.route_id, digest, package)))
-}
-
 fn read_dataset(path: &Path) -> Result<Dataset, CliError> {
     Dataset::from_csv(path).map_err(|e| in_file(path, e))
 }
@@ -1193,7 +1137,15 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
                 None => None,
             };
             let prover = model.prover.prover(scale)?;
-            let (prepared, package) = match lineage_route(&suite, &model, lineage, route).await? {
+            // A new version of a lineage is first compiled under its latest
+            // version's architecture when neither --route nor --package names one.
+            let inherited = match (lineage, route, model.package.as_ref()) {
+                (Some(lineage), None, None) => {
+                    zkmltrack::model::lineage_architecture(&suite, lineage).await?
+                }
+                _ => None,
+            };
+            let (prepared, package) = match inherited {
                 // A new version of a lineage: compiled first under its latest
                 // version's architecture, kept if it gives that route's key.
                 Some((route_id, digest, package)) => {
@@ -1209,7 +1161,9 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
                     }
                 }
                 None => {
-                    let package = package_for(&suite, model.package.as_deref(), route).await?;
+                    let package =
+                        zkmltrack::model::route_package(&suite, model.package.as_deref(), route)
+                            .await?;
                     let prepared = prepare_model_step(&prover, &model, package.as_ref())?;
                     (prepared, package)
                 }
@@ -1420,11 +1374,12 @@ pub(crate) async fn evaluate(global: &Global, args: EvaluateArgs) -> Result<(), 
     // The version's architecture package (its route's, when local): the
     // model is compiled under the settings its route's key was made with.
     let route = suite.version(args.version).await?.route_id;
-    let package = match package_for(&suite, args.package.as_deref(), Some(route)).await {
-        Ok(package) => package,
-        Err(_) if args.package.is_none() => None,
-        Err(e) => return Err(e),
-    };
+    let package =
+        match zkmltrack::model::route_package(&suite, args.package.as_deref(), Some(route)).await {
+            Ok(package) => package,
+            Err(_) if args.package.is_none() => None,
+            Err(e) => return Err(e.into()),
+        };
     let prover = args.prover.prover(task.spec.scale)?;
     let step = Step::start(format!("circuit of {}", args.model.display()));
     let calibration_file = calibration_file.as_path();
@@ -1591,7 +1546,7 @@ pub(crate) async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliE
         } => {
             let r = suite.route(route).await?;
             let task = suite.task(task).await?;
-            let package = package_for(&suite, package.as_deref(), Some(route))
+            let package = zkmltrack::model::route_package(&suite, package.as_deref(), Some(route))
                 .await?
                 .expect("a route's package");
             let prover = prover.prover(task.spec.scale)?;

@@ -315,6 +315,17 @@ pub enum RegisterError {
         /// The weight commitment.
         weight_hash: B256,
     },
+    /// A route's architecture package is not in a local directory.
+    #[error(
+        "route {route}'s architecture package is at {uri:?}: fetch it and pass its directory \
+         (--package DIR)"
+    )]
+    PackageNotLocal {
+        /// The route.
+        route: u64,
+        /// Where the route says its package is.
+        uri: String,
+    },
     /// The route given verifies another key.
     #[error(
         "route {route} verifies the key {route_digest}, not this model's {model_digest}: \
@@ -338,10 +349,58 @@ impl RegisterError {
             RegisterError::Package(e) => e.is_input(),
             RegisterError::Bundle(_)
             | RegisterError::VerifierNotAllowed
+            | RegisterError::PackageNotLocal { .. }
             | RegisterError::RouteMismatch { .. } => true,
             RegisterError::Chain(_) | RegisterError::AlreadyRegistered { .. } => false,
         }
     }
+}
+
+/// The architecture package to compile a model under: the directory
+/// `explicit` when given (checked against `route`'s package hash when a
+/// route is named), else `route`'s own package when its URI is a local
+/// directory; `None` without either.
+pub async fn route_package(
+    suite: &Suite,
+    explicit: Option<&Path>,
+    route: Option<u64>,
+) -> Result<Option<Package>, RegisterError> {
+    let Some(route) = route else {
+        return Ok(explicit.map(Package::read).transpose()?);
+    };
+    let expected = suite.route(route).await?.package_hash;
+    let dir = match explicit {
+        Some(dir) => dir.to_path_buf(),
+        None => {
+            let uri = suite.route_package_uri(route).await?;
+            match architecture::local_dir(&uri) {
+                Some(dir) if dir.is_dir() => dir,
+                _ => return Err(RegisterError::PackageNotLocal { route, uri }),
+            }
+        }
+    };
+    Ok(Some(Package::read_expecting(&dir, expected)?))
+}
+
+/// The architecture a new version of `lineage` is first compiled under:
+/// the route of the lineage's latest version with its package, when that
+/// package is a local directory (the route's id, its key digest and the
+/// package). `None` when the lineage has no version or the package is not
+/// at hand: the model is then calibrated on its own and its route found by
+/// its key.
+pub async fn lineage_architecture(
+    suite: &Suite,
+    lineage: u64,
+) -> Result<Option<(u64, B256, Package)>, RegisterError> {
+    let Some(latest) = suite.lineage_versions(lineage).await?.pop() else {
+        return Ok(None);
+    };
+    let digest = suite.route(latest.route_id).await?.digest;
+    Ok(route_package(suite, None, Some(latest.route_id))
+        .await
+        .ok()
+        .flatten()
+        .map(|package| (latest.route_id, digest, package)))
 }
 
 /// Registers a prepared model as a new version: checks that its verifier is
