@@ -18,16 +18,34 @@ use crate::{
     GlobalArgs,
 };
 
+/// The signing key's options, which only the commands that send
+/// transactions take (on a command group such as `admin`, every subcommand
+/// takes them). Without either, the key is ZKMLTRACK_PRIVATE_KEY's.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct KeyArgs {
+    /// File holding a hex private key (instead of ZKMLTRACK_PRIVATE_KEY).
+    #[arg(long, global = true)]
+    pub private_key_file: Option<PathBuf>,
+    /// Encrypted JSON keystore; its password in ZKMLTRACK_KEYSTORE_PASSWORD.
+    #[arg(long, global = true)]
+    pub keystore: Option<PathBuf>,
+}
+
 /// The global options, resolved lazily.
 pub(crate) struct Global {
     /// The options as given.
     pub args: GlobalArgs,
+    /// The command's key options (none on a command that only reads).
+    pub keys: KeyArgs,
 }
 
 impl Global {
-    /// Wraps the parsed options.
-    pub(crate) fn new(args: GlobalArgs) -> Global {
-        Global { args }
+    /// Wraps the parsed options, with the command's key options if it has any.
+    pub(crate) fn new(args: GlobalArgs, keys: Option<&KeyArgs>) -> Global {
+        Global {
+            args,
+            keys: keys.cloned().unwrap_or_default(),
+        }
     }
 
     /// Whether results are printed as JSON.
@@ -43,7 +61,7 @@ impl Global {
                 CliError::input(format!("{from} does not hold a 32-byte hex private key"))
             })
         };
-        if let Some(path) = &self.args.keystore {
+        if let Some(path) = &self.keys.keystore {
             let password = std::env::var("ZKMLTRACK_KEYSTORE_PASSWORD").map_err(|_| {
                 CliError::input("--keystore needs its password in ZKMLTRACK_KEYSTORE_PASSWORD")
             })?;
@@ -52,7 +70,7 @@ impl Global {
             })?;
             return Ok(Some(signer));
         }
-        if let Some(path) = &self.args.private_key_file {
+        if let Some(path) = &self.keys.private_key_file {
             let text = fs::read_to_string(path).map_err(|e| {
                 CliError::input(format!("cannot read key file {}: {e}", path.display()))
             })?;

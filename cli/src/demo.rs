@@ -26,7 +26,7 @@ use crate::{
         deploy_suite, evaluate_with_progress, leaderboard_text, prepare_model, programs, register,
         DEFAULT_SCALE,
     },
-    context::{Global, ProverArgs},
+    context::{Global, KeyArgs, ProverArgs},
     example::Example,
     output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
 };
@@ -51,6 +51,8 @@ pub(crate) struct DemoArgs {
     pub listen: std::net::SocketAddr,
     #[command(flatten)]
     pub prover: ProverArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// Runs the demo.
@@ -258,6 +260,7 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
             // The demo's own chain and its dev key: the page can register and evaluate.
             sign: true,
             prover: args.prover.clone(),
+            keys: args.keys.clone(),
         };
         crate::serve::check_listen(&serve.listen, None)?;
         crate::serve::serve_suite(global, suite, &serve).await?;

@@ -3,8 +3,9 @@
 //! Every command talks to one RPC endpoint (`--rpc-url`, default the local
 //! devnet's `http://127.0.0.1:8547`) and, after `deploy`, reads the suite's
 //! addresses from the deployment file (`--deployment`). Keys come from
-//! `ZKMLTRACK_PRIVATE_KEY`, `--private-key-file` or `--keystore` (password in
-//! `ZKMLTRACK_KEYSTORE_PASSWORD`) and are never printed. On a dev chain
+//! `ZKMLTRACK_PRIVATE_KEY`, or on the commands that send transactions
+//! `--private-key-file` or `--keystore` (password in
+//! `ZKMLTRACK_KEYSTORE_PASSWORD`), and are never printed. On a dev chain
 //! (chain id 412346) the public Nitro dev key is used when no key is given.
 //!
 //! Exit codes: 0 done; 1 unexpected failure; 2 usage; 3 chain unavailable
@@ -24,7 +25,7 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Args, Parser, Subcommand};
 
-use context::Global;
+use context::{Global, KeyArgs};
 use output::CliError;
 
 /// Verifiable ML model versioning on Arbitrum: EZKL proofs, Poseidon dataset
@@ -57,12 +58,6 @@ struct GlobalArgs {
         default_value = "zkmltrack.deployment.json"
     )]
     deployment: PathBuf,
-    /// File holding a hex private key (instead of ZKMLTRACK_PRIVATE_KEY).
-    #[arg(long, global = true)]
-    private_key_file: Option<PathBuf>,
-    /// Encrypted JSON keystore; its password in ZKMLTRACK_KEYSTORE_PASSWORD.
-    #[arg(long, global = true)]
-    keystore: Option<PathBuf>,
     /// Print results as JSON on stdout (progress goes to stderr).
     #[arg(long, global = true)]
     json: bool,
@@ -119,8 +114,33 @@ enum Command {
     #[command(subcommand)]
     Route(commands::RouteCommand),
     /// Governance (owner only).
-    #[command(subcommand)]
-    Admin(commands::AdminCommand),
+    Admin {
+        #[command(flatten)]
+        keys: KeyArgs,
+        #[command(subcommand)]
+        command: commands::AdminCommand,
+    },
+}
+
+impl Command {
+    /// The key options of a command that sends transactions.
+    fn keys(&self) -> Option<&KeyArgs> {
+        match self {
+            Command::Demo(args) => Some(&args.keys),
+            Command::Deploy(args) => Some(&args.keys),
+            Command::DeployVrfProvider(args) => Some(&args.keys),
+            Command::Task(cmd) => cmd.keys(),
+            Command::Model(cmd) => cmd.keys(),
+            Command::Evaluate(args) => Some(&args.keys),
+            Command::Serve(args) => Some(&args.keys),
+            Command::Route(cmd) => cmd.keys(),
+            Command::Admin { keys, .. } => Some(keys),
+            Command::Devnet { .. }
+            | Command::Dataset(_)
+            | Command::Leaderboard { .. }
+            | Command::Audit(_) => None,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -129,7 +149,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let global = Global::new(cli.global.clone());
+    let global = Global::new(cli.global.clone(), cli.command.keys());
     let json = cli.global.json;
     match runtime.block_on(run(cli.command, global)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -165,6 +185,6 @@ async fn run(command: Command, global: Global) -> Result<(), CliError> {
         Command::Audit(args) => audit::run(&global, args).await,
         Command::Serve(args) => serve::run(&global, args).await,
         Command::Route(cmd) => commands::route(&global, cmd).await,
-        Command::Admin(cmd) => commands::admin(&global, cmd).await,
+        Command::Admin { command, .. } => commands::admin(&global, command).await,
     }
 }

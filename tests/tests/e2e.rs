@@ -953,10 +953,10 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     // Keys: a key file without a key, a keystore without its password.
     let not_a_key = dir.join("key.txt");
     std::fs::write(&not_a_key, "not a key\n").unwrap();
+    // (on a command that signs, refused before anything is sent)
     let key_args = [
-        "leaderboard",
-        "--task",
-        "1",
+        "admin",
+        "pause",
         "--private-key-file",
         not_a_key.to_str().unwrap(),
     ];
@@ -966,13 +966,7 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
         "does not hold a 32-byte hex private key",
     );
     let keystore = dir.join("keystore.json");
-    let key_args = [
-        "leaderboard",
-        "--task",
-        "1",
-        "--keystore",
-        keystore.to_str().unwrap(),
-    ];
+    let key_args = ["admin", "pause", "--keystore", keystore.to_str().unwrap()];
     expect(
         zkmltrack(&[&key_args[..], &common].concat(), &[]),
         5,

@@ -314,9 +314,10 @@ fn breast_cancer_rows_register_and_evaluate_and_old_roots_are_refused() {
 }
 
 /// Each command's help lists the options it uses: the prover's (workspace,
-/// SRS) only where circuits are built.
+/// SRS) only where circuits are built, the signing key's only where
+/// transactions are sent; a read-only command refuses a key option.
 #[test]
-fn prover_options_only_on_the_commands_that_prove() {
+fn prover_and_key_options_only_on_the_commands_that_use_them() {
     let help = |args: &[&str]| {
         let out = std::process::Command::new(zkmltrack_tests::cli::release_binary())
             .args(args)
@@ -355,4 +356,50 @@ fn prover_options_only_on_the_commands_that_prove() {
     }
     let register = help(&["model", "register"]);
     assert!(register.contains("default: --dataset"), "{register}");
+
+    let keys = |text: &str| text.contains("--private-key-file") && text.contains("--keystore");
+    for args in [
+        &["leaderboard"][..],
+        &["audit"],
+        &["task", "show"],
+        &["dataset", "root"],
+        &["model", "prove"],
+        &["model", "architecture"],
+        &["model", "versions"],
+        &["route", "show"],
+        &["devnet"],
+    ] {
+        let text = help(args);
+        assert!(
+            !text.contains("--private-key-file") && !text.contains("--keystore"),
+            "{args:?} only reads: {text}"
+        );
+    }
+    for args in [
+        &["task", "create"][..],
+        &["task", "reveal"],
+        &["task", "bond"],
+        &["model", "register"],
+        &["evaluate"],
+        &["deploy"],
+        &["deploy-vrf-provider"],
+        &["demo"],
+        &["serve"],
+        &["route", "approve"],
+        &["route", "review"],
+        &["admin", "pause"],
+        &["admin", "revoke"],
+    ] {
+        assert!(keys(&help(args)), "{args:?} signs");
+    }
+    let out = std::process::Command::new(zkmltrack_tests::cli::release_binary())
+        .args(["leaderboard", "--task", "1", "--keystore", "k.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown option");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--keystore"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -14,6 +14,8 @@ pub(crate) struct DeployArgs {
     /// default: generated from the bundled Iris model (needs --srs or --test-srs).
     #[arg(long)]
     pub verifier_bundle: Option<PathBuf>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// `deploy-vrf-provider` options.
@@ -44,6 +46,8 @@ pub(crate) struct VrfProviderArgs {
     /// address to `task create --hidden --randomness`.
     #[arg(long)]
     pub hidden: bool,
+    #[command(flatten)]
+    pub keys: KeyArgs,
     /// Directory of the optimised Stylus programs (scripts/build-contracts output).
     #[arg(long)]
     pub contracts: Option<PathBuf>,

@@ -33,6 +33,8 @@ pub(crate) struct EvaluateArgs {
     /// registration).
     #[arg(long)]
     pub package: Option<PathBuf>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// `evaluate`.

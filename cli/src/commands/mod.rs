@@ -24,7 +24,7 @@ use zkmltrack::{
 };
 
 use crate::{
-    context::{Global, ProverArgs},
+    context::{Global, KeyArgs, ProverArgs},
     output::{emit, percent, table, CliError, Step, EXIT_FAILURE},
 };
 

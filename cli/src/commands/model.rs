@@ -78,6 +78,8 @@ pub(crate) enum ModelCommand {
         /// architecture, or after the suite owner approved the route).
         #[arg(long)]
         route: Option<u64>,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// List a lineage's versions.
     Versions {
@@ -85,6 +87,18 @@ pub(crate) enum ModelCommand {
         #[arg(long)]
         lineage: u64,
     },
+}
+
+impl ModelCommand {
+    /// The key options of a subcommand that sends transactions.
+    pub(crate) fn keys(&self) -> Option<&KeyArgs> {
+        match self {
+            ModelCommand::Register { keys, .. } => Some(keys),
+            ModelCommand::Prove { .. }
+            | ModelCommand::Architecture { .. }
+            | ModelCommand::Versions { .. } => None,
+        }
+    }
 }
 
 /// [`prepare_model`] of a model given by [`ModelArgs`] (its calibration set
@@ -200,6 +214,7 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
             name,
             uri,
             route,
+            ..
         } => {
             let suite = global.suite().await?;
             let scale = model_scale(global, &model).await?;

@@ -32,18 +32,37 @@ pub(crate) enum RouteCommand {
         /// Approve the route when every check passes.
         #[arg(long)]
         approve: bool,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// Approve a route without a review (suite owner; e.g. reviewed elsewhere).
     Approve {
         /// Route id.
         route: u64,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// Pin the trusted SRS from a verifier bundle's VKA (suite owner).
     TrustSrs {
         /// Verifier bundle (`model prove` output) made with the SRS to trust.
         #[arg(long)]
         bundle: PathBuf,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
+}
+
+impl RouteCommand {
+    /// The key options of a subcommand that sends transactions (`review`
+    /// sends one only with --approve).
+    pub(crate) fn keys(&self) -> Option<&KeyArgs> {
+        match self {
+            RouteCommand::Review { keys, .. }
+            | RouteCommand::Approve { keys, .. }
+            | RouteCommand::TrustSrs { keys, .. } => Some(keys),
+            RouteCommand::Show { .. } => None,
+        }
+    }
 }
 
 /// `admin` subcommands.
@@ -93,7 +112,7 @@ pub(crate) async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliE
                 &route_text(&r),
             );
         }
-        RouteCommand::Approve { route } => {
+        RouteCommand::Approve { route, .. } => {
             suite.approve_route(route).await?;
             emit(
                 global.json(),
@@ -101,7 +120,7 @@ pub(crate) async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliE
                 &format!("approved route {route}"),
             );
         }
-        RouteCommand::TrustSrs { bundle } => {
+        RouteCommand::TrustSrs { bundle, .. } => {
             let words = bundle_srs(&VerifierBundle::read(&bundle)?)?;
             suite.set_trusted_srs(words).await?;
             emit(
@@ -116,6 +135,7 @@ pub(crate) async fn route(global: &Global, cmd: RouteCommand) -> Result<(), CliE
             package,
             prover,
             approve,
+            ..
         } => {
             let r = suite.route(route).await?;
             let task = suite.task(task).await?;

@@ -34,6 +34,8 @@ pub(crate) enum TaskCommand {
         hidden: bool,
         #[command(flatten)]
         bond: BondArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// Reveal the drawn rows of a hidden task's evaluations (its owner):
     /// fixes each open evaluation's draw once its beacon block is mined and
@@ -53,6 +55,8 @@ pub(crate) enum TaskCommand {
         /// Rows per reveal transaction.
         #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
         rows_per_call: u32,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// Require a bond with every evaluation of a task (its owner, once):
     /// refunded when the evaluation finalizes, the owner's when the
@@ -63,6 +67,8 @@ pub(crate) enum TaskCommand {
         task: u64,
         #[command(flatten)]
         bond: BondArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// Pay out an evaluation's bond once its fate is known (anyone may):
     /// back to the participant after finalization, to the task owner after
@@ -71,6 +77,8 @@ pub(crate) enum TaskCommand {
         /// Evaluation id.
         #[arg(long)]
         evaluation: u64,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// Show a task; with --dataset, whether the task's root is that CSV's
     /// under the current quantization rule (or the old one: recreate the task).
@@ -117,6 +125,19 @@ impl BondArgs {
     }
 }
 
+impl TaskCommand {
+    /// The key options of a subcommand that sends transactions.
+    pub(crate) fn keys(&self) -> Option<&KeyArgs> {
+        match self {
+            TaskCommand::Create { keys, .. }
+            | TaskCommand::Reveal { keys, .. }
+            | TaskCommand::Bond { keys, .. }
+            | TaskCommand::SettleBond { keys, .. } => Some(keys),
+            TaskCommand::Show { .. } => None,
+        }
+    }
+}
+
 /// `task ...`.
 pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliError> {
     match cmd {
@@ -128,6 +149,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             randomness,
             hidden,
             bond,
+            ..
         } => {
             let terms = bond.terms()?;
             let suite = global.suite().await?;
@@ -197,7 +219,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                 ),
             );
         }
-        TaskCommand::Bond { task, bond } => {
+        TaskCommand::Bond { task, bond, .. } => {
             let terms = bond
                 .terms()?
                 .ok_or_else(|| CliError::input("pass --bond and --submission-window"))?;
@@ -228,7 +250,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                 ),
             );
         }
-        TaskCommand::SettleBond { evaluation } => {
+        TaskCommand::SettleBond { evaluation, .. } => {
             let suite = global.suite().await?;
             match suite.bond_settlement(evaluation).await? {
                 None => {
@@ -271,6 +293,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             dataset,
             watch,
             rows_per_call,
+            ..
         } => reveal(global, task, &dataset, watch, rows_per_call).await?,
         TaskCommand::Show { task, dataset } => {
             let suite = global.suite().await?;

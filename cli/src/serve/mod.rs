@@ -30,7 +30,7 @@ use serde_json::json;
 use zkmltrack::{chain::ChainError, suite::Suite};
 
 use crate::{
-    context::{Global, ProverArgs},
+    context::{Global, KeyArgs, ProverArgs},
     output::CliError,
 };
 
@@ -59,6 +59,8 @@ pub(crate) struct ServeArgs {
     pub sign: bool,
     #[command(flatten)]
     pub prover: ProverArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 /// What every handler reads.
