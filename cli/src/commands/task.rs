@@ -155,30 +155,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             let suite = global.suite().await?;
             let mut spec = TaskSpec::from_csv(&dataset, scale, samples, draw_delay)
                 .map_err(|e| in_file(&dataset, e))?;
-            match (hidden, randomness) {
-                (false, Some(provider)) => {
-                    suite.check_vrf_provider(provider).await?;
-                    spec.randomness = provider;
-                }
-                (true, Some(provider)) => {
-                    spec.randomness = suite.check_hidden_vrf_provider(provider).await?;
-                    spec.hidden = true;
-                }
-                (true, None) => {
-                    let hidden_set = suite.deployment.hidden_set;
-                    if hidden_set.is_zero() {
-                        return Err(CliError::input(
-                            "this deployment has no HiddenSet (it was deployed before hidden \
-                             tasks): redeploy the suite with `zkmltrack deploy` to create hidden \
-                             tasks",
-                        ));
-                    }
-                    suite.chain().require_code("HiddenSet", hidden_set).await?;
-                    spec.randomness = hidden_set;
-                    spec.hidden = true;
-                }
-                (false, None) => {}
-            }
+            (spec.randomness, spec.hidden) = suite.task_randomness(hidden, randomness).await?;
             let id = suite.create_task(&spec).await?;
             if let Some(terms) = terms {
                 suite.set_bond_terms(id, terms).await.map_err(|e| {

@@ -271,6 +271,40 @@ impl Suite {
         Ok(provider.controller)
     }
 
+    /// What a new task names as its randomness, and whether it is hidden,
+    /// checked before the task exists: a public task draws from the beacon
+    /// (zero) or from `provider`, a VrfProvider of this suite
+    /// ([`Self::check_vrf_provider`]); a hidden task names the suite's
+    /// HiddenSet (the beacon), or the HiddenSet that `provider` answers
+    /// ([`Self::check_hidden_vrf_provider`]).
+    pub async fn task_randomness(
+        &self,
+        hidden: bool,
+        provider: Option<Address>,
+    ) -> Result<(Address, bool), ChainError> {
+        match (hidden, provider) {
+            (false, None) => Ok((Address::ZERO, false)),
+            (false, Some(provider)) => {
+                self.check_vrf_provider(provider).await?;
+                Ok((provider, false))
+            }
+            (true, Some(provider)) => Ok((self.check_hidden_vrf_provider(provider).await?, true)),
+            (true, None) => {
+                let hidden_set = self.deployment.hidden_set;
+                if hidden_set.is_zero() {
+                    return Err(ChainError::InvalidArgument {
+                        action: "creating a hidden task".into(),
+                        reason: "this deployment has no HiddenSet (it was deployed before hidden \
+                                 tasks): redeploy the suite with `zkmltrack deploy`"
+                            .into(),
+                    });
+                }
+                self.chain.require_code("HiddenSet", hidden_set).await?;
+                Ok((hidden_set, true))
+            }
+        }
+    }
+
     /// The VrfProvider a task draws from, if any: a public task's provider,
     /// or a hidden task's HiddenSet's upstream when it serves this suite's
     /// controller (`None`: the block-hash beacon, or a provider that does
