@@ -266,22 +266,13 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
         "the provider forwarded the word and the controller took it"
     );
     let out = evaluate.wait_with_output().expect("evaluate ends");
-    assert!(out.status.success(), "evaluate: {}", stderr(&out));
-    let report = json_of(&out);
-    let evaluation_id = report["evaluation_id"].as_u64().unwrap();
-    let evaluation = runtime
-        .block_on(owner.evaluation(evaluation_id))
-        .expect("evaluation");
-    assert_eq!(evaluation.status, EvaluationStatus::Finalized);
+    let audit = runtime.block_on(drawn_from(&owner, &cli, &out, request, "2"));
     assert_eq!(
-        evaluation.seed,
-        seed_from(mock_word(request), evaluation_id),
-        "the seed comes from the coordinator's word"
+        audit["evaluations"][0]["seed_source"]["vrf"]["provider"]
+            .as_str()
+            .map(str::to_lowercase),
+        Some(provider.to_string().to_lowercase())
     );
-    let audit = cli(&["audit", "--task", "2", "--json"]);
-    assert!(audit.status.success(), "audit: {}", stderr(&audit));
-    let audit = json_of(&audit);
-    assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
 
     // A request the coordinator never answers: only the coordinator may
     // fulfil; the provider timeout expires it and frees the model; a late
@@ -534,21 +525,39 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
     let out = evaluate.wait_with_output().expect("evaluate ends");
     let _ = revealer.kill();
     let revealed = revealer.wait_with_output().expect("revealer output");
-    assert!(out.status.success(), "evaluate: {}", stderr(&out));
     let log = String::from_utf8_lossy(&revealed.stderr);
     assert!(log.contains("all rows revealed"), "{log}");
-    let report = json_of(&out);
-    assert_eq!(report["evaluation_id"].as_u64(), Some(hidden_id));
-    let evaluation = runtime
-        .block_on(owner.evaluation(hidden_id))
-        .expect("evaluation");
+    assert_eq!(json_of(&out)["evaluation_id"].as_u64(), Some(hidden_id));
+    let audit = runtime.block_on(drawn_from(&owner, &cli, &out, request, &hidden_task));
+    assert_eq!(
+        audit["evaluations"][0]["seed_source"]["vrf"]["provider"]
+            .as_str()
+            .map(str::to_lowercase),
+        Some(hidden_provider.to_string().to_lowercase()),
+        "the HiddenSet's upstream"
+    );
+}
+
+/// `evaluate`'s output `out`: its evaluation finalized, its seed drawn from
+/// VRF request `request`'s word, and `audit` of `task` agreeing with no
+/// problem and naming the request. Returns the audit.
+async fn drawn_from(
+    owner: &Suite,
+    cli: &dyn Fn(&[&str]) -> Output,
+    out: &Output,
+    request: U256,
+    task: &str,
+) -> serde_json::Value {
+    assert!(out.status.success(), "evaluate: {}", stderr(out));
+    let evaluation_id = json_of(out)["evaluation_id"].as_u64().unwrap();
+    let evaluation = owner.evaluation(evaluation_id).await.expect("evaluation");
     assert_eq!(evaluation.status, EvaluationStatus::Finalized);
     assert_eq!(
         evaluation.seed,
-        seed_from(mock_word(request), hidden_id),
-        "the hidden draw's seed comes from the coordinator's word"
+        seed_from(mock_word(request), evaluation_id),
+        "the seed comes from the coordinator's word"
     );
-    let audit = cli(&["audit", "--task", &hidden_task, "--json"]);
+    let audit = cli(&["audit", "--task", task, "--json"]);
     assert!(audit.status.success(), "audit: {}", stderr(&audit));
     let audit = json_of(&audit);
     assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
@@ -557,4 +566,5 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
         format!("{request:#x}"),
         "{audit}"
     );
+    audit
 }
