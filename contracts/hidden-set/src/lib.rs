@@ -411,6 +411,7 @@ impl HiddenSet {
         }
         let controller = self.served.get();
         let t = self.hidden_task(controller, evaluation_id)?;
+        self.awaiting_draw(controller, evaluation_id, &t)?;
         self.fix_draw(controller, evaluation_id, &t, randomness)
     }
 
@@ -530,13 +531,17 @@ impl HiddenSet {
         let seed = self.seed(entropy, evaluation_id);
         let mut indices = Vec::with_capacity(labels.len());
         for j in 0..labels.len() {
-            let index = evaluation::draw_slot(
-                |data| self.vm().native_keccak256(data).0,
-                seed,
-                first_slot + j as u32,
-                t.size,
-                |c| self.row_used(controller, t.task_id, c),
-            );
+            let index = {
+                let book = self.books.getter(controller);
+                let used = book.used.getter(U64::from(t.task_id));
+                evaluation::draw_slot(
+                    |data| self.vm().native_keccak256(data).0,
+                    seed,
+                    first_slot + j as u32,
+                    t.size,
+                    |c| is_set(&used, c),
+                )
+            };
             let mut book = self.books.setter(controller);
             let mut used = book.used.setter(U64::from(t.task_id));
             let at = U64::from(index / 256);
@@ -702,6 +707,7 @@ impl HiddenSet {
             return Vec::new();
         }
         let seed = self.seed(entropy, evaluation_id);
+        let used = book.used.getter(task_id);
         let mut picked: Vec<u64> = Vec::new();
         for j in 0..count.min(left) {
             let index = evaluation::draw_slot(
@@ -709,7 +715,7 @@ impl HiddenSet {
                 seed,
                 first_slot + j,
                 size,
-                |c| self.row_used(controller, task_id.to(), c) || picked.contains(&c),
+                |c| is_set(&used, c) || picked.contains(&c),
             );
             picked.push(index);
         }
@@ -755,12 +761,14 @@ impl HiddenSet {
 
     /// Whether a row of a hidden task was revealed (it is never drawn again).
     pub fn row_used(&self, controller: Address, task_id: u64, index: u64) -> bool {
-        self.books
-            .getter(controller)
-            .used
-            .getter(U64::from(task_id))
-            .get(U64::from(index / 256))
-            .bit((index % 256) as usize)
+        is_set(
+            &self
+                .books
+                .getter(controller)
+                .used
+                .getter(U64::from(task_id)),
+            index,
+        )
     }
 }
 
@@ -776,6 +784,11 @@ fn row_digest(verifier: &HiddenSet, label: u32, features: &[U256]) -> [u8; 32] {
     verifier.vm().native_keccak256(&preimage).0
 }
 
+/// Whether bit `index` of a task's used-rows bitmap (256 rows per word) is set.
+fn is_set(used: &StorageMap<U64, StorageU256>, index: u64) -> bool {
+    used.get(U64::from(index / 256)).bit((index % 256) as usize)
+}
+
 /// An ArbSys answer's first word (fails closed: `None` without one).
 fn arb_sys(selector: [u8; 4], argument: Option<u64>) -> Option<U256> {
     let mut calldata = selector.to_vec();
@@ -789,8 +802,10 @@ fn arb_sys(selector: [u8; 4], argument: Option<u64>) -> Option<U256> {
 }
 
 impl HiddenSet {
-    /// Fixes a hidden evaluation's draw with `entropy`: holds its rows on
-    /// the task (refused when fewer unused rows are left than it draws).
+    /// Fixes the draw of a hidden evaluation waiting for it
+    /// ([`Self::awaiting_draw`], checked by the caller) with `entropy`: holds
+    /// its rows on the task (refused when fewer unused rows are left than it
+    /// draws).
     fn fix_draw(
         &mut self,
         controller: Address,
@@ -798,7 +813,6 @@ impl HiddenSet {
         t: &HiddenTask,
         entropy: U256,
     ) -> Result<(), Error> {
-        self.awaiting_draw(controller, evaluation_id, t)?;
         let mut book = self.books.setter(controller);
         let held = book.held.get(U64::from(t.task_id)).to::<u64>();
         let rows_left = t.size.saturating_sub(held);
