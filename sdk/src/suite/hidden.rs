@@ -173,16 +173,8 @@ impl Suite {
         let task = self.task(evaluation.task_id).await?;
         let hidden_set = self.hidden_set_of(evaluation.task_id).await?;
         let action = format!("revealing the rows of evaluation {evaluation_id}");
-        if B256::from(dataset.root().to_be_bytes()) != task.spec.root {
-            return Err(ChainError::InvalidArgument {
-                action,
-                reason: format!(
-                    "the dataset's root {} is not task {}'s root {}: wrong CSV or scale?",
-                    dataset.root().to_hex(),
-                    evaluation.task_id,
-                    task.spec.root
-                ),
-            });
+        if let Some(reason) = not_the_task_rows(dataset, &task) {
+            return Err(ChainError::InvalidArgument { action, reason });
         }
         self.fix_hidden_draw(evaluation_id).await?;
         let mut sent = 0;
@@ -372,6 +364,18 @@ impl Suite {
     }
 }
 
+/// Why `dataset` is not `task`'s rows (its root differs), if it is not.
+fn not_the_task_rows(dataset: &QuantizedDataset, task: &Task) -> Option<String> {
+    (B256::from(dataset.root().to_be_bytes()) != task.spec.root).then(|| {
+        format!(
+            "the dataset's root {} is not task {}'s root {}: wrong CSV or scale?",
+            dataset.root().to_hex(),
+            task.id,
+            task.spec.root
+        )
+    })
+}
+
 /// The task owner's revealer of a hidden task: each [`Revealer::round`]
 /// reveals the drawn rows of every evaluation of the task still waiting for
 /// them, and remembers which evaluations are finished and up to which block
@@ -432,12 +436,8 @@ impl Revealer {
                 task.creator
             )));
         }
-        if B256::from(dataset.root().to_be_bytes()) != task.spec.root {
-            return Err(refuse(format!(
-                "the dataset's root {} is not task {task_id}'s root {}: wrong CSV or scale?",
-                dataset.root().to_hex(),
-                task.spec.root
-            )));
+        if let Some(reason) = not_the_task_rows(&dataset, &task) {
+            return Err(refuse(reason));
         }
         Ok(Revealer {
             task_id,
