@@ -36,8 +36,8 @@ use zkmltrack_tests::{
     expect_revert, mine, prover, repo, suite_from_file, test_account,
 };
 
-fn zkmltrack(args: &[&str]) -> Output {
-    zkmltrack_tests::cli::run(&repo().join("target/e2e-work"), args, &[])
+fn zkmltrack(args: &[&str], env: &[(&str, &str)]) -> Output {
+    zkmltrack_tests::cli::run(&repo().join("target/e2e-work"), args, env)
 }
 
 /// The mock's request ids so far, oldest first.
@@ -110,7 +110,9 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
         "--deployment",
         deployment.to_str().unwrap(),
     ];
-    let cli = |args: &[&str]| zkmltrack(&[args, &common[..]].concat());
+    let cli_as =
+        |env: &[(&str, &str)], args: &[&str]| zkmltrack(&[args, &common[..]].concat(), env);
+    let cli = |args: &[&str]| cli_as(&[], args);
 
     // The suite, a beacon task and two versions of one lineage (the dev account's).
     let out = cli(&[
@@ -184,19 +186,18 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
 
     // Refused before any task exists: an address that is no provider, and a
     // provider its subscription does not list.
-    let create = |randomness: &str| {
-        cli(&[
-            "task",
-            "create",
-            "--dataset",
-            eval_csv,
-            "--samples",
-            "4",
-            "--json",
-            "--randomness",
-            randomness,
-        ])
+    // `task create` of a task on the Iris rows drawing from `randomness`,
+    // `extra` options (--hidden) and the key in `env`.
+    let create_with = |env: &[(&str, &str)], extra: &[&str], randomness: &str| {
+        let args = [
+            &["task", "create", "--dataset", eval_csv, "--samples", "4"][..],
+            &["--json", "--randomness", randomness],
+            extra,
+        ]
+        .concat();
+        cli_as(env, &args)
     };
+    let create = |randomness: &str| create_with(&[], &[], randomness);
     expect_error(
         &create(&owner.deployment.owner.to_string()),
         5,
@@ -371,28 +372,7 @@ fn an_evaluation_drawn_through_chainlink_vrf() {
     let owner_key = test_account(2);
     let owner_hex = B256::from_slice(&owner_key.to_bytes()[..]).to_string();
     let owner_env = [("ZKMLTRACK_PRIVATE_KEY", owner_hex.as_str())];
-    let create_hidden = |randomness: &str| {
-        zkmltrack_tests::cli::run(
-            &repo().join("target/e2e-work"),
-            &[
-                &[
-                    "task",
-                    "create",
-                    "--hidden",
-                    "--dataset",
-                    eval_csv,
-                    "--samples",
-                    "4",
-                    "--json",
-                    "--randomness",
-                    randomness,
-                ][..],
-                &common,
-            ]
-            .concat(),
-            &owner_env,
-        )
-    };
+    let create_hidden = |randomness: &str| create_with(&owner_env, &["--hidden"], randomness);
     expect_error(
         &create_hidden(&provider.to_string()),
         5,
