@@ -1,7 +1,9 @@
 //! The devnet's JSON-RPC transport as hostile and ordinary clients meet it:
 //! clients that stall mid-request hold up nobody else and are cut off after
 //! the body timeout; and an unmodified alloy pubsub client subscribes over
-//! WebSocket to new heads and to a contract's logs, on the same port as HTTP.
+//! WebSocket to new heads and to a contract's logs, on the same port as HTTP;
+//! a WebSocket batch that subscribes keeps a batch's limits, and WebSocket
+//! sessions count against the server's connection slots.
 
 mod http;
 
@@ -172,4 +174,121 @@ async fn alloy_pubsub_receives_new_heads_and_logs_over_websocket() {
             .unwrap();
         assert_eq!(head.number, expected);
     }
+}
+
+/// A raw WebSocket session (no client library: the test sees each message).
+async fn ws_session(
+    url: &str,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    tokio_tungstenite::tungstenite::Error,
+> {
+    let stream = tokio::net::TcpStream::connect(url.trim_start_matches("ws://"))
+        .await
+        .map_err(tokio_tungstenite::tungstenite::Error::Io)?;
+    tokio_tungstenite::client_async(url, stream)
+        .await
+        .map(|(socket, _)| socket)
+}
+
+/// The next answer on a session (notifications skipped).
+async fn ws_answer(
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    request: &serde_json::Value,
+) -> serde_json::Value {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    socket
+        .send(Message::Text(request.to_string().into()))
+        .await
+        .unwrap();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(60), socket.next())
+            .await
+            .expect("an answer")
+            .expect("an open socket")
+            .unwrap();
+        if let Message::Text(text) = message {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if v.get("method").and_then(|m| m.as_str()) != Some("eth_subscription") {
+                return v;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_websocket_batch_that_subscribes_keeps_the_limits_of_a_batch() {
+    use serde_json::json;
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut socket = ws_session(&server.ws_url()).await.unwrap();
+    // A logs subscription no block matches (no notifications to skip).
+    let subscribe = json!({"jsonrpc": "2.0", "id": 0, "method": "eth_subscribe",
+        "params": ["logs", {"address": "0x00000000000000000000000000000000000000aa"}]});
+    let mine = |id: u32| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "anvil_mine", "params": [format!("{:#x}", rpc::MAX_MINE)]})
+    };
+    // Finding 2 over WebSocket: the batch's calls share one budget of blocks.
+    let answers = ws_answer(&mut socket, &json!([subscribe, mine(1), mine(2), mine(3)])).await;
+    let answers = answers.as_array().expect("a batch answer");
+    assert_eq!(answers.len(), 4, "{answers:?}");
+    assert!(answers[0]["result"].is_string(), "{answers:?}");
+    assert!(answers[1].get("error").is_none(), "{answers:?}");
+    for refused in &answers[2..] {
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("blocks per request")),
+            "{answers:?}"
+        );
+    }
+    assert_eq!(answers[3]["id"], 3);
+    assert_eq!(block_number(&server.url()), rpc::MAX_MINE);
+    // And at most MAX_BATCH requests, subscriptions counted.
+    let mut long = vec![subscribe];
+    long.extend(
+        (1..=rpc::MAX_BATCH).map(|id| json!({"jsonrpc": "2.0", "id": id, "method": "eth_chainId"})),
+    );
+    let refused = ws_answer(&mut socket, &serde_json::Value::Array(long)).await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("at most {}", rpc::MAX_BATCH))),
+        "{refused}"
+    );
+    // The session still answers.
+    let chain_id = ws_answer(
+        &mut socket,
+        &json!({"jsonrpc": "2.0", "id": 9, "method": "eth_chainId"}),
+    )
+    .await;
+    assert!(chain_id["result"].is_string(), "{chain_id}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn websocket_sessions_hold_connection_slots_until_they_close() {
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let mut sessions = Vec::new();
+    for _ in 0..rpc::server::MAX_CONNECTIONS {
+        sessions.push(ws_session(&server.ws_url()).await.expect("a session"));
+    }
+    // Every slot is held by a session: the next connection is refused,
+    // over WebSocket and over HTTP alike.
+    assert!(ws_session(&server.ws_url()).await.is_err());
+    let url = server.url();
+    let refused = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(|| block_number(&url)).is_err()
+    })
+    .await
+    .unwrap();
+    assert!(refused, "an HTTP request was served past the cap");
+    // A session that closes frees its slot.
+    drop(sessions.pop());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut again = ws_session(&server.ws_url()).await;
+    while again.is_err() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        again = ws_session(&server.ws_url()).await;
+    }
+    assert!(again.is_ok(), "the closed session's slot was not freed");
 }

@@ -49,13 +49,7 @@ pub fn handle_body(chain: &Mutex<Devnet>, body: &str) -> Value {
             Value::Null,
             &RpcError::invalid_request("empty batch".into()),
         ),
-        Value::Array(batch) if batch.len() > MAX_BATCH => error_response(
-            Value::Null,
-            &RpcError::invalid_request(format!(
-                "a batch of {} requests; at most {MAX_BATCH}",
-                batch.len()
-            )),
-        ),
+        Value::Array(batch) if batch.len() > MAX_BATCH => batch_too_long(batch.len()),
         Value::Array(batch) => {
             // One budget of blocks for the whole request, not one per call.
             let mut mined = 0u64;
@@ -71,6 +65,14 @@ pub fn handle_body(chain: &Mutex<Devnet>, body: &str) -> Value {
         }
         single => handle_one(chain, single),
     }
+}
+
+/// The refusal of a batch of `len` requests, more than [`MAX_BATCH`].
+pub(crate) fn batch_too_long(len: usize) -> Value {
+    error_response(
+        Value::Null,
+        &RpcError::invalid_request(format!("a batch of {len} requests; at most {MAX_BATCH}")),
+    )
 }
 
 /// The refusal of a call whose blocks to mine would take the request past

@@ -44,7 +44,8 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Time a client has to send a request's body once its headers are in.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Connections served at once (HTTP and WebSocket); more are closed at accept.
+/// Connections served at once (HTTP connections and WebSocket sessions); more
+/// are closed at accept (an upgrade past it is answered 503).
 pub const MAX_CONNECTIONS: usize = 256;
 
 /// A running JSON-RPC server; dropping it stops the server.
@@ -134,6 +135,7 @@ pub fn serve_with_state(
     let head = chain.block_number();
     let chain = Arc::new(Mutex::new(chain));
     let shared = Shared {
+        slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
         chain: chain.clone(),
         head: Arc::new(watch::channel(head).0),
         saving: saving
@@ -180,7 +182,7 @@ async fn accept(
     shared: Shared,
     mut stopped: oneshot::Receiver<()>,
 ) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = shared.slots.clone();
     loop {
         let (stream, _) = tokio::select! {
             _ = &mut stopped => return,
@@ -199,10 +201,14 @@ async fn accept(
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        // A WebSocket upgrade takes the connection's slot for its session.
+        let slot = Arc::new(std::sync::Mutex::new(Some(slot)));
         tokio::spawn(async move {
+            let held = slot.clone();
             let service = service_fn(move |req| {
                 let shared = shared.clone();
-                async move { Ok::<_, Infallible>(route(req, shared).await) }
+                let slot = held.clone();
+                async move { Ok::<_, Infallible>(route(req, shared, slot).await) }
             });
             let _ = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -215,11 +221,14 @@ async fn accept(
     }
 }
 
+/// A connection's slot, until a WebSocket session takes it.
+pub(super) type Slot = Arc<std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>>;
+
 /// A WebSocket upgrade goes to [`super::ws`]; anything else is a JSON-RPC
 /// body.
-async fn route(req: Request<Incoming>, shared: Shared) -> Response<Full<Bytes>> {
+async fn route(req: Request<Incoming>, shared: Shared, slot: Slot) -> Response<Full<Bytes>> {
     if is_websocket_upgrade(&req) {
-        return super::ws::upgrade(req, shared);
+        return super::ws::upgrade(req, shared, slot);
     }
     let too_large = || {
         json_response(

@@ -13,7 +13,7 @@ use hyper::{
     Response, StatusCode,
 };
 use serde_json::Value;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 
 use super::{error_response, handle_bytes, RpcError};
 use crate::Devnet;
@@ -36,6 +36,10 @@ pub(super) struct Shared {
     pub(super) chain: Arc<Mutex<Devnet>>,
     pub(super) head: Arc<watch::Sender<u64>>,
     pub(super) saving: Option<(StateSaving, Arc<Mutex<u64>>)>,
+    /// Connection slots ([`super::server::MAX_CONNECTIONS`]): an HTTP
+    /// connection holds one while it is open, a WebSocket session its own
+    /// until it closes.
+    pub(super) slots: Arc<Semaphore>,
 }
 
 impl Shared {

@@ -25,11 +25,18 @@ use tokio_tungstenite::{
 use super::{
     error_response, methods,
     shared::{json_response, Shared},
-    RpcError, MAX_BODY,
+    batch_too_long, RpcError, MAX_BATCH, MAX_BODY,
 };
 
 /// Subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
+
+/// How often the server pings a WebSocket client; a client silent (no pong,
+/// no request) for [`SILENT_LIMIT`] is disconnected, freeing its slot.
+pub const PING_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Silence after which a WebSocket session is closed (three pings unanswered).
+pub const SILENT_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a subscription sends.
 enum Subscription {
@@ -39,7 +46,11 @@ enum Subscription {
 }
 
 /// Answers the upgrade request and serves the socket on its own task.
-pub(super) fn upgrade(req: Request<Incoming>, shared: Shared) -> Response<Full<Bytes>> {
+pub(super) fn upgrade(
+    req: Request<Incoming>,
+    shared: Shared,
+    slot: super::server::Slot,
+) -> Response<Full<Bytes>> {
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
         return json_response(
             StatusCode::BAD_REQUEST,
@@ -49,8 +60,23 @@ pub(super) fn upgrade(req: Request<Incoming>, shared: Shared) -> Response<Full<B
             ),
         );
     };
+    // The session keeps its connection's slot until it closes.
+    let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let Some(slot) = taken.or_else(|| shared.slots.clone().try_acquire_owned().ok()) else {
+        return json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &error_response(
+                Value::Null,
+                &RpcError::invalid_request(format!(
+                    "the devnet serves {} connections at once; try again later",
+                    super::server::MAX_CONNECTIONS
+                )),
+            ),
+        );
+    };
     let accept = derive_accept_key(key.as_bytes());
     tokio::spawn(async move {
+        let _slot = slot;
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
             return;
         };
@@ -86,9 +112,20 @@ where
     let mut seen = *head.borrow_and_update();
     let mut subscriptions: BTreeMap<String, Subscription> = BTreeMap::new();
     let mut next_id: u64 = 1;
+    let mut heard = tokio::time::Instant::now();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await; // the first tick is immediate
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                if heard.elapsed() >= SILENT_LIMIT
+                    || sink.send(Message::Ping(Bytes::new())).await.is_err()
+                {
+                    return;
+                }
+            }
             message = stream.next() => {
+                heard = tokio::time::Instant::now();
                 let text = match message {
                     Some(Ok(Message::Text(text))) => text.to_string(),
                     Some(Ok(Message::Binary(bytes))) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -142,14 +179,38 @@ async fn request(
     };
     match parsed {
         Value::Array(batch) if batch.iter().any(is_subscription) => {
-            let mut answers = Vec::with_capacity(batch.len());
-            for r in batch {
-                answers.push(if is_subscription(&r) {
-                    subscription_call(&r, subscriptions, next_id)
-                } else {
-                    shared.answer(Bytes::from(r.to_string())).await
-                });
+            if batch.len() > MAX_BATCH {
+                return batch_too_long(batch.len());
             }
+            // The other calls go on as one batch, so a batch's limits and its
+            // one budget of blocks hold for them as over HTTP.
+            let others: Vec<Value> = batch
+                .iter()
+                .filter(|r| !is_subscription(r))
+                .cloned()
+                .collect();
+            let mut answered = if others.is_empty() {
+                Vec::new()
+            } else {
+                match shared
+                    .answer(Bytes::from(Value::Array(others).to_string()))
+                    .await
+                {
+                    Value::Array(answers) => answers,
+                    refused => vec![refused],
+                }
+            }
+            .into_iter();
+            let answers = batch
+                .iter()
+                .map(|r| {
+                    if is_subscription(r) {
+                        subscription_call(r, subscriptions, next_id)
+                    } else {
+                        answered.next().unwrap_or(Value::Null)
+                    }
+                })
+                .collect();
             Value::Array(answers)
         }
         single if is_subscription(&single) => subscription_call(&single, subscriptions, next_id),
