@@ -48,6 +48,34 @@ fn draw(seed: U256, samples: u32, size: u64) -> Vec<u64> {
 }
 
 /// Float predictions of an ONNX MLP (Gemm/MatMul/Add/Relu) on rows, with numpy.
+/// `model` with every initializer scaled by 1.01 (another training of the
+/// same architecture: new weights, the same circuit), written to `out`.
+fn other_weights(model: &Path, out: &Path) {
+    let home = zkmltrack::python::zkmltrack_home();
+    let python = zkmltrack::python::PythonEnv::ensure(&home)
+        .unwrap()
+        .python();
+    let script = r#"
+import sys
+import onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+for i, t in enumerate(m.graph.initializer):
+    a = numpy_helper.to_array(t) * 1.01
+    m.graph.initializer[i].CopyFrom(numpy_helper.from_array(a.astype(a.dtype), t.name))
+onnx.save(m, sys.argv[2])
+"#;
+    let done = Command::new(python)
+        .args(["-c", script, model.to_str().unwrap(), out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
 fn float_predictions(model: &Path, rows: &[Vec<f64>]) -> Vec<u32> {
     let home = zkmltrack::python::zkmltrack_home();
     let python = zkmltrack::python::PythonEnv::ensure(&home)
@@ -597,6 +625,45 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
     );
     let (status, body) = upload_to(&agent, &guarded.url, &upload);
     assert_eq!(status, 401, "{body}");
+    // An upload past the server's limit: 413, naming the limit.
+    let small = ServeProcess::start(
+        &workspace,
+        &[
+            "--rpc-url",
+            url,
+            "--deployment",
+            deployment,
+            "--max-upload-mib",
+            "1",
+        ],
+    );
+    // (Raw HTTP: the headers announce 3 MiB, the first KiB follows, and the
+    // answer comes before the rest would.)
+    let answer = {
+        use std::io::{Read, Write};
+        let mut socket =
+            std::net::TcpStream::connect(small.url.trim_start_matches("http://")).unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        let (content_type, body) = multipart(&[
+            ("task", None, b"1"),
+            ("model", Some("big.onnx"), &vec![0u8; 3 << 20]),
+        ]);
+        write!(
+            socket,
+            "POST /api/models HTTP/1.1\r\nHost: serve\r\nContent-Type: {content_type}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        socket.write_all(&body[..1024]).unwrap();
+        let mut answer = String::new();
+        let _ = socket.read_to_string(&mut answer);
+        answer
+    };
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("limit of 1 MiB"), "{answer}");
     let (status, _) = get(&agent, &format!("{}/api/tasks", guarded.url));
     assert_eq!(status, 200, "reading needs no token");
 }
@@ -826,6 +893,114 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     let (status, _) = get(agent, &format!("{base}/api/jobs/{first_id}"));
     assert_eq!(status, 404);
     assert!(!workspace.join("serve-jobs").join(&first_id).exists());
+
+    // A hidden task: the job evaluates on the rows its owner reveals.
+    let hidden = runtime
+        .block_on(owner.create_task(&zkmltrack::suite::TaskSpec {
+            hidden: true,
+            randomness: owner.deployment.hidden_set,
+            samples: 4,
+            ..spec.clone()
+        }))
+        .expect("a hidden task");
+    let hidden_field = hidden.to_string();
+    let other = workspace.join("other-weights.onnx");
+    other_weights(fresh, &other);
+    let other_model = std::fs::read(&other).unwrap();
+    let hidden_upload = |extra: &[(&'static str, Option<&'static str>, &[u8])]| {
+        let mut fields: Vec<(&str, Option<&str>, &[u8])> = vec![
+            ("task", None, hidden_field.as_bytes()),
+            ("model", Some("other.onnx"), &other_model),
+            ("calibration", Some("eval.csv"), &rows),
+            ("name", None, b"hidden-api"),
+            ("evaluate", None, b"true"),
+        ];
+        fields.extend_from_slice(extra);
+        post(&fields)
+    };
+    let (status, body) = hidden_upload(&[("dataset", Some("eval.csv"), &rows)]);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("is hidden"), "{body}");
+    // A hidden task whose rows are all held by an evaluation drawn on it
+    // holds no more: refused before anything is queued.
+    let full = runtime
+        .block_on(owner.create_task(&zkmltrack::suite::TaskSpec {
+            hidden: true,
+            randomness: owner.deployment.hidden_set,
+            samples: spec.dataset_size as u32 / 2 + 1,
+            ..spec.clone()
+        }))
+        .expect("a hidden task");
+    let held = runtime
+        .block_on(owner.open_evaluation(full, 1))
+        .expect("an evaluation of the demo's first version");
+    runtime
+        .block_on(owner.fix_hidden_draw(held))
+        .expect("the draw");
+    let full_field = full.to_string();
+    let (status, body) = post(&[
+        ("task", None, full_field.as_bytes()),
+        ("model", Some("other.onnx"), &other_model),
+        ("calibration", Some("eval.csv"), &rows),
+        ("name", None, b"hidden-api"),
+        ("evaluate", None, b"true"),
+    ]);
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("holds no more evaluations"), "{body}");
+
+    let (status, body) = hidden_upload(&[]);
+    assert_eq!(status, 202, "{body}");
+    let job_id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The task owner (the dev key) reveals in the background.
+    let owner_key = format!("{}", zkmltrack_devnet::DEV_KEY);
+    let mut revealer = zkmltrack_tests::cli::command(
+        workspace,
+        &[
+            "task",
+            "reveal",
+            "--task",
+            &hidden_field,
+            "--dataset",
+            iris.join("eval.csv").to_str().unwrap(),
+            "--watch",
+            "--rpc-url",
+            url,
+            "--deployment",
+            deployment,
+        ],
+        &[("ZKMLTRACK_PRIVATE_KEY", &owner_key)],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("the revealer starts");
+    let job = wait(&job_id);
+    revealer.kill().expect("the revealer stops");
+    let log = revealer.wait_with_output().expect("revealer output");
+    assert_eq!(
+        job["state"],
+        "done",
+        "{job}\nrevealer: {}",
+        String::from_utf8_lossy(&log.stderr)
+    );
+    assert!(
+        job["steps"].to_string().contains("waits up to"),
+        "the job says it waits for the reveal: {job}"
+    );
+    let evaluation = job["result"]["evaluation"].as_u64().expect("an evaluation");
+    let on_chain = runtime.block_on(owner.evaluation(evaluation)).unwrap();
+    assert_eq!(
+        (on_chain.task_id, on_chain.participant),
+        (hidden, participant)
+    );
+    assert_eq!(
+        on_chain.status,
+        zkmltrack::suite::EvaluationStatus::Finalized
+    );
+    assert_eq!(job["result"]["samples"].as_u64(), Some(4), "{job}");
 }
 
 /// The chain's RPC goes down under a running server and comes back: the

@@ -197,7 +197,7 @@ pub(crate) fn document() -> Value {
             "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),
             "/api/evaluations/{id}": get_op("An evaluation: drawn rows, per-sample results, submissions", vec![id_param("evaluation")], "EvaluationDetails"),
             "/api/models": { "post": {
-                "summary": "Upload an ONNX model for a task: runs the prover pipeline as a job (one at a time, queued; at most --max-jobs waiting or running, else 503); on a server started with --sign the job can also register the model (lineage or name) and evaluate it (evaluate with dataset, the task's rows); without --sign those fields get 403",
+                "summary": "Upload an ONNX model for a task: runs the prover pipeline as a job (one at a time, queued; at most --max-jobs waiting or running, else 503); on a server started with --sign the job can also register the model (lineage or name) and evaluate it (evaluate with dataset, the task's rows, on a public task; on a hidden task without dataset: the job waits for the owner's reveal, and a task with no rows left for another evaluation is refused with 409 before anything is queued); without --sign those fields get 403",
                 "security": [{ "bearer": [] }, {}],
                 "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
                     "type": "object", "required": ["task", "model", "calibration"],
@@ -208,7 +208,7 @@ pub(crate) fn document() -> Value {
                                     "name": { "type": "string", "description": "register into a new lineage of this name" },
                                     "uri": { "type": "string", "description": "the version's metadata URI" },
                                     "evaluate": { "type": "boolean", "description": "evaluate the registered version on the task" },
-                                    "dataset": { "type": "string", "format": "binary", "description": "the task's rows (CSV), checked against its root" } } } } } },
+                                    "dataset": { "type": "string", "format": "binary", "description": "a public task's rows (CSV), checked against its root; refused on a hidden task" } } } } } },
                 "responses": {
                     "202": { "description": "Job queued", "content": { "application/json": {
                         "schema": { "$ref": "#/components/schemas/Job" } } } },
@@ -217,7 +217,7 @@ pub(crate) fn document() -> Value {
                     "403": { "$ref": "#/components/responses/Error" },
                     "404": { "$ref": "#/components/responses/Error" },
                     "409": { "$ref": "#/components/responses/Error" },
-                    "413": { "description": "Upload too large" },
+                    "413": { "description": "Upload larger than the server's --max-upload-mib (the message names the limit)" },
                     "503": { "$ref": "#/components/responses/Error" } } } },
             "/api/jobs/{id}": { "get": { "summary": "A job's steps and status",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{16}$" } }],

@@ -111,6 +111,8 @@ pub(crate) struct JobLimits {
     pub active: usize,
     /// Finished jobs kept, with their folders.
     pub kept: usize,
+    /// Largest upload body (bytes; `--max-upload-mib`).
+    pub upload_bytes: usize,
 }
 
 /// Every job of this server, and the queue that runs them one at a time.
@@ -178,6 +180,10 @@ fn job_id(model_hash: B256) -> String {
     keccak256(seed).to_string()[2..18].to_string()
 }
 
+/// How long an evaluation job on a hidden task waits for the owner's reveal
+/// (as `zkmltrack evaluate`'s default); the evaluation stays open after it.
+const REVEAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The multipart fields `POST /api/models` reads.
 const FIELDS: &str = "task, model, calibration (and on a signing server lineage or name, uri, \
                       evaluate, dataset)";
@@ -194,6 +200,22 @@ pub(crate) async fn upload(
             "expected a multipart/form-data body with fields {FIELDS}: {e}"
         ))
     })?;
+    let limit = state.jobs.limits.upload_bytes;
+    // A body past the limit is a 413 that names it, whichever field it ends in.
+    let unreadable = |e: axum::extract::multipart::MultipartError, what: String| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the upload is larger than this server's limit of {} MiB ({limit} bytes; \
+                     `zkmltrack serve --max-upload-mib`)",
+                    limit >> 20
+                ),
+            )
+        } else {
+            bad(format!("{what}: {e}"))
+        }
+    };
     let (mut task, mut model, mut calibration) = (None, None, None);
     let (mut lineage, mut new_lineage, mut uri, mut evaluate, mut rows) =
         (None, None, None, false, None);
@@ -205,13 +227,13 @@ pub(crate) async fn upload(
     while let Some(field) = form
         .next_field()
         .await
-        .map_err(|e| bad(format!("malformed multipart body: {e}")))?
+        .map_err(|e| unreadable(e, "malformed multipart body".into()))?
     {
         let name = field.name().unwrap_or_default().to_string();
         let bytes = field
             .bytes()
             .await
-            .map_err(|e| bad(format!("cannot read field {name}: {e}")))?;
+            .map_err(|e| unreadable(e, format!("cannot read field {name}")))?;
         match name.as_str() {
             "task" => {
                 let text = String::from_utf8_lossy(&bytes);
@@ -307,11 +329,39 @@ pub(crate) async fn upload(
                 )));
             }
         }
-        if evaluate != rows.is_some() {
+        if rows.is_some() && !evaluate {
+            return Err(bad("dataset (the task's rows) is only for evaluate=true"));
+        }
+        if spec.hidden && rows.is_some() {
+            return Err(bad(format!(
+                "task {task} is hidden: its rows come from its owner's reveal once the \
+                 evaluation is drawn; leave out the dataset field"
+            )));
+        }
+        if !spec.hidden && evaluate && rows.is_none() {
             return Err(bad(
-                "evaluate=true needs the task's rows as field dataset (its CSV), and dataset \
-                 needs evaluate=true",
+                "evaluate=true on a public task needs the task's rows as field dataset (its CSV)",
             ));
+        }
+        // A hidden task must have rows left for one more evaluation before
+        // anything is registered (the job would otherwise stop half-way).
+        if spec.hidden && evaluate {
+            let rows_left = state.suite.hidden_rows_left(task).await.map_err(|e| {
+                ApiError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("cannot read task {task}'s rows left: {e}"),
+                )
+            })?;
+            if rows_left < u64::from(spec.samples) {
+                return Err(ApiError(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "hidden task {task} has {rows_left} unused rows and an evaluation draws \
+                         {}: it holds no more evaluations",
+                        spec.samples
+                    ),
+                ));
+            }
         }
         if let Some(rows) = &rows {
             let csv =
@@ -568,20 +618,29 @@ async fn register_and_evaluate(
     if !on_chain.evaluate {
         return Ok(());
     }
-    let csv = std::fs::read_to_string(dir.join("dataset.csv"))
-        .map_err(|e| format!("cannot read the task's rows: {e}"))?;
-    let dataset = Dataset::parse(&csv).map_err(|e| format!("dataset CSV: {e}"))?;
+    // A public task's rows came with the upload; a hidden task's come from
+    // its owner's reveal, which the job waits for.
+    let dataset = match std::fs::read_to_string(dir.join("dataset.csv")) {
+        Ok(csv) => Some(Dataset::parse(&csv).map_err(|e| format!("dataset CSV: {e}"))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read the task's rows: {e}")),
+    };
+    let rows = match &dataset {
+        Some(dataset) => zkmltrack::evaluation::Rows::Dataset(dataset),
+        None => {
+            note(&format!(
+                "task {task} is hidden: the job waits up to {} s for its owner to reveal the \
+                 drawn rows",
+                REVEAL_TIMEOUT.as_secs()
+            ));
+            zkmltrack::evaluation::Rows::Revealed(REVEAL_TIMEOUT)
+        }
+    };
     note(&format!("evaluating version {version} on task {task}"));
-    let report = zkmltrack::evaluation::evaluate_model(
-        &state.suite,
-        task,
-        version,
-        prepared,
-        zkmltrack::evaluation::Rows::Dataset(&dataset),
-        &note,
-    )
-    .await
-    .map_err(|e| format!("evaluation failed: {e}"))?;
+    let report =
+        zkmltrack::evaluation::evaluate_model(&state.suite, task, version, prepared, rows, &note)
+            .await
+            .map_err(|e| format!("evaluation failed: {e}"))?;
     state.jobs.update(id, |j| {
         j.result.evaluation = Some(report.evaluation_id);
         j.result.correct = Some(report.correct);

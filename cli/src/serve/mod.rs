@@ -209,6 +209,7 @@ pub(crate) async fn serve_suite(
     let limits = jobs::JobLimits {
         active: args.max_jobs as usize,
         kept: args.keep_jobs as usize,
+        upload_bytes: args.max_upload_mib << 20,
     };
     let state = Arc::new(AppState {
         suite,

@@ -430,7 +430,7 @@ pub(crate) async fn upload(State(state): State<Shared>) -> Response {
             "<p><label>Lineage id <input name=\"lineage\" type=\"number\" min=\"1\"></label> or new lineage \
              <input name=\"name\"> (leave both empty to prove only)</p>\
              <p><label>Evaluate on the task <input name=\"evaluate\" type=\"checkbox\" value=\"true\"></label> \
-             <label>with its rows (CSV) <input name=\"dataset\" type=\"file\" accept=\".csv\"></label></p>",
+             <label>with its rows (CSV; a public task's only: a hidden task's come from its owner's reveal) <input name=\"dataset\" type=\"file\" accept=\".csv\"></label></p>",
         ),
         None => (
             "<p id=\"signing\">This server holds no key (started without <code>--sign</code>): it prepares and \
