@@ -225,9 +225,7 @@ async fn a_websocket_batch_that_subscribes_keeps_the_limits_of_a_batch() {
     // A logs subscription no block matches (no notifications to skip).
     let subscribe = json!({"jsonrpc": "2.0", "id": 0, "method": "eth_subscribe",
         "params": ["logs", {"address": "0x00000000000000000000000000000000000000aa"}]});
-    let mine = |id: u32| {
-        json!({"jsonrpc": "2.0", "id": id, "method": "anvil_mine", "params": [format!("{:#x}", rpc::MAX_MINE)]})
-    };
+    let mine = |id: u32| json!({"jsonrpc": "2.0", "id": id, "method": "anvil_mine", "params": [format!("{:#x}", rpc::MAX_MINE)]});
     // Finding 2 over WebSocket: the batch's calls share one budget of blocks.
     let answers = ws_answer(&mut socket, &json!([subscribe, mine(1), mine(2), mine(3)])).await;
     let answers = answers.as_array().expect("a batch answer");

@@ -23,9 +23,9 @@ use tokio_tungstenite::{
 };
 
 use super::{
-    error_response, methods,
+    batch_too_long, error_response, methods,
     shared::{json_response, Shared},
-    batch_too_long, RpcError, MAX_BATCH, MAX_BODY,
+    RpcError, MAX_BATCH, MAX_BODY,
 };
 
 /// Subscriptions one connection may hold.
