@@ -905,4 +905,87 @@ mod tests {
         let err = instrument(&wat(&console), false).expect_err("not a debug chain");
         assert!(err.contains("console.log_i32 not enabled"), "{err}");
     }
+
+    /// Each count Nitro caps at activation (`binary.rs` `parse_user`), at its
+    /// limit (accepted) and one past it (refused); bulk-memory operators other
+    /// than `memory.copy`/`memory.fill`. (The 10,240-word frame cap cannot be
+    /// reached by a module within the others: at most 1,000 parameters
+    /// (WASM), 348 locals and 4,096 live values make 5,448 words.)
+    #[test]
+    fn activation_limits_hold_at_their_bounds() {
+        let entry = r#"(func (export "user_entrypoint") (param i32) (result i32) (i32.const 0))"#;
+        let module = |before: &str, after: &str| {
+            wat(&format!(
+                r#"(module {before} (memory (export "memory") 1 1) {entry} {after})"#
+            ))
+        };
+        let check = |wasm: Vec<u8>, refused_with: Option<&str>, what: &str| {
+            match (instrument(&wasm, true), refused_with) {
+                (Ok(_), None) => {}
+                (Err(e), Some(why)) => assert!(e.contains(why), "{what}: {e}"),
+                (Ok(_), Some(why)) => panic!("{what}: accepted, expected {why}"),
+                (Err(e), None) => panic!("{what}: refused: {e}"),
+            }
+        };
+        let repeat = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<String>();
+        // Data segments: at most 128.
+        let data = |i: usize| format!(r#"(data (i32.const {i}) "a")"#);
+        check(module("", &repeat(128, &data)), None, "128 data segments");
+        check(
+            module("", &repeat(129, &data)),
+            Some("too many wasm datas: 129 > 128"),
+            "129 data segments",
+        );
+        // Exports: at most 1,024 (the memory and the entry point among them).
+        let export = |i: usize| format!(r#"(func (export "f{i}"))"#);
+        check(module("", &repeat(1022, &export)), None, "1,024 exports");
+        check(
+            module("", &repeat(1023, &export)),
+            Some("too many wasm exports: 1025 > 1024"),
+            "1,025 exports",
+        );
+        // Imports: at most 513.
+        let import = |_: usize| r#"(import "vm_hooks" "read_args" (func (param i32)))"#.to_string();
+        check(module(&repeat(513, &import), ""), None, "513 imports");
+        check(
+            module(&repeat(514, &import), ""),
+            Some("too many wasm imports: 514 > 513"),
+            "514 imports",
+        );
+        // Functions: at most 4,096 (the entry point among them).
+        let func = |_: usize| "(func)".to_string();
+        check(module("", &repeat(4095, &func)), None, "4,096 functions");
+        check(
+            module("", &repeat(4096, &func)),
+            Some("too many wasm functions: 4097 > 4096"),
+            "4,097 functions",
+        );
+        // Operators per body after instrumentation: at most 65,536.
+        let body = |n: usize| format!("(func {})", "nop ".repeat(n));
+        check(module("", &body(1_000)), None, "1,000 operators");
+        check(
+            module("", &body(70_000)),
+            Some("too many wasm opcodes in func body"),
+            "70,000 operators",
+        );
+        // Bulk memory: copy and fill only.
+        check(
+            module("", r#"(data "ab") (func (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 1)))"#),
+            Some("opcode not supported: MemoryInit"),
+            "memory.init",
+        );
+        check(
+            module("", r#"(data "ab") (func (data.drop 0))"#),
+            Some("opcode not supported: DataDrop"),
+            "data.drop",
+        );
+        check(
+            module(
+                "",
+                r#"(func (memory.copy (i32.const 0) (i32.const 1) (i32.const 1)) (memory.fill (i32.const 0) (i32.const 0) (i32.const 1)))"#,
+            ),
+            None,
+            "memory.copy and memory.fill",
+        );
+    }
 }
