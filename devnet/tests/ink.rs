@@ -363,3 +363,38 @@ fn activation_costs_nitros_fixed_gas_plus_its_work() {
             .sum::<u64>();
     assert_eq!(receipt.gas_used, intrinsic + 1_659_168 + work);
 }
+
+#[test]
+fn value_sent_to_an_empty_account_costs_25_000_gas_more() {
+    // geth `operations_acl_arbitrum.go` `WasmCallCost`: a call with value to an account
+    // that is empty (no balance, nonce or code) adds params.CallNewAccountGas, 25,000 gas.
+    // Two runs that differ only in the callee: a cold empty account, and a cold funded
+    // account (the genesis' second, not the caller); both receive 1 wei.
+    let chain = Devnet::default();
+    let funded = chain.accounts()[1];
+    let empty = Address::repeat_byte(0xaa);
+    let run = |to: Address| {
+        let escaped: String = to.0.iter().map(|b| format!("\\{b:02x}")).collect();
+        let imports = format!(
+            r#"(import "vm_hooks" "call_contract" (func $call (param i32 i32 i32 i32 i64 i32) (result i32)))
+            (data (i32.const 64) "{escaped}")
+            (data (i32.const 127) "\01")"#
+        );
+        let body = "(drop (call $call (i32.const 64) (i32.const 0) (i32.const 0) (i32.const 96) \
+                    (i64.const -1) (i32.const 160)))";
+        let wasm = program("1 1", &imports, "", body);
+        let mut chain = Devnet::default();
+        let p = chain.deploy_stylus(DEV_ACCOUNT, &wasm).expect("activates");
+        let out = chain
+            .call(&CallRequest {
+                from: Some(DEV_ACCOUNT),
+                to: Some(p),
+                value: revm::primitives::U256::from(1u8),
+                ..Default::default()
+            })
+            .expect("runs")
+            .output;
+        u64::from_le_bytes(out[..8].try_into().expect("8 bytes"))
+    };
+    assert_eq!(run(empty) - run(funded), 25_000 * 10_000);
+}
