@@ -196,3 +196,58 @@ fn killed_mid_run_it_restarts_from_its_last_save() {
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn killed_in_the_middle_of_a_save_it_restarts_from_a_whole_file() {
+    let dir = std::env::temp_dir().join(format!("devnet-kill-save-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("chain.json");
+    let names = || -> Vec<String> {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    // A state of 5,000 blocks, so that writing it takes a while; saved every 2 blocks.
+    let (mut child, mut url) = start(&file);
+    http::result(&url, "anvil_mine", r#"["0x1388"]"#);
+    let mut saved = http::block_number(&url);
+    let mut cut_mid_save = 0;
+    for round in 0..3 {
+        // A request whose save is killed as soon as its temporary file appears.
+        let pending = {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let _ = std::panic::catch_unwind(|| http::result(&url, "anvil_mine", r#"["0x2"]"#));
+            })
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while names().len() < 2 && std::time::Instant::now() < deadline {
+            std::hint::spin_loop();
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let _ = pending.join();
+        if names().len() > 1 {
+            cut_mid_save += 1; // the temporary file is there: the save was cut
+        }
+        // The state file is whole: it loads, with the blocks of the last
+        // finished save (this round's, if its rename came first), and the cut
+        // save's temporary file is cleared.
+        (child, url) = start(&file);
+        let at = http::block_number(&url);
+        assert!(
+            at == saved || at == saved + 2,
+            "round {round}: restarted at block {at}, the saves were at {saved} and {}",
+            saved + 2
+        );
+        saved = at;
+        assert_eq!(names(), vec!["chain.json".to_string()], "round {round}");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    eprintln!("{cut_mid_save} of 3 kills landed in the middle of a save");
+    assert!(cut_mid_save > 0, "no kill landed in the middle of a save");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -89,6 +89,9 @@ impl Devnet {
     /// file exists (refused when it is not one, or of another chain id than
     /// `config`'s), else a new chain from `config`; and whether it was loaded.
     pub fn open(config: DevnetConfig, path: Option<&Path>) -> Result<(Devnet, bool), StateError> {
+        if let Some(path) = path {
+            remove_stale_temporaries(path);
+        }
         match path {
             Some(path) if path.exists() => {
                 Devnet::load_state(path, Some(config.chain_id)).map(|chain| (chain, true))
@@ -123,7 +126,14 @@ impl Devnet {
         file.write_all(&bytes).map_err(io)?;
         file.sync_all().map_err(io)?;
         drop(file);
-        fs::rename(&tmp, path).map_err(io)
+        fs::rename(&tmp, path).map_err(io)?;
+        // The rename itself is durable once the directory is.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(dir) = fs::File::open(dir) {
+                let _ = dir.sync_all();
+            }
+        }
+        Ok(())
     }
 
     /// Loads a chain saved by [`Devnet::save_state`]; with `chain_id`, refuses
@@ -203,5 +213,38 @@ impl Devnet {
             genesis_timestamp: state.genesis_timestamp,
             time_offset: state.time_offset,
         })
+    }
+}
+
+/// Removes the temporary files of saves to `path` that a killed process left
+/// (`<path>.tmp<pid>` of a process that no longer runs; Linux's `/proc` says
+/// which do, elsewhere nothing is removed).
+fn remove_stale_temporaries(path: &Path) {
+    let (Some(dir), Some(stem)) = (path.parent(), path.file_stem()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!("{}.tmp", stem.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
