@@ -4,7 +4,7 @@ examples/iris (all committed, all small):
   train.csv, eval.csv     the 150 Iris rows split 100/50 (every third row held out)
   model.onnx              MLP 4 -> 16 -> 3 (ReLU), batch 1, trained to convergence
   model_weak.onnx         same shape, deliberately undertrained (a worse version)
-  model_batch{4,8,16,48}.onnx  the model.onnx weights with a batch dimension of 4, 8, 16, 48
+  model_batch{4,8,16,48,128,256}.onnx  the model.onnx weights with a batch dimension of 4 to 256
   model_weak_batch4.onnx  the model_weak.onnx weights with a batch dimension of 4 (the demo's
                           version 2: the same architecture as model_batch4.onnx, other weights)
   participant_v{1,2}_batch8.onnx  two more trainings (40 and 200 epochs) with a batch dimension
@@ -185,7 +185,7 @@ def iris():
     weak = train(x_train, y_train, hidden=16, classes=3, epochs=12)
     export(strong, out / "model.onnx", batch=1, name="iris_mlp")
     export(weak, out / "model_weak.onnx", batch=1, name="iris_mlp")
-    for batch in (4, 8, 16, 48):
+    for batch in (4, 8, 16, 48, 128, 256):
         export(strong, out / f"model_batch{batch}.onnx", batch=batch, name="iris_mlp")
     export(weak, out / "model_weak_batch4.onnx", batch=4, name="iris_mlp")
     first = train(x_train, y_train, hidden=16, classes=3, epochs=40)

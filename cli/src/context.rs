@@ -121,6 +121,9 @@ pub(crate) struct ProverArgs {
     /// Generate a local TEST-ONLY SRS (its secret is known: proofs are forgeable; never on a real chain).
     #[arg(long)]
     pub test_srs: bool,
+    /// Set up and prove even when the circuit's predicted peak memory exceeds the memory available.
+    #[arg(long)]
+    pub ignore_memory_estimate: bool,
 }
 
 impl ProverArgs {
@@ -145,6 +148,7 @@ impl ProverArgs {
     pub(crate) fn prover_with(&self, scale: u32, srs: SrsSource) -> Result<Prover, CliError> {
         let mut config = ProverConfig::new(self.workspace.join("circuits"), srs);
         config.input_scale = Some(scale);
+        config.memory_guard = !self.ignore_memory_estimate;
         Prover::new(config).map_err(CliError::from)
     }
 

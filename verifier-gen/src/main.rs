@@ -69,6 +69,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         Progress::Started(step) => eprintln!("  {step} ..."),
         Progress::Finished { step, seconds, .. } => eprintln!("  {step} done in {seconds:.1} s"),
         Progress::Skipped(step) => eprintln!("  {step} already done"),
+        Progress::MemoryEstimate {
+            peak_bytes,
+            available_bytes,
+        } => eprintln!(
+            "  {}",
+            zkmltrack::model::memory_note(peak_bytes, available_bytes)
+        ),
     };
     let circuit = prover.circuit(&model, &rows, &progress)?;
     let bundle = generate(&circuit, kind, &solc)?;

@@ -22,6 +22,7 @@
 //! # Ok::<(), zkmltrack::prover::ProverError>(())
 //! ```
 
+pub mod memory;
 mod status;
 
 use std::{
@@ -124,6 +125,22 @@ pub enum ProverError {
         /// What to do.
         hint: String,
     },
+    /// Setting up or proving the circuit is predicted to need more memory
+    /// than the machine has available.
+    #[error(
+        "setting up and proving this circuit (2^{logrows} rows) is estimated to \
+         need {estimate_mib} MiB at its peak, more than the {available_mib} MiB available: use a \
+         machine with more memory or a smaller circuit (fewer samples per proof), or pass \
+         --ignore-memory-estimate (ProverConfig::memory_guard = false) to run it anyway"
+    )]
+    NotEnoughMemory {
+        /// The circuit's logrows.
+        logrows: u32,
+        /// Estimated peak (MiB).
+        estimate_mib: u64,
+        /// Memory available (MiB).
+        available_mib: u64,
+    },
     /// An artifact could not be read or written.
     #[error("{0}: {1}")]
     Io(String, std::io::Error),
@@ -143,6 +160,7 @@ impl ProverError {
                 | ProverError::InputShape { .. }
                 | ProverError::RowWidth { .. }
                 | ProverError::SrsTooSmall { .. }
+                | ProverError::NotEnoughMemory { .. }
         )
     }
 }
@@ -226,6 +244,16 @@ pub struct ProverConfig {
     pub input_scale: Option<u32>,
     /// Fixed weight scale (bits).
     pub param_scale: Option<u32>,
+    /// Size (log2 of the point count) of the test-only SRS this prover
+    /// generates, or `None` for [`test_srs_logrows`]; ignored for an SRS file.
+    /// (Not part of a circuit's identity: the SRS's own fingerprint is.)
+    #[serde(skip)]
+    pub test_srs_logrows: Option<u32>,
+    /// Refuse to set up or prove a circuit whose predicted peak memory
+    /// ([`memory::estimate`]) exceeds the memory available (on by default;
+    /// off for those who know better, e.g. with swap).
+    #[serde(skip)]
+    pub memory_guard: bool,
 }
 
 impl ProverConfig {
@@ -241,6 +269,8 @@ impl ProverConfig {
             calibration: Some(CalibrationTarget::Resources),
             input_scale: None,
             param_scale: None,
+            test_srs_logrows: None,
+            memory_guard: true,
         }
     }
 }
@@ -304,6 +334,14 @@ pub enum Progress {
     },
     /// A step was found done in the workspace.
     Skipped(String),
+    /// The circuit's predicted peak memory ([`memory::estimate`]), before
+    /// set-up, and the memory available then.
+    MemoryEstimate {
+        /// Estimated peak of the EZKL process (bytes).
+        peak_bytes: u64,
+        /// Memory available (bytes), when known.
+        available_bytes: Option<u64>,
+    },
 }
 
 /// The parts of EZKL's `settings.json` the SDK uses.
@@ -327,6 +365,13 @@ pub struct Settings {
     /// empty when the settings do not say.
     #[serde(default)]
     pub input_types: Vec<InputType>,
+    /// Columns per block of advice cells (`run_args.num_inner_cols`).
+    #[serde(default)]
+    pub num_inner_cols: u32,
+    /// Whether the circuit has einsum columns (`einsum_params.total_einsum_col_size`
+    /// above 0: EZKL's Freivalds check of batched matrix products).
+    #[serde(default)]
+    pub einsum_columns: bool,
 }
 
 impl Settings {
@@ -376,6 +421,10 @@ impl Settings {
                         .collect()
                 })
                 .unwrap_or_default(),
+            num_inner_cols: v["run_args"]["num_inner_cols"].as_u64().unwrap_or(1) as u32,
+            einsum_columns: v["einsum_params"]["total_einsum_col_size"]
+                .as_u64()
+                .is_some_and(|n| n > 0),
         })
     }
 }
@@ -684,6 +733,7 @@ impl Prover {
                 },
             });
         }
+        self.check_memory(&settings, progress)?;
         self.run_step(&mut status, &paths, "setup", progress, &[&paths.vk, &paths.pk], || {
             self.call(
                 "setup",
@@ -865,7 +915,7 @@ impl Prover {
             SrsSource::TestOnly => self
                 .config
                 .workspace
-                .join(format!("test-only-k{}.srs", test_srs_logrows())),
+                .join(format!("test-only-k{}.srs", self.test_srs_size())),
         };
         if path.exists() {
             return Ok(path);
@@ -879,7 +929,7 @@ impl Prover {
         if path.exists() {
             return Ok(path);
         }
-        let logrows = test_srs_logrows();
+        let logrows = self.test_srs_size();
         eprintln!(
             "zkmltrack: generating a TEST-ONLY SRS (2^{logrows} points, ezkl.gen_srs) at {}: \
              whoever holds it can forge proofs",
@@ -907,6 +957,40 @@ impl Prover {
             peak_rss_kb: LAST_PEAK_RSS_KB.take(),
         });
         Ok(path)
+    }
+
+    /// Announces the circuit's predicted peak memory and, unless the guard
+    /// is off, refuses a circuit that would not fit what is available (before
+    /// set-up and proving, where the out-of-memory killer would strike).
+    fn check_memory(
+        &self,
+        settings: &Settings,
+        progress: &dyn Fn(Progress),
+    ) -> Result<(), ProverError> {
+        let estimate = memory::estimate(settings);
+        let available = memory::available_bytes();
+        progress(Progress::MemoryEstimate {
+            peak_bytes: estimate.peak_bytes,
+            available_bytes: available,
+        });
+        match available {
+            Some(available) if self.config.memory_guard && estimate.peak_bytes > available => {
+                Err(ProverError::NotEnoughMemory {
+                    logrows: settings.logrows,
+                    estimate_mib: memory::mib(estimate.peak_bytes),
+                    available_mib: available >> 20,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Size of the test-only SRS this prover generates (log2 of its points).
+    fn test_srs_size(&self) -> u32 {
+        self.config
+            .test_srs_logrows
+            .filter(|k| (1..=26).contains(k))
+            .unwrap_or_else(test_srs_logrows)
     }
 
     /// Runs one driver step and returns its JSON result.
