@@ -919,13 +919,14 @@ mod tests {
                 r#"(module {before} (memory (export "memory") 1 1) {entry} {after})"#
             ))
         };
-        let check = |wasm: Vec<u8>, refused_with: Option<&str>, what: &str| {
-            match (instrument(&wasm, true), refused_with) {
-                (Ok(_), None) => {}
-                (Err(e), Some(why)) => assert!(e.contains(why), "{what}: {e}"),
-                (Ok(_), Some(why)) => panic!("{what}: accepted, expected {why}"),
-                (Err(e), None) => panic!("{what}: refused: {e}"),
-            }
+        let check = |wasm: Vec<u8>, refused_with: Option<&str>, what: &str| match (
+            instrument(&wasm, true),
+            refused_with,
+        ) {
+            (Ok(_), None) => {}
+            (Err(e), Some(why)) => assert!(e.contains(why), "{what}: {e}"),
+            (Ok(_), Some(why)) => panic!("{what}: accepted, expected {why}"),
+            (Err(e), None) => panic!("{what}: refused: {e}"),
         };
         let repeat = |n: usize, f: &dyn Fn(usize) -> String| (0..n).map(f).collect::<String>();
         // Data segments: at most 128.
@@ -970,7 +971,10 @@ mod tests {
         );
         // Bulk memory: copy and fill only.
         check(
-            module("", r#"(data "ab") (func (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 1)))"#),
+            module(
+                "",
+                r#"(data "ab") (func (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 1)))"#,
+            ),
             Some("opcode not supported: MemoryInit"),
             "memory.init",
         );
