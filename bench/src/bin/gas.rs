@@ -50,9 +50,10 @@ use zkmltrack_devnet::{rpc, Devnet, DEV_KEY};
 /// Samples drawn per evaluation (the demo's task).
 const SAMPLES: u32 = 16;
 /// Batch sizes measured (samples per proof). A batch larger than [`SAMPLES`]
-/// is evaluated on a second task over the same rows that draws that many
-/// samples (one proof), to see how far batching amortizes the verifier.
-const BATCHES: [usize; 5] = [1, 4, 8, 16, 48];
+/// is evaluated on a second task that draws that many samples (one proof),
+/// over the same rows, or over all 150 Iris rows for a batch larger than the
+/// 50 of the evaluation set, to see how far batching amortizes the verifier.
+const BATCHES: [usize; 6] = [1, 4, 8, 16, 48, 128];
 /// The goal of the benchmarks issue: gas per evaluated sample at the best batch size.
 const GOAL_PER_SAMPLE: u64 = 60_000;
 /// The task's fixed-point scale (the CLI's default).
@@ -167,9 +168,35 @@ fn describe(to: Option<Address>, input: &[u8]) -> String {
         )
 }
 
+/// The rows a task is created over: the bundled evaluation set (50 rows), or
+/// for a batch larger than that, all 150 Iris rows.
+struct TaskRows {
+    csv: std::path::PathBuf,
+    rows: Vec<Vec<f64>>,
+    quantized: zkmltrack::dataset::QuantizedDataset,
+}
+
+impl TaskRows {
+    fn from_csv(csv: std::path::PathBuf) -> TaskRows {
+        let data = Dataset::from_csv(&csv).expect("Iris rows");
+        TaskRows {
+            rows: data.rows.iter().map(|r| r.features.clone()).collect(),
+            quantized: data.quantize(SCALE).expect("quantized"),
+            csv,
+        }
+    }
+
+    /// The task for `samples` drawn samples over these rows.
+    fn spec(&self, samples: u32) -> TaskSpec {
+        TaskSpec::from_csv(&self.csv, SCALE, samples, 2).expect("task spec")
+    }
+}
+
 /// One batch size's circuit and verifier artifacts.
 struct Model<'p> {
     batch: usize,
+    /// Rows its tasks are created over.
+    task_rows: &'p TaskRows,
     circuit: Circuit<'p>,
     bundle: VerifierBundle,
     onnx_hash: B256,
@@ -241,6 +268,7 @@ async fn vrf_gas(
     solc: &Solc,
     spec: &TaskSpec,
     version: u64,
+    hidden: bool,
 ) -> VrfGas {
     use zkmltrack_tests::chainlink::{
         coordinator_mock_init_code, funded_subscription, IVRFCoordinatorV2_5Mock as Mock,
@@ -260,10 +288,20 @@ async fn vrf_gas(
         callback_gas_limit: 500_000,
         native_payment: false,
     };
-    let provider = suite
-        .deploy_vrf_provider(&programs.vrf_provider, &terms)
+    let provider = if hidden {
+        suite
+            .deploy_hidden_vrf_provider(&programs.hidden_set, &programs.vrf_provider, &terms)
+            .await
+    } else {
+        suite
+            .deploy_vrf_provider(&programs.vrf_provider, &terms)
+            .await
+    }
+    .expect("provider");
+    let (randomness, _) = suite
+        .task_randomness(hidden, Some(provider.address))
         .await
-        .expect("provider");
+        .expect("the provider serves");
     let deploy = ledger
         .take()
         .into_iter()
@@ -271,8 +309,8 @@ async fn vrf_gas(
         .expect("the provider's deployment");
     let task = suite
         .create_task(&TaskSpec {
-            randomness: provider.address,
-            hidden: false,
+            randomness,
+            hidden,
             ..spec.clone()
         })
         .await
@@ -319,13 +357,29 @@ async fn main() {
     let write = arg("--write");
     let repo = repo_root();
     let eval_csv = repo.join("examples/iris/eval.csv");
-    let eval = Dataset::from_csv(&eval_csv).expect("bundled Iris evaluation set");
-    let rows: Vec<Vec<f64>> = eval.rows.iter().map(|r| r.features.clone()).collect();
+    let eval = TaskRows::from_csv(eval_csv.clone());
+    let rows = &eval.rows;
+    // All 150 Iris rows, for the batches larger than the evaluation set.
+    let all_csv = repo.join("target/bench/iris-150.csv");
+    let train = std::fs::read_to_string(repo.join("examples/iris/train.csv")).expect("train.csv");
+    let held_out = std::fs::read_to_string(&eval_csv).expect("eval.csv");
+    std::fs::create_dir_all(all_csv.parent().expect("a folder")).expect("target/bench");
+    std::fs::write(
+        &all_csv,
+        format!("{train}{}", held_out.split_once('\n').expect("a header").1),
+    )
+    .expect("iris-150.csv");
+    let all = TaskRows::from_csv(all_csv);
 
-    // Circuits and verifiers (cached in target/bench/circuits across runs).
-    let mut config = ProverConfig::new(repo.join("target/bench/circuits"), SrsSource::TestOnly);
-    config.input_scale = Some(SCALE);
-    let prover = Prover::new(config).expect("prover");
+    // Circuits and verifiers (cached in target/bench/circuits across runs),
+    // each with a test-only SRS as large as it needs (2^15 points unless more).
+    let prover_for = |k: u32| -> &'static Prover {
+        let mut config = ProverConfig::new(repo.join("target/bench/circuits"), SrsSource::TestOnly);
+        config.input_scale = Some(SCALE);
+        config.test_srs_logrows = Some(k);
+        Box::leak(Box::new(Prover::new(config).expect("prover")))
+    };
+    let prover = prover_for(15);
     let solc = Solc::ensure(&prover.config().home).expect("solc");
     let models: Vec<Model> = BATCHES
         .iter()
@@ -337,10 +391,18 @@ async fn main() {
             };
             progress(&format!("circuit and verifier of {file}"));
             let path = repo.join("examples/iris").join(&file);
-            let calibration = &rows[..rows.len() / batch * batch];
-            let circuit = prover
-                .circuit(&path, calibration, &|_| {})
-                .expect("circuit");
+            let task_rows = if batch <= rows.len() { &eval } else { &all };
+            let calibration = &task_rows.rows[..task_rows.rows.len() / batch * batch];
+            let circuit = match prover.circuit(&path, calibration, &|_| {}) {
+                Err(zkmltrack::prover::ProverError::SrsTooSmall { logrows, .. }) => {
+                    progress(&format!(
+                        "{file}: 2^{logrows} rows, a test-only SRS of that size"
+                    ));
+                    prover_for(logrows).circuit(&path, calibration, &|_| {})
+                }
+                built => built,
+            }
+            .expect("circuit");
             let bundle = generate(&circuit, VerifierKind::Reusable, &solc).expect("verifier");
             let onnx_hash = keccak256(std::fs::read(&path).expect("model"));
             let weight_hash = circuit
@@ -356,6 +418,7 @@ async fn main() {
             .expect("architecture package");
             Model {
                 batch,
+                task_rows,
                 circuit,
                 bundle,
                 onnx_hash,
@@ -389,6 +452,10 @@ async fn main() {
         init_code: &init_code,
         trusted_srs: models[0].bundle.trusted_srs().expect("a reusable bundle"),
     };
+    let init_codes: Vec<_> = models
+        .iter()
+        .map(|m| m.bundle.init_code().expect("init code"))
+        .collect();
     let suite = Suite::deploy(chain, &programs, Some(reusable), &|_| {})
         .await
         .expect("suite");
@@ -420,13 +487,12 @@ async fn main() {
         })
         .collect();
 
-    let spec = TaskSpec::from_csv(&eval_csv, SCALE, SAMPLES, 2).expect("task spec");
+    let spec = eval.spec(SAMPLES);
     let task_id = suite.create_task(&spec).await.expect("task");
     let create_task = ledger.one("createTask");
     let mut large_tasks = std::collections::BTreeMap::new();
     let lineage = suite.create_lineage("iris-mlp").await.expect("lineage");
     let create_lineage = ledger.one("createLineage");
-    let quantized = eval.quantize(SCALE).expect("quantized");
 
     // One evaluation per batch size.
     let mut evaluations = Vec::new();
@@ -448,6 +514,11 @@ async fn main() {
             let chain = Chain::connect(&server.url(), Some(signer))
                 .await
                 .expect("devnet");
+            // Its own SRS when the circuit needed a larger one.
+            let reusable = ReusableVerifier {
+                init_code: &init_codes[i],
+                trusted_srs: model.bundle.trusted_srs().expect("a reusable bundle"),
+            };
             own_suite = Suite::deploy(chain, &programs, Some(reusable), &|_| {})
                 .await
                 .expect("suite");
@@ -474,15 +545,13 @@ async fn main() {
         }
         let register = ledger.take();
         let samples = SAMPLES.max(model.batch as u32);
+        let (rows, quantized) = (&model.task_rows.rows, &model.task_rows.quantized);
+        let spec = model.task_rows.spec(samples);
         let task_id = if samples == SAMPLES {
             task_id
         } else {
             if let std::collections::btree_map::Entry::Vacant(slot) = large_tasks.entry(samples) {
-                let large = TaskSpec {
-                    samples,
-                    ..spec.clone()
-                };
-                slot.insert(suite.create_task(&large).await.expect("task"));
+                slot.insert(suite.create_task(&spec).await.expect("task"));
                 ledger.one("createTask");
             }
             large_tasks[&samples]
@@ -502,7 +571,7 @@ async fn main() {
             let batch_rows: Vec<Vec<f64>> =
                 chunk.iter().map(|&i| rows[i as usize].clone()).collect();
             let proof = model.circuit.prove(&batch_rows, &|_| {}).expect("proof");
-            let sub = submission(&quantized, chunk, &proof).expect("submission");
+            let sub = submission(quantized, chunk, &proof).expect("submission");
             suite.submit(evaluation_id, &sub).await.expect("submit");
             submits.push(ledger.one("submitSamples"));
             first.get_or_insert(sub);
@@ -535,7 +604,7 @@ async fn main() {
                 .expect("draw fixed");
             let fix_draw = ledger.one("draw (HiddenSet)");
             suite
-                .reveal_rows(hidden_evaluation, &quantized, ROWS_PER_REVEAL, &|_| {})
+                .reveal_rows(hidden_evaluation, quantized, ROWS_PER_REVEAL, &|_| {})
                 .await
                 .expect("revealed");
             let reveals = ledger.take();
@@ -671,7 +740,55 @@ async fn main() {
     // Chainlink VRF v2.5: a VrfProvider on Chainlink's own coordinator mock,
     // an opening that requests a word, and the coordinator's fulfilment.
     progress("a VRF task (Chainlink's VRFCoordinatorV2_5Mock)");
-    let vrf = vrf_gas(&suite, &mut ledger, &programs, &solc, &spec, weak_version).await;
+    let vrf = vrf_gas(
+        &suite,
+        &mut ledger,
+        &programs,
+        &solc,
+        &spec,
+        weak_version,
+        false,
+    )
+    .await;
+    progress("a hidden task drawing from VRF");
+    let hidden_vrf = vrf_gas(
+        &suite,
+        &mut ledger,
+        &programs,
+        &solc,
+        &spec,
+        weak_version,
+        true,
+    )
+    .await;
+
+    // What entering each program costs (Nitro's init and cached-init gas,
+    // from the module costs activation recorded), and how often a public
+    // submission enters each.
+    let entries: Vec<(&str, u64, u64, u64)> = {
+        let d = &suite.deployment;
+        let chain = server.chain();
+        let chain = chain.lock().expect("devnet lock");
+        [
+            ("TaskController", d.controller, 1, 1),
+            ("ModelRegistry (paused, task, version; the last submission's Leaderboard reads the version again)", d.registry, 3, 4),
+            ("DatasetVerifier (verifyRows)", d.dataset_verifier, 1, 1),
+            ("VerifierRouter (verify; it calls the EVM verifier)", d.router, 1, 1),
+            ("Leaderboard (record, the last submission only)", d.leaderboard, 0, 1),
+        ]
+        .into_iter()
+        .map(|(name, address, per_submission, last)| {
+            let codehash = keccak256(chain.code(address));
+            let word = chain.storage(
+                Address::new(zkmltrack_protocol::system::ARB_WASM),
+                zkmltrack_devnet::stylus::program::activation_slot(codehash),
+            );
+            let info = zkmltrack_devnet::stylus::program::ActivationInfo::from_word(word)
+                .expect("an activated program");
+            (name, info.costs.entry_gas(), per_submission, last)
+        })
+        .collect()
+    };
 
     // Verification paths for one single-sample proof.
     progress("verification paths");
@@ -785,11 +902,13 @@ async fn main() {
         "Command: `cargo run --release -p zkmltrack-bench --bin gas -- --write docs/benchmarks.md` \
          (run by `scripts/bench`). Machine: {}. In-process devnet (ArbOS 51 rules: revm 43 with \
          Osaka, Stylus metered with Nitro v3.9.9's exact ink, see `docs/devnet.md`), {} with a test-only SRS, Iris MLP \
-         at scale {SCALE}, task of {} rows, {SAMPLES} samples drawn per evaluation. Gas is each \
-         transaction's `gasUsed` as sent by the SDK.",
+         at scale {SCALE}, task of {} rows ({} for batches above {}), {SAMPLES} samples drawn per \
+         evaluation. Gas is each transaction's `gasUsed` as sent by the SDK.",
         machine(),
         tool_versions(),
-        spec.dataset_size
+        spec.dataset_size,
+        all.rows.len(),
+        eval.rows.len(),
     );
     let mut md = header + "\n\n";
     md += "**Setting up** (once per suite, task, model version)\n\n| transaction | gas used | calldata bytes |\n|---|---:|---:|\n";
@@ -852,10 +971,23 @@ async fn main() {
         ),
         ..vrf.fulfil.clone()
     });
+    md += &row(&TxGas {
+        what: "openEvaluation of a hidden task drawing from VRF (controller -> HiddenSet -> provider -> coordinator mock)".into(),
+        ..hidden_vrf.open.clone()
+    });
+    md += &row(&TxGas {
+        what: format!(
+            "fulfillRandomWords of that request (provider -> HiddenSet: the draw fixed, the rows \
+             held on the task; the callback about {} as the mock charges it)",
+            thousands(hidden_vrf.callback_gas)
+        ),
+        ..hidden_vrf.fulfil.clone()
+    });
 
     md += &format!(
         "\n**Evaluating, by samples per proof** (one evaluation each: {SAMPLES} samples drawn, or one \
-         proof of all drawn samples on a second task over the same rows for the largest batch; a \
+         proof of all drawn samples for the larger batches, on a second task over the same rows, or \
+         over all 150 Iris rows above 50; a \
          submission checks each sample's leaf and Merkle path in the DatasetVerifier, the route, \
          has the router verify the proof, and scores; the last one also finalizes the accuracy and \
          updates the leaderboard. \"Verifier alone\" is the evaluation's first proof sent straight \
@@ -952,6 +1084,27 @@ async fn main() {
             (hidden + per_row) as f64 / public as f64,
         );
     }
+    {
+        let per_submission: u64 = entries.iter().map(|e| e.1 * e.2).sum();
+        let last: u64 = entries.iter().map(|e| e.1 * e.3).sum();
+        md += "\n**Entering programs** (each Stylus call pays its program's entry: Nitro's \
+               `initGas` + `cachedGas` from the module costs recorded at activation, no program \
+               being cached by `ArbWasmCache`; ArbOS 60's recent-programs cache would make a second \
+               entry within a transaction cheap)\n\n\
+               | program | entry gas | entries per submission | in the last submission |\n|---|---:|---:|---:|\n";
+        for (name, gas, n, last) in &entries {
+            md += &format!("| {name} | {} | {n} | {last} |\n", thousands(*gas));
+        }
+        md += &format!(
+            "\nA public submission enters {} programs ({} gas of entries), the one that \
+             finalizes {} ({} gas); at the best batch that is {} gas per sample.\n",
+            entries.iter().map(|e| e.2).sum::<u64>(),
+            thousands(per_submission),
+            entries.iter().map(|e| e.3).sum::<u64>(),
+            thousands(last),
+            thousands(last / best.1.max(1) as u64),
+        );
+    }
     md += "\n**Verifying one single-sample proof, by path** (8 public instances: the weight hash, 4 inputs, 3 outputs)\n\n\
            | path | gas used | calldata bytes | calldata gas |\n|---|---:|---:|---:|\n";
     let path_row = |what: &str, t: &TxGas| {
@@ -995,6 +1148,7 @@ async fn main() {
         "route_setup": { "deploy_plain": deploy_plain, "add_plain_route": add_plain_route, "add_calldata_route": add_calldata_route },
         "bond": { "set_terms": set_terms, "open_bonded": open_bonded, "settle": settle },
         "vrf": vrf,
+        "hidden_vrf": hidden_vrf,
         "best_gas_per_sample": best.0,
         "best_batch": best.1,
     });
