@@ -33,6 +33,8 @@ interface IModelRegistry  {
 
     function task(uint64 task_id) external view returns (address, bytes32, uint64, uint32, uint32, uint32, uint32, uint32, address, bool, bool);
 
+    function submissionContext(uint64 task_id, uint64 version_id) external view returns (bool, (address, bytes32, uint64, uint32, uint32, uint32, uint32, uint32, address, bool, bool), (uint64, uint32, address, bytes32, bytes32, bytes32, uint64, uint64, bool));
+
     function taskCount() external view returns (uint64);
 
     function versionOfWeights(bytes32 weight_hash) external view returns (uint64);

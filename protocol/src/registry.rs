@@ -11,6 +11,8 @@ pub const PAUSED: [u8; 4] = [0x5c, 0x97, 0x5a, 0xbb];
 pub const TASK: [u8; 4] = [0x63, 0xcb, 0xcb, 0x4f];
 /// `version(uint64)` selector.
 pub const VERSION: [u8; 4] = [0x57, 0x54, 0x73, 0x2c];
+/// `submissionContext(uint64,uint64)` selector.
+pub const SUBMISSION_CONTEXT: [u8; 4] = [0x83, 0xc8, 0xd0, 0xde];
 
 /// Word indices of the `task(uint64)` answer.
 pub mod task {
@@ -64,6 +66,30 @@ pub mod version {
     pub const REVOKED: usize = 8;
     /// Words in the answer.
     pub const WORDS: usize = 9;
+}
+
+/// Word indices of the `submissionContext(uint64,uint64)` answer: whether the
+/// suite is paused, then the task's words and the version's, each as
+/// `task(uint64)` and `version(uint64)` answer them (zero words for an
+/// unknown id): what the controller reads in one call when it opens an
+/// evaluation or takes a submission, instead of three.
+pub mod context {
+    /// Non-zero while the suite is paused (bool).
+    pub const PAUSED: usize = 0;
+    /// The first of the task's words (see [`super::task`]).
+    pub const TASK: usize = 1;
+    /// The first of the version's words (see [`super::version`]).
+    pub const VERSION: usize = TASK + super::task::WORDS;
+    /// Words in the answer.
+    pub const WORDS: usize = VERSION + super::version::WORDS;
+}
+
+/// Calldata of `submissionContext(task_id, version_id)`.
+pub fn context_calldata(task_id: u64, version_id: u64) -> [u8; 68] {
+    let mut calldata = [0u8; 68];
+    calldata[..36].copy_from_slice(&crate::call_with_u64(SUBMISSION_CONTEXT, task_id));
+    calldata[36..].copy_from_slice(&crate::u64_word(version_id));
+    calldata
 }
 
 /// Calldata of `task(task_id)`.

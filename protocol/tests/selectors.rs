@@ -21,6 +21,10 @@ fn selectors_are_their_signatures_hashes() {
     assert_eq!(registry::PAUSED, selector("paused()"));
     assert_eq!(registry::TASK, selector("task(uint64)"));
     assert_eq!(registry::VERSION, selector("version(uint64)"));
+    assert_eq!(
+        registry::SUBMISSION_CONTEXT,
+        selector("submissionContext(uint64,uint64)")
+    );
     assert_eq!(system::ARB_BLOCK_NUMBER, selector("arbBlockNumber()"));
     assert_eq!(system::ARB_BLOCK_HASH, selector("arbBlockHash(uint256)"));
     assert_eq!(

@@ -743,6 +743,23 @@ impl ModelRegistry {
         ))
     }
 
+    /// What the TaskController reads when it opens an evaluation or takes a
+    /// submission, in one call instead of three: whether the suite is
+    /// paused, the task (as [`Self::task`]) and the version (as
+    /// [`Self::version`]), each all zeros when unknown (word indices:
+    /// `zkmltrack_protocol::registry::context`).
+    pub fn submission_context(
+        &self,
+        task_id: u64,
+        version_id: u64,
+    ) -> (bool, TaskInfo, VersionInfo) {
+        (
+            self.pausable.paused(),
+            self.task(task_id).unwrap_or_default(),
+            self.version(version_id).unwrap_or_default(),
+        )
+    }
+
     /// Number of tasks (ids run from 1 to this).
     pub fn task_count(&self) -> u64 {
         self.tasks.len() as u64

@@ -552,6 +552,80 @@ fn the_router_must_be_a_contract(
     ));
 }
 
+/// `submissionContext` answers the pause switch, the task and the version
+/// at the words the protocol crate names (the controller's one read), zeros
+/// for unknown ids.
+#[motsu::test]
+fn the_submission_context_is_pause_task_and_version_in_one_answer(
+    registry: Contract<ModelRegistry>,
+    router: Contract<MockRouter>,
+    owner: Address,
+    alice: Address,
+) {
+    use alloy_primitives::U256;
+    use alloy_sol_types::SolValue;
+    use zkmltrack_common::{
+        protocol::registry::{context, task, version},
+        word,
+    };
+    setup(&registry, &router, owner);
+    let task_id = registry
+        .sender(alice)
+        .create_task(ROOT, 45, 4, 3, 7, 16, 2, Address::ZERO, false, B256::ZERO)
+        .motsu_unwrap();
+    registry
+        .sender(alice)
+        .create_lineage("m".into())
+        .motsu_unwrap();
+    let version_id = registry
+        .sender(alice)
+        .register_version(1, ONNX, WEIGHTS, 1, String::new())
+        .motsu_unwrap();
+    let answer = |t: u64, v: u64| {
+        registry
+            .sender(alice)
+            .submission_context(t, v)
+            .abi_encode_params()
+    };
+    let out = answer(task_id, version_id);
+    assert_eq!(out.len(), 32 * context::WORDS);
+    assert!(word(&out, context::PAUSED).is_zero());
+    assert_eq!(
+        &out[32 * context::TASK..32 * context::VERSION],
+        &registry
+            .sender(alice)
+            .task(task_id)
+            .motsu_unwrap()
+            .abi_encode_params()[..]
+    );
+    assert_eq!(
+        &out[32 * context::VERSION..],
+        &registry
+            .sender(alice)
+            .version(version_id)
+            .motsu_unwrap()
+            .abi_encode_params()[..]
+    );
+    assert_eq!(
+        word(&out, context::TASK + task::ROOT),
+        U256::from_be_bytes(ROOT.0)
+    );
+    assert_eq!(
+        word(&out, context::VERSION + version::WEIGHT_HASH),
+        U256::from_be_bytes(WEIGHTS.0)
+    );
+    // Unknown ids: zero words (no owner, no submitter).
+    let out = answer(9, 9);
+    assert_eq!(out.len(), 32 * context::WORDS);
+    assert!(out.iter().all(|&b| b == 0));
+    // Paused: the first word says so.
+    registry.sender(owner).pause().motsu_unwrap();
+    assert_eq!(
+        word(&answer(task_id, version_id), context::PAUSED),
+        U256::from(1u8)
+    );
+}
+
 /// The answers' tuples put each field at the word the protocol crate names,
 /// which the TaskController, the Leaderboard and the SDK decode by.
 #[test]

@@ -31,7 +31,7 @@
 //! Failures of the contracts it calls keep their meaning: a router revert
 //! (e.g. `RouteNotApproved`, `UntrustedSrs`) is returned as it is, and reads
 //! that cannot be made fail closed (the suite counts as paused when the
-//! registry does not answer `paused()`; a beacon without a hash cannot seed).
+//! registry does not answer `submissionContext`; a beacon without a hash cannot seed).
 //!
 //! Sample indices are drawn without replacement: slot `k` takes the first
 //! `keccak256(seed, k, attempt) mod size` not used before (a bitmap).
@@ -56,11 +56,7 @@ use stylus_sdk::{
         StorageAddress, StorageMap, StorageU256, StorageU32, StorageU64, StorageU8, StorageVec,
     },
 };
-use zkmltrack_common::{
-    felt, id_index,
-    protocol::registry::{version, version_calldata},
-    word,
-};
+use zkmltrack_common::{felt, id_index, protocol::registry::version, word};
 
 pub use sol::*;
 pub use zkmltrack_common::protocol::evaluation::{
@@ -324,7 +320,7 @@ pub enum Error {
     /// See [`WeightHashMismatch`].
     WeightHashMismatch(WeightHashMismatch),
     /// The suite is paused: the ModelRegistry's owner paused it (OpenZeppelin
-    /// `Pausable`'s error), or the registry did not answer `paused()`.
+    /// `Pausable`'s error), or the registry did not answer (`submissionContext`).
     EnforcedPause(EnforcedPause),
 }
 
@@ -433,7 +429,7 @@ impl TaskController {
     /// * [`Error::NotAuthorized`] - the caller did not submit the version.
     /// * [`Error::AlreadyEvaluated`] - the model was evaluated on the task before.
     /// * [`Error::RandomnessRequestFailed`] - the task's provider refused.
-    /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `paused()`).
+    /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `submissionContext`).
     /// * the BondVault's errors, returned as it reverted (e.g. `BondMismatch`:
     ///   not the task's bond).
     ///
@@ -441,8 +437,7 @@ impl TaskController {
     /// * [`EvaluationOpened`]; the BondVault's `BondHeld` for a bond.
     #[payable]
     pub fn open_evaluation(&mut self, task_id: u64, version_id: u64) -> Result<u64, Vec<u8>> {
-        self.when_not_paused()?;
-        let task = self.task_params(task_id)?;
+        let (task, words) = self.context(task_id, version_id)?;
         if task.closed {
             return Err(Error::TaskIsClosed(TaskIsClosed { task_id }).into());
         }
@@ -450,7 +445,7 @@ impl TaskController {
             submitter,
             weight_hash,
             ..
-        } = self.live_version(version_id)?;
+        } = live(&words, registry::context::VERSION, version_id)?;
         let sender = self.vm().msg_sender();
         if sender != submitter {
             return Err(Error::NotAuthorized(NotAuthorized {
@@ -539,7 +534,12 @@ impl TaskController {
                 }));
             }
             let version_id = self.evaluation_ref(evaluation_id)?.version_id.get().to();
-            let weight_hash = word(&self.version_words(version_id)?, version::WEIGHT_HASH).into();
+            let out = self.registry_words(task_id, version_id);
+            let at = registry::context::VERSION;
+            if word(&out, at + version::SUBMITTER).is_zero() {
+                return Err(Error::VersionUnavailable(VersionUnavailable { version_id }));
+            }
+            let weight_hash = word(&out, at + version::WEIGHT_HASH).into();
             self.evaluated
                 .setter(evaluated_key(self, task_id, weight_hash))
                 .set(U64::ZERO);
@@ -613,7 +613,7 @@ impl TaskController {
     ///   `UntrustedSrs`, `VerifierNotAllowed`), returned as it reverted;
     ///   [`Error::VerificationUnavailable`] if it reverted without data.
     /// * [`Error::ProofRejected`] - the verifier rejected the proof.
-    /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `paused()`).
+    /// * [`Error::EnforcedPause`] - the suite is paused (ModelRegistry `submissionContext`).
     ///
     /// # Events
     /// * [`SamplesSubmitted`]; [`EvaluationFinalized`] after the last sample.
@@ -626,7 +626,6 @@ impl TaskController {
         instances: Vec<U256>,
         vka: Vec<B256>,
     ) -> Result<u32, Vec<u8>> {
-        self.when_not_paused()?;
         let sender = self.vm().msg_sender();
         let (task_id, version_id, seed, first_slot) = {
             let evaluation = self.evaluation_ref(evaluation_id)?;
@@ -653,16 +652,19 @@ impl TaskController {
                 evaluation.next_slot.get().to::<u32>(),
             )
         };
-        let TaskParams {
-            root,
-            size,
-            features,
-            classes,
-            samples,
-            randomness,
-            hidden,
-            ..
-        } = self.task_params(task_id)?;
+        let (
+            TaskParams {
+                root,
+                size,
+                features,
+                classes,
+                samples,
+                randomness,
+                hidden,
+                ..
+            },
+            words,
+        ) = self.context(task_id, version_id)?;
         let count = labels.len();
         let remaining = samples - first_slot;
         if count == 0 || count > remaining as usize {
@@ -690,7 +692,7 @@ impl TaskController {
             vk_digest,
             route_id,
             ..
-        } = self.live_version(version_id)?;
+        } = live(&words, registry::context::VERSION, version_id)?;
         let proved = B256::from(instances[layout.weight_hash()]);
         if proved != weight_hash {
             return Err(Error::WeightHashMismatch(WeightHashMismatch {
@@ -920,38 +922,79 @@ fn bubble(reason: Vec<u8>, route_id: u64) -> Vec<u8> {
 }
 
 impl TaskController {
-    /// Refuses while the ModelRegistry, the suite's governance anchor, is
-    /// paused, or does not say it is not (fails closed).
-    fn when_not_paused(&self) -> Result<(), Error> {
-        let paused = unsafe { RawCall::new_static().call(self.registry.get(), &registry::PAUSED) }
-            .map_or(true, |out| out.len() < 32 || !word(&out, 0).is_zero());
-        if paused {
+    /// The suite's pause switch, a task and a live version in one call to the
+    /// ModelRegistry (`submissionContext`, instead of `paused`, `task` and
+    /// `version`; the version is decoded by [`live`] from the words returned):
+    /// refused while the registry, the suite's governance anchor, is paused
+    /// or does not answer (fails closed).
+    fn context(&self, task_id: u64, version_id: u64) -> Result<(TaskParams, Vec<u8>), Error> {
+        let out = self.registry_words(task_id, version_id);
+        if out.is_empty() || !word(&out, registry::context::PAUSED).is_zero() {
             return Err(Error::EnforcedPause(EnforcedPause {}));
         }
-        Ok(())
+        Ok((task_of(&out, registry::context::TASK, task_id)?, out))
     }
 
     /// A task's parameters, read from the ModelRegistry.
     fn task_params(&self, task_id: u64) -> Result<TaskParams, Error> {
-        // ModelRegistry.task(uint64): static words, decoded in place.
-        let calldata = registry::task_calldata(task_id);
-        let out = unsafe { RawCall::new_static().call(self.registry.get(), &calldata) }
-            .ok()
-            .filter(|out| out.len() >= 32 * task::WORDS)
-            .ok_or(Error::UnknownTask(UnknownTask { task_id }))?;
-        Ok(TaskParams {
-            root: word(&out, task::ROOT).into(),
-            size: word(&out, task::SIZE).saturating_to(),
-            features: word(&out, task::FEATURES).saturating_to(),
-            classes: word(&out, task::CLASSES).saturating_to(),
-            samples: word(&out, task::SAMPLES).saturating_to(),
-            draw_delay: word(&out, task::DRAW_DELAY).saturating_to(),
-            randomness: Address::from_word(word(&out, task::RANDOMNESS).into()),
-            closed: !word(&out, task::CLOSED).is_zero(),
-            hidden: !word(&out, task::HIDDEN).is_zero(),
-        })
+        task_of(
+            &self.registry_words(task_id, 0),
+            registry::context::TASK,
+            task_id,
+        )
     }
 
+    /// The registry's `submissionContext(task_id, version_id)` answer, its
+    /// only read of the registry: static words, decoded in place (empty when
+    /// the call fails, which reads as an unknown task and version, so
+    /// callers refuse: fails closed).
+    fn registry_words(&self, task_id: u64, version_id: u64) -> Vec<u8> {
+        let calldata = registry::context_calldata(task_id, version_id);
+        unsafe { RawCall::new_static().call(self.registry.get(), &calldata) }.unwrap_or_default()
+    }
+}
+
+/// A task's parameters from its words at word `at` (as `task(uint64)`
+/// answers them); an unknown task's are missing or zero (no owner).
+fn task_of(out: &[u8], at: usize, task_id: u64) -> Result<TaskParams, Error> {
+    let w = |i: usize| word(out, at + i);
+    if w(task::OWNER).is_zero() {
+        return Err(Error::UnknownTask(UnknownTask { task_id }));
+    }
+    Ok(TaskParams {
+        root: w(task::ROOT).into(),
+        size: w(task::SIZE).saturating_to(),
+        features: w(task::FEATURES).saturating_to(),
+        classes: w(task::CLASSES).saturating_to(),
+        samples: w(task::SAMPLES).saturating_to(),
+        draw_delay: w(task::DRAW_DELAY).saturating_to(),
+        randomness: Address::from_word(w(task::RANDOMNESS).into()),
+        closed: !w(task::CLOSED).is_zero(),
+        hidden: !w(task::HIDDEN).is_zero(),
+    })
+}
+
+/// What the controller needs of a registered, unrevoked version, from its
+/// words at word `at` (as `version(uint64)` answers them; an unknown
+/// version's are zero).
+fn live(out: &[u8], at: usize, version_id: u64) -> Result<LiveVersion, Error> {
+    let w = |i: usize| word(out, at + i);
+    let submitter = w(version::SUBMITTER);
+    if submitter.is_zero() {
+        return Err(Error::VersionUnavailable(VersionUnavailable { version_id }));
+    }
+    if !w(version::REVOKED).is_zero() {
+        return Err(Error::VersionIsRevoked(VersionIsRevoked { version_id }));
+    }
+    Ok(LiveVersion {
+        submitter: Address::from_word(submitter.into()),
+        weight_hash: w(version::WEIGHT_HASH).into(),
+        vk_digest: w(version::VK_DIGEST).into(),
+        route_id: w(version::ROUTE).saturating_to(),
+    })
+}
+
+impl TaskController {
     fn evaluation_ref(
         &self,
         evaluation_id: u64,
@@ -1004,28 +1047,6 @@ impl TaskController {
             },
         );
         Ok(())
-    }
-
-    /// The registry's `version(id)` answer (its eight words), whether revoked or not.
-    fn version_words(&self, version_id: u64) -> Result<Vec<u8>, Error> {
-        unsafe { RawCall::new_static().call(self.registry.get(), &version_calldata(version_id)) }
-            .ok()
-            .filter(|out| out.len() >= 32 * version::WORDS)
-            .ok_or(Error::VersionUnavailable(VersionUnavailable { version_id }))
-    }
-
-    /// What the controller needs of a registered, unrevoked version.
-    fn live_version(&self, version_id: u64) -> Result<LiveVersion, Error> {
-        let out = self.version_words(version_id)?;
-        if !word(&out, version::REVOKED).is_zero() {
-            return Err(Error::VersionIsRevoked(VersionIsRevoked { version_id }));
-        }
-        Ok(LiveVersion {
-            submitter: Address::from_word(word(&out, version::SUBMITTER).into()),
-            weight_hash: word(&out, version::WEIGHT_HASH).into(),
-            vk_digest: word(&out, version::VK_DIGEST).into(),
-            route_id: word(&out, version::ROUTE).saturating_to(),
-        })
     }
 
     /// ArbSys call without arguments or with one word, returning its first
