@@ -125,6 +125,11 @@ pub(crate) struct Jobs {
 }
 
 impl Jobs {
+    /// The largest upload body this server takes (bytes).
+    pub(crate) fn upload_limit(&self) -> usize {
+        self.limits.upload_bytes
+    }
+
     pub(crate) fn new(dir: PathBuf, limits: JobLimits) -> Jobs {
         Jobs {
             dir,
@@ -193,25 +198,37 @@ const FIELDS: &str = "task, model, calibration (and on a signing server lineage 
 /// and `dataset`, the task's rows): queues a job.
 pub(crate) async fn upload(
     State(state): State<Shared>,
+    headers: axum::http::HeaderMap,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
+    let limit = state.jobs.limits.upload_bytes;
+    let too_large = || {
+        ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the upload is larger than this server's limit of {} MiB ({limit} bytes; \
+                 `zkmltrack serve --max-upload-mib`)",
+                limit >> 20
+            ),
+        )
+    };
+    // A declared length past the limit is refused before a byte is read.
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(too_large());
+    }
     let mut form = form.map_err(|e| {
         bad(format!(
             "expected a multipart/form-data body with fields {FIELDS}: {e}"
         ))
     })?;
-    let limit = state.jobs.limits.upload_bytes;
-    // A body past the limit is a 413 that names it, whichever field it ends in.
+    // A body that crosses the limit as it arrives (chunked): the same 413.
     let unreadable = |e: axum::extract::multipart::MultipartError, what: String| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "the upload is larger than this server's limit of {} MiB ({limit} bytes; \
-                     `zkmltrack serve --max-upload-mib`)",
-                    limit >> 20
-                ),
-            )
+            too_large()
         } else {
             bad(format!("{what}: {e}"))
         }

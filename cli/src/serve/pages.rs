@@ -450,9 +450,13 @@ pub(crate) async fn upload(State(state): State<Shared>) -> Response {
          const f=new FormData(e.target);const t=f.get('token');f.delete('token');\
          for(const k of ['lineage','name']){{if(f.get(k)==='')f.delete(k)}}\
          const d=f.get('dataset');if(d&&d.size===0)f.delete('dataset');\
+         let n=0;for(const v of f.values()){{n+=v.size||String(v).length}}\
+         if(n>{limit}){{document.getElementById('result').textContent='the files come to '+n+' bytes, more than this server\\'s limit of {limit_mib} MiB ({limit} bytes; zkmltrack serve --max-upload-mib)';return}}\
          const r=await fetch('/api/models',{{method:'POST',body:f,headers:t?{{Authorization:'Bearer '+t}}:{{}}}});\
          const j=await r.json().catch(()=>({{error:'HTTP '+r.status}}));\
-         if(r.ok){{location.href='/jobs/'+j.id}}else{{document.getElementById('result').textContent=j.error}}}}</script>"
+         if(r.ok){{location.href='/jobs/'+j.id}}else{{document.getElementById('result').textContent=j.error}}}}</script>",
+        limit = state.jobs.upload_limit(),
+        limit_mib = state.jobs.upload_limit() >> 20,
     );
     page("Upload a model", &body, false)
 }
