@@ -666,3 +666,57 @@ fn two_runs_on_one_circuit_take_turns_step_by_step() {
         waited.into_inner().unwrap()
     );
 }
+
+/// A circuit whose predicted peak exceeds the memory it may use is refused
+/// after compilation and before set-up, naming the estimate and the budget;
+/// the guard off, the same circuit is set up.
+#[test]
+fn a_circuit_past_the_memory_budget_is_refused_before_set_up() {
+    let workspace = repo().join("target/zkmltrack-bad-input/memory");
+    let _ = std::fs::remove_dir_all(&workspace);
+    let mut config = ProverConfig::new(&workspace, zkmltrack::prover::SrsSource::TestOnly);
+    config.memory_budget = Some(64 << 20);
+    let prover = Prover::new(config.clone()).expect("the EZKL environment is ready");
+    let events = Mutex::new(Vec::new());
+    let err = match prover.circuit(&iris_model(), &iris_rows()[..8], &|p| {
+        events.lock().unwrap().push(p)
+    }) {
+        Err(e) => e,
+        Ok(_) => panic!("a 64 MiB budget fits no EZKL circuit"),
+    };
+    let message = err.to_string();
+    assert!(
+        matches!(
+            err,
+            zkmltrack::prover::ProverError::NotEnoughMemory {
+                available_mib: 64,
+                ..
+            }
+        ),
+        "{message}"
+    );
+    assert!(err.is_input());
+    assert!(
+        message.contains("more than the 64 MiB available"),
+        "{message}"
+    );
+    assert!(message.contains("--ignore-memory-estimate"), "{message}");
+    let events = events.into_inner().unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Progress::MemoryEstimate { available_bytes: Some(b), .. } if *b == 64 << 20)),
+        "{events:?}"
+    );
+    assert!(
+        !events.contains(&Progress::Started("setup".into())),
+        "{events:?}"
+    );
+    // The guard off: set up all the same.
+    config.memory_guard = false;
+    let prover = Prover::new(config).expect("the EZKL environment is ready");
+    let circuit = prover
+        .circuit(&iris_model(), &iris_rows()[..8], &|_| {})
+        .expect("set up without the guard");
+    assert!(circuit.paths.pk.exists());
+}

@@ -268,8 +268,19 @@ fn a_rerun_skips_finished_steps_and_status_records_each_step() {
     );
     let events = events.into_inner().unwrap();
     assert!(!events.is_empty());
+    // Every step found done; the memory estimate is shown all the same.
     assert!(
-        events.iter().all(|e| matches!(e, Progress::Skipped(_))),
+        events
+            .iter()
+            .all(|e| matches!(e, Progress::Skipped(_) | Progress::MemoryEstimate { .. })),
+        "{events:?}"
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Progress::MemoryEstimate { .. }))
+            .count(),
+        1,
         "{events:?}"
     );
 

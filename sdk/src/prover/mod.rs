@@ -254,6 +254,11 @@ pub struct ProverConfig {
     /// off for those who know better, e.g. with swap).
     #[serde(skip)]
     pub memory_guard: bool,
+    /// Memory the estimate is weighed against (bytes), e.g. a container's
+    /// budget; `None` for what the kernel says is available now
+    /// ([`memory::available_bytes`]).
+    #[serde(skip)]
+    pub memory_budget: Option<u64>,
 }
 
 impl ProverConfig {
@@ -271,6 +276,7 @@ impl ProverConfig {
             param_scale: None,
             test_srs_logrows: None,
             memory_guard: true,
+            memory_budget: None,
         }
     }
 }
@@ -968,7 +974,7 @@ impl Prover {
         progress: &dyn Fn(Progress),
     ) -> Result<(), ProverError> {
         let estimate = memory::estimate(settings);
-        let available = memory::available_bytes();
+        let available = self.config.memory_budget.or_else(memory::available_bytes);
         progress(Progress::MemoryEstimate {
             peak_bytes: estimate.peak_bytes,
             available_bytes: available,
