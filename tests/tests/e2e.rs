@@ -47,14 +47,30 @@ fn draw(seed: U256, samples: u32, size: u64) -> Vec<u64> {
     taken
 }
 
-/// Float predictions of an ONNX MLP (Gemm/MatMul/Add/Relu) on rows, with numpy.
-/// `model` with every initializer scaled by 1.01 (another training of the
-/// same architecture: new weights, the same circuit), written to `out`.
-fn other_weights(model: &Path, out: &Path) {
+/// The standard output of `script` run with `args` by the SDK's Python
+/// (numpy and onnx at hand), which must succeed.
+fn python(script: &str, args: &[&str]) -> Vec<u8> {
     let home = zkmltrack::python::zkmltrack_home();
     let python = zkmltrack::python::PythonEnv::ensure(&home)
         .unwrap()
         .python();
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `model` with every initializer scaled by 1.01 (another training of the
+/// same architecture: new weights, the same circuit), written to `out`.
+fn other_weights(model: &Path, out: &Path) {
     let script = r#"
 import sys
 import onnx
@@ -65,22 +81,11 @@ for i, t in enumerate(m.graph.initializer):
     m.graph.initializer[i].CopyFrom(numpy_helper.from_array(a.astype(a.dtype), t.name))
 onnx.save(m, sys.argv[2])
 "#;
-    let done = Command::new(python)
-        .args(["-c", script, model.to_str().unwrap(), out.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(
-        done.status.success(),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    python(script, &[model.to_str().unwrap(), out.to_str().unwrap()]);
 }
 
+/// Float predictions of an ONNX MLP (Gemm/MatMul/Add/Relu) on rows, with numpy.
 fn float_predictions(model: &Path, rows: &[Vec<f64>]) -> Vec<u32> {
-    let home = zkmltrack::python::zkmltrack_home();
-    let python = zkmltrack::python::PythonEnv::ensure(&home)
-        .unwrap()
-        .python();
     let script = r#"
 import json, sys
 import numpy as np, onnx
@@ -105,21 +110,14 @@ for n in m.graph.node:
     v[n.output[0]] = out
 print(json.dumps([int(i) for i in np.argmax(v[m.graph.output[0].name], axis=1)]))
 "#;
-    let out = Command::new(python)
-        .args([
-            "-c",
-            script,
+    let out = python(
+        script,
+        &[
             model.to_str().unwrap(),
             &serde_json::to_string(rows).unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&out).unwrap()
 }
 
 fn eval_rows() -> Vec<(Vec<f64>, u32)> {
