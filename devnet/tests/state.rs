@@ -192,6 +192,16 @@ fn killed_mid_run_it_restarts_from_its_last_save() {
     assert!(status.success(), "{status}");
     let (mut child, url) = start(&file);
     assert_eq!(http::block_number(&url), 5);
+    // So does SIGINT (Ctrl-C).
+    http::result(&url, "evm_mine", "[]");
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let (mut child, url) = start(&file);
+    assert_eq!(http::block_number(&url), 6);
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();

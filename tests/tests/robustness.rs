@@ -764,3 +764,35 @@ fn route_commands_need_a_task_and_the_owner() {
     usage(&out, "unexpected argument '--model'");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// `zkmltrack devnet --state FILE` given a file that is not a devnet state,
+/// or a state of another layout version: a one-line input error naming the
+/// file, and the file left as it was.
+#[test]
+fn the_devnet_refuses_a_state_file_that_is_not_its_own() {
+    let dir = tempdir("devnet-state");
+    let work = work("devnet-state");
+    for (name, text, says) in [
+        (
+            "garbage.json",
+            "not json at all",
+            "is not a zkmltrack devnet state file",
+        ),
+        (
+            "newer.json",
+            r#"{"format":"zkmltrack-devnet-state","version":99,"chain_id":412346}"#,
+            "layout version 99",
+        ),
+    ] {
+        let file = dir.join(name);
+        fs::write(&file, text).unwrap();
+        let out = zkmltrack_tests::cli::run(
+            &work,
+            &["devnet", "--port", "0", "--state", file.to_str().unwrap()],
+            &[],
+        );
+        expect_error(&out, 5, says);
+        assert!(stderr(&out).contains(name), "{}", stderr(&out));
+        assert_eq!(fs::read_to_string(&file).unwrap(), text, "{name} untouched");
+    }
+}
