@@ -171,7 +171,7 @@ fn killed_mid_run_it_restarts_from_its_last_save() {
         .collect();
     assert_eq!(names, vec!["chain.json".to_string()]);
 
-    let (mut child, url) = start(&file);
+    let (mut child, mut url) = start(&file);
     assert_eq!(
         http::block_number(&url),
         4,
@@ -181,27 +181,19 @@ fn killed_mid_run_it_restarts_from_its_last_save() {
         http::result(&url, "eth_getBlockByNumber", r#"["0x4", false]"#)["hash"],
         hash4
     );
-    http::result(&url, "evm_mine", "[]");
-    assert_eq!(http::block_number(&url), 5);
-    // SIGTERM saves on the way out.
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
-    let (mut child, url) = start(&file);
-    assert_eq!(http::block_number(&url), 5);
-    // So does SIGINT (Ctrl-C).
-    http::result(&url, "evm_mine", "[]");
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
-    let (mut child, url) = start(&file);
-    assert_eq!(http::block_number(&url), 6);
+    // SIGTERM and SIGINT (Ctrl-C) save on the way out: one more block each.
+    for (signal, block) in [("-TERM", 5), ("-INT", 6)] {
+        http::result(&url, "evm_mine", "[]");
+        assert_eq!(http::block_number(&url), block);
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{signal}: {status}");
+        (child, url) = start(&file);
+        assert_eq!(http::block_number(&url), block, "{signal}");
+    }
     child.kill().unwrap();
     child.wait().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
