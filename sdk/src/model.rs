@@ -142,33 +142,7 @@ pub fn prepare_on<'p>(
 }
 
 fn progress_note(note: &dyn Fn(&str)) -> impl Fn(Progress) + '_ {
-    move |p: Progress| match p {
-        Progress::Started(s) => note(&format!("{s} ...")),
-        Progress::Finished {
-            step: s, seconds, ..
-        } => note(&format!("{s} done in {seconds:.1} s")),
-        Progress::Skipped(s) => note(&format!("{s} already done")),
-        Progress::MemoryEstimate {
-            peak_bytes,
-            available_bytes,
-        } => note(&memory_note(peak_bytes, available_bytes)),
-    }
-}
-
-/// The memory estimate as a progress line.
-pub fn memory_note(peak_bytes: u64, available_bytes: Option<u64>) -> String {
-    use crate::prover::memory::mib;
-    match available_bytes {
-        Some(a) => format!(
-            "set-up and proving estimated to peak at {} MiB ({} MiB available)",
-            mib(peak_bytes),
-            a >> 20
-        ),
-        None => format!(
-            "set-up and proving estimated to peak at {} MiB",
-            mib(peak_bytes)
-        ),
-    }
+    move |p: Progress| note(&p.to_string())
 }
 
 /// The bundle and the weight commitment of a built circuit.

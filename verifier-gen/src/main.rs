@@ -65,18 +65,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let prover = Prover::new(ProverConfig::new(workspace, srs.clone()))?;
     let solc = Solc::ensure(&prover.config().home)?;
     let rows: Vec<Vec<f64>> = data.rows.iter().map(|r| r.features.clone()).collect();
-    let progress = |p: Progress| match p {
-        Progress::Started(step) => eprintln!("  {step} ..."),
-        Progress::Finished { step, seconds, .. } => eprintln!("  {step} done in {seconds:.1} s"),
-        Progress::Skipped(step) => eprintln!("  {step} already done"),
-        Progress::MemoryEstimate {
-            peak_bytes,
-            available_bytes,
-        } => eprintln!(
-            "  {}",
-            zkmltrack::model::memory_note(peak_bytes, available_bytes)
-        ),
-    };
+    let progress = |p: Progress| eprintln!("  {p}");
     let circuit = prover.circuit(&model, &rows, &progress)?;
     let bundle = generate(&circuit, kind, &solc)?;
     bundle.write(&out)?;

@@ -350,6 +350,34 @@ pub enum Progress {
     },
 }
 
+/// The progress line a command shows for the event: `setup ...`, `setup done
+/// in 1.2 s`, `setup already done`, the memory estimate.
+impl fmt::Display for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Progress::Started(step) => write!(f, "{step} ..."),
+            Progress::Finished { step, seconds, .. } => {
+                write!(f, "{step} done in {seconds:.1} s")
+            }
+            Progress::Skipped(step) => write!(f, "{step} already done"),
+            Progress::MemoryEstimate {
+                peak_bytes,
+                available_bytes,
+            } => {
+                write!(
+                    f,
+                    "set-up and proving estimated to peak at {} MiB",
+                    memory::mib(*peak_bytes)
+                )?;
+                match available_bytes {
+                    Some(a) => write!(f, " ({} MiB available)", a >> 20),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
 /// The parts of EZKL's `settings.json` the SDK uses.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct Settings {
@@ -1617,6 +1645,40 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProverError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_events_read_as_the_commands_show_them() {
+        let lines: Vec<String> = [
+            Progress::Started("setup".into()),
+            Progress::Finished {
+                step: "setup".into(),
+                seconds: 1.25,
+                peak_rss_kb: None,
+            },
+            Progress::Skipped("setup".into()),
+            Progress::MemoryEstimate {
+                peak_bytes: (300 << 20) + 1,
+                available_bytes: Some(2048 << 20),
+            },
+            Progress::MemoryEstimate {
+                peak_bytes: 300 << 20,
+                available_bytes: None,
+            },
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            lines,
+            [
+                "setup ...",
+                "setup done in 1.2 s",
+                "setup already done",
+                "set-up and proving estimated to peak at 301 MiB (2048 MiB available)",
+                "set-up and proving estimated to peak at 300 MiB",
+            ]
+        );
+    }
 
     #[test]
     fn decodes_signed_fixed_point_around_half_the_modulus() {
