@@ -447,15 +447,14 @@ async fn main() {
     let programs =
         SuitePrograms::from_dir(&repo.join("contracts/target/stylus")).expect("built programs");
     progress("deploying the suite");
-    let init_code = models[0].bundle.init_code().expect("init code");
-    let reusable = ReusableVerifier {
-        init_code: &init_code,
-        trusted_srs: models[0].bundle.trusted_srs().expect("a reusable bundle"),
-    };
     let init_codes: Vec<_> = models
         .iter()
         .map(|m| m.bundle.init_code().expect("init code"))
         .collect();
+    let reusable = ReusableVerifier {
+        init_code: &init_codes[0],
+        trusted_srs: models[0].bundle.trusted_srs().expect("a reusable bundle"),
+    };
     let suite = Suite::deploy(chain, &programs, Some(reusable), &|_| {})
         .await
         .expect("suite");

@@ -38,15 +38,15 @@ fn run(dir: &Path, visibility: Visibility, model: &Path, rows: &[Vec<f64>]) -> R
     };
     let mut config = ProverConfig::new(dir, SrsSource::TestOnly);
     config.param_visibility = visibility;
-    let prover = Prover::new(config).unwrap();
+    let prover = Prover::new(config.clone()).unwrap();
+    let sized;
     let circuit = match prover.circuit(model, &rows[..8], &record) {
         // A circuit larger than the default test SRS (the digits MLP with
         // hashed weights): a test SRS of its own size, as a user would set.
         Err(ProverError::SrsTooSmall { logrows, .. }) => {
-            std::env::set_var("ZKMLTRACK_TEST_SRS_LOGROWS", logrows.to_string());
-            let circuit = prover.circuit(model, &rows[..8], &record);
-            std::env::remove_var("ZKMLTRACK_TEST_SRS_LOGROWS");
-            circuit.unwrap()
+            config.test_srs_logrows = Some(logrows);
+            sized = Prover::new(config).unwrap();
+            sized.circuit(model, &rows[..8], &record).unwrap()
         }
         other => other.unwrap(),
     };
@@ -136,7 +136,7 @@ fn main() {
              (run by `scripts/bench`). Machine: {}. {}, test-only SRS, one sample per proof, calibration on 8 rows; \
              median of {rounds} alternating rounds on fresh workspaces, fixed then hashed; rows are EZKL's \
              `num_rows` of the calibrated settings; a circuit above 2^15 rows gets a test SRS of its own \
-             size (`ZKMLTRACK_TEST_SRS_LOGROWS`), generated once per workspace outside the timed steps.\n\n{table}",
+             size (`ProverConfig::test_srs_logrows`, as `ZKMLTRACK_TEST_SRS_LOGROWS` would set it), generated once per workspace outside the timed steps.\n\n{table}",
             machine(),
             tool_versions()
         );

@@ -290,8 +290,13 @@ pub fn test_srs_logrows() -> u32 {
     std::env::var("ZKMLTRACK_TEST_SRS_LOGROWS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .filter(|k| (1..=26).contains(k))
+        .filter(is_test_srs_size)
         .unwrap_or(15)
+}
+
+/// Whether `k` is a size a test-only SRS may have (2^1 to 2^26 points).
+fn is_test_srs_size(k: &u32) -> bool {
+    (1..=26).contains(k)
 }
 
 /// A KZG SRS file's size (log2 of its point count, the file's first four
@@ -1023,7 +1028,7 @@ impl Prover {
     fn test_srs_size(&self) -> u32 {
         self.config
             .test_srs_logrows
-            .filter(|k| (1..=26).contains(k))
+            .filter(is_test_srs_size)
             .unwrap_or_else(test_srs_logrows)
     }
 
