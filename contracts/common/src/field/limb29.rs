@@ -226,6 +226,41 @@ pub(crate) const fn scaled(fe: &Fe) -> Fe29 {
     Fe29(split(&x))
 }
 
+/// `a b mod p` of canonical words (compile time).
+pub(crate) const fn mul_mod(a: &Words, b: &Words) -> Words {
+    canonical(&mul(&mul(&Fe29(split(a)), &R2), &Fe29(split(b))))
+}
+
+/// `a - b mod p` of canonical words (compile time).
+pub(crate) const fn sub_mod(a: &Words, b: &Words) -> Words {
+    if geq(a, b) {
+        sub(a, b)
+    } else {
+        sub(&add_words(a, &P_WORDS), b)
+    }
+}
+
+/// `a^{-1} mod p` of a nonzero canonical `a` (compile time): `a^{p-2}`, square
+/// and multiply from the top bit.
+pub(crate) const fn inverse(a: &Words) -> Words {
+    let e = sub(&P_WORDS, &[2, 0, 0, 0]);
+    let mut acc = [1, 0, 0, 0];
+    let mut bit = 256;
+    while bit > 0 {
+        bit -= 1;
+        acc = mul_mod(&acc, &acc);
+        if (e[bit / 64] >> (bit % 64)) & 1 == 1 {
+            acc = mul_mod(&acc, a);
+        }
+    }
+    acc
+}
+
+/// The factor `c` of canonical words pre-scaled for [`mul`]: `c R mod p` (compile time).
+pub(crate) const fn scaled_words(c: &Words) -> Fe29 {
+    Fe29(split(&canonical(&mul(&Fe29(split(c)), &R2))))
+}
+
 /// `pair(k, i)`: whether column `k` of a product has a term `a[i] * b[k - i]`.
 pub(crate) const fn pair(k: usize, i: usize) -> bool {
     k >= i && k - i < N
@@ -369,6 +404,44 @@ pub const fn dot3(c: &[Fe29; 3], x: &[Fe29; 3]) -> Fe29 {
     }
     each_column!(col);
     reduce(t)
+}
+
+/// `(t / 2^261 + y) mod p` for the column sums `t` of one product `c x` (`c` and
+/// `x` normalized), reduced once: a row `y + c x` of a sparse Poseidon matrix,
+/// with `c` pre-scaled. `y` has limbs below `2^29` and a value below `2^255`.
+/// The result has limbs below `2^29` and a value below
+/// `max(p + 2^232, y + 2^247)`: one conditional subtraction of `p` keeps a
+/// chain of these from growing by more than `2^247` a step.
+#[inline(always)]
+pub fn add_product(mut t: [u64; 2 * N - 1], y: &Fe29) -> Fe29 {
+    let y = y.0;
+    // y 2^261: limb i of y joins column 9 + i, its top limb the final carry.
+    macro_rules! high {
+        ($($i:literal)*) => {$( t[N + $i] += y[$i]; )*};
+    }
+    high!(0 1 2 3 4 5 6 7);
+    let mut out = reduce(t).0;
+    // Below y + p + 2^247 < 2^256 (c x / 2^261 < 2^247, the reduction adds
+    // less than p).
+    out[N - 1] += y[N - 1];
+    // Subtract q p, q = ceil((top - P[8]) / 2^22) clamped at 0: 0 when the top
+    // limb is at most P[8] (the value is then below (P[8] + 1) 2^232 <= p + 2^232),
+    // else 1, or 2 when the top limb is above P[8] + 2^22 (the value is then
+    // above 2p). Multiplying by q instead of masking keeps LLVM from turning
+    // each limb into a `select`, which costs 1,250 ink on Stylus, a multiply 160.
+    let q = (out[N - 1] + (1 << 22) - P[N - 1] - 1) >> 22;
+    // Signed limbs: with q = 2 a limb may borrow 2 from the next.
+    let mut carry = 0i64;
+    macro_rules! limb {
+        ($($i:literal)*) => {$(
+            let d = out[$i] as i64 - (q * P[$i]) as i64 + carry;
+            out[$i] = d as u64 & MASK;
+            carry = d >> BITS;
+        )*};
+    }
+    limb!(0 1 2 3 4 5 6 7);
+    out[N - 1] = (out[N - 1] as i64 - (q * P[N - 1]) as i64 + carry) as u64;
+    Fe29(out)
 }
 
 impl Fe29 {
