@@ -662,6 +662,43 @@ struct RowToProve {
     values: Vec<f64>,
 }
 
+/// Whether a model with this input shape and `outputs` output values per
+/// proof can be evaluated on task `task_id`: rows of the task's features, a
+/// whole number of proofs per evaluation, one score per class and row.
+/// Returns the rows per proof. What the evaluation checks on the circuit,
+/// and `zkmltrack serve` on an upload's ONNX shapes before it queues a job.
+pub fn check_fits(
+    task_id: u64,
+    spec: &TaskSpec,
+    input_shape: &[i64],
+    outputs: usize,
+) -> Result<usize, EvaluationError> {
+    let features = spec.feature_count as usize;
+    if input_shape.last().copied() != Some(features as i64) {
+        return Err(EvaluationError::InputShape {
+            shape: input_shape.to_vec(),
+            task_id,
+            features,
+        });
+    }
+    let values: i64 = input_shape.iter().product();
+    let batch = usize::try_from(values).unwrap_or(0) / features.max(1);
+    if batch == 0 || !(spec.samples as usize).is_multiple_of(batch) {
+        return Err(EvaluationError::Batch {
+            batch,
+            samples: spec.samples,
+        });
+    }
+    if outputs != batch * spec.class_count as usize {
+        return Err(EvaluationError::Classes {
+            scores: outputs / batch,
+            task_id,
+            classes: spec.class_count,
+        });
+    }
+    Ok(batch)
+}
+
 async fn run(
     suite: &Suite,
     task_id: u64,
@@ -673,34 +710,13 @@ async fn run(
     let task = suite.task(task_id).await?;
     let spec = &task.spec;
     let features = spec.feature_count as usize;
-    let shape = circuit.input_shape();
-    if shape.last().copied() != Some(features as i64) {
-        return Err(EvaluationError::InputShape {
-            shape: shape.to_vec(),
-            task_id,
-            features,
-        });
-    }
-    let batch = circuit.values_per_proof() / features;
-    if batch == 0 || !(spec.samples as usize).is_multiple_of(batch) {
-        return Err(EvaluationError::Batch {
-            batch,
-            samples: spec.samples,
-        });
-    }
     let outputs: usize = circuit
         .settings
         .instance_shapes
         .get(1)
         .map(|s| s.iter().product())
         .unwrap_or(0);
-    if outputs != batch * spec.class_count as usize {
-        return Err(EvaluationError::Classes {
-            scores: outputs / batch.max(1),
-            task_id,
-            classes: spec.class_count,
-        });
-    }
+    let batch = check_fits(task_id, spec, circuit.input_shape(), outputs)?;
     let scale = circuit.settings.input_scales.first().copied().unwrap_or(0);
     if scale != spec.scale {
         return Err(EvaluationError::Scale {

@@ -190,26 +190,58 @@ pub async fn evaluation_details(
 }
 
 /// Task `task_id`'s evaluations still running (waiting for their seed, or
-/// drawn and not finalized), oldest first: read from its `EvaluationOpened`
-/// events, each with its current record.
+/// drawn and not finalized), oldest first.
+///
+/// Read from events, so that the cost follows the running evaluations, not
+/// all the task ever had: the task's `EvaluationOpened` logs, less those with
+/// an `EvaluationFinalized` (filtered by task) or an `EvaluationExpired` log;
+/// only the rest are read one by one, and kept while their record says they
+/// run (one not drawn in time stays "committed" until someone calls `draw`).
 pub async fn in_progress(suite: &Suite, task_id: u64) -> Result<Vec<Evaluation>, ChainError> {
-    let filter = Filter::new()
-        .address(suite.deployment.controller)
-        .event_signature(Controller::EvaluationOpened::SIGNATURE_HASH)
-        .topic2(U256::from(task_id))
-        .from_block(0u64);
-    let logs = suite
-        .chain()
-        .provider()
-        .get_logs(&filter)
-        .await
-        .map_err(rpc("reading the task's opened evaluations"))?;
+    let controller = suite.deployment.controller;
+    let provider = suite.chain().provider();
+    let task_topic = U256::from(task_id);
+    let logs = |filter: Filter, action: &'static str| async move {
+        provider.get_logs(&filter).await.map_err(rpc(action))
+    };
+    let base = Filter::new().address(controller).from_block(0u64);
+    let opened = logs(
+        base.clone()
+            .event_signature(Controller::EvaluationOpened::SIGNATURE_HASH)
+            .topic2(task_topic),
+        "reading the task's opened evaluations",
+    )
+    .await?;
+    let finalized = logs(
+        base.clone()
+            .event_signature(Controller::EvaluationFinalized::SIGNATURE_HASH)
+            .topic2(task_topic),
+        "reading the task's finalized evaluations",
+    )
+    .await?;
+    let expired = logs(
+        base.event_signature(Controller::EvaluationExpired::SIGNATURE_HASH),
+        "reading expired evaluations",
+    )
+    .await?;
+    let ended: std::collections::HashSet<u64> = finalized
+        .iter()
+        .filter_map(|log| Controller::EvaluationFinalized::decode_log(&log.inner).ok())
+        .filter(|e| e.data.task_id == task_id)
+        .map(|e| e.data.evaluation_id)
+        .chain(
+            expired
+                .iter()
+                .filter_map(|log| Controller::EvaluationExpired::decode_log(&log.inner).ok())
+                .map(|e| e.data.evaluation_id),
+        )
+        .collect();
     let mut running = Vec::new();
-    for log in logs {
+    for log in opened {
         let Ok(event) = Controller::EvaluationOpened::decode_log(&log.inner) else {
             continue;
         };
-        if event.data.task_id != task_id {
+        if event.data.task_id != task_id || ended.contains(&event.data.evaluation_id) {
             continue;
         }
         let evaluation = suite.evaluation(event.data.evaluation_id).await?;

@@ -501,6 +501,34 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         ("calibration", Some("c.csv"), &csv),
     ]);
     assert_eq!(status, 404, "{body}");
+    // Not ONNX, and ONNX of another task's shape: refused before a job is queued.
+    let (status, body) = post(&[
+        ("task", None, b"1"),
+        ("model", Some("model.onnx"), b"not a model at all"),
+        ("calibration", Some("eval.csv"), &csv),
+    ]);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("not a valid ONNX model"), "{body}");
+    let digits = std::fs::read(repo().join("examples/digits/model.onnx")).unwrap();
+    let (status, body) = post(&[
+        ("task", None, b"1"),
+        ("model", Some("digits.onnx"), &digits),
+        ("calibration", Some("eval.csv"), &csv),
+    ]);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("does not fit task 1") && body.contains("64"),
+        "{body}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(workspace.join("serve-jobs"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".check-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the checks' files are removed: {leftovers:?}"
+    );
     let started = std::time::Instant::now();
     let done = loop {
         let (_, body) = get(&agent, &format!("{base}/api/jobs/{id}"));

@@ -407,6 +407,14 @@ pub(crate) async fn upload(
         None
     };
     let model_hash = keccak256(&model);
+    // The cheap refusals first, then the model's shapes (a process of its own).
+    admissible(
+        &state.jobs.map.lock().expect("jobs"),
+        state.jobs.limits.active,
+        model_hash,
+        task,
+    )?;
+    check_model(&state, task, &spec, &model, model_hash).await?;
     let id = job_id(model_hash);
     let dir = state.jobs.dir.join(&id);
     let on_chain = on_chain.map(|mut c| {
@@ -417,31 +425,8 @@ pub(crate) async fn upload(
     });
     {
         let mut map = state.jobs.map.lock().expect("jobs");
-        let active = map
-            .values()
-            .filter(|j| matches!(j.state, JobState::Queued | JobState::Running))
-            .count();
-        if active >= state.jobs.limits.active {
-            return Err(ApiError(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "{active} jobs are queued or running, the limit of this server \
-                     (--max-jobs {}): try again when one has finished",
-                    state.jobs.limits.active
-                ),
-            ));
-        }
-        let running = map.values().find(|j| {
-            j.model_hash == model_hash
-                && j.task == task
-                && matches!(j.state, JobState::Queued | JobState::Running)
-        });
-        if let Some(other) = running {
-            return Err(ApiError(
-                StatusCode::CONFLICT,
-                format!("this model is already in job {} for task {task}", other.id),
-            ));
-        }
+        // Again: another upload may have been admitted during the check.
+        admissible(&map, state.jobs.limits.active, model_hash, task)?;
         map.insert(
             id.clone(),
             Job {
@@ -480,6 +465,84 @@ pub(crate) async fn upload(
     let job = state.jobs.get(&id).expect("just inserted");
     tokio::spawn(run(state.clone(), id, spec.scale, dataset));
     Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// Whether a job for `model_hash` on `task` may be queued: 503 when `active`
+/// jobs are queued or running already, 409 when this model is one of them.
+fn admissible(
+    jobs: &std::collections::HashMap<String, Job>,
+    active: usize,
+    model_hash: B256,
+    task: u64,
+) -> Result<(), ApiError> {
+    let running = || {
+        jobs.values()
+            .filter(|j| matches!(j.state, JobState::Queued | JobState::Running))
+    };
+    let count = running().count();
+    if count >= active {
+        return Err(ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{count} jobs are queued or running, the limit of this server \
+                 (--max-jobs {active}): try again when one has finished"
+            ),
+        ));
+    }
+    if let Some(other) = running().find(|j| j.model_hash == model_hash && j.task == task) {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!("this model is already in job {} for task {task}", other.id),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses (400) an upload that is not an ONNX model EZKL can take, or whose
+/// input and output shapes task `task` cannot evaluate, before a job is
+/// queued: the model's shapes alone, read by the SDK's prover in about a
+/// second, from a temporary file that is removed whatever the outcome.
+async fn check_model(
+    state: &Shared,
+    task: u64,
+    spec: &zkmltrack::suite::TaskSpec,
+    model: &[u8],
+    model_hash: B256,
+) -> Result<(), ApiError> {
+    let path = state
+        .jobs
+        .dir
+        .join(format!(".check-{}-{model_hash}.onnx", std::process::id()));
+    let (prover, scale, file) = (state.prover.clone(), spec.scale, path.clone());
+    let model = model.to_vec();
+    let shape = tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(file.parent().expect("a jobs folder"))
+            .and_then(|_| std::fs::write(&file, &model))
+            .map_err(|e| format!("cannot store the upload: {e}"))?;
+        let prover = prover.prover(scale).map_err(|e| e.message)?;
+        let shape = prover.inspect(&file);
+        let _ = std::fs::remove_file(&file);
+        Ok::<_, String>(shape)
+    })
+    .await
+    .map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("model check: {e}"),
+        )
+    })?
+    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    let _ = std::fs::remove_file(&path);
+    let shape = shape.map_err(|e| match e {
+        zkmltrack::prover::ProverError::InvalidModel { reason, .. } => {
+            bad(format!("the model file: {reason}"))
+        }
+        other if other.is_input() => bad(format!("the model file: {other}")),
+        other => ApiError(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+    })?;
+    zkmltrack::evaluation::check_fits(task, spec, &shape.input, shape.output_values())
+        .map(|_| ())
+        .map_err(|e| bad(format!("the model does not fit task {task}: {e}")))
 }
 
 /// Runs job `id` when its turn comes.

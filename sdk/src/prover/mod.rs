@@ -651,6 +651,48 @@ impl Prover {
         Ok(())
     }
 
+    /// What an ONNX model takes and gives, read without building its circuit
+    /// (the `check_model` step alone, in a process of its own, about a second):
+    /// a file that is not ONNX, has several inputs or a symbolic dimension is
+    /// [`ProverError::InvalidModel`], as [`Prover::circuit`] would refuse it.
+    pub fn inspect(&self, model: &Path) -> Result<ModelShape, ProverError> {
+        let size = fs::metadata(model)
+            .map_err(|e| ProverError::InvalidModel {
+                path: model.into(),
+                reason: format!("cannot read the model: {e}"),
+            })?
+            .len();
+        if size > MAX_ONNX_BYTES {
+            return Err(ProverError::InvalidModel {
+                path: model.into(),
+                reason: format!(
+                    "the file is {size} bytes, larger than the {MAX_ONNX_BYTES} bytes a model may have"
+                ),
+            });
+        }
+        let shapes = self
+            .call_once("check_model", json!({ "model": model }))
+            .map_err(|e| match e {
+                ProverError::Step { message, .. } => ProverError::InvalidModel {
+                    path: model.into(),
+                    reason: message,
+                },
+                other => other,
+            })?;
+        let dims = |v: &Value| -> Vec<i64> {
+            v.as_array()
+                .map(|d| d.iter().filter_map(Value::as_i64).collect())
+                .unwrap_or_default()
+        };
+        Ok(ModelShape {
+            input: dims(&shapes["inputs"][0]),
+            outputs: shapes["outputs"]
+                .as_array()
+                .map(|o| o.iter().map(dims).collect())
+                .unwrap_or_default(),
+        })
+    }
+
     fn build(
         &self,
         model: &Path,
@@ -1214,6 +1256,25 @@ impl Drop for Worker {
         // Every answer has been read by now: nothing is lost by ending it.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// An ONNX model's input shape and output shapes ([`Prover::inspect`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModelShape {
+    /// The input's dimensions (`batch_size` taken as 1, as EZKL takes it).
+    pub input: Vec<i64>,
+    /// Each output's dimensions.
+    pub outputs: Vec<Vec<i64>>,
+}
+
+impl ModelShape {
+    /// Output values per proof: the public outputs a proof carries.
+    pub fn output_values(&self) -> usize {
+        self.outputs
+            .iter()
+            .map(|d| d.iter().product::<i64>().max(0) as usize)
+            .sum()
     }
 }
 
