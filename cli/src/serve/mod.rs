@@ -132,7 +132,14 @@ async fn require_token(State(state): State<Shared>, request: Request, next: Next
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(token.as_str()) {
+        // Digests compared in constant time: the answer's timing says nothing
+        // about how much of the token a guess got right, nor its length.
+        let matches = given.is_some_and(|given| {
+            use subtle::ConstantTimeEq;
+            let digest = |t: &str| alloy::primitives::keccak256(t.as_bytes());
+            bool::from(digest(given).0.ct_eq(&digest(token).0))
+        });
+        if !matches {
             return ApiError(
                 StatusCode::UNAUTHORIZED,
                 "this endpoint writes: send Authorization: Bearer <token>".into(),
