@@ -236,6 +236,9 @@ pub struct Devnet {
     config: DevnetConfig,
     genesis_timestamp: u64,
     time_offset: u64,
+    /// Gas of every execution so far (calls, estimates' runs, transactions): what the
+    /// RPC layer charges to a request's budget of work.
+    executed_gas: std::cell::Cell<u64>,
 }
 
 impl std::fmt::Debug for Devnet {
@@ -295,6 +298,7 @@ impl Devnet {
             config,
             genesis_timestamp: timestamp,
             time_offset: 0,
+            executed_gas: std::cell::Cell::new(0),
         };
         chain.seal_block(timestamp, 0, Vec::new(), Bloom::ZERO);
         chain
@@ -536,7 +540,7 @@ impl Devnet {
         };
         let programs = self.programs.clone();
         // Nested Stylus <-> EVM frames recurse on the native stack: give them room.
-        std::thread::scope(|scope| {
+        let execution = std::thread::scope(|scope| {
             std::thread::Builder::new()
                 .name("devnet-exec".into())
                 .stack_size(EXEC_STACK)
@@ -559,7 +563,18 @@ impl Devnet {
                 .expect("spawning the execution thread")
                 .join()
                 .expect("execution thread panicked")
-        })
+        });
+        if let Ok((result, _)) = &execution.1 {
+            self.executed_gas
+                .set(self.executed_gas.get().saturating_add(result.tx_gas_used()));
+        }
+        execution
+    }
+
+    /// Gas of every execution this chain has run (calls, each run of an estimate,
+    /// transactions), successful or not: a measure of work done.
+    pub fn executed_gas(&self) -> u64 {
+        self.executed_gas.get()
     }
 
     /// Executes a signed, EIP-2718 encoded transaction and mines it into a new block.

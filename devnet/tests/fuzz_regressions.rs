@@ -92,3 +92,49 @@ fn a_batch_shares_one_budget_of_blocks() {
     let answer = handle_body(&chain, &long.to_string());
     assert_eq!(answer["error"]["code"], json!(-32600), "{answer}");
 }
+
+/// A batch shares one budget of executed gas too (`rpc::MAX_REQUEST_GAS`): calls that spin
+/// to the 32M cap run until the request has executed a billion gas, the rest are refused
+/// with -32005 naming the limit, other methods still answer, and the next request has a
+/// new budget.
+#[test]
+fn a_batch_shares_one_budget_of_executed_gas() {
+    use zkmltrack_devnet::rpc::MAX_REQUEST_GAS;
+    let chain = Mutex::new(Devnet::default());
+    // JUMPDEST PUSH1 0 JUMP: a loop that halts out of gas at the cap.
+    let spin = |id: u64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "eth_call", "params": [
+            {"to": "0x00000000000000000000000000000000000000aa"},
+            "latest",
+            {"0x00000000000000000000000000000000000000aa": {"code": "0x5b600056"}}
+        ]})
+    };
+    let cap = 32_000_000u64;
+    let allowed = MAX_REQUEST_GAS.div_ceil(cap);
+    let mut batch: Vec<Value> = (1..=allowed + 3).map(spin).collect();
+    batch.push(json!({"jsonrpc": "2.0", "id": "n", "method": "eth_blockNumber", "params": []}));
+    let answers = handle_body(&chain, &Value::Array(batch).to_string());
+    let answers = answers.as_array().unwrap();
+    for (i, answer) in answers[..allowed as usize].iter().enumerate() {
+        assert_eq!(
+            answer["error"]["code"],
+            json!(-32000),
+            "call {i} runs: {answer}"
+        );
+    }
+    for answer in &answers[allowed as usize..allowed as usize + 3] {
+        assert_eq!(answer["error"]["code"], json!(-32005), "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&MAX_REQUEST_GAS.to_string()), "{message}");
+    }
+    assert!(
+        answers.last().unwrap().get("result").is_some(),
+        "reads still answer"
+    );
+    let answer = handle_body(&chain, &spin(99).to_string());
+    assert_eq!(
+        answer["error"]["code"],
+        json!(-32000),
+        "a new request runs: {answer}"
+    );
+}

@@ -212,6 +212,7 @@ impl Devnet {
             },
             genesis_timestamp: state.genesis_timestamp,
             time_offset: state.time_offset,
+            executed_gas: std::cell::Cell::new(0),
         })
     }
 }

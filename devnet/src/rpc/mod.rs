@@ -20,6 +20,12 @@ pub use shared::StateSaving;
 /// Most requests in one batch.
 pub const MAX_BATCH: usize = 256;
 
+/// Gas one request's calls may execute in all (`eth_call`, each run of an
+/// `eth_estimateGas`, `eth_sendRawTransaction`): about 31 calls at the 32M cap. A batch's
+/// execution calls past it are refused with -32005 (limit exceeded); the call that
+/// crosses it runs whole, so a request executes at most this plus one call's work.
+pub const MAX_REQUEST_GAS: u64 = 1_000_000_000;
+
 /// Largest request body accepted (raw transactions carry WASM programs of up to 24 KB code,
 /// constructor data and batches).
 pub const MAX_BODY: u64 = 16 << 20;
@@ -51,19 +57,26 @@ pub fn handle_body(chain: &Mutex<Devnet>, body: &str) -> Value {
         ),
         Value::Array(batch) if batch.len() > MAX_BATCH => batch_too_long(batch.len()),
         Value::Array(batch) => {
-            // One budget of blocks for the whole request, not one per call.
-            let mut mined = 0u64;
+            // One budget of blocks and one of executed gas for the whole request, not
+            // one per call.
+            let (mut mined, mut work) = (0u64, 0u64);
             Value::Array(
                 batch
                     .into_iter()
-                    .map(|r| match over_budget(&r, &mut mined) {
-                        Some(refused) => refused,
-                        None => handle_one(chain, r),
-                    })
+                    .map(
+                        |r| match over_budget(&r, &mut mined).or_else(|| over_work(&r, work)) {
+                            Some(refused) => refused,
+                            None => {
+                                let (answer, gas) = handle_one(chain, r);
+                                work = work.saturating_add(gas);
+                                answer
+                            }
+                        },
+                    )
                     .collect(),
             )
         }
-        single => handle_one(chain, single),
+        single => handle_one(chain, single).0,
     }
 }
 
@@ -103,26 +116,58 @@ fn over_budget(request: &Value, mined: &mut u64) -> Option<Value> {
     None
 }
 
-fn handle_one(chain: &Mutex<Devnet>, request: Value) -> Value {
+/// The refusal of an execution call once the request has executed
+/// [`MAX_REQUEST_GAS`].
+fn over_work(request: &Value, work: u64) -> Option<Value> {
+    let method = request.get("method").and_then(Value::as_str)?;
+    if work < MAX_REQUEST_GAS
+        || !matches!(
+            method,
+            "eth_call" | "eth_estimateGas" | "eth_sendRawTransaction"
+        )
+    {
+        return None;
+    }
+    let id = request.get("id").cloned().unwrap_or(Value::Null);
+    Some(error_response(
+        id,
+        &RpcError::new(
+            -32005,
+            format!(
+                "this request's calls have executed {work} gas, the most one request may \
+                 ({MAX_REQUEST_GAS}, a batch shares one budget): send the rest in another request"
+            ),
+        ),
+    ))
+}
+
+/// Answers one request, with the gas its execution took.
+fn handle_one(chain: &Mutex<Devnet>, request: Value) -> (Value, u64) {
     let id = request.get("id").cloned().unwrap_or(Value::Null);
     let Some(method) = request.get("method").and_then(Value::as_str) else {
-        return error_response(id, &RpcError::invalid_request("missing \"method\"".into()));
+        let missing = RpcError::invalid_request("missing \"method\"".into());
+        return (error_response(id, &missing), 0);
     };
     let params = match request.get("params") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.clone(),
         Some(_) => {
-            return error_response(
-                id,
-                &RpcError::invalid_params("params must be an array".into()),
+            return (
+                error_response(
+                    id,
+                    &RpcError::invalid_params("params must be an array".into()),
+                ),
+                0,
             )
         }
     };
     let mut chain = chain.lock().unwrap_or_else(|p| p.into_inner());
-    match methods::dispatch(&mut chain, method, &params) {
+    let before = chain.executed_gas();
+    let answer = match methods::dispatch(&mut chain, method, &params) {
         Ok(result) => json!({"jsonrpc": "2.0", "id": id, "result": result}),
         Err(e) => error_response(id, &e),
-    }
+    };
+    (answer, chain.executed_gas().saturating_sub(before))
 }
 
 fn error_response(id: Value, e: &RpcError) -> Value {
