@@ -116,27 +116,11 @@ where
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await; // the first tick is immediate
     loop {
+        // Biased, head first: the blocks a request mined are announced before the
+        // next request is read (a client that unsubscribes after an answer still
+        // hears of every block up to it).
         tokio::select! {
-            _ = ping.tick() => {
-                if heard.elapsed() >= SILENT_LIMIT
-                    || sink.send(Message::Ping(Bytes::new())).await.is_err()
-                {
-                    return;
-                }
-            }
-            message = stream.next() => {
-                heard = tokio::time::Instant::now();
-                let text = match message {
-                    Some(Ok(Message::Text(text))) => text.to_string(),
-                    Some(Ok(Message::Binary(bytes))) => String::from_utf8_lossy(&bytes).into_owned(),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                };
-                let answer = request(&text, &shared, &mut subscriptions, &mut next_id).await;
-                if sink.send(Message::Text(answer.to_string().into())).await.is_err() {
-                    return;
-                }
-            }
+            biased;
             changed = head.changed() => {
                 if changed.is_err() {
                     return;
@@ -152,6 +136,31 @@ where
                     }
                 }
                 seen = now;
+            }
+            message = stream.next() => {
+                heard = tokio::time::Instant::now();
+                let answer = match message {
+                    Some(Ok(Message::Text(text))) => {
+                        request(&text, &shared, &mut subscriptions, &mut next_id).await
+                    }
+                    // Bytes that are not UTF-8 get the -32700 HTTP gives them.
+                    Some(Ok(Message::Binary(bytes))) => match std::str::from_utf8(&bytes) {
+                        Ok(text) => request(text, &shared, &mut subscriptions, &mut next_id).await,
+                        Err(_) => shared.answer(bytes).await,
+                    },
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                };
+                if sink.send(Message::Text(answer.to_string().into())).await.is_err() {
+                    return;
+                }
+            }
+            _ = ping.tick() => {
+                if heard.elapsed() >= SILENT_LIMIT
+                    || sink.send(Message::Ping(Bytes::new())).await.is_err()
+                {
+                    return;
+                }
             }
         }
     }
