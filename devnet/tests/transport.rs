@@ -176,6 +176,107 @@ async fn alloy_pubsub_receives_new_heads_and_logs_over_websocket() {
     }
 }
 
+/// viem's watchers (`watchBlocks`, `watchEvent`: eth_subscribe over `webSocket`), run by
+/// Node from `tests/viem/watch.mjs` with the viem of `tools/package.json`, see the blocks
+/// and the logs the chain makes, as they are.
+#[tokio::test(flavor = "multi_thread")]
+async fn viem_watchers_receive_new_blocks_and_logs_over_websocket() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    assert!(
+        root.join("tools/node_modules/viem").is_dir(),
+        "viem is missing: run scripts/test (or `npm ci` in tools/) to install the pinned npm tools"
+    );
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let signer = PrivateKeySigner::from_slice(DEV_KEY.as_slice()).unwrap();
+    let http = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(server.url().parse().unwrap());
+    // A contract whose every call emits one log (LOG0 of no data).
+    let runtime = [0x60, 0x00, 0x60, 0x00, 0xa0, 0x00];
+    let deploy = TransactionRequest::default()
+        .with_deploy_code(Bytes::from(init_code_for(&runtime).to_vec()));
+    let contract = http
+        .send_transaction(deploy)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap();
+    let mut child = tokio::process::Command::new("node")
+        .arg(root.join("devnet/tests/viem/watch.mjs"))
+        .args([&server.ws_url(), &contract.to_string(), "3", "2"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs (Node.js 20+)");
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
+    let wait = Duration::from_secs(60);
+    let ready = tokio::time::timeout(wait, lines.next_line())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ready.as_deref(), Some("ready"));
+    // Two calls of the contract (a block and a log each), then one empty block.
+    let mut hashes = Vec::new();
+    for _ in 0..2 {
+        let call = TransactionRequest::default()
+            .with_to(contract)
+            .with_value(U256::ZERO);
+        let receipt = http
+            .send_transaction(call)
+            .await
+            .unwrap()
+            .get_receipt()
+            .await
+            .unwrap();
+        hashes.push(receipt.transaction_hash);
+    }
+    http.raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+        .await
+        .unwrap();
+    let report = tokio::time::timeout(wait, lines.next_line())
+        .await
+        .expect("viem reports in time")
+        .unwrap()
+        .expect("viem's report");
+    assert!(child.wait().await.unwrap().success());
+    let seen: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let head = http.get_block_number().await.unwrap();
+    let numbers: Vec<u64> = seen["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, vec![head - 2, head - 1, head], "{seen}");
+    for (block, number) in seen["blocks"].as_array().unwrap().iter().zip(&numbers) {
+        let hash = http
+            .get_block_by_number((*number).into())
+            .await
+            .unwrap()
+            .unwrap()
+            .header
+            .hash;
+        assert_eq!(block["hash"], serde_json::json!(hash.to_string()), "{seen}");
+    }
+    let logs = seen["logs"].as_array().unwrap();
+    assert_eq!(logs.len(), 2, "{seen}");
+    for (log, hash) in logs.iter().zip(&hashes) {
+        assert_eq!(
+            log["transactionHash"],
+            serde_json::json!(hash.to_string()),
+            "{seen}"
+        );
+        assert_eq!(
+            log["address"].as_str().unwrap().to_lowercase(),
+            contract.to_string().to_lowercase()
+        );
+    }
+}
+
 /// A raw WebSocket session (no client library: the test sees each message).
 async fn ws_session(
     url: &str,
