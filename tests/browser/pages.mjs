@@ -41,6 +41,31 @@ try {
     `leaderboard accuracies ${JSON.stringify(shown)}, expected ${JSON.stringify(expect.accuracies)}`);
   await page.screenshot({ path: `${outDir}/leaderboard.png`, fullPage: true });
 
+  // The tasks page: one row per task of the API, with its size, shape and draw.
+  const tasks = await (await page.request.get(`${base}/api/tasks`)).json();
+  await page.goto(`${base}/`);
+  const rows = await page.locator("tbody tr").all();
+  check(rows.length === tasks.length, `tasks page: ${rows.length} rows, the API has ${tasks.length} tasks`);
+  for (const [i, t] of tasks.entries()) {
+    const cells = await rows[i].locator("td").allTextContents();
+    const s = t.spec;
+    const want = [`task ${t.id}`, String(s.dataset_size), String(s.feature_count), String(s.class_count),
+      String(s.scale), String(s.samples)];
+    const got = [cells[0], cells[2], cells[3], cells[4], cells[5], cells[6]];
+    check(JSON.stringify(got) === JSON.stringify(want),
+      `tasks page row ${i}: ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+    check(cells[7].includes(s.hidden ? "hidden" : "public"), `tasks page row ${i}: ${cells[7]}`);
+  }
+
+  // A lineage page: its versions, numbered as the API has them, and the accuracy chart drawn.
+  const versions = await (await page.request.get(`${base}/api/lineages/1/versions`)).json();
+  await page.goto(`${base}/lineages/1`);
+  const numbers = await page.locator("tbody tr td:first-child").allTextContents();
+  check(JSON.stringify(numbers) === JSON.stringify(versions.map((v) => `#${v.number}`)),
+    `lineage 1 lists ${JSON.stringify(numbers)}, the API ${JSON.stringify(versions.map((v) => v.number))}`);
+  const points = await page.locator("svg circle").count();
+  check(points >= 1, `lineage 1's chart draws ${points} points`);
+
   // An evaluation page marks exactly the wrong predictions.
   await page.goto(`${base}/evaluations/${expect.evaluation}`);
   const wrong = await page.locator("table.samples tr.wrong").count();

@@ -651,6 +651,21 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
     );
     let (status, body) = upload_to(&agent, &guarded.url, &upload);
     assert_eq!(status, 401, "{body}");
+    // With the bearer the request gets through to the upload's own checks.
+    let (content_type, body) = multipart(&[
+        ("task", None, b"1"),
+        ("model", Some("model.onnx"), b""),
+        ("calibration", Some("eval.csv"), b"1,2,3,4,0\n"),
+    ]);
+    let mut r = agent
+        .post(format!("{}/api/models", guarded.url))
+        .header("Content-Type", &content_type)
+        .header("Authorization", "Bearer s3cret")
+        .send(&body[..])
+        .expect("the server answers");
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    assert_eq!(r.status().as_u16(), 400, "{text}");
+    assert!(text.contains("the model file is empty"), "{text}");
     // An upload past the server's limit: 413, naming the limit.
     let small = ServeProcess::start(
         &workspace,

@@ -85,8 +85,7 @@ pub(crate) async fn leaderboard(
     State(state): State<Shared>,
     Id(id): Id,
 ) -> Result<Json<Vec<explorer::RankedVersion>>, ApiError> {
-    existing_task(&state, id).await?;
-    Ok(Json(explorer::leaderboard(&state.suite, id).await?))
+    Ok(Json(super::per_block::board(&state, id).await?.to_vec()))
 }
 
 /// `GET /api/tasks/{id}/audit`: the SDK's audit of the task (every proof
@@ -107,8 +106,7 @@ pub(crate) async fn in_progress(
     State(state): State<Shared>,
     Id(id): Id,
 ) -> Result<Json<Vec<zkmltrack::suite::Evaluation>>, ApiError> {
-    existing_task(&state, id).await?;
-    Ok(Json(explorer::in_progress(&state.suite, id).await?))
+    Ok(Json(super::per_block::running(&state, id).await?.to_vec()))
 }
 
 /// `GET /api/versions/{id}`.

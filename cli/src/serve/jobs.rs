@@ -457,10 +457,17 @@ pub(crate) async fn upload(
                 )
             })
     };
-    write("model.onnx", &model)?;
-    write("calibration.csv", &calibration)?;
-    if let Some(rows) = &rows {
-        write("dataset.csv", rows)?;
+    let stored = write("model.onnx", &model)
+        .and_then(|_| write("calibration.csv", &calibration))
+        .and_then(|_| {
+            rows.as_ref()
+                .map_or(Ok(()), |rows| write("dataset.csv", rows))
+        });
+    if let Err(e) = stored {
+        // Nothing half-written: no job left queued, no folder left behind.
+        state.jobs.map.lock().expect("jobs").remove(&id);
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(e);
     }
     let job = state.jobs.get(&id).expect("just inserted");
     tokio::spawn(run(state.clone(), id, spec.scale, dataset));
@@ -625,7 +632,7 @@ fn pipeline(
     note(&format!("proving the first {per_proof} calibration rows"));
     let proof = prepared
         .circuit
-        .prove(&rows, &|_| {})
+        .prove(&rows, &|p| note(&p.to_string()))
         .map_err(|e| e.to_string())?;
     std::fs::copy(&proof.path, dir.join("proof.json")).map_err(io)?;
     // The artifacts are ready whatever the chain does next.

@@ -14,6 +14,7 @@ mod api;
 mod audits;
 mod jobs;
 mod pages;
+mod per_block;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
@@ -69,6 +70,8 @@ pub(crate) struct AppState {
     pub token: Option<String>,
     pub jobs: jobs::Jobs,
     pub audits: audits::Audits,
+    pub boards: per_block::PerBlock<Vec<zkmltrack::explorer::RankedVersion>>,
+    pub running: per_block::PerBlock<Vec<zkmltrack::suite::Evaluation>>,
     pub prover: ProverArgs,
     pub rpc_url: String,
     /// The account registrations and evaluations are sent from (`--sign`).
@@ -224,6 +227,8 @@ pub(crate) async fn serve_suite(
         token: args.token.clone(),
         jobs: jobs::Jobs::new(jobs_dir, limits),
         audits: audits::Audits::default(),
+        boards: Default::default(),
+        running: Default::default(),
         prover: args.prover.clone(),
         rpc_url,
     });

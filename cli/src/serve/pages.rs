@@ -117,12 +117,12 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
         Ok(t) => t,
         Err(e) => return error_page(e),
     };
-    let board = match explorer::leaderboard(&state.suite, id).await {
+    let board = match super::per_block::board(&state, id).await {
         Ok(b) => b,
-        Err(e) => return error_page(e.into()),
+        Err(e) => return error_page(e),
     };
     let mut rows = String::new();
-    for r in &board {
+    for r in board.iter() {
         let v = &r.version;
         rows += &format!(
             "<tr{class}><td class=\"num\">{}</td><td class=\"num accuracy\">{}</td><td>version {}</td>\
@@ -139,9 +139,9 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
             ev = r.entry.evaluation_id,
         );
     }
-    let running = match explorer::in_progress(&state.suite, id).await {
+    let running = match super::per_block::running(&state, id).await {
         Ok(r) => r,
-        Err(e) => return error_page(e.into()),
+        Err(e) => return error_page(e),
     };
     let s = &task.spec;
     let live: String = running
