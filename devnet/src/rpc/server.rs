@@ -6,7 +6,7 @@
 //! that stalls mid-request (a `Content-Length` it never sends, an unfinished
 //! chunked body, headers that never end) holds only its own connection, never
 //! the chain or another client. The chain is one writer at a time (a mutex held
-//! for one request's calls, on the blocking pool); readers wait only for that.
+//! for each call, on the blocking pool); readers wait only for that call.
 //! WebSocket clients send the same requests and may `eth_subscribe` to
 //! `newHeads` and `logs` ([`super::ws`]).
 
