@@ -100,6 +100,21 @@ fn clients_that_stall_mid_request_hold_up_nobody_and_are_cut_off() {
     );
 }
 
+/// Deploys a contract whose every call emits one log (LOG0 of no data).
+async fn deploy_logger(http: &impl Provider) -> alloy::primitives::Address {
+    let runtime = [0x60, 0x00, 0x60, 0x00, 0xa0, 0x00];
+    let deploy = TransactionRequest::default()
+        .with_deploy_code(Bytes::from(init_code_for(&runtime).to_vec()));
+    http.send_transaction(deploy)
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap()
+        .contract_address
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn alloy_pubsub_receives_new_heads_and_logs_over_websocket() {
     let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
@@ -117,19 +132,7 @@ async fn alloy_pubsub_receives_new_heads_and_logs_over_websocket() {
         http.get_chain_id().await.unwrap()
     );
 
-    // A contract whose every call emits one log (LOG0 of no data).
-    let runtime = [0x60, 0x00, 0x60, 0x00, 0xa0, 0x00];
-    let deploy = TransactionRequest::default()
-        .with_deploy_code(Bytes::from(init_code_for(&runtime).to_vec()));
-    let contract = http
-        .send_transaction(deploy)
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap()
-        .contract_address
-        .unwrap();
+    let contract = deploy_logger(&http).await;
 
     let mut heads = ws.subscribe_blocks().await.unwrap().into_stream();
     let mut logs = ws
@@ -191,19 +194,7 @@ async fn viem_watchers_receive_new_blocks_and_logs_over_websocket() {
     let http = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
         .connect_http(server.url().parse().unwrap());
-    // A contract whose every call emits one log (LOG0 of no data).
-    let runtime = [0x60, 0x00, 0x60, 0x00, 0xa0, 0x00];
-    let deploy = TransactionRequest::default()
-        .with_deploy_code(Bytes::from(init_code_for(&runtime).to_vec()));
-    let contract = http
-        .send_transaction(deploy)
-        .await
-        .unwrap()
-        .get_receipt()
-        .await
-        .unwrap()
-        .contract_address
-        .unwrap();
+    let contract = deploy_logger(&http).await;
     let mut child = tokio::process::Command::new("node")
         .arg(root.join("devnet/tests/viem/watch.mjs"))
         .args([&server.ws_url(), &contract.to_string(), "3", "2"])

@@ -672,13 +672,7 @@ impl Prover {
         }
         let shapes = self
             .call_once("check_model", json!({ "model": model }))
-            .map_err(|e| match e {
-                ProverError::Step { message, .. } => ProverError::InvalidModel {
-                    path: model.into(),
-                    reason: message,
-                },
-                other => other,
-            })?;
+            .map_err(invalid_model(model))?;
         let dims = |v: &Value| -> Vec<i64> {
             v.as_array()
                 .map(|d| d.iter().filter_map(Value::as_i64).collect())
@@ -757,13 +751,7 @@ impl Prover {
             let shapes = self.call_once("check_model", json!({ "model": paths.model }))?;
             Ok(Some(shapes))
         })
-        .map_err(|e| match e {
-            ProverError::Step { message, .. } => ProverError::InvalidModel {
-                path: model.into(),
-                reason: message,
-            },
-            other => other,
-        })?;
+        .map_err(invalid_model(model))?;
         let input_shape: Vec<i64> = status.result("check_model")["inputs"][0]
             .as_array()
             .map(|d| d.iter().filter_map(Value::as_i64).collect())
@@ -1256,6 +1244,17 @@ impl Drop for Worker {
         // Every answer has been read by now: nothing is lost by ending it.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A failed `check_model` step as the model's fault: [`ProverError::InvalidModel`].
+fn invalid_model(model: &Path) -> impl Fn(ProverError) -> ProverError + '_ {
+    move |e| match e {
+        ProverError::Step { message, .. } => ProverError::InvalidModel {
+            path: model.into(),
+            reason: message,
+        },
+        other => other,
     }
 }
 
