@@ -123,3 +123,48 @@ fn gas_above_the_per_transaction_cap_is_held_back_not_refused() {
         "only the gas used is paid"
     );
 }
+
+/// Gas a precompile call takes beyond the intrinsic gas (a transaction to it).
+fn precompile_gas(address: Address, data: Vec<u8>) -> u64 {
+    let mut chain = Devnet::default();
+    let r = chain
+        .send(TxRequest {
+            from: DEV_ACCOUNT,
+            to: Some(address),
+            data: data.clone().into(),
+            gas: Some(1_000_000),
+            ..Default::default()
+        })
+        .expect("sends");
+    assert!(r.success, "{address}");
+    r.gas_used - intrinsic(&data)
+}
+
+#[test]
+fn osaka_and_prague_precompiles_are_priced_as_geth_prices_them() {
+    // geth contracts.go: P256VERIFY (EIP-7951, Osaka, at 0x100) 6,900 whatever it finds;
+    // BLS12-381 G1ADD (EIP-2537, Prague, 0x0b) 375 (two points at infinity are valid).
+    assert_eq!(
+        precompile_gas(Address::left_padding_from(&[1, 0]), vec![0u8; 160]),
+        6_900
+    );
+    assert_eq!(
+        precompile_gas(Address::with_last_byte(0x0b), vec![0u8; 256]),
+        375
+    );
+    // MODEXP at EZKL's verifiers' operands (EIP-7883): 32-byte base and modulus are 16 per
+    // iteration, a 254-bit exponent 253 iterations: 4,048 (EIP-2565 gave 1,349).
+    let mut data = vec![0u8; 96];
+    data[31] = 32;
+    data[63] = 32;
+    data[95] = 32;
+    let p = U256::from_str_radix(
+        "30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001",
+        16,
+    )
+    .unwrap();
+    data.extend(U256::from(2u8).to_be_bytes::<32>());
+    data.extend((p - U256::from(2u8)).to_be_bytes::<32>());
+    data.extend(p.to_be_bytes::<32>());
+    assert_eq!(precompile_gas(Address::with_last_byte(5), data), 4_048);
+}
