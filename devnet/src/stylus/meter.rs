@@ -961,13 +961,32 @@ mod tests {
             Some("too many wasm functions: 4097 > 4096"),
             "4,097 functions",
         );
-        // Operators per body after instrumentation: at most 65,536.
-        let body = |n: usize| format!("(func {})", "nop ".repeat(n));
-        check(module("", &body(1_000)), None, "1,000 operators");
+        // Locals: at most 348.
+        let locals = |n: usize| format!("(func (local {}))", "i32 ".repeat(n));
+        check(module("", &locals(348)), None, "348 locals");
         check(
-            module("", &body(70_000)),
-            Some("too many wasm opcodes in func body"),
-            "70,000 operators",
+            module("", &locals(349)),
+            Some("too many wasm locals: 349 > 348"),
+            "349 locals",
+        );
+        // Operators per body after instrumentation: at most 65,536. The largest body of
+        // `nop`s accepted is found by bisection; one more is refused as 65,537.
+        let body = |n: usize| format!("(func {})", "nop ".repeat(n));
+        let accepted = |n: usize| instrument(&module("", &body(n)), true).is_ok();
+        let (mut lo, mut hi) = (1_000, 70_000);
+        assert!(accepted(lo) && !accepted(hi));
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2;
+            if accepted(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        check(
+            module("", &body(hi)),
+            Some("too many wasm opcodes in func body: 65537 > 65536"),
+            "one operator past the bound",
         );
         // Bulk memory: copy and fill only.
         check(
