@@ -250,36 +250,43 @@ fn entering_a_program_costs_its_init_gas() {
     assert_eq!(receipt.gas_used, 21_000 + init_gas + cached_gas + 1);
 }
 
-#[test]
-fn the_stack_holds_22000_words_and_running_out_takes_all_gas() {
-    // $down recurses n times; its frame (locals 0, params not counted) is small, so 100
-    // levels fit and a million do not.
-    let wasm = wat::parse_str(
+/// A program whose `$down` (with `locals` i64 locals) recurses the little-endian `u32`
+/// of its calldata times, activated on a fresh devnet; and a run of it with `gas`.
+fn recursion(locals: usize) -> impl FnMut(u32, u64) -> zkmltrack_devnet::Receipt {
+    let wasm = wat::parse_str(format!(
         r#"(module (import "vm_hooks" "read_args" (func $read_args (param i32)))
              (memory (export "memory") 1 1)
-             (func $down (param $n i32)
+             (func $down (param $n i32) (local {})
                (if (local.get $n) (then (call $down (i32.sub (local.get $n) (i32.const 1))))))
              (func (export "user_entrypoint") (param $len i32) (result i32)
                (call $read_args (i32.const 0))
                (call $down (i32.load (i32.const 0)))
                (i32.const 0)))"#,
-    )
+        "i64 ".repeat(locals)
+    ))
     .unwrap();
     let mut chain = Devnet::default();
     let p = chain.deploy_stylus(DEV_ACCOUNT, &wasm).expect("activates");
-    let run = |chain: &mut Devnet, n: u32| {
+    move |n, gas| {
         chain
             .send(TxRequest {
                 from: DEV_ACCOUNT,
                 to: Some(p),
                 data: n.to_le_bytes().to_vec().into(),
-                gas: Some(30_000_000),
+                gas: Some(gas),
                 ..Default::default()
             })
             .expect("sends")
-    };
-    assert!(run(&mut chain, 100).success);
-    let deep = run(&mut chain, 1_000_000);
+    }
+}
+
+#[test]
+fn the_stack_holds_22000_words_and_running_out_takes_all_gas() {
+    // $down recurses n times; its frame (locals 0, params not counted) is small, so 100
+    // levels fit and a million do not.
+    let mut run = recursion(0);
+    assert!(run(100, 30_000_000).success);
+    let deep = run(1_000_000, 30_000_000);
     assert!(!deep.success);
     assert_eq!(deep.gas_used, 30_000_000, "out of stack consumes all gas");
 }
@@ -291,37 +298,9 @@ fn the_stack_is_counted_in_words_to_22000() {
     // counted); the entry point a few. 229 frames of $down (228 recursions) are 21,984
     // words and fit in 22,000; 230 are 22,080 and do not: the cap is pinned to within
     // 0.5%. (A limit of 4,096 nested calls, the devnet's before, let thousands run.)
-    let wasm = wat::parse_str(
-        r#"(module (import "vm_hooks" "read_args" (func $read_args (param i32)))
-             (memory (export "memory") 1 1)
-             (func $down (param $n i32) (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
-               i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
-               i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
-               i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64
-               i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
-               (if (local.get $n) (then (call $down (i32.sub (local.get $n) (i32.const 1))))))
-             (func (export "user_entrypoint") (param $len i32) (result i32)
-               (call $read_args (i32.const 0))
-               (call $down (i32.load (i32.const 0)))
-               (i32.const 0)))"#,
-    )
-    .unwrap();
-    let mut chain = Devnet::default();
-    let p = chain.deploy_stylus(DEV_ACCOUNT, &wasm).expect("activates");
-    let runs = |chain: &mut Devnet, n: u32| {
-        chain
-            .send(TxRequest {
-                from: DEV_ACCOUNT,
-                to: Some(p),
-                data: n.to_le_bytes().to_vec().into(),
-                gas: Some(5_000_000),
-                ..Default::default()
-            })
-            .expect("sends")
-            .success
-    };
-    assert!(runs(&mut chain, 228), "228 recursions fit");
-    assert!(!runs(&mut chain, 229), "229 do not");
+    let mut run = recursion(90);
+    assert!(run(228, 5_000_000).success, "228 recursions fit");
+    assert!(!run(229, 5_000_000).success, "229 do not");
 }
 
 #[test]
