@@ -122,8 +122,11 @@ fn stylus_deployer_deploys_activates_and_constructs_in_one_transaction() {
         })
         .is_err());
     // A constructor that reverts: the StylusDeployer passes its revert data
-    // on inside ContractInitializationError, as Nitro's does (the registry
-    // refuses a router without code).
+    // on inside ContractInitializationError(newContract, data), as Nitro's
+    // does since OffchainLabs/nitro-contracts 433f9ed (#338, 2025-05-13,
+    // `src/stylus/StylusDeployer.sol`: `revert ContractInitializationError(
+    // newContractAddress, data)` after the init call); here the registry
+    // refuses a router without code.
     let no_code = Address::repeat_byte(0x44);
     let failing = IStylusDeployer::deployCall {
         bytecode: zkmltrack_protocol::evm::init_code_for(&code).into(),

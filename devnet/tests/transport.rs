@@ -2,8 +2,9 @@
 //! clients that stall mid-request hold up nobody else and are cut off after
 //! the body timeout; and an unmodified alloy pubsub client subscribes over
 //! WebSocket to new heads and to a contract's logs, on the same port as HTTP;
-//! a WebSocket batch that subscribes keeps a batch's limits, and WebSocket
-//! sessions count against the server's connection slots.
+//! a WebSocket batch that subscribes keeps a batch's limits, WebSocket
+//! sessions count against the server's connection slots, and clients that
+//! stop reading their answers are cut off after the write timeout.
 
 mod http;
 
@@ -381,4 +382,106 @@ async fn websocket_sessions_hold_connection_slots_until_they_close() {
         again = ws_session(&server.ws_url()).await;
     }
     assert!(again.is_ok(), "the closed session's slot was not freed");
+}
+
+/// A client that stops reading while the server writes to it (a subscriber
+/// that never takes its notifications, or pipelined requests whose answers
+/// are never read) is cut off after the write timeout, and the chain and
+/// everyone else are served meanwhile.
+#[tokio::test(flavor = "multi_thread")]
+async fn clients_that_stop_reading_are_cut_off_after_the_write_timeout() {
+    use rpc::server::WRITE_TIMEOUT;
+    use serde_json::json;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = server.url();
+    // A tiny receive buffer, so the server's writes stall soon.
+    let small_socket = || {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        socket
+    };
+    let stream = small_socket().connect(server.addr()).await.unwrap();
+    let (mut subscriber, _) = tokio_tungstenite::client_async(server.ws_url(), stream)
+        .await
+        .unwrap();
+    let subscribed = ws_answer(
+        &mut subscriber,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "eth_subscribe", "params": ["newHeads"]}),
+    )
+    .await;
+    assert!(subscribed["result"].is_string(), "{subscribed}");
+    // Pipelined batches whose answers (~100 KB each) are never read.
+    let mut reader = small_socket().connect(server.addr()).await.unwrap();
+    let batch = serde_json::Value::Array(
+        (0..rpc::MAX_BATCH)
+            .map(|id| json!({"jsonrpc": "2.0", "id": id, "method": "eth_getBlockByNumber", "params": ["0x0", false]}))
+            .collect(),
+    )
+    .to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{batch}",
+        batch.len()
+    );
+    let (mut read_half, mut write_half) = reader.split();
+    let pipelined = 200;
+    let writing = async {
+        for _ in 0..pipelined {
+            if write_half.write_all(request.as_bytes()).await.is_err() {
+                break;
+            }
+        }
+    };
+    // 20,000 blocks: as many notifications (~0.5 KB each) as the subscriber
+    // never reads; and the rest of the world is served meanwhile.
+    let mining = async {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            for id in 0..2 {
+                let mined = post(
+                    &url,
+                    &format!(
+                        r#"{{"jsonrpc":"2.0","id":{id},"method":"anvil_mine","params":["{:#x}"]}}"#,
+                        rpc::MAX_MINE
+                    ),
+                );
+                assert!(mined.contains("\"result\""), "{mined}");
+            }
+            assert_eq!(block_number(&url), 2 * rpc::MAX_MINE);
+        })
+        .await
+        .unwrap()
+    };
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, async { tokio::join!(writing, mining) }).await;
+    assert_eq!(
+        block_number(&url),
+        2 * rpc::MAX_MINE,
+        "the chain was held up"
+    );
+    tokio::time::sleep(WRITE_TIMEOUT + Duration::from_secs(5)).await;
+    // Reading now finds what the buffers held, then the end of both
+    // connections: far fewer notifications and answers than were due.
+    let mut notifications = 0;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), subscriber.next()).await {
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Text(_)))) => notifications += 1,
+            Ok(Some(Ok(_))) => {}
+            Ok(Some(Err(_)) | None) => break,
+            Err(_) => panic!("the stalled subscriber's session is still open"),
+        }
+    }
+    assert!(
+        notifications < 2 * rpc::MAX_MINE as usize,
+        "{notifications} notifications: the session was not cut off"
+    );
+    let mut answers = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), read_half.read_to_end(&mut answers))
+        .await
+        .expect("the stalled HTTP connection is still open");
+    let answered = String::from_utf8_lossy(&answers)
+        .matches("HTTP/1.1 200")
+        .count();
+    assert!(answered < pipelined, "{answered} answers, {read:?}");
+    // And the server still serves.
+    assert_eq!(block_number(&url), 2 * rpc::MAX_MINE);
 }

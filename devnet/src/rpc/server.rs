@@ -5,7 +5,8 @@
 //! [`BODY_TIMEOUT`] and [`MAX_BODY`], before the chain is touched: a client
 //! that stalls mid-request (a `Content-Length` it never sends, an unfinished
 //! chunked body, headers that never end) holds only its own connection, never
-//! the chain or another client. The chain is one writer at a time (a mutex held
+//! the chain or another client. An answer the client does not take within
+//! [`WRITE_TIMEOUT`] closes its connection. The chain is one writer at a time (a mutex held
 //! for each call, on the blocking pool); readers wait only for that call.
 //! WebSocket clients send the same requests and may `eth_subscribe` to
 //! `newHeads` and `logs` ([`super::ws`]).
@@ -43,6 +44,11 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Time a client has to send a request's body once its headers are in.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Time a client has to take an answer: a write that makes no progress for
+/// this long (a client that stopped reading, its buffers full) closes the
+/// connection, HTTP or WebSocket, and frees its slot.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Connections served at once (HTTP connections and WebSocket sessions); more
 /// are closed at accept (an upgrade past it is answered 503).
@@ -200,6 +206,8 @@ async fn accept(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(WRITE_TIMEOUT));
         let shared = shared.clone();
         // A WebSocket upgrade takes the connection's slot for its session.
         let slot = Arc::new(std::sync::Mutex::new(Some(slot)));
@@ -213,7 +221,7 @@ async fn accept(
             let _ = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection(TokioIo::new(Box::pin(stream)), service)
                 .with_upgrades()
                 .await;
             drop(slot);
