@@ -4,7 +4,8 @@
 //!
 //! [`prepare`] (the first model of an architecture: calibrated) and
 //! [`prepare_on`] (a model of an existing architecture: compiled with its
-//! package's settings, so it shares the route's key) are what `zkmltrack
+//! package's settings, so it shares the route's key; [`prepare_version`]
+//! picks between them for a lineage's new version) are what `zkmltrack
 //! model prove`, `model register`, `evaluate`, `deploy` and the demo run
 //! before anything touches the chain; [`register`] puts a prepared model on
 //! chain as a version. A dApp calls them the same way.
@@ -37,7 +38,7 @@ pub enum PrepareError {
     Solc(#[from] SolcError),
     /// The model's circuit does not hash its parameters.
     #[error(
-        "{}: the circuit does not hash the model's parameters, so it has no weight commitment          (param_visibility must be \"hashed\")",
+        "{}: the circuit does not hash the model's parameters, so it has no weight commitment (param_visibility must be \"hashed\")",
         model.display()
     )]
     NotHashed {
@@ -139,6 +140,40 @@ pub fn prepare_on<'p>(
     let progress = progress_note(note);
     let circuit = prover.circuit_with_settings(model, &package.settings(), &progress)?;
     finish(prover, model, circuit, calibration, calibration_file, note)
+}
+
+/// Prepares a new version of a lineage whose latest architecture is
+/// `inherited` ([`lineage_architecture`]: its route, that route's key digest
+/// and package). The model is compiled first under the package's settings
+/// ([`prepare_on`]) and kept when that gives the route's key, so a retrained
+/// model of the same graph lands on the same route whatever its weights;
+/// otherwise (another graph), or without an inherited architecture, it is
+/// calibrated on its own ([`prepare`]). The package comes back when kept.
+pub fn prepare_version<'p>(
+    prover: &'p Prover,
+    model: &Path,
+    inherited: Option<(u64, B256, Package)>,
+    calibration: &Dataset,
+    calibration_file: &Path,
+    note: &dyn Fn(&str),
+) -> Result<(PreparedModel<'p>, Option<Package>), PrepareError> {
+    if let Some((route, digest, package)) = inherited {
+        match prepare_on(prover, model, &package, calibration, calibration_file, note) {
+            Ok(prepared) if prepared.vk_digest() == digest => return Ok((prepared, Some(package))),
+            Ok(_) => note(&format!(
+                "the model's graph is not its lineage's architecture (route {route}): \
+                 calibrating a circuit of its own"
+            )),
+            Err(e) => note(&format!(
+                "the model does not compile under its lineage's architecture (route {route}: \
+                 {e}): calibrating a circuit of its own"
+            )),
+        }
+    }
+    Ok((
+        prepare(prover, model, calibration, calibration_file, note)?,
+        None,
+    ))
 }
 
 fn progress_note(note: &dyn Fn(&str)) -> impl Fn(Progress) + '_ {

@@ -234,17 +234,19 @@ pub(crate) async fn model(global: &Global, cmd: ModelCommand) -> Result<(), CliE
             let (prepared, package) = match inherited {
                 // A new version of a lineage: compiled first under its latest
                 // version's architecture, kept if it gives that route's key.
-                Some((route_id, digest, package)) => {
-                    let prepared = prepare_model_step(&prover, &model, Some(&package))?;
-                    if prepared.vk_digest() == digest {
-                        (prepared, Some(package))
-                    } else {
-                        eprintln!(
-                            "note: the model's graph is not its lineage's architecture (route \
-                             {route_id}): calibrating a circuit of its own"
-                        );
-                        (prepare_model_step(&prover, &model, None)?, None)
-                    }
+                Some(inherited) => {
+                    let step = Step::start(format!("circuit of {}", model.model.display()));
+                    let (calibration, file) = calibration_set(&model)?;
+                    let (prepared, package) = zkmltrack::model::prepare_version(
+                        &prover,
+                        &model.model,
+                        Some(inherited),
+                        &calibration,
+                        &file,
+                        &|note| step.note(note),
+                    )?;
+                    step.done(format!("weight hash {}", prepared.weight_hash));
+                    (prepared, package)
                 }
                 None => {
                     let package =
