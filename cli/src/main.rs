@@ -82,6 +82,10 @@ enum Command {
         /// Blocks between two saves of --state.
         #[arg(long, default_value_t = 100, requires = "state")]
         state_interval: u64,
+        /// Refuse an eth_getLogs spanning more blocks (-32005), as hosted
+        /// endpoints do (default: no limit).
+        #[arg(long, value_name = "BLOCKS")]
+        max_logs_range: Option<u64>,
     },
     /// Deploy the contract suite and EZKL's reusable verifier; writes the deployment file.
     Deploy(commands::DeployArgs),
@@ -174,7 +178,8 @@ async fn run(command: Command, global: Global) -> Result<(), CliError> {
             port,
             state,
             state_interval,
-        } => commands::devnet(&host, port, state, state_interval).await,
+            max_logs_range,
+        } => commands::devnet(&host, port, state, state_interval, max_logs_range).await,
         Command::Deploy(args) => commands::deploy(&global, args).await,
         Command::DeployVrfProvider(args) => commands::deploy_vrf_provider(&global, args).await,
         Command::Task(cmd) => commands::task(&global, cmd).await,

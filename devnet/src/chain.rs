@@ -79,6 +79,10 @@ pub struct DevnetConfig {
     /// A debug chain (default, as Nitro's dev node with `AllowDebugPrecompiles`): programs
     /// may import `console`. `false` refuses such programs at activation, as Arbitrum One does.
     pub debug_chain: bool,
+    /// Most blocks one `eth_getLogs` may span (default: no limit, as in
+    /// anvil). Hosted endpoints limit it, and a client must then read a long
+    /// range in windows; this lets a test meet such an endpoint.
+    pub max_logs_range: Option<u64>,
 }
 
 impl Default for DevnetConfig {
@@ -89,6 +93,7 @@ impl Default for DevnetConfig {
             balance: U256::from(10u128.pow(24)),
             genesis_timestamp: None,
             debug_chain: true,
+            max_logs_range: None,
         }
     }
 }
@@ -307,6 +312,11 @@ impl Devnet {
     /// Chain id.
     pub fn chain_id(&self) -> u64 {
         self.config.chain_id
+    }
+
+    /// Most blocks one `eth_getLogs` may span ([`DevnetConfig::max_logs_range`]).
+    pub fn max_logs_range(&self) -> Option<u64> {
+        self.config.max_logs_range
     }
 
     /// Number of the latest block.

@@ -231,28 +231,33 @@ pub async fn audit(
     let provider = suite.chain().provider().clone();
     let rpc = |e: alloy::transports::TransportError| AuditError::Rpc(e.to_string());
     let controller = suite.deployment.controller;
-    let logs = |signature: B256| {
-        Filter::new()
+    let logs = |signature: B256, action: &'static str| async move {
+        let filter = Filter::new()
             .address(controller)
             .event_signature(signature)
-            .from_block(0u64)
+            .from_block(suite.deployment.first_block);
+        suite.chain().logs(action, &filter).await
     };
-    let finalized = provider
-        .get_logs(&logs(Controller::EvaluationFinalized::SIGNATURE_HASH))
-        .await
-        .map_err(rpc)?;
-    let drawn = provider
-        .get_logs(&logs(Controller::SamplesDrawn::SIGNATURE_HASH))
-        .await
-        .map_err(rpc)?;
-    let submitted = provider
-        .get_logs(&logs(Controller::SamplesSubmitted::SIGNATURE_HASH))
-        .await
-        .map_err(rpc)?;
-    let opened = provider
-        .get_logs(&logs(Controller::EvaluationOpened::SIGNATURE_HASH))
-        .await
-        .map_err(rpc)?;
+    let finalized = logs(
+        Controller::EvaluationFinalized::SIGNATURE_HASH,
+        "reading EvaluationFinalized",
+    )
+    .await?;
+    let drawn = logs(
+        Controller::SamplesDrawn::SIGNATURE_HASH,
+        "reading SamplesDrawn",
+    )
+    .await?;
+    let submitted = logs(
+        Controller::SamplesSubmitted::SIGNATURE_HASH,
+        "reading SamplesSubmitted",
+    )
+    .await?;
+    let opened = logs(
+        Controller::EvaluationOpened::SIGNATURE_HASH,
+        "reading EvaluationOpened",
+    )
+    .await?;
     let seeds: BTreeMap<u64, U256> = drawn
         .iter()
         .filter_map(|l| Controller::SamplesDrawn::decode_log(&l.inner).ok())
@@ -280,8 +285,12 @@ pub async fn audit(
         let filter = Filter::new()
             .address(upstream)
             .event_signature(IVrfProvider::RandomnessForwarded::SIGNATURE_HASH)
-            .from_block(0u64);
-        for log in provider.get_logs(&filter).await.map_err(rpc)? {
+            .from_block(suite.deployment.first_block);
+        for log in suite
+            .chain()
+            .logs("reading RandomnessForwarded", &filter)
+            .await?
+        {
             if let Ok(e) = IVrfProvider::RandomnessForwarded::decode_log(&log.inner) {
                 if e.data.accepted {
                     forwarded.insert(e.data.evaluation_id, (e.data.randomness, e.data.request_id));
@@ -759,10 +768,10 @@ async fn replay_reveals(
         .address(task.randomness)
         .event_signature(IHiddenSet::RowsRevealed::SIGNATURE_HASH)
         .topic1(suite.deployment.controller.into_word())
-        .from_block(0u64);
+        .from_block(suite.deployment.first_block);
     let mut used = BTreeSet::new();
     let mut rows: BTreeMap<u64, Vec<Revealed>> = BTreeMap::new();
-    for log in provider.get_logs(&filter).await.map_err(rpc)? {
+    for log in suite.chain().logs("reading RowsRevealed", &filter).await? {
         let Ok(event) = IHiddenSet::RowsRevealed::decode_log(&log.inner) else {
             continue;
         };

@@ -125,10 +125,10 @@ pub async fn evaluation_details(
         .event_signature(Controller::SamplesSubmitted::SIGNATURE_HASH)
         .topic1(U256::from(evaluation_id))
         .from_block(evaluation.commit_block);
-    let logs = provider
-        .get_logs(&filter)
-        .await
-        .map_err(rpc("reading the evaluation's submissions"))?;
+    let logs = suite
+        .chain()
+        .logs("reading the evaluation's submissions", &filter)
+        .await?;
     let features = task.feature_count as usize;
     let classes = task.class_count as usize;
     let mut submissions = Vec::new();
@@ -199,12 +199,13 @@ pub async fn evaluation_details(
 /// run (one not drawn in time stays "committed" until someone calls `draw`).
 pub async fn in_progress(suite: &Suite, task_id: u64) -> Result<Vec<Evaluation>, ChainError> {
     let controller = suite.deployment.controller;
-    let provider = suite.chain().provider();
     let task_topic = U256::from(task_id);
     let logs = |filter: Filter, action: &'static str| async move {
-        provider.get_logs(&filter).await.map_err(rpc(action))
+        suite.chain().logs(action, &filter).await
     };
-    let base = Filter::new().address(controller).from_block(0u64);
+    let base = Filter::new()
+        .address(controller)
+        .from_block(suite.deployment.first_block);
     let opened = logs(
         base.clone()
             .event_signature(Controller::EvaluationOpened::SIGNATURE_HASH)
@@ -253,6 +254,57 @@ pub async fn in_progress(suite: &Suite, task_id: u64) -> Result<Vec<Evaluation>,
         }
     }
     Ok(running)
+}
+
+/// A finalized evaluation of a version: what a lineage's accuracy chart
+/// plots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct VersionScore {
+    /// The task it was evaluated on.
+    pub task_id: u64,
+    /// The version.
+    pub version_id: u64,
+    /// The evaluation.
+    pub evaluation_id: u64,
+    /// Its accuracy in basis points.
+    pub accuracy_bps: u32,
+}
+
+/// Every finalized evaluation of `version_ids`, on any task, oldest first:
+/// the controller's `EvaluationFinalized` logs filtered by version (so a
+/// version that left a board, or never reached one, still has its score).
+pub async fn version_scores(
+    suite: &Suite,
+    version_ids: &[u64],
+) -> Result<Vec<VersionScore>, ChainError> {
+    if version_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = Filter::new()
+        .address(suite.deployment.controller)
+        .event_signature(Controller::EvaluationFinalized::SIGNATURE_HASH)
+        .topic3(
+            version_ids
+                .iter()
+                .map(|v| B256::from(U256::from(*v)))
+                .collect::<Vec<_>>(),
+        )
+        .from_block(suite.deployment.first_block);
+    let logs = suite
+        .chain()
+        .logs("reading the versions' finalized evaluations", &filter)
+        .await?;
+    Ok(logs
+        .iter()
+        .filter_map(|l| Controller::EvaluationFinalized::decode_log(&l.inner).ok())
+        .filter(|e| version_ids.contains(&e.data.version_id))
+        .map(|e| VersionScore {
+            task_id: e.data.task_id,
+            version_id: e.data.version_id,
+            evaluation_id: e.data.evaluation_id,
+            accuracy_bps: e.data.accuracy_bps,
+        })
+        .collect())
 }
 
 /// Every task, in id order.

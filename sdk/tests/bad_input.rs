@@ -594,6 +594,7 @@ fn a_deployment_for_another_chain_and_a_dropped_connection_are_typed_errors() {
             hidden_set: Address::repeat_byte(7),
             reusable_verifier: None,
             owner: Address::ZERO,
+            first_block: 0,
         };
         let err = Suite::attach(chain, deployment).await.err().unwrap();
         assert!(

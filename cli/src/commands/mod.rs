@@ -46,19 +46,24 @@ pub(crate) use task::*;
 pub(crate) const DEFAULT_SCALE: u32 = 13;
 
 /// `devnet`: serve a local chain until interrupted; with `state`, loaded
-/// from and saved to that file.
+/// from and saved to that file; with `max_logs_range`, refusing longer
+/// `eth_getLogs` ranges.
 pub(crate) async fn devnet(
     host: &str,
     port: u16,
     state: Option<PathBuf>,
     every_blocks: u64,
+    max_logs_range: Option<u64>,
 ) -> Result<(), CliError> {
     let addr = format!("{host}:{port}")
         .parse()
         .map_err(|e| CliError::input(format!("bad --host/--port: {e}")))?;
-    let (chain, loaded) =
-        zkmltrack_devnet::Devnet::open(zkmltrack_devnet::DevnetConfig::default(), state.as_deref())
-            .map_err(|e| CliError::input(e.to_string()))?;
+    let config = zkmltrack_devnet::DevnetConfig {
+        max_logs_range,
+        ..Default::default()
+    };
+    let (chain, loaded) = zkmltrack_devnet::Devnet::open(config, state.as_deref())
+        .map_err(|e| CliError::input(e.to_string()))?;
     if let (true, Some(path)) = (loaded, &state) {
         eprintln!(
             "zkmltrack devnet: loaded {} at block {}",

@@ -6,12 +6,13 @@ use zkmltrack_devnet::{rpc, Devnet, DevnetConfig};
 
 const USAGE: &str =
     "usage: zkmltrack-devnet [--host 127.0.0.1] [--port 8547] [--chain-id 412346] [--accounts 9]
-                        [--state FILE [--state-interval 100]]
+                        [--state FILE [--state-interval 100]] [--max-logs-range BLOCKS]
 
 Serves Ethereum JSON-RPC for a local chain that runs Stylus programs (wasmi) and EVM code (revm).
 The Nitro dev account 0x3f1Eae7D46d88F08fc2F8ed27FCb2AB183EB2d0E and the listed test accounts are
 funded; their keys are public, for local use only. With --state, the chain is loaded from FILE
-when it exists and saved to it every --state-interval blocks and on SIGINT/SIGTERM.";
+when it exists and saved to it every --state-interval blocks and on SIGINT/SIGTERM. With
+--max-logs-range, an eth_getLogs spanning more blocks is refused (-32005), as hosted endpoints do.";
 
 fn main() {
     if let Err(e) = run() {
@@ -54,6 +55,13 @@ fn run() -> Result<(), String> {
                 every_blocks = value("--state-interval")?
                     .parse()
                     .map_err(|e| format!("--state-interval: {e}"))?
+            }
+            "--max-logs-range" => {
+                config.max_logs_range = Some(
+                    value("--max-logs-range")?
+                        .parse()
+                        .map_err(|e| format!("--max-logs-range: {e}"))?,
+                )
             }
             "-h" | "--help" => {
                 println!("{USAGE}");

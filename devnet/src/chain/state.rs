@@ -94,7 +94,10 @@ impl Devnet {
         }
         match path {
             Some(path) if path.exists() => {
-                Devnet::load_state(path, Some(config.chain_id)).map(|chain| (chain, true))
+                Devnet::load_state(path, Some(config.chain_id)).map(|mut chain| {
+                    chain.config.max_logs_range = config.max_logs_range;
+                    (chain, true)
+                })
             }
             _ => Ok((Devnet::new(config), false)),
         }
@@ -209,6 +212,7 @@ impl Devnet {
                 balance: state.balance,
                 genesis_timestamp: Some(state.genesis_timestamp),
                 debug_chain: true,
+                max_logs_range: None,
             },
             genesis_timestamp: state.genesis_timestamp,
             time_offset: state.time_offset,

@@ -333,6 +333,15 @@ fn get_logs(chain: &Devnet, filter: &Filter) -> Result<Value> {
             (resolve(from_block), resolve(to_block).min(head))
         }
     };
+    if let Some(limit) = chain.max_logs_range() {
+        let span = (to + 1).saturating_sub(from);
+        if span > limit {
+            return Err(RpcError::new(
+                -32005,
+                format!("eth_getLogs over {span} blocks: this node answers at most {limit} blocks a query"),
+            ));
+        }
+    }
     let addresses: Vec<Address> = filter.address.iter().copied().collect();
     let topics: Vec<Vec<B256>> = filter
         .topics

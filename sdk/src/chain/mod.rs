@@ -23,7 +23,8 @@ use alloy::{
     rpc::{
         json_rpc::RpcError,
         types::{
-            state::StateOverridesBuilder, Filter, Log, TransactionReceipt, TransactionRequest,
+            state::StateOverridesBuilder, BlockNumberOrTag, Filter, Log, TransactionReceipt,
+            TransactionRequest,
         },
     },
     signers::local::PrivateKeySigner,
@@ -32,6 +33,10 @@ use alloy::{
 };
 
 use crate::stylus::{program_code, MAX_CODE_SIZE};
+
+/// Blocks one `eth_getLogs` request of [`Chain::logs`] covers at most (a
+/// window the node refuses is halved).
+pub const LOG_WINDOW: u64 = 100_000;
 use bindings::{IArbSys, IArbWasm, IStylusDeployer};
 
 /// ArbWasm precompile (program activation).
@@ -529,14 +534,41 @@ impl Chain {
 
     /// The logs `filter` matches, oldest first; a failed read is a
     /// [`ChainError::Rpc`] naming `action`.
+    ///
+    /// A filter from a block number is read in windows of at most
+    /// [`LOG_WINDOW`] blocks up to its end (the head when it names none):
+    /// public endpoints refuse long ranges or many logs, so a window the
+    /// node answers with an error is halved and asked again, down to one
+    /// block. A transport failure (the node unreachable) ends the read.
     pub async fn logs(&self, action: &str, filter: &Filter) -> Result<Vec<Log>, ChainError> {
-        self.provider
-            .get_logs(filter)
-            .await
-            .map_err(|e| ChainError::Rpc {
-                action: action.into(),
-                message: e.to_string(),
-            })
+        let failed = |e: alloy::transports::TransportError| ChainError::Rpc {
+            action: action.into(),
+            message: e.to_string(),
+        };
+        let Some(from) = filter.get_from_block() else {
+            return self.provider.get_logs(filter).await.map_err(failed);
+        };
+        let to = match (filter.get_to_block(), filter.block_option.get_to_block()) {
+            (Some(to), _) => to,
+            (None, None | Some(BlockNumberOrTag::Latest)) => self.block_number().await?,
+            // Another tag (safe, finalized, pending): as the node reads it.
+            (None, Some(_)) => return self.provider.get_logs(filter).await.map_err(failed),
+        };
+        let mut logs = Vec::new();
+        let (mut start, mut window) = (from, LOG_WINDOW);
+        while start <= to {
+            let end = to.min(start.saturating_add(window - 1));
+            let part = filter.clone().from_block(start).to_block(end);
+            match self.provider.get_logs(&part).await {
+                Ok(found) => {
+                    logs.extend(found);
+                    start = end + 1;
+                }
+                Err(e) if e.as_error_resp().is_some() && window > 1 => window /= 2,
+                Err(e) => return Err(failed(e)),
+            }
+        }
+        Ok(logs)
     }
 
     /// The current L2 block number, as Stylus programs see it through ArbSys.

@@ -29,6 +29,11 @@ pub struct Deployment {
     pub reusable_verifier: Option<Address>,
     /// Account that deployed the suite (its first owner).
     pub owner: Address,
+    /// A block at or before the suite's first program: reads of the
+    /// suite's events start there ([`crate::chain::Chain::logs`]); 0 in a
+    /// file written before it was recorded.
+    #[serde(default)]
+    pub first_block: u64,
 }
 
 /// Why a suite file could not be read or written.

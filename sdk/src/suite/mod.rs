@@ -78,6 +78,7 @@ impl Suite {
         progress: &dyn Fn(&str),
     ) -> Result<Suite, ChainError> {
         let owner = chain.account("deploying the suite")?;
+        let first_block = chain.block_number().await?;
         progress("DatasetVerifier");
         let dataset_verifier = chain
             .deploy_stylus("DatasetVerifier", &programs.dataset_verifier, Bytes::new())
@@ -146,6 +147,7 @@ impl Suite {
                 hidden_set,
                 reusable_verifier: None,
                 owner,
+                first_block,
             },
             chain,
         };

@@ -186,7 +186,7 @@ impl Suite {
             alloy::rpc::types::Filter::new()
                 .address(self.deployment.router)
                 .event_signature(Router::RouteAdded::SIGNATURE_HASH)
-                .from_block(0u64),
+                .from_block(self.deployment.first_block),
         );
         let logs = self.chain.logs(action, &filter).await?;
         Ok(logs
