@@ -132,6 +132,56 @@ pub struct ServeProcess {
 }
 
 impl ServeProcess {
+    /// Starts `zkmltrack demo --json --serve --listen 127.0.0.1:0 <args>`
+    /// and waits for its report (the demo's JSON line) and then its URL.
+    pub fn demo(workspace: &Path, args: &[&str]) -> (ServeProcess, Value) {
+        let mut cmd = command(
+            workspace,
+            &[&["demo", "--json", "--serve", "--listen", "127.0.0.1:0"][..], args].concat(),
+            &[],
+        );
+        cmd.stderr(Stdio::inherit());
+        let mut report = None;
+        let (child, url) = spawn_until(
+            cmd,
+            |l| {
+                let v: Value = serde_json::from_str(&l).expect("a JSON line");
+                match v["listening"].as_str() {
+                    Some(url) => Some(url.to_string()),
+                    None => {
+                        report = Some(v);
+                        None
+                    }
+                }
+            },
+            "zkmltrack demo --serve",
+        );
+        let report = report.expect("the demo's report before its address");
+        (ServeProcess { _child: child, url }, report)
+    }
+
+    /// Stops the server as Ctrl-C does (SIGINT) and waits for its exit,
+    /// at most `limit`.
+    pub fn interrupt(mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        let child = &mut self._child.0;
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGINT sent");
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("the process") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "still running {limit:?} after SIGINT"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// Starts `zkmltrack serve --json --listen 127.0.0.1:0 <args>` and waits for its URL.
     pub fn start(workspace: &Path, args: &[&str]) -> ServeProcess {
         Self::start_with(workspace, args, &[])

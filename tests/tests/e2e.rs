@@ -138,12 +138,39 @@ fn flow(url: &str, dev_chain: bool) {
     let deployment = dir.join("deployment.json");
     let deployment = deployment.to_str().unwrap();
     let common = ["--rpc-url", url, "--deployment", deployment];
-    let out = zkmltrack(
-        &[&["demo", "--external", "--test-srs", "--json"][..], &common].concat(),
-        &[],
+    // `scripts/demo --serve` as a user runs it: the report, then the pages
+    // over its chain, signing with its key, until Ctrl-C.
+    let (demo_server, demo) = ServeProcess::demo(
+        &repo().join("target/e2e-work"),
+        &[&["--external", "--test-srs"][..], &common].concat(),
     );
-    assert!(out.status.success(), "demo failed: {}", stderr(&out));
-    let demo = json_of(&out);
+    {
+        let agent = http();
+        let (status, body) = get(
+            &agent,
+            &format!("{}/api/tasks/{}/leaderboard", demo_server.url, demo["task_id"]),
+        );
+        assert_eq!(status, 200, "{body}");
+        let served: Value = serde_json::from_str(&body).unwrap();
+        let ids = |board: &Value| -> Vec<Value> {
+            board
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["evaluation_id"].clone())
+                .collect()
+        };
+        assert_eq!(ids(&served), ids(&demo["leaderboard"]));
+        let (_, health) = get(&agent, &format!("{}/api/health", demo_server.url));
+        let health: Value = serde_json::from_str(&health).unwrap();
+        assert_eq!(
+            health["signer"].as_str().map(str::to_lowercase),
+            Some(zkmltrack_devnet::DEV_ACCOUNT.to_string().to_lowercase()),
+            "the demo's page signs with its key: {health}"
+        );
+    }
+    let stopped = demo_server.interrupt(std::time::Duration::from_secs(30));
+    assert!(stopped.success(), "Ctrl-C stops the demo's server: {stopped:?}");
 
     // 1-2. Suite deployed; the task anchors the bundled evaluation set.
     for key in [
@@ -387,6 +414,46 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         from += at + 1;
     }
 
+    // Each of the page's rows is the API's entry: rank, accuracy, version,
+    // lineage and number (linked), submitter, evaluation (linked), revoked.
+    let lowered = page.to_lowercase();
+    for got in board.as_array().unwrap() {
+        let v = &got["version"];
+        let row = format!(
+            "<td class=\"num\">{}</td><td class=\"num accuracy\">{}</td><td>version {}</td>\
+             <td><a href=\"/lineages/{lin}\">lineage {lin}</a> #{}</td><td><code>{}</code></td>\
+             <td><a href=\"/evaluations/{ev}\">evaluation {ev}</a></td><td>{}</td></tr>",
+            got["rank"],
+            zkmltrack::evaluation::percent(got["accuracy_bps"].as_u64().unwrap() as u32),
+            v["id"],
+            v["number"],
+            v["submitter"].as_str().unwrap(),
+            if v["revoked"].as_bool().unwrap() {
+                "revoked"
+            } else {
+                ""
+            },
+            lin = v["lineage_id"],
+            ev = got["evaluation_id"],
+        )
+        .to_lowercase();
+        assert!(lowered.contains(&row), "{row} not on the page: {page}");
+        // The version and its task answer on their own routes.
+        let (status, body) = get(&agent, &format!("{base}/api/versions/{}", v["id"]));
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(&serde_json::from_str::<Value>(&body).unwrap(), v);
+    }
+    let (status, body) = get(&agent, &format!("{base}/api/tasks/1"));
+    assert_eq!(status, 200, "{body}");
+    let task: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(task["id"], 1, "{task}");
+    assert_eq!(
+        task["spec"]["root"].as_str().map(str::to_lowercase),
+        demo["task"]["root"].as_str().map(str::to_lowercase),
+        "{task} {}",
+        demo["task"]
+    );
+
     // Each evaluation: the drawn rows are the seed's, the wrong predictions are marked.
     for e in demo["evaluations"].as_array().unwrap() {
         let id = e["evaluation_id"].as_u64().unwrap();
@@ -408,12 +475,50 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
             16 - correct,
             "evaluation {id}"
         );
+        // Its transactions: each submission's, as the API has them.
+        let submissions = d["submissions"].as_array().unwrap();
+        assert!(!submissions.is_empty(), "{d}");
+        for sub in submissions {
+            let hash = sub["tx_hash"].as_str().unwrap();
+            assert!(
+                page.contains(hash),
+                "transaction {hash} on evaluation {id}'s page"
+            );
+        }
     }
 
     // The audit of the task, per evaluation on its page and whole in the API:
     // every proof re-verified, nothing found.
-    let (status, body) = get(&agent, &format!("{base}/api/tasks/1/audit"));
+    let audit_of_task_1 = || {
+        let mut r = agent
+            .get(format!("{base}/api/tasks/1/audit"))
+            .call()
+            .expect("the server answers");
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (block, cache) = (header("x-audit-block"), header("x-audit-cache"));
+        (
+            r.status().as_u16(),
+            block,
+            cache,
+            r.body_mut().read_to_string().unwrap(),
+        )
+    };
+    let (status, block, _, body) = audit_of_task_1();
     assert_eq!(status, 200, "{body}");
+    // Asked again with nothing logged since: the same audit, from the cache.
+    let (_, again_block, again_cache, again) = audit_of_task_1();
+    assert_eq!(
+        (again_block.as_str(), again_cache.as_str()),
+        (block.as_str(), "hit")
+    );
+    assert_eq!(again, body);
+    assert!(block.parse::<u64>().is_ok(), "{block}");
     let audit: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
     let audited = audit["evaluations"].as_array().unwrap();
@@ -488,6 +593,18 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
     let id = job["id"].as_str().unwrap().to_string();
     let (status, body) = post(&upload);
     assert_eq!(status, 409, "{body}");
+    // Another model meanwhile: accepted, and queued behind the first.
+    let weak = std::fs::read(iris.join("model_weak.onnx")).unwrap();
+    let (status, body) = post(&[
+        ("task", None, b"1"),
+        ("model", Some("weak.onnx"), &weak),
+        ("calibration", Some("eval.csv"), &csv),
+    ]);
+    assert_eq!(status, 202, "{body}");
+    let queued_id = serde_json::from_str::<Value>(&body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let (status, body) = post(&[
         ("task", None, b"1"),
         ("model", Some("model.onnx"), &model),
@@ -545,6 +662,54 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         std::thread::sleep(std::time::Duration::from_millis(500));
     };
     assert!(done["steps"].as_array().unwrap().len() > 3, "{done}");
+    // The queued job ran after the first had finished, and finished too.
+    let queued = loop {
+        let (_, body) = get(&agent, &format!("{base}/api/jobs/{queued_id}"));
+        let job: Value = serde_json::from_str(&body).unwrap();
+        if job["state"] == "done" || job["state"] == "failed" {
+            break job;
+        }
+        assert!(
+            started.elapsed().as_secs() < 900,
+            "the queued job did not finish: {job}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
+    assert_eq!(queued["state"], "done", "{queued}");
+    assert_eq!(queued["steps"][0], "queued", "{queued}");
+    assert!(
+        queued["started_at"].as_u64().unwrap() >= done["finished_at"].as_u64().unwrap(),
+        "one job at a time: {done} {queued}"
+    );
+    assert!(queued["queued_at"].as_u64().unwrap() < done["finished_at"].as_u64().unwrap());
+    // The circuit's status.json steps, in the order they ran, each done.
+    let pipeline: Vec<&str> = done["pipeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["state"], "done", "{s}");
+            assert!(s["seconds"].as_f64().is_some(), "{s}");
+            s["step"].as_str().unwrap()
+        })
+        .collect();
+    let (compile, setup) = (
+        pipeline.iter().position(|s| *s == "compile"),
+        pipeline.iter().position(|s| *s == "setup"),
+    );
+    assert!(
+        compile.is_some() && setup.is_some() && compile < setup,
+        "{pipeline:?}"
+    );
+    let (_, page) = get(&agent, &format!("{base}/jobs/{id}"));
+    assert!(page.contains("<table id=\"pipeline\">"), "{page}");
+    // The settings and the verifier bundle download as JSON.
+    for (name, key) in [("settings.json", "run_args"), ("bundle.json", "vka")] {
+        let (status, body) = get(&agent, &format!("{base}/api/jobs/{id}/artifacts/{name}"));
+        assert_eq!(status, 200, "{name}: {body}");
+        let json: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(json.get(key).is_some(), "{name} has {key}");
+    }
     let (status, proof) = get(
         &agent,
         &format!("{base}/api/jobs/{id}/artifacts/proof.json"),
@@ -666,6 +831,22 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
     let text = r.body_mut().read_to_string().unwrap_or_default();
     assert_eq!(r.status().as_u16(), 400, "{text}");
     assert!(text.contains("the model file is empty"), "{text}");
+    // A whole upload with the bearer is taken and becomes a job anyone may read.
+    let (content_type, body) = multipart(&upload);
+    let mut r = agent
+        .post(format!("{}/api/models", guarded.url))
+        .header("Content-Type", &content_type)
+        .header("Authorization", "Bearer s3cret")
+        .send(&body[..])
+        .expect("the server answers");
+    let text = r.body_mut().read_to_string().unwrap_or_default();
+    assert_eq!(r.status().as_u16(), 202, "{text}");
+    let taken = serde_json::from_str::<Value>(&text).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = get(&agent, &format!("{}/api/jobs/{taken}", guarded.url));
+    assert_eq!(status, 200, "{body}");
     // An upload past the server's limit: 413, naming the limit.
     let small = ServeProcess::start(
         &workspace,
@@ -945,6 +1126,9 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         }))
         .expect("a hidden task");
     let hidden_field = hidden.to_string();
+    // The retrained model is uploaded as the API lineage's next version: it
+    // is compiled under that lineage's architecture and so needs no route.
+    let api_lineage = registered.lineage_id.to_string();
     let other = workspace.join("other-weights.onnx");
     other_weights(fresh, &other);
     let other_model = std::fs::read(&other).unwrap();
@@ -953,7 +1137,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
             ("task", None, hidden_field.as_bytes()),
             ("model", Some("other.onnx"), &other_model),
             ("calibration", Some("eval.csv"), &rows),
-            ("name", None, b"hidden-api"),
+            ("lineage", None, api_lineage.as_bytes()),
             ("evaluate", None, b"true"),
         ];
         fields.extend_from_slice(extra);
@@ -1018,22 +1202,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     .stderr(std::process::Stdio::piped())
     .spawn()
     .expect("the revealer starts");
-    let mut job = wait(&job_id);
-    // The job calibrates the retrained model anew, which may land on other settings and
-    // so on another circuit (seen once in CI): its route then awaits the owner like the
-    // first one's, and the upload goes through once it is approved.
-    if let Some(route) = job["result"]["route_awaiting_approval"].as_u64() {
-        runtime
-            .block_on(owner.approve_route(route))
-            .expect("the owner approves");
-        let (status, body) = hidden_upload(&[]);
-        assert_eq!(status, 202, "{body}");
-        let again = serde_json::from_str::<Value>(&body).unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        job = wait(&again);
-    }
+    let job = wait(&job_id);
     revealer.kill().expect("the revealer stops");
     let log = revealer.wait_with_output().expect("revealer output");
     assert_eq!(
@@ -1057,6 +1226,24 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         zkmltrack::suite::EvaluationStatus::Finalized
     );
     assert_eq!(job["result"]["samples"].as_u64(), Some(4), "{job}");
+    // On the lineage's route, found, not added.
+    assert_eq!(
+        job["result"]["route_awaiting_approval"],
+        Value::Null,
+        "{job}"
+    );
+    let retrained = runtime
+        .block_on(owner.version(job["result"]["version"].as_u64().expect("a version")))
+        .unwrap();
+    assert_eq!(
+        (retrained.lineage_id, retrained.number, retrained.route_id),
+        (registered.lineage_id, 2, registered.route_id),
+        "{job}"
+    );
+    assert!(
+        job["steps"].to_string().contains("compiling under lineage"),
+        "{job}"
+    );
 }
 
 /// The chain's RPC goes down under a running server and comes back: the

@@ -90,14 +90,24 @@ pub(crate) async fn leaderboard(
 
 /// `GET /api/tasks/{id}/audit`: the SDK's audit of the task (every proof
 /// re-verified in a private EVM, the ranking recomputed), cached until the
-/// suite's contracts log anything new.
+/// suite's contracts log anything new. Headers say which: `X-Audit-Block`
+/// (the head block when it ran) and `X-Audit-Cache` (`hit` or `miss`).
 pub(crate) async fn audit(
     State(state): State<Shared>,
     Id(id): Id,
-) -> Result<Json<zkmltrack::audit::AuditReport>, ApiError> {
+) -> Result<impl axum::response::IntoResponse, ApiError> {
     existing_task(&state, id).await?;
-    let report = super::audits::of_task(&state, id).await?;
-    Ok(Json((*report).clone()))
+    let audited = super::audits::of_task(&state, id).await?;
+    Ok((
+        [
+            ("x-audit-block", audited.at_block.to_string()),
+            (
+                "x-audit-cache",
+                if audited.cached { "hit" } else { "miss" }.to_string(),
+            ),
+        ],
+        Json((*audited.report).clone()),
+    ))
 }
 
 /// `GET /api/tasks/{id}/evaluations`: the task's evaluations in progress
@@ -189,7 +199,7 @@ pub(crate) fn document() -> Value {
                     "503": { "$ref": "#/components/responses/Error" } } } },
             "/api/tasks/{id}": get_op("One task", vec![id_param("task")], "Task"),
             "/api/tasks/{id}/leaderboard": get_op("A task's leaderboard, best first", vec![id_param("task")], "Leaderboard"),
-            "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the chain changes)", vec![id_param("task")], "Audit"),
+            "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the suite's contracts log anything new; the X-Audit-Block header is the head block when it ran, X-Audit-Cache is hit or miss)", vec![id_param("task")], "Audit"),
             "/api/tasks/{id}/evaluations": get_op("A task's evaluations in progress (committed or drawn), oldest first", vec![id_param("task")], "Evaluations"),
             "/api/versions/{id}": get_op("One model version", vec![id_param("version")], "Version"),
             "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),
@@ -260,10 +270,27 @@ pub(crate) fn document() -> Value {
                     "id": int, "task_id": int, "version_id": int, "participant": hex,
                     "status": { "type": "string", "enum": ["committed", "drawn", "finalized", "expired"] },
                     "commit_block": int, "seed": { "type": "string" }, "scored": int, "correct": int } } },
-                "Job": { "type": "object", "properties": {
+                "Job": job_schema()
+            }
+        }
+    })
+}
+
+/// The `Job` schema of the OpenAPI document (apart: one `json!` of the
+/// whole document would pass the macro's recursion limit).
+fn job_schema() -> Value {
+    let int = json!({ "type": "integer" });
+    json!({ "type": "object", "properties": {
                     "id": { "type": "string" }, "task": int, "state": { "type": "string", "enum": ["queued", "running", "done", "failed"] },
                     "steps": { "type": "array", "items": { "type": "string" } },
+                    "pipeline": { "type": "array", "description": "the circuit's status.json records, in the order the steps ran", "items": { "type": "object", "required": ["step", "state", "seconds"], "properties": {
+                        "step": { "type": "string" }, "state": { "type": "string", "enum": ["done", "failed"] },
+                        "seconds": { "type": "number" }, "finished_at": int, "error": { "type": "string" },
+                        "peak_rss_kb": int, "result": {}, "seq": int } } },
                     "error": { "type": ["string", "null"] },
+                    "queued_at": { "type": "integer", "description": "Unix milliseconds" },
+                    "started_at": { "type": ["integer", "null"], "description": "Unix milliseconds; jobs run one at a time" },
+                    "finished_at": { "type": ["integer", "null"], "description": "Unix milliseconds" },
                     "artifacts": { "type": "array", "items": { "type": "string" } },
                     "on_chain": { "type": ["object", "null"] },
                     "result": { "type": "object", "properties": {
@@ -272,8 +299,5 @@ pub(crate) fn document() -> Value {
                         "evaluation": { "type": ["integer", "null"] },
                         "correct": { "type": ["integer", "null"] },
                         "samples": { "type": ["integer", "null"] },
-                        "accuracy_bps": { "type": ["integer", "null"] } } } } }
-            }
-        }
-    })
+                        "accuracy_bps": { "type": ["integer", "null"] } } } } })
 }

@@ -4,7 +4,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use alloy::{providers::Provider, rpc::types::Filter};
+use alloy::rpc::types::Filter;
 use axum::http::StatusCode;
 use tokio::sync::Mutex;
 use zkmltrack::audit::{audit, AuditError, AuditReport};
@@ -13,9 +13,20 @@ use zkmltrack_devnet::Devnet;
 use super::{ApiError, Shared};
 use crate::audit::LocalEvm;
 
-/// The latest audit of each task and the block it saw.
+/// The latest audit of each task: the block up to which no suite contract
+/// logged anything new since, and the audit.
 #[derive(Default)]
-pub(crate) struct Audits(Mutex<HashMap<u64, (u64, Arc<AuditReport>)>>);
+pub(crate) struct Audits(Mutex<HashMap<u64, (u64, Audited)>>);
+
+/// A task's audit as the server holds it.
+#[derive(Clone)]
+pub(crate) struct Audited {
+    pub report: Arc<AuditReport>,
+    /// The chain's head block when the audit ran.
+    pub at_block: u64,
+    /// Served from the cache (nothing new was logged since it ran).
+    pub cached: bool,
+}
 
 impl From<AuditError> for ApiError {
     fn from(e: AuditError) -> ApiError {
@@ -32,26 +43,28 @@ impl From<AuditError> for ApiError {
 /// Task `task_id`'s audit: the cached one while no suite contract logged
 /// anything since it was made, else a new one. One audit runs at a time (the
 /// lock is held while it runs), so a burst of requests costs one audit.
-pub(crate) async fn of_task(state: &Shared, task_id: u64) -> Result<Arc<AuditReport>, ApiError> {
+pub(crate) async fn of_task(state: &Shared, task_id: u64) -> Result<Audited, ApiError> {
     let mut cache = state.audits.0.lock().await;
     let chain = state.suite.chain();
     let latest = chain.block_number().await?;
-    if let Some((seen, report)) = cache.get(&task_id) {
+    if let Some((seen, audited)) = cache.get(&task_id) {
         let d = &state.suite.deployment;
         let news = chain
-            .provider()
-            .get_logs(
+            .logs(
+                "reading the suite's logs since the last audit",
                 &Filter::new()
                     .address(vec![d.controller, d.registry, d.leaderboard, d.router])
                     .from_block(seen + 1)
                     .to_block(latest),
             )
-            .await
-            .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+            .await?;
         if news.is_empty() {
-            let report = report.clone();
-            cache.insert(task_id, (latest, report.clone()));
-            return Ok(report);
+            let audited = Audited {
+                cached: true,
+                ..audited.clone()
+            };
+            cache.insert(task_id, (latest, audited.clone()));
+            return Ok(audited);
         }
     }
     // The audit's private EVM is not Send: it runs on a blocking thread.
@@ -63,9 +76,13 @@ pub(crate) async fn of_task(state: &Shared, task_id: u64) -> Result<Arc<AuditRep
     })
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
-    let report = Arc::new(report);
-    cache.insert(task_id, (latest, report.clone()));
-    Ok(report)
+    let audited = Audited {
+        report: Arc::new(report),
+        at_block: latest,
+        cached: false,
+    };
+    cache.insert(task_id, (latest, audited.clone()));
+    Ok(audited)
 }
 
 /// What the audit says of one evaluation: `Some(problems)` (empty when it

@@ -92,16 +92,47 @@ pub(crate) struct Job {
     pub result: OnChainResult,
     /// Steps so far, in order ("calibrate ...", "done in ...").
     pub steps: Vec<String>,
+    /// The circuit's pipeline steps as its `status.json` records them, in
+    /// the order they ran (filled once the circuit is built; a step found
+    /// done from an earlier job keeps that job's record).
+    pub pipeline: Vec<PipelineStep>,
     pub error: Option<String>,
     /// Artifacts ready to download.
     pub artifacts: Vec<String>,
     /// keccak256 of the ONNX file.
     pub model_hash: B256,
+    /// When it was queued, started and finished (Unix milliseconds): jobs
+    /// run one at a time, so each starts after the one before finished.
+    pub queued_at: u64,
+    pub started_at: Option<u64>,
+    pub finished_at: Option<u64>,
     #[serde(skip)]
     dir: PathBuf,
     /// Arrival order (the oldest finished jobs are dropped first).
     #[serde(skip)]
     seq: u64,
+}
+
+/// One step of a circuit's pipeline (`settings`, `calibrate`, `compile`,
+/// `setup`, ...): its record in the circuit's `status.json`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct PipelineStep {
+    pub step: String,
+    #[serde(flatten)]
+    pub record: zkmltrack::prover::StepRecord,
+}
+
+/// The steps of the circuit whose `status.json` is at `path`, in the order
+/// they ran.
+fn pipeline_steps(path: &std::path::Path) -> Vec<PipelineStep> {
+    let mut steps: Vec<PipelineStep> = zkmltrack::prover::Status::load(path)
+        .map(|s| s.steps)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(step, record)| PipelineStep { step, record })
+        .collect();
+    steps.sort_by_key(|s| s.record.seq);
+    steps
 }
 
 /// How many jobs a server holds.
@@ -173,6 +204,14 @@ impl Jobs {
 
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, message.into())
+}
+
+/// Unix time in milliseconds.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
 }
 
 fn job_id(model_hash: B256) -> String {
@@ -434,9 +473,13 @@ pub(crate) async fn upload(
                 task,
                 state: JobState::Queued,
                 steps: vec!["queued".into()],
+                pipeline: Vec::new(),
                 error: None,
                 artifacts: Vec::new(),
                 model_hash,
+                queued_at: now_ms(),
+                started_at: None,
+                finished_at: None,
                 dir: dir.clone(),
                 seq: state
                     .jobs
@@ -557,6 +600,7 @@ async fn run(state: Shared, id: String, scale: u32, dataset: Dataset) {
     let _turn = state.jobs.queue.lock().await;
     state.jobs.update(&id, |j| {
         j.state = JobState::Running;
+        j.started_at = Some(now_ms());
         j.steps.push("running".into());
     });
     let worker = state.clone();
@@ -564,6 +608,7 @@ async fn run(state: Shared, id: String, scale: u32, dataset: Dataset) {
     let outcome = tokio::task::spawn_blocking(move || pipeline(&worker, &job, scale, &dataset))
         .await
         .unwrap_or_else(|e| Err(format!("the job's worker failed: {e}")));
+    state.jobs.update(&id, |j| j.finished_at = Some(now_ms()));
     state.jobs.update(&id, |j| match outcome {
         Ok(artifacts) => {
             j.state = JobState::Done;
@@ -590,14 +635,45 @@ fn pipeline(
     let note = |m: &str| state.jobs.update(id, |j| j.steps.push(m.to_string()));
     let prover = state.prover.prover(scale).map_err(|e| e.message)?;
     let model = dir.join("model.onnx");
-    let prepared = zkmltrack::model::prepare(
+    // A new version of an existing lineage is compiled under the lineage's
+    // architecture when its package is at hand (as `model register` does),
+    // so a retrained model of the same graph keeps its approved route.
+    let lineage = state
+        .jobs
+        .get(id)
+        .and_then(|j| j.on_chain)
+        .and_then(|c| c.lineage);
+    let inherited = match lineage {
+        Some(lineage) => tokio::runtime::Handle::current()
+            .block_on(zkmltrack::model::lineage_architecture(
+                &state.suite,
+                lineage,
+            ))
+            .unwrap_or_else(|e| {
+                note(&format!(
+                    "lineage {lineage}'s architecture could not be read ({e}): calibrating"
+                ));
+                None
+            }),
+        None => None,
+    };
+    if let Some((route, _, _)) = &inherited {
+        note(&format!(
+            "compiling under lineage {}'s architecture (route {route})",
+            lineage.unwrap_or_default()
+        ));
+    }
+    let (prepared, inherited_package) = zkmltrack::model::prepare_version(
         &prover,
         &model,
+        inherited,
         dataset,
         &dir.join("calibration.csv"),
         &note,
     )
     .map_err(|e| e.to_string())?;
+    let steps = pipeline_steps(&prepared.circuit.paths.status);
+    state.jobs.update(id, |j| j.pipeline = steps);
     let io = |e: std::io::Error| format!("cannot write an artifact: {e}");
     std::fs::copy(&prepared.circuit.paths.settings, dir.join("settings.json")).map_err(io)?;
     std::fs::write(
@@ -610,7 +686,10 @@ fn pipeline(
         format!("{}\n", prepared.weight_hash),
     )
     .map_err(io)?;
-    let package = prepared.package(&note).map_err(|e| e.to_string())?;
+    let package = match inherited_package {
+        Some(package) => package,
+        None => prepared.package(&note).map_err(|e| e.to_string())?,
+    };
     std::fs::copy(package.model(), dir.join("architecture.onnx")).map_err(io)?;
     prepared
         .bundle

@@ -188,7 +188,8 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
     )
 }
 
-/// Accuracy per version of lineage `id` on each task whose board holds it.
+/// Accuracy per version of lineage `id` on each task it was evaluated on:
+/// every finalized evaluation, on a board or not.
 async fn lineage_points(
     state: &Shared,
     id: u64,
@@ -197,22 +198,24 @@ async fn lineage_points(
     if versions.is_empty() {
         return Err(ApiError(StatusCode::NOT_FOUND, format!("no lineage {id}")));
     }
-    let mut series = Vec::new();
-    for task in explorer::tasks(&state.suite).await? {
-        let board = state.suite.leaderboard(task.id).await?;
-        let points: Vec<(u32, u32)> = versions
-            .iter()
-            .filter_map(|v| {
-                board
-                    .iter()
-                    .find(|e| e.version_id == v.id)
-                    .map(|e| (v.number, e.accuracy_bps))
-            })
-            .collect();
-        if !points.is_empty() {
-            series.push((task.id, points));
+    let ids: Vec<u64> = versions.iter().map(|v| v.id).collect();
+    let scores = explorer::version_scores(&state.suite, &ids).await?;
+    let mut by_task: std::collections::BTreeMap<u64, Vec<(u32, u32)>> = Default::default();
+    for score in scores {
+        if let Some(v) = versions.iter().find(|v| v.id == score.version_id) {
+            by_task
+                .entry(score.task_id)
+                .or_default()
+                .push((v.number, score.accuracy_bps));
         }
     }
+    let series = by_task
+        .into_iter()
+        .map(|(task, mut points)| {
+            points.sort_unstable();
+            (task, points)
+        })
+        .collect();
     Ok((versions, series))
 }
 
@@ -306,7 +309,7 @@ pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response
             v.id,
             short(&v.weight_hash.to_string()),
             v.route_id,
-            if scores.is_empty() { "not ranked".to_string() } else { scores.join(", ") },
+            if scores.is_empty() { "not evaluated".to_string() } else { scores.join(", ") },
             if v.revoked { "revoked" } else { "" },
             class = if v.revoked { " class=\"revoked\"" } else { "" },
         );
@@ -314,7 +317,7 @@ pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response
     let max = versions.iter().map(|v| v.number).max().unwrap_or(1);
     let body = format!(
         "{}<table><thead><tr><th>number</th><th>version</th><th>weight hash</th><th>route</th>\
-         <th>accuracy (leaderboards)</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
+         <th>accuracy (finalized evaluations)</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
         svg(&series, max)
     );
     page(&format!("Lineage {id}"), &body, false)
@@ -364,14 +367,20 @@ pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Respo
     );
     let audit = if e.status == EvaluationStatus::Finalized {
         match audits::of_task(&state, e.task_id).await {
-            Ok(report) => match audits::verdict(&report, id) {
+            Ok(audited) => match audits::verdict(&audited.report, id) {
                 Some(problems) if problems.is_empty() => {
-                    let a = report.evaluations.iter().find(|a| a.evaluation_id == id);
+                    let a = audited
+                        .report
+                        .evaluations
+                        .iter()
+                        .find(|a| a.evaluation_id == id);
                     format!(
                         "<p class=\"audit agrees\">Audit: <strong>agrees</strong>: {} proofs re-verified in a \
-                         private EVM, {} correct recomputed from them.</p>",
+                         private EVM, {} correct recomputed from them (audited at block {}{}).</p>",
                         a.map_or(0, |a| a.proofs_verified),
                         a.map_or(0, |a| a.correct),
+                        audited.at_block,
+                        if audited.cached { ", nothing logged since" } else { "" },
                     )
                 }
                 Some(problems) => format!(
@@ -481,6 +490,36 @@ pub(crate) async fn job(State(state): State<Shared>, Path(id): Path<String>) -> 
             )
         })
         .collect();
+    let pipeline = if job.pipeline.is_empty() {
+        String::new()
+    } else {
+        let rows: Vec<String> = job
+            .pipeline
+            .iter()
+            .map(|p| {
+                let r = &p.record;
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.1}</td><td class=\"num\">{}</td></tr>",
+                    esc(&p.step),
+                    match r.state {
+                        zkmltrack::prover::StepState::Done => "done".to_string(),
+                        zkmltrack::prover::StepState::Failed => format!(
+                            "failed: {}",
+                            esc(r.error.as_deref().unwrap_or_default())
+                        ),
+                    },
+                    r.seconds,
+                    r.peak_rss_kb
+                        .map_or("".to_string(), |kb| format!("{} MiB", kb >> 10)),
+                )
+            })
+            .collect();
+        format!(
+            "<h2>Circuit pipeline</h2><p>As the circuit's <code>status.json</code> records it.</p>\
+             <table id=\"pipeline\"><tr><th>step</th><th>state</th><th>seconds</th><th>EZKL peak memory</th></tr>{}</table>",
+            rows.join("")
+        )
+    };
     let live = matches!(job.state, JobState::Queued | JobState::Running);
     let r = &job.result;
     let mut chain = Vec::new();
@@ -506,7 +545,7 @@ pub(crate) async fn job(State(state): State<Shared>, Path(id): Path<String>) -> 
         )
     };
     let body = format!(
-        "<p>Task {}: <strong id=\"state\">{:?}</strong>{}</p><ol id=\"steps\">{}</ol>{chain}{}{}",
+        "<p>Task {}: <strong id=\"state\">{:?}</strong>{}</p><ol id=\"steps\">{}</ol>{pipeline}{chain}{}{}",
         job.task,
         job.state,
         if live {
