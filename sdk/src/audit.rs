@@ -445,13 +445,8 @@ pub async fn audit(
                 failed = true;
                 break;
             };
-            if Some(call.proof.len()) != proof_len {
-                problems.push(format!(
-                    "evaluation {id}: the proof of transaction {hash} is {} bytes, its VKA's \
-                     proofs are {} bytes",
-                    call.proof.len(),
-                    proof_len.map_or("of no readable length".to_string(), |l| l.to_string())
-                ));
+            if let Some(problem) = proof_length_problem(id, hash, call.proof.len(), proof_len) {
+                problems.push(problem);
                 failed = true;
                 break;
             }
@@ -846,4 +841,48 @@ async fn replay_reveals(
         rows.entry(id).or_default().extend(revealed);
     }
     Ok(rows)
+}
+
+/// What the audit says of a submission whose proof is not exactly as long as
+/// its VKA's proofs (`None` when it is): a reusable verifier ignores bytes
+/// past the proof, so without this check padded copies of one proof would
+/// pass as different submissions (finding 3 of the devnet review; the router
+/// refuses them too).
+fn proof_length_problem(
+    evaluation: u64,
+    tx: B256,
+    len: usize,
+    expected: Option<usize>,
+) -> Option<String> {
+    (Some(len) != expected).then(|| {
+        format!(
+            "evaluation {evaluation}: the proof of transaction {tx} is {len} bytes, its VKA's \
+             proofs are {}",
+            expected.map_or("of no readable length".to_string(), |l| format!(
+                "{l} bytes"
+            ))
+        )
+    })
+}
+
+#[cfg(test)]
+mod proof_length_tests {
+    use super::*;
+
+    #[test]
+    fn only_proofs_of_exactly_the_vkas_length_pass() {
+        let tx = B256::repeat_byte(7);
+        assert_eq!(proof_length_problem(3, tx, 2_336, Some(2_336)), None);
+        for (len, expected) in [(2_368, Some(2_336)), (2_335, Some(2_336)), (2_336, None)] {
+            let problem = proof_length_problem(3, tx, len, expected).expect("a problem");
+            assert!(
+                problem.starts_with("evaluation 3: the proof of transaction 0x0707")
+                    && problem.contains(&format!("is {len} bytes")),
+                "{problem}"
+            );
+        }
+        assert!(proof_length_problem(3, tx, 1, None)
+            .unwrap()
+            .ends_with("of no readable length"));
+    }
 }
