@@ -17,7 +17,10 @@ use alloy::{
 use serde::Serialize;
 
 use crate::{
-    chain::{bindings::ITaskController as Controller, ChainError},
+    chain::{
+        bindings::{IModelRegistry as Registry, ITaskController as Controller},
+        ChainError,
+    },
     evaluation::{drawn_indices, instance_ranges, predicted_class},
     hashing::Felt,
     suite::{Evaluation, LeaderboardEntry, Suite, Task, TaskSpec, Version},
@@ -305,6 +308,43 @@ pub async fn version_scores(
             accuracy_bps: e.data.accuracy_bps,
         })
         .collect())
+}
+
+/// The finalized evaluations on task `task_id` of versions revoked since,
+/// best first (earlier evaluation first on ties), each with its version:
+/// what the leaderboard leaves out ([`leaderboard`] lists none of them).
+/// Read from the registry's `VersionRevoked` logs, then those versions'
+/// `EvaluationFinalized` logs.
+pub async fn revoked_on_task(
+    suite: &Suite,
+    task_id: u64,
+) -> Result<Vec<(VersionScore, Version)>, ChainError> {
+    let filter = Filter::new()
+        .address(suite.deployment.registry)
+        .event_signature(Registry::VersionRevoked::SIGNATURE_HASH)
+        .from_block(suite.deployment.first_block);
+    let mut revoked: Vec<u64> = suite
+        .chain()
+        .logs("reading revoked versions", &filter)
+        .await?
+        .iter()
+        .filter_map(|l| Registry::VersionRevoked::decode_log(&l.inner).ok())
+        .map(|e| e.data.version_id)
+        .collect();
+    revoked.sort_unstable();
+    revoked.dedup();
+    let mut rows = Vec::new();
+    for score in version_scores(suite, &revoked).await? {
+        if score.task_id == task_id {
+            rows.push((score, suite.version(score.version_id).await?));
+        }
+    }
+    rows.sort_by(|(a, _), (b, _)| {
+        b.accuracy_bps
+            .cmp(&a.accuracy_bps)
+            .then(a.evaluation_id.cmp(&b.evaluation_id))
+    });
+    Ok(rows)
 }
 
 /// Every task, in id order.

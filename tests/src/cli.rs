@@ -137,7 +137,11 @@ impl ServeProcess {
     pub fn demo(workspace: &Path, args: &[&str]) -> (ServeProcess, Value) {
         let mut cmd = command(
             workspace,
-            &[&["demo", "--json", "--serve", "--listen", "127.0.0.1:0"][..], args].concat(),
+            &[
+                &["demo", "--json", "--serve", "--listen", "127.0.0.1:0"][..],
+                args,
+            ]
+            .concat(),
             &[],
         );
         cmd.stderr(Stdio::inherit());

@@ -148,7 +148,10 @@ fn flow(url: &str, dev_chain: bool) {
         let agent = http();
         let (status, body) = get(
             &agent,
-            &format!("{}/api/tasks/{}/leaderboard", demo_server.url, demo["task_id"]),
+            &format!(
+                "{}/api/tasks/{}/leaderboard",
+                demo_server.url, demo["task_id"]
+            ),
         );
         assert_eq!(status, 200, "{body}");
         let served: Value = serde_json::from_str(&body).unwrap();
@@ -170,7 +173,10 @@ fn flow(url: &str, dev_chain: bool) {
         );
     }
     let stopped = demo_server.interrupt(std::time::Duration::from_secs(30));
-    assert!(stopped.success(), "Ctrl-C stops the demo's server: {stopped:?}");
+    assert!(
+        stopped.success(),
+        "Ctrl-C stops the demo's server: {stopped:?}"
+    );
 
     // 1-2. Suite deployed; the task anchors the bundled evaluation set.
     for key in [
@@ -816,31 +822,49 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
     );
     let (status, body) = upload_to(&agent, &guarded.url, &upload);
     assert_eq!(status, 401, "{body}");
+    let with_bearer = |base: &str, fields: &[(&str, Option<&str>, &[u8])]| {
+        let (content_type, body) = multipart(fields);
+        let mut r = agent
+            .post(format!("{base}/api/models"))
+            .header("Content-Type", &content_type)
+            .header("Authorization", "Bearer s3cret")
+            .send(&body[..])
+            .expect("the server answers");
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        (r.status().as_u16(), text)
+    };
     // With the bearer the request gets through to the upload's own checks.
-    let (content_type, body) = multipart(&[
-        ("task", None, b"1"),
-        ("model", Some("model.onnx"), b""),
-        ("calibration", Some("eval.csv"), b"1,2,3,4,0\n"),
-    ]);
-    let mut r = agent
-        .post(format!("{}/api/models", guarded.url))
-        .header("Content-Type", &content_type)
-        .header("Authorization", "Bearer s3cret")
-        .send(&body[..])
-        .expect("the server answers");
-    let text = r.body_mut().read_to_string().unwrap_or_default();
-    assert_eq!(r.status().as_u16(), 400, "{text}");
+    let (status, text) = with_bearer(
+        &guarded.url,
+        &[
+            ("task", None, b"1"),
+            ("model", Some("model.onnx"), b""),
+            ("calibration", Some("eval.csv"), b"1,2,3,4,0\n"),
+        ],
+    );
+    assert_eq!(status, 400, "{text}");
     assert!(text.contains("the model file is empty"), "{text}");
     // A whole upload with the bearer is taken and becomes a job anyone may read.
-    let (content_type, body) = multipart(&upload);
-    let mut r = agent
-        .post(format!("{}/api/models", guarded.url))
-        .header("Content-Type", &content_type)
-        .header("Authorization", "Bearer s3cret")
-        .send(&body[..])
-        .expect("the server answers");
-    let text = r.body_mut().read_to_string().unwrap_or_default();
-    assert_eq!(r.status().as_u16(), 202, "{text}");
+    let (status, text) = with_bearer(&guarded.url, &upload);
+    // (This server was started without an SRS: it cannot prove, and says so.)
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("--test-srs"), "{text}");
+    let (_, page) = get(&agent, &format!("{}/upload", guarded.url));
+    assert!(page.contains("id=\"no-srs\""), "{page}");
+    let guarded = ServeProcess::start(
+        &workspace,
+        &[
+            "--rpc-url",
+            url,
+            "--deployment",
+            deployment,
+            "--token",
+            "s3cret",
+            "--test-srs",
+        ],
+    );
+    let (status, text) = with_bearer(&guarded.url, &upload);
+    assert_eq!(status, 202, "{text}");
     let taken = serde_json::from_str::<Value>(&text).unwrap()["id"]
         .as_str()
         .unwrap()
@@ -1087,6 +1111,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     let version = job["result"]["version"].as_u64().expect("a version");
     let evaluation = job["result"]["evaluation"].as_u64().expect("an evaluation");
     let registered = runtime.block_on(owner.version(version)).unwrap();
+    let api_evaluation = evaluation;
     assert_eq!(
         registered.submitter, participant,
         "registered by the server's key"
@@ -1243,6 +1268,24 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     assert!(
         job["steps"].to_string().contains("compiling under lineage"),
         "{job}"
+    );
+    // The owner revokes the API lineage's first version: its task's board
+    // drops it, and the page keeps it below the ranking, struck out.
+    runtime
+        .block_on(owner.revoke_version(registered.id))
+        .expect("the owner revokes");
+    let (_, board) = get(agent, &format!("{base}/api/tasks/{task}/leaderboard"));
+    assert!(
+        !board.contains(&format!("\"version_id\":{}", registered.id)),
+        "{board}"
+    );
+    let (_, page) = get(agent, &format!("{base}/tasks/{task}"));
+    let struck = format!(
+        "<td><a href=\"/evaluations/{api_evaluation}\">evaluation {api_evaluation}</a></td><td>revoked</td></tr>"
+    );
+    assert!(
+        page.contains(&struck) && page.contains("<tr class=\"revoked\"><td class=\"num\">–</td>"),
+        "{page}"
     );
 }
 

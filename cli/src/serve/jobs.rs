@@ -559,6 +559,13 @@ async fn check_model(
     model: &[u8],
     model_hash: B256,
 ) -> Result<(), ApiError> {
+    // A server started without an SRS serves the pages but cannot prove.
+    if let Err(e) = state.prover.srs() {
+        return Err(ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("this server cannot run the pipeline: {}", e.message),
+        ));
+    }
     let path = state
         .jobs
         .dir

@@ -72,6 +72,8 @@ pub(crate) struct AppState {
     pub audits: audits::Audits,
     pub boards: per_block::PerBlock<Vec<zkmltrack::explorer::RankedVersion>>,
     pub running: per_block::PerBlock<Vec<zkmltrack::suite::Evaluation>>,
+    pub revoked:
+        per_block::PerBlock<Vec<(zkmltrack::explorer::VersionScore, zkmltrack::suite::Version)>>,
     pub prover: ProverArgs,
     pub rpc_url: String,
     /// The account registrations and evaluations are sent from (`--sign`).
@@ -229,6 +231,7 @@ pub(crate) async fn serve_suite(
         audits: audits::Audits::default(),
         boards: Default::default(),
         running: Default::default(),
+        revoked: Default::default(),
         prover: args.prover.clone(),
         rpc_url,
     });

@@ -139,6 +139,25 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
             ev = r.entry.evaluation_id,
         );
     }
+    // Below the ranking, struck out: evaluations of versions revoked since
+    // (the board leaves them out).
+    let revoked = match super::per_block::revoked(&state, id).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e),
+    };
+    for (score, v) in revoked.iter() {
+        rows += &format!(
+            "<tr class=\"revoked\"><td class=\"num\">–</td><td class=\"num accuracy\">{}</td><td>version {}</td>\
+             <td><a href=\"/lineages/{lin}\">lineage {lin}</a> #{}</td><td><code>{}</code></td>\
+             <td><a href=\"/evaluations/{ev}\">evaluation {ev}</a></td><td>revoked</td></tr>",
+            percent(score.accuracy_bps),
+            v.id,
+            v.number,
+            v.submitter,
+            lin = v.lineage_id,
+            ev = score.evaluation_id,
+        );
+    }
     let running = match super::per_block::running(&state, id).await {
         Ok(r) => r,
         Err(e) => return error_page(e),
@@ -446,6 +465,13 @@ pub(crate) async fn upload(State(state): State<Shared>) -> Response {
              proves only; register with the CLI (<code>zkmltrack model register</code>).</p>"
                 .to_string(),
             "",
+        ),
+    };
+    let signing = match state.prover.srs() {
+        Ok(_) => signing,
+        Err(_) => format!(
+            "{signing}<p class=\"error\" id=\"no-srs\">This server was started without an SRS (<code>--srs FILE</code>, or \
+             <code>--test-srs</code> for local tests): it cannot run the pipeline, and uploads are refused.</p>"
         ),
     };
     let body = format!(

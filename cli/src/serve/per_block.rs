@@ -69,6 +69,21 @@ pub(crate) async fn board(
         .await
 }
 
+/// Task `task_id`'s finalized evaluations of versions revoked since, best
+/// first, each with its version (404 for no such task).
+pub(crate) async fn revoked(
+    state: &Shared,
+    task_id: u64,
+) -> Result<Arc<Vec<(explorer::VersionScore, zkmltrack::suite::Version)>>, ApiError> {
+    state
+        .revoked
+        .get(state, task_id, async {
+            existing_task(state, task_id).await?;
+            Ok(explorer::revoked_on_task(&state.suite, task_id).await?)
+        })
+        .await
+}
+
 /// Task `task_id`'s evaluations still running, oldest first (404 for no such task).
 pub(crate) async fn running(
     state: &Shared,
