@@ -3,8 +3,9 @@
 //! the body timeout; and an unmodified alloy pubsub client subscribes over
 //! WebSocket to new heads and to a contract's logs, on the same port as HTTP;
 //! a WebSocket batch that subscribes keeps a batch's limits, WebSocket
-//! sessions count against the server's connection slots, and clients that
-//! stop reading their answers are cut off after the write timeout.
+//! sessions count against the server's connection slots, clients that stop
+//! reading their answers are cut off after the write timeout, and idle
+//! connections after the header timeout.
 
 mod http;
 
@@ -484,4 +485,49 @@ async fn clients_that_stop_reading_are_cut_off_after_the_write_timeout() {
     assert!(answered < pipelined, "{answered} answers, {read:?}");
     // And the server still serves.
     assert_eq!(block_number(&url), 2 * rpc::MAX_MINE);
+}
+
+/// A connection that sends nothing, and a keep-alive connection that goes
+/// quiet after one answered request, are closed after the header timeout
+/// (hyper's `header_read_timeout` also bounds the wait for the next request).
+#[test]
+fn idle_connections_are_closed_after_the_header_timeout() {
+    use rpc::server::HEADER_TIMEOUT;
+    let server = rpc::serve(Devnet::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let silent = TcpStream::connect(server.addr()).unwrap();
+    let mut kept = TcpStream::connect(server.addr()).unwrap();
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId"}"#;
+    write!(
+        kept,
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    for (name, mut stream) in [("silent", silent), ("kept alive", kept)] {
+        stream.set_read_timeout(Some(HEADER_TIMEOUT * 3)).unwrap();
+        let mut answer = Vec::new();
+        let read = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            read.is_ok(),
+            "{name}: still open after {:?}: {read:?}",
+            HEADER_TIMEOUT * 3
+        );
+        match name {
+            "silent" => assert!(
+                answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+                "{answer}"
+            ),
+            _ => assert!(
+                answer.starts_with("HTTP/1.1 200") && answer.matches("HTTP/1.1").count() == 1,
+                "{answer}"
+            ),
+        }
+    }
+    let waited = started.elapsed();
+    assert!(
+        waited >= HEADER_TIMEOUT - Duration::from_secs(1),
+        "closed after {waited:?}, before the timeout"
+    );
 }

@@ -577,19 +577,19 @@ async fn check_model(
             .and_then(|_| std::fs::write(&file, &model))
             .map_err(|e| format!("cannot store the upload: {e}"))?;
         let prover = prover.prover(scale).map_err(|e| e.message)?;
-        let shape = prover.inspect(&file);
-        let _ = std::fs::remove_file(&file);
-        Ok::<_, String>(shape)
+        Ok::<_, String>(prover.inspect(&file))
     })
-    .await
-    .map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("model check: {e}"),
-        )
-    })?
-    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+    .await;
+    // Whatever happened, the check's file goes.
     let _ = std::fs::remove_file(&path);
+    let shape = shape
+        .map_err(|e| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("model check: {e}"),
+            )
+        })?
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e))?;
     let shape = shape.map_err(|e| match e {
         zkmltrack::prover::ProverError::InvalidModel { reason, .. } => {
             bad(format!("the model file: {reason}"))

@@ -909,8 +909,9 @@ mod tests {
     /// Each count Nitro caps at activation (`binary.rs` `parse_user`), at its
     /// limit (accepted) and one past it (refused); bulk-memory operators other
     /// than `memory.copy`/`memory.fill`. (The 10,240-word frame cap cannot be
-    /// reached by a module within the others: at most 1,000 parameters
-    /// (WASM), 348 locals and 4,096 live values make 5,448 words.)
+    /// reached by a module within the others: a frame is its live values, its
+    /// locals and 4 words, and 4,096 + 348 + 4 make 4,448; parameters are not
+    /// counted.)
     #[test]
     fn activation_limits_hold_at_their_bounds() {
         let entry = r#"(func (export "user_entrypoint") (param i32) (result i32) (i32.const 0))"#;
