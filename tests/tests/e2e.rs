@@ -1270,7 +1270,14 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         "{job}"
     );
     // The owner revokes the API lineage's first version: its task's board
-    // drops it, and the page keeps it below the ranking, struck out.
+    // drops it, and the page keeps it below the ranking, struck out. (A new
+    // connection: the revealer process sent transactions from the owner's
+    // account, which `owner`'s cached nonce has not seen.)
+    let owner = runtime.block_on(zkmltrack_tests::suite_from_file(
+        url,
+        Path::new(deployment),
+        zkmltrack_tests::dev_key(),
+    ));
     runtime
         .block_on(owner.revoke_version(registered.id))
         .expect("the owner revokes");
