@@ -121,24 +121,17 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
         Ok(b) => b,
         Err(e) => return error_page(e),
     };
-    let mut rows = String::new();
-    for r in board.iter() {
-        let v = &r.version;
-        rows += &format!(
-            "<tr{class}><td class=\"num\">{}</td><td class=\"num accuracy\">{}</td><td>version {}</td>\
-             <td><a href=\"/lineages/{lin}\">lineage {lin}</a> #{}</td><td><code>{}</code></td>\
-             <td><a href=\"/evaluations/{ev}\">evaluation {ev}</a></td><td>{}</td></tr>",
-            r.entry.rank,
-            percent(r.entry.accuracy_bps),
-            v.id,
-            v.number,
-            v.submitter,
-            if v.revoked { "revoked" } else { "" },
-            class = if v.revoked { " class=\"revoked\"" } else { "" },
-            lin = v.lineage_id,
-            ev = r.entry.evaluation_id,
-        );
-    }
+    let mut rows: String = board
+        .iter()
+        .map(|r| {
+            board_row(
+                &r.entry.rank.to_string(),
+                r.entry.accuracy_bps,
+                &r.version,
+                r.entry.evaluation_id,
+            )
+        })
+        .collect();
     // Below the ranking, struck out: evaluations of versions revoked since
     // (the board leaves them out).
     let revoked = match super::per_block::revoked(&state, id).await {
@@ -146,17 +139,7 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
         Err(e) => return error_page(e),
     };
     for (score, v) in revoked.iter() {
-        rows += &format!(
-            "<tr class=\"revoked\"><td class=\"num\">–</td><td class=\"num accuracy\">{}</td><td>version {}</td>\
-             <td><a href=\"/lineages/{lin}\">lineage {lin}</a> #{}</td><td><code>{}</code></td>\
-             <td><a href=\"/evaluations/{ev}\">evaluation {ev}</a></td><td>revoked</td></tr>",
-            percent(score.accuracy_bps),
-            v.id,
-            v.number,
-            v.submitter,
-            lin = v.lineage_id,
-            ev = score.evaluation_id,
-        );
+        rows += &board_row("–", score.accuracy_bps, v, score.evaluation_id);
     }
     let running = match super::per_block::running(&state, id).await {
         Ok(r) => r,
@@ -204,6 +187,29 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
         &format!("Task {id}: leaderboard"),
         &body,
         !running.is_empty(),
+    )
+}
+
+/// One row of a task's leaderboard table: rank, accuracy, version, lineage
+/// and number, submitter, evaluation; a revoked version's row struck out.
+fn board_row(
+    rank: &str,
+    accuracy_bps: u32,
+    v: &zkmltrack::suite::Version,
+    evaluation_id: u64,
+) -> String {
+    format!(
+        "<tr{class}><td class=\"num\">{rank}</td><td class=\"num accuracy\">{}</td><td>version {}</td>\
+         <td><a href=\"/lineages/{lin}\">lineage {lin}</a> #{}</td><td><code>{}</code></td>\
+         <td><a href=\"/evaluations/{ev}\">evaluation {ev}</a></td><td>{}</td></tr>",
+        percent(accuracy_bps),
+        v.id,
+        v.number,
+        v.submitter,
+        if v.revoked { "revoked" } else { "" },
+        class = if v.revoked { " class=\"revoked\"" } else { "" },
+        lin = v.lineage_id,
+        ev = evaluation_id,
     )
 }
 
