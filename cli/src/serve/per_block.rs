@@ -28,10 +28,11 @@ impl<V> Default for PerBlock<V> {
 
 impl<V> PerBlock<V> {
     /// Task `task_id`'s value: the kept one while the chain's head is the block it was
-    /// read at, else `read` again (its errors, such as a 404 for no such task, pass on).
+    /// read at, else `read` again, once the task is known to exist (a 404 otherwise;
+    /// `read`'s errors pass on).
     async fn get<F>(&self, state: &Shared, task_id: u64, read: F) -> Result<Arc<V>, ApiError>
     where
-        F: Future<Output = Result<V, ApiError>>,
+        F: Future<Output = Result<V, zkmltrack::chain::ChainError>>,
     {
         let head = state.suite.chain().block_number().await?;
         let kept = self
@@ -46,6 +47,7 @@ impl<V> PerBlock<V> {
             }
         }
         // Read after `head`: the value is of that block or a later one, never older.
+        existing_task(state, task_id).await?;
         let value = Arc::new(read.await?);
         self.0
             .lock()
@@ -62,10 +64,7 @@ pub(crate) async fn board(
 ) -> Result<Arc<Vec<RankedVersion>>, ApiError> {
     state
         .boards
-        .get(state, task_id, async {
-            existing_task(state, task_id).await?;
-            Ok(explorer::leaderboard(&state.suite, task_id).await?)
-        })
+        .get(state, task_id, explorer::leaderboard(&state.suite, task_id))
         .await
 }
 
@@ -77,10 +76,11 @@ pub(crate) async fn revoked(
 ) -> Result<Arc<Vec<(explorer::VersionScore, zkmltrack::suite::Version)>>, ApiError> {
     state
         .revoked
-        .get(state, task_id, async {
-            existing_task(state, task_id).await?;
-            Ok(explorer::revoked_on_task(&state.suite, task_id).await?)
-        })
+        .get(
+            state,
+            task_id,
+            explorer::revoked_on_task(&state.suite, task_id),
+        )
         .await
 }
 
@@ -91,9 +91,6 @@ pub(crate) async fn running(
 ) -> Result<Arc<Vec<Evaluation>>, ApiError> {
     state
         .running
-        .get(state, task_id, async {
-            existing_task(state, task_id).await?;
-            Ok(explorer::in_progress(&state.suite, task_id).await?)
-        })
+        .get(state, task_id, explorer::in_progress(&state.suite, task_id))
         .await
 }
