@@ -231,33 +231,29 @@ pub async fn audit(
     let provider = suite.chain().provider().clone();
     let rpc = |e: alloy::transports::TransportError| AuditError::Rpc(e.to_string());
     let controller = suite.deployment.controller;
-    let logs = |signature: B256, action: &'static str| async move {
-        let filter = Filter::new()
-            .address(controller)
-            .event_signature(signature)
-            .from_block(suite.deployment.first_block);
-        suite.chain().logs(action, &filter).await
-    };
-    let finalized = logs(
+    // The four events the audit replays, in one read of the chain.
+    let events = [
         Controller::EvaluationFinalized::SIGNATURE_HASH,
-        "reading EvaluationFinalized",
-    )
-    .await?;
-    let drawn = logs(
         Controller::SamplesDrawn::SIGNATURE_HASH,
-        "reading SamplesDrawn",
-    )
-    .await?;
-    let submitted = logs(
         Controller::SamplesSubmitted::SIGNATURE_HASH,
-        "reading SamplesSubmitted",
-    )
-    .await?;
-    let opened = logs(
         Controller::EvaluationOpened::SIGNATURE_HASH,
-        "reading EvaluationOpened",
-    )
-    .await?;
+    ];
+    let all = suite
+        .chain()
+        .logs(
+            "reading the controller's evaluation events",
+            &Filter::new()
+                .address(controller)
+                .event_signature(events.to_vec())
+                .from_block(suite.deployment.first_block),
+        )
+        .await?;
+    let [finalized, drawn, submitted, opened] = events.map(|signature| {
+        all.iter()
+            .filter(|l| l.topic0() == Some(&signature))
+            .cloned()
+            .collect::<Vec<_>>()
+    });
     let seeds: BTreeMap<u64, U256> = drawn
         .iter()
         .filter_map(|l| Controller::SamplesDrawn::decode_log(&l.inner).ok())
