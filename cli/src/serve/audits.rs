@@ -14,7 +14,7 @@ use super::{ApiError, Shared};
 use crate::audit::LocalEvm;
 
 /// The latest audit of each task: the block up to which no suite contract
-/// logged anything new since, and the audit.
+/// logged anything new since, and the audit (as it ran: `cached` false).
 #[derive(Default)]
 pub(crate) struct Audits(Mutex<HashMap<u64, (u64, Audited)>>);
 
@@ -59,12 +59,12 @@ pub(crate) async fn of_task(state: &Shared, task_id: u64) -> Result<Audited, Api
             )
             .await?;
         if news.is_empty() {
-            let audited = Audited {
+            let kept = audited.clone();
+            cache.insert(task_id, (latest, kept.clone()));
+            return Ok(Audited {
                 cached: true,
-                ..audited.clone()
-            };
-            cache.insert(task_id, (latest, audited.clone()));
-            return Ok(audited);
+                ..kept
+            });
         }
     }
     // The audit's private EVM is not Send: it runs on a blocking thread.

@@ -615,17 +615,19 @@ async fn run(state: Shared, id: String, scale: u32, dataset: Dataset) {
     let outcome = tokio::task::spawn_blocking(move || pipeline(&worker, &job, scale, &dataset))
         .await
         .unwrap_or_else(|e| Err(format!("the job's worker failed: {e}")));
-    state.jobs.update(&id, |j| j.finished_at = Some(now_ms()));
-    state.jobs.update(&id, |j| match outcome {
-        Ok(artifacts) => {
-            j.state = JobState::Done;
-            j.steps.push("done".into());
-            j.artifacts = artifacts;
-        }
-        Err(error) => {
-            j.state = JobState::Failed;
-            j.steps.push("failed".into());
-            j.error = Some(error);
+    state.jobs.update(&id, |j| {
+        j.finished_at = Some(now_ms());
+        match outcome {
+            Ok(artifacts) => {
+                j.state = JobState::Done;
+                j.steps.push("done".into());
+                j.artifacts = artifacts;
+            }
+            Err(error) => {
+                j.state = JobState::Failed;
+                j.steps.push("failed".into());
+                j.error = Some(error);
+            }
         }
     });
     state.jobs.prune();
@@ -645,31 +647,28 @@ fn pipeline(
     // A new version of an existing lineage is compiled under the lineage's
     // architecture when its package is at hand (as `model register` does),
     // so a retrained model of the same graph keeps its approved route.
-    let lineage = state
-        .jobs
-        .get(id)
-        .and_then(|j| j.on_chain)
-        .and_then(|c| c.lineage);
-    let inherited = match lineage {
-        Some(lineage) => tokio::runtime::Handle::current()
-            .block_on(zkmltrack::model::lineage_architecture(
-                &state.suite,
-                lineage,
-            ))
-            .unwrap_or_else(|e| {
+    let on_chain = state.jobs.get(id).and_then(|j| j.on_chain);
+    let inherited = match on_chain.as_ref().and_then(|c| c.lineage) {
+        None => None,
+        Some(lineage) => match tokio::runtime::Handle::current().block_on(
+            zkmltrack::model::lineage_architecture(&state.suite, lineage),
+        ) {
+            Ok(Some(found)) => {
+                note(&format!(
+                    "compiling under lineage {lineage}'s architecture (route {})",
+                    found.0
+                ));
+                Some(found)
+            }
+            Ok(None) => None,
+            Err(e) => {
                 note(&format!(
                     "lineage {lineage}'s architecture could not be read ({e}): calibrating"
                 ));
                 None
-            }),
-        None => None,
+            }
+        },
     };
-    if let Some((route, _, _)) = &inherited {
-        note(&format!(
-            "compiling under lineage {}'s architecture (route {route})",
-            lineage.unwrap_or_default()
-        ));
-    }
     let (prepared, inherited_package) = zkmltrack::model::prepare_version(
         &prover,
         &model,
@@ -724,7 +723,7 @@ fn pipeline(
     // The artifacts are ready whatever the chain does next.
     let artifacts: Vec<String> = ARTIFACTS.iter().map(|s| s.to_string()).collect();
     state.jobs.update(id, |j| j.artifacts = artifacts.clone());
-    if let Some(on_chain) = state.jobs.get(id).and_then(|j| j.on_chain) {
+    if let Some(on_chain) = on_chain {
         let task = state.jobs.get(id).map(|j| j.task).ok_or("job vanished")?;
         // A blocking worker of the runtime: it may wait on the chain's futures.
         tokio::runtime::Handle::current().block_on(register_and_evaluate(
