@@ -299,12 +299,24 @@ fn upload_to(
     base: &str,
     fields: &[(&str, Option<&str>, &[u8])],
 ) -> (u16, String) {
+    upload_with_token(agent, base, None, fields)
+}
+
+/// [`upload_to`], sending `token` as the bearer when given.
+fn upload_with_token(
+    agent: &ureq::Agent,
+    base: &str,
+    token: Option<&str>,
+    fields: &[(&str, Option<&str>, &[u8])],
+) -> (u16, String) {
     let (content_type, body) = multipart(fields);
-    let mut r = agent
+    let mut request = agent
         .post(format!("{base}/api/models"))
-        .header("Content-Type", &content_type)
-        .send(&body[..])
-        .expect("the server answers");
+        .header("Content-Type", &content_type);
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Bearer {token}"));
+    }
+    let mut r = request.send(&body[..]).expect("the server answers");
     let text = r.body_mut().read_to_string().unwrap_or_default();
     (r.status().as_u16(), text)
 }
@@ -809,29 +821,28 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         &[],
     );
     expect_error(&refused, 5, "pass --token");
-    let guarded = ServeProcess::start(
-        &workspace,
-        &[
-            "--rpc-url",
-            url,
-            "--deployment",
-            deployment,
-            "--token",
-            "s3cret",
-        ],
-    );
+    let guarded_server = |extra: &[&str]| {
+        ServeProcess::start(
+            &workspace,
+            &[
+                &[
+                    "--rpc-url",
+                    url,
+                    "--deployment",
+                    deployment,
+                    "--token",
+                    "s3cret",
+                ][..],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    let guarded = guarded_server(&[]);
     let (status, body) = upload_to(&agent, &guarded.url, &upload);
     assert_eq!(status, 401, "{body}");
     let with_bearer = |base: &str, fields: &[(&str, Option<&str>, &[u8])]| {
-        let (content_type, body) = multipart(fields);
-        let mut r = agent
-            .post(format!("{base}/api/models"))
-            .header("Content-Type", &content_type)
-            .header("Authorization", "Bearer s3cret")
-            .send(&body[..])
-            .expect("the server answers");
-        let text = r.body_mut().read_to_string().unwrap_or_default();
-        (r.status().as_u16(), text)
+        upload_with_token(&agent, base, Some("s3cret"), fields)
     };
     // With the bearer the request gets through to the upload's own checks.
     let (status, text) = with_bearer(
@@ -851,18 +862,7 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
     assert!(text.contains("--test-srs"), "{text}");
     let (_, page) = get(&agent, &format!("{}/upload", guarded.url));
     assert!(page.contains("id=\"no-srs\""), "{page}");
-    let guarded = ServeProcess::start(
-        &workspace,
-        &[
-            "--rpc-url",
-            url,
-            "--deployment",
-            deployment,
-            "--token",
-            "s3cret",
-            "--test-srs",
-        ],
-    );
+    let guarded = guarded_server(&["--test-srs"]);
     let (status, text) = with_bearer(&guarded.url, &upload);
     assert_eq!(status, 202, "{text}");
     let taken = serde_json::from_str::<Value>(&text).unwrap()["id"]
