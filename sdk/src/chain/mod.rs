@@ -180,12 +180,21 @@ pub enum ChainError {
 }
 
 /// A connection to a chain, with an optional signing key.
+///
+/// Nonces are the chain's own: each transaction takes the account's pending
+/// transaction count, read when it is sent, and the sends of one connection
+/// (and its clones) are submitted one at a time. So a key that also sends
+/// from another process, or a submission the node refused, never leaves this
+/// connection with a stale nonce (alloy's default, a nonce cached per
+/// connection, does both: "nonce too low" until it reconnects).
 #[derive(Clone, Debug)]
 pub struct Chain {
     provider: DynProvider,
     account: Option<Address>,
     chain_id: u64,
     url: String,
+    /// Held from a transaction's nonce to its submission.
+    submitting: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Chain {
@@ -198,6 +207,10 @@ impl Chain {
         let account = signer.as_ref().map(|s| s.address());
         let provider = match signer {
             Some(signer) => ProviderBuilder::new()
+                .disable_recommended_fillers()
+                .with_gas_estimation()
+                .with_simple_nonce_management()
+                .fetch_chain_id()
                 .wallet(EthereumWallet::from(signer))
                 .connect_http(parsed)
                 .erased(),
@@ -215,6 +228,7 @@ impl Chain {
             account,
             chain_id,
             url: url.into(),
+            submitting: Default::default(),
         })
     }
 
@@ -377,7 +391,11 @@ impl Chain {
             Err(err) => return Err(self.unfunded_or(action, from, err).await),
         };
         let tx = tx.with_gas_limit(estimate + estimate * GAS_MARGIN_PERCENT / 100);
-        let pending = match self.provider.send_transaction(tx.clone()).await {
+        let submitted = {
+            let _turn = self.submitting.lock().await;
+            self.provider.send_transaction(tx.clone()).await
+        };
+        let pending = match submitted {
             Ok(pending) => pending,
             Err(e) => return Err(self.unfunded_or(action, from, call_error(action, e)).await),
         };

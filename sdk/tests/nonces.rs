@@ -1,0 +1,65 @@
+//! Nonces a `Chain` takes from the chain: one key sending from two
+//! connections (a long-lived server and a CLI run, say) never meets "nonce
+//! too low", and the concurrent sends of one connection get distinct nonces.
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+    signers::local::PrivateKeySigner,
+};
+use zkmltrack::chain::Chain;
+use zkmltrack_devnet::{rpc, Devnet, DevnetConfig, DEV_KEY};
+
+fn transfer(to: Address) -> TransactionRequest {
+    TransactionRequest::default().to(to).value(U256::from(1))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_key_on_two_connections_and_concurrent_sends() {
+    let server = rpc::serve(
+        Devnet::new(DevnetConfig::default()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let connect = || async {
+        let signer = PrivateKeySigner::from_bytes(&DEV_KEY).unwrap();
+        Chain::connect(&server.url(), Some(signer)).await.unwrap()
+    };
+    let (first, second) = (connect().await, connect().await);
+    let sink = Address::repeat_byte(0x5a);
+    // Each connection sends after the other did: the first's next nonce is
+    // the chain's, not one more than its own last.
+    for round in 0..3 {
+        for (name, chain) in [("first", &first), ("second", &second)] {
+            chain
+                .send("a transfer", transfer(sink))
+                .await
+                .unwrap_or_else(|e| panic!("round {round}, the {name} connection: {e}"));
+        }
+    }
+    // Eight sends at once from clones of one connection: all land, each
+    // with its own nonce.
+    let sends = (0..8).map(|_| {
+        let chain = first.clone();
+        tokio::spawn(async move { chain.send("a transfer", transfer(sink)).await })
+    });
+    let mut hashes = Vec::new();
+    for send in sends {
+        hashes.push(send.await.unwrap().unwrap().transaction_hash);
+    }
+    let mut nonces = Vec::new();
+    for hash in hashes {
+        let tx = first
+            .provider()
+            .get_transaction_by_hash(hash)
+            .await
+            .unwrap()
+            .unwrap();
+        nonces.push(alloy::consensus::Transaction::nonce(&tx));
+    }
+    nonces.sort_unstable();
+    assert_eq!(nonces, (6..14).collect::<Vec<u64>>());
+    let balance = first.provider().get_balance(sink).await.unwrap();
+    assert_eq!(balance, U256::from(14));
+}
