@@ -254,6 +254,7 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
         let serve = crate::serve::ServeArgs {
             listen: args.listen,
             token: None,
+            allow_host: Vec::new(),
             max_upload_mib: 64,
             max_jobs: 8,
             keep_jobs: 32,

@@ -8,10 +8,13 @@
 //! keystore; the dev key on a dev chain): an upload may then register its
 //! model and evaluate it; the pages say which. It binds to loopback by
 //! default; binding to another address requires `--token`, and every writing
-//! endpoint then requires `Authorization: Bearer <token>`.
+//! endpoint then requires `Authorization: Bearer <token>`. Browsers cannot
+//! write on another site's behalf, nor reach a loopback server under another
+//! name ([`guard`]).
 
 mod api;
 mod audits;
+mod guard;
 mod jobs;
 mod pages;
 mod per_block;
@@ -19,9 +22,9 @@ mod per_block;
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use axum::{
-    extract::{DefaultBodyLimit, Request, State},
-    http::{header, Method, StatusCode},
-    middleware::{self, Next},
+    extract::DefaultBodyLimit,
+    http::StatusCode,
+    middleware,
     response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
@@ -44,6 +47,11 @@ pub(crate) struct ServeArgs {
     /// Bearer token every writing endpoint requires (required off loopback).
     #[arg(long, env = "ZKMLTRACK_SERVE_TOKEN")]
     pub token: Option<String>,
+    /// A further `Host` name a loopback server answers (repeatable): a
+    /// reverse proxy that passes its own name on. Loopback servers otherwise
+    /// answer only loopback names (no DNS rebinding).
+    #[arg(long, value_name = "NAME")]
+    pub allow_host: Vec<String>,
     /// Largest model upload, in MiB.
     #[arg(long, default_value_t = 64)]
     pub max_upload_mib: usize,
@@ -67,7 +75,7 @@ pub(crate) struct ServeArgs {
 /// What every handler reads.
 pub(crate) struct AppState {
     pub suite: Suite,
-    pub token: Option<String>,
+    pub guard: guard::Guard,
     pub jobs: jobs::Jobs,
     pub audits: audits::Audits,
     pub boards: per_block::PerBlock<Vec<zkmltrack::explorer::RankedVersion>>,
@@ -128,33 +136,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
     }
 }
 
-/// Refuses a writing request without the bearer token (when one is set).
-async fn require_token(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    let writes = !matches!(*request.method(), Method::GET | Method::HEAD);
-    if let (true, Some(token)) = (writes, &state.token) {
-        let given = request
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        // Digests compared in constant time: the answer's timing says nothing
-        // about how much of the token a guess got right, nor its length.
-        let matches = given.is_some_and(|given| {
-            use subtle::ConstantTimeEq;
-            let digest = |t: &str| alloy::primitives::keccak256(t.as_bytes());
-            bool::from(digest(given).0.ct_eq(&digest(token).0))
-        });
-        if !matches {
-            return ApiError(
-                StatusCode::UNAUTHORIZED,
-                "this endpoint writes: send Authorization: Bearer <token>".into(),
-            )
-            .into_response();
-        }
-    }
-    next.run(request).await
-}
-
 /// The routes of the app over `state`.
 pub(crate) fn app(state: Shared, max_upload: usize) -> Router {
     Router::new()
@@ -178,7 +159,7 @@ pub(crate) fn app(state: Shared, max_upload: usize) -> Router {
         .route("/api/models", post(jobs::upload))
         .route("/api/jobs/{id}", get(jobs::status))
         .route("/api/jobs/{id}/artifacts/{name}", get(jobs::artifact))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(DefaultBodyLimit::max(max_upload))
         .with_state(state)
 }
@@ -226,7 +207,11 @@ pub(crate) async fn serve_suite(
     let state = Arc::new(AppState {
         suite,
         signer,
-        token: args.token.clone(),
+        guard: guard::Guard {
+            token: args.token.clone(),
+            loopback: args.listen.ip().is_loopback(),
+            allowed_hosts: args.allow_host.clone(),
+        },
         jobs: jobs::Jobs::new(jobs_dir, limits),
         audits: audits::Audits::default(),
         boards: Default::default(),
