@@ -347,12 +347,41 @@ pub async fn revoked_on_task(
     Ok(rows)
 }
 
-/// Every task, in id order.
-pub async fn tasks(suite: &Suite) -> Result<Vec<Task>, ChainError> {
+/// A task and its remaining capacity.
+#[derive(Clone, Debug, Serialize)]
+pub struct TaskOverview {
+    /// The task as the registry reports it.
+    #[serde(flatten)]
+    pub task: Task,
+    /// A hidden task's rows neither revealed nor held by a drawn evaluation;
+    /// `None` for a public task, whose rows may be drawn without limit.
+    pub rows_left: Option<u64>,
+    /// The evaluations those rows still allow (`rows_left / samples`);
+    /// `None` for a public task.
+    pub evaluations_left: Option<u64>,
+}
+
+/// Task `id` with its remaining capacity.
+pub async fn task_overview(suite: &Suite, id: u64) -> Result<TaskOverview, ChainError> {
+    let task = suite.task(id).await?;
+    let rows_left = if task.spec.hidden {
+        Some(suite.hidden_rows_left(id).await?)
+    } else {
+        None
+    };
+    Ok(TaskOverview {
+        evaluations_left: rows_left.map(|rows| rows / u64::from(task.spec.samples.max(1))),
+        rows_left,
+        task,
+    })
+}
+
+/// Every task with its remaining capacity, in id order.
+pub async fn tasks(suite: &Suite) -> Result<Vec<TaskOverview>, ChainError> {
     let count = suite.task_count().await?;
     let mut out = Vec::new();
     for id in 1..=count {
-        out.push(suite.task(id).await?);
+        out.push(task_overview(suite, id).await?);
     }
     Ok(out)
 }

@@ -343,7 +343,7 @@ fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
 /// The pages in headless Chromium (tests/browser/pages.mjs, playwright-core
 /// from tools/): `scripts/test` installs Chromium; elsewhere the check is
 /// skipped with a note unless `CI` is set.
-fn browser(base: &str, demo: &Value, agent: &ureq::Agent) {
+fn browser(base: &str, demo: &Value) {
     let chromium =
         std::env::var("ZKMLTRACK_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let playwright = repo().join("tools/node_modules/playwright-core");
@@ -362,17 +362,20 @@ fn browser(base: &str, demo: &Value, agent: &ureq::Agent) {
         .iter()
         .map(|e| zkmltrack::evaluation::percent(e["accuracy_bps"].as_u64().unwrap() as u32))
         .collect();
-    // The weaker evaluation, whose wrong rows the page must mark.
-    let evaluation = demo["leaderboard"].as_array().unwrap().last().unwrap()["evaluation_id"]
-        .as_u64()
-        .unwrap();
-    let (_, body) = get(agent, &format!("{base}/api/evaluations/{evaluation}"));
-    let d: Value = serde_json::from_str(&body).unwrap();
-    let wrong = 16 - d["evaluation"]["correct"].as_u64().unwrap();
+    // The weaker evaluation, whose wrong rows the page must mark: as many
+    // as the demo's report (not the server) says it got wrong.
+    let weaker = demo["leaderboard"].as_array().unwrap().last().unwrap();
+    let evaluation = weaker["evaluation_id"].as_u64().unwrap();
+    let samples = demo["task"]["samples"].as_u64().unwrap();
+    let bps = weaker["accuracy_bps"].as_u64().unwrap();
+    // accuracy_bps = correct * 10,000 / samples, rounded down.
+    let correct = (bps * samples).div_ceil(10_000);
+    assert_eq!(correct * 10_000 / samples, bps);
+    let wrong = samples - correct;
     let out = repo().join("target/browser");
     let iris = repo().join("examples/iris");
     let expect = serde_json::json!({
-        "accuracies": accuracies, "evaluation": evaluation, "wrong": wrong,
+        "accuracies": accuracies, "evaluation": evaluation, "samples": samples, "wrong": wrong,
         "model": iris.join("model.onnx"), "calibration": iris.join("eval.csv"),
     });
     std::fs::create_dir_all(&out).unwrap();
@@ -794,7 +797,7 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         Value::Null
     );
 
-    browser(base, demo, &agent);
+    browser(base, demo);
     if dev_chain {
         in_progress(url, deployment, demo, base, &agent);
         outage(url, deployment, &workspace, &agent);
@@ -1197,6 +1200,38 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     ]);
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("holds no more evaluations"), "{body}");
+    // The API and the pages give each task's remaining capacity: none for a
+    // public task, all rows of the fresh hidden one, what the held draw left.
+    let size = spec.dataset_size;
+    let held_rows = size / 2 + 1;
+    for (task, rows_left, evaluations_left) in [
+        (1, Value::Null, Value::Null),
+        (hidden, size.into(), (size / 4).into()),
+        (full, (size - held_rows).into(), 0.into()),
+    ] {
+        let (status, body) = get(agent, &format!("{base}/api/tasks/{task}"));
+        assert_eq!(status, 200, "{body}");
+        let t: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(t["rows_left"], rows_left, "task {task}: {body}");
+        assert_eq!(
+            t["evaluations_left"], evaluations_left,
+            "task {task}: {body}"
+        );
+        let (_, page) = get(agent, &format!("{base}/tasks/{task}"));
+        let shown = match (rows_left.as_u64(), evaluations_left.as_u64()) {
+            (Some(r), Some(e)) => format!("{r} of {size} left, room for {e} more evaluation"),
+            _ => "public rows".to_string(),
+        };
+        assert!(page.contains(&shown), "task {task}'s page lacks {shown:?}");
+    }
+    let (_, tasks_page) = get(agent, &format!("{base}/"));
+    assert!(
+        tasks_page.contains(&format!(
+            "{} of {size} left, room for 0 more",
+            size - held_rows
+        )),
+        "the tasks page shows the full task's capacity"
+    );
 
     let (status, body) = hidden_upload(&[]);
     assert_eq!(status, 202, "{body}");

@@ -2,11 +2,7 @@
 
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
-use zkmltrack::{
-    chain::bindings::ITaskController,
-    explorer,
-    suite::{Task, Version},
-};
+use zkmltrack::{chain::bindings::ITaskController, explorer, suite::Version};
 
 use super::{ApiError, Id, Shared};
 
@@ -25,7 +21,10 @@ pub(crate) async fn health(State(state): State<Shared>) -> Result<Json<Value>, A
 }
 
 /// Task `id`, or 404 when there is none.
-pub(crate) async fn existing_task(state: &Shared, id: u64) -> Result<Task, ApiError> {
+pub(crate) async fn existing_task(
+    state: &Shared,
+    id: u64,
+) -> Result<explorer::TaskOverview, ApiError> {
     let count = state.suite.task_count().await?;
     if id == 0 || id > count {
         return Err(ApiError(
@@ -33,7 +32,7 @@ pub(crate) async fn existing_task(state: &Shared, id: u64) -> Result<Task, ApiEr
             format!("no task {id} (the suite has {count})"),
         ));
     }
-    Ok(state.suite.task(id).await?)
+    Ok(explorer::task_overview(&state.suite, id).await?)
 }
 
 /// Version `id`, or 404 when there is none.
@@ -71,12 +70,17 @@ pub(crate) async fn existing_evaluation(
 }
 
 /// `GET /api/tasks`.
-pub(crate) async fn tasks(State(state): State<Shared>) -> Result<Json<Vec<Task>>, ApiError> {
+pub(crate) async fn tasks(
+    State(state): State<Shared>,
+) -> Result<Json<Vec<explorer::TaskOverview>>, ApiError> {
     Ok(Json(explorer::tasks(&state.suite).await?))
 }
 
 /// `GET /api/tasks/{id}`.
-pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Result<Json<Task>, ApiError> {
+pub(crate) async fn task(
+    State(state): State<Shared>,
+    Id(id): Id,
+) -> Result<Json<explorer::TaskOverview>, ApiError> {
     Ok(Json(existing_task(&state, id).await?))
 }
 
@@ -245,7 +249,9 @@ pub(crate) fn document() -> Value {
             "responses": { "Error": { "description": "An error in words", "content": { "application/json": {
                 "schema": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } } } } } },
             "schemas": {
-                "Task": { "type": "object", "properties": { "id": int, "creator": hex, "spec": task_spec, "closed": { "type": "boolean" } } },
+                "Task": { "type": "object", "properties": { "id": int, "creator": hex, "spec": task_spec, "closed": { "type": "boolean" },
+                    "rows_left": { "type": ["integer", "null"], "minimum": 0, "description": "a hidden task's rows neither revealed nor held by a drawn evaluation; null on a public task (no limit)" },
+                    "evaluations_left": { "type": ["integer", "null"], "minimum": 0, "description": "the evaluations those rows still allow; null on a public task" } } },
                 "Version": version,
                 "Versions": { "type": "array", "items": version },
                 "Leaderboard": { "type": "array", "items": { "type": "object", "properties": {

@@ -51,6 +51,18 @@ pub(crate) enum JobState {
     Failed,
 }
 
+impl JobState {
+    /// The state as the API names it (`queued`, `running`, `done`, `failed`).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
 /// What a job does after the proof, on a server that signs.
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct OnChain {
@@ -343,7 +355,7 @@ pub(crate) async fn upload(
     let text = std::str::from_utf8(&calibration)
         .map_err(|_| bad("the calibration file is not UTF-8 text"))?;
     let dataset = Dataset::parse(text).map_err(|e| bad(format!("calibration CSV: {e}")))?;
-    let spec = existing_task(&state, task).await?.spec;
+    let spec = existing_task(&state, task).await?.task.spec;
     if dataset.feature_count() != spec.feature_count as usize {
         return Err(bad(format!(
             "the calibration CSV has {} features per row; task {task} takes {}",
@@ -566,10 +578,14 @@ async fn check_model(
             format!("this server cannot run the pipeline: {}", e.message),
         ));
     }
-    let path = state
-        .jobs
-        .dir
-        .join(format!(".check-{}-{model_hash}.onnx", std::process::id()));
+    // One file per check: two uploads of one model (for two tasks) at once
+    // must not remove each other's.
+    static CHECKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let check = CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = state.jobs.dir.join(format!(
+        ".check-{}-{check}-{model_hash}.onnx",
+        std::process::id()
+    ));
     let (prover, scale, file) = (state.prover.clone(), spec.scale, path.clone());
     let model = model.to_vec();
     let shape = tokio::task::spawn_blocking(move || {

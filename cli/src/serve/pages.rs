@@ -3,8 +3,9 @@
 //! accuracy-per-version chart (SVG), an evaluation's drawn rows and
 //! per-sample results with the audit's verdict, the upload form and a job's
 //! progress. Pages of work in progress (a task with running evaluations, an
-//! evaluation not finalized, a job not finished) refresh themselves every few
-//! seconds.
+//! evaluation not finalized, a job not finished) refresh themselves every
+//! [`LIVE`] seconds; the tasks page and an idle task's page every [`IDLE`]
+//! seconds, so a new task or evaluation shows without a reload.
 
 use axum::{
     extract::{Path, State},
@@ -30,12 +31,16 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}tr.wrong td{background
 .revoked{color:#999;text-decoration:line-through}code{font-size:.9em}nav a{margin-right:1rem}\
 .error{color:#a00}.muted{color:#777}";
 
-fn page(title: &str, body: &str, refresh: bool) -> Response {
-    let refresh = if refresh {
-        "<meta http-equiv=\"refresh\" content=\"3\">"
-    } else {
-        ""
-    };
+/// Seconds between reloads of a page of work in progress.
+const LIVE: Option<u32> = Some(3);
+/// Seconds between reloads of a page that waits for news (tasks, an idle task).
+const IDLE: Option<u32> = Some(15);
+
+/// A page; `refresh`: seconds after which it reloads itself.
+fn page(title: &str, body: &str, refresh: Option<u32>) -> Response {
+    let refresh = refresh.map_or(String::new(), |seconds| {
+        format!("<meta http-equiv=\"refresh\" content=\"{seconds}\">")
+    });
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{refresh}\
          <title>{t} - zkMLTrack</title><style>{STYLE}</style></head><body>\
@@ -51,7 +56,11 @@ fn error_page(e: ApiError) -> Response {
     let mut response = page(
         "Error",
         &format!("<p class=\"error\">{}</p>", esc(&e.1)),
-        e.0 == StatusCode::SERVICE_UNAVAILABLE,
+        if e.0 == StatusCode::SERVICE_UNAVAILABLE {
+            LIVE
+        } else {
+            None
+        },
     );
     *response.status_mut() = e.0;
     response
@@ -71,19 +80,10 @@ pub(crate) async fn tasks(State(state): State<Shared>) -> Response {
         Err(e) => error_page(e.into()),
         Ok(tasks) => {
             let mut rows = String::new();
-            for t in &tasks {
+            for overview in &tasks {
+                let t = &overview.task;
                 let s = &t.spec;
-                let seen = if s.hidden {
-                    match state.suite.hidden_rows_left(t.id).await {
-                        Ok(left) => format!(
-                            "hidden: revealed per evaluation, room for {} more",
-                            left / s.samples.max(1) as u64
-                        ),
-                        Err(_) => "hidden: revealed per evaluation".to_string(),
-                    }
-                } else {
-                    "public rows".to_string()
-                };
+                let seen = rows_seen(overview);
                 rows += &format!(
                     "<tr><td><a href=\"/tasks/{id}\">task {id}</a></td><td><code title=\"{root}\">{sroot}</code></td>\
                      <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
@@ -106,7 +106,7 @@ pub(crate) async fn tasks(State(state): State<Shared>) -> Response {
                 state.suite.deployment.registry,
                 if tasks.is_empty() { "<p>No task yet.</p>" } else { "" }
             );
-            page("Tasks", &body, false)
+            page("Tasks", &body, IDLE)
         }
     }
 }
@@ -145,7 +145,7 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
         Ok(r) => r,
         Err(e) => return error_page(e),
     };
-    let s = &task.spec;
+    let s = &task.task.spec;
     let live: String = running
         .iter()
         .map(|e| {
@@ -172,7 +172,7 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
     };
     let body = format!(
         "<p>{} rows of {} features, {} classes, scale {}, {} samples drawn per evaluation; \
-         dataset root <code>{}</code>.</p>\
+         dataset root <code>{}</code>; <span id=\"rows-seen\">{}</span>.</p>\
          <table class=\"leaderboard\"><thead><tr><th>rank</th><th>accuracy</th><th>version</th><th>lineage</th>\
          <th>submitter</th><th>evaluation</th><th></th></tr></thead><tbody>{rows}</tbody></table>{}{live}",
         s.dataset_size,
@@ -181,13 +181,28 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
         s.scale,
         s.samples,
         s.root,
+        esc(&rows_seen(&task)),
         if board.is_empty() { "<p>No finished evaluation yet.</p>" } else { "" }
     );
     page(
         &format!("Task {id}: leaderboard"),
         &body,
-        !running.is_empty(),
+        if running.is_empty() { IDLE } else { LIVE },
     )
+}
+
+/// What a task shows of its rows: public, or hidden with its remaining
+/// capacity.
+fn rows_seen(task: &explorer::TaskOverview) -> String {
+    match (task.rows_left, task.evaluations_left) {
+        (Some(rows), Some(evaluations)) => format!(
+            "hidden rows, revealed per evaluation: {rows} of {} left, room for {evaluations} more \
+             evaluation{}",
+            task.task.spec.dataset_size,
+            if evaluations == 1 { "" } else { "s" }
+        ),
+        _ => "public rows".to_string(),
+    }
 }
 
 /// One row of a task's leaderboard table: rank, accuracy, version, lineage
@@ -345,7 +360,7 @@ pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response
          <th>accuracy (finalized evaluations)</th><th></th></tr></thead><tbody>{rows}</tbody></table>",
         svg(&series, max)
     );
-    page(&format!("Lineage {id}"), &body, false)
+    page(&format!("Lineage {id}"), &body, None)
 }
 
 /// `/evaluations/{id}`: drawn rows and per-sample results.
@@ -444,12 +459,16 @@ pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Respo
         live = if live { " This page refreshes itself." } else { "" },
         none = if d.drawn.is_empty() { "<p>Not drawn yet.</p>" } else { "" },
     );
-    page(&format!("Evaluation {id}"), &body, live)
+    page(
+        &format!("Evaluation {id}"),
+        &body,
+        if live { LIVE } else { None },
+    )
 }
 
 /// `/upload`: the form.
 pub(crate) async fn upload(State(state): State<Shared>) -> Response {
-    let token = if state.token.is_some() {
+    let token = if state.guard.token.is_some() {
         "<p><label>Token <input type=\"password\" name=\"token\" id=\"token\" required></label></p>"
     } else {
         ""
@@ -499,7 +518,7 @@ pub(crate) async fn upload(State(state): State<Shared>) -> Response {
         limit = state.jobs.upload_limit(),
         limit_mib = state.jobs.upload_limit() >> 20,
     );
-    page("Upload a model", &body, false)
+    page("Upload a model", &body, None)
 }
 
 /// `/jobs/{id}`: a job's steps, refreshing until it ends.
@@ -577,9 +596,9 @@ pub(crate) async fn job(State(state): State<Shared>, Path(id): Path<String>) -> 
         )
     };
     let body = format!(
-        "<p>Task {}: <strong id=\"state\">{:?}</strong>{}</p><ol id=\"steps\">{}</ol>{pipeline}{chain}{}{}",
+        "<p>Task {}: <strong id=\"state\">{}</strong>{}</p><ol id=\"steps\">{}</ol>{pipeline}{chain}{}{}",
         job.task,
-        job.state,
+        job.state.name(),
         if live {
             " (this page refreshes itself)"
         } else {
@@ -599,5 +618,5 @@ pub(crate) async fn job(State(state): State<Shared>, Path(id): Path<String>) -> 
             )
         }
     );
-    page(&format!("Job {id}"), &body, live)
+    page(&format!("Job {id}"), &body, if live { LIVE } else { None })
 }
