@@ -4,9 +4,10 @@
 //
 //   node tests/browser/pages.mjs <base-url> <expect.json> <out-dir>
 //
-// expect.json: {"accuracies": ["100.00%", ...] best first, "evaluation": id,
-// "wrong": n, "model": path, "calibration": path}. Exits non-zero with the
-// reason on the first mismatch; writes out-dir/leaderboard.png.
+// expect.json: {"accuracies": ["100.00%", ...] best first (the demo's report),
+// "evaluation": id, "samples": n, "wrong": n (from the demo's report),
+// "model": path, "calibration": path}. Exits non-zero with the reason on the
+// first mismatch; writes out-dir/leaderboard.png.
 import { readFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -24,11 +25,15 @@ function check(ok, what) {
   }
 }
 
+const port = new URL(base).port;
+const percent = (bps) => `${Math.floor(bps / 100)}.${String(bps % 100).padStart(2, "0")}%`;
 const browser = await chromium.launch({
   executablePath: process.env.ZKMLTRACK_CHROMIUM || "/usr/bin/chromium",
   args: [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
+    // An attacker's name that resolves to loopback (DNS rebinding), without a DNS server.
+    "--host-resolver-rules=MAP rebind.test 127.0.0.1",
   ],
 });
 try {
@@ -63,13 +68,65 @@ try {
   const numbers = await page.locator("tbody tr td:first-child").allTextContents();
   check(JSON.stringify(numbers) === JSON.stringify(versions.map((v) => `#${v.number}`)),
     `lineage 1 lists ${JSON.stringify(numbers)}, the API ${JSON.stringify(versions.map((v) => v.number))}`);
-  const points = await page.locator("svg circle").count();
-  check(points >= 1, `lineage 1's chart draws ${points} points`);
+  // One point per finalized evaluation of the lineage: the demo's two, on task 1.
+  const board = await (await page.request.get(`${base}/api/tasks/1/leaderboard`)).json();
+  const want = board.filter((e) => e.version.lineage_id === 1)
+    .map((e) => `task 1, version #${e.version.number}: ${percent(e.accuracy_bps)}`).sort();
+  const drawn = (await page.locator("svg circle title").allTextContents()).sort();
+  check(want.length === 2 && JSON.stringify(drawn) === JSON.stringify(want),
+    `lineage 1's chart draws ${JSON.stringify(drawn)}, expected ${JSON.stringify(want)}`);
 
-  // An evaluation page marks exactly the wrong predictions.
+  // An evaluation page lists every drawn row and marks exactly the wrong
+  // predictions; the audit agrees.
   await page.goto(`${base}/evaluations/${expect.evaluation}`);
+  const listed = await page.locator("table.samples tr:has(td)").count();
+  check(listed === expect.samples, `evaluation ${expect.evaluation}: ${listed} rows listed, expected ${expect.samples}`);
   const wrong = await page.locator("table.samples tr.wrong").count();
   check(wrong === expect.wrong, `evaluation ${expect.evaluation}: ${wrong} rows marked wrong, expected ${expect.wrong}`);
+  const marks = await page.locator("table.samples tr:has(td) td:last-child").allTextContents();
+  check(marks.filter((m) => m === "wrong").length === expect.wrong
+    && marks.filter((m) => m === "correct").length === expect.samples - expect.wrong,
+    `evaluation ${expect.evaluation}: marks ${JSON.stringify(marks)}`);
+  check((await page.locator("p.audit.agrees").count()) === 1,
+    `evaluation ${expect.evaluation}: the audit's verdict is ${await page.locator("p.audit").textContent()}`);
+
+  // A page under a name that resolves to loopback but is not this server's
+  // (DNS rebinding) is refused.
+  const rebound = await page.goto(`http://rebind.test:${port}/tasks/1`);
+  check(rebound.status() === 403, `http://rebind.test:${port}/tasks/1 answered ${rebound.status()}`);
+  check((await page.locator("body").textContent()).includes("DNS rebinding"), "the refusal says why");
+
+  // A page of another origin (localhost is another origin than 127.0.0.1)
+  // that posts a form to this server's API is refused before anything is
+  // queued.
+  await page.goto(`http://localhost:${port}/upload`);
+  await page.evaluate((action) => {
+    const form = document.createElement("form");
+    form.method = "POST";
+    form.enctype = "multipart/form-data";
+    form.action = action;
+    const task = document.createElement("input");
+    task.name = "task";
+    task.value = "1";
+    form.appendChild(task);
+    document.body.appendChild(form);
+  }, `${base}/api/models`);
+  const [posted] = await Promise.all([
+    page.waitForNavigation(),
+    page.evaluate(() => document.forms[document.forms.length - 1].submit()),
+  ]);
+  check(posted.status() === 403, `a cross-origin form post answered ${posted.status()}`);
+  check((await page.locator("body").textContent()).includes("cross-origin write refused"),
+    `the cross-origin refusal says ${await page.locator("body").textContent()}`);
+
+  // Uploading a file that is not ONNX shows the error on the page.
+  await page.goto(`${base}/upload`);
+  await page.setInputFiles("input[name=model]", { name: "notes.onnx", mimeType: "application/octet-stream", buffer: Buffer.from("not a model\n") });
+  await page.setInputFiles("input[name=calibration]", expect.calibration);
+  await page.click("button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("result").textContent.length > 0);
+  const notOnnx = await page.locator("#result").textContent();
+  check(notOnnx.includes("not a valid ONNX model"), `a file that is not ONNX: the page says ${JSON.stringify(notOnnx)}`);
 
   // Uploading a bad calibration file shows the error on the page.
   await page.goto(`${base}/upload`);
@@ -86,18 +143,32 @@ try {
   await page.setInputFiles("input[name=calibration]", expect.calibration);
   await page.click("button[type=submit]");
   await page.waitForURL(/\/jobs\/[0-9a-f]+$/);
+  const job = page.url().split("/").pop();
+  // The page refreshes itself while the job runs: no reload here.
   const deadline = Date.now() + 600_000;
   let state = "";
-  const seen = new Set();
+  const seen = [];
   for (;;) {
-    state = (await page.locator("#state").textContent()).trim();
-    seen.add(state);
-    if (state === "Done" || state === "Failed" || Date.now() > deadline) break;
-    await page.waitForTimeout(1000);
-    await page.reload();
+    try {
+      state = (await page.locator("#state").textContent({ timeout: 5000 })).trim();
+      const steps = await page.locator("#steps li").count();
+      const last = seen[seen.length - 1];
+      if (!last || last.state !== state || last.steps !== steps) seen.push({ state, steps });
+    } catch {
+      // Between two loads of the self-refreshing page.
+    }
+    if (state === "done" || state === "failed" || Date.now() > deadline) break;
+    await page.waitForTimeout(500);
   }
-  check(state === "Done", `the job ended ${state}: ${await page.locator("body").textContent()}`);
-  check(seen.size > 1 || (await page.locator("#steps li").count()) > 3, "the job page showed its steps");
+  check(state === "done", `the job ended ${state}: ${await page.locator("body").textContent()}`);
+  check(seen[0].state !== "done" && seen.length >= 3,
+    `the job page showed its steps advance by itself: ${JSON.stringify(seen)}`);
+  // The circuit pipeline's table is the API's status.json records.
+  const status = await (await page.request.get(`${base}/api/jobs/${job}`)).json();
+  const tabled = await page.locator("#pipeline tr:has(td) td:first-child").allTextContents();
+  check(status.pipeline.length > 0
+    && JSON.stringify(tabled) === JSON.stringify(status.pipeline.map((p) => p.step)),
+    `the pipeline table lists ${JSON.stringify(tabled)}, the API ${JSON.stringify(status.pipeline.map((p) => p.step))}`);
   const proof = page.locator("#artifacts a", { hasText: "proof.json" });
   check((await proof.count()) === 1, "the job page offers proof.json");
   const response = await page.request.get(new URL(await proof.getAttribute("href"), base).href);
