@@ -206,6 +206,19 @@ pub struct AuditReport {
     pub lineage_of: BTreeMap<u64, u64>,
 }
 
+/// `report`'s record of evaluation `id`, when it found no problem with it.
+fn clean_record(report: &AuditReport, id: u64) -> Option<AuditedEvaluation> {
+    let prefix = format!("evaluation {id}:");
+    if report.problems.iter().any(|p| p.starts_with(&prefix)) {
+        return None;
+    }
+    report
+        .evaluations
+        .iter()
+        .find(|a| a.evaluation_id == id)
+        .cloned()
+}
+
 /// The seed the controller derives from `entropy` ([`seed_preimage`]).
 fn seed_of(entropy: U256, evaluation_id: u64) -> U256 {
     U256::from_be_bytes(keccak256(seed_preimage(entropy.to_be_bytes(), evaluation_id)).0)
@@ -223,6 +236,25 @@ pub async fn audit(
     evm: &mut dyn PrivateEvm,
     note: &dyn Fn(&str),
 ) -> Result<AuditReport, AuditError> {
+    audit_after(suite, task_id, evm, None, note).await
+}
+
+/// [`audit`], re-using `previous` (an earlier audit of the same task on the
+/// same chain): an evaluation it recomputed without a problem keeps that
+/// record, and only the others are checked again. A finalized evaluation's
+/// events, transactions, seed, stored VKA and verifier never change, so its
+/// record stands; what can change (revocations, new evaluations, the board)
+/// is read again, and the ranking is recomputed whole. The report equals a
+/// full audit's on a chain that was not reorganized in between.
+pub async fn audit_after(
+    suite: &Suite,
+    task_id: u64,
+    evm: &mut dyn PrivateEvm,
+    previous: Option<&AuditReport>,
+    note: &dyn Fn(&str),
+) -> Result<AuditReport, AuditError> {
+    // Another task's report holds nothing of this one.
+    let previous = previous.filter(|p| p.task_id == task_id);
     let task = suite.task(task_id).await?.spec;
     let root = Felt::from_be_bytes(&task.root.0).map_err(|e| AuditError::Root {
         task_id,
@@ -314,6 +346,10 @@ pub async fn audit(
             continue;
         }
         let id = fin.evaluation_id;
+        if let Some(record) = previous.and_then(|p| clean_record(p, id)) {
+            audited.push(record);
+            continue;
+        }
         note(&format!("evaluation {id}"));
         let Some(&seed) = seeds.get(&id) else {
             problems.push(format!("evaluation {id}: no SamplesDrawn event"));
@@ -593,12 +629,12 @@ pub async fn audit(
     // before a revocation stay off: the board must be a prefix of the ranking.
     let mut ranking: Vec<&AuditedEvaluation> = audited.iter().collect();
     ranking.sort_by_key(|a| std::cmp::Reverse(a.accuracy_bps));
-    let mut revoked = BTreeSet::new();
-    for a in &ranking {
-        if suite.version(a.version_id).await?.revoked {
-            revoked.insert(a.version_id);
-        }
-    }
+    let revoked: BTreeSet<u64> = suite
+        .revoked_versions()
+        .await?
+        .into_iter()
+        .filter(|v| ranking.iter().any(|a| a.version_id == *v))
+        .collect();
     let expected: Vec<u64> = ranking
         .iter()
         .filter(|a| !revoked.contains(&a.version_id))

@@ -17,10 +17,7 @@ use alloy::{
 use serde::Serialize;
 
 use crate::{
-    chain::{
-        bindings::{IModelRegistry as Registry, ITaskController as Controller},
-        ChainError,
-    },
+    chain::{bindings::ITaskController as Controller, ChainError},
     evaluation::{drawn_indices, instance_ranges, predicted_class},
     hashing::Felt,
     suite::{Evaluation, LeaderboardEntry, Suite, Task, TaskSpec, Version},
@@ -319,20 +316,7 @@ pub async fn revoked_on_task(
     suite: &Suite,
     task_id: u64,
 ) -> Result<Vec<(VersionScore, Version)>, ChainError> {
-    let filter = Filter::new()
-        .address(suite.deployment.registry)
-        .event_signature(Registry::VersionRevoked::SIGNATURE_HASH)
-        .from_block(suite.deployment.first_block);
-    let mut revoked: Vec<u64> = suite
-        .chain()
-        .logs("reading revoked versions", &filter)
-        .await?
-        .iter()
-        .filter_map(|l| Registry::VersionRevoked::decode_log(&l.inner).ok())
-        .map(|e| e.data.version_id)
-        .collect();
-    revoked.sort_unstable();
-    revoked.dedup();
+    let revoked: Vec<u64> = suite.revoked_versions().await?.into_iter().collect();
     let mut rows = Vec::new();
     for score in version_scores(suite, &revoked).await? {
         if score.task_id == task_id {

@@ -217,6 +217,25 @@ impl Suite {
         })
     }
 
+    /// The ids of every version the registry revoked (its `VersionRevoked`
+    /// logs): one read of the chain, where asking each version is one call
+    /// per version.
+    pub async fn revoked_versions(&self) -> Result<std::collections::BTreeSet<u64>, ChainError> {
+        use alloy::sol_types::SolEvent;
+        let filter = alloy::rpc::types::Filter::new()
+            .address(self.deployment.registry)
+            .event_signature(Registry::VersionRevoked::SIGNATURE_HASH)
+            .from_block(self.deployment.first_block);
+        Ok(self
+            .chain
+            .logs("reading revoked versions", &filter)
+            .await?
+            .iter()
+            .filter_map(|l| Registry::VersionRevoked::decode_log(&l.inner).ok())
+            .map(|e| e.data.version_id)
+            .collect())
+    }
+
     /// A model version.
     pub async fn version(&self, version_id: u64) -> Result<Version, ChainError> {
         use zkmltrack_protocol::registry::version;
