@@ -1,22 +1,37 @@
 //! Audits of tasks for the pages and `GET /api/tasks/{id}/audit`: the SDK's
-//! [`audit`] (every proof re-verified in a private EVM), recomputed on
-//! request and kept until the suite's contracts log anything new.
+//! audit (every proof re-verified in a private EVM), recomputed on request
+//! and kept until the suite's contracts log anything new; then recomputed
+//! from the last one ([`audit_after`]: only evaluations it has not checked
+//! cleanly are verified again).
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use alloy::rpc::types::Filter;
 use axum::http::StatusCode;
 use tokio::sync::Mutex;
-use zkmltrack::audit::{audit, AuditError, AuditReport};
+use zkmltrack::audit::{audit_after, AuditError, AuditReport};
 use zkmltrack_devnet::Devnet;
 
 use super::{ApiError, Shared};
 use crate::audit::LocalEvm;
 
-/// The latest audit of each task: the block up to which no suite contract
-/// logged anything new since, and the audit (as it ran: `cached` false).
+/// Each task's latest audit (the block up to which no suite contract logged
+/// anything new since, and the audit as it ran), behind a lock per task.
 #[derive(Default)]
-pub(crate) struct Audits(Mutex<HashMap<u64, (u64, Audited)>>);
+pub(crate) struct Audits(std::sync::Mutex<HashMap<u64, Slot>>);
+
+type Slot = Arc<Mutex<Option<(u64, Audited)>>>;
+
+impl Audits {
+    fn slot(&self, task_id: u64) -> Slot {
+        self.0
+            .lock()
+            .expect("audits")
+            .entry(task_id)
+            .or_default()
+            .clone()
+    }
+}
 
 /// A task's audit as the server holds it.
 #[derive(Clone)]
@@ -41,38 +56,76 @@ impl From<AuditError> for ApiError {
 }
 
 /// Task `task_id`'s audit: the cached one while no suite contract logged
-/// anything since it was made, else a new one. One audit runs at a time (the
-/// lock is held while it runs), so a burst of requests costs one audit.
+/// anything since it was made, else a new one. One audit of a task runs at a
+/// time (its lock is held while it runs), so a burst of requests costs one
+/// audit; audits of other tasks do not wait for it.
 pub(crate) async fn of_task(state: &Shared, task_id: u64) -> Result<Audited, ApiError> {
-    let mut cache = state.audits.0.lock().await;
+    let slot = state.audits.slot(task_id);
+    let mut held = slot.lock().await;
+    renew(state, task_id, &mut held).await
+}
+
+/// How long a page waits for an audit before it says the audit runs.
+const PAGE_WAIT: Duration = Duration::from_secs(2);
+
+/// Task `task_id`'s audit for a page: as [`of_task`] when it is ready within
+/// [`PAGE_WAIT`]; else `None` (the audit goes on in the background, and a
+/// later request finds it).
+pub(crate) async fn for_page(state: &Shared, task_id: u64) -> Result<Option<Audited>, ApiError> {
+    let slot = state.audits.slot(task_id);
+    let Ok(mut held) = slot.try_lock_owned() else {
+        return Ok(None);
+    };
+    let state = state.clone();
+    let running = tokio::spawn(async move { renew(&state, task_id, &mut held).await });
+    match tokio::time::timeout(PAGE_WAIT, running).await {
+        Ok(Ok(audited)) => audited.map(Some),
+        Ok(Err(e)) => Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+        Err(_) => Ok(None),
+    }
+}
+
+/// `held`'s audit when nothing was logged since, else a new one (which
+/// re-uses its clean records: [`audit_after`]).
+async fn renew(
+    state: &Shared,
+    task_id: u64,
+    held: &mut Option<(u64, Audited)>,
+) -> Result<Audited, ApiError> {
     let chain = state.suite.chain();
     let latest = chain.block_number().await?;
-    if let Some((seen, audited)) = cache.get(&task_id) {
+    if let Some((seen, audited)) = held.as_mut() {
         let d = &state.suite.deployment;
         let news = chain
             .logs(
                 "reading the suite's logs since the last audit",
                 &Filter::new()
                     .address(vec![d.controller, d.registry, d.leaderboard, d.router])
-                    .from_block(seen + 1)
+                    .from_block(*seen + 1)
                     .to_block(latest),
             )
             .await?;
         if news.is_empty() {
-            let kept = audited.clone();
-            cache.insert(task_id, (latest, kept.clone()));
+            *seen = latest;
             return Ok(Audited {
                 cached: true,
-                ..kept
+                ..audited.clone()
             });
         }
     }
+    let previous = held.as_ref().map(|(_, a)| a.report.clone());
     // The audit's private EVM is not Send: it runs on a blocking thread.
     let suite = state.suite.clone();
     let handle = tokio::runtime::Handle::current();
     let report = tokio::task::spawn_blocking(move || {
         let mut evm = LocalEvm(Devnet::default());
-        handle.block_on(audit(&suite, task_id, &mut evm, &|_| {}))
+        handle.block_on(audit_after(
+            &suite,
+            task_id,
+            &mut evm,
+            previous.as_deref(),
+            &|_| {},
+        ))
     })
     .await
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
@@ -81,7 +134,7 @@ pub(crate) async fn of_task(state: &Shared, task_id: u64) -> Result<Audited, Api
         at_block: latest,
         cached: false,
     };
-    cache.insert(task_id, (latest, audited.clone()));
+    *held = Some((latest, audited.clone()));
     Ok(audited)
 }
 

@@ -405,9 +405,18 @@ pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Respo
         e.status,
         EvaluationStatus::Finalized | EvaluationStatus::Expired
     );
+    let mut audit_running = false;
     let audit = if e.status == EvaluationStatus::Finalized {
-        match audits::of_task(&state, e.task_id).await {
-            Ok(audited) => match audits::verdict(&audited.report, id) {
+        match audits::for_page(&state, e.task_id).await {
+            Ok(None) => {
+                audit_running = true;
+                format!(
+                "<p class=\"audit running\">Audit: running (every finalized evaluation of task {} \
+                 re-verified in a private EVM); this page refreshes itself.</p>",
+                    e.task_id
+                )
+            }
+            Ok(Some(audited)) => match audits::verdict(&audited.report, id) {
                 Some(problems) if problems.is_empty() => {
                     let a = audited
                         .report
@@ -462,7 +471,7 @@ pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Respo
     page(
         &format!("Evaluation {id}"),
         &body,
-        if live { LIVE } else { None },
+        if live || audit_running { LIVE } else { None },
     )
 }
 
