@@ -639,6 +639,34 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         ("calibration", Some("c.csv"), &csv),
     ]);
     assert_eq!(status, 404, "{body}");
+    // Malformed bodies: a JSON body, a multipart body cut short, a boundary
+    // the body does not use. Each a 400 whose JSON error says what is wrong.
+    let (_, whole) = multipart(&[("task", None, b"1"), ("model", Some("m.onnx"), &model)]);
+    for (content_type, body) in [
+        ("application/json", b"{\"task\": 1, \"model\":".to_vec()),
+        (
+            "multipart/form-data; boundary=zkmltrack-test-boundary-7d2f",
+            whole[..whole.len() / 2].to_vec(),
+        ),
+        (
+            "multipart/form-data; boundary=another-boundary",
+            whole.clone(),
+        ),
+    ] {
+        let mut r = agent
+            .post(format!("{base}/api/models"))
+            .header("Content-Type", content_type)
+            .send(&body[..])
+            .expect("the server answers");
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        assert_eq!(r.status().as_u16(), 400, "{content_type}: {text}");
+        let error: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{content_type}: not a JSON error: {text}"));
+        assert!(
+            error["error"].as_str().is_some_and(|e| e.len() > 10),
+            "{content_type}: {text}"
+        );
+    }
     // Not ONNX, and ONNX of another task's shape: refused before a job is queued.
     let (status, body) = post(&[
         ("task", None, b"1"),
@@ -902,7 +930,7 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         ]);
         write!(
             socket,
-            "POST /api/models HTTP/1.1\r\nHost: serve\r\nContent-Type: {content_type}\r\n\
+            "POST /api/models HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n\
              Content-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         )
@@ -912,7 +940,10 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         answer
     };
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.contains("limit of 1 MiB"), "{answer}");
+    assert!(
+        answer.contains("limit of 1 MiB") && answer.contains(" bytes) is larger"),
+        "the upload's size and the limit: {answer}"
+    );
     let (status, _) = get(&agent, &format!("{}/api/tasks", guarded.url));
     assert_eq!(status, 200, "reading needs no token");
 }
@@ -1104,6 +1135,18 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     runtime
         .block_on(owner.approve_route(route))
         .expect("the owner approves");
+    // The task's audit before the evaluation below: the server keeps it.
+    let audit_api = |expected_cache: &str| {
+        let mut r = agent
+            .get(format!("{base}/api/tasks/{task}/audit"))
+            .call()
+            .expect("the server answers");
+        assert_eq!(r.status().as_u16(), 200);
+        let cache = r.headers().get("x-audit-cache").unwrap().to_str().unwrap();
+        assert_eq!(cache, expected_cache);
+        serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    let before = audit_api("miss");
 
     // Again, now on the approved route: registered and evaluated.
     let (status, body) = upload(&register_and_evaluate);
@@ -1132,6 +1175,35 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         job["result"]["correct"].as_u64(),
         Some(on_chain.correct as u64),
         "{job}"
+    );
+    // The audit after it: renewed from the kept one, and equal to a full
+    // audit by the CLI.
+    let after = audit_api("miss");
+    let same_as_full_audit = |served: &Value| {
+        let full = zkmltrack(
+            &[
+                "audit",
+                "--task",
+                &task.to_string(),
+                "--json",
+                "--rpc-url",
+                url,
+                "--deployment",
+                deployment,
+            ],
+            &[],
+        );
+        assert!(full.status.success(), "audit: {}", stderr(&full));
+        let full = json_of(&full);
+        for field in ["evaluations", "problems", "leaderboard", "unfinished"] {
+            assert_eq!(served[field], full[field], "the served audit's {field}");
+        }
+    };
+    same_as_full_audit(&after);
+    assert_eq!(
+        after["evaluations"].as_array().unwrap().len(),
+        before["evaluations"].as_array().unwrap().len() + 1,
+        "{after}"
     );
     let (status, board) = get(agent, &format!("{base}/api/tasks/{task}/leaderboard"));
     assert_eq!(status, 200);
@@ -1305,14 +1377,9 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         "{job}"
     );
     // The owner revokes the API lineage's first version: its task's board
-    // drops it, and the page keeps it below the ranking, struck out. (A new
-    // connection: the revealer process sent transactions from the owner's
-    // account, which `owner`'s cached nonce has not seen.)
-    let owner = runtime.block_on(zkmltrack_tests::suite_from_file(
-        url,
-        Path::new(deployment),
-        zkmltrack_tests::dev_key(),
-    ));
+    // drops it, and the page keeps it below the ranking, struck out. (The
+    // owner's connection sends after the revealer process sent from the same
+    // account: its nonce is the chain's.)
     runtime
         .block_on(owner.revoke_version(registered.id))
         .expect("the owner revokes");
@@ -1329,6 +1396,9 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         page.contains(&struck) && page.contains("<tr class=\"revoked\"><td class=\"num\">–</td>"),
         "{page}"
     );
+    // The revocation renews the audit: the records of the evaluations it
+    // had checked are kept, the ranking recomputed; the same as a full audit.
+    same_as_full_audit(&audit_api("miss"));
 }
 
 /// The chain's RPC goes down under a running server and comes back: the

@@ -253,12 +253,13 @@ pub(crate) async fn upload(
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
     let limit = state.jobs.limits.upload_bytes;
-    let too_large = || {
+    let too_large = |size: Option<u64>| {
         ApiError(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!(
-                "the upload is larger than this server's limit of {} MiB ({limit} bytes; \
+                "the upload{} is larger than this server's limit of {} MiB ({limit} bytes; \
                  `zkmltrack serve --max-upload-mib`)",
+                size.map_or(String::new(), |size| format!(" ({size} bytes)")),
                 limit >> 20
             ),
         )
@@ -269,7 +270,7 @@ pub(crate) async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
-        return Err(too_large());
+        return Err(too_large(declared));
     }
     let mut form = form.map_err(|e| {
         bad(format!(
@@ -279,7 +280,7 @@ pub(crate) async fn upload(
     // A body that crosses the limit as it arrives (chunked): the same 413.
     let unreadable = |e: axum::extract::multipart::MultipartError, what: String| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
+            too_large(None)
         } else {
             bad(format!("{what}: {e}"))
         }
