@@ -1,8 +1,9 @@
 # The models of the serve benchmark (bench/src/bin/serve.rs): one tiny graph,
-# a Gemm from 2 features to 2 classes over a batch of 2 rows, and as many
-# weight sets of it as the benchmark has evaluations.
+# a Gemm from 2 features to 2 classes over a batch of BATCH rows (the samples
+# one evaluation draws), and as many weight sets of it as the benchmark has
+# evaluations.
 #
-#   python serve_models.py base OUT.onnx
+#   python serve_models.py base OUT.onnx BATCH
 #   python serve_models.py settings BASE.onnx OUT.json
 #   python serve_models.py variants BASE.onnx SETTINGS.json OUTDIR FIRST COUNT
 #
@@ -12,8 +13,9 @@
 # every one of them is proved with the base circuit's proving key. Variant i
 # adds base-8 digits of i, in steps of the settings' parameter scale (2^-s),
 # to four of the six parameters, so every variant quantizes to its own
-# weights (its own weight commitment) for i < 4096; the larger digits move
-# the decision boundary, so accuracies differ.
+# weights (its own weight commitment) for i < 4096. The first digit moves the
+# decision boundary x0 - x1 = t by t from -0.25 to +0.19 (in steps of 2^-4),
+# so the variants' accuracies differ.
 import json
 import os
 import sys
@@ -22,10 +24,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-BATCH = 2
-
-
-def base(out):
+def base(out, batch):
     # out = x @ W^T + b: class 1 when x0 - x1 > 1/64. No parameter may be
     # zero: EZKL compiles all-zero tensors differently, and a weight set
     # whose circuit differs from the base one's cannot use its proving key.
@@ -34,8 +33,8 @@ def base(out):
     graph = helper.make_graph(
         [helper.make_node("Gemm", ["input", "W", "b"], ["output"], transB=1)],
         "serve_bench",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [BATCH, 2])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [BATCH, 2])],
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [batch, 2])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [batch, 2])],
         [numpy_helper.from_array(w, "W"), numpy_helper.from_array(b, "b")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
@@ -66,9 +65,10 @@ def settings(model, out):
     ra.decomp_legs = 4
     if not ezkl.gen_settings(model, out, py_run_args=ra):
         raise SystemExit("gen_settings failed")
+    batch = onnx.load(model).graph.input[0].type.tensor_type.shape.dim[0].dim_value
     data = out + ".calibration.json"
     with open(data, "w") as f:
-        json.dump({"input_data": [[0.9, 0.1, 0.2, 0.8]]}, f)
+        json.dump({"input_data": [[0.9, 0.1, 0.2, 0.8] * (batch // 2)]}, f)
     r = ezkl.calibrate_settings(data, model, out, "resources", lookup_safety_margin=2.0, scales=[7], max_logrows=16)
     if inspect.isawaitable(r):
         asyncio.new_event_loop().run_until_complete(r)
@@ -91,8 +91,9 @@ def variants(base_path, settings_path, outdir, first, count):
         d = [(i >> (3 * k)) & 7 for k in range(4)]
         w = params["W"].copy()
         b = params["b"].copy()
-        b[0] += d[0] * step
-        b[1] -= d[1] * step
+        # class 1 when x0 - x1 > 1/64 + t, t = (d0 - 4) / 16 + d1 * step / 2
+        b[0] += (d[0] - 4) * 8 * step
+        b[1] -= (d[0] - 4) * 8 * step + d[1] * step
         w[0][0] -= d[2] * step
         w[1][1] -= d[3] * step
         v = onnx.load(base_path)
@@ -112,10 +113,10 @@ def variants(base_path, settings_path, outdir, first, count):
 
 if __name__ == "__main__":
     if sys.argv[1] == "base":
-        base(sys.argv[2])
+        base(sys.argv[2], int(sys.argv[3]))
     elif sys.argv[1] == "settings":
         settings(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "variants":
         variants(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
     else:
-        raise SystemExit("usage: serve_models.py base OUT | settings BASE OUT | variants BASE SETTINGS OUTDIR FIRST COUNT")
+        raise SystemExit("usage: serve_models.py base OUT BATCH | settings BASE OUT | variants BASE SETTINGS OUTDIR FIRST COUNT")

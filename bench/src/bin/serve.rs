@@ -2,13 +2,14 @@
 //! first byte and to a rendered leaderboard, and the leaderboard API's
 //! requests per second under concurrent clients on loopback.
 //!
-//! Stage 1 (resumable; ~7 minutes for 1,000 on 2 cores): a `zkmltrack devnet` process whose chain is
-//! saved with `--state` under `target/bench/serve/n<N>/`; the suite deployed
-//! through the SDK with the reusable verifier of one tiny circuit (a Gemm from
-//! 2 features to 2 classes over a batch of 2 rows, `bench/serve_models.py`),
-//! one task over 8 rows drawing 2 samples per evaluation, and `--evaluations`
-//! (1,000) versions of that graph with distinct weights, each evaluated with
-//! one real EZKL proof. With hashed parameters every weight set is compiled
+//! Stage 1 (resumable): a `zkmltrack devnet` process whose chain is saved
+//! with `--state` under `target/bench/serve/b<SAMPLES>/n<N>/`; the suite
+//! deployed through the SDK with the reusable verifier of one tiny circuit (a
+//! Gemm from 2 features to 2 classes over a batch of [`SAMPLES`] rows,
+//! `bench/serve_models.py`), one task over [`ROWS`] noisy rows drawing
+//! [`SAMPLES`] per evaluation, and `--evaluations` (1,000) versions of that
+//! graph with distinct weights and decision boundaries, each evaluated with
+//! one real EZKL proof (so the board's accuracies differ, in steps of 1/32). With hashed parameters every weight set is compiled
 //! under the one circuit's settings and proved with its one proving key; the
 //! settings lower EZKL's decomposition base to 2^7 (4 legs), so the circuit
 //! has 2^8 rows (with EZKL's 2^14 it had 2^15: a 528 MB proving key read on
@@ -51,13 +52,24 @@ use zkmltrack::{
 use zkmltrack_bench::{arg, machine, median, replace_section, repo_root, thousands, write_results};
 use zkmltrack_devnet::DEV_KEY;
 
-/// The task's rows: 2 features, the label (1 when the first is larger).
-const ROWS: &str = "x0,x1,label\n\
-0.9,0.1,1\n0.2,0.8,0\n0.6,0.4,1\n0.45,0.55,0\n0.7,0.3,1\n0.3,0.7,0\n0.52,0.48,1\n0.35,0.65,0\n";
+/// The task's rows.
+const ROWS: usize = 64;
+/// The task's CSV: [`ROWS`] rows of 2 features in [0, 1) spread by two
+/// coprime strides, and the label: 1 when the first is larger, flipped on
+/// every fifth row (so no model is right on every row, and accuracies spread).
+fn rows_csv() -> String {
+    let mut csv = String::from("x0,x1,label\n");
+    for j in 0..ROWS {
+        let (x0, x1) = ((j * 37 + 11) % 100, (j * 59 + 3) % 100);
+        let label = u8::from(x0 > x1) ^ u8::from(j % 5 == 0);
+        csv.push_str(&format!("0.{x0:02},0.{x1:02},{label}\n"));
+    }
+    csv
+}
 /// The circuit's input scale (bits), the task's scale.
 const SCALE: u32 = 7;
-/// Samples drawn per evaluation: one proof of the batch-2 model.
-const SAMPLES: u32 = 2;
+/// Samples drawn per evaluation: one proof of the model, whose batch this is.
+const SAMPLES: u32 = 32;
 /// Blocks a devnet saves its state after.
 const STATE_INTERVAL: &str = "20";
 
@@ -195,15 +207,15 @@ struct Chainstate {
 #[allow(clippy::too_many_lines)]
 async fn create(n: usize, dir: &Path, url: &str) -> Chainstate {
     let started = Instant::now();
-    let work = repo_root().join("target/bench/serve");
+    let work = dir.parent().expect("the batch's folder").to_path_buf();
     let csv = work.join("rows.csv");
-    std::fs::write(&csv, ROWS).expect("rows.csv");
+    std::fs::write(&csv, rows_csv()).expect("rows.csv");
     let data = Dataset::from_csv(&csv).expect("rows");
     let rows: Vec<Vec<f64>> = data.rows.iter().map(|r| r.features.clone()).collect();
     let quantized = data.quantize(SCALE).expect("quantized rows");
     let base = work.join("base.onnx");
     if !base.exists() {
-        python(&["base", base.to_str().expect("a path")]);
+        python(&["base", base.to_str().expect("a path"), &SAMPLES.to_string()]);
     }
     let mut circuit = base_circuit(&work, &base);
     let prover = circuit.prover();
@@ -329,7 +341,7 @@ async fn create(n: usize, dir: &Path, url: &str) -> Chainstate {
             Some(e) => e.id,
             None => {
                 let weight_hash = circuit
-                    .weight_hash(&rows[..2])
+                    .weight_hash(&rows[..SAMPLES as usize])
                     .expect("witness")
                     .map(|f| B256::from(f.to_be_bytes()))
                     .expect("hashed parameters");
@@ -487,7 +499,24 @@ struct Route {
     cold_total: f64,
     ttfb: Vec<f64>,
     total: Vec<f64>,
+    /// Each request after a new (empty) block: every per-block cache missed.
+    new_block_ttfb: Vec<f64>,
+    new_block_total: Vec<f64>,
     bytes: usize,
+}
+
+/// Mines one empty block on the devnet at `url`.
+async fn mine(client: &reqwest::Client, url: &str) {
+    let answer: Value = client
+        .post(url)
+        .json(&json!({ "jsonrpc": "2.0", "id": 1, "method": "anvil_mine", "params": ["0x1"] }))
+        .send()
+        .await
+        .expect("anvil_mine")
+        .json()
+        .await
+        .expect("a JSON-RPC answer");
+    assert!(answer.get("error").is_none(), "anvil_mine: {answer}");
 }
 
 #[allow(clippy::too_many_lines)]
@@ -498,7 +527,7 @@ fn main() {
     let seconds: u64 = arg("--seconds").map_or(10, |v| v.parse().expect("--seconds"));
     let only_create = std::env::args().any(|a| a == "--only-create");
     let write = arg("--write");
-    let dir = repo_root().join(format!("target/bench/serve/n{n}"));
+    let dir = repo_root().join(format!("target/bench/serve/b{SAMPLES}/n{n}"));
     std::fs::create_dir_all(&dir).expect("target/bench/serve");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -544,6 +573,14 @@ fn main() {
     });
     progress(&format!("zkmltrack serve at {base}"));
     let task = made.task_id;
+    // The best evaluation's page: its task's audit (every finalized
+    // evaluation's proofs re-verified) runs on the first request.
+    let best = runtime.block_on(async {
+        let chain = Chain::connect(&url, None).await.expect("devnet");
+        let deployment = Deployment::read(&made.deployment).expect("deployment");
+        let suite = Suite::attach(chain, deployment).await.expect("suite");
+        suite.leaderboard(task).await.expect("leaderboard")[0].evaluation_id
+    });
     let paths = [
         ("leaderboard page", format!("/tasks/{task}")),
         ("leaderboard API", format!("/api/tasks/{task}/leaderboard")),
@@ -552,6 +589,14 @@ fn main() {
             format!("/api/tasks/{task}/evaluations"),
         ),
         ("tasks page", "/".to_string()),
+        (
+            "the task's audit API (cold: the whole audit)",
+            format!("/api/tasks/{task}/audit"),
+        ),
+        (
+            "the best evaluation's page (with the audit's verdict)",
+            format!("/evaluations/{best}"),
+        ),
     ];
     let (routes, expected): (Vec<Route>, Vec<u8>) = runtime.block_on(async {
         let mut routes = Vec::new();
@@ -567,6 +612,8 @@ fn main() {
                 cold_total,
                 ttfb: Vec::new(),
                 total: Vec::new(),
+                new_block_ttfb: Vec::new(),
+                new_block_total: Vec::new(),
                 bytes: body.len(),
             });
         }
@@ -577,6 +624,17 @@ fn main() {
                 assert_eq!(status, 200, "{}", r.path);
                 r.ttfb.push(ttfb);
                 r.total.push(total);
+            }
+        }
+        // A busy chain: a new block before each request.
+        let rpc = reqwest::Client::new();
+        for _ in 0..reps {
+            for r in routes.iter_mut() {
+                mine(&rpc, &url).await;
+                let (ttfb, total, status, _) = get(&client, &format!("{base}{}", r.path)).await;
+                assert_eq!(status, 200, "{}", r.path);
+                r.new_block_ttfb.push(ttfb);
+                r.new_block_total.push(total);
             }
         }
         let (_, _, _, expected) = get(&client, &format!("{base}{}", paths[1].1)).await;
@@ -605,6 +663,22 @@ fn main() {
         )
     });
     let (chain_board, per_call_ms) = chain_board;
+    // One new suite log (a lineage created) and the audit again: renewed
+    // from the kept one, re-using its 1,000 records.
+    let renewal_ms = runtime.block_on(async {
+        let signer = PrivateKeySigner::from_bytes(&DEV_KEY).expect("dev key");
+        let chain = Chain::connect(&url, Some(signer)).await.expect("devnet");
+        let deployment = Deployment::read(&made.deployment).expect("deployment");
+        let suite = Suite::attach(chain, deployment).await.expect("suite");
+        suite
+            .create_lineage("serve-bench-renewal")
+            .await
+            .expect("a lineage");
+        let client = reqwest::Client::new();
+        let (_, total, status, _) = get(&client, &format!("{base}/api/tasks/{task}/audit")).await;
+        assert_eq!(status, 200);
+        total
+    });
     assert_eq!(
         board.len(),
         chain_board.len(),
@@ -690,11 +764,11 @@ fn main() {
         "Command: `scripts/bench` (`target/release/serve --evaluations {n} --clients {clients} --seconds {seconds}`). \
          Machine: {}; load average {load} at the start of stage 2.\n\n\
          One task with {} finished evaluations ({} versions of one tiny graph, a Gemm from 2 features to 2 classes, \
-         each evaluated on {SAMPLES} drawn rows of 8 with one real EZKL proof; the board keeps the top {}: {}), \
+         each evaluated on {SAMPLES} drawn rows of {ROWS} (a fifth of them mislabeled) with one real EZKL proof; the board keeps the top {}: {}), \
          on a `zkmltrack devnet` process; `zkmltrack serve` (no `--sign`) over it on loopback. \
          {}\n\n\
-         | request | bytes | cold: first byte (ms) | cold: total (ms) | warm first byte p50 (ms) | warm first byte max (ms) | warm total p50 (ms) | warm total max (ms) |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+         | request | bytes | cold: first byte (ms) | cold: total (ms) | warm first byte p50 (ms) | warm first byte max (ms) | warm total p50 (ms) | warm total max (ms) | new block: first byte p50 (ms) | new block: total p50 (ms) | new block: total max (ms) |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         machine(),
         thousands(n as u64),
         thousands(n as u64),
@@ -706,8 +780,10 @@ fn main() {
     for r in &routes {
         let (t50, tmax) = p50_max(&r.ttfb);
         let (a50, amax) = p50_max(&r.total);
+        let (b50, _) = p50_max(&r.new_block_ttfb);
+        let (c50, cmax) = p50_max(&r.new_block_total);
         text += &format!(
-            "| {} `GET {}` | {} | {:.1} | {:.1} | {t50:.1} | {tmax:.1} | {a50:.1} | {amax:.1} |\n",
+            "| {} `GET {}` | {} | {:.1} | {:.1} | {t50:.1} | {tmax:.1} | {a50:.1} | {amax:.1} | {b50:.1} | {c50:.1} | {cmax:.1} |\n",
             r.what,
             r.path,
             thousands(r.bytes as u64),
@@ -717,17 +793,24 @@ fn main() {
         route_json.push(json!({
             "what": r.what, "path": r.path, "bytes": r.bytes, "cold_ttfb_ms": r.cold_ttfb,
             "cold_total_ms": r.cold_total, "ttfb_ms": r.ttfb, "total_ms": r.total,
+            "new_block_ttfb_ms": r.new_block_ttfb, "new_block_total_ms": r.new_block_total,
         }));
     }
     let f = |k: &str, agg: &str| rendered[k][agg].as_f64().unwrap_or(f64::NAN);
     text += &format!(
-        "\nWarm: {reps} more requests of each, one after another on one keep-alive connection. \
+        "\nWarm: {reps} more requests of each, one after another on one keep-alive connection, \
+         the chain idle (every per-block read and the audit served from the server's caches). \
+         New block: {reps} more of each with an empty block mined before each request, as on a busy \
+         chain (the per-block reads miss; the audit is kept, since no suite contract logged anything). \
          For comparison, the in-progress read as the page made it before it read events (the task's \
          `EvaluationOpened` logs, then one `evaluation()` call per opened evaluation: {} calls), \
-         replayed through the SDK against the same devnet: {per_call_ms:.0} ms (median of 5).\n\n\
+         replayed through the SDK against the same devnet: {per_call_ms:.0} ms (median of 5). \
+         The audit renewed after one new suite log (a lineage created; it re-uses the kept audit's \
+         {} clean records and reads the rest again): {renewal_ms:.0} ms, against the cold whole audit above.\n\n\
          Headless Chromium ({}; a fresh context per load, {} loads), the leaderboard page `/tasks/{task}`, \
          from navigation start:\n\n\
          | figure | first load (ms) | p50 (ms) | max (ms) |\n|---|---:|---:|---:|\n",
+        thousands(n as u64),
         thousands(n as u64),
         rendered["browser"].as_str().unwrap_or("?"),
         rendered["loads"],
@@ -772,7 +855,8 @@ fn main() {
     write_results(
         &format!("serve-{n}"),
         &json!({
-            "evaluations": n, "stage1": made.created, "in_progress_per_call_ms": per_call_ms, "routes": route_json,
+            "evaluations": n, "stage1": made.created, "in_progress_per_call_ms": per_call_ms,
+            "audit_renewal_ms": renewal_ms, "routes": route_json,
             "browser": rendered, "load": {
                 "clients": clients, "seconds": elapsed, "requests": completed, "per_second": rps,
                 "p50_ms": percentile(&latencies, 0.5), "p99_ms": percentile(&latencies, 0.99),
