@@ -1,5 +1,5 @@
-//! Nonces a `Chain` takes from the chain: one key sending from two
-//! connections (a long-lived server and a CLI run, say) never meets "nonce
+//! Nonces a `Chain` takes from the chain: one key sending in turn from two
+//! connections (a long-lived server and a CLI run, say) does not meet "nonce
 //! too low", and the concurrent sends of one connection get distinct nonces.
 
 use alloy::{

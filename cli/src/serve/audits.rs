@@ -20,7 +20,17 @@ use crate::audit::LocalEvm;
 #[derive(Default)]
 pub(crate) struct Audits(std::sync::Mutex<HashMap<u64, Slot>>);
 
-type Slot = Arc<Mutex<Option<(u64, Audited)>>>;
+type Slot = Arc<Mutex<Held>>;
+
+/// What a task's slot holds.
+#[derive(Default)]
+struct Held {
+    /// The latest audit and the block up to which nothing was logged since.
+    kept: Option<(u64, Audited)>,
+    /// Why the last audit a page started in the background failed, for the
+    /// next page to say (once; the page after retries).
+    failure: Option<(StatusCode, String)>,
+}
 
 impl Audits {
     fn slot(&self, task_id: u64) -> Slot {
@@ -62,26 +72,47 @@ impl From<AuditError> for ApiError {
 pub(crate) async fn of_task(state: &Shared, task_id: u64) -> Result<Audited, ApiError> {
     let slot = state.audits.slot(task_id);
     let mut held = slot.lock().await;
-    renew(state, task_id, &mut held).await
+    renew(state, task_id, &mut held.kept).await
 }
 
 /// How long a page waits for an audit before it says the audit runs.
 const PAGE_WAIT: Duration = Duration::from_secs(2);
 
 /// Task `task_id`'s audit for a page: as [`of_task`] when it is ready within
-/// [`PAGE_WAIT`]; else `None` (the audit goes on in the background, and a
-/// later request finds it).
+/// [`PAGE_WAIT`] (waiting for the task's lock included); else `None`: the
+/// audit goes on in the background, and a later request finds it, or the
+/// reason it failed.
 pub(crate) async fn for_page(state: &Shared, task_id: u64) -> Result<Option<Audited>, ApiError> {
+    let started = tokio::time::Instant::now();
     let slot = state.audits.slot(task_id);
-    let Ok(mut held) = slot.try_lock_owned() else {
+    let Ok(mut held) = tokio::time::timeout(PAGE_WAIT, slot.lock_owned()).await else {
         return Ok(None);
     };
-    let state = state.clone();
-    let running = tokio::spawn(async move { renew(&state, task_id, &mut held).await });
-    match tokio::time::timeout(PAGE_WAIT, running).await {
+    if let Some((status, reason)) = held.failure.take() {
+        return Err(ApiError(status, reason));
+    }
+    // Set when this page stops waiting: a failure after it is kept for the
+    // next page (one before it, this page reports itself).
+    let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let running = tokio::spawn({
+        let (state, abandoned) = (state.clone(), abandoned.clone());
+        async move {
+            let result = renew(&state, task_id, &mut held.kept).await;
+            if let Err(ApiError(status, reason)) = &result {
+                if abandoned.load(std::sync::atomic::Ordering::SeqCst) {
+                    held.failure = Some((*status, reason.clone()));
+                }
+            }
+            result
+        }
+    });
+    match tokio::time::timeout_at(started + PAGE_WAIT, running).await {
         Ok(Ok(audited)) => audited.map(Some),
         Ok(Err(e)) => Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-        Err(_) => Ok(None),
+        Err(_) => {
+            abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(None)
+        }
     }
 }
 

@@ -16,7 +16,8 @@
 //!   still sends that name as `Host`, so a server bound to loopback answers
 //!   only requests whose `Host` is a loopback address, `localhost` (or a
 //!   `*.localhost` name, which browsers resolve to loopback themselves), or a
-//!   name given with `--allow-host` (for a reverse proxy that keeps the name).
+//!   name given with `--allow-host` (a reverse proxy's, whose pages may also
+//!   write when the proxy passes the server's own address as `Host`).
 //!
 //! Off loopback the token guards every write (a page cannot set an
 //! `Authorization` header on another origin without a CORS preflight, which
@@ -76,7 +77,7 @@ impl Guard {
             let same = host.as_deref().is_some_and(|host| {
                 origin.eq_ignore_ascii_case(&format!("http://{host}"))
                     || origin.eq_ignore_ascii_case(&format!("https://{host}"))
-            });
+            }) || self.origin_allowed(&origin);
             if !same {
                 return Some(ApiError(
                     StatusCode::FORBIDDEN,
@@ -121,15 +122,23 @@ impl Guard {
         None
     }
 
+    /// Whether `origin` (`scheme://name[:port]`) is a page of a name given
+    /// with `--allow-host`: a reverse proxy that passes the server its own
+    /// address as `Host` (nginx's default) keeps the browser's origin.
+    fn origin_allowed(&self, origin: &str) -> bool {
+        let Some((_, host)) = origin.split_once("://") else {
+            return false;
+        };
+        let name = name_of(host);
+        self.allowed_hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(&name))
+    }
+
     /// Whether `host` (a `Host` header: a name or address, perhaps a port)
     /// may reach a loopback server.
     fn host_allowed(&self, host: &str) -> bool {
-        let name = match host.strip_prefix('[') {
-            // [v6]:port
-            Some(rest) => rest.split(']').next().unwrap_or(""),
-            None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-        };
-        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let name = name_of(host);
         name == "localhost"
             || name.ends_with(".localhost")
             || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -138,6 +147,16 @@ impl Guard {
                 .iter()
                 .any(|allowed| allowed.eq_ignore_ascii_case(&name))
     }
+}
+
+/// The name or address of `host` (`name[:port]` or `[v6]:port`), lowercase,
+/// without a trailing dot.
+fn name_of(host: &str) -> String {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// The middleware: refuses what [`Guard::refusal`] refuses.
@@ -245,6 +264,29 @@ mod tests {
         );
         assert_eq!(
             status(&guard, &[host, ("sec-fetch-site", "same-site")], true),
+            Some(403)
+        );
+        // A reverse proxy's name given with --allow-host: its pages may
+        // write through a proxy that passes the server its own Host.
+        let proxied = Guard {
+            loopback: true,
+            allowed_hosts: vec!["board.example".into()],
+            ..Guard::default()
+        };
+        assert_eq!(
+            status(
+                &proxied,
+                &[
+                    host,
+                    ("origin", "https://board.example"),
+                    ("sec-fetch-site", "same-origin")
+                ],
+                true
+            ),
+            None
+        );
+        assert_eq!(
+            status(&proxied, &[host, ("origin", "https://evil.example")], true),
             Some(403)
         );
         // Reads are not writes: a cross-origin GET is only read by its page

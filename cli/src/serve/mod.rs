@@ -47,9 +47,10 @@ pub(crate) struct ServeArgs {
     /// Bearer token every writing endpoint requires (required off loopback).
     #[arg(long, env = "ZKMLTRACK_SERVE_TOKEN")]
     pub token: Option<String>,
-    /// A further `Host` name a loopback server answers (repeatable): a
-    /// reverse proxy that passes its own name on. Loopback servers otherwise
-    /// answer only loopback names (no DNS rebinding).
+    /// A reverse proxy's name (repeatable): a loopback server answers it as
+    /// `Host`, and takes writes from its pages' origin (a proxy that passes
+    /// the server's own address as `Host`, nginx's default). Loopback servers
+    /// otherwise answer only loopback names (no DNS rebinding).
     #[arg(long, value_name = "NAME")]
     pub allow_host: Vec<String>,
     /// Largest model upload, in MiB.
