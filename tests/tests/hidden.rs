@@ -94,7 +94,7 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
     let task = created["task_id"].as_u64().unwrap().to_string();
     assert_eq!(created["spec"]["hidden"], true);
     let shown = json_of(&cli(&["task", "show", "--task", &task, "--json"]));
-    assert_eq!(shown["hidden_rows_left"], 8);
+    assert_eq!(shown["rows_left"], 8);
     assert_eq!(shown["evaluations_left"], 2);
 
     // Refused before anything is sent: the participant's copy of some rows,

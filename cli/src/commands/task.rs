@@ -274,7 +274,8 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
         } => reveal(global, task, &dataset, watch, rows_per_call).await?,
         TaskCommand::Show { task, dataset } => {
             let suite = global.suite().await?;
-            let t = suite.task(task).await?;
+            let overview = zkmltrack::explorer::task_overview(&suite, task).await?;
+            let t = &overview.task;
             let terms = suite.bond_terms(task).await?;
             let s = &t.spec;
             let check = match &dataset {
@@ -283,11 +284,6 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             };
             // A provider that answers as a VrfProvider is shown with its terms.
             let vrf = suite.task_vrf_provider(s).await;
-            let rows_left = if s.hidden {
-                Some(suite.hidden_rows_left(task).await?)
-            } else {
-                None
-            };
             let randomness = match (&vrf, s.randomness.is_zero()) {
                 _ if s.hidden => format!(
                     "{} through HiddenSet {} (hidden: rows revealed per evaluation by the \
@@ -298,8 +294,8 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                             v.address, v.terms.coordinator, v.terms.subscription_id
                         )),
                     s.randomness,
-                    rows_left.unwrap_or_default(),
-                    rows_left.unwrap_or_default() / s.samples.max(1) as u64
+                    overview.rows_left.unwrap_or_default(),
+                    overview.evaluations_left.unwrap_or_default()
                 ),
                 (_, true) => "block-hash beacon".to_string(),
                 (Some(v), _) => format!(
@@ -308,13 +304,11 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                 ),
                 (None, _) => format!("provider {}", s.randomness),
             };
-            let mut value = serde_json::to_value(&t).expect("serializes");
+            // The task with its capacity (`rows_left`, `evaluations_left`:
+            // null on a public task), as `zkmltrack serve`'s API has it.
+            let mut value = serde_json::to_value(&overview).expect("serializes");
             value["bond"] = serde_json::to_value(terms).expect("serializes");
             value["vrf"] = serde_json::to_value(vrf).expect("serializes");
-            if let Some(left) = rows_left {
-                value["hidden_rows_left"] = left.into();
-                value["evaluations_left"] = (left / s.samples.max(1) as u64).into();
-            }
             if let Some(check) = &check {
                 value["root_check"] = serde_json::to_value(check).expect("serializes");
             }
