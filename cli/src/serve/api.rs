@@ -94,7 +94,7 @@ pub(crate) async fn leaderboard(
 
 /// `GET /api/tasks/{id}/audit`: the SDK's audit of the task (every proof
 /// re-verified in a private EVM, the ranking recomputed), cached until the
-/// suite's contracts log anything new. Headers say which: `X-Audit-Block`
+/// contracts it reads log anything new. Headers say which: `X-Audit-Block`
 /// (the head block when it ran) and `X-Audit-Cache` (`hit` or `miss`).
 pub(crate) async fn audit(
     State(state): State<Shared>,
@@ -203,7 +203,7 @@ pub(crate) fn document() -> Value {
                     "503": { "$ref": "#/components/responses/Error" } } } },
             "/api/tasks/{id}": get_op("One task", vec![id_param("task")], "Task"),
             "/api/tasks/{id}/leaderboard": get_op("A task's leaderboard, best first", vec![id_param("task")], "Leaderboard"),
-            "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the suite's contracts log anything new, then renewed verifying only the evaluations the cached one had not checked cleanly; the X-Audit-Block header is the head block when it ran, X-Audit-Cache is hit or miss)", vec![id_param("task")], "Audit"),
+            "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the contracts it reads (the suite's, the HiddenSet, the task's randomness provider) log anything new, then renewed verifying only the evaluations the cached one had not checked cleanly; the X-Audit-Block header is the head block when it ran, X-Audit-Cache is hit or miss)", vec![id_param("task")], "Audit"),
             "/api/tasks/{id}/evaluations": get_op("A task's evaluations in progress (committed or drawn), oldest first", vec![id_param("task")], "Evaluations"),
             "/api/versions/{id}": get_op("One model version", vec![id_param("version")], "Version"),
             "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),

@@ -1,12 +1,12 @@
 //! Audits of tasks for the pages and `GET /api/tasks/{id}/audit`: the SDK's
 //! audit (every proof re-verified in a private EVM), recomputed on request
-//! and kept until the suite's contracts log anything new; then recomputed
+//! and kept until a contract it reads logs anything new; then recomputed
 //! from the last one ([`audit_after`]: only evaluations it has not checked
 //! cleanly are verified again).
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use alloy::rpc::types::Filter;
+use alloy::{primitives::Address, rpc::types::Filter};
 use axum::http::StatusCode;
 use tokio::sync::Mutex;
 use zkmltrack::audit::{audit_after, AuditError, AuditReport};
@@ -116,6 +116,33 @@ pub(crate) async fn for_page(state: &Shared, task_id: u64) -> Result<Option<Audi
     }
 }
 
+/// Every contract whose logs or state task `task_id`'s audit reads: the
+/// suite's controller, registry, leaderboard and router, the HiddenSet (its
+/// reveals), the task's randomness provider and, behind a HiddenSet, its
+/// upstream provider (the words it forwarded).
+async fn audited_contracts(state: &Shared, task_id: u64) -> Result<Vec<Address>, ApiError> {
+    let d = &state.suite.deployment;
+    let spec = state.suite.task(task_id).await?.spec;
+    let mut contracts = vec![
+        d.controller,
+        d.registry,
+        d.leaderboard,
+        d.router,
+        d.hidden_set,
+        spec.randomness,
+    ];
+    if spec.hidden {
+        // As the audit: a HiddenSet that does not answer has no upstream.
+        if let Ok((_, upstream)) = state.suite.hidden_upstream(spec.randomness).await {
+            contracts.push(upstream);
+        }
+    }
+    contracts.retain(|a| !a.is_zero());
+    contracts.sort_unstable();
+    contracts.dedup();
+    Ok(contracts)
+}
+
 /// `held`'s audit when nothing was logged since, else a new one (which
 /// re-uses its clean records: [`audit_after`]).
 async fn renew(
@@ -126,12 +153,11 @@ async fn renew(
     let chain = state.suite.chain();
     let latest = chain.block_number().await?;
     if let Some((seen, audited)) = held.as_mut() {
-        let d = &state.suite.deployment;
         let news = chain
             .logs(
-                "reading the suite's logs since the last audit",
+                "reading the logs the audit reads, since the last audit",
                 &Filter::new()
-                    .address(vec![d.controller, d.registry, d.leaderboard, d.router])
+                    .address(audited_contracts(state, task_id).await?)
                     .from_block(*seen + 1)
                     .to_block(latest),
             )
