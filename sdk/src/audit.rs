@@ -48,7 +48,7 @@ use crate::{
     },
     explorer::direct_call,
     hashing::{leaf_hash, verify_multiproof, Felt},
-    suite::{vka_digest, EvaluationStatus, Suite},
+    suite::{vka_digest, EvaluationStatus, Suite, TaskSpec},
 };
 
 /// An EVM of the auditor's own, in which the verifiers' code read from the
@@ -228,6 +228,42 @@ fn felt(word: &U256) -> Option<Felt> {
     Felt::from_be_bytes(&word.to_be_bytes()).ok()
 }
 
+/// Where `task`'s entropy comes from: a public task's randomness provider; a
+/// hidden task's HiddenSet's upstream provider when it serves this suite's
+/// controller; zero for the beacon (a HiddenSet without upstream, or one
+/// that does not answer or serves another controller).
+async fn entropy_provider(suite: &Suite, task: &TaskSpec) -> Address {
+    if !task.hidden {
+        return task.randomness;
+    }
+    match suite.hidden_upstream(task.randomness).await {
+        Ok((served, provider)) if served == suite.deployment.controller => provider,
+        _ => Address::ZERO,
+    }
+}
+
+/// Every contract whose logs or state an audit of task `task_id` reads: the
+/// suite's controller, registry, leaderboard and router, the task's
+/// randomness provider (a hidden task's HiddenSet, for its reveals) and the
+/// provider its entropy comes from. Nothing any of them logs since an audit
+/// leaves that audit as it was: a cache of audits watches these.
+pub async fn watched_contracts(suite: &Suite, task_id: u64) -> Result<Vec<Address>, AuditError> {
+    let task = suite.task(task_id).await?.spec;
+    let d = &suite.deployment;
+    let mut contracts = vec![
+        d.controller,
+        d.registry,
+        d.leaderboard,
+        d.router,
+        task.randomness,
+        entropy_provider(suite, &task).await,
+    ];
+    contracts.retain(|a| !a.is_zero());
+    contracts.sort_unstable();
+    contracts.dedup();
+    Ok(contracts)
+}
+
 /// Audits task `task_id` of `suite`; `note` hears which evaluation is being
 /// checked.
 pub async fn audit(
@@ -297,16 +333,7 @@ pub async fn audit_after(
         .filter_map(|l| Controller::EvaluationOpened::decode_log(&l.inner).ok())
         .map(|l| (l.data.evaluation_id, l.data.commit_block))
         .collect();
-    // Where the entropy comes from: a public task's provider, a hidden
-    // task's HiddenSet's upstream provider (none: the beacon).
-    let upstream = if task.hidden {
-        match suite.hidden_upstream(task.randomness).await {
-            Ok((served, provider)) if served == controller => provider,
-            _ => Address::ZERO,
-        }
-    } else {
-        task.randomness
-    };
+    let upstream = entropy_provider(suite, &task).await;
     // The words that provider forwarded, when it is a VrfProvider.
     let mut forwarded: BTreeMap<u64, (U256, U256)> = BTreeMap::new();
     if !upstream.is_zero() {

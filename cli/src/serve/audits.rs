@@ -9,14 +9,13 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use alloy::{primitives::Address, rpc::types::Filter};
 use axum::http::StatusCode;
 use tokio::sync::Mutex;
-use zkmltrack::audit::{audit_after, AuditError, AuditReport};
+use zkmltrack::audit::{audit_after, watched_contracts, AuditError, AuditReport};
 use zkmltrack_devnet::Devnet;
 
 use super::{ApiError, Shared};
 use crate::audit::LocalEvm;
 
-/// Each task's latest audit (the block up to which no suite contract logged
-/// anything new since, and the audit as it ran), behind a lock per task.
+/// Each task's latest audit ([`Kept`]), behind a lock per task.
 #[derive(Default)]
 pub(crate) struct Audits(std::sync::Mutex<HashMap<u64, Slot>>);
 
@@ -25,11 +24,21 @@ type Slot = Arc<Mutex<Held>>;
 /// What a task's slot holds.
 #[derive(Default)]
 struct Held {
-    /// The latest audit and the block up to which nothing was logged since.
-    kept: Option<(u64, Audited)>,
+    /// The latest audit.
+    kept: Option<Kept>,
     /// Why the last audit a page started in the background failed, for the
     /// next page to say (once; the page after retries).
     failure: Option<(StatusCode, String)>,
+}
+
+/// A task's latest audit, with what tells when it is stale.
+struct Kept {
+    audited: Audited,
+    /// The block up to which none of `watched` logged anything since.
+    seen: u64,
+    /// The contracts the audit reads ([`watched_contracts`]; read once per
+    /// audit, not per cache check).
+    watched: Vec<Address>,
 }
 
 impl Audits {
@@ -65,7 +74,7 @@ impl From<AuditError> for ApiError {
     }
 }
 
-/// Task `task_id`'s audit: the cached one while no suite contract logged
+/// Task `task_id`'s audit: the cached one while none of the contracts it reads logged
 /// anything since it was made, else a new one. One audit of a task runs at a
 /// time (its lock is held while it runs), so a burst of requests costs one
 /// audit; audits of other tasks do not wait for it.
@@ -116,61 +125,37 @@ pub(crate) async fn for_page(state: &Shared, task_id: u64) -> Result<Option<Audi
     }
 }
 
-/// Every contract whose logs or state task `task_id`'s audit reads: the
-/// suite's controller, registry, leaderboard and router, the HiddenSet (its
-/// reveals), the task's randomness provider and, behind a HiddenSet, its
-/// upstream provider (the words it forwarded).
-async fn audited_contracts(state: &Shared, task_id: u64) -> Result<Vec<Address>, ApiError> {
-    let d = &state.suite.deployment;
-    let spec = state.suite.task(task_id).await?.spec;
-    let mut contracts = vec![
-        d.controller,
-        d.registry,
-        d.leaderboard,
-        d.router,
-        d.hidden_set,
-        spec.randomness,
-    ];
-    if spec.hidden {
-        // As the audit: a HiddenSet that does not answer has no upstream.
-        if let Ok((_, upstream)) = state.suite.hidden_upstream(spec.randomness).await {
-            contracts.push(upstream);
-        }
-    }
-    contracts.retain(|a| !a.is_zero());
-    contracts.sort_unstable();
-    contracts.dedup();
-    Ok(contracts)
-}
-
-/// `held`'s audit when nothing was logged since, else a new one (which
-/// re-uses its clean records: [`audit_after`]).
-async fn renew(
-    state: &Shared,
-    task_id: u64,
-    held: &mut Option<(u64, Audited)>,
-) -> Result<Audited, ApiError> {
+/// `kept`'s audit when none of the contracts it watches logged anything
+/// since, else a new one (which re-uses its clean records: [`audit_after`]).
+async fn renew(state: &Shared, task_id: u64, kept: &mut Option<Kept>) -> Result<Audited, ApiError> {
     let chain = state.suite.chain();
     let latest = chain.block_number().await?;
-    if let Some((seen, audited)) = held.as_mut() {
+    // A chain now lower than the kept audit was reset or reorganized: its
+    // records may describe blocks that are gone, so none is re-used.
+    if kept.as_ref().is_some_and(|k| latest < k.seen) {
+        *kept = None;
+    }
+    if let Some(kept) = kept.as_mut() {
         let news = chain
             .logs(
                 "reading the logs the audit reads, since the last audit",
                 &Filter::new()
-                    .address(audited_contracts(state, task_id).await?)
-                    .from_block(*seen + 1)
+                    .address(kept.watched.clone())
+                    .from_block(kept.seen + 1)
                     .to_block(latest),
             )
             .await?;
         if news.is_empty() {
-            *seen = latest;
+            kept.seen = latest;
             return Ok(Audited {
                 cached: true,
-                ..audited.clone()
+                ..kept.audited.clone()
             });
         }
     }
-    let previous = held.as_ref().map(|(_, a)| a.report.clone());
+    // Read before the audit: what is logged while it runs renews it again.
+    let watched = watched_contracts(&state.suite, task_id).await?;
+    let previous = kept.as_ref().map(|k| k.audited.report.clone());
     // The audit's private EVM is not Send: it runs on a blocking thread.
     let suite = state.suite.clone();
     let handle = tokio::runtime::Handle::current();
@@ -191,7 +176,11 @@ async fn renew(
         at_block: latest,
         cached: false,
     };
-    *held = Some((latest, audited.clone()));
+    *kept = Some(Kept {
+        seen: latest,
+        audited: audited.clone(),
+        watched,
+    });
     Ok(audited)
 }
 
