@@ -343,19 +343,31 @@ pub struct TaskOverview {
     /// The evaluations those rows still allow (`rows_left / samples`);
     /// `None` for a public task.
     pub evaluations_left: Option<u64>,
+    /// Why a hidden task's capacity could not be read (then both counts
+    /// are `None`): the chain answers, but the task's randomness address
+    /// does not answer as a HiddenSet. Anyone may create a task naming any
+    /// address, so one such task must not hide the others.
+    pub capacity_unknown: Option<String>,
 }
 
 /// Task `id` with its remaining capacity.
 pub async fn task_overview(suite: &Suite, id: u64) -> Result<TaskOverview, ChainError> {
     let task = suite.task(id).await?;
-    let rows_left = if task.spec.hidden {
-        Some(suite.hidden_rows_left(id).await?)
-    } else {
-        None
-    };
+    let (mut rows_left, mut capacity_unknown) = (None, None);
+    if task.spec.hidden {
+        match suite.hidden_rows_left(id).await {
+            Ok(rows) => rows_left = Some(rows),
+            // The chain still answers: the fault is the address's.
+            Err(e) if suite.chain().block_number().await.is_ok() => {
+                capacity_unknown = Some(e.to_string())
+            }
+            Err(e) => return Err(e),
+        }
+    }
     Ok(TaskOverview {
         evaluations_left: rows_left.map(|rows| rows / u64::from(task.spec.samples.max(1))),
         rows_left,
+        capacity_unknown,
         task,
     })
 }

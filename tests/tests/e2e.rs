@@ -13,7 +13,7 @@ use std::{
     process::{Command, Output},
 };
 
-use alloy::primitives::{keccak256, U256};
+use alloy::primitives::{keccak256, Address, U256};
 use serde_json::Value;
 use zkmltrack_tests::{
     cli::{expect_error, json_of, stderr, DevnetProcess, ServeProcess},
@@ -293,6 +293,49 @@ fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
     (r.status().as_u16(), body)
 }
 
+/// A task's audit as `GET /api/tasks/{id}/audit` served it.
+struct ServedAudit {
+    status: u16,
+    /// `X-Audit-Block`: the head block when the audit ran.
+    block: String,
+    /// `X-Audit-Cache`: `hit` or `miss`.
+    cache: String,
+    body: String,
+}
+
+impl ServedAudit {
+    fn get(agent: &ureq::Agent, base: &str, task: u64) -> ServedAudit {
+        let mut r = agent
+            .get(format!("{base}/api/tasks/{task}/audit"))
+            .call()
+            .expect("the server answers");
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (block, cache) = (header("x-audit-block"), header("x-audit-cache"));
+        ServedAudit {
+            status: r.status().as_u16(),
+            block,
+            cache,
+            body: r.body_mut().read_to_string().unwrap_or_default(),
+        }
+    }
+
+    /// The audit, asserting it was served (200), and from the cache or not
+    /// when `cache` ("hit" or "miss") says which.
+    fn json(&self, cache: Option<&str>) -> Value {
+        assert_eq!(self.status, 200, "{}", self.body);
+        if let Some(cache) = cache {
+            assert_eq!(self.cache, cache, "{}", self.body);
+        }
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
 /// POST `fields` as a model upload to the server at `base`: (status, body).
 fn upload_to(
     agent: &ureq::Agent,
@@ -510,37 +553,13 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
 
     // The audit of the task, per evaluation on its page and whole in the API:
     // every proof re-verified, nothing found.
-    let audit_of_task_1 = || {
-        let mut r = agent
-            .get(format!("{base}/api/tasks/1/audit"))
-            .call()
-            .expect("the server answers");
-        let header = |name: &str| {
-            r.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let (block, cache) = (header("x-audit-block"), header("x-audit-cache"));
-        (
-            r.status().as_u16(),
-            block,
-            cache,
-            r.body_mut().read_to_string().unwrap(),
-        )
-    };
-    let (status, block, _, body) = audit_of_task_1();
-    assert_eq!(status, 200, "{body}");
+    let first = ServedAudit::get(&agent, base, 1);
+    let audit = first.json(None);
     // Asked again with nothing logged since: the same audit, from the cache.
-    let (_, again_block, again_cache, again) = audit_of_task_1();
-    assert_eq!(
-        (again_block.as_str(), again_cache.as_str()),
-        (block.as_str(), "hit")
-    );
-    assert_eq!(again, body);
-    assert!(block.parse::<u64>().is_ok(), "{block}");
-    let audit: Value = serde_json::from_str(&body).unwrap();
+    let again = ServedAudit::get(&agent, base, 1);
+    assert_eq!(again.json(Some("hit")), audit);
+    assert_eq!(again.block, first.block);
+    assert!(first.block.parse::<u64>().is_ok(), "{}", first.block);
     assert_eq!(audit["problems"].as_array().unwrap().len(), 0, "{audit}");
     let audited = audit["evaluations"].as_array().unwrap();
     assert_eq!(audited.len(), expected.len());
@@ -1021,8 +1040,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     );
     let base = &server.url;
     let (_, health) = get(agent, &format!("{base}/api/health"));
-    let signer: alloy::primitives::Address = serde_json::from_str::<Value>(&health).unwrap()
-        ["signer"]
+    let signer: Address = serde_json::from_str::<Value>(&health).unwrap()["signer"]
         .as_str()
         .expect("the signing account")
         .parse()
@@ -1136,17 +1154,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         .block_on(owner.approve_route(route))
         .expect("the owner approves");
     // The task's audit before the evaluation below: the server keeps it.
-    let audit_api = |expected_cache: &str| {
-        let mut r = agent
-            .get(format!("{base}/api/tasks/{task}/audit"))
-            .call()
-            .expect("the server answers");
-        assert_eq!(r.status().as_u16(), 200);
-        let cache = r.headers().get("x-audit-cache").unwrap().to_str().unwrap();
-        assert_eq!(cache, expected_cache);
-        serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap()
-    };
-    let before = audit_api("miss");
+    let before = ServedAudit::get(agent, base, task).json(Some("miss"));
 
     // Again, now on the approved route: registered and evaluated.
     let (status, body) = upload(&register_and_evaluate);
@@ -1178,7 +1186,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     );
     // The audit after it: renewed from the kept one, and equal to a full
     // audit by the CLI.
-    let after = audit_api("miss");
+    let after = ServedAudit::get(agent, base, task).json(Some("miss"));
     let same_as_full_audit = |served: &Value| {
         let full = zkmltrack(
             &[
@@ -1304,6 +1312,44 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         )),
         "the tasks page shows the full task's capacity"
     );
+    // Anyone may create a hidden task naming any address: one that is no
+    // HiddenSet (a contract without its views, an account without code)
+    // leaves the other tasks listed, says why its capacity is unknown, and
+    // refuses an evaluation before anything is queued.
+    for randomness in [owner.deployment.registry, Address::repeat_byte(0x42)] {
+        let stray = runtime
+            .block_on(owner.create_task(&zkmltrack::suite::TaskSpec {
+                hidden: true,
+                randomness,
+                ..spec.clone()
+            }))
+            .expect("a hidden task naming no HiddenSet");
+        let (status, body) = get(agent, &format!("{base}/api/tasks"));
+        assert_eq!(status, 200, "{body}");
+        let tasks: Value = serde_json::from_str(&body).unwrap();
+        let listed = tasks.as_array().unwrap();
+        assert_eq!(listed.len() as u64, stray, "{body}");
+        let t = &listed[stray as usize - 1];
+        assert_eq!(
+            (&t["rows_left"], &t["evaluations_left"]),
+            (&Value::Null, &Value::Null)
+        );
+        assert!(t["capacity_unknown"].is_string(), "{t}");
+        assert_eq!(listed[hidden as usize - 1]["rows_left"], size, "{body}");
+        let (status, page) = get(agent, &format!("{base}/"));
+        assert_eq!(status, 200);
+        assert!(page.contains("capacity unknown"), "the tasks page lists it");
+        let stray_field = stray.to_string();
+        let (status, body) = post(&[
+            ("task", None, stray_field.as_bytes()),
+            ("model", Some("other.onnx"), &other_model),
+            ("calibration", Some("eval.csv"), &rows),
+            ("name", None, b"stray-hidden"),
+            ("evaluate", None, b"true"),
+        ]);
+        assert_eq!(status, 409, "{body}");
+        assert!(body.contains("does not answer as a HiddenSet"), "{body}");
+    }
 
     let (status, body) = hidden_upload(&[]);
     assert_eq!(status, 202, "{body}");
@@ -1398,7 +1444,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     );
     // The revocation renews the audit: the records of the evaluations it
     // had checked are kept, the ranking recomputed; the same as a full audit.
-    same_as_full_audit(&audit_api("miss"));
+    same_as_full_audit(&ServedAudit::get(agent, base, task).json(Some("miss")));
 }
 
 /// The chain's RPC goes down under a running server and comes back: the

@@ -287,15 +287,21 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
             let randomness = match (&vrf, s.randomness.is_zero()) {
                 _ if s.hidden => format!(
                     "{} through HiddenSet {} (hidden: rows revealed per evaluation by the \
-                     owner; {} unused rows, room for {} more evaluations)",
+                     owner; {})",
                     vrf.as_ref()
                         .map_or("block-hash beacon".to_string(), |v| format!(
                             "Chainlink VRF v2.5 (VrfProvider {}, coordinator {}, subscription {})",
                             v.address, v.terms.coordinator, v.terms.subscription_id
                         )),
                     s.randomness,
-                    overview.rows_left.unwrap_or_default(),
-                    overview.evaluations_left.unwrap_or_default()
+                    match (overview.rows_left, overview.evaluations_left) {
+                        (Some(rows), Some(evaluations)) =>
+                            format!("{rows} unused rows, room for {evaluations} more evaluations"),
+                        _ => format!(
+                            "capacity unknown: {}",
+                            overview.capacity_unknown.as_deref().unwrap_or_default()
+                        ),
+                    }
                 ),
                 (_, true) => "block-hash beacon".to_string(),
                 (Some(v), _) => format!(

@@ -203,7 +203,7 @@ pub(crate) fn document() -> Value {
                     "503": { "$ref": "#/components/responses/Error" } } } },
             "/api/tasks/{id}": get_op("One task", vec![id_param("task")], "Task"),
             "/api/tasks/{id}/leaderboard": get_op("A task's leaderboard, best first", vec![id_param("task")], "Leaderboard"),
-            "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the contracts it reads (the suite's, the HiddenSet, the task's randomness provider) log anything new, then renewed verifying only the evaluations the cached one had not checked cleanly; the X-Audit-Block header is the head block when it ran, X-Audit-Cache is hit or miss)", vec![id_param("task")], "Audit"),
+            "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the contracts it reads (the suite's, the task's randomness provider or HiddenSet, and its upstream) log anything new, then renewed verifying only the evaluations the cached one had not checked cleanly; the X-Audit-Block header is the head block when it ran, X-Audit-Cache is hit or miss)", vec![id_param("task")], "Audit"),
             "/api/tasks/{id}/evaluations": get_op("A task's evaluations in progress (committed or drawn), oldest first", vec![id_param("task")], "Evaluations"),
             "/api/versions/{id}": get_op("One model version", vec![id_param("version")], "Version"),
             "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),
@@ -251,7 +251,8 @@ pub(crate) fn document() -> Value {
             "schemas": {
                 "Task": { "type": "object", "properties": { "id": int, "creator": hex, "spec": task_spec, "closed": { "type": "boolean" },
                     "rows_left": { "type": ["integer", "null"], "minimum": 0, "description": "a hidden task's rows neither revealed nor held by a drawn evaluation; null on a public task (no limit)" },
-                    "evaluations_left": { "type": ["integer", "null"], "minimum": 0, "description": "the evaluations those rows still allow; null on a public task" } } },
+                    "evaluations_left": { "type": ["integer", "null"], "minimum": 0, "description": "the evaluations those rows still allow; null on a public task" },
+                    "capacity_unknown": { "type": ["string", "null"], "description": "why a hidden task's capacity could not be read (its randomness address does not answer as a HiddenSet; both counts are then null); null otherwise" } } },
                 "Version": version,
                 "Versions": { "type": "array", "items": version },
                 "Leaderboard": { "type": "array", "items": { "type": "object", "properties": {

@@ -415,12 +415,17 @@ pub(crate) async fn upload(
         // A hidden task must have rows left for one more evaluation before
         // anything is registered (the job would otherwise stop half-way).
         if spec.hidden && evaluate {
-            let rows_left = state.suite.hidden_rows_left(task).await.map_err(|e| {
-                ApiError(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!("cannot read task {task}'s rows left: {e}"),
-                )
-            })?;
+            let overview = zkmltrack::explorer::task_overview(&state.suite, task).await?;
+            let Some(rows_left) = overview.rows_left else {
+                return Err(ApiError(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "hidden task {task} cannot be evaluated: its randomness address does not \
+                         answer as a HiddenSet ({})",
+                        overview.capacity_unknown.unwrap_or_default()
+                    ),
+                ));
+            };
             if rows_left < u64::from(spec.samples) {
                 return Err(ApiError(
                     StatusCode::CONFLICT,

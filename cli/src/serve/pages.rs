@@ -201,7 +201,10 @@ fn rows_seen(task: &explorer::TaskOverview) -> String {
             task.task.spec.dataset_size,
             if evaluations == 1 { "" } else { "s" }
         ),
-        _ => "public rows".to_string(),
+        _ => match &task.capacity_unknown {
+            Some(reason) => format!("hidden rows, capacity unknown: {}", esc(reason)),
+            None => "public rows".to_string(),
+        },
     }
 }
 
