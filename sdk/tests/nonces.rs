@@ -1,6 +1,8 @@
 //! Nonces a `Chain` takes from the chain: one key sending in turn from two
 //! connections (a long-lived server and a CLI run, say) does not meet "nonce
-//! too low", and the concurrent sends of one connection get distinct nonces.
+//! too low", the concurrent sends of one connection get distinct nonces, and
+//! two connections sending at the same instant each land (the one whose
+//! nonce was taken sends again).
 
 use alloy::{
     primitives::{Address, U256},
@@ -62,4 +64,53 @@ async fn one_key_on_two_connections_and_concurrent_sends() {
     assert_eq!(nonces, (6..14).collect::<Vec<u64>>());
     let balance = first.provider().get_balance(sink).await.unwrap();
     assert_eq!(balance, U256::from(14));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_key_on_two_connections_at_the_same_instant() {
+    let server = rpc::serve(
+        Devnet::new(DevnetConfig::default()),
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .unwrap();
+    let signer = PrivateKeySigner::from_bytes(&DEV_KEY).unwrap();
+    let mut connections = Vec::new();
+    for _ in 0..2 {
+        connections.push(
+            Chain::connect(&server.url(), Some(signer.clone()))
+                .await
+                .unwrap(),
+        );
+    }
+    let sink = Address::repeat_byte(0x5b);
+    // Each connection submits one at a time, but not in turn with the other:
+    // their nonces are read from one pending count at the same instants.
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(16));
+    let sends: Vec<_> = (0..16)
+        .map(|i| {
+            let (chain, barrier) = (connections[i % 2].clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                // Distinct amounts: two equal transfers with one nonce would
+                // be one transaction.
+                let transfer = transfer(sink).value(U256::from(i + 1));
+                chain.send("a transfer", transfer).await
+            })
+        })
+        .collect();
+    let mut nonces = Vec::new();
+    for send in sends {
+        let receipt = send.await.unwrap().expect("every send lands");
+        let tx = connections[0]
+            .provider()
+            .get_transaction_by_hash(receipt.transaction_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        nonces.push(alloy::consensus::Transaction::nonce(&tx));
+    }
+    nonces.sort_unstable();
+    assert_eq!(nonces, (0..16).collect::<Vec<u64>>());
+    let balance = connections[0].provider().get_balance(sink).await.unwrap();
+    assert_eq!(balance, U256::from((1..=16).sum::<u64>()));
 }

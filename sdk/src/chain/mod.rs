@@ -17,9 +17,9 @@ pub mod revert;
 use std::time::Duration;
 
 use alloy::{
-    network::{EthereumWallet, TransactionBuilder},
+    network::{Ethereum, EthereumWallet, TransactionBuilder},
     primitives::{address, Address, Bytes, B256, U256},
-    providers::{DynProvider, Provider, ProviderBuilder},
+    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
     rpc::{
         json_rpc::RpcError,
         types::{
@@ -50,6 +50,18 @@ pub const STYLUS_DEPLOYER: Address = Address::new(zkmltrack_protocol::system::ST
 /// Headroom added to gas estimates (percent): Stylus ink accounting differs
 /// slightly between a simulation and the mined transaction.
 const GAS_MARGIN_PERCENT: u64 = 20;
+
+/// How many times [`Chain::send`] re-submits a transaction whose nonce
+/// another sender of the same key took first.
+const NONCE_RETRIES: u64 = 8;
+
+/// Whether the node refused a submission because its nonce is taken: used
+/// (mined) or held by a pending transaction of the same sender. Nothing was
+/// accepted, so it may be sent again with a fresh nonce.
+fn nonce_taken(err: &RpcError<TransportErrorKind>) -> bool {
+    let text = err.to_string().to_ascii_lowercase();
+    text.contains("nonce too low") || text.contains("replacement transaction underpriced")
+}
 /// Headroom added to the quoted activation data fee (percent); the excess is refunded.
 const DATA_FEE_MARGIN_PERCENT: u64 = 20;
 
@@ -391,11 +403,7 @@ impl Chain {
             Err(err) => return Err(self.unfunded_or(action, from, err).await),
         };
         let tx = tx.with_gas_limit(estimate + estimate * GAS_MARGIN_PERCENT / 100);
-        let submitted = {
-            let _turn = self.submitting.lock().await;
-            self.provider.send_transaction(tx.clone()).await
-        };
-        let pending = match submitted {
+        let pending = match self.submit(&tx).await {
             Ok(pending) => pending,
             Err(e) => return Err(self.unfunded_or(action, from, call_error(action, e)).await),
         };
@@ -422,6 +430,36 @@ impl Chain {
             });
         }
         Ok(receipt)
+    }
+
+    /// Submits `tx` (its nonce filled from the pending count, one send of
+    /// this connection at a time). A node that answers that the nonce is
+    /// taken (another process sent with the same key in between) did not
+    /// accept it: it is filled and submitted again, up to [`NONCE_RETRIES`]
+    /// times, each after a longer wait.
+    async fn submit(
+        &self,
+        tx: &TransactionRequest,
+    ) -> Result<PendingTransactionBuilder<Ethereum>, RpcError<TransportErrorKind>> {
+        let mut retry = 0;
+        loop {
+            let submitted = {
+                let _turn = self.submitting.lock().await;
+                self.provider.send_transaction(tx.clone()).await
+            };
+            match submitted {
+                Err(e) if retry < NONCE_RETRIES && nonce_taken(&e) => {
+                    retry += 1;
+                    // Staggered by the clock's nanoseconds, so that two
+                    // senders that met once do not meet again in step.
+                    let stagger = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| u64::from(d.subsec_nanos()) % 50);
+                    tokio::time::sleep(Duration::from_millis(25 * retry + stagger)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Turns a failure into [`ChainError::Unfunded`] when the account cannot
