@@ -5,7 +5,7 @@
 //! nonce was taken sends again).
 
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
@@ -17,18 +17,40 @@ fn transfer(to: Address) -> TransactionRequest {
     TransactionRequest::default().to(to).value(U256::from(1))
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn one_key_on_two_connections_and_concurrent_sends() {
+/// A devnet (kept up while the server handle lives) and two connections to
+/// it, each signing with the dev key.
+async fn two_connections() -> (rpc::RpcServer, [Chain; 2]) {
     let server = rpc::serve(
         Devnet::new(DevnetConfig::default()),
         "127.0.0.1:0".parse().unwrap(),
     )
     .unwrap();
-    let connect = || async {
-        let signer = PrivateKeySigner::from_bytes(&DEV_KEY).unwrap();
-        Chain::connect(&server.url(), Some(signer)).await.unwrap()
-    };
-    let (first, second) = (connect().await, connect().await);
+    let signer = PrivateKeySigner::from_bytes(&DEV_KEY).unwrap();
+    let url = server.url();
+    let connect = || Chain::connect(&url, Some(signer.clone()));
+    let connections = [connect().await.unwrap(), connect().await.unwrap()];
+    (server, connections)
+}
+
+/// The nonces of the transactions `hashes`, in order.
+async fn sorted_nonces(chain: &Chain, hashes: Vec<B256>) -> Vec<u64> {
+    let mut nonces = Vec::new();
+    for hash in hashes {
+        let tx = chain
+            .provider()
+            .get_transaction_by_hash(hash)
+            .await
+            .unwrap()
+            .expect("the transaction is known");
+        nonces.push(alloy::consensus::Transaction::nonce(&tx));
+    }
+    nonces.sort_unstable();
+    nonces
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_key_on_two_connections_and_concurrent_sends() {
+    let (_server, [first, second]) = two_connections().await;
     let sink = Address::repeat_byte(0x5a);
     // Each connection sends after the other did: the first's next nonce is
     // the chain's, not one more than its own last.
@@ -50,38 +72,17 @@ async fn one_key_on_two_connections_and_concurrent_sends() {
     for send in sends {
         hashes.push(send.await.unwrap().unwrap().transaction_hash);
     }
-    let mut nonces = Vec::new();
-    for hash in hashes {
-        let tx = first
-            .provider()
-            .get_transaction_by_hash(hash)
-            .await
-            .unwrap()
-            .unwrap();
-        nonces.push(alloy::consensus::Transaction::nonce(&tx));
-    }
-    nonces.sort_unstable();
-    assert_eq!(nonces, (6..14).collect::<Vec<u64>>());
+    assert_eq!(
+        sorted_nonces(&first, hashes).await,
+        (6..14).collect::<Vec<u64>>()
+    );
     let balance = first.provider().get_balance(sink).await.unwrap();
     assert_eq!(balance, U256::from(14));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_key_on_two_connections_at_the_same_instant() {
-    let server = rpc::serve(
-        Devnet::new(DevnetConfig::default()),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .unwrap();
-    let signer = PrivateKeySigner::from_bytes(&DEV_KEY).unwrap();
-    let mut connections = Vec::new();
-    for _ in 0..2 {
-        connections.push(
-            Chain::connect(&server.url(), Some(signer.clone()))
-                .await
-                .unwrap(),
-        );
-    }
+    let (_server, connections) = two_connections().await;
     let sink = Address::repeat_byte(0x5b);
     // Each connection submits one at a time, but not in turn with the other:
     // their nonces are read from one pending count at the same instants.
@@ -98,19 +99,19 @@ async fn one_key_on_two_connections_at_the_same_instant() {
             })
         })
         .collect();
-    let mut nonces = Vec::new();
+    let mut hashes = Vec::new();
     for send in sends {
-        let receipt = send.await.unwrap().expect("every send lands");
-        let tx = connections[0]
-            .provider()
-            .get_transaction_by_hash(receipt.transaction_hash)
-            .await
-            .unwrap()
-            .unwrap();
-        nonces.push(alloy::consensus::Transaction::nonce(&tx));
+        hashes.push(
+            send.await
+                .unwrap()
+                .expect("every send lands")
+                .transaction_hash,
+        );
     }
-    nonces.sort_unstable();
-    assert_eq!(nonces, (0..16).collect::<Vec<u64>>());
+    assert_eq!(
+        sorted_nonces(&connections[0], hashes).await,
+        (0..16).collect::<Vec<u64>>()
+    );
     let balance = connections[0].provider().get_balance(sink).await.unwrap();
     assert_eq!(balance, U256::from((1..=16).sum::<u64>()));
 }

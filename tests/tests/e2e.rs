@@ -1270,14 +1270,18 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     runtime
         .block_on(owner.fix_hidden_draw(held))
         .expect("the draw");
-    let full_field = full.to_string();
-    let (status, body) = post(&[
-        ("task", None, full_field.as_bytes()),
-        ("model", Some("other.onnx"), &other_model),
-        ("calibration", Some("eval.csv"), &rows),
-        ("name", None, b"hidden-api"),
-        ("evaluate", None, b"true"),
-    ]);
+    // The retrained model uploaded as a new lineage `name`, to be evaluated
+    // on hidden task `task`.
+    let evaluate_on = |task: u64, name: &str| {
+        post(&[
+            ("task", None, task.to_string().as_bytes()),
+            ("model", Some("other.onnx"), &other_model),
+            ("calibration", Some("eval.csv"), &rows),
+            ("name", None, name.as_bytes()),
+            ("evaluate", None, b"true"),
+        ])
+    };
+    let (status, body) = evaluate_on(full, "hidden-api");
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("holds no more evaluations"), "{body}");
     // The API and the pages give each task's remaining capacity: none for a
@@ -1339,14 +1343,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         let (status, page) = get(agent, &format!("{base}/"));
         assert_eq!(status, 200);
         assert!(page.contains("capacity unknown"), "the tasks page lists it");
-        let stray_field = stray.to_string();
-        let (status, body) = post(&[
-            ("task", None, stray_field.as_bytes()),
-            ("model", Some("other.onnx"), &other_model),
-            ("calibration", Some("eval.csv"), &rows),
-            ("name", None, b"stray-hidden"),
-            ("evaluate", None, b"true"),
-        ]);
+        let (status, body) = evaluate_on(stray, "stray-hidden");
         assert_eq!(status, 409, "{body}");
         assert!(body.contains("does not answer as a HiddenSet"), "{body}");
     }
