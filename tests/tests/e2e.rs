@@ -1442,6 +1442,30 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
     // The revocation renews the audit: the records of the evaluations it
     // had checked are kept, the ranking recomputed; the same as a full audit.
     same_as_full_audit(&ServedAudit::get(agent, base, task).json(Some("miss")));
+
+    // A restarted server still serves the jobs this one finished: their
+    // records and artifacts stay in their folders.
+    let last = job["id"].as_str().unwrap().to_string();
+    let proof_of = |base: &str| {
+        get(
+            agent,
+            &format!("{base}/api/jobs/{last}/artifacts/proof.json"),
+        )
+    };
+    let (status, proof) = proof_of(base);
+    assert_eq!(status, 200, "{proof}");
+    drop(server);
+    let restarted = ServeProcess::start(workspace, &["--rpc-url", url, "--deployment", deployment]);
+    let (status, body) = get(agent, &format!("{}/api/jobs/{last}", restarted.url));
+    assert_eq!(status, 200, "{body}");
+    let kept: Value = serde_json::from_str(&body).unwrap();
+    for field in ["state", "result", "steps", "artifacts", "finished_at"] {
+        assert_eq!(
+            kept[field], job[field],
+            "the restarted server's job {field}"
+        );
+    }
+    assert_eq!(proof_of(&restarted.url), (200, proof));
 }
 
 /// The chain's RPC goes down under a running server and comes back: the

@@ -7,11 +7,19 @@
 //! `--max-jobs` wait or run, and only the last `--keep-jobs` finished jobs
 //! (and their folders) are kept. A job's files live in its own folder, and
 //! only the names in [`ARTIFACTS`] are served.
+//!
+//! A job's record is kept in its folder as well (`job.json`, rewritten at
+//! each change), so a restarted server still serves the jobs it finished.
+//! Servers may share a workspace: each holds an OS lock on the `.lock` file
+//! of every job it owns, and a starting server adopts only the folders whose
+//! lock it can take (their server stopped): a record left queued or running
+//! becomes failed ("the server stopped"), a folder without a record is
+//! removed.
 
 use std::{
     collections::HashMap,
     path::PathBuf,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -23,7 +31,7 @@ use axum::{
     response::Response,
     Json,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zkmltrack::dataset::Dataset;
 
 use super::{api::existing_task, ApiError, Shared};
@@ -42,7 +50,7 @@ pub(crate) const ARTIFACTS: [&str; 6] = [
 ];
 
 /// Where a job stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum JobState {
     Queued,
@@ -64,7 +72,7 @@ impl JobState {
 }
 
 /// What a job does after the proof, on a server that signs.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct OnChain {
     /// Register into this lineage ...
     pub lineage: Option<u64>,
@@ -77,7 +85,7 @@ pub(crate) struct OnChain {
 }
 
 /// What a job's on-chain steps produced.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct OnChainResult {
     /// The version registered.
     pub version: Option<u64>,
@@ -93,7 +101,7 @@ pub(crate) struct OnChainResult {
 }
 
 /// One upload's job.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct Job {
     pub id: String,
     pub task: u64,
@@ -123,11 +131,15 @@ pub(crate) struct Job {
     /// Arrival order (the oldest finished jobs are dropped first).
     #[serde(skip)]
     seq: u64,
+    /// The lock on the folder's `.lock` file, held while this server owns
+    /// the job (released when the job is dropped).
+    #[serde(skip)]
+    lock: Option<Arc<std::fs::File>>,
 }
 
 /// One step of a circuit's pipeline (`settings`, `calibrate`, `compile`,
 /// `setup`, ...): its record in the circuit's `status.json`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct PipelineStep {
     pub step: String,
     #[serde(flatten)]
@@ -173,14 +185,33 @@ impl Jobs {
         self.limits.upload_bytes
     }
 
-    pub(crate) fn new(dir: PathBuf, limits: JobLimits) -> Jobs {
-        Jobs {
+    /// The jobs of folder `dir` (created if missing): this server's, so
+    /// far only those it adopts ([`adopt`]), the oldest finished ones beyond
+    /// `limits.kept` dropped.
+    pub(crate) fn open(dir: PathBuf, limits: JobLimits) -> std::io::Result<Jobs> {
+        std::fs::create_dir_all(&dir)?;
+        let mut adopted = adopt(&dir)?;
+        adopted.sort_by_key(|j| j.queued_at);
+        let jobs = Jobs {
             dir,
             limits,
             map: Mutex::new(HashMap::new()),
             next: std::sync::atomic::AtomicU64::new(0),
             queue: tokio::sync::Mutex::new(()),
+        };
+        {
+            let mut map = jobs.map.lock().expect("jobs");
+            for mut job in adopted {
+                job.seq = jobs.next_seq();
+                map.insert(job.id.clone(), job);
+            }
         }
+        jobs.prune();
+        Ok(jobs)
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Drops the oldest finished jobs beyond the limit, folders included.
@@ -207,11 +238,83 @@ impl Jobs {
         self.map.lock().expect("jobs").get(id).cloned()
     }
 
+    /// Changes job `id` and rewrites its record.
     fn update(&self, id: &str, f: impl FnOnce(&mut Job)) {
         if let Some(job) = self.map.lock().expect("jobs").get_mut(id) {
             f(job);
+            // A record that cannot be written costs the job only its
+            // survival of a restart: the job goes on.
+            let _ = save(job);
         }
     }
+}
+
+/// The record of a job in its folder.
+const RECORD: &str = "job.json";
+/// The file whose OS lock marks a job's folder as owned by a live server.
+const LOCK: &str = ".lock";
+
+/// Writes `job`'s record into its folder (whole or not at all: a new file
+/// renamed over the old).
+fn save(job: &Job) -> std::io::Result<()> {
+    let fresh = job.dir.join(format!("{RECORD}.new"));
+    std::fs::write(&fresh, serde_json::to_vec_pretty(job).expect("serializes"))?;
+    std::fs::rename(fresh, job.dir.join(RECORD))
+}
+
+/// Takes the lock of the job folder `dir` (creating its lock file); `None`
+/// when a live server holds it.
+fn lock_folder(dir: &std::path::Path) -> std::io::Result<Option<Arc<std::fs::File>>> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(LOCK))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Arc::new(file))),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// The jobs in `dir` whose server stopped (their lock is free), now locked
+/// by this one. A record left queued or running is marked failed (the work
+/// died with its server; its upload can be sent again); a folder without a
+/// readable record (its server stopped while storing an upload) is removed.
+fn adopt(dir: &std::path::Path) -> std::io::Result<Vec<Job>> {
+    let mut adopted = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        // Upload checks' scratch files start with a dot.
+        if name.starts_with('.') || !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let folder = entry.path();
+        let Some(lock) = lock_folder(&folder)? else {
+            continue;
+        };
+        let record = std::fs::read(folder.join(RECORD))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Job>(&bytes).ok())
+            .filter(|job| job.id == name);
+        let Some(mut job) = record else {
+            std::fs::remove_dir_all(&folder)?;
+            continue;
+        };
+        job.dir = folder;
+        job.lock = Some(lock);
+        if matches!(job.state, JobState::Queued | JobState::Running) {
+            job.state = JobState::Failed;
+            job.finished_at = Some(now_ms());
+            job.steps.push("failed".into());
+            job.error =
+                Some("the server stopped before the job finished; upload the model again".into());
+            save(&job)?;
+        }
+        adopted.push(job);
+    }
+    Ok(adopted)
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
@@ -499,26 +602,35 @@ pub(crate) async fn upload(
                 started_at: None,
                 finished_at: None,
                 dir: dir.clone(),
-                seq: state
-                    .jobs
-                    .next
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                seq: state.jobs.next_seq(),
+                lock: None,
                 on_chain: on_chain.clone(),
                 result: OnChainResult::default(),
             },
         );
     }
-    let write = |name: &str, bytes: &[u8]| {
-        std::fs::create_dir_all(&dir)
-            .and_then(|_| std::fs::write(dir.join(name), bytes))
-            .map_err(|e| {
-                ApiError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("cannot store the upload: {e}"),
-                )
-            })
+    let stored_error = |e: std::io::Error| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot store the upload: {e}"),
+        )
     };
-    let stored = write("model.onnx", &model)
+    let write =
+        |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).map_err(stored_error);
+    // The folder is this server's (locked) before anything is stored in it.
+    let stored = std::fs::create_dir_all(&dir)
+        .and_then(|_| lock_folder(&dir))
+        .map_err(stored_error)
+        .and_then(|lock| {
+            let lock = lock.ok_or_else(|| {
+                stored_error(std::io::Error::other(
+                    "another server holds the job's folder",
+                ))
+            })?;
+            state.jobs.update(&id, |j| j.lock = Some(lock));
+            Ok(())
+        })
+        .and_then(|_| write("model.onnx", &model))
         .and_then(|_| write("calibration.csv", &calibration))
         .and_then(|_| {
             rows.as_ref()
@@ -901,4 +1013,89 @@ pub(crate) async fn artifact(
         )
         .body(Body::from(bytes))
         .expect("valid response"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> JobLimits {
+        JobLimits {
+            active: 4,
+            kept: 2,
+            upload_bytes: 1 << 20,
+        }
+    }
+
+    /// A job record as a server leaves it in folder `id` of `root`.
+    fn leave(root: &std::path::Path, id: &str, state: JobState, queued_at: u64) {
+        let dir = root.join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        let job = Job {
+            id: id.into(),
+            task: 1,
+            state,
+            on_chain: None,
+            result: OnChainResult::default(),
+            steps: vec!["queued".into()],
+            pipeline: Vec::new(),
+            error: None,
+            artifacts: Vec::new(),
+            model_hash: B256::repeat_byte(1),
+            queued_at,
+            started_at: None,
+            finished_at: None,
+            dir,
+            seq: 0,
+            lock: None,
+        };
+        save(&job).unwrap();
+    }
+
+    #[test]
+    fn a_restarted_server_adopts_the_jobs_of_stopped_servers_only() {
+        let root = std::env::temp_dir().join(format!("zkmltrack-jobs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        leave(&root, "finished", JobState::Done, 3);
+        leave(&root, "interrupted", JobState::Running, 4);
+        leave(&root, "older", JobState::Failed, 1);
+        leave(&root, "oldest", JobState::Done, 0);
+        // A live server's job: its lock is held.
+        leave(&root, "live", JobState::Running, 5);
+        let held = lock_folder(&root.join("live")).unwrap().expect("free");
+        // A folder its server left before writing the record, and an upload
+        // check's scratch file.
+        std::fs::create_dir_all(root.join("unrecorded")).unwrap();
+        std::fs::write(root.join(".check-1.onnx"), b"x").unwrap();
+
+        let jobs = Jobs::open(root.clone(), limits()).unwrap();
+        let finished = jobs.get("finished").expect("a finished job survives");
+        assert_eq!(finished.state, JobState::Done);
+        let interrupted = jobs.get("interrupted").expect("adopted");
+        assert_eq!(interrupted.state, JobState::Failed);
+        assert!(interrupted.error.unwrap().contains("server stopped"));
+        // Its record says so too, for the next server.
+        let record: Job =
+            serde_json::from_slice(&std::fs::read(root.join("interrupted").join(RECORD)).unwrap())
+                .unwrap();
+        assert_eq!(record.state, JobState::Failed);
+        // Two finished jobs are kept: the older ones are gone, folders and all.
+        assert!(jobs.get("older").is_none() && !root.join("older").exists());
+        assert!(jobs.get("oldest").is_none() && !root.join("oldest").exists());
+        // The live server's job is left to it.
+        assert!(jobs.get("live").is_none() && root.join("live").join(RECORD).exists());
+        assert!(!root.join("unrecorded").exists());
+        assert!(root.join(".check-1.onnx").exists());
+        // This server now holds its jobs: another finds nothing to adopt.
+        let other = Jobs::open(root.clone(), limits()).unwrap();
+        assert!(other.get("finished").is_none());
+        // Once this server stops, its jobs can be adopted (a copy of a job
+        // holds its lock as well).
+        drop((jobs, finished));
+        let after = Jobs::open(root.clone(), limits()).unwrap();
+        assert!(after.get("finished").is_some());
+        drop(held);
+        let _ = std::fs::remove_dir_all(&root);
+    }
 }

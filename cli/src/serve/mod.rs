@@ -213,7 +213,12 @@ pub(crate) async fn serve_suite(
             loopback: args.listen.ip().is_loopback(),
             allowed_hosts: args.allow_host.clone(),
         },
-        jobs: jobs::Jobs::new(jobs_dir, limits),
+        jobs: jobs::Jobs::open(jobs_dir.clone(), limits).map_err(|e| {
+            CliError::input(format!(
+                "cannot open the jobs folder {}: {e}",
+                jobs_dir.display()
+            ))
+        })?,
         audits: audits::Audits::default(),
         boards: Default::default(),
         running: Default::default(),
