@@ -79,7 +79,7 @@ impl From<ChainError> for CliError {
             | ChainError::AwaitingApproval { .. } => EXIT_REFUSED,
             ChainError::ProgramTooLarge { .. } | ChainError::InvalidArgument { .. } => EXIT_INPUT,
             ChainError::Rpc { message, .. } if connection_lost(message) => EXIT_CHAIN,
-            ChainError::Rpc { .. } => EXIT_FAILURE,
+            ChainError::Rpc { .. } | ChainError::Undecodable { .. } => EXIT_FAILURE,
         };
         let mut message = err.to_string();
         if matches!(&err, ChainError::Rpc { message, .. } if connection_lost(message)) {

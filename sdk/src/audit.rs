@@ -230,25 +230,40 @@ fn felt(word: &U256) -> Option<Felt> {
 
 /// Where `task`'s entropy comes from: a public task's randomness provider; a
 /// hidden task's HiddenSet's upstream provider when it serves this suite's
-/// controller; zero for the beacon (a HiddenSet without upstream, or one
-/// that does not answer or serves another controller).
-async fn entropy_provider(suite: &Suite, task: &TaskSpec) -> Address {
+/// controller; zero for the beacon (a HiddenSet without upstream, or an
+/// address that does not answer as a HiddenSet or serves another
+/// controller). A failing node is an error, not the beacon.
+async fn entropy_provider(suite: &Suite, task: &TaskSpec) -> Result<Address, ChainError> {
     if !task.hidden {
-        return task.randomness;
+        return Ok(task.randomness);
     }
     match suite.hidden_upstream(task.randomness).await {
-        Ok((served, provider)) if served == suite.deployment.controller => provider,
-        _ => Address::ZERO,
+        Ok((served, provider)) if served == suite.deployment.controller => Ok(provider),
+        Ok(_) | Err(ChainError::Reverted { .. } | ChainError::Undecodable { .. }) => {
+            Ok(Address::ZERO)
+        }
+        Err(e) => Err(e),
     }
 }
 
-/// Every contract whose logs or state an audit of task `task_id` reads: the
-/// suite's controller, registry, leaderboard and router, the task's
-/// randomness provider (a hidden task's HiddenSet, for its reveals) and the
-/// provider its entropy comes from. Nothing any of them logs since an audit
-/// leaves that audit as it was: a cache of audits watches these.
-pub async fn watched_contracts(suite: &Suite, task_id: u64) -> Result<Vec<Address>, AuditError> {
+/// What an audit of a task reads, for a cache of audits: nothing any of
+/// [`Self::contracts`] logs since an audit leaves that audit as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditSources {
+    /// The suite's controller, registry, leaderboard and router, the task's
+    /// randomness provider (a hidden task's HiddenSet, for its reveals) and
+    /// the provider its entropy comes from; sorted.
+    pub contracts: Vec<Address>,
+    /// Whether the list may change without a log: a hidden task's HiddenSet
+    /// without upstream may be given one (once; `setUpstream` logs nothing),
+    /// so a cache reads the sources again at each check while this holds.
+    pub may_change: bool,
+}
+
+/// What an audit of task `task_id` reads ([`AuditSources`]).
+pub async fn audit_sources(suite: &Suite, task_id: u64) -> Result<AuditSources, AuditError> {
     let task = suite.task(task_id).await?.spec;
+    let entropy = entropy_provider(suite, &task).await?;
     let d = &suite.deployment;
     let mut contracts = vec![
         d.controller,
@@ -256,12 +271,15 @@ pub async fn watched_contracts(suite: &Suite, task_id: u64) -> Result<Vec<Addres
         d.leaderboard,
         d.router,
         task.randomness,
-        entropy_provider(suite, &task).await,
+        entropy,
     ];
     contracts.retain(|a| !a.is_zero());
     contracts.sort_unstable();
     contracts.dedup();
-    Ok(contracts)
+    Ok(AuditSources {
+        contracts,
+        may_change: task.hidden && entropy.is_zero(),
+    })
 }
 
 /// Audits task `task_id` of `suite`; `note` hears which evaluation is being
@@ -333,7 +351,7 @@ pub async fn audit_after(
         .filter_map(|l| Controller::EvaluationOpened::decode_log(&l.inner).ok())
         .map(|l| (l.data.evaluation_id, l.data.commit_block))
         .collect();
-    let upstream = entropy_provider(suite, &task).await;
+    let upstream = entropy_provider(suite, &task).await?;
     // The words that provider forwarded, when it is a VrfProvider.
     let mut forwarded: BTreeMap<u64, (U256, U256)> = BTreeMap::new();
     if !upstream.is_zero() {

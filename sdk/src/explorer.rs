@@ -344,8 +344,9 @@ pub struct TaskOverview {
     /// `None` for a public task.
     pub evaluations_left: Option<u64>,
     /// Why a hidden task's capacity could not be read (then both counts
-    /// are `None`): the chain answers, but the task's randomness address
-    /// does not answer as a HiddenSet. Anyone may create a task naming any
+    /// are `None`): the task's randomness address reverts the HiddenSet's
+    /// view or answers it with something else (an account without code
+    /// answers nothing). Anyone may create a task naming any
     /// address, so one such task must not hide the others.
     pub capacity_unknown: Option<String>,
 }
@@ -357,8 +358,8 @@ pub async fn task_overview(suite: &Suite, id: u64) -> Result<TaskOverview, Chain
     if task.spec.hidden {
         match suite.hidden_rows_left(id).await {
             Ok(rows) => rows_left = Some(rows),
-            // The chain still answers: the fault is the address's.
-            Err(e) if suite.chain().block_number().await.is_ok() => {
+            // The address's own answer, not the node's failure.
+            Err(e @ (ChainError::Reverted { .. } | ChainError::Undecodable { .. })) => {
                 capacity_unknown = Some(e.to_string())
             }
             Err(e) => return Err(e),

@@ -1343,6 +1343,7 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         let (status, page) = get(agent, &format!("{base}/"));
         assert_eq!(status, 200);
         assert!(page.contains("capacity unknown"), "the tasks page lists it");
+        assert!(!page.contains("&amp;"), "the reason is escaped once");
         let (status, body) = evaluate_on(stray, "stray-hidden");
         assert_eq!(status, 409, "{body}");
         assert!(body.contains("does not answer as a HiddenSet"), "{body}");

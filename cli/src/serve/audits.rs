@@ -6,10 +6,10 @@
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use alloy::{primitives::Address, rpc::types::Filter};
+use alloy::{eips::BlockNumberOrTag, primitives::B256, rpc::types::Filter};
 use axum::http::StatusCode;
 use tokio::sync::Mutex;
-use zkmltrack::audit::{audit_after, watched_contracts, AuditError, AuditReport};
+use zkmltrack::audit::{audit_after, audit_sources, AuditError, AuditReport, AuditSources};
 use zkmltrack_devnet::Devnet;
 
 use super::{ApiError, Shared};
@@ -34,11 +34,13 @@ struct Held {
 /// A task's latest audit, with what tells when it is stale.
 struct Kept {
     audited: Audited,
-    /// The block up to which none of `watched` logged anything since.
-    seen: u64,
-    /// The contracts the audit reads ([`watched_contracts`]; read once per
-    /// audit, not per cache check).
-    watched: Vec<Address>,
+    /// The block (number, hash) up to which none of the sources logged
+    /// anything since the audit; a chain without that block is another
+    /// chain (reset or reorganized), on which no record is re-used.
+    seen: (u64, B256),
+    /// What the audit reads ([`audit_sources`]: read once per audit, and
+    /// at each check only while it may change without a log).
+    sources: AuditSources,
 }
 
 impl Audits {
@@ -125,36 +127,54 @@ pub(crate) async fn for_page(state: &Shared, task_id: u64) -> Result<Option<Audi
     }
 }
 
-/// `kept`'s audit when none of the contracts it watches logged anything
-/// since, else a new one (which re-uses its clean records: [`audit_after`]).
+/// `kept`'s audit when the chain still holds the block it was last checked
+/// at and none of its sources logged anything since, else a new one (which
+/// re-uses its clean records, [`audit_after`], unless the chain changed
+/// under it).
 async fn renew(state: &Shared, task_id: u64, kept: &mut Option<Kept>) -> Result<Audited, ApiError> {
     let chain = state.suite.chain();
-    let latest = chain.block_number().await?;
-    // A chain now lower than the kept audit was reset or reorganized: its
-    // records may describe blocks that are gone, so none is re-used.
-    if kept.as_ref().is_some_and(|k| latest < k.seen) {
-        *kept = None;
-    }
-    if let Some(kept) = kept.as_mut() {
-        let news = chain
-            .logs(
-                "reading the logs the audit reads, since the last audit",
-                &Filter::new()
-                    .address(kept.watched.clone())
-                    .from_block(kept.seen + 1)
-                    .to_block(latest),
+    let latest = chain
+        .block_id(BlockNumberOrTag::Latest)
+        .await?
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the chain has no latest block".into(),
             )
-            .await?;
-        if news.is_empty() {
-            kept.seen = latest;
+        })?;
+    if let Some(k) = kept.as_ref() {
+        let still = chain.block_id(BlockNumberOrTag::Number(k.seen.0)).await?;
+        if still != Some(k.seen) {
+            *kept = None;
+        }
+    }
+    if let Some(k) = kept.as_mut() {
+        let same_sources =
+            !k.sources.may_change || audit_sources(&state.suite, task_id).await? == k.sources;
+        let news = if !same_sources {
+            true
+        } else {
+            !chain
+                .logs(
+                    "reading the logs the audit reads, since the last audit",
+                    &Filter::new()
+                        .address(k.sources.contracts.clone())
+                        .from_block(k.seen.0 + 1)
+                        .to_block(latest.0),
+                )
+                .await?
+                .is_empty()
+        };
+        if !news {
+            k.seen = latest;
             return Ok(Audited {
                 cached: true,
-                ..kept.audited.clone()
+                ..k.audited.clone()
             });
         }
     }
     // Read before the audit: what is logged while it runs renews it again.
-    let watched = watched_contracts(&state.suite, task_id).await?;
+    let sources = audit_sources(&state.suite, task_id).await?;
     let previous = kept.as_ref().map(|k| k.audited.report.clone());
     // The audit's private EVM is not Send: it runs on a blocking thread.
     let suite = state.suite.clone();
@@ -173,13 +193,13 @@ async fn renew(state: &Shared, task_id: u64, kept: &mut Option<Kept>) -> Result<
     .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))??;
     let audited = Audited {
         report: Arc::new(report),
-        at_block: latest,
+        at_block: latest.0,
         cached: false,
     };
     *kept = Some(Kept {
         seen: latest,
         audited: audited.clone(),
-        watched,
+        sources,
     });
     Ok(audited)
 }

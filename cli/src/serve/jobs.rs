@@ -226,10 +226,12 @@ impl Jobs {
             return;
         }
         finished.sort();
-        let drop = finished.len() - self.limits.kept;
-        for (_, id) in finished.into_iter().take(drop) {
+        let excess = finished.len() - self.limits.kept;
+        for (_, id) in finished.into_iter().take(excess) {
             if let Some(job) = map.remove(&id) {
-                let _ = std::fs::remove_dir_all(&job.dir);
+                remove_job_folder(&self.dir, &job.dir, &id);
+                // The lock goes with the job, after its folder.
+                drop(job);
             }
         }
     }
@@ -277,44 +279,89 @@ fn lock_folder(dir: &std::path::Path) -> std::io::Result<Option<Arc<std::fs::Fil
     }
 }
 
+/// Removes job `id`'s folder `folder` (in `jobs_dir`) while its lock is
+/// still held: renamed out of the way first, so that no starting server
+/// takes the folder for one whose server stopped while it is emptied.
+fn remove_job_folder(jobs_dir: &std::path::Path, folder: &std::path::Path, id: &str) {
+    let gone = jobs_dir.join(format!(".gone-{id}"));
+    let target = if std::fs::rename(folder, &gone).is_ok() {
+        gone.as_path()
+    } else {
+        folder
+    };
+    let _ = std::fs::remove_dir_all(target);
+}
+
 /// The jobs in `dir` whose server stopped (their lock is free), now locked
 /// by this one. A record left queued or running is marked failed (the work
 /// died with its server; its upload can be sent again); a folder without a
-/// readable record (its server stopped while storing an upload) is removed.
+/// record, or a scratch folder (`.new-*`, `.gone-*`), is removed. A folder
+/// that cannot be read, or whose record does not parse (another build's),
+/// is left as it is and said on stderr.
 fn adopt(dir: &std::path::Path) -> std::io::Result<Vec<Job>> {
     let mut adopted = Vec::new();
     for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().to_string();
-        // Upload checks' scratch files start with a dot.
-        if name.starts_with('.') || !entry.file_type()?.is_dir() {
-            continue;
-        }
+        let Ok(entry) = entry else { continue };
         let folder = entry.path();
-        let Some(lock) = lock_folder(&folder)? else {
-            continue;
-        };
-        let record = std::fs::read(folder.join(RECORD))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Job>(&bytes).ok())
-            .filter(|job| job.id == name);
-        let Some(mut job) = record else {
-            std::fs::remove_dir_all(&folder)?;
-            continue;
-        };
-        job.dir = folder;
-        job.lock = Some(lock);
-        if matches!(job.state, JobState::Queued | JobState::Running) {
-            job.state = JobState::Failed;
-            job.finished_at = Some(now_ms());
-            job.steps.push("failed".into());
-            job.error =
-                Some("the server stopped before the job finished; upload the model again".into());
-            save(&job)?;
+        match adopt_folder(&folder) {
+            Ok(Some(job)) => adopted.push(job),
+            Ok(None) => {}
+            // Another server may be removing it at the same time.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => eprintln!(
+                "zkmltrack serve: leaving job folder {} as it is: {e}",
+                folder.display()
+            ),
         }
-        adopted.push(job);
     }
     Ok(adopted)
+}
+
+/// [`adopt`] of one entry of the jobs folder: the job, or `None` (not a
+/// job's folder, held by a live server, or removed).
+fn adopt_folder(folder: &std::path::Path) -> std::io::Result<Option<Job>> {
+    // Upload checks' scratch files are files; a job's folder is a folder.
+    if !std::fs::metadata(folder)?.is_dir() {
+        return Ok(None);
+    }
+    let name = folder
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let Some(lock) = lock_folder(folder)? else {
+        return Ok(None);
+    };
+    if name.starts_with('.') {
+        std::fs::remove_dir_all(folder)?;
+        return Ok(None);
+    }
+    let bytes = match std::fs::read(folder.join(RECORD)) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::remove_dir_all(folder)?;
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut job: Job = serde_json::from_slice(&bytes)
+        .map_err(|e| std::io::Error::other(format!("its {RECORD} does not parse: {e}")))?;
+    if job.id != name {
+        return Err(std::io::Error::other(format!(
+            "its {RECORD} names job {:?}",
+            job.id
+        )));
+    }
+    job.dir = folder.to_path_buf();
+    job.lock = Some(lock);
+    if matches!(job.state, JobState::Queued | JobState::Running) {
+        job.state = JobState::Failed;
+        job.finished_at = Some(now_ms());
+        job.steps.push("failed".into());
+        job.error =
+            Some("the server stopped before the job finished; upload the model again".into());
+        save(&job)?;
+    }
+    Ok(Some(job))
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
@@ -615,33 +662,31 @@ pub(crate) async fn upload(
             format!("cannot store the upload: {e}"),
         )
     };
-    let write =
-        |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).map_err(stored_error);
-    // The folder is this server's (locked) before anything is stored in it.
-    let stored = std::fs::create_dir_all(&dir)
-        .and_then(|_| lock_folder(&dir))
-        .map_err(stored_error)
-        .and_then(|lock| {
-            let lock = lock.ok_or_else(|| {
-                stored_error(std::io::Error::other(
-                    "another server holds the job's folder",
-                ))
-            })?;
-            state.jobs.update(&id, |j| j.lock = Some(lock));
-            Ok(())
+    // The files are stored in a locked scratch folder that a starting server
+    // leaves alone (or removes, once this one has stopped), then renamed
+    // into place (the lock goes with it), and the job's record written.
+    let staging = state.jobs.dir.join(format!(".new-{id}"));
+    let mut lock = None;
+    let stored = std::fs::create_dir(&staging)
+        .and_then(|_| lock_folder(&staging))
+        .and_then(|held| {
+            lock = Some(held.ok_or_else(|| std::io::Error::other("its folder is held"))?);
+            std::fs::write(staging.join("model.onnx"), &model)?;
+            std::fs::write(staging.join("calibration.csv"), &calibration)?;
+            if let Some(rows) = &rows {
+                std::fs::write(staging.join("dataset.csv"), rows)?;
+            }
+            std::fs::rename(&staging, &dir)
         })
-        .and_then(|_| write("model.onnx", &model))
-        .and_then(|_| write("calibration.csv", &calibration))
-        .and_then(|_| {
-            rows.as_ref()
-                .map_or(Ok(()), |rows| write("dataset.csv", rows))
-        });
+        .map_err(stored_error);
     if let Err(e) = stored {
-        // Nothing half-written: no job left queued, no folder left behind.
+        // Nothing half-written: no folder left behind, no job left queued.
+        let _ = std::fs::remove_dir_all(&staging);
+        drop(lock);
         state.jobs.map.lock().expect("jobs").remove(&id);
-        let _ = std::fs::remove_dir_all(&dir);
         return Err(e);
     }
+    state.jobs.update(&id, |j| j.lock = lock);
     let job = state.jobs.get(&id).expect("just inserted");
     tokio::spawn(run(state.clone(), id, spec.scale, dataset));
     Ok((StatusCode::ACCEPTED, Json(job)))
@@ -1068,6 +1113,16 @@ mod tests {
         // check's scratch file.
         std::fs::create_dir_all(root.join("unrecorded")).unwrap();
         std::fs::write(root.join(".check-1.onnx"), b"x").unwrap();
+        // An upload's scratch folder its server left, and one a live server
+        // is filling.
+        std::fs::create_dir_all(root.join(".new-left")).unwrap();
+        std::fs::create_dir_all(root.join(".new-filling")).unwrap();
+        let filling = lock_folder(&root.join(".new-filling"))
+            .unwrap()
+            .expect("free");
+        // A record another build wrote: left as it is.
+        std::fs::create_dir_all(root.join("foreign")).unwrap();
+        std::fs::write(root.join("foreign").join(RECORD), b"{\"v\": 2}").unwrap();
 
         let jobs = Jobs::open(root.clone(), limits()).unwrap();
         let finished = jobs.get("finished").expect("a finished job survives");
@@ -1087,6 +1142,9 @@ mod tests {
         assert!(jobs.get("live").is_none() && root.join("live").join(RECORD).exists());
         assert!(!root.join("unrecorded").exists());
         assert!(root.join(".check-1.onnx").exists());
+        assert!(!root.join(".new-left").exists());
+        assert!(root.join(".new-filling").exists());
+        assert!(jobs.get("foreign").is_none() && root.join("foreign").join(RECORD).exists());
         // This server now holds its jobs: another finds nothing to adopt.
         let other = Jobs::open(root.clone(), limits()).unwrap();
         assert!(other.get("finished").is_none());
@@ -1095,7 +1153,7 @@ mod tests {
         drop((jobs, finished));
         let after = Jobs::open(root.clone(), limits()).unwrap();
         assert!(after.get("finished").is_some());
-        drop(held);
+        drop((held, filling));
         let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -202,7 +202,8 @@ fn rows_seen(task: &explorer::TaskOverview) -> String {
             if evaluations == 1 { "" } else { "s" }
         ),
         _ => match &task.capacity_unknown {
-            Some(reason) => format!("hidden rows, capacity unknown: {}", esc(reason)),
+            // Escaped by the caller, as the rest of this text.
+            Some(reason) => format!("hidden rows, capacity unknown: {reason}"),
             None => "public rows".to_string(),
         },
     }

@@ -17,9 +17,9 @@ pub mod revert;
 use std::time::Duration;
 
 use alloy::{
-    network::{Ethereum, EthereumWallet, TransactionBuilder},
+    network::{EthereumWallet, TransactionBuilder},
     primitives::{address, Address, Bytes, B256, U256},
-    providers::{DynProvider, PendingTransactionBuilder, Provider, ProviderBuilder},
+    providers::{DynProvider, Provider, ProviderBuilder},
     rpc::{
         json_rpc::RpcError,
         types::{
@@ -181,6 +181,20 @@ pub enum ChainError {
         /// Which value, and the limit.
         reason: String,
     },
+    /// A contract's answer does not decode as the call's return type (an
+    /// account without code answers nothing): the address holds something
+    /// else than the contract the caller expects.
+    #[error(
+        "{action}: cannot decode the answer ({reason}); is {address} the contract you think it is?"
+    )]
+    Undecodable {
+        /// What was attempted.
+        action: String,
+        /// The called address.
+        address: Address,
+        /// Why the answer does not decode.
+        reason: String,
+    },
     /// The node answered something unexpected.
     #[error("{action}: {message}")]
     Rpc {
@@ -298,6 +312,21 @@ impl Chain {
             .map_err(|e| rpc_error("eth_blockNumber", e))
     }
 
+    /// Block `block`'s number and hash (the latest block's with
+    /// [`BlockNumberOrTag::Latest`]); `None` when the chain has no such
+    /// block (it is lower).
+    pub async fn block_id(
+        &self,
+        block: BlockNumberOrTag,
+    ) -> Result<Option<(u64, B256)>, ChainError> {
+        let header = self
+            .provider
+            .get_block_by_number(block)
+            .await
+            .map_err(|e| rpc_error("eth_getBlockByNumber", e))?;
+        Ok(header.map(|b| (b.header.number, b.header.hash)))
+    }
+
     /// Fails with [`ChainError::NotDeployed`] unless `address` holds code.
     pub async fn require_code(&self, what: &str, address: Address) -> Result<Bytes, ChainError> {
         let code = self
@@ -392,20 +421,43 @@ impl Chain {
         tx: TransactionRequest,
     ) -> Result<TransactionReceipt, ChainError> {
         let from = self.account(action)?;
-        let tx = tx.with_from(from);
-        let estimate = self
-            .provider
-            .estimate_gas(tx.clone())
-            .await
-            .map_err(|e| call_error(action, e));
-        let estimate = match estimate {
-            Ok(gas) => gas,
-            Err(err) => return Err(self.unfunded_or(action, from, err).await),
-        };
-        let tx = tx.with_gas_limit(estimate + estimate * GAS_MARGIN_PERCENT / 100);
-        let pending = match self.submit(&tx).await {
-            Ok(pending) => pending,
-            Err(e) => return Err(self.unfunded_or(action, from, call_error(action, e)).await),
+        let request = tx.with_from(from);
+        // A node that answers that the nonce is taken (another process sent
+        // with the same key in between) accepted nothing: the transaction is
+        // estimated again (the other one may have made it fail), its nonce
+        // filled again from the pending count, and submitted, up to
+        // NONCE_RETRIES times, each after a longer wait.
+        let mut retry = 0;
+        let (pending, tx) = loop {
+            let estimate = self
+                .provider
+                .estimate_gas(request.clone())
+                .await
+                .map_err(|e| call_error(action, e));
+            let estimate = match estimate {
+                Ok(gas) => gas,
+                Err(err) => return Err(self.unfunded_or(action, from, err).await),
+            };
+            let tx = request
+                .clone()
+                .with_gas_limit(estimate + estimate * GAS_MARGIN_PERCENT / 100);
+            let submitted = {
+                let _turn = self.submitting.lock().await;
+                self.provider.send_transaction(tx.clone()).await
+            };
+            match submitted {
+                Ok(pending) => break (pending, tx),
+                Err(e) if retry < NONCE_RETRIES && nonce_taken(&e) => {
+                    retry += 1;
+                    // Staggered by the clock's nanoseconds, so that two
+                    // senders that met once do not meet again in step.
+                    let stagger = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| u64::from(d.subsec_nanos()) % 50);
+                    tokio::time::sleep(Duration::from_millis(25 * retry + stagger)).await;
+                }
+                Err(e) => return Err(self.unfunded_or(action, from, call_error(action, e)).await),
+            }
         };
         let receipt = pending
             .with_timeout(Some(Duration::from_secs(120)))
@@ -430,36 +482,6 @@ impl Chain {
             });
         }
         Ok(receipt)
-    }
-
-    /// Submits `tx` (its nonce filled from the pending count, one send of
-    /// this connection at a time). A node that answers that the nonce is
-    /// taken (another process sent with the same key in between) did not
-    /// accept it: it is filled and submitted again, up to [`NONCE_RETRIES`]
-    /// times, each after a longer wait.
-    async fn submit(
-        &self,
-        tx: &TransactionRequest,
-    ) -> Result<PendingTransactionBuilder<Ethereum>, RpcError<TransportErrorKind>> {
-        let mut retry = 0;
-        loop {
-            let submitted = {
-                let _turn = self.submitting.lock().await;
-                self.provider.send_transaction(tx.clone()).await
-            };
-            match submitted {
-                Err(e) if retry < NONCE_RETRIES && nonce_taken(&e) => {
-                    retry += 1;
-                    // Staggered by the clock's nanoseconds, so that two
-                    // senders that met once do not meet again in step.
-                    let stagger = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map_or(0, |d| u64::from(d.subsec_nanos()) % 50);
-                    tokio::time::sleep(Duration::from_millis(25 * retry + stagger)).await;
-                }
-                other => return other,
-            }
-        }
     }
 
     /// Turns a failure into [`ChainError::Unfunded`] when the account cannot
@@ -688,9 +710,10 @@ pub fn events<E: SolEvent>(receipt: &TransactionReceipt) -> Vec<E> {
 
 /// The error for an answer that does not decode as the call's return type.
 pub fn undecodable(action: &str, to: Address, err: impl std::fmt::Display) -> ChainError {
-    ChainError::Rpc {
+    ChainError::Undecodable {
         action: action.into(),
-        message: format!("cannot decode the answer ({err}); is {to} the contract you think it is?"),
+        address: to,
+        reason: err.to_string(),
     }
 }
 

@@ -204,6 +204,7 @@ impl Suite {
             let what = what.to_string();
             move |e: ChainError| match e {
                 ChainError::Reverted { reason, .. }
+                | ChainError::Undecodable { reason, .. }
                 | ChainError::Rpc {
                     message: reason, ..
                 } if !reason.contains("error sending request for url") => {
