@@ -149,12 +149,10 @@ async fn renew(state: &Shared, task_id: u64, kept: &mut Option<Kept>) -> Result<
         }
     }
     if let Some(k) = kept.as_mut() {
-        let same_sources =
-            !k.sources.may_change || audit_sources(&state.suite, task_id).await? == k.sources;
-        let news = if !same_sources {
-            true
-        } else {
-            !chain
+        let moved =
+            k.sources.may_change && audit_sources(&state.suite, task_id).await? != k.sources;
+        let news = moved
+            || !chain
                 .logs(
                     "reading the logs the audit reads, since the last audit",
                     &Filter::new()
@@ -163,8 +161,7 @@ async fn renew(state: &Shared, task_id: u64, kept: &mut Option<Kept>) -> Result<
                         .to_block(latest.0),
                 )
                 .await?
-                .is_empty()
-        };
+                .is_empty();
         if !news {
             k.seen = latest;
             return Ok(Audited {

@@ -229,7 +229,7 @@ impl Jobs {
         let excess = finished.len() - self.limits.kept;
         for (_, id) in finished.into_iter().take(excess) {
             if let Some(job) = map.remove(&id) {
-                remove_job_folder(&self.dir, &job.dir, &id);
+                remove_job_folder(&job.dir);
                 // The lock goes with the job, after its folder.
                 drop(job);
             }
@@ -279,11 +279,12 @@ fn lock_folder(dir: &std::path::Path) -> std::io::Result<Option<Arc<std::fs::Fil
     }
 }
 
-/// Removes job `id`'s folder `folder` (in `jobs_dir`) while its lock is
-/// still held: renamed out of the way first, so that no starting server
-/// takes the folder for one whose server stopped while it is emptied.
-fn remove_job_folder(jobs_dir: &std::path::Path, folder: &std::path::Path, id: &str) {
-    let gone = jobs_dir.join(format!(".gone-{id}"));
+/// Removes a job's folder while its lock is still held: renamed out of the
+/// way first (`.gone-<id>` beside it), so that no starting server takes the
+/// folder for one whose server stopped while it is emptied.
+fn remove_job_folder(folder: &std::path::Path) {
+    let id = folder.file_name().unwrap_or_default().to_string_lossy();
+    let gone = folder.with_file_name(format!(".gone-{id}"));
     let target = if std::fs::rename(folder, &gone).is_ok() {
         gone.as_path()
     } else {

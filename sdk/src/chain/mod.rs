@@ -51,6 +51,9 @@ pub const STYLUS_DEPLOYER: Address = Address::new(zkmltrack_protocol::system::ST
 /// slightly between a simulation and the mined transaction.
 const GAS_MARGIN_PERCENT: u64 = 20;
 
+/// Headroom added to the quoted activation data fee (percent); the excess is refunded.
+const DATA_FEE_MARGIN_PERCENT: u64 = 20;
+
 /// How many times [`Chain::send`] re-submits a transaction whose nonce
 /// another sender of the same key took first.
 const NONCE_RETRIES: u64 = 8;
@@ -62,8 +65,6 @@ fn nonce_taken(err: &RpcError<TransportErrorKind>) -> bool {
     let text = err.to_string().to_ascii_lowercase();
     text.contains("nonce too low") || text.contains("replacement transaction underpriced")
 }
-/// Headroom added to the quoted activation data fee (percent); the excess is refunded.
-const DATA_FEE_MARGIN_PERCENT: u64 = 20;
 
 /// What went wrong talking to the chain, in words.
 #[derive(Debug, thiserror::Error)]
