@@ -351,6 +351,26 @@ pub struct TaskOverview {
     pub capacity_unknown: Option<String>,
 }
 
+impl TaskOverview {
+    /// A hidden task's capacity in words (`None` for a public task): "R of
+    /// N left, room for E more evaluations", or why it is unknown.
+    pub fn capacity(&self) -> Option<String> {
+        match (
+            self.rows_left,
+            self.evaluations_left,
+            &self.capacity_unknown,
+        ) {
+            (Some(rows), Some(evaluations), _) => Some(format!(
+                "{rows} of {} left, room for {evaluations} more evaluation{}",
+                self.task.spec.dataset_size,
+                if evaluations == 1 { "" } else { "s" }
+            )),
+            (_, _, Some(reason)) => Some(format!("capacity unknown: {reason}")),
+            _ => None,
+        }
+    }
+}
+
 /// Task `id` with its remaining capacity.
 pub async fn task_overview(suite: &Suite, id: u64) -> Result<TaskOverview, ChainError> {
     let task = suite.task(id).await?;
@@ -381,4 +401,57 @@ pub async fn tasks(suite: &Suite) -> Result<Vec<TaskOverview>, ChainError> {
         out.push(task_overview(suite, id).await?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::primitives::Address;
+
+    use super::*;
+
+    fn overview(
+        rows_left: Option<u64>,
+        evaluations_left: Option<u64>,
+        capacity_unknown: Option<&str>,
+    ) -> TaskOverview {
+        TaskOverview {
+            task: Task {
+                id: 1,
+                creator: Address::ZERO,
+                spec: TaskSpec {
+                    root: B256::repeat_byte(1),
+                    dataset_size: 50,
+                    feature_count: 4,
+                    class_count: 3,
+                    scale: 7,
+                    samples: 16,
+                    draw_delay: 1,
+                    randomness: Address::ZERO,
+                    hidden: rows_left.is_some() || capacity_unknown.is_some(),
+                    metadata: B256::ZERO,
+                },
+                closed: false,
+            },
+            rows_left,
+            evaluations_left,
+            capacity_unknown: capacity_unknown.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_tasks_capacity_in_words() {
+        assert_eq!(overview(None, None, None).capacity(), None);
+        assert_eq!(
+            overview(Some(34), Some(2), None).capacity().as_deref(),
+            Some("34 of 50 left, room for 2 more evaluations")
+        );
+        assert_eq!(
+            overview(Some(16), Some(1), None).capacity().as_deref(),
+            Some("16 of 50 left, room for 1 more evaluation")
+        );
+        assert_eq!(
+            overview(None, None, Some("reverted")).capacity().as_deref(),
+            Some("capacity unknown: reverted")
+        );
+    }
 }

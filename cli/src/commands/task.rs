@@ -294,14 +294,7 @@ pub(crate) async fn task(global: &Global, cmd: TaskCommand) -> Result<(), CliErr
                             v.address, v.terms.coordinator, v.terms.subscription_id
                         )),
                     s.randomness,
-                    match (overview.rows_left, overview.evaluations_left) {
-                        (Some(rows), Some(evaluations)) =>
-                            format!("{rows} unused rows, room for {evaluations} more evaluations"),
-                        _ => format!(
-                            "capacity unknown: {}",
-                            overview.capacity_unknown.as_deref().unwrap_or_default()
-                        ),
-                    }
+                    overview.capacity().unwrap_or_default()
                 ),
                 (_, true) => "block-hash beacon".to_string(),
                 (Some(v), _) => format!(

@@ -194,18 +194,10 @@ pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
 /// What a task shows of its rows: public, or hidden with its remaining
 /// capacity.
 fn rows_seen(task: &explorer::TaskOverview) -> String {
-    match (task.rows_left, task.evaluations_left) {
-        (Some(rows), Some(evaluations)) => format!(
-            "hidden rows, revealed per evaluation: {rows} of {} left, room for {evaluations} more \
-             evaluation{}",
-            task.task.spec.dataset_size,
-            if evaluations == 1 { "" } else { "s" }
-        ),
-        _ => match &task.capacity_unknown {
-            // Escaped by the caller, as the rest of this text.
-            Some(reason) => format!("hidden rows, capacity unknown: {reason}"),
-            None => "public rows".to_string(),
-        },
+    // Escaped by the caller.
+    match task.capacity() {
+        Some(capacity) => format!("hidden rows, revealed per evaluation: {capacity}"),
+        None => "public rows".to_string(),
     }
 }
 
