@@ -3,9 +3,10 @@
 //! renders them; a dApp can do the same).
 //!
 //! An evaluation's details are rebuilt from chain data: its drawn rows from
-//! the seed ([`drawn_indices`]), and each submission's per-sample prediction
-//! from the `submitSamples` transaction's own calldata (labels and the
-//! proof's public outputs), as [`crate::audit`] reads them. The audit is what
+//! the seed ([`drawn_indices`]; a hidden task's from its reveals), and each
+//! submission's per-sample prediction from the `submitSamples` transaction's
+//! own calldata (labels and the proof's public outputs), as [`crate::audit`]
+//! reads them. The audit is what
 //! checks the proofs; this only shows what was submitted.
 
 use alloy::{
@@ -39,14 +40,22 @@ pub struct SampleResult {
     pub correct: bool,
 }
 
-/// One `submitSamples` transaction.
+/// One `SamplesSubmitted` event with what its transaction shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SubmissionRecord {
     /// Transaction hash.
     pub tx_hash: B256,
     /// Block it was mined in.
     pub block: Option<u64>,
-    /// Its samples, in slot order.
+    /// The first slot it scored (from the event).
+    pub first_slot: u32,
+    /// Samples it scored (from the event).
+    pub count: u32,
+    /// Of which correct, as the controller counted them (from the event).
+    pub correct: u32,
+    /// Its samples, in slot order, read from the transaction's calldata;
+    /// empty when the transaction is not a direct `submitSamples` call (sent
+    /// through a contract wallet, say), whose calldata does not show them.
     pub samples: Vec<SampleResult>,
 }
 
@@ -116,6 +125,18 @@ pub async fn evaluation_details(
     let task = suite.task(evaluation.task_id).await?.spec;
     let drawn = if evaluation.seed.is_zero() {
         Vec::new()
+    } else if task.hidden {
+        // A hidden task's draw skips every row revealed before on the task, so
+        // the seed alone does not give it: the rows are the ones revealed (the
+        // HiddenSet checked them against the draw; the audit checks it again).
+        let mut revealed = suite.revealed_rows(evaluation_id).await?;
+        revealed.sort_by_key(|r| r.slot);
+        revealed
+            .iter()
+            .enumerate()
+            .take_while(|(slot, r)| r.slot as usize == *slot)
+            .map(|(_, r)| r.index)
+            .collect()
     } else {
         drawn_indices(evaluation.seed, task.samples, task.dataset_size)
     };
@@ -129,10 +150,7 @@ pub async fn evaluation_details(
         .chain()
         .logs("reading the evaluation's submissions", &filter)
         .await?;
-    let features = task.feature_count as usize;
-    let classes = task.class_count as usize;
     let mut submissions = Vec::new();
-    let mut slot = 0u32;
     for log in logs {
         let Ok(event) = Controller::SamplesSubmitted::decode_log(&log.inner) else {
             continue;
@@ -143,38 +161,18 @@ pub async fn evaluation_details(
         let Some(hash) = log.transaction_hash else {
             continue;
         };
-        let Some(call) = direct_call::<Controller::submitSamplesCall>(&provider, hash)
+        let first_slot = event.data.first_slot;
+        let samples = direct_call::<Controller::submitSamplesCall>(&provider, hash)
             .await
             .map_err(rpc("reading a submission"))?
-        else {
-            continue;
-        };
-        let mut samples = Vec::new();
-        let n = call.labels.len();
-        for (i, label) in call.labels.iter().enumerate() {
-            let (_, range) = instance_ranges(n, features, classes, i);
-            let outputs: Option<Vec<Felt>> = call.instances.get(range).and_then(|w| {
-                w.iter()
-                    .map(|x| Felt::from_be_bytes(&x.to_be_bytes::<32>()).ok())
-                    .collect()
-            });
-            let predicted = outputs
-                .as_deref()
-                .and_then(predicted_class)
-                .map(|c| c as u32);
-            let label = *label;
-            samples.push(SampleResult {
-                slot,
-                row: drawn.get(slot as usize).copied().unwrap_or_default(),
-                label,
-                predicted,
-                correct: predicted == Some(label),
-            });
-            slot += 1;
-        }
+            .map(|call| proved_samples(&call, first_slot, &drawn, &task))
+            .unwrap_or_default();
         submissions.push(SubmissionRecord {
             tx_hash: hash,
             block: log.block_number,
+            first_slot,
+            count: event.data.count,
+            correct: event.data.correct,
             samples,
         });
     }
@@ -187,6 +185,43 @@ pub async fn evaluation_details(
         submissions,
         accuracy_bps,
     })
+}
+
+/// The samples of submission `call`, whose first sample is slot
+/// `first_slot` of a draw of rows `drawn` on `task`: each label as submitted
+/// and the class its proof's outputs predict.
+fn proved_samples(
+    call: &Controller::submitSamplesCall,
+    first_slot: u32,
+    drawn: &[u64],
+    task: &TaskSpec,
+) -> Vec<SampleResult> {
+    let (features, classes) = (task.feature_count as usize, task.class_count as usize);
+    let n = call.labels.len();
+    call.labels
+        .iter()
+        .enumerate()
+        .map(|(i, &label)| {
+            let slot = first_slot + i as u32;
+            let (_, range) = instance_ranges(n, features, classes, i);
+            let outputs: Option<Vec<Felt>> = call.instances.get(range).and_then(|w| {
+                w.iter()
+                    .map(|x| Felt::from_be_bytes(&x.to_be_bytes::<32>()).ok())
+                    .collect()
+            });
+            let predicted = outputs
+                .as_deref()
+                .and_then(predicted_class)
+                .map(|c| c as u32);
+            SampleResult {
+                slot,
+                row: drawn.get(slot as usize).copied().unwrap_or_default(),
+                label,
+                predicted,
+                correct: predicted == Some(label),
+            }
+        })
+        .collect()
 }
 
 /// Task `task_id`'s evaluations still running (waiting for their seed, or

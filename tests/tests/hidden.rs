@@ -205,6 +205,36 @@ fn a_hidden_task_through_the_cli_with_the_revealer_in_the_background() {
         runtime.block_on(owner.hidden_rows_left(task_id)).unwrap(),
         0
     );
+    // What a page shows of each evaluation (the explorer, read from chain
+    // data alone) is what the participant proved: its rows are the revealed
+    // ones (the second draw skipped the first one's, so the seed alone does
+    // not give them), each with its label and proved prediction.
+    for report in &reports {
+        let id = report["evaluation_id"].as_u64().unwrap();
+        let shown = runtime
+            .block_on(zkmltrack::explorer::evaluation_details(&owner, id))
+            .unwrap();
+        assert_eq!(shown.drawn, indices(report), "evaluation {id}");
+        let samples: Vec<(u64, u32, Option<u32>)> = shown
+            .submissions
+            .iter()
+            .flat_map(|s| &s.samples)
+            .map(|s| (s.row, s.label, s.predicted))
+            .collect();
+        let proved: Vec<(u64, u32, Option<u32>)> = report["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["index"].as_u64().unwrap(),
+                    s["label"].as_u64().unwrap() as u32,
+                    s["predicted"].as_u64().map(|p| p as u32),
+                )
+            })
+            .collect();
+        assert_eq!(samples, proved, "evaluation {id}");
+    }
 
     // On the SDK: a second hidden task of the same rows, with a bond.
     let scale = created["spec"]["scale"].as_u64().unwrap() as u32;
