@@ -206,6 +206,15 @@ pub enum ChainError {
     },
 }
 
+/// How long a connection to the node may take to open.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long one JSON-RPC request may take, answer included: generous, since
+/// a wide `eth_getLogs` on a hosted endpoint or a gas estimate of a large
+/// verification on a debug-built devnet takes seconds; a node that accepts
+/// the request and never answers fails after this.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// A connection to a chain, with an optional signing key.
 ///
 /// Nonces are the chain's own: each transaction takes the account's pending
@@ -232,6 +241,17 @@ impl Chain {
             .parse::<alloy::transports::http::reqwest::Url>()
             .map_err(|_| ChainError::BadUrl(url.into()))?;
         let account = signer.as_ref().map(|s| s.address());
+        // A node that accepts connections and never answers (stopped, or a
+        // black hole) fails a request after a while instead of holding it,
+        // and the caller's page or command with it.
+        let http = alloy::transports::http::reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| ChainError::Unreachable {
+                url: url.into(),
+                reason: e.to_string(),
+            })?;
         let provider = match signer {
             Some(signer) => ProviderBuilder::new()
                 .disable_recommended_fillers()
@@ -239,9 +259,11 @@ impl Chain {
                 .with_simple_nonce_management()
                 .fetch_chain_id()
                 .wallet(EthereumWallet::from(signer))
-                .connect_http(parsed)
+                .connect_reqwest(http, parsed)
                 .erased(),
-            None => ProviderBuilder::new().connect_http(parsed).erased(),
+            None => ProviderBuilder::new()
+                .connect_reqwest(http, parsed)
+                .erased(),
         };
         let chain_id = provider
             .get_chain_id()
