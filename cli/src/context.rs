@@ -130,6 +130,10 @@ impl ProverArgs {
     /// The SRS source: --srs FILE or --test-srs.
     pub(crate) fn srs(&self) -> Result<SrsSource, CliError> {
         match (&self.srs, self.test_srs) {
+            (Some(path), _) if !path.is_file() => Err(CliError::input(format!(
+                "--srs {}: no such file (a KZG ceremony file, e.g. from `ezkl get-srs`)",
+                path.display()
+            ))),
             (Some(path), _) => Ok(SrsSource::File(path.clone())),
             (None, true) => Ok(SrsSource::TestOnly),
             (None, false) => Err(CliError::input(

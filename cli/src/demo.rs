@@ -62,6 +62,25 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
             "--samples must be a positive multiple of 4 (version 1 proves 4 samples at a time)",
         ));
     }
+    // The pages' address is taken first: one in use fails now, not after the demo.
+    let serve = if args.serve {
+        let serve = crate::serve::ServeArgs {
+            listen: args.listen,
+            token: None,
+            allow_host: Vec::new(),
+            max_upload_mib: 64,
+            max_jobs: 8,
+            keep_jobs: 32,
+            // The demo's own chain and its dev key: the page can register and evaluate.
+            sign: true,
+            prover: args.prover.clone(),
+            keys: args.keys.clone(),
+        };
+        let listener = crate::serve::listen(&serve).await?;
+        Some((serve, listener))
+    } else {
+        None
+    };
     let programs = programs(args.contracts.as_deref())?;
     let example = Example::unpack(&args.prover.work_dir("example")?)?;
     let eval = Dataset::from_csv(&example.eval)?;
@@ -250,21 +269,8 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
         }),
         &text,
     );
-    if args.serve {
-        let serve = crate::serve::ServeArgs {
-            listen: args.listen,
-            token: None,
-            allow_host: Vec::new(),
-            max_upload_mib: 64,
-            max_jobs: 8,
-            keep_jobs: 32,
-            // The demo's own chain and its dev key: the page can register and evaluate.
-            sign: true,
-            prover: args.prover.clone(),
-            keys: args.keys.clone(),
-        };
-        crate::serve::check_listen(&serve.listen, None)?;
-        crate::serve::serve_suite(global, suite, &serve).await?;
+    if let Some((serve, listener)) = serve {
+        crate::serve::serve_suite(global, suite, &serve, listener).await?;
     }
     drop(server);
     Ok(())

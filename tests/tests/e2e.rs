@@ -589,7 +589,9 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         "/api/tasks/{id}/audit",
         "/api/tasks/{id}/evaluations",
         "/api/versions/{id}",
+        "/api/tasks/{id}/revoked",
         "/api/lineages/{id}/versions",
+        "/api/lineages/{id}/scores",
         "/api/evaluations/{id}",
         "/api/models",
         "/api/jobs/{id}",
@@ -611,9 +613,61 @@ fn web(url: &str, deployment: &str, demo: &Value, dev_chain: bool) {
         assert_eq!(status, 404, "{path}: {body}");
         assert!(body.contains("\"error\""), "{path}: {body}");
     }
+    // A path no route serves is a 404 in words as well (JSON under /api/, a
+    // page elsewhere), a page's id that is not a number a 400 page, and a
+    // method a route does not take a 405 that names it, with `Allow`.
+    let (status, body) = get(&agent, &format!("{base}/api/task/1"));
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("\"error\"") && body.contains("/api/task/1"),
+        "{body}"
+    );
+    let (status, body) = get(&agent, &format!("{base}/nowhere"));
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body.contains("<p class=\"error\">nothing is served at /nowhere"),
+        "{body}"
+    );
+    let (status, body) = get(&agent, &format!("{base}/tasks/first"));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("<p class=\"error\">") && body.contains("non-negative integer"),
+        "{body}"
+    );
+    let mut answer = agent
+        .delete(&format!("{base}/api/tasks"))
+        .call()
+        .expect("the server answers");
+    assert_eq!(answer.status().as_u16(), 405);
+    assert!(answer.headers()["allow"].to_str().unwrap().contains("GET"));
+    let body = answer.body_mut().read_to_string().unwrap();
+    assert!(body.contains("does not take DELETE"), "{body}");
+
     let (status, svg) = get(&agent, &format!("{base}/lineages/1/chart.svg"));
     assert_eq!(status, 200);
     assert!(svg.starts_with("<svg") && svg.contains("<circle"), "{svg}");
+    // What the chart plots, as JSON: each of the demo's evaluations of
+    // lineage 1 with its version's number and the accuracy the board holds.
+    let (status, body) = get(&agent, &format!("{base}/api/lineages/1/scores"));
+    assert_eq!(status, 200, "{body}");
+    let scores: Value = serde_json::from_str(&body).unwrap();
+    for want in expected {
+        let score = scores
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["evaluation_id"] == want["evaluation_id"])
+            .unwrap_or_else(|| panic!("evaluation {} in {scores}", want["evaluation_id"]));
+        assert_eq!(score["accuracy_bps"], want["accuracy_bps"], "{score}");
+        assert_eq!(score["task_id"], 1, "{score}");
+    }
+    assert_eq!(
+        svg.matches("<circle").count(),
+        scores.as_array().unwrap().len(),
+        "{svg}"
+    );
+    let (status, body) = get(&agent, &format!("{base}/api/tasks/1/revoked"));
+    assert_eq!((status, body.as_str()), (200, "[]"));
 
     // The pipeline: an upload runs to a proof; the same model again while it
     // runs is refused; a bad file is refused with the reason; nothing outside
@@ -1348,6 +1402,23 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         assert_eq!(status, 409, "{body}");
         assert!(body.contains("does not answer as a HiddenSet"), "{body}");
     }
+    // An evaluation the chain would refuse (a closed task, a paused suite)
+    // is refused before anything is queued or registered.
+    runtime
+        .block_on(owner.close_task(full))
+        .expect("the creator closes the task");
+    let (status, body) = evaluate_on(full, "closed-api");
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains(&format!("task {full} is closed")), "{body}");
+    runtime
+        .block_on(owner.set_paused(true))
+        .expect("the owner pauses");
+    let (status, body) = evaluate_on(1, "paused-api");
+    runtime
+        .block_on(owner.set_paused(false))
+        .expect("the owner unpauses");
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("paused"), "{body}");
 
     let (status, body) = hidden_upload(&[]);
     assert_eq!(status, 202, "{body}");
@@ -1440,6 +1511,11 @@ fn signing(url: &str, deployment: &str, workspace: &Path, agent: &ureq::Agent, f
         page.contains(&struck) && page.contains("<tr class=\"revoked\"><td class=\"num\">–</td>"),
         "{page}"
     );
+    let (_, revoked) = get(agent, &format!("{base}/api/tasks/{task}/revoked"));
+    let revoked: Value = serde_json::from_str(&revoked).unwrap();
+    assert_eq!(revoked[0]["evaluation_id"], api_evaluation, "{revoked}");
+    assert_eq!(revoked[0]["version"]["id"], registered.id, "{revoked}");
+    assert_eq!(revoked[0]["version"]["revoked"], true, "{revoked}");
     // The revocation renews the audit: the records of the evaluations it
     // had checked are kept, the ranking recomputed; the same as a full audit.
     same_as_full_audit(&ServedAudit::get(agent, base, task).json(Some("miss")));

@@ -1,6 +1,7 @@
 //! The JSON API (`/api/...`) and its OpenAPI document.
 
 use axum::{extract::State, http::StatusCode, Json};
+use serde::Serialize;
 use serde_json::{json, Value};
 use zkmltrack::{chain::bindings::ITaskController, explorer, suite::Version};
 
@@ -131,16 +132,90 @@ pub(crate) async fn version(
     Ok(Json(existing_version(&state, id).await?))
 }
 
+/// Lineage `id`'s versions, oldest first, or 404 when there is none.
+pub(crate) async fn existing_lineage(state: &Shared, id: u64) -> Result<Vec<Version>, ApiError> {
+    let versions = state.suite.lineage_versions(id).await?;
+    if versions.is_empty() {
+        return Err(ApiError(StatusCode::NOT_FOUND, format!("no lineage {id}")));
+    }
+    Ok(versions)
+}
+
 /// `GET /api/lineages/{id}/versions`.
 pub(crate) async fn lineage(
     State(state): State<Shared>,
     Id(id): Id,
 ) -> Result<Json<Vec<Version>>, ApiError> {
-    let versions = state.suite.lineage_versions(id).await?;
-    if versions.is_empty() {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no lineage {id}")));
-    }
-    Ok(Json(versions))
+    Ok(Json(existing_lineage(&state, id).await?))
+}
+
+/// A finalized evaluation of a lineage's version: a point of its chart.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct LineageScore {
+    /// The version's number in its lineage.
+    pub number: u32,
+    /// The evaluation.
+    #[serde(flatten)]
+    pub score: explorer::VersionScore,
+}
+
+/// Every finalized evaluation of lineage `id`'s versions, on any task, oldest
+/// first, each with its version's number (404 for no such lineage).
+pub(crate) async fn lineage_scores_of(
+    state: &Shared,
+    id: u64,
+) -> Result<(Vec<Version>, Vec<LineageScore>), ApiError> {
+    let versions = existing_lineage(state, id).await?;
+    let ids: Vec<u64> = versions.iter().map(|v| v.id).collect();
+    let scores = explorer::version_scores(&state.suite, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|score| {
+            let v = versions.iter().find(|v| v.id == score.version_id)?;
+            Some(LineageScore {
+                number: v.number,
+                score,
+            })
+        })
+        .collect();
+    Ok((versions, scores))
+}
+
+/// `GET /api/lineages/{id}/scores`: what the lineage's accuracy chart plots.
+pub(crate) async fn lineage_scores(
+    State(state): State<Shared>,
+    Id(id): Id,
+) -> Result<Json<Vec<LineageScore>>, ApiError> {
+    Ok(Json(lineage_scores_of(&state, id).await?.1))
+}
+
+/// A finalized evaluation of a version revoked since: below a task's
+/// ranking, struck out.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RevokedScore {
+    /// The evaluation.
+    #[serde(flatten)]
+    pub score: explorer::VersionScore,
+    /// The revoked version.
+    pub version: Version,
+}
+
+/// `GET /api/tasks/{id}/revoked`: the task's finalized evaluations of
+/// versions revoked since, best first (the board leaves them out).
+pub(crate) async fn revoked(
+    State(state): State<Shared>,
+    Id(id): Id,
+) -> Result<Json<Vec<RevokedScore>>, ApiError> {
+    let revoked = super::per_block::revoked(&state, id).await?;
+    Ok(Json(
+        revoked
+            .iter()
+            .map(|(score, version)| RevokedScore {
+                score: *score,
+                version: version.clone(),
+            })
+            .collect(),
+    ))
 }
 
 /// `GET /api/evaluations/{id}`.
@@ -185,9 +260,30 @@ pub(crate) fn document() -> Value {
         "root": hex, "dataset_size": int, "feature_count": int, "class_count": int,
         "scale": int, "samples": int, "draw_delay": int, "randomness": hex,
         "hidden": { "type": "boolean" }, "metadata": hex } });
+    let submission = json!({ "type": "object",
+        "required": ["tx_hash", "first_slot", "count", "correct", "samples"], "properties": {
+        "tx_hash": hex, "block": { "type": ["integer", "null"] },
+        "first_slot": int, "count": int, "correct": int,
+        "samples": { "type": "array",
+            "description": "per sample, from the transaction's calldata; empty when it is not a direct submitSamples call",
+            "items": { "type": "object", "properties": {
+                "slot": int, "row": int, "label": int,
+                "predicted": { "type": ["integer", "null"] }, "correct": { "type": "boolean" } } } } } });
     let version = json!({ "type": "object", "properties": {
         "id": int, "lineage_id": int, "number": int, "weight_hash": hex, "vk_digest": hex, "route_id": int,
         "submitter": hex, "timestamp": int, "revoked": { "type": "boolean" } } });
+    let upload_summary = format!(
+        "Upload an ONNX model for a task: a model that is not ONNX, or whose shapes the task cannot evaluate (input width, rows per proof, scores per row), is refused with 400 before anything is queued; otherwise runs the prover pipeline as a job (one at a time, queued; at most --max-jobs waiting or running, and {} uploads read and checked at once, else 503); on a server started with --sign the job can also register the model (lineage or name) and evaluate it (evaluate with dataset, the task's rows, on a public task; on a hidden task without dataset: the job waits for the owner's reveal, and a task with no rows left for another evaluation is refused with 409 before anything is queued; so are an evaluation on a closed task and any on-chain step while the suite is paused); without --sign those fields get 403; a browser request from another origin (Origin or Sec-Fetch-Site) gets 403, and so does any request to a loopback server under a Host name that is not loopback (DNS rebinding)",
+        super::jobs::UPLOADS_AT_ONCE
+    );
+    let score = |extra: (&str, Value)| {
+        let mut properties =
+            json!({ "task_id": int, "version_id": int, "evaluation_id": int, "accuracy_bps": int });
+        properties[extra.0] = extra.1;
+        json!({ "type": "object", "properties": properties })
+    };
+    let revoked_scores = json!({ "type": "array", "items": score(("version", version.clone())) });
+    let lineage_scores = json!({ "type": "array", "items": score(("number", int.clone())) });
     json!({
         "openapi": "3.1.0",
         "info": { "title": "zkMLTrack", "version": env!("CARGO_PKG_VERSION"),
@@ -206,10 +302,12 @@ pub(crate) fn document() -> Value {
             "/api/tasks/{id}/audit": get_op("A task's audit: every finalized evaluation's proofs re-verified in a private EVM, accuracies and ranking recomputed (cached until the contracts it reads (the suite's, the task's randomness provider or HiddenSet, and its upstream) log anything new, then renewed verifying only the evaluations the cached one had not checked cleanly; the X-Audit-Block header is the head block when it ran, X-Audit-Cache is hit or miss)", vec![id_param("task")], "Audit"),
             "/api/tasks/{id}/evaluations": get_op("A task's evaluations in progress (committed or drawn), oldest first", vec![id_param("task")], "Evaluations"),
             "/api/versions/{id}": get_op("One model version", vec![id_param("version")], "Version"),
+            "/api/tasks/{id}/revoked": get_op("A task's finalized evaluations of versions revoked since, best first (the leaderboard leaves them out; the task page lists them struck out)", vec![id_param("task")], "RevokedScores"),
             "/api/lineages/{id}/versions": get_op("A lineage's versions", vec![id_param("lineage")], "Versions"),
+            "/api/lineages/{id}/scores": get_op("Every finalized evaluation of a lineage's versions, on any task, oldest first: what its accuracy chart plots", vec![id_param("lineage")], "LineageScores"),
             "/api/evaluations/{id}": get_op("An evaluation: drawn rows, per-sample results, submissions", vec![id_param("evaluation")], "EvaluationDetails"),
             "/api/models": { "post": {
-                "summary": "Upload an ONNX model for a task: a model that is not ONNX, or whose shapes the task cannot evaluate (input width, rows per proof, scores per row), is refused with 400 before anything is queued; otherwise runs the prover pipeline as a job (one at a time, queued; at most --max-jobs waiting or running, else 503); on a server started with --sign the job can also register the model (lineage or name) and evaluate it (evaluate with dataset, the task's rows, on a public task; on a hidden task without dataset: the job waits for the owner's reveal, and a task with no rows left for another evaluation is refused with 409 before anything is queued); without --sign those fields get 403; a browser request from another origin (Origin or Sec-Fetch-Site) gets 403, and so does any request to a loopback server under a Host name that is not loopback (DNS rebinding)",
+                "summary": upload_summary,
                 "security": [{ "bearer": [] }, {}],
                 "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": {
                     "type": "object", "required": ["task", "model", "calibration"],
@@ -255,12 +353,14 @@ pub(crate) fn document() -> Value {
                     "capacity_unknown": { "type": ["string", "null"], "description": "why a hidden task's capacity could not be read (its randomness address does not answer as a HiddenSet; both counts are then null); null otherwise" } } },
                 "Version": version,
                 "Versions": { "type": "array", "items": version },
+                "RevokedScores": revoked_scores,
+                "LineageScores": lineage_scores,
                 "Leaderboard": { "type": "array", "items": { "type": "object", "properties": {
                     "rank": int, "evaluation_id": int, "version_id": int, "accuracy_bps": int, "version": version } } },
                 "EvaluationDetails": { "type": "object", "properties": {
                     "evaluation": { "type": "object" }, "task": task_spec,
                     "drawn": { "type": "array", "items": int },
-                    "submissions": { "type": "array", "items": { "type": "object" } },
+                    "submissions": { "type": "array", "items": submission },
                     "accuracy_bps": { "type": ["integer", "null"] } } },
                 "Audit": { "type": "object", "required": ["task_id", "evaluations", "problems"], "properties": {
                     "task_id": int,

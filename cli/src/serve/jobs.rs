@@ -23,7 +23,7 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use alloy::primitives::{keccak256, B256};
+use alloy::primitives::{keccak256, Address, B256};
 use axum::{
     body::Body,
     extract::{multipart::MultipartRejection, Multipart, Path, State},
@@ -32,7 +32,7 @@ use axum::{
     Json,
 };
 use serde::{Deserialize, Serialize};
-use zkmltrack::dataset::Dataset;
+use zkmltrack::{chain::ChainError, dataset::Dataset};
 
 use super::{api::existing_task, ApiError, Shared};
 
@@ -177,7 +177,16 @@ pub(crate) struct Jobs {
     map: Mutex<HashMap<String, Job>>,
     next: std::sync::atomic::AtomicU64,
     queue: tokio::sync::Mutex<()>,
+    /// Uploads being read and checked ([`UPLOADS_AT_ONCE`] at most).
+    uploads: tokio::sync::Semaphore,
 }
+
+/// Uploads read and checked at once: each holds its body in memory (up to
+/// the upload limit) and its model check runs a process of its own.
+pub(crate) const UPLOADS_AT_ONCE: usize = 4;
+
+/// How long an upload waits for its turn before a 503.
+const UPLOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Jobs {
     /// The largest upload body this server takes (bytes).
@@ -198,6 +207,7 @@ impl Jobs {
             map: Mutex::new(HashMap::new()),
             next: std::sync::atomic::AtomicU64::new(0),
             queue: tokio::sync::Mutex::new(()),
+            uploads: tokio::sync::Semaphore::new(UPLOADS_AT_ONCE),
         };
         {
             let mut map = jobs.map.lock().expect("jobs");
@@ -423,6 +433,17 @@ pub(crate) async fn upload(
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(too_large(declared));
     }
+    let _turn = tokio::time::timeout(UPLOAD_WAIT, state.jobs.uploads.acquire())
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "{UPLOADS_AT_ONCE} uploads are being read and checked; try again in a moment"
+                ),
+            )
+        })?
+        .expect("the upload semaphore is never closed");
     let mut form = form.map_err(|e| {
         bad(format!(
             "expected a multipart/form-data body with fields {FIELDS}: {e}"
@@ -507,7 +528,8 @@ pub(crate) async fn upload(
     let text = std::str::from_utf8(&calibration)
         .map_err(|_| bad("the calibration file is not UTF-8 text"))?;
     let dataset = Dataset::parse(text).map_err(|e| bad(format!("calibration CSV: {e}")))?;
-    let spec = existing_task(&state, task).await?.task.spec;
+    let overview = existing_task(&state, task).await?;
+    let spec = overview.task.spec.clone();
     if dataset.feature_count() != spec.feature_count as usize {
         return Err(bad(format!(
             "the calibration CSV has {} features per row; task {task} takes {}",
@@ -527,6 +549,19 @@ pub(crate) async fn upload(
                     .into(),
             ));
         };
+        if state.suite.paused().await? {
+            return Err(ApiError(
+                StatusCode::CONFLICT,
+                "the suite is paused by its owner: nothing can be registered or evaluated until                  it is unpaused"
+                    .into(),
+            ));
+        }
+        if evaluate && overview.task.closed {
+            return Err(ApiError(
+                StatusCode::CONFLICT,
+                format!("task {task} is closed to new evaluations: upload with evaluate=false"),
+            ));
+        }
         if lineage.is_some() == new_lineage.is_some() {
             return Err(bad(
                 "registration needs exactly one of lineage (an id the server's account owns) \
@@ -534,12 +569,11 @@ pub(crate) async fn upload(
             ));
         }
         if let Some(id) = lineage {
-            let owner = state
-                .suite
-                .lineage(id)
-                .await
-                .map(|(owner, _)| owner)
-                .unwrap_or_default();
+            let owner = match state.suite.lineage(id).await {
+                Ok((owner, _)) => owner,
+                Err(ChainError::Reverted { .. }) => Address::ZERO,
+                Err(e) => return Err(e.into()),
+            };
             if owner.is_zero() {
                 return Err(bad(format!("there is no lineage {id}")));
             }
@@ -566,7 +600,6 @@ pub(crate) async fn upload(
         // A hidden task must have rows left for one more evaluation before
         // anything is registered (the job would otherwise stop half-way).
         if spec.hidden && evaluate {
-            let overview = zkmltrack::explorer::task_overview(&state.suite, task).await?;
             let Some(rows_left) = overview.rows_left else {
                 return Err(ApiError(
                     StatusCode::CONFLICT,

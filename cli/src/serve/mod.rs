@@ -54,8 +54,8 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "NAME")]
     pub allow_host: Vec<String>,
     /// Largest model upload, in MiB.
-    #[arg(long, default_value_t = 64)]
-    pub max_upload_mib: usize,
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_upload_mib: u64,
     /// Jobs queued or running at once; further uploads are refused (503) until one ends.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub max_jobs: u64,
@@ -155,25 +155,63 @@ pub(crate) fn app(state: Shared, max_upload: usize) -> Router {
         .route("/api/tasks/{id}/audit", get(api::audit))
         .route("/api/tasks/{id}/evaluations", get(api::in_progress))
         .route("/api/versions/{id}", get(api::version))
+        .route("/api/tasks/{id}/revoked", get(api::revoked))
         .route("/api/lineages/{id}/versions", get(api::lineage))
+        .route("/api/lineages/{id}/scores", get(api::lineage_scores))
         .route("/api/evaluations/{id}", get(api::evaluation))
         .route("/api/models", post(jobs::upload))
         .route("/api/jobs/{id}", get(jobs::status))
         .route("/api/jobs/{id}/artifacts/{name}", get(jobs::artifact))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(DefaultBodyLimit::max(max_upload))
         .with_state(state)
 }
 
+/// A path no route serves: a 404 in words, a page or JSON as the path asks.
+async fn no_route(uri: axum::http::Uri) -> Response {
+    let e = ApiError(
+        StatusCode::NOT_FOUND,
+        format!(
+            "nothing is served at {} (the API's routes are in /api/openapi.json)",
+            uri.path()
+        ),
+    );
+    if uri.path().starts_with("/api/") {
+        e.into_response()
+    } else {
+        pages::error_page(e)
+    }
+}
+
+/// A route asked with a method it does not take: a 405 in words (axum adds
+/// the `Allow` header).
+async fn wrong_method(method: axum::http::Method, uri: axum::http::Uri) -> ApiError {
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{} does not take {method}", uri.path()),
+    )
+}
+
 /// `serve`.
 pub(crate) async fn run(global: &Global, args: ServeArgs) -> Result<(), CliError> {
-    check_listen(&args.listen, args.token.as_deref())?;
+    let listener = listen(&args).await?;
     let suite = global.suite().await?;
-    serve_suite(global, suite, &args).await
+    serve_suite(global, suite, &args, listener).await
+}
+
+/// The socket `args` names, bound before any other work: a non-loopback
+/// address without a token, or one in use, is refused at once.
+pub(crate) async fn listen(args: &ServeArgs) -> Result<tokio::net::TcpListener, CliError> {
+    check_listen(&args.listen, args.token.as_deref())?;
+    tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| CliError::input(format!("cannot listen on {}: {e}", args.listen)))
 }
 
 /// Refuses a non-loopback address without a token.
-pub(crate) fn check_listen(listen: &SocketAddr, token: Option<&str>) -> Result<(), CliError> {
+fn check_listen(listen: &SocketAddr, token: Option<&str>) -> Result<(), CliError> {
     if !listen.ip().is_loopback() && token.is_none() {
         return Err(CliError::input(format!(
             "--listen {listen} is not a loopback address: pass --token (or ZKMLTRACK_SERVE_TOKEN) \
@@ -183,11 +221,13 @@ pub(crate) fn check_listen(listen: &SocketAddr, token: Option<&str>) -> Result<(
     Ok(())
 }
 
-/// Serves `suite` until Ctrl-C (`serve`, and `demo --serve` on its own chain).
+/// Serves `suite` on `listener` until Ctrl-C (`serve`, and `demo --serve` on
+/// its own chain).
 pub(crate) async fn serve_suite(
     global: &Global,
     suite: Suite,
     args: &ServeArgs,
+    listener: tokio::net::TcpListener,
 ) -> Result<(), CliError> {
     let rpc_url = suite.chain().url().to_string();
     let signer = if args.sign {
@@ -199,11 +239,15 @@ pub(crate) async fn serve_suite(
     } else {
         None
     };
+    // An SRS named but missing is a mistake to say now, not at every upload.
+    if args.prover.srs.is_some() {
+        args.prover.srs()?;
+    }
     let jobs_dir: PathBuf = args.prover.workspace.join("serve-jobs");
     let limits = jobs::JobLimits {
         active: args.max_jobs as usize,
         kept: args.keep_jobs as usize,
-        upload_bytes: args.max_upload_mib << 20,
+        upload_bytes: (args.max_upload_mib as usize) << 20,
     };
     let state = Arc::new(AppState {
         suite,
@@ -226,9 +270,6 @@ pub(crate) async fn serve_suite(
         prover: args.prover.clone(),
         rpc_url,
     });
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| CliError::input(format!("cannot listen on {}: {e}", args.listen)))?;
     let address = listener
         .local_addr()
         .map_err(|e| CliError::input(e.to_string()))?;
@@ -238,7 +279,7 @@ pub(crate) async fn serve_suite(
         &json!({ "listening": format!("http://{address}") }),
         &format!("zkmltrack serve: http://{address}/ (Ctrl-C stops)"),
     );
-    axum::serve(listener, app(state, args.max_upload_mib << 20))
+    axum::serve(listener, app(state, (args.max_upload_mib as usize) << 20))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

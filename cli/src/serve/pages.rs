@@ -51,8 +51,26 @@ fn page(title: &str, body: &str, refresh: Option<u32>) -> Response {
     .into_response()
 }
 
+/// A page's numeric path id; anything else is the error page (the API's
+/// [`Id`] answers JSON).
+pub(crate) struct PageId(u64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageId {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Id::from_request_parts(parts, state)
+            .await
+            .map(|Id(id)| PageId(id))
+            .map_err(error_page)
+    }
+}
+
 /// An error as a page with its status (503 when the chain is unreachable).
-fn error_page(e: ApiError) -> Response {
+pub(crate) fn error_page(e: ApiError) -> Response {
     let mut response = page(
         "Error",
         &format!("<p class=\"error\">{}</p>", esc(&e.1)),
@@ -112,7 +130,7 @@ pub(crate) async fn tasks(State(state): State<Shared>) -> Response {
 }
 
 /// `/tasks/{id}`: the leaderboard.
-pub(crate) async fn task(State(state): State<Shared>, Id(id): Id) -> Response {
+pub(crate) async fn task(State(state): State<Shared>, PageId(id): PageId) -> Response {
     let task = match api::existing_task(&state, id).await {
         Ok(t) => t,
         Err(e) => return error_page(e),
@@ -230,20 +248,13 @@ async fn lineage_points(
     state: &Shared,
     id: u64,
 ) -> Result<(Vec<zkmltrack::suite::Version>, Vec<(u64, Vec<(u32, u32)>)>), ApiError> {
-    let versions = state.suite.lineage_versions(id).await?;
-    if versions.is_empty() {
-        return Err(ApiError(StatusCode::NOT_FOUND, format!("no lineage {id}")));
-    }
-    let ids: Vec<u64> = versions.iter().map(|v| v.id).collect();
-    let scores = explorer::version_scores(&state.suite, &ids).await?;
+    let (versions, scores) = api::lineage_scores_of(state, id).await?;
     let mut by_task: std::collections::BTreeMap<u64, Vec<(u32, u32)>> = Default::default();
-    for score in scores {
-        if let Some(v) = versions.iter().find(|v| v.id == score.version_id) {
-            by_task
-                .entry(score.task_id)
-                .or_default()
-                .push((v.number, score.accuracy_bps));
-        }
+    for point in scores {
+        by_task
+            .entry(point.score.task_id)
+            .or_default()
+            .push((point.number, point.score.accuracy_bps));
     }
     let series = by_task
         .into_iter()
@@ -323,7 +334,7 @@ pub(crate) async fn chart(State(state): State<Shared>, Id(id): Id) -> Response {
 }
 
 /// `/lineages/{id}`: versions and the chart.
-pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response {
+pub(crate) async fn lineage(State(state): State<Shared>, PageId(id): PageId) -> Response {
     let (versions, series) = match lineage_points(&state, id).await {
         Ok(x) => x,
         Err(e) => return error_page(e),
@@ -360,7 +371,7 @@ pub(crate) async fn lineage(State(state): State<Shared>, Id(id): Id) -> Response
 }
 
 /// `/evaluations/{id}`: drawn rows and per-sample results.
-pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Response {
+pub(crate) async fn evaluation(State(state): State<Shared>, PageId(id): PageId) -> Response {
     let d = match api::existing_evaluation(&state, id).await {
         Ok(d) => d,
         Err(e) => return error_page(e),
@@ -378,6 +389,18 @@ pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Respo
                 if s.correct { "correct" } else { "wrong" },
                 if s.correct { "" } else { " class=\"wrong\"" },
             ),
+            None if d
+                .submissions
+                .iter()
+                .any(|s| (s.first_slot..s.first_slot + s.count).contains(&(slot as u32))) =>
+            {
+                (
+                    "-".into(),
+                    "-".into(),
+                    "submitted through a contract (its calldata does not show the sample)",
+                    "",
+                )
+            }
             None => ("-".into(), "-".into(), "not submitted yet", ""),
         };
         rows += &format!(
@@ -390,10 +413,17 @@ pub(crate) async fn evaluation(State(state): State<Shared>, Id(id): Id) -> Respo
         .iter()
         .map(|s| {
             format!(
-                "<li><code>{}</code> (block {}, {} samples)</li>",
+                "<li><code>{}</code> (block {}, slots {} to {}, {} correct{})</li>",
                 s.tx_hash,
                 s.block.unwrap_or_default(),
-                s.samples.len()
+                s.first_slot,
+                (s.first_slot + s.count).saturating_sub(1),
+                s.correct,
+                if s.samples.is_empty() && s.count > 0 {
+                    "; not a direct submitSamples call"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
@@ -515,11 +545,13 @@ pub(crate) async fn upload(State(state): State<Shared>) -> Response {
          const f=new FormData(e.target);const t=f.get('token');f.delete('token');\
          for(const k of ['lineage','name']){{if(f.get(k)==='')f.delete(k)}}\
          const d=f.get('dataset');if(d&&d.size===0)f.delete('dataset');\
-         let n=0;for(const v of f.values()){{n+=v.size||String(v).length}}\
-         if(n>{limit}){{document.getElementById('result').textContent='the files come to '+n+' bytes, more than this server\\'s limit of {limit_mib} MiB ({limit} bytes; zkmltrack serve --max-upload-mib)';return}}\
-         const r=await fetch('/api/models',{{method:'POST',body:f,headers:t?{{Authorization:'Bearer '+t}}:{{}}}});\
+         const out=document.getElementById('result');\
+         let n=0;for(const v of f.values()){{n+=(v.size||String(v).length)+256}}\
+         if(n>{limit}){{out.textContent='the upload comes to about '+n+' bytes with its form encoding, more than this server\\'s limit of {limit_mib} MiB ({limit} bytes; zkmltrack serve --max-upload-mib)';return}}\
+         let r;try{{r=await fetch('/api/models',{{method:'POST',body:f,headers:t?{{Authorization:'Bearer '+t}}:{{}}}})}}\
+         catch(x){{out.textContent='the server did not answer the upload ('+x.message+'): it may be down, or it refused the upload before reading it (over its limit of {limit_mib} MiB)';return}}\
          const j=await r.json().catch(()=>({{error:'HTTP '+r.status}}));\
-         if(r.ok){{location.href='/jobs/'+j.id}}else{{document.getElementById('result').textContent=j.error}}}}</script>",
+         if(r.ok){{location.href='/jobs/'+j.id}}else{{out.textContent=j.error}}}}</script>",
         limit = state.jobs.upload_limit(),
         limit_mib = state.jobs.upload_limit() >> 20,
     );

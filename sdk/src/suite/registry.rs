@@ -100,6 +100,20 @@ impl Suite {
         Ok(created.task_id)
     }
 
+    /// Closes task `task_id` to new evaluations (its board stays). The task's
+    /// creator or the suite's owner only.
+    pub async fn close_task(&self, task_id: u64) -> Result<(), ChainError> {
+        self.chain
+            .transact(
+                &format!("closing task {task_id}"),
+                self.deployment.registry,
+                &Registry::closeTaskCall { task_id },
+                U256::ZERO,
+            )
+            .await?;
+        Ok(())
+    }
+
     /// A task's parameters.
     pub async fn task(&self, task_id: u64) -> Result<Task, ChainError> {
         use zkmltrack_protocol::registry::task;
