@@ -62,6 +62,11 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
             "--samples must be a positive multiple of 4 (version 1 proves 4 samples at a time)",
         ));
     }
+    // A named SRS that is missing is an error, not the test-only one.
+    let srs = match args.prover.srs {
+        Some(_) => args.prover.srs()?,
+        None => SrsSource::TestOnly,
+    };
     // The pages' address is taken first: one in use fails now, not after the demo.
     let serve = if args.serve {
         let serve = crate::serve::ServeArgs {
@@ -104,10 +109,7 @@ pub(crate) async fn run(global: &Global, args: DemoArgs) -> Result<(), CliError>
     let chain = global.chain_at(&url).await?;
 
     // Circuits, keys and verifier bundles (resumed from the workspace when done before).
-    let prover = args.prover.prover_with(
-        DEFAULT_SCALE,
-        args.prover.srs().unwrap_or(SrsSource::TestOnly),
-    )?;
+    let prover = args.prover.prover_with(DEFAULT_SCALE, srs)?;
     let step = Step::start("version 1: Iris MLP, 4 samples per proof");
     let good = prepare_model(
         &prover,

@@ -129,7 +129,12 @@ pub async fn evaluation_details(
         // A hidden task's draw skips every row revealed before on the task, so
         // the seed alone does not give it: the rows are the ones revealed (the
         // HiddenSet checked them against the draw; the audit checks it again).
-        let mut revealed = suite.revealed_rows(evaluation_id).await?;
+        // A reveal whose features are not field elements (a hidden task
+        // may name any contract) shows no rows rather than failing the page.
+        let mut revealed = match suite.revealed_rows(evaluation_id).await {
+            Err(ChainError::InvalidArgument { .. }) => Vec::new(),
+            other => other?,
+        };
         revealed.sort_by_key(|r| r.slot);
         revealed
             .iter()

@@ -326,6 +326,7 @@ pub(crate) fn document() -> Value {
                     "401": { "$ref": "#/components/responses/Error" },
                     "403": { "$ref": "#/components/responses/Error" },
                     "404": { "$ref": "#/components/responses/Error" },
+                    "408": { "$ref": "#/components/responses/Error" },
                     "409": { "$ref": "#/components/responses/Error" },
                     "413": { "description": "Upload larger than the server's --max-upload-mib (the message names the limit)" },
                     "503": { "$ref": "#/components/responses/Error" } } } },

@@ -188,6 +188,9 @@ pub(crate) const UPLOADS_AT_ONCE: usize = 4;
 /// How long an upload waits for its turn before a 503.
 const UPLOAD_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long an upload's body may take to arrive (64 MiB at ~1 MiB/s).
+const UPLOAD_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 impl Jobs {
     /// The largest upload body this server takes (bytes).
     pub(crate) fn upload_limit(&self) -> usize {
@@ -465,15 +468,26 @@ pub(crate) async fn upload(
             .map(|t| t.trim().to_string())
             .map_err(|_| bad(format!("field {name} is not UTF-8 text")))
     };
-    while let Some(field) = form
-        .next_field()
+    // A client that sends its body slowly gives up its turn after a while.
+    let deadline = tokio::time::Instant::now() + UPLOAD_READ_TIMEOUT;
+    let slow = || {
+        ApiError(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the upload was not received within {} s",
+                UPLOAD_READ_TIMEOUT.as_secs()
+            ),
+        )
+    };
+    while let Some(field) = tokio::time::timeout_at(deadline, form.next_field())
         .await
+        .map_err(|_| slow())?
         .map_err(|e| unreadable(e, "malformed multipart body".into()))?
     {
         let name = field.name().unwrap_or_default().to_string();
-        let bytes = field
-            .bytes()
+        let bytes = tokio::time::timeout_at(deadline, field.bytes())
             .await
+            .map_err(|_| slow())?
             .map_err(|e| unreadable(e, format!("cannot read field {name}")))?;
         match name.as_str() {
             "task" => {
@@ -552,7 +566,8 @@ pub(crate) async fn upload(
         if state.suite.paused().await? {
             return Err(ApiError(
                 StatusCode::CONFLICT,
-                "the suite is paused by its owner: nothing can be registered or evaluated until                  it is unpaused"
+                "the suite is paused by its owner: nothing can be registered or evaluated until it \
+                 is unpaused"
                     .into(),
             ));
         }
