@@ -131,11 +131,14 @@ pub async fn evaluation_details(
         // HiddenSet checked them against the draw; the audit checks it again).
         // A reveal whose features are not field elements (a hidden task
         // may name any contract) shows no rows rather than failing the page.
-        let mut revealed = match suite.revealed_rows(evaluation_id).await {
+        let revealed = match suite
+            .revealed_rows_in(task.randomness, evaluation_id, evaluation.commit_block)
+            .await
+        {
             Err(ChainError::InvalidArgument { .. }) => Vec::new(),
             other => other?,
         };
-        revealed.sort_by_key(|r| r.slot);
+        // In slot order already: the drawn rows are the unbroken run from 0.
         revealed
             .iter()
             .enumerate()

@@ -259,13 +259,26 @@ impl Suite {
     pub async fn revealed_rows(&self, evaluation_id: u64) -> Result<Vec<RevealedRow>, ChainError> {
         let evaluation = self.evaluation(evaluation_id).await?;
         let hidden_set = self.hidden_set_of(evaluation.task_id).await?;
+        self.revealed_rows_in(hidden_set, evaluation_id, evaluation.commit_block)
+            .await
+    }
+
+    /// [`Self::revealed_rows`] for a caller that has read the evaluation and
+    /// its task already: the rows HiddenSet `hidden_set` revealed for
+    /// evaluation `evaluation_id`, committed at block `commit_block`.
+    pub async fn revealed_rows_in(
+        &self,
+        hidden_set: Address,
+        evaluation_id: u64,
+        commit_block: u64,
+    ) -> Result<Vec<RevealedRow>, ChainError> {
         let action = format!("reading the rows revealed for evaluation {evaluation_id}");
         let filter = Filter::new()
             .address(hidden_set)
             .event_signature(IHiddenSet::RowsRevealed::SIGNATURE_HASH)
             .topic1(self.deployment.controller.into_word())
             .topic2(B256::from(U256::from(evaluation_id)))
-            .from_block(evaluation.commit_block);
+            .from_block(commit_block);
         let logs = self.chain.logs(&action, &filter).await?;
         let mut rows = Vec::new();
         for log in logs {
