@@ -148,9 +148,14 @@ async fn renew(state: &Shared, task_id: u64, kept: &mut Option<Kept>) -> Result<
             *kept = None;
         }
     }
+    // The sources as they are now: read again only while they may change
+    // without a log (otherwise the kept audit's are current).
+    let mut current = None;
     if let Some(k) = kept.as_mut() {
-        let moved =
-            k.sources.may_change && audit_sources(&state.suite, task_id).await? != k.sources;
+        if k.sources.may_change {
+            current = Some(audit_sources(&state.suite, task_id).await?);
+        }
+        let moved = current.as_ref().is_some_and(|now| *now != k.sources);
         let news = moved
             || !chain
                 .logs(
@@ -171,7 +176,11 @@ async fn renew(state: &Shared, task_id: u64, kept: &mut Option<Kept>) -> Result<
         }
     }
     // Read before the audit: what is logged while it runs renews it again.
-    let sources = audit_sources(&state.suite, task_id).await?;
+    let sources = match (current, kept.as_ref()) {
+        (Some(now), _) => now,
+        (None, Some(k)) => k.sources.clone(),
+        (None, None) => audit_sources(&state.suite, task_id).await?,
+    };
     let previous = kept.as_ref().map(|k| k.audited.report.clone());
     // The audit's private EVM is not Send: it runs on a blocking thread.
     let suite = state.suite.clone();
