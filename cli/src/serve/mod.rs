@@ -138,7 +138,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Id {
 }
 
 /// The routes of the app over `state`.
-pub(crate) fn app(state: Shared, max_upload: usize) -> Router {
+pub(crate) fn app(state: Shared) -> Router {
+    let max_upload = state.jobs.upload_limit();
     Router::new()
         .route("/", get(pages::tasks))
         .route("/tasks/{id}", get(pages::task))
@@ -279,7 +280,7 @@ pub(crate) async fn serve_suite(
         &json!({ "listening": format!("http://{address}") }),
         &format!("zkmltrack serve: http://{address}/ (Ctrl-C stops)"),
     );
-    axum::serve(listener, app(state, (args.max_upload_mib as usize) << 20))
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
