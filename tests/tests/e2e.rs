@@ -1606,6 +1606,18 @@ fn bad_input(url: &str, deployment: &str, dir: &Path, dev_chain: bool) {
     );
     expect(out, 3, "cannot reach the RPC endpoint");
 
+    // A named SRS file that does not exist is refused before any work,
+    // naming it: the demo does not prove with the test-only SRS instead,
+    // and the server does not start to fail every upload later.
+    let missing = dir.join("no-such-ceremony.srs");
+    let srs_error = format!("--srs {}: no such file", missing.display());
+    let out = zkmltrack(&["demo", "--srs", missing.to_str().unwrap()], &[]);
+    expect(out, 5, &srs_error);
+    let mut serve_args = vec!["serve", "--listen", "127.0.0.1:0", "--srs"];
+    serve_args.push(missing.to_str().unwrap());
+    serve_args.extend_from_slice(&common);
+    expect(zkmltrack(&serve_args, &[]), 5, &srs_error);
+
     // The leaderboard read through a copy of the deployment file with one field changed.
     let text = std::fs::read_to_string(deployment).unwrap();
     let leaderboard_with = |key: &str, value: Value| {
